@@ -1,0 +1,23 @@
+// The order in which nouns appear in `omni --help` and the man page.
+#include "cmd/commands.hpp"
+
+namespace omni::cli {
+
+std::vector<Command> AllCommands() {
+  std::vector<Command> commands;
+  commands.push_back(MakeConfigCommand());
+  commands.push_back(MakeDbCommand());
+  return commands;
+}
+
+Command MakeGroup(std::string name, std::string summary, std::string description,
+                  std::vector<Command> subcommands) {
+  Command group;
+  group.name = std::move(name);
+  group.summary = std::move(summary);
+  group.description = std::move(description);
+  group.subcommands = std::move(subcommands);
+  return group;
+}
+
+}  // namespace omni::cli

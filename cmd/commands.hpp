@@ -1,0 +1,11 @@
+// The subcommands of `omni`, one factory per noun, each in its own file.
+#pragma once
+
+#include "cmd/cli.hpp"
+
+namespace omni::cli {
+
+Command MakeConfigCommand();  // config_cmd.cpp
+Command MakeDbCommand();      // db_cmd.cpp
+
+}  // namespace omni::cli

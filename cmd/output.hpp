@@ -1,0 +1,58 @@
+// Rendering of command results, following gh: data to stdout, status to
+// stderr. On a terminal a list is an aligned table; piped, it is
+// tab-separated with no header and no colour. `-o json` prints a list as an
+// array of objects and a single record as one object, with stable snake_case
+// fields; `-o csv` prints a header row and RFC 4180 quoting.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace omni::cli {
+
+enum class Format { kTable, kJson, kCsv };
+
+struct Column {
+  std::string key;     // field in each row object
+  std::string header;  // shown on a terminal; upper-case by convention
+};
+
+class Output {
+ public:
+  // Detects whether stdout/stderr are terminals and honours NO_COLOR.
+  Output(Format format, bool quiet);
+
+  Format format() const { return format_; }
+  bool stdout_is_tty() const { return stdout_tty_; }
+  bool stderr_is_tty() const { return stderr_tty_; }
+
+  // A list result. `rows` is a JSON array of objects; json prints every
+  // field, table and csv print `columns` in order.
+  void List(const std::vector<Column>& columns, const nlohmann::json& rows) const;
+  // A single record; table prints aligned "key: value" lines.
+  void Record(const std::vector<Column>& fields, const nlohmann::json& record) const;
+  // A status line on stderr, unless -q.
+  void Status(const std::string& line) const;
+  // A warning on stderr, even with -q.
+  void Warn(const std::string& line) const;
+  // Colours `text` green/red/yellow/bold when stderr or stdout is a colour tty.
+  std::string Green(const std::string& text) const;
+  std::string Red(const std::string& text) const;
+  std::string Bold(const std::string& text) const;
+
+ private:
+  Format format_;
+  bool quiet_;
+  bool stdout_tty_;
+  bool stderr_tty_;
+  bool color_;
+};
+
+// Parses "table", "json" or "csv"; throws InvalidInput otherwise.
+Format ParseFormat(const std::string& name);
+// A cell as text: strings as they are, null as "", others dumped.
+std::string CellText(const nlohmann::json& value);
+
+}  // namespace omni::cli

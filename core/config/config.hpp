@@ -1,0 +1,160 @@
+// The omni.yaml configuration shared by `omni` and `omnid`.
+//
+// This module is the only user of yaml-cpp. Loading is strict: an unknown
+// key, a wrong type, a bad value or a missing required value throws
+// ConfigError naming the file, line and column, the key path, and what was
+// expected. `${ENV_VAR}` references in string values are expanded through
+// the caller's lookup function, so secrets never live in the file.
+// Thread-safe: a loaded Config is an immutable value.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace omni::config {
+
+struct DatabaseSettings {
+  // libpq URL of an external PostgreSQL; empty means the embedded cluster.
+  std::string url;
+  // Where the embedded cluster lives. Empty means the default for this user:
+  // ~/.local/share/omni/pg, or /var/lib/omni/pg when running as root.
+  std::string embedded_data_dir;
+  int pool_size = 8;                 // connections per process
+  int connect_timeout_ms = 5000;     // per connection attempt
+  int acquire_timeout_ms = 5000;     // waiting for a free pooled connection
+  int statement_timeout_ms = 30000;  // server-side cap on any one statement
+};
+
+struct ServerSettings {
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 8080;
+  std::string public_url;                    // empty means http://<listen>
+  std::size_t max_body_bytes = 64 * 1024;    // request bodies larger get 413
+  std::size_t max_header_bytes = 16 * 1024;  // request headers larger get 431
+  int read_timeout_ms = 15000;               // a slow client is cut after this
+  int write_timeout_ms = 15000;
+  int idle_timeout_ms = 60000;               // keep-alive connections
+  int shutdown_grace_ms = 10000;             // SIGTERM: drain in-flight, then force
+  int io_threads = 1;                        // Asio threads for sockets
+  int db_threads = 4;                        // blocking database work
+  std::string token_secret;                  // HMAC key for visitor tokens
+};
+
+struct LlmSettings {
+  std::string base_url = "https://openrouter.ai/api/v1";
+  std::string api_key;                // empty: the offline responder answers
+  std::vector<std::string> models = {"openai/gpt-4o-mini"};  // tried in order
+  int connect_timeout_ms = 5000;
+  int first_byte_timeout_ms = 30000;
+  int idle_timeout_ms = 30000;        // between streamed chunks
+  int max_retries = 2;                // per model, on 408/429/5xx
+  int retry_base_delay_ms = 500;      // exponential backoff with jitter
+  int max_tool_rounds = 5;
+  int history_messages = 20;
+  double temperature = 0.3;
+  int max_tokens = 800;
+  std::string app_name = "omni";      // OpenRouter's X-Title
+  std::string app_url;                // OpenRouter's HTTP-Referer
+  std::string ca_file;                // extra CA bundle; empty: system store
+  bool escalate_on_failure = true;    // every model failed: hand off
+};
+
+struct EmbeddingsSettings {
+  bool enabled = false;  // true when the `embeddings` section is present
+  std::string base_url = "https://openrouter.ai/api/v1";
+  std::string api_key;
+  std::string model = "openai/text-embedding-3-small";
+  int batch_size = 64;
+  int timeout_ms = 30000;
+  int max_retries = 3;
+};
+
+struct KbSettings {
+  int chunk_size_chars = 1200;
+  int chunk_overlap_chars = 150;
+  double bm25_k1 = 0.9;
+  double bm25_b = 0.4;
+  std::size_t max_document_bytes = 20 * 1024 * 1024;
+  std::size_t max_url_bytes = 10 * 1024 * 1024;
+  int url_timeout_ms = 15000;
+  int url_max_redirects = 5;
+};
+
+enum class PlanTier { kFree, kStarter, kProfessional, kEnterprise };
+
+// Returns "FREE", "STARTER", "PROFESSIONAL" or "ENTERPRISE".
+const char* PlanTierName(PlanTier tier);
+// Parses those names (case-insensitive); nullopt when unknown.
+std::optional<PlanTier> ParsePlanTier(const std::string& name);
+
+// -1 in any limit means unlimited.
+struct PlanLimits {
+  std::int64_t interactions_per_month = 100;
+  std::int64_t conversations_per_month = 50;
+  std::int64_t documents = 20;
+  std::int64_t services = 10;
+  std::int64_t operators = 1;
+  std::int64_t overage_cents_per_interaction = 0;  // 0: hard limit
+};
+
+struct StripeSettings {
+  std::string api_key;
+  std::string api_base = "https://api.stripe.com";
+  std::vector<std::string> webhook_secrets;   // several allow rotation
+  int webhook_tolerance_s = 300;
+  std::map<PlanTier, std::string> price_ids;  // subscription price per plan
+  std::string metered_price_id;               // usage-based overage price
+};
+
+struct LoggingSettings {
+  std::string level = "info";  // trace, debug, info, warn, error, off
+  std::string format = "text";  // text or json
+};
+
+struct Config {
+  std::string source_path;  // the file it came from; empty for defaults
+  DatabaseSettings database;
+  ServerSettings server;
+  LlmSettings llm;
+  EmbeddingsSettings embeddings;
+  KbSettings kb;
+  StripeSettings stripe;
+  std::map<PlanTier, PlanLimits> plans;  // always holds all four tiers
+  LoggingSettings logging;
+};
+
+// Looks up an environment variable; nullopt when unset.
+using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+
+// Picks the config file: `explicit_path` if given (it must exist), then
+// $OMNI_CONFIG, then ./omni.yaml, then /etc/omni/omni.yaml. nullopt when none
+// exists (built-in defaults apply). Throws ConfigError when an explicitly
+// named file (flag or $OMNI_CONFIG) is missing.
+std::optional<std::string> FindConfigFile(const std::string& explicit_path, const EnvLookup& env);
+
+// Returns the built-in defaults: embedded database, no LLM key, 127.0.0.1:8080.
+Config DefaultConfig();
+
+// Parses YAML text strictly; `source_name` names it in errors. Throws
+// ConfigError with file:line:column, key path and the expectation.
+Config ParseConfig(const std::string& yaml_text, const std::string& source_name, const EnvLookup& env);
+
+// Reads and parses a file. Throws ConfigError when unreadable or invalid.
+Config LoadConfigFile(const std::string& path, const EnvLookup& env);
+
+// FindConfigFile, then LoadConfigFile or DefaultConfig.
+Config LoadConfig(const std::string& explicit_path, const EnvLookup& env);
+
+// Renders the effective config as YAML with every secret replaced by
+// "<redacted>" (or "" when unset), for `omni config show`.
+std::string RenderRedacted(const Config& config);
+
+// The embedded data dir after defaults and `~` expansion, given $HOME and
+// whether the process runs as root.
+std::string ResolveEmbeddedDataDir(const Config& config, const EnvLookup& env, bool running_as_root);
+
+}  // namespace omni::config

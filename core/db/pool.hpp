@@ -1,0 +1,64 @@
+// A bounded pool of PostgreSQL connections, and the way to open one for a
+// Config (an external URL, or the embedded cluster started on demand).
+//
+// Thread-safe: Acquire may be called from any thread; a Lease belongs to one
+// thread at a time. Connections are blocking (libpqxx): in omnid they are
+// used only from the database worker pool, never from the I/O threads.
+// Core modules reach the connection through core/db/pqxx.hpp.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/config/config.hpp"
+
+namespace omni::db {
+
+struct PoolStats {
+  int size = 0;        // connections allowed
+  int open = 0;        // connections currently established
+  int in_use = 0;      // leased right now
+  int waiting = 0;     // callers blocked in Acquire
+  std::uint64_t acquired_total = 0;
+};
+
+class Pool {
+ public:
+  class Lease;  // RAII lease of one connection; see core/db/pqxx.hpp
+
+  // Does not connect yet; the first Acquire does. `conninfo` is a libpq
+  // connection string or URL.
+  Pool(std::string conninfo, const config::DatabaseSettings& settings);
+  ~Pool();
+  Pool(const Pool&) = delete;
+  Pool& operator=(const Pool&) = delete;
+
+  // Blocks up to settings.acquire_timeout_ms for a free connection. A broken
+  // connection is replaced transparently. Throws Unavailable naming the
+  // database when it cannot connect or no connection frees up in time.
+  Lease Acquire();
+
+  PoolStats Stats() const;
+  // The target, with any password removed, for messages.
+  const std::string& DisplayName() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+struct OpenOptions {
+  // Resolved embedded data dir (see config::ResolveEmbeddedDataDir).
+  std::string embedded_data_dir;
+  // Apply pending migrations before returning (under the advisory lock).
+  bool migrate = true;
+};
+
+// Opens the configured database: config.database.url when set, otherwise
+// the embedded cluster at options.embedded_data_dir, created and started on
+// demand. Throws Unavailable when it cannot be reached, with a hint.
+std::unique_ptr<Pool> Open(const config::Config& config, const OpenOptions& options);
+
+}  // namespace omni::db
