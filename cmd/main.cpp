@@ -1,0 +1,177 @@
+// omni: the operator CLI. The only translation unit that includes CLI11, and
+// the one place where errors become exit codes (STYLE.md rule 18).
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <utility>
+
+#include <CLI/CLI.hpp>
+
+#include "cmd/cli.hpp"
+#include "cmd/commands.hpp"
+#include "cmd/interrupt.hpp"
+#include "core/common/error.hpp"
+
+namespace omni::cli {
+namespace {
+
+enum ExitCode {
+  kOk = 0,
+  kFailure = 1,
+  kUsage = 2,
+  kConfigInvalid = 3,
+  kUnavailable = 4,
+  kNotFound = 5,
+  kConflict = 6,
+  kLimitReached = 7,
+  kInterrupted = 130,
+};
+
+constexpr const char* kVersion = "omni 0.1.0";
+
+std::string HelpFooter(const Command& command) {
+  std::string footer;
+  if (!command.description.empty()) footer += "\n" + command.description + "\n";
+  if (!command.examples.empty()) {
+    footer += "\nExamples:\n";
+    for (const auto& example : command.examples) footer += "  " + example + "\n";
+  }
+  return footer;
+}
+
+void BindOption(CLI::App& app, const Option& option) {
+  CLI::Option* bound = std::visit(
+      [&](auto* target) -> CLI::Option* {
+        using Target = std::remove_pointer_t<decltype(target)>;
+        if constexpr (std::is_same_v<Target, bool>) {
+          return app.add_flag(option.names, *target, option.description);
+        } else if constexpr (std::is_same_v<Target, std::optional<std::string>>) {
+          return app.add_option_function<std::string>(
+              option.names, [target](const std::string& value) { *target = value; }, option.description);
+        } else if constexpr (std::is_same_v<Target, std::optional<int>>) {
+          return app.add_option_function<int>(
+              option.names, [target](const int& value) { *target = value; }, option.description);
+        } else {
+          return app.add_option(option.names, *target, option.description);
+        }
+      },
+      option.target);
+  if (option.required) bound->required();
+  if (!option.choices.empty()) bound->check(CLI::IsMember(option.choices));
+}
+
+struct Leaf {
+  CLI::App* app;
+  const Command* command;
+};
+
+void Register(CLI::App& parent, const Command& command, std::vector<Leaf>& leaves) {
+  CLI::App* app = parent.add_subcommand(command.name, command.summary);
+  app->footer(HelpFooter(command));
+  for (const auto& option : command.options) BindOption(*app, option);
+  if (command.subcommands.empty()) {
+    leaves.push_back({app, &command});
+    return;
+  }
+  app->require_subcommand(1);
+  for (const auto& sub : command.subcommands) Register(*app, sub, leaves);
+}
+
+void ListCommands(const std::vector<Command>& commands, const std::string& prefix) {
+  for (const auto& command : commands) {
+    std::string path = prefix.empty() ? command.name : prefix + " " + command.name;
+    if (command.subcommands.empty()) std::cout << path << '\t' << command.summary << '\n';
+    ListCommands(command.subcommands, path);
+  }
+}
+
+void PrintError(const std::string& message, const std::string& hint) {
+  std::cerr << "omni: " << message << '\n';
+  if (!hint.empty()) std::cerr << "hint: " << hint << '\n';
+}
+
+int Main(int argc, char** argv) {
+  InstallInterruptHandler();
+  GlobalOptions global;
+  CLI::App app{"omni: the operator CLI of a self-hosted AI front desk", "omni"};
+  app.fallthrough();
+  app.require_subcommand(1);
+  app.set_version_flag("--version", kVersion);
+  app.add_option("--config", global.config_path, "Config file (default: $OMNI_CONFIG, ./omni.yaml, /etc/omni/omni.yaml)");
+  app.add_option("-b,--business", global.business, "Business slug to act on");
+  app.add_option("-o,--output", global.output, "Output format")->check(CLI::IsMember({"table", "json", "csv"}));
+  app.add_flag("-q,--quiet", global.quiet, "Print no status lines on stderr");
+  app.add_flag("-v,--verbose", global.verbose, "Print more detail");
+  bool list_commands = false;
+  app.add_flag("--list-commands", list_commands, "List every command")->group("");
+  app.footer(
+      "\nExit status: 0 ok, 1 failure, 2 usage, 3 config invalid, 4 dependency unavailable,\n"
+      "5 not found, 6 conflict, 7 plan limit reached, 130 interrupted.\n\n"
+      "Examples:\n"
+      "  $ omni business apply -f config/demo-salon.yaml\n"
+      "  $ omni ingest -b demo-salon config/demo-kb\n"
+      "  $ omni kb search -b demo-salon \"do you do balayage?\"\n"
+      "  $ omni book slots -b demo-salon --service \"Women's haircut\" --date 2026-12-01\n");
+
+  const std::vector<Command> commands = AllCommands();
+  std::vector<Leaf> leaves;
+  for (const auto& command : commands) Register(app, command, leaves);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {  // --help, --version
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    if (list_commands) {
+      ListCommands(commands, "");
+      return kOk;
+    }
+    app.exit(e);
+    return kUsage;
+  }
+
+  const Command* selected = nullptr;
+  for (const auto& leaf : leaves) {
+    if (leaf.app->parsed()) selected = leaf.command;
+  }
+  if (selected == nullptr) return kUsage;
+
+  try {
+    Context context(global);
+    return selected->run(context);
+  } catch (const Interrupted&) {
+    std::cerr << "omni: interrupted\n";
+    return kInterrupted;
+  } catch (const ConfigError& e) {
+    PrintError(e.what(), e.hint());
+    return kConfigInvalid;
+  } catch (const InvalidInput& e) {
+    PrintError(e.what(), e.hint());
+    return kUsage;
+  } catch (const NotFound& e) {
+    PrintError(e.what(), e.hint());
+    return kNotFound;
+  } catch (const Conflict& e) {
+    PrintError(e.what(), e.hint());
+    return kConflict;
+  } catch (const LimitReached& e) {
+    PrintError(e.what(), e.hint());
+    return kLimitReached;
+  } catch (const Unavailable& e) {
+    PrintError(e.what(), e.hint());
+    return kUnavailable;
+  } catch (const Error& e) {
+    PrintError(e.what(), e.hint());
+    return kFailure;
+  } catch (const std::exception& e) {
+    PrintError(std::string("unexpected error: ") + e.what(),
+               global.verbose ? "" : "Run again with -v for more detail, and report it if it persists.");
+    return kFailure;
+  }
+}
+
+}  // namespace
+}  // namespace omni::cli
+
+int main(int argc, char** argv) { return omni::cli::Main(argc, argv); }

@@ -1,0 +1,174 @@
+// Rendering of command results for terminals, pipes, JSON and CSV.
+#include "cmd/output.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+#include "core/common/error.hpp"
+
+namespace omni::cli {
+namespace {
+
+// Display width of UTF-8 text, counting code points (continuation bytes skipped).
+std::size_t DisplayWidth(const std::string& text) {
+  return static_cast<std::size_t>(
+      std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+// Tabs and newlines would break the line-per-row contract of piped output.
+std::string OneLine(std::string text) {
+  std::replace(text.begin(), text.end(), '\t', ' ');
+  std::replace(text.begin(), text.end(), '\n', ' ');
+  std::replace(text.begin(), text.end(), '\r', ' ');
+  return text;
+}
+
+std::string CsvField(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (char c : text) {
+    if (c == '"') quoted += '"';
+    quoted += c;
+  }
+  return quoted + "\"";
+}
+
+void PrintCsvRow(const std::vector<std::string>& cells) {
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    if (i) std::cout << ',';
+    std::cout << CsvField(cells[i]);
+  }
+  std::cout << "\r\n";
+}
+
+std::vector<std::string> RowCells(const std::vector<Column>& columns, const nlohmann::json& row) {
+  std::vector<std::string> cells;
+  cells.reserve(columns.size());
+  for (const auto& column : columns) {
+    cells.push_back(row.contains(column.key) ? CellText(row.at(column.key)) : std::string());
+  }
+  return cells;
+}
+
+}  // namespace
+
+Format ParseFormat(const std::string& name) {
+  if (name == "table") return Format::kTable;
+  if (name == "json") return Format::kJson;
+  if (name == "csv") return Format::kCsv;
+  throw InvalidInput("unknown output format \"" + name + "\"", "Use one of table, json or csv.");
+}
+
+std::string CellText(const nlohmann::json& value) {
+  if (value.is_null()) return {};
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_array()) {
+    std::string joined;
+    for (const auto& item : value) {
+      if (!joined.empty()) joined += ",";
+      joined += CellText(item);
+    }
+    return joined;
+  }
+  return value.dump();
+}
+
+Output::Output(Format format, bool quiet)
+    : format_(format),
+      quiet_(quiet),
+      stdout_tty_(isatty(STDOUT_FILENO) == 1),
+      stderr_tty_(isatty(STDERR_FILENO) == 1),
+      color_(std::getenv("NO_COLOR") == nullptr && std::getenv("TERM") != nullptr &&
+             std::string(std::getenv("TERM")) != "dumb") {}
+
+void Output::List(const std::vector<Column>& columns, const nlohmann::json& rows) const {
+  if (format_ == Format::kJson) {
+    std::cout << (rows.is_array() ? rows : nlohmann::json::array()).dump(2) << '\n';
+    return;
+  }
+  if (format_ == Format::kCsv) {
+    std::vector<std::string> header;
+    for (const auto& column : columns) header.push_back(column.key);
+    PrintCsvRow(header);
+    for (const auto& row : rows) PrintCsvRow(RowCells(columns, row));
+    return;
+  }
+  std::vector<std::vector<std::string>> cells;
+  for (const auto& row : rows) {
+    auto line = RowCells(columns, row);
+    for (auto& cell : line) cell = OneLine(cell);
+    cells.push_back(std::move(line));
+  }
+  if (!stdout_tty_) {
+    for (const auto& line : cells) {
+      for (std::size_t i = 0; i < line.size(); ++i) std::cout << (i ? "\t" : "") << line[i];
+      std::cout << '\n';
+    }
+    return;
+  }
+  if (cells.empty()) {
+    Status("no results");
+    return;
+  }
+  std::vector<std::size_t> widths;
+  for (const auto& column : columns) widths.push_back(DisplayWidth(column.header));
+  for (const auto& line : cells) {
+    for (std::size_t i = 0; i < line.size(); ++i) widths[i] = std::max(widths[i], DisplayWidth(line[i]));
+  }
+  auto print_line = [&](const std::vector<std::string>& line, bool header) {
+    std::string text;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+      std::string cell = line[i];
+      if (i + 1 < line.size()) cell += std::string(widths[i] - DisplayWidth(line[i]) + 2, ' ');
+      text += cell;
+    }
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    std::cout << (header && color_ ? "\033[1m" + text + "\033[0m" : text) << '\n';
+  };
+  std::vector<std::string> header;
+  for (const auto& column : columns) header.push_back(column.header);
+  print_line(header, true);
+  for (const auto& line : cells) print_line(line, false);
+}
+
+void Output::Record(const std::vector<Column>& fields, const nlohmann::json& record) const {
+  if (format_ == Format::kJson) {
+    std::cout << record.dump(2) << '\n';
+    return;
+  }
+  if (format_ == Format::kCsv) {
+    List(fields, nlohmann::json::array({record}));
+    return;
+  }
+  std::size_t width = 0;
+  for (const auto& field : fields) width = std::max(width, DisplayWidth(field.header));
+  for (const auto& field : fields) {
+    std::string value = record.contains(field.key) ? CellText(record.at(field.key)) : std::string();
+    std::string label = field.header + ":";
+    if (stdout_tty_) label += std::string(width - DisplayWidth(field.header) + 1, ' ');
+    else label += "\t";
+    std::cout << (stdout_tty_ && color_ ? "\033[1m" + label + "\033[0m" : label) << value << '\n';
+  }
+}
+
+void Output::Status(const std::string& line) const {
+  if (!quiet_) std::cerr << line << '\n';
+}
+
+void Output::Warn(const std::string& line) const { std::cerr << line << '\n'; }
+
+std::string Output::Green(const std::string& text) const {
+  return color_ && stderr_tty_ ? "\033[32m" + text + "\033[0m" : text;
+}
+std::string Output::Red(const std::string& text) const {
+  return color_ && stderr_tty_ ? "\033[31m" + text + "\033[0m" : text;
+}
+std::string Output::Bold(const std::string& text) const {
+  return color_ && stderr_tty_ ? "\033[1m" + text + "\033[0m" : text;
+}
+
+}  // namespace omni::cli
