@@ -11,6 +11,7 @@
 #include "cmd/cli.hpp"
 #include "cmd/commands.hpp"
 #include "cmd/interrupt.hpp"
+#include "cmd/man_page.hpp"
 #include "core/common/error.hpp"
 
 namespace omni::cli {
@@ -104,7 +105,9 @@ int Main(int argc, char** argv) {
   app.add_flag("-q,--quiet", global.quiet, "Print no status lines on stderr");
   app.add_flag("-v,--verbose", global.verbose, "Print more detail");
   bool list_commands = false;
+  bool man_page = false;
   app.add_flag("--list-commands", list_commands, "List every command")->group("");
+  app.add_flag("--man-page", man_page, "Print omni(1) in roff")->group("");
   app.footer(
       "\nExit status: 0 ok, 1 failure, 2 usage, 3 config invalid, 4 dependency unavailable,\n"
       "5 not found, 6 conflict, 7 plan limit reached, 130 interrupted.\n\n"
@@ -123,8 +126,13 @@ int Main(int argc, char** argv) {
   } catch (const CLI::Success& e) {  // --help, --version
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    // Hidden flags for tooling; they need no subcommand.
     if (list_commands) {
       ListCommands(commands, "");
+      return kOk;
+    }
+    if (man_page) {
+      std::cout << RenderManPage(commands, kVersion);
       return kOk;
     }
     app.exit(e);

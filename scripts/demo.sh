@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The first README command: installs what is missing, builds, starts the
+# embedded database, applies the demo business and its knowledge, then runs
+# omnid in the foreground. Safe to run again.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+"$root/scripts/install-deps.sh"
+"$root/scripts/build.sh" --target omni omnid
+omni="$root/build/cmd/omni"
+cd "$root"
+"$omni" db up
+"$omni" business apply -f config/demo-salon.yaml
+if "$omni" --list-commands | grep -q '^ingest'; then
+  "$omni" ingest -b demo-salon config/demo-kb --sync
+fi
+exec "$root/build/daemon/omnid"
