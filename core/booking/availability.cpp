@@ -1,0 +1,235 @@
+// Slot computation. See availability.hpp for the exact semantics and the
+// daylight-saving resolution; this file only implements them.
+#include "core/booking/availability.hpp"
+
+#include <date/date.h>
+#include <date/tz.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+
+#include "core/booking/local_time.hpp"
+#include "core/common/error.hpp"
+
+namespace omni::booking {
+namespace {
+
+using std::chrono::minutes;
+
+constexpr int kMinutesPerDay = 24 * 60;
+// Longest [from, to) a query may span; keeps one call bounded.
+constexpr auto kMaxQuerySpan = std::chrono::days{400};
+
+struct Range {
+  TimePoint start;
+  TimePoint end;
+};
+
+// A window boundary as an instant. Nonexistent local times (a gap) become
+// the instant the gap ends, which date/tz returns for either choice;
+// repeated ones take the first occurrence for a start and the second for an
+// end, so a window keeps the repeated hour.
+TimePoint Resolve(const date::time_zone* zone, date::local_days day, int minute_of_day, bool is_end) {
+  auto local = day + minutes{minute_of_day};
+  auto sys = zone->to_sys(local, is_end ? date::choose::latest : date::choose::earliest);
+  return std::chrono::time_point_cast<std::chrono::microseconds>(sys);
+}
+
+// Sorts and merges ranges that overlap or touch.
+std::vector<Range> Merge(std::vector<Range> ranges) {
+  std::sort(ranges.begin(), ranges.end(),
+            [](const Range& a, const Range& b) { return a.start < b.start; });
+  std::vector<Range> merged;
+  for (const Range& r : ranges) {
+    if (r.start >= r.end) continue;
+    if (!merged.empty() && r.start <= merged.back().end) {
+      merged.back().end = std::max(merged.back().end, r.end);
+    } else {
+      merged.push_back(r);
+    }
+  }
+  return merged;
+}
+
+// The open windows of the local dates first..last, as merged UTC ranges.
+std::vector<Range> OpenRanges(const AvailabilityRules& rules, const date::time_zone* zone,
+                              date::local_days first, date::local_days last) {
+  std::vector<Range> open;
+  for (date::local_days day = first; day <= last; day += date::days{1}) {
+    std::chrono::year_month_day ymd{std::chrono::sys_days{day.time_since_epoch()}};
+    const std::vector<LocalWindow>* windows = nullptr;
+    if (auto it = rules.overrides.find(ymd); it != rules.overrides.end()) {
+      windows = &it->second;
+    } else {
+      windows = &rules.weekly[std::chrono::weekday{std::chrono::sys_days{ymd}}.c_encoding()];
+    }
+    for (const LocalWindow& w : *windows) {
+      open.push_back({Resolve(zone, day, w.start_min, false), Resolve(zone, day, w.end_min, true)});
+    }
+  }
+  return Merge(std::move(open));
+}
+
+// Open ranges minus busy ranges (both merged and sorted).
+std::vector<Range> Subtract(const std::vector<Range>& open, const std::vector<Range>& busy) {
+  std::vector<Range> free;
+  std::size_t first_busy = 0;
+  for (const Range& o : open) {
+    while (first_busy < busy.size() && busy[first_busy].end <= o.start) ++first_busy;
+    TimePoint cursor = o.start;
+    for (std::size_t i = first_busy; i < busy.size() && busy[i].start < o.end; ++i) {
+      if (busy[i].start > cursor) free.push_back({cursor, busy[i].start});
+      cursor = std::max(cursor, busy[i].end);
+    }
+    if (cursor < o.end) free.push_back({cursor, o.end});
+  }
+  return free;
+}
+
+// Rounds `t` up to a whole minute whose local minute-of-hour is a multiple
+// of `unit`. The offset is re-read after moving, in case a transition with a
+// sub-hour offset change lies in between.
+TimePoint AlignUp(const date::time_zone* zone, TimePoint t, int unit) {
+  auto aligned = std::chrono::ceil<minutes>(t);
+  if (unit == 1) return aligned;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    auto offset = zone->get_info(std::chrono::floor<std::chrono::seconds>(aligned)).offset;
+    auto local_min = (aligned.time_since_epoch() + std::chrono::floor<minutes>(offset)).count();
+    long long minute_of_hour = ((local_min % 60) + 60) % 60;
+    long long add = (unit - minute_of_hour % unit) % unit;
+    if (add == 0) break;
+    aligned += minutes{add};
+  }
+  return std::chrono::time_point_cast<std::chrono::microseconds>(aligned);
+}
+
+void CheckWindows(const std::vector<LocalWindow>& windows, const std::string& where) {
+  for (const LocalWindow& w : windows) {
+    if (w.start_min < 0 || w.end_min > kMinutesPerDay || w.start_min >= w.end_min) {
+      throw ConfigError("invalid hours window " + FormatClockTime(w.start_min) +
+                            "-" + FormatClockTime(w.end_min) + " on " +
+                            where + ": the end must be after the start, within 00:00-24:00",
+                        "Write windows as [\"09:00\", \"17:00\"]; 24:00 means midnight at the end of the day.");
+    }
+  }
+}
+
+void CheckNonNegative(int value, const std::string& name) {
+  if (value < 0) throw ConfigError(name + " is " + std::to_string(value) + ": it must be 0 or more");
+}
+
+}  // namespace
+
+int AlignmentMinutes(int interval_min) {
+  for (int unit : {60, 30, 20, 15, 10, 5}) {
+    if (interval_min % unit == 0) return unit;
+  }
+  return 1;
+}
+
+void ValidateRules(const AvailabilityRules& rules, const ServiceTiming& service) {
+  CheckTimeZone(rules.time_zone);
+  static const char* const kDayNames[] = {"sunday", "monday", "tuesday", "wednesday",
+                                          "thursday", "friday", "saturday"};
+  for (int day = 0; day < 7; ++day) CheckWindows(rules.weekly[day], kDayNames[day]);
+  for (const auto& [date, windows] : rules.overrides) CheckWindows(windows, FormatDate(date));
+  if (rules.interval_min < 1 || rules.interval_min > kMinutesPerDay) {
+    throw ConfigError("slot interval is " + std::to_string(rules.interval_min) +
+                      " minutes: it must be between 1 and 1440");
+  }
+  CheckNonNegative(rules.min_notice_min, "minimum notice (minutes)");
+  CheckNonNegative(rules.horizon_days, "booking horizon (days)");
+  if (service.duration_min < 1 || service.duration_min > kMinutesPerDay) {
+    throw ConfigError("service duration is " + std::to_string(service.duration_min) +
+                      " minutes: it must be between 1 and 1440");
+  }
+  CheckNonNegative(service.buffer_before_min, "buffer before (minutes)");
+  CheckNonNegative(service.buffer_after_min, "buffer after (minutes)");
+}
+
+std::vector<TimePoint> ComputeSlots(const AvailabilityRules& rules, const ServiceTiming& service,
+                                    const std::vector<BusyRange>& busy, const SlotQuery& query) {
+  ValidateRules(rules, service);
+  if (query.to < query.from) {
+    throw InvalidInput("invalid slot range: the end " + FormatUtc(query.to) + " is before the start " +
+                       FormatUtc(query.from));
+  }
+  if (query.to - query.from > kMaxQuerySpan) {
+    throw InvalidInput("slot range " + FormatUtc(query.from) + " to " + FormatUtc(query.to) +
+                       " is too long: at most 400 days");
+  }
+  std::vector<TimePoint> slots;
+  TimePoint lower = std::max(query.from, query.now + minutes{rules.min_notice_min});
+  TimePoint upper = query.to;
+  if (rules.horizon_days > 0) upper = std::min(upper, query.now + std::chrono::days{rules.horizon_days});
+  if (lower >= upper) return slots;
+
+  const date::time_zone* zone = date::locate_zone(rules.time_zone);
+  // Windows of the day before reach past midnight into the range, and the
+  // free range holding a slot may start on an earlier local day.
+  auto first_day = std::chrono::floor<date::days>(zone->to_local(query.from)) - date::days{1};
+  auto last_day = std::chrono::floor<date::days>(zone->to_local(query.to)) + date::days{1};
+  std::vector<Range> open = OpenRanges(rules, zone, first_day, last_day);
+
+  std::vector<Range> widened;
+  widened.reserve(busy.size());
+  const minutes before{service.buffer_before_min};
+  const minutes after{service.buffer_after_min};
+  for (const BusyRange& b : busy) widened.push_back({b.start - after, b.end + before});
+  std::vector<Range> free = Subtract(open, Merge(std::move(widened)));
+
+  const minutes duration{service.duration_min};
+  const minutes interval{rules.interval_min};
+  const int unit = AlignmentMinutes(rules.interval_min);
+  for (const Range& f : free) {
+    if (f.end <= lower || f.start >= upper) continue;
+    TimePoint s = AlignUp(zone, f.start, unit);
+    if (s < lower) {
+      // Jump to the first step at or after `lower`; the steps stay the same.
+      auto steps = (lower - s + interval - std::chrono::microseconds{1}) / interval;
+      s += interval * steps;
+    }
+    for (; s + duration <= f.end && s < upper; s += interval) slots.push_back(s);
+  }
+  return slots;
+}
+
+bool IsOfferedStart(const AvailabilityRules& rules, const ServiceTiming& service,
+                    const std::vector<BusyRange>& busy, TimePoint now, TimePoint start) {
+  auto slots = ComputeSlots(rules, service, busy, {now, start, start + std::chrono::microseconds{1}});
+  return !slots.empty() && slots.front() == start;
+}
+
+int ParseClockTime(const std::string& text, const std::string& what) {
+  auto bad = [&] {
+    return InvalidInput("invalid " + what + " \"" + text + "\": expected HH:MM between 00:00 and 24:00",
+                        "Write times on a 24-hour clock, e.g. \"09:00\" or \"17:30\".");
+  };
+  if (text.size() != 5 || text[2] != ':') throw bad();
+  for (int i : {0, 1, 3, 4}) {
+    if (!std::isdigit(static_cast<unsigned char>(text[i]))) throw bad();
+  }
+  int hour = (text[0] - '0') * 10 + (text[1] - '0');
+  int minute = (text[3] - '0') * 10 + (text[4] - '0');
+  if (minute > 59 || hour > 24 || (hour == 24 && minute != 0)) throw bad();
+  return hour * 60 + minute;
+}
+
+LocalWindow ParseWindow(const std::string& start, const std::string& end) {
+  LocalWindow window{ParseClockTime(start, "window start"), ParseClockTime(end, "window end")};
+  if (window.end_min <= window.start_min) {
+    throw InvalidInput("invalid hours window [\"" + start + "\", \"" + end + "\"]: the end is not after the start",
+                       "Use 24:00 for a window that runs until midnight.");
+  }
+  return window;
+}
+
+std::string FormatClockTime(int minutes_of_day) {
+  int clamped = std::clamp(minutes_of_day, 0, kMinutesPerDay);
+  char text[16];
+  std::snprintf(text, sizeof text, "%02d:%02d", clamped / 60, clamped % 60);
+  return text;
+}
+
+}  // namespace omni::booking

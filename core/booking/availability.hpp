@@ -1,0 +1,117 @@
+// Slot computation: which appointment starts a business can offer, from its
+// weekly hours in its IANA time zone, date overrides, live bookings and the
+// service's timing. Pure: no database, no clock; `now` is an argument.
+// Thread-safe: every function here only reads its arguments.
+//
+// Semantics (issue 5; tests/cases/*.json pin them down):
+// - Windows are local [start, end) minutes of a local date; 24:00 is the next
+//   local midnight. An override's windows replace its date's weekly windows
+//   and an empty override closes the date. Windows that touch merge, also
+//   across midnight.
+// - A booking blocks [start - before, end + after). A candidate s needs
+//   [s, s + duration) inside the open windows and its own blocked range
+//   [s - before, s + duration + after) clear of every live blocked range.
+//   All intervals are half-open.
+// - Starts: free ranges are the open windows minus busy time widened by the
+//   candidate's buffers. In each free range [a, b), a is rounded up to a
+//   local minute-of-hour that is a multiple of u (the first of 60, 30, 20,
+//   15, 10, 5 dividing the interval, else 1), then a, a + interval, ... are
+//   stepped in absolute minutes while s + duration <= b.
+// - Then a start is kept when from <= s < to, s >= now + notice (inclusive)
+//   and, with a horizon, s < now + horizon_days * 24 h.
+//
+// Daylight saving time (how a local window boundary becomes an instant):
+// - A local time inside a spring-forward gap (02:30 on 2026-03-08 in
+//   America/New_York) does not exist; it resolves to the first instant after
+//   the gap (03:00 EDT, 07:00Z), for starts and ends alike.
+// - A local time that occurs twice (01:30 on 2026-11-01 in New York) resolves
+//   to its earliest occurrence for a window start and its latest for a window
+//   end, so a window never loses the repeated hour: 00:00-02:00 that night is
+//   three hours long, and 01:00-01:30 runs from 01:00 EDT to 01:30 EST.
+// - Slots step in absolute minutes, so a slot lasts exactly its duration
+//   across a transition.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/common/clock.hpp"
+
+namespace omni::booking {
+
+// A local opening window of one date, in minutes since local midnight:
+// 0 <= start_min < end_min <= 1440.
+struct LocalWindow {
+  int start_min = 0;
+  int end_min = 0;
+  friend bool operator==(const LocalWindow&, const LocalWindow&) = default;
+};
+
+// When and how a business takes bookings.
+struct AvailabilityRules {
+  std::string time_zone;  // IANA name, e.g. "America/New_York"
+  // Weekly windows indexed by weekday, 0 = Sunday ... 6 = Saturday; an empty
+  // day is closed.
+  std::array<std::vector<LocalWindow>, 7> weekly;
+  // Local date -> windows replacing that date's weekly ones; empty closes it.
+  std::map<std::chrono::year_month_day, std::vector<LocalWindow>> overrides;
+  int interval_min = 30;     // distance between offered starts
+  int min_notice_min = 0;    // earliest start is now + this
+  int horizon_days = 0;      // latest start is before now + this; 0: no limit
+};
+
+// The timing of the service being booked.
+struct ServiceTiming {
+  int duration_min = 30;
+  int buffer_before_min = 0;
+  int buffer_after_min = 0;
+};
+
+// An existing booking's blocked range [start - before, end + after), i.e.
+// already widened by its own service's buffers. Only live bookings
+// (SCHEDULED, CONFIRMED) belong here.
+struct BusyRange {
+  TimePoint start;
+  TimePoint end;
+};
+
+struct SlotQuery {
+  TimePoint now;
+  TimePoint from;  // slot starts in [from, to), UTC
+  TimePoint to;
+};
+
+// Returns the offered slot starts, ascending, without duplicates.
+// Throws ConfigError when the rules or the service timing are invalid
+// (see ValidateRules) and InvalidInput when query.to < query.from.
+std::vector<TimePoint> ComputeSlots(const AvailabilityRules& rules, const ServiceTiming& service,
+                                    const std::vector<BusyRange>& busy, const SlotQuery& query);
+
+// Whether `start` would be offered by ComputeSlots for a range that holds
+// it. Same errors as ComputeSlots.
+bool IsOfferedStart(const AvailabilityRules& rules, const ServiceTiming& service,
+                    const std::vector<BusyRange>& busy, TimePoint now, TimePoint start);
+
+// Checks the rules and timing: known time zone, windows within the day and
+// non-empty, interval >= 1, notice, horizon and buffers >= 0, duration >= 1.
+// Throws ConfigError naming the field and the problem.
+void ValidateRules(const AvailabilityRules& rules, const ServiceTiming& service);
+
+// The alignment unit for an interval: the first of 60, 30, 20, 15, 10, 5
+// that divides it, else 1.
+int AlignmentMinutes(int interval_min);
+
+// Parses "HH:MM" (00:00 to 24:00) into minutes since midnight. Throws
+// InvalidInput naming `what` when malformed.
+int ParseClockTime(const std::string& text, const std::string& what);
+// Parses a ["HH:MM","HH:MM"] window; throws InvalidInput when malformed or
+// when the end is not after the start.
+LocalWindow ParseWindow(const std::string& start, const std::string& end);
+// Formats minutes since midnight as "HH:MM" (1440 as "24:00").
+std::string FormatClockTime(int minutes);
+
+}  // namespace omni::booking

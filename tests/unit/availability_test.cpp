@@ -1,0 +1,233 @@
+// Slot computation, driven by data: every case in tests/cases/*.json and in
+// the files named by $OMNI_SLOT_CASES (colon-separated) runs through
+// booking::ComputeSlots. Plus the validation and local-time parsing rules.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "core/booking/availability.hpp"
+#include "core/booking/local_time.hpp"
+#include "core/common/error.hpp"
+
+namespace {
+
+using omni::TimePoint;
+using omni::booking::AvailabilityRules;
+using omni::booking::BusyRange;
+using omni::booking::ServiceTiming;
+using nlohmann::json;
+
+TimePoint Utc(const std::string& text) { return omni::booking::ParseStartTime(text, "UTC"); }
+
+std::vector<omni::booking::LocalWindow> Windows(const json& list) {
+  std::vector<omni::booking::LocalWindow> windows;
+  for (const json& w : list) windows.push_back(omni::booking::ParseWindow(w.at(0), w.at(1)));
+  return windows;
+}
+
+bool IsLiveStatus(std::string status) {
+  for (char& c : status) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (status == "scheduled" || status == "confirmed") return true;
+  if (status == "cancelled" || status == "canceled" || status == "completed" || status == "no_show") {
+    return false;
+  }
+  throw std::runtime_error("unknown booking status \"" + status + "\"");
+}
+
+std::string Join(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + items[i];
+  return out + "]";
+}
+
+// Runs one case; returns an empty string when it passes, else a report.
+std::string RunCase(const json& c) {
+  static const std::map<std::string, int> kWeekdays = {{"sun", 0}, {"mon", 1}, {"tue", 2}, {"wed", 3},
+                                                       {"thu", 4}, {"fri", 5}, {"sat", 6}};
+  AvailabilityRules rules;
+  rules.time_zone = c.at("tz");
+  for (const auto& [day, windows] : c.at("weekly").items()) {
+    rules.weekly[kWeekdays.at(day)] = Windows(windows);
+  }
+  const json overrides = c.value("overrides", json::object());
+  for (const auto& [date, windows] : overrides.items()) {
+    rules.overrides[omni::booking::ParseDate(date, "override date")] = Windows(windows);
+  }
+  rules.interval_min = c.at("interval_min");
+  rules.min_notice_min = c.value("min_notice_min", 0);
+  rules.horizon_days = c.value("horizon_days", 0);
+  ServiceTiming service{c.at("duration_min"), c.value("buffer_before_min", 0), c.value("buffer_after_min", 0)};
+  std::vector<BusyRange> busy;
+  const json bookings = c.value("bookings", json::array());
+  for (const json& b : bookings) {
+    if (!IsLiveStatus(b.at("status"))) continue;
+    // A booking of this service blocks its own range widened by the buffers.
+    busy.push_back({Utc(b.at("start")) - std::chrono::minutes{service.buffer_before_min},
+                    Utc(b.at("end")) + std::chrono::minutes{service.buffer_after_min}});
+  }
+  auto slots = omni::booking::ComputeSlots(
+      rules, service, busy, {Utc(c.at("now")), Utc(c.at("range").at("from")), Utc(c.at("range").at("to"))});
+  std::vector<std::string> actual;
+  for (TimePoint s : slots) actual.push_back(omni::booking::FormatUtc(s));
+  std::vector<std::string> expected;
+  for (const json& e : c.at("expected_slots_utc")) expected.push_back(omni::booking::FormatUtc(Utc(e)));
+  if (actual == expected) return {};
+  return "case " + c.value("id", std::string("<no id>")) + "\n  expected: " + Join(expected) +
+         "\n  actual:   " + Join(actual);
+}
+
+std::vector<std::string> CaseFiles() {
+  std::vector<std::string> files;
+  std::filesystem::path dir = std::filesystem::path(OMNI_SOURCE_DIR) / "tests" / "cases";
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() == ".json") files.push_back(entry.path().string());
+  }
+  std::sort(files.begin(), files.end());
+  if (const char* extra = std::getenv("OMNI_SLOT_CASES")) {
+    std::stringstream list(extra);
+    for (std::string path; std::getline(list, path, ':');) {
+      if (!path.empty()) files.push_back(path);
+    }
+  }
+  return files;
+}
+
+}  // namespace
+
+TEST_CASE("every slot case in tests/cases and $OMNI_SLOT_CASES passes", "[booking]") {
+  int ran = 0;
+  int failed = 0;
+  std::vector<std::string> files = CaseFiles();
+  for (const std::string& file : files) {
+    std::ifstream in(file);
+    INFO("case file " << file);
+    REQUIRE(in.good());
+    json doc = json::parse(in);
+    REQUIRE(doc.contains("cases"));
+    for (const json& c : doc.at("cases")) {
+      ++ran;
+      std::string report;
+      try {
+        report = RunCase(c);
+      } catch (const std::exception& e) {
+        report = "case " + c.value("id", std::string("<no id>")) + " threw: " + e.what();
+      }
+      if (!report.empty()) {
+        ++failed;
+        FAIL_CHECK(file << ": " << report);
+      }
+    }
+  }
+  std::cout << "slot cases: ran " << ran << " from " << files.size() << " files, " << failed << " failed\n";
+  CHECK(ran >= 31);
+}
+
+TEST_CASE("alignment unit is the first of 60, 30, 20, 15, 10, 5 dividing the interval", "[booking]") {
+  using omni::booking::AlignmentMinutes;
+  CHECK(AlignmentMinutes(30) == 30);
+  CHECK(AlignmentMinutes(120) == 60);
+  CHECK(AlignmentMinutes(90) == 30);
+  CHECK(AlignmentMinutes(40) == 20);
+  CHECK(AlignmentMinutes(45) == 15);
+  CHECK(AlignmentMinutes(50) == 10);
+  CHECK(AlignmentMinutes(25) == 5);
+  CHECK(AlignmentMinutes(7) == 1);
+}
+
+TEST_CASE("invalid rules and ranges are rejected with clear errors", "[booking]") {
+  AvailabilityRules rules;
+  rules.time_zone = "America/New_York";
+  rules.weekly[1] = {{9 * 60, 17 * 60}};
+  ServiceTiming service;
+  omni::booking::SlotQuery query{Utc("2026-06-01T00:00Z"), Utc("2026-06-08T00:00Z"), Utc("2026-06-09T00:00Z")};
+
+  SECTION("unknown time zone") {
+    rules.time_zone = "Mars/Olympus_Mons";
+    CHECK_THROWS_MATCHES(omni::booking::ComputeSlots(rules, service, {}, query), omni::ConfigError,
+                         Catch::Matchers::Message("unknown time zone \"Mars/Olympus_Mons\""));
+  }
+  SECTION("window end before start") {
+    rules.weekly[1] = {{17 * 60, 9 * 60}};
+    CHECK_THROWS_AS(omni::booking::ComputeSlots(rules, service, {}, query), omni::ConfigError);
+  }
+  SECTION("zero interval") {
+    rules.interval_min = 0;
+    CHECK_THROWS_WITH(omni::booking::ComputeSlots(rules, service, {}, query),
+                      Catch::Contains("slot interval is 0 minutes"));
+  }
+  SECTION("zero duration and negative buffer") {
+    service.duration_min = 0;
+    CHECK_THROWS_AS(omni::booking::ComputeSlots(rules, service, {}, query), omni::ConfigError);
+    service.duration_min = 30;
+    service.buffer_after_min = -5;
+    CHECK_THROWS_WITH(omni::booking::ComputeSlots(rules, service, {}, query), Catch::Contains("buffer after"));
+  }
+  SECTION("range end before start") {
+    std::swap(query.from, query.to);
+    CHECK_THROWS_WITH(omni::booking::ComputeSlots(rules, service, {}, query),
+                      Catch::Contains("is before the start"));
+  }
+}
+
+TEST_CASE("window and clock times parse strictly", "[booking]") {
+  using omni::booking::ParseClockTime;
+  using omni::booking::ParseWindow;
+  CHECK(ParseClockTime("00:00", "t") == 0);
+  CHECK(ParseClockTime("24:00", "t") == 1440);
+  CHECK(ParseClockTime("17:45", "t") == 17 * 60 + 45);
+  for (const char* bad : {"9:00", "24:01", "12:60", "ab:cd", "", "12:000", "25:00"}) {
+    CHECK_THROWS_AS(ParseClockTime(bad, "t"), omni::InvalidInput);
+  }
+  CHECK_THROWS_WITH(ParseWindow("17:00", "09:00"), Catch::Contains("the end is not after the start"));
+  CHECK_THROWS_AS(ParseWindow("09:00", "09:00"), omni::InvalidInput);
+  CHECK(omni::booking::FormatClockTime(1440) == "24:00");
+}
+
+TEST_CASE("start times parse as local time or with an offset", "[booking]") {
+  using omni::booking::FormatUtc;
+  using omni::booking::ParseStartTime;
+  const std::string ny = "America/New_York";
+  CHECK(FormatUtc(ParseStartTime("2026-12-01 15:00", ny)) == "2026-12-01T20:00:00Z");
+  CHECK(FormatUtc(ParseStartTime("2026-06-01T15:00", ny)) == "2026-06-01T19:00:00Z");
+  CHECK(FormatUtc(ParseStartTime("2026-12-01T15:00:00-05:00", ny)) == "2026-12-01T20:00:00Z");
+  CHECK(FormatUtc(ParseStartTime("2026-12-01T15:00:00+0130", ny)) == "2026-12-01T13:30:00Z");
+  CHECK(FormatUtc(ParseStartTime("2026-12-01T15:00Z", ny)) == "2026-12-01T15:00:00Z");
+  CHECK(omni::booking::FormatLocal(ParseStartTime("2026-12-01T20:00:00Z", ny), ny) == "2026-12-01 15:00");
+
+  CHECK_THROWS_WITH(ParseStartTime("2026-03-08 02:30", ny), Catch::Contains("does not exist"));
+  CHECK_THROWS_WITH(ParseStartTime("2026-11-01 01:30", ny), Catch::Contains("ambiguous"));
+  CHECK(FormatUtc(ParseStartTime("2026-11-01T01:30-05:00", ny)) == "2026-11-01T06:30:00Z");
+  for (const char* bad : {"2026-13-01 10:00", "2026-02-30 10:00", "tomorrow", "2026-12-01", "2026-12-01 25:00",
+                          "2026-12-01 10:00+5", "2026-12-01 10:00 EST"}) {
+    CHECK_THROWS_AS(ParseStartTime(bad, ny), omni::InvalidInput);
+  }
+  CHECK_THROWS_AS(ParseStartTime("2026-12-01 10:00", "Nowhere/City"), omni::ConfigError);
+}
+
+TEST_CASE("local dates and midnights follow the zone", "[booking]") {
+  const std::string ny = "America/New_York";
+  auto date = omni::booking::ParseDate("2026-03-08", "date");
+  CHECK(omni::booking::FormatUtc(omni::booking::LocalMidnight(date, ny)) == "2026-03-08T05:00:00Z");
+  CHECK(omni::booking::FormatDate(omni::booking::LocalDate(Utc("2026-03-09T03:59Z"), ny)) == "2026-03-08");
+  CHECK_THROWS_AS(omni::booking::ParseDate("2026-3-8", "date"), omni::InvalidInput);
+}
+
+TEST_CASE("IsOfferedStart agrees with the computed slots", "[booking]") {
+  AvailabilityRules rules;
+  rules.time_zone = "UTC";
+  rules.weekly[1] = {{9 * 60, 12 * 60}};
+  ServiceTiming service;
+  std::vector<BusyRange> busy = {{Utc("2026-06-08T10:00Z"), Utc("2026-06-08T10:30Z")}};
+  TimePoint now = Utc("2026-06-01T00:00Z");
+  CHECK(omni::booking::IsOfferedStart(rules, service, busy, now, Utc("2026-06-08T09:30Z")));
+  CHECK_FALSE(omni::booking::IsOfferedStart(rules, service, busy, now, Utc("2026-06-08T10:00Z")));
+  CHECK_FALSE(omni::booking::IsOfferedStart(rules, service, busy, now, Utc("2026-06-08T09:15Z")));
+  CHECK_FALSE(omni::booking::IsOfferedStart(rules, service, busy, now, Utc("2026-06-08T11:45Z")));
+  CHECK(omni::booking::IsOfferedStart(rules, service, busy, now, Utc("2026-06-08T11:30Z")));
+}
