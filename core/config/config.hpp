@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 namespace omni::config {
 
 struct DatabaseSettings {
@@ -101,6 +103,12 @@ struct PlanLimits {
   std::int64_t overage_cents_per_interaction = 0;  // 0: hard limit
 };
 
+// The built-in limits of all four tiers: FREE 100 interactions, 50
+// conversations, 20 documents, 10 services, 1 operator; STARTER
+// 1000/500/100/25/3; PROFESSIONAL 10000/5000/1000/100/10 with 2 cents per
+// interaction over the limit; ENTERPRISE unlimited.
+std::map<PlanTier, PlanLimits> DefaultPlans();
+
 struct StripeSettings {
   std::string api_key;
   std::string api_base = "https://api.stripe.com";
@@ -123,7 +131,7 @@ struct Config {
   EmbeddingsSettings embeddings;
   KbSettings kb;
   StripeSettings stripe;
-  std::map<PlanTier, PlanLimits> plans;  // always holds all four tiers
+  std::map<PlanTier, PlanLimits> plans = DefaultPlans();  // always holds all four tiers
   LoggingSettings logging;
 };
 
@@ -135,6 +143,10 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 // exists (built-in defaults apply). Throws ConfigError when an explicitly
 // named file (flag or $OMNI_CONFIG) is missing.
 std::optional<std::string> FindConfigFile(const std::string& explicit_path, const EnvLookup& env);
+// The same with the fallback locations given (first existing one wins), so
+// tests need not touch the working directory or /etc.
+std::optional<std::string> FindConfigFile(const std::string& explicit_path, const EnvLookup& env,
+                                          const std::vector<std::string>& fallback_paths);
 
 // Returns the built-in defaults: embedded database, no LLM key, 127.0.0.1:8080.
 Config DefaultConfig();
@@ -152,9 +164,14 @@ Config LoadConfig(const std::string& explicit_path, const EnvLookup& env);
 // Renders the effective config as YAML with every secret replaced by
 // "<redacted>" (or "" when unset), for `omni config show`.
 std::string RenderRedacted(const Config& config);
+// The same effective config as a JSON object (keys in file order), for
+// `omni config show -o json`.
+nlohmann::ordered_json RedactedJson(const Config& config);
 
 // The embedded data dir after defaults and `~` expansion, given $HOME and
-// whether the process runs as root.
+// whether the process runs as root. A relative data_dir is taken relative to
+// the directory of the config file. Throws ConfigError when `~` or the
+// default needs $HOME and it is unset.
 std::string ResolveEmbeddedDataDir(const Config& config, const EnvLookup& env, bool running_as_root);
 
 }  // namespace omni::config
