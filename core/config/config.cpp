@@ -581,6 +581,13 @@ void ParseListen(const Parser& parser, const Entry& entry, ServerSettings& serve
     port_text = text.substr(close + 2);
   } else {
     std::size_t colon = text.rfind(':');
+    bool port_only = !text.empty() && std::all_of(text.begin(), text.end(),
+                                                  [](unsigned char c) { return std::isdigit(c); });
+    if (colon == std::string::npos && port_only) {
+      parser.FailValue(entry, "expected " + expected + ", got " + Shown(text) + " (no host)",
+                       "Write 127.0.0.1:" + text + " for this machine only, or 0.0.0.0:" + text +
+                           " for every interface.");
+    }
     if (colon == std::string::npos) {
       parser.FailValue(entry, "expected " + expected + ", got " + Shown(text) + " (no port)",
                        "Add the port, e.g. " + (text.empty() ? std::string("127.0.0.1") : text) + ":8080.");
@@ -840,8 +847,11 @@ Config ParseConfig(const std::string& yaml_text, const std::string& source_name,
       location += ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1);
     }
     std::string hint = "Check the indentation and quoting around this line.";
-    if (!e.mark.is_null() && LineAt(yaml_text, e.mark.line).find('\t') != std::string::npos) {
+    std::string line = e.mark.is_null() ? "" : LineAt(yaml_text, e.mark.line);
+    if (line.find('\t') != std::string::npos) {
       hint = "YAML does not allow tabs for indentation; use spaces.";
+    } else if (line.find("${") != std::string::npos) {
+      hint = "Inside [ ] or { }, quote values that hold ${NAME}, e.g. [\"${NAME}\"].";
     }
     throw ConfigError(location + ": invalid YAML: " + e.msg, hint);
   }

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "core/common/error.hpp"
@@ -323,6 +324,9 @@ TEST_CASE("bad values are rejected with the expectation", "[config]") {
     CHECK(message ==
           "omni.yaml:2:11: server.listen: expected host:port, e.g. 127.0.0.1:8080, got \"127.0.0.1\" (no port)");
     CHECK_THAT(hint, Contains("127.0.0.1:8080"));
+    auto [port_only, port_only_hint] = ErrorOf("server:\n  listen: 8080\n");
+    CHECK(port_only == "omni.yaml:2:11: server.listen: expected host:port, e.g. 127.0.0.1:8080, got \"8080\" (no host)");
+    CHECK_THAT(port_only_hint, Contains("127.0.0.1:8080"));
     CHECK_THAT(MessageOf("server:\n  listen: \":8080\"\n"), StartsWith("omni.yaml:2:11: server.listen: expected host:port"));
     CHECK_THAT(MessageOf("server:\n  listen: \"::1:8080\"\n"), StartsWith("omni.yaml:2:11: server.listen: expected host:port"));
     CHECK_THAT(MessageOf("server:\n  listen: h:80x\n"), StartsWith("omni.yaml:2:11: server.listen: expected a port"));
@@ -390,6 +394,9 @@ TEST_CASE("YAML syntax errors give line and column", "[config]") {
   CHECK_THAT(tab_message, StartsWith("omni.yaml:2:"));
   CHECK_THAT(tab_message, Contains("invalid YAML"));
   CHECK_THAT(tab_hint, Contains("tabs"));
+  auto [flow_message, flow_hint] = ErrorOf("stripe:\n  webhook_secrets: [${WHSEC}]\n");
+  CHECK_THAT(flow_message, StartsWith("omni.yaml:2:"));
+  CHECK_THAT(flow_hint, Contains("quote values that hold ${NAME}"));
   CHECK(MessageOf("logging:\n  level: info\n---\nlogging:\n  level: warn\n") ==
         "omni.yaml:4:1: expected one YAML document, found 2");
 }
@@ -673,5 +680,45 @@ TEST_CASE("the example config/omni.yaml is valid", "[config]") {
     CHECK(config.server.token_secret == "0123456789abcdef0123456789abcdef");
     std::string rendered = omni::config::RenderRedacted(config);
     CHECK_THAT(rendered, !Contains("sk-or-from-env"));
+  }
+}
+
+namespace {
+
+std::string ReadSourceFile(const std::string& relative) {
+  std::ifstream file(std::string(OMNI_SOURCE_DIR) + "/" + relative);
+  std::ostringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+// Dotted paths of every leaf setting, with the plan tiers folded into TIER.
+void LeafPaths(const nlohmann::ordered_json& node, const std::string& prefix, std::vector<std::string>& out) {
+  for (const auto& [key, value] : node.items()) {
+    std::string path = prefix.empty() ? key : prefix + "." + key;
+    if (prefix == "plans") path = "plans.TIER";
+    if (prefix == "stripe.price_ids") continue;
+    if (value.is_object() && key != "price_ids") {
+      LeafPaths(value, path, out);
+    } else if (std::find(out.begin(), out.end(), path) == out.end()) {
+      out.push_back(path);
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("every setting is documented in omni.yaml(5) and the example config", "[config]") {
+  std::vector<std::string> paths;
+  LeafPaths(omni::config::RedactedJson(omni::config::DefaultConfig()), "", paths);
+  REQUIRE(paths.size() > 60);
+  std::string man = ReadSourceFile("man/omni.yaml.5");
+  std::string example = ReadSourceFile("config/omni.yaml");
+  REQUIRE_FALSE(man.empty());
+  for (const auto& path : paths) {
+    INFO(path);
+    CHECK_THAT(man, Contains(".B " + path + "\n"));
+    std::string key = path.substr(path.rfind('.') + 1);
+    CHECK_THAT(example, Contains(" " + key + ":"));
   }
 }
