@@ -1,0 +1,114 @@
+// The libpqxx side of the pool: leases, transactions, and the translation of
+// pqxx errors into the omni error tree. This is the only header that
+// includes <pqxx/pqxx>; core .cpp files include it, public headers never do.
+//
+// Thread-safe as the pool is: a Lease belongs to one thread at a time.
+#pragma once
+
+#include <exception>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include <pqxx/pqxx>
+
+#include "core/common/error.hpp"
+#include "core/db/pool.hpp"
+
+namespace omni::db {
+
+// One pooled connection, returned to its pool when destroyed. A lease that
+// saw the connection break (MarkBroken, or a closed connection) is discarded
+// instead, so the next Acquire opens a fresh one. Move-only.
+class Pool::Lease {
+ public:
+  Lease(Lease&& other) noexcept;
+  Lease& operator=(Lease&& other) noexcept;
+  Lease(const Lease&) = delete;
+  Lease& operator=(const Lease&) = delete;
+  ~Lease();
+
+  pqxx::connection& connection() { return *connection_; }
+  // The connection must not go back to the pool (it broke, or holds session
+  // state that cannot be reset).
+  void MarkBroken() { broken_ = true; }
+
+ private:
+  friend class Pool;
+  Lease(Pool::Impl* pool, std::unique_ptr<pqxx::connection> connection);
+  void Release() noexcept;
+
+  Pool::Impl* pool_ = nullptr;
+  std::unique_ptr<pqxx::connection> connection_;
+  bool broken_ = false;
+};
+
+// The SQLSTATE of a pqxx::sql_error ("23505", "23P01", ...), or "" for any
+// other exception.
+std::string SqlState(const std::exception& error);
+
+// The constraint named in a constraint-violation message, or "".
+std::string ConstraintName(const std::exception& error);
+
+// Rethrows `error` as an omni error:
+//   23505 unique violation, 23P01 exclusion violation -> Conflict naming the constraint
+//   23503 foreign key, 23514 check, 23502 not null, 22xxx data -> InvalidInput
+//   broken connection, 57014 statement timeout, 57P0x shutdown -> Unavailable
+//   40001 serialization, 40P01 deadlock -> Conflict (retrying may succeed)
+//   other database errors -> omni::Error with the server's message
+// omni errors pass through unchanged; other exceptions are rethrown as they are.
+// Call it only inside a catch handler for `error` (it may rethrow it as is).
+[[noreturn]] void RethrowTranslated(const std::exception& error);
+
+// Runs fn(pqxx::work&) in one transaction on a pooled connection and commits
+// when fn returns; returns what fn returns. Any exception rolls back. pqxx
+// errors are translated by RethrowTranslated. To react to a specific
+// SQLSTATE (e.g. 23P01 "slot taken"), catch pqxx::sql_error inside fn, or
+// catch omni::Conflict outside and consult the message.
+template <class Fn>
+auto WithTransaction(Pool& pool, Fn&& fn) -> std::invoke_result_t<Fn&, pqxx::work&> {
+  using Result = std::invoke_result_t<Fn&, pqxx::work&>;
+  Pool::Lease lease = pool.Acquire();
+  try {
+    pqxx::work tx(lease.connection());
+    if constexpr (std::is_void_v<Result>) {
+      fn(tx);
+      tx.commit();
+    } else {
+      Result result = fn(tx);
+      tx.commit();
+      return result;
+    }
+  } catch (const omni::Error&) {
+    throw;
+  } catch (const pqxx::broken_connection& e) {
+    lease.MarkBroken();
+    RethrowTranslated(e);
+  } catch (const pqxx::in_doubt_error& e) {
+    lease.MarkBroken();
+    RethrowTranslated(e);
+  } catch (const pqxx::failure& e) {
+    RethrowTranslated(e);
+  }
+}
+
+// Like WithTransaction but without a transaction block: fn(pqxx::nontransaction&)
+// runs each statement in autocommit mode (for LISTEN, VACUUM, CREATE DATABASE).
+template <class Fn>
+auto WithConnection(Pool& pool, Fn&& fn) -> std::invoke_result_t<Fn&, pqxx::nontransaction&> {
+  Pool::Lease lease = pool.Acquire();
+  try {
+    pqxx::nontransaction tx(lease.connection());
+    return fn(tx);
+  } catch (const omni::Error&) {
+    throw;
+  } catch (const pqxx::broken_connection& e) {
+    lease.MarkBroken();
+    RethrowTranslated(e);
+  } catch (const pqxx::failure& e) {
+    RethrowTranslated(e);
+  }
+}
+
+}  // namespace omni::db
