@@ -1,0 +1,333 @@
+// Customers: find-or-create by contact, listing, updates and contact counts.
+#include "core/customers/customers.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <regex>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "core/common/error.hpp"
+#include "core/customers/customers_tx.hpp"
+#include "core/db/pqxx.hpp"
+
+namespace omni::customers {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr const char* kColumns =
+    "id::text, business_id::text, name, coalesce(email, ''), coalesce(phone, ''), coalesce(external_id, ''), "
+    "array_to_json(tags)::text, notes, metadata::text, visit_count, "
+    "(extract(epoch FROM last_contact_at) * 1000000)::bigint, "
+    "(extract(epoch FROM created_at) * 1000000)::bigint, (extract(epoch FROM updated_at) * 1000000)::bigint";
+
+TimePoint FromMicros(long long micros) { return TimePoint{std::chrono::microseconds{micros}}; }
+
+long long ToMicros(TimePoint t) { return t.time_since_epoch().count(); }
+
+std::string Trim(const std::string& text) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return {};
+  const auto last = text.find_last_not_of(" \t\r\n");
+  return text.substr(first, last - first + 1);
+}
+
+std::string Lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+
+std::string Digits(const std::string& text) {
+  std::string digits;
+  for (char c : text) {
+    if (std::isdigit(static_cast<unsigned char>(c))) digits += c;
+  }
+  return digits;
+}
+
+bool IsUuid(const std::string& text) {
+  static const std::regex kUuid("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+  return std::regex_match(text, kUuid);
+}
+
+Customer FromRow(const pqxx::row& row) {
+  Customer c;
+  c.id = row[0].as<std::string>();
+  c.business_id = row[1].as<std::string>();
+  c.name = row[2].as<std::string>();
+  c.email = row[3].as<std::string>();
+  c.phone = row[4].as<std::string>();
+  c.external_id = row[5].as<std::string>();
+  const Json tags = Json::parse(row[6].as<std::string>());
+  for (const auto& tag : tags) c.tags.push_back(tag.get<std::string>());
+  c.notes = row[7].as<std::string>();
+  const Json metadata = Json::parse(row[8].as<std::string>());
+  for (const auto& [key, value] : metadata.items()) {
+    c.metadata[key] = value.is_string() ? value.get<std::string>() : value.dump();
+  }
+  c.visit_count = row[9].as<int>();
+  if (!row[10].is_null()) c.last_contact_at = FromMicros(row[10].as<long long>());
+  c.created_at = FromMicros(row[11].as<long long>());
+  c.updated_at = FromMicros(row[12].as<long long>());
+  return c;
+}
+
+std::string Select(const std::string& where) {
+  return std::string("SELECT ") + kColumns + " FROM customers WHERE business_id = $1::uuid AND " + where;
+}
+
+std::string NormalizeTag(const std::string& tag) {
+  std::string value = Lower(Trim(tag));
+  if (value.empty() || value.size() > 64) {
+    throw InvalidInput("invalid tag \"" + tag + "\": a tag has 1 to 64 characters");
+  }
+  return value;
+}
+
+// The contact with email and phone normalised; at least one key present.
+CustomerContact NormalizeContact(const CustomerContact& contact) {
+  CustomerContact out;
+  out.name = Trim(contact.name);
+  if (!Trim(contact.email).empty()) out.email = NormalizeEmail(contact.email);
+  if (!Trim(contact.phone).empty()) out.phone = NormalizePhone(contact.phone);
+  out.external_id = Trim(contact.external_id);
+  if (out.email.empty() && out.phone.empty() && out.external_id.empty()) {
+    throw InvalidInput("a customer needs an email address or a phone number",
+                       "Give the customer's email or phone so they can be found again.");
+  }
+  return out;
+}
+
+std::optional<std::string> OrNull(const std::string& value) {
+  if (value.empty()) return std::nullopt;
+  return value;
+}
+
+// Fills the fields `found` lacks from `contact`, skipping a value another
+// customer already holds. Runs in a savepoint: a racing transaction that
+// takes the same email or phone first makes it a no-op, not an aborted tx.
+Customer FillMissing(pqxx::dbtransaction& tx, const Customer& found, const CustomerContact& contact) {
+  const bool name = found.name.empty() && !contact.name.empty();
+  const bool email = found.email.empty() && !contact.email.empty();
+  const bool phone = found.phone.empty() && !contact.phone.empty();
+  const bool external = found.external_id.empty() && !contact.external_id.empty();
+  if (!name && !email && !phone && !external) return found;
+  const std::string sql = std::string(
+      "UPDATE customers c SET "
+      "name = CASE WHEN $3::boolean THEN $4::text ELSE c.name END, "
+      "email = CASE WHEN $5::boolean AND NOT EXISTS (SELECT 1 FROM customers o WHERE o.business_id = c.business_id "
+      "  AND lower(o.email) = lower($6::text)) THEN $6::text ELSE c.email END, "
+      "phone = CASE WHEN $7::boolean AND NOT EXISTS (SELECT 1 FROM customers o WHERE o.business_id = c.business_id "
+      "  AND o.phone_normalized = $9::text) THEN $8::text ELSE c.phone END, "
+      "external_id = CASE WHEN $10::boolean AND NOT EXISTS (SELECT 1 FROM customers o WHERE o.business_id = c.business_id "
+      "  AND o.external_id = $11::text) THEN $11::text ELSE c.external_id END "
+      "WHERE c.business_id = $1::uuid AND c.id = $2::uuid RETURNING ") +
+                          kColumns;
+  try {
+    pqxx::subtransaction savepoint(tx, "customer_fill");
+    const auto rows = savepoint.exec_params(sql, found.business_id, found.id, name, contact.name, email,
+                                            contact.email, phone, contact.phone, Digits(contact.phone), external,
+                                            contact.external_id);
+    savepoint.commit();
+    if (!rows.empty()) return FromRow(rows[0]);
+  } catch (const pqxx::unique_violation&) {
+    // Another transaction took the value between our check and the update.
+  }
+  return found;
+}
+
+}  // namespace
+
+std::string NormalizePhone(const std::string& phone) {
+  const std::string trimmed = Trim(phone);
+  std::string out;
+  for (std::size_t i = 0; i < trimmed.size(); ++i) {
+    const char c = trimmed[i];
+    if (std::isdigit(static_cast<unsigned char>(c))) {
+      out += c;
+    } else if (c == '+' && i == 0) {
+      out += c;
+    } else if (c != ' ' && c != '-' && c != '(' && c != ')' && c != '.' && c != '/') {
+      throw InvalidInput("invalid phone number \"" + phone + "\": unexpected character '" + std::string(1, c) + "'",
+                         "Write the number with digits, an optional leading +, and spaces, dashes, dots or "
+                         "parentheses.");
+    }
+  }
+  if (out.rfind("00", 0) == 0) out = "+" + out.substr(2);
+  const std::size_t digits = Digits(out).size();
+  if (digits < 7 || digits > 15) {
+    throw InvalidInput("invalid phone number \"" + phone + "\": expected 7 to 15 digits, got " +
+                       std::to_string(digits));
+  }
+  return out;
+}
+
+std::string NormalizeEmail(const std::string& email) {
+  static const std::regex kEmail(R"([^@\s"(),:;<>\[\\\]]+@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+)");
+  const std::string trimmed = Trim(email);
+  if (trimmed.size() > 254 || !std::regex_match(trimmed, kEmail)) {
+    throw InvalidInput("invalid email address \"" + email + "\"", "Write it as name@example.com.");
+  }
+  return trimmed;
+}
+
+FindOrCreateResult FindOrCreate(pqxx::dbtransaction& tx, const std::string& business_id,
+                                const CustomerContact& raw_contact) {
+  const CustomerContact contact = NormalizeContact(raw_contact);
+  const std::string match_sql = Select(
+      "((external_id = $2::text AND $2::text <> '') OR (lower(email) = lower($3::text) AND $3::text <> '') "
+      " OR (phone_normalized = $4::text AND $4::text <> '')) "
+      "ORDER BY (external_id = $2::text AND $2::text <> '') DESC NULLS LAST, "
+      "(lower(email) = lower($3::text)) DESC NULLS LAST, created_at LIMIT 1");
+  const std::string insert_sql =
+      std::string(
+          "INSERT INTO customers (business_id, name, email, phone, external_id) "
+          "VALUES ($1::uuid, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING ") +
+      kColumns;
+  // An insert that loses a race to a concurrent one returns nothing; the
+  // winner has committed by then (ON CONFLICT waits for it), so the next
+  // lookup sees it. Three rounds cover a winner that was then deleted.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    const auto found =
+        tx.exec_params(match_sql, business_id, contact.external_id, contact.email, Digits(contact.phone));
+    if (!found.empty()) return {FillMissing(tx, FromRow(found[0]), contact), false};
+    const auto inserted = tx.exec_params(insert_sql, business_id, contact.name, OrNull(contact.email),
+                                         OrNull(contact.phone), OrNull(contact.external_id));
+    if (!inserted.empty()) return {FromRow(inserted[0]), true};
+  }
+  throw Conflict("could not find or create the customer: concurrent changes kept conflicting",
+                 "Try again.");
+}
+
+FindOrCreateResult FindOrCreate(db::Pool& pool, const std::string& business_id, const CustomerContact& contact) {
+  return db::WithTransaction(pool, [&](pqxx::work& tx) { return FindOrCreate(tx, business_id, contact); });
+}
+
+Customer Get(pqxx::dbtransaction& tx, const std::string& business_id, const std::string& key) {
+  const std::string trimmed = Trim(key);
+  pqxx::result rows;
+  if (IsUuid(trimmed)) {
+    rows = tx.exec_params(Select("id = $2::uuid"), business_id, trimmed);
+  } else if (trimmed.find('@') != std::string::npos) {
+    rows = tx.exec_params(Select("lower(email) = lower($2::text)"), business_id, trimmed);
+  } else if (!Digits(trimmed).empty()) {
+    rows = tx.exec_params(Select("phone_normalized = $2::text"), business_id, Digits(NormalizePhone(trimmed)));
+  }
+  if (rows.empty()) {
+    throw NotFound("customer \"" + key + "\" not found", "Give a customer id, email or phone from `omni customers list`.");
+  }
+  return FromRow(rows[0]);
+}
+
+Customer Get(db::Pool& pool, const std::string& business_id, const std::string& key) {
+  return db::WithTransaction(pool, [&](pqxx::work& tx) { return Get(tx, business_id, key); });
+}
+
+std::vector<Customer> List(db::Pool& pool, const std::string& business_id, const ListFilter& filter) {
+  if (filter.limit < 1 || filter.limit > 1000) {
+    throw InvalidInput("invalid limit " + std::to_string(filter.limit) + ": expected 1 to 1000");
+  }
+  if (filter.offset < 0) throw InvalidInput("invalid offset " + std::to_string(filter.offset) + ": expected 0 or more");
+  const std::string search = Trim(filter.search);
+  const std::string tag = filter.tag.empty() ? std::string() : NormalizeTag(filter.tag);
+  const std::string digits = Digits(search);
+  return db::WithTransaction(pool, [&](pqxx::work& tx) {
+    // The search term is matched literally: LIKE's wildcards are escaped.
+    const auto rows = tx.exec_params(
+        Select("($2 = '' OR name ILIKE $3 ESCAPE '\\' OR email ILIKE $3 ESCAPE '\\' "
+               "     OR ($4 <> '' AND phone_normalized LIKE '%' || $4 || '%')) "
+               "AND ($5 = '' OR $5 = ANY (tags)) "
+               "ORDER BY last_contact_at DESC NULLS LAST, created_at DESC, id LIMIT $6 OFFSET $7"),
+        business_id, search, "%" + std::regex_replace(search, std::regex(R"(([%_\\]))"), "\\$1") + "%", digits, tag,
+        filter.limit, filter.offset);
+    std::vector<Customer> customers;
+    for (const auto& row : rows) customers.push_back(FromRow(row));
+    return customers;
+  });
+}
+
+Customer Update(db::Pool& pool, const std::string& business_id, const std::string& customer_id,
+                const CustomerUpdate& update) {
+  std::optional<std::string> email;
+  if (update.email) email = Trim(*update.email).empty() ? std::string() : NormalizeEmail(*update.email);
+  std::optional<std::string> phone;
+  if (update.phone) phone = Trim(*update.phone).empty() ? std::string() : NormalizePhone(*update.phone);
+  std::set<std::string> add, remove;
+  for (const auto& tag : update.add_tags) add.insert(NormalizeTag(tag));
+  for (const auto& tag : update.remove_tags) remove.insert(NormalizeTag(tag));
+  for (const auto& [key, value] : update.set_metadata) {
+    if (Trim(key).empty()) throw InvalidInput("invalid metadata key \"" + key + "\": it must not be empty");
+  }
+  if (!IsUuid(Trim(customer_id))) {
+    throw NotFound("customer \"" + customer_id + "\" not found", "Give a customer id from `omni customers list`.");
+  }
+
+  return db::WithTransaction(pool, [&](pqxx::work& tx) {
+    const auto rows = tx.exec_params(Select("id = $2::uuid FOR UPDATE"), business_id, Trim(customer_id));
+    if (rows.empty()) {
+      throw NotFound("customer \"" + customer_id + "\" not found", "Give a customer id from `omni customers list`.");
+    }
+    Customer current = FromRow(rows[0]);
+    Customer next = current;
+    if (update.name) next.name = Trim(*update.name);
+    if (email) next.email = *email;
+    if (phone) next.phone = *phone;
+    if (update.notes) next.notes = *update.notes;
+    std::set<std::string> tags(next.tags.begin(), next.tags.end());
+    for (const auto& tag : add) tags.insert(tag);
+    for (const auto& tag : remove) tags.erase(tag);
+    next.tags.assign(tags.begin(), tags.end());
+    for (const auto& [key, value] : update.set_metadata) next.metadata[Trim(key)] = value;
+    for (const auto& key : update.unset_metadata) next.metadata.erase(Trim(key));
+
+    std::vector<std::string> current_tags = current.tags;
+    std::sort(current_tags.begin(), current_tags.end());
+    if (next.name == current.name && next.email == current.email && next.phone == current.phone &&
+        next.notes == current.notes && next.tags == current_tags && next.metadata == current.metadata) {
+      return current;
+    }
+    const Json tags_json = next.tags;
+    const Json metadata_json = next.metadata;
+    try {
+      pqxx::subtransaction savepoint(tx, "customer_update");
+      const auto updated = savepoint.exec_params(
+          std::string("UPDATE customers SET name = $3, email = $4, phone = $5, notes = $6, "
+                      "tags = ARRAY(SELECT jsonb_array_elements_text($7::jsonb)), metadata = $8::jsonb "
+                      "WHERE business_id = $1::uuid AND id = $2::uuid RETURNING ") +
+              kColumns,
+          business_id, current.id, next.name, OrNull(next.email), OrNull(next.phone), next.notes, tags_json.dump(),
+          metadata_json.dump());
+      savepoint.commit();
+      return FromRow(updated[0]);
+    } catch (const pqxx::unique_violation& e) {
+      const std::string constraint = db::ConstraintName(e);
+      if (constraint.find("phone") != std::string::npos) {
+        throw Conflict("another customer of this business has the phone number " + next.phone);
+      }
+      if (constraint.find("email") != std::string::npos) {
+        throw Conflict("another customer of this business has the email address " + next.email);
+      }
+      throw;
+    }
+  });
+}
+
+void RecordContact(pqxx::dbtransaction& tx, const std::string& business_id, const std::string& customer_id,
+                   TimePoint now) {
+  if (!IsUuid(Trim(customer_id))) throw NotFound("customer \"" + customer_id + "\" not found");
+  const auto rows = tx.exec_params(
+      "UPDATE customers SET visit_count = visit_count + 1, "
+      "last_contact_at = greatest(last_contact_at, 'epoch'::timestamptz + $3::bigint * interval '1 microsecond') "
+      "WHERE business_id = $1::uuid AND id = $2::uuid RETURNING id",
+      business_id, Trim(customer_id), ToMicros(now));
+  if (rows.empty()) throw NotFound("customer \"" + customer_id + "\" not found");
+}
+
+void RecordContact(db::Pool& pool, const std::string& business_id, const std::string& customer_id, TimePoint now) {
+  db::WithTransaction(pool, [&](pqxx::work& tx) { RecordContact(tx, business_id, customer_id, now); });
+}
+
+}  // namespace omni::customers

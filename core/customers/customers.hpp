@@ -1,0 +1,115 @@
+// Customers of a business: the people who chat and book. Booking, chat and
+// webchat find or create them by contact details; operators list, tag and
+// annotate them (`omni customers`).
+//
+// Every function is scoped by a business id: a customer of another business
+// is never read, matched or changed. Within a business a customer is unique
+// by email (case-insensitive), by phone (digits, see NormalizePhone) and by
+// external id, which the database enforces with unique indexes.
+// To work inside a caller's transaction (a booking), use the overloads in
+// core/customers/customers_tx.hpp.
+// Thread-safe: free functions over a db::Pool; each call leases a connection.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/common/clock.hpp"
+
+namespace omni::db {
+class Pool;
+}
+
+namespace omni::customers {
+
+// What a caller knows about a person. At least one of email, phone or
+// external_id is required to find or create a customer.
+struct CustomerContact {
+  std::string name;
+  std::string email;
+  std::string phone;
+  std::string external_id;  // the business site's user id (verified webchat identity)
+};
+
+struct Customer {
+  std::string id;            // uuid
+  std::string business_id;
+  std::string name;          // "" when unknown
+  std::string email;         // "" when unknown
+  std::string phone;         // normalised (NormalizePhone); "" when unknown
+  std::string external_id;   // "" when none
+  std::vector<std::string> tags;              // lower-case, sorted, unique
+  std::string notes;
+  std::map<std::string, std::string> metadata;  // free-form operator data
+  int visit_count = 0;       // conversations and bookings recorded
+  std::optional<TimePoint> last_contact_at;
+  TimePoint created_at;
+  TimePoint updated_at;
+};
+
+struct FindOrCreateResult {
+  Customer customer;
+  bool created = false;  // false: an existing customer matched
+};
+
+// Normalises a phone number: spaces, '-', '(', ')', '.' and '/' are removed,
+// a leading "00" becomes '+', a leading '+' is kept; what remains must be
+// 7 to 15 digits. No country code is guessed, so "(555) 010-2030" and
+// "555.010.2030" match each other but not "+1 555 010 2030". Matching and
+// uniqueness use the digits only. Throws InvalidInput naming the number.
+std::string NormalizePhone(const std::string& phone);
+
+// Trims and checks an email address (local@domain.tld, no spaces, at most
+// 254 characters). Throws InvalidInput naming the address.
+std::string NormalizeEmail(const std::string& email);
+
+// Returns the customer matching `contact` within the business, trying
+// external id, then email (case-insensitive), then phone; otherwise creates
+// one. A matched customer gets the fields it lacks (name, email, phone,
+// external id) from `contact`, unless another customer already has that
+// email or phone; existing values are never overwritten. Safe under
+// concurrency: racing calls for the same person yield one row.
+// Throws InvalidInput for a malformed email or phone, or no key at all.
+FindOrCreateResult FindOrCreate(db::Pool& pool, const std::string& business_id, const CustomerContact& contact);
+
+// The customer with `key` in the business: a customer id, an email
+// address, or a phone number. Throws NotFound when there is none.
+Customer Get(db::Pool& pool, const std::string& business_id, const std::string& key);
+
+struct ListFilter {
+  std::string search;  // part of the name, email or phone (case-insensitive); "" for all
+  std::string tag;     // only customers with this tag; "" for all
+  int limit = 50;      // 1 to 1000
+  int offset = 0;
+};
+
+// Customers of the business, most recently in contact first (never
+// contacted last, then newest first). Throws InvalidInput for a bad limit.
+std::vector<Customer> List(db::Pool& pool, const std::string& business_id, const ListFilter& filter = {});
+
+// A partial update: unset fields stay as they are.
+struct CustomerUpdate {
+  std::optional<std::string> name;
+  std::optional<std::string> email;  // "" clears it
+  std::optional<std::string> phone;  // "" clears it
+  std::optional<std::string> notes;
+  std::vector<std::string> add_tags;     // normalised: trimmed, lower-case
+  std::vector<std::string> remove_tags;
+  std::map<std::string, std::string> set_metadata;
+  std::vector<std::string> unset_metadata;
+};
+
+// Applies `update` to the customer with id `customer_id` and returns the
+// result. Writes nothing when nothing changes. Throws NotFound, InvalidInput
+// for a malformed value, Conflict when another customer of the business has
+// the new email or phone.
+Customer Update(db::Pool& pool, const std::string& business_id, const std::string& customer_id,
+                const CustomerUpdate& update);
+
+// Counts one contact (a conversation or a booking): visit_count + 1 and
+// last_contact_at = now. Throws NotFound for an unknown customer.
+void RecordContact(db::Pool& pool, const std::string& business_id, const std::string& customer_id, TimePoint now);
+
+}  // namespace omni::customers
