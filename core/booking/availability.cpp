@@ -195,6 +195,23 @@ std::vector<TimePoint> ComputeSlots(const AvailabilityRules& rules, const Servic
   return slots;
 }
 
+StartCheck CheckStart(const AvailabilityRules& rules, const ServiceTiming& service, TimePoint now,
+                      TimePoint start) {
+  ValidateRules(rules, service);
+  if (start < now) return StartCheck::kPast;
+  if (start < now + minutes{rules.min_notice_min}) return StartCheck::kTooSoon;
+  if (rules.horizon_days > 0 && start >= now + std::chrono::days{rules.horizon_days}) {
+    return StartCheck::kBeyondHorizon;
+  }
+  const date::time_zone* zone = date::locate_zone(rules.time_zone);
+  auto day = std::chrono::floor<date::days>(zone->to_local(start));
+  TimePoint end = start + minutes{service.duration_min};
+  for (const Range& open : OpenRanges(rules, zone, day - date::days{1}, day + date::days{2})) {
+    if (open.start <= start && end <= open.end) return StartCheck::kOk;
+  }
+  return StartCheck::kOutsideHours;
+}
+
 bool IsOfferedStart(const AvailabilityRules& rules, const ServiceTiming& service,
                     const std::vector<BusyRange>& busy, TimePoint now, TimePoint start) {
   auto slots = ComputeSlots(rules, service, busy, {now, start, start + std::chrono::microseconds{1}});

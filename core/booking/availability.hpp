@@ -96,6 +96,21 @@ std::vector<TimePoint> ComputeSlots(const AvailabilityRules& rules, const Servic
 bool IsOfferedStart(const AvailabilityRules& rules, const ServiceTiming& service,
                     const std::vector<BusyRange>& busy, TimePoint now, TimePoint start);
 
+// Why a requested start cannot be booked, before looking at other bookings.
+enum class StartCheck {
+  kOk,
+  kPast,           // start < now
+  kTooSoon,        // start < now + notice
+  kBeyondHorizon,  // start >= now + horizon
+  kOutsideHours,   // [start, start + duration) not inside the open windows
+};
+
+// Checks `start` against hours, notice and horizon (not alignment, not other
+// bookings: the database's exclusion constraint decides those). Throws like
+// ValidateRules.
+StartCheck CheckStart(const AvailabilityRules& rules, const ServiceTiming& service, TimePoint now,
+                      TimePoint start);
+
 // Checks the rules and timing: known time zone, windows within the day and
 // non-empty, interval >= 1, notice, horizon and buffers >= 0, duration >= 1.
 // Throws ConfigError naming the field and the problem.

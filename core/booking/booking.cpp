@@ -1,0 +1,569 @@
+// The booking service on PostgreSQL. See booking.hpp for the contract.
+//
+// Races are settled by the appointments_no_overlap exclusion constraint, not
+// by reading first: the rules (hours, notice, horizon) are checked in C++,
+// then the row is inserted, and SQLSTATE 23P01 means another booking got
+// there first. Finding or creating the customer (core/customers) and
+// inserting the appointment share one transaction, so a lost race leaves no
+// trace.
+#include "core/booking/booking.hpp"
+
+#include <date/date.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include <nlohmann/json.hpp>
+
+#include "core/booking/availability.hpp"
+#include "core/booking/ics.hpp"
+#include "core/booking/local_time.hpp"
+#include "core/common/error.hpp"
+#include "core/customers/customers_tx.hpp"
+#include "core/db/pqxx.hpp"
+
+namespace omni::booking {
+namespace {
+
+using std::chrono::minutes;
+
+constexpr int kMaxSlotDays = 90;
+constexpr int kAlternatives = 3;
+// How far around a taken start alternatives are looked for.
+constexpr auto kAlternativeSearch = std::chrono::days{14};
+
+// Thrown inside a transaction when the insert or update hits 23P01, so that
+// the transaction rolls back; caught by the caller, never escapes.
+struct SlotTakenSignal {};
+
+struct BusinessRow {
+  AvailabilityRules rules;
+  std::string name;
+  std::string email;
+  std::string address;
+};
+
+struct ServiceRow {
+  std::string id;
+  std::string name;
+  ServiceTiming timing;
+};
+
+std::string Lower(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+std::string Trim(const std::string& text) {
+  auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return "";
+  auto last = text.find_last_not_of(" \t\r\n");
+  return text.substr(first, last - first + 1);
+}
+
+bool IsUuid(const std::string& text) {
+  if (text.size() != 36) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? text[i] != '-' : !std::isxdigit(static_cast<unsigned char>(text[i]))) return false;
+  }
+  return true;
+}
+
+void RequireAppointmentId(const std::string& id) {
+  if (!IsUuid(id)) {
+    throw InvalidInput("invalid appointment id \"" + id + "\": expected a UUID",
+                       "List appointments with `omni book list` to see their ids.");
+  }
+}
+
+// Timestamps cross the wire as ISO-8601 text (microseconds, UTC) one way
+// and as integer microseconds since the epoch the other: no float rounding.
+std::string SqlTime(TimePoint t) { return date::format("%Y-%m-%dT%H:%M:%SZ", t); }
+TimePoint FromMicros(long long micros) { return TimePoint{std::chrono::microseconds{micros}}; }
+#define OMNI_EPOCH_US(col) "(extract(epoch FROM " col ") * 1000000)::int8"
+
+std::vector<LocalWindow> ParseWindows(const nlohmann::json& list, const std::string& where) {
+  if (!list.is_array()) throw ConfigError(where + ": expected a list of [\"HH:MM\", \"HH:MM\"] windows");
+  std::vector<LocalWindow> windows;
+  for (const auto& w : list) {
+    if (!w.is_array() || w.size() != 2 || !w[0].is_string() || !w[1].is_string()) {
+      throw ConfigError(where + ": expected a list of [\"HH:MM\", \"HH:MM\"] windows");
+    }
+    try {
+      windows.push_back(ParseWindow(w[0].get<std::string>(), w[1].get<std::string>()));
+    } catch (const InvalidInput& e) {
+      throw ConfigError(where + ": " + e.what(), e.hint());
+    }
+  }
+  return windows;
+}
+
+int WeekdayIndex(const std::string& key) {
+  static const char* const kNames[] = {"sunday", "monday", "tuesday", "wednesday",
+                                       "thursday", "friday", "saturday"};
+  std::string lower = Lower(key);
+  for (int i = 0; i < 7; ++i) {
+    std::string name = kNames[i];
+    if (lower == name || lower == name.substr(0, 3)) return i;
+  }
+  return -1;
+}
+
+BusinessRow LoadBusiness(pqxx::work& tx, const std::string& business_id) {
+  auto rows = tx.exec_params(
+      "SELECT timezone, weekly_hours::text, date_overrides::text, slot_interval_min, min_notice_min,"
+      " advance_days, name, coalesce(email, ''), coalesce(address, '')"
+      " FROM businesses WHERE id = $1::uuid",
+      business_id);
+  if (rows.empty()) throw NotFound("business " + business_id + " not found");
+  const auto& row = rows[0];
+  BusinessRow business;
+  business.name = row[6].as<std::string>();
+  business.email = row[7].as<std::string>();
+  business.address = row[8].as<std::string>();
+  AvailabilityRules& rules = business.rules;
+  rules.time_zone = row[0].as<std::string>();
+  rules.interval_min = row[3].as<int>();
+  rules.min_notice_min = row[4].as<int>();
+  rules.horizon_days = row[5].as<int>();
+  const std::string where = "business \"" + business.name + "\"";
+  const nlohmann::json weekly = nlohmann::json::parse(row[1].as<std::string>());
+  const nlohmann::json overrides = nlohmann::json::parse(row[2].as<std::string>());
+  for (const auto& [day, windows] : weekly.items()) {
+    int index = WeekdayIndex(day);
+    if (index < 0) throw ConfigError(where + " has hours for an unknown weekday \"" + day + "\"");
+    rules.weekly[index] = ParseWindows(windows, where + " hours on " + day);
+  }
+  for (const auto& [day, windows] : overrides.items()) {
+    std::chrono::year_month_day date;
+    try {
+      date = ParseDate(day, "override date");
+    } catch (const InvalidInput& e) {
+      throw ConfigError(where + ": " + e.what(), e.hint());
+    }
+    rules.overrides[date] = ParseWindows(windows, where + " override " + day);
+  }
+  CheckTimeZone(rules.time_zone);
+  return business;
+}
+
+ServiceRow LoadService(pqxx::work& tx, const std::string& business_id, const std::string& service) {
+  auto rows = tx.exec_params(
+      "SELECT id::text, name, duration_min, buffer_before_min, buffer_after_min, bookable, active"
+      " FROM services WHERE business_id = $1::uuid AND (id::text = lower($2) OR lower(name) = lower($2))"
+      " ORDER BY active DESC LIMIT 1",
+      business_id, Trim(service));
+  if (rows.empty() || !rows[0][6].as<bool>()) {
+    throw NotFound("unknown service \"" + service + "\"",
+                   "See the business's services with `omni business show`.");
+  }
+  const auto& row = rows[0];
+  if (!row[5].as<bool>()) {
+    throw InvalidInput("service \"" + row[1].as<std::string>() + "\" cannot be booked online",
+                       "The business marks it as not bookable; ask the business to book it.");
+  }
+  return {row[0].as<std::string>(), row[1].as<std::string>(),
+          {row[2].as<int>(), row[3].as<int>(), row[4].as<int>()}};
+}
+
+// The id of an active resource named or identified by `resource`; "" for none.
+std::string LoadResource(pqxx::work& tx, const std::string& business_id, const std::string& resource) {
+  if (Trim(resource).empty()) return "";
+  auto rows = tx.exec_params(
+      "SELECT id::text FROM resources WHERE business_id = $1::uuid AND active"
+      " AND (id::text = lower($2) OR lower(name) = lower($2))",
+      business_id, Trim(resource));
+  if (rows.empty()) throw NotFound("unknown resource \"" + resource + "\"");
+  return rows[0][0].as<std::string>();
+}
+
+// Live blocked ranges that compete with a booking on `resource_id` ("" for
+// the whole business) and touch [from, to), except `skip_id`'s.
+std::vector<BusyRange> LoadBusy(pqxx::work& tx, const std::string& business_id, const std::string& resource_id,
+                                TimePoint from, TimePoint to, const std::string& skip_id) {
+  auto rows = tx.exec_params(
+      "SELECT " OMNI_EPOCH_US("blocked_from") ", " OMNI_EPOCH_US("blocked_to") " FROM appointments"
+      " WHERE business_id = $1::uuid AND status IN ('SCHEDULED', 'CONFIRMED')"
+      " AND blocked_from < $3::timestamptz AND blocked_to > $2::timestamptz"
+      " AND (nullif($4, '') IS NULL OR resource_id IS NULL OR resource_id = nullif($4, '')::uuid)"
+      " AND (nullif($5, '') IS NULL OR id <> nullif($5, '')::uuid)",
+      business_id, SqlTime(from), SqlTime(to), resource_id, skip_id);
+  std::vector<BusyRange> busy;
+  busy.reserve(rows.size());
+  for (const auto& row : rows) busy.push_back({FromMicros(row[0].as<long long>()), FromMicros(row[1].as<long long>())});
+  return busy;
+}
+
+// Busy ranges that can matter for slots starting in [from, to): a blocked
+// range reaches at most a day of duration plus two days of buffers back.
+std::vector<BusyRange> LoadBusyAround(pqxx::work& tx, const std::string& business_id,
+                                      const std::string& resource_id, TimePoint from, TimePoint to,
+                                      const std::string& skip_id) {
+  return LoadBusy(tx, business_id, resource_id, from - std::chrono::days{3}, to + std::chrono::days{3}, skip_id);
+}
+
+std::string SelectAppointmentSql(const std::string& where) {
+  return "SELECT a.id::text, a.business_id::text, b.timezone, a.service_id::text, s.name, a.customer_id::text,"
+         " c.name, coalesce(c.email, ''), coalesce(c.phone, ''), coalesce(r.name, ''), " OMNI_EPOCH_US("a.starts_at")
+         ", " OMNI_EPOCH_US("a.ends_at") ", a.status, a.sequence, a.notes, coalesce(a.cancel_reason, ''), "
+         OMNI_EPOCH_US("a.created_at") ", " OMNI_EPOCH_US("a.updated_at") " FROM appointments a"
+         " JOIN businesses b ON b.id = a.business_id"
+         " JOIN services s ON s.business_id = a.business_id AND s.id = a.service_id"
+         " JOIN customers c ON c.business_id = a.business_id AND c.id = a.customer_id"
+         " LEFT JOIN resources r ON r.business_id = a.business_id AND r.id = a.resource_id"
+         " WHERE a.business_id = $1::uuid " + where;
+}
+
+Appointment ReadAppointment(const pqxx::row& row) {
+  Appointment a;
+  a.id = row[0].as<std::string>();
+  a.business_id = row[1].as<std::string>();
+  a.time_zone = row[2].as<std::string>();
+  a.service_id = row[3].as<std::string>();
+  a.service_name = row[4].as<std::string>();
+  a.customer_id = row[5].as<std::string>();
+  a.customer_name = row[6].as<std::string>();
+  a.customer_email = row[7].as<std::string>();
+  a.customer_phone = row[8].as<std::string>();
+  a.resource_name = row[9].as<std::string>();
+  a.start = FromMicros(row[10].as<long long>());
+  a.end = FromMicros(row[11].as<long long>());
+  a.status = ParseStatus(row[12].as<std::string>());
+  a.sequence = row[13].as<int>();
+  a.notes = row[14].as<std::string>();
+  a.cancel_reason = row[15].as<std::string>();
+  a.created_at = FromMicros(row[16].as<long long>());
+  a.updated_at = FromMicros(row[17].as<long long>());
+  return a;
+}
+
+Appointment LoadAppointment(pqxx::work& tx, const std::string& business_id, const std::string& id,
+                            bool for_update = false) {
+  auto rows = tx.exec_params(SelectAppointmentSql("AND a.id = $2::uuid") + (for_update ? " FOR UPDATE OF a" : ""),
+                             business_id, id);
+  if (rows.empty()) {
+    throw NotFound("appointment " + id + " not found", "List appointments with `omni book list`.");
+  }
+  return ReadAppointment(rows[0]);
+}
+
+// Email or phone is required to find or create the customer; the
+// customers module normalises and validates both.
+customers::CustomerContact ContactOf(const CustomerInfo& in) {
+  customers::CustomerContact contact{Trim(in.name), Trim(in.email), Trim(in.phone), ""};
+  if (contact.email.empty() && contact.phone.empty()) {
+    throw InvalidInput("a booking needs the customer's email or phone",
+                       "Pass --email or --phone so the business can reach the customer.");
+  }
+  if (!contact.email.empty()) contact.email = customers::NormalizeEmail(contact.email);
+  if (!contact.phone.empty()) contact.phone = customers::NormalizePhone(contact.phone);
+  return contact;
+}
+
+InvalidInput StartRejected(StartCheck check, const AvailabilityRules& rules, const ServiceRow& service,
+                           TimePoint start) {
+  std::string when = FormatLocal(start, rules.time_zone) + " (" + rules.time_zone + ")";
+  std::string hint = "See the open times with `omni book slots`.";
+  switch (check) {
+    case StartCheck::kPast:
+      return InvalidInput("start " + when + " is in the past", hint);
+    case StartCheck::kTooSoon:
+      return InvalidInput("start " + when + " is too soon: bookings need " + std::to_string(rules.min_notice_min) +
+                              " minutes notice",
+                          hint);
+    case StartCheck::kBeyondHorizon:
+      return InvalidInput("start " + when + " is too far ahead: bookings open " +
+                              std::to_string(rules.horizon_days) + " days in advance",
+                          hint);
+    case StartCheck::kOutsideHours:
+    case StartCheck::kOk:
+      break;
+  }
+  return InvalidInput("start " + when + " is outside the opening hours for " + service.name + " (" +
+                          std::to_string(service.timing.duration_min) + " minutes)",
+                      hint);
+}
+
+// Up to kAlternatives offered starts nearest to `wanted`, nearest first
+// (the earlier one on a tie).
+std::vector<TimePoint> Nearest(std::vector<TimePoint> starts, TimePoint wanted) {
+  auto distance = [wanted](TimePoint t) { return t < wanted ? wanted - t : t - wanted; };
+  std::stable_sort(starts.begin(), starts.end(),
+                   [&](TimePoint a, TimePoint b) { return distance(a) < distance(b); });
+  if (starts.size() > kAlternatives) starts.resize(kAlternatives);
+  return starts;
+}
+
+}  // namespace
+
+const char* StatusName(Status status) {
+  switch (status) {
+    case Status::kScheduled: return "SCHEDULED";
+    case Status::kConfirmed: return "CONFIRMED";
+    case Status::kCompleted: return "COMPLETED";
+    case Status::kCanceled: return "CANCELED";
+    case Status::kNoShow: return "NO_SHOW";
+  }
+  return "SCHEDULED";
+}
+
+Status ParseStatus(const std::string& text) {
+  std::string key = Lower(Trim(text));
+  std::replace(key.begin(), key.end(), '-', '_');
+  if (key == "scheduled") return Status::kScheduled;
+  if (key == "confirmed") return Status::kConfirmed;
+  if (key == "completed") return Status::kCompleted;
+  if (key == "canceled" || key == "cancelled") return Status::kCanceled;
+  if (key == "no_show" || key == "noshow") return Status::kNoShow;
+  throw InvalidInput("invalid status \"" + text + "\"",
+                     "Use one of scheduled, confirmed, completed, canceled, no_show.");
+}
+
+std::string BookingService::BusinessIdForSlug(const std::string& slug) {
+  return db::WithTransaction(pool_, [&](pqxx::work& tx) {
+    auto rows = tx.exec_params("SELECT id::text FROM businesses WHERE slug = $1", slug);
+    if (rows.empty()) {
+      throw NotFound("business \"" + slug + "\" not found", "List businesses with `omni business list`.");
+    }
+    return rows[0][0].as<std::string>();
+  });
+}
+
+SlotList BookingService::Slots(const std::string& business_id, const std::string& service,
+                               std::chrono::year_month_day first_day, int days) {
+  if (days < 1 || days > kMaxSlotDays) {
+    throw InvalidInput("invalid number of days " + std::to_string(days) + ": expected 1 to " +
+                       std::to_string(kMaxSlotDays));
+  }
+  std::string time_zone = db::WithTransaction(pool_, [&](pqxx::work& tx) {
+    auto rows = tx.exec_params("SELECT timezone FROM businesses WHERE id = $1::uuid", business_id);
+    if (rows.empty()) throw NotFound("business " + business_id + " not found");
+    return rows[0][0].as<std::string>();
+  });
+  auto last_day = std::chrono::sys_days{first_day} + std::chrono::days{days};
+  return SlotsBetween(business_id, service, LocalMidnight(first_day, time_zone),
+                      LocalMidnight(std::chrono::year_month_day{last_day}, time_zone));
+}
+
+SlotList BookingService::SlotsBetween(const std::string& business_id, const std::string& service, TimePoint from,
+                                      TimePoint to) {
+  if (to < from) {
+    throw InvalidInput("invalid range: the end " + FormatUtc(to) + " is before the start " + FormatUtc(from));
+  }
+  TimePoint now = clock_.Now();
+  return db::WithTransaction(pool_, [&](pqxx::work& tx) {
+    BusinessRow business = LoadBusiness(tx, business_id);
+    ServiceRow row = LoadService(tx, business_id, service);
+    auto busy = LoadBusyAround(tx, business_id, "", from, to, "");
+    SlotList list{business.rules.time_zone, row.id, row.name, row.timing.duration_min, {}};
+    list.starts = ComputeSlots(business.rules, row.timing, busy, {now, from, to});
+    return list;
+  });
+}
+
+BookingResult BookingService::Create(const std::string& business_id, const CreateRequest& request) {
+  customers::CustomerContact contact = ContactOf(request.customer);
+  if (!request.conversation_id.empty() && !IsUuid(request.conversation_id)) {
+    throw InvalidInput("invalid conversation id \"" + request.conversation_id + "\": expected a UUID");
+  }
+  TimePoint now = clock_.Now();
+  std::string service_id;
+  std::string resource_id;
+  try {
+    std::string id = db::WithTransaction(pool_, [&](pqxx::work& tx) {
+      BusinessRow business = LoadBusiness(tx, business_id);
+      ServiceRow service = LoadService(tx, business_id, request.service);
+      service_id = service.id;
+      resource_id = LoadResource(tx, business_id, request.resource);
+      StartCheck check = CheckStart(business.rules, service.timing, now, request.start);
+      if (check != StartCheck::kOk) throw StartRejected(check, business.rules, service, request.start);
+      std::string customer_id = customers::FindOrCreate(tx, business_id, contact).customer.id;
+      customers::RecordContact(tx, business_id, customer_id, now);
+      TimePoint end = request.start + minutes{service.timing.duration_min};
+      try {
+        auto rows = tx.exec_params(
+            "INSERT INTO appointments (business_id, service_id, customer_id, resource_id, conversation_id,"
+            " starts_at, ends_at, blocked_from, blocked_to, notes)"
+            " VALUES ($1::uuid, $2::uuid, $3::uuid, nullif($4, '')::uuid, nullif($5, '')::uuid, $6::timestamptz,"
+            " $7::timestamptz, $8::timestamptz, $9::timestamptz, $10) RETURNING id::text",
+            business_id, service.id, customer_id, resource_id, request.conversation_id, SqlTime(request.start),
+            SqlTime(end), SqlTime(request.start - minutes{service.timing.buffer_before_min}),
+            SqlTime(end + minutes{service.timing.buffer_after_min}), request.notes);
+        return rows[0][0].as<std::string>();
+      } catch (const pqxx::sql_error& e) {
+        if (db::SqlState(e) == "23P01") throw SlotTakenSignal{};
+        throw;
+      }
+    });
+    BookingResult result;
+    result.appointment = Get(business_id, id);
+    return result;
+  } catch (const SlotTakenSignal&) {
+    BookingResult result;
+    result.outcome = BookingResult::kSlotTaken;
+    auto around = SlotsBetween(business_id, service_id, request.start - kAlternativeSearch,
+                               request.start + kAlternativeSearch);
+    result.alternatives = Nearest(std::move(around.starts), request.start);
+    return result;
+  }
+}
+
+BookingResult BookingService::Reschedule(const std::string& business_id, const std::string& appointment_id,
+                                         TimePoint new_start) {
+  RequireAppointmentId(appointment_id);
+  TimePoint now = clock_.Now();
+  BusinessRow business;
+  ServiceTiming timing;
+  try {
+    db::WithTransaction(pool_, [&](pqxx::work& tx) {
+      business = LoadBusiness(tx, business_id);
+      Appointment current = LoadAppointment(tx, business_id, appointment_id, true);
+      if (current.status != Status::kScheduled && current.status != Status::kConfirmed) {
+        throw Conflict("appointment " + appointment_id + " is " + StatusName(current.status) +
+                       ": only scheduled or confirmed appointments can be rescheduled");
+      }
+      ServiceRow service = LoadService(tx, business_id, current.service_id);
+      timing = service.timing;
+      StartCheck check = CheckStart(business.rules, service.timing, now, new_start);
+      if (check != StartCheck::kOk) throw StartRejected(check, business.rules, service, new_start);
+      TimePoint end = new_start + minutes{timing.duration_min};
+      // One UPDATE moves the row: the constraint checks the new range
+      // against every other live booking, and the old range is gone with it.
+      try {
+        tx.exec_params(
+            "UPDATE appointments SET starts_at = $3::timestamptz, ends_at = $4::timestamptz,"
+            " blocked_from = $5::timestamptz, blocked_to = $6::timestamptz, sequence = sequence + 1"
+            " WHERE business_id = $1::uuid AND id = $2::uuid",
+            business_id, appointment_id, SqlTime(new_start), SqlTime(end),
+            SqlTime(new_start - minutes{timing.buffer_before_min}), SqlTime(end + minutes{timing.buffer_after_min}));
+      } catch (const pqxx::sql_error& e) {
+        if (db::SqlState(e) == "23P01") throw SlotTakenSignal{};
+        throw;
+      }
+    });
+    BookingResult result;
+    result.appointment = Get(business_id, appointment_id);
+    return result;
+  } catch (const SlotTakenSignal&) {
+    BookingResult result;
+    result.outcome = BookingResult::kSlotTaken;
+    result.alternatives = db::WithTransaction(pool_, [&](pqxx::work& tx) {
+      TimePoint from = new_start - kAlternativeSearch;
+      TimePoint to = new_start + kAlternativeSearch;
+      auto busy = LoadBusyAround(tx, business_id, "", from, to, appointment_id);
+      return Nearest(ComputeSlots(business.rules, timing, busy, {now, from, to}), new_start);
+    });
+    return result;
+  }
+}
+
+Appointment BookingService::Transition(const std::string& business_id, const std::string& appointment_id,
+                                       Status target, const std::string& reason) {
+  RequireAppointmentId(appointment_id);
+  TimePoint now = clock_.Now();
+  db::WithTransaction(pool_, [&](pqxx::work& tx) {
+    Appointment current = LoadAppointment(tx, business_id, appointment_id, true);
+    if (current.status == target) return;
+    bool live = current.status == Status::kScheduled || current.status == Status::kConfirmed;
+    if (!live) {
+      throw Conflict("appointment " + appointment_id + " is already " + StatusName(current.status) +
+                     ": it cannot become " + StatusName(target));
+    }
+    if ((target == Status::kCompleted || target == Status::kNoShow) && now < current.start) {
+      throw Conflict("appointment " + appointment_id + " has not started yet: it cannot be marked " +
+                         StatusName(target),
+                     "Cancel it instead if it will not take place.");
+    }
+    tx.exec_params(
+        "UPDATE appointments SET status = $3,"
+        " sequence = sequence + CASE WHEN $3 = 'CANCELED' THEN 1 ELSE 0 END,"
+        " canceled_at = CASE WHEN $3 = 'CANCELED' THEN $4::timestamptz ELSE canceled_at END,"
+        " cancel_reason = CASE WHEN $3 = 'CANCELED' THEN nullif($5, '') ELSE cancel_reason END"
+        " WHERE business_id = $1::uuid AND id = $2::uuid",
+        business_id, appointment_id, std::string(StatusName(target)), SqlTime(now), reason);
+  });
+  return Get(business_id, appointment_id);
+}
+
+Appointment BookingService::Cancel(const std::string& business_id, const std::string& appointment_id,
+                                   const std::string& reason) {
+  return Transition(business_id, appointment_id, Status::kCanceled, reason);
+}
+
+Appointment BookingService::Confirm(const std::string& business_id, const std::string& appointment_id) {
+  return Transition(business_id, appointment_id, Status::kConfirmed, "");
+}
+
+Appointment BookingService::Complete(const std::string& business_id, const std::string& appointment_id) {
+  return Transition(business_id, appointment_id, Status::kCompleted, "");
+}
+
+Appointment BookingService::MarkNoShow(const std::string& business_id, const std::string& appointment_id) {
+  return Transition(business_id, appointment_id, Status::kNoShow, "");
+}
+
+std::vector<Appointment> BookingService::List(const std::string& business_id, const ListFilter& filter) {
+  if (filter.from && filter.to && *filter.to < *filter.from) {
+    throw InvalidInput("invalid range: --to " + FormatUtc(*filter.to) + " is before --from " +
+                       FormatUtc(*filter.from));
+  }
+  int limit = std::clamp(filter.limit, 1, 10000);
+  std::string customer = Trim(filter.customer);
+  std::string pattern;
+  for (char c : customer) {
+    if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+    pattern += c;
+  }
+  return db::WithTransaction(pool_, [&](pqxx::work& tx) {
+    auto rows = tx.exec_params(
+        SelectAppointmentSql(
+            "AND ($2 = '' OR a.starts_at >= nullif($2, '')::timestamptz)"
+            " AND ($3 = '' OR a.starts_at < nullif($3, '')::timestamptz)"
+            " AND ($4 = '' OR a.status = $4)"
+            " AND ($5 = '' OR c.id::text = lower($5) OR lower(c.email) = lower($5)"
+            "      OR c.phone_normalized = nullif(regexp_replace($5, '[^0-9]', '', 'g'), '')"
+            "      OR c.name ILIKE '%' || $6 || '%')"
+            " ORDER BY a.starts_at, a.id LIMIT $7"),
+        business_id, filter.from ? SqlTime(*filter.from) : "", filter.to ? SqlTime(*filter.to) : "",
+        filter.status ? std::string(StatusName(*filter.status)) : "", customer, pattern, limit);
+    std::vector<Appointment> list;
+    for (const auto& row : rows) list.push_back(ReadAppointment(row));
+    return list;
+  });
+}
+
+Appointment BookingService::Get(const std::string& business_id, const std::string& appointment_id) {
+  RequireAppointmentId(appointment_id);
+  return db::WithTransaction(pool_,
+                             [&](pqxx::work& tx) { return LoadAppointment(tx, business_id, appointment_id); });
+}
+
+std::string BookingService::Ics(const std::string& business_id, const std::string& appointment_id) {
+  RequireAppointmentId(appointment_id);
+  auto [appointment, business] = db::WithTransaction(pool_, [&](pqxx::work& tx) {
+    return std::make_pair(LoadAppointment(tx, business_id, appointment_id), LoadBusiness(tx, business_id));
+  });
+  IcsEvent event;
+  event.uid = appointment.id + "@omni";
+  event.sequence = appointment.sequence;
+  event.start = appointment.start;
+  event.end = appointment.end;
+  event.stamp = clock_.Now();
+  event.summary = appointment.service_name + " at " + business.name;
+  event.description = "Booked for " + (appointment.customer_name.empty() ? "you" : appointment.customer_name) +
+                      " at " + business.name + ".";
+  if (!appointment.notes.empty()) event.description += "\nNotes: " + appointment.notes;
+  if (appointment.status == Status::kCanceled && !appointment.cancel_reason.empty()) {
+    event.description += "\nCancelled: " + appointment.cancel_reason;
+  }
+  event.location = business.address;
+  event.organizer_name = business.name;
+  event.organizer_email = business.email;
+  event.attendee_name = appointment.customer_name;
+  event.attendee_email = appointment.customer_email;
+  event.cancelled = appointment.status == Status::kCanceled;
+  return RenderIcs(event);
+}
+
+}  // namespace omni::booking

@@ -1,0 +1,149 @@
+// The booking service: slots, appointments and their life cycle on the
+// database. `omni book` and the assistant's tools both call this API.
+//
+// Every call is scoped by a business id: rows of other businesses are never
+// read or changed. The database decides races: an exclusion constraint over
+// each live booking's blocked range (per business and resource) makes a
+// double booking impossible, and a request that loses comes back as
+// kSlotTaken with up to three nearest alternatives, not as an error. Time
+// is read only from the Clock given at construction.
+//
+// Statuses: SCHEDULED -> CONFIRMED; SCHEDULED or CONFIRMED -> CANCELED (frees
+// the slot), COMPLETED or NO_SHOW (once the start has passed). Asking for
+// the status an appointment already has changes nothing.
+// Thread-safe: a BookingService holds references only; each call leases its own
+// connection.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/common/clock.hpp"
+
+namespace omni::db {
+class Pool;
+}
+
+namespace omni::booking {
+
+enum class Status { kScheduled, kConfirmed, kCompleted, kCanceled, kNoShow };
+// "SCHEDULED", "CONFIRMED", "COMPLETED", "CANCELED", "NO_SHOW".
+const char* StatusName(Status status);
+// Parses a status case-insensitively; accepts "cancelled" and "no-show".
+// Throws InvalidInput listing the valid names.
+Status ParseStatus(const std::string& text);
+
+struct Appointment {
+  std::string id;
+  std::string business_id;
+  std::string time_zone;          // the business's, to show local times
+  std::string service_id;
+  std::string service_name;
+  std::string customer_id;
+  std::string customer_name;
+  std::string customer_email;     // "" when unknown
+  std::string customer_phone;
+  std::string resource_name;      // "" when the booking takes the whole business
+  TimePoint start;
+  TimePoint end;
+  Status status = Status::kScheduled;
+  int sequence = 0;               // ICS SEQUENCE
+  std::string notes;
+  std::string cancel_reason;
+  TimePoint created_at;
+  TimePoint updated_at;
+};
+
+struct SlotList {
+  std::string time_zone;
+  std::string service_id;
+  std::string service_name;
+  int duration_min = 0;
+  std::vector<TimePoint> starts;  // ascending, UTC
+};
+
+struct CustomerInfo {
+  std::string name;
+  std::string email;  // email or phone is required; a customer of the
+  std::string phone;  // business with either is reused, else one is created
+};
+
+struct CreateRequest {
+  std::string service;        // name (case-insensitive) or id
+  TimePoint start;
+  CustomerInfo customer;
+  std::string notes;
+  std::string resource;       // optional resource name or id
+  std::string conversation_id;  // optional: the chat that booked it
+};
+
+struct BookingResult {
+  enum Outcome { kBooked, kSlotTaken };
+  Outcome outcome = kBooked;
+  std::optional<Appointment> appointment;  // set when kBooked
+  std::vector<TimePoint> alternatives;     // kSlotTaken: up to 3, nearest first
+};
+
+struct ListFilter {
+  std::optional<TimePoint> from;    // appointments starting at or after
+  std::optional<TimePoint> to;      // ... and before
+  std::optional<Status> status;
+  std::string customer;             // id, email, phone, or part of the name
+  int limit = 200;
+};
+
+class BookingService {
+ public:
+  BookingService(db::Pool& pool, const Clock& clock) : pool_(pool), clock_(clock) {}
+
+  // The id of the business with `slug`; NotFound when there is none.
+  std::string BusinessIdForSlug(const std::string& slug);
+
+  // Offered starts of `service` (name or id) over `days` local dates from
+  // `first_day`. Throws NotFound for an unknown service, InvalidInput when
+  // it is not bookable or days is outside 1..90, ConfigError for invalid
+  // stored hours or time zone.
+  SlotList Slots(const std::string& business_id, const std::string& service,
+                 std::chrono::year_month_day first_day, int days);
+  // The same over an explicit UTC range [from, to).
+  SlotList SlotsBetween(const std::string& business_id, const std::string& service, TimePoint from,
+                        TimePoint to);
+
+  // Checks the request against the rules (InvalidInput naming the problem:
+  // past, notice, horizon, outside the hours, missing contact), finds or
+  // creates the customer and inserts the appointment, in one transaction.
+  // A start another booking holds returns kSlotTaken and changes nothing.
+  BookingResult Create(const std::string& business_id, const CreateRequest& request);
+
+  // Moves a live appointment to `new_start` atomically (the new range is
+  // taken and the old one freed in one statement) and bumps its sequence.
+  // kSlotTaken leaves it as it was. Conflict when it is not live.
+  BookingResult Reschedule(const std::string& business_id, const std::string& appointment_id,
+                           TimePoint new_start);
+
+  // Life-cycle transitions; each returns the updated appointment. Conflict
+  // for a transition the rules forbid, NotFound for an unknown id.
+  Appointment Cancel(const std::string& business_id, const std::string& appointment_id,
+                     const std::string& reason);
+  Appointment Confirm(const std::string& business_id, const std::string& appointment_id);
+  Appointment Complete(const std::string& business_id, const std::string& appointment_id);
+  Appointment MarkNoShow(const std::string& business_id, const std::string& appointment_id);
+
+  // Appointments ordered by start. InvalidInput when to < from.
+  std::vector<Appointment> List(const std::string& business_id, const ListFilter& filter);
+  // NotFound for an unknown id (or one of another business).
+  Appointment Get(const std::string& business_id, const std::string& appointment_id);
+  // The appointment as an RFC 5545 calendar (METHOD:CANCEL once cancelled).
+  std::string Ics(const std::string& business_id, const std::string& appointment_id);
+
+ private:
+  Appointment Transition(const std::string& business_id, const std::string& appointment_id, Status target,
+                         const std::string& reason);
+
+  db::Pool& pool_;
+  const Clock& clock_;
+};
+
+}  // namespace omni::booking
