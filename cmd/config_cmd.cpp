@@ -34,7 +34,7 @@ int RunShow(Context& ctx, const ShowOptions&) {
 
 int RunCheck(Context& ctx, const CheckOptions& opts) {
   std::optional<std::string> path =
-      config::FindConfigFile(opts.file.empty() ? ctx.global().config_path : opts.file, Context::Env());
+      opts.file.empty() ? config::FindConfigFile(ctx.global().config_path, Context::Env()) : opts.file;
   if (path) config::LoadConfigFile(*path, Context::Env());
   std::string source = SourceDescription(path.value_or(""));
   if (ctx.out().format() == Format::kJson) {
