@@ -330,17 +330,21 @@ std::string BookingService::BusinessIdForSlug(const std::string& slug) {
   });
 }
 
+std::string BookingService::TimeZone(const std::string& business_id) {
+  return db::WithTransaction(pool_, [&](pqxx::work& tx) {
+    auto rows = tx.exec_params("SELECT timezone FROM businesses WHERE id = $1::uuid", business_id);
+    if (rows.empty()) throw NotFound("business " + business_id + " not found");
+    return rows[0][0].as<std::string>();
+  });
+}
+
 SlotList BookingService::Slots(const std::string& business_id, const std::string& service,
                                std::chrono::year_month_day first_day, int days) {
   if (days < 1 || days > kMaxSlotDays) {
     throw InvalidInput("invalid number of days " + std::to_string(days) + ": expected 1 to " +
                        std::to_string(kMaxSlotDays));
   }
-  std::string time_zone = db::WithTransaction(pool_, [&](pqxx::work& tx) {
-    auto rows = tx.exec_params("SELECT timezone FROM businesses WHERE id = $1::uuid", business_id);
-    if (rows.empty()) throw NotFound("business " + business_id + " not found");
-    return rows[0][0].as<std::string>();
-  });
+  std::string time_zone = TimeZone(business_id);
   auto last_day = std::chrono::sys_days{first_day} + std::chrono::days{days};
   return SlotsBetween(business_id, service, LocalMidnight(first_day, time_zone),
                       LocalMidnight(std::chrono::year_month_day{last_day}, time_zone));

@@ -101,6 +101,10 @@ class BookingService {
   // The id of the business with `slug`; NotFound when there is none.
   std::string BusinessIdForSlug(const std::string& slug);
 
+  // The business's IANA time zone, for reading and showing local times.
+  // NotFound for an unknown business.
+  std::string TimeZone(const std::string& business_id);
+
   // Offered starts of `service` (name or id) over `days` local dates from
   // `first_day`. Throws NotFound for an unknown service, InvalidInput when
   // it is not bookable or days is outside 1..90, ConfigError for invalid
