@@ -1,0 +1,454 @@
+// Conversations, messages and the handoff state machine. See conversations.hpp.
+#include "core/chat/conversations.hpp"
+
+#include <date/date.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include <nlohmann/json.hpp>
+
+#include "core/chat/schema.hpp"
+#include "core/common/error.hpp"
+#include "core/customers/customers_tx.hpp"
+#include "core/db/pqxx.hpp"
+
+namespace omni::chat {
+namespace {
+
+using nlohmann::json;
+
+#define OMNI_CHAT_EPOCH_US(col) "(extract(epoch FROM " col ") * 1000000)::int8"
+
+constexpr const char* kStatusNames[] = {"AI_ACTIVE", "ESCALATED", "RESOLVED", "REOPENED"};
+constexpr const char* kRoleNames[] = {"USER", "ASSISTANT", "SYSTEM", "HUMAN", "TOOL"};
+
+std::string SqlTime(TimePoint t) { return date::format("%Y-%m-%dT%H:%M:%SZ", t); }
+TimePoint FromMicros(long long micros) { return TimePoint{std::chrono::microseconds{micros}}; }
+std::optional<TimePoint> OptionalTime(const pqxx::field& field) {
+  if (field.is_null()) return std::nullopt;
+  return FromMicros(field.as<long long>());
+}
+
+void RequireId(const std::string& id) {
+  if (!IsUuid(id)) {
+    throw InvalidInput("invalid conversation id \"" + id + "\": expected a UUID",
+                       "List conversations with `omni conversations list` to see their ids.");
+  }
+}
+
+MessageRole ParseRole(const std::string& text) {
+  for (int i = 0; i < 5; ++i) {
+    if (text == kRoleNames[i]) return static_cast<MessageRole>(i);
+  }
+  throw Error("unknown message role \"" + text + "\" in the database");
+}
+
+const std::string kConversationColumns =
+    "SELECT c.id::text, c.business_id::text, coalesce(c.customer_id::text, ''), coalesce(cu.name, ''),"
+    " coalesce(cu.email, ''), coalesce(cu.phone, ''), c.channel, c.status, coalesce(c.assigned_to, ''),"
+    " coalesce(c.escalation_reason, ''), " OMNI_CHAT_EPOCH_US("c.escalated_at") ", " OMNI_CHAT_EPOCH_US(
+        "c.resolved_at") ", coalesce(c.visitor_id, ''), " OMNI_CHAT_EPOCH_US("c.last_message_at") ", " OMNI_CHAT_EPOCH_US(
+        "c.created_at") ","
+    " (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id AND NOT m.dropped"
+    "   AND (m.role IN ('USER', 'HUMAN') OR (m.role = 'ASSISTANT' AND m.content <> '')))::int"
+    " FROM conversations c"
+    " LEFT JOIN customers cu ON cu.business_id = c.business_id AND cu.id = c.customer_id ";
+
+Conversation ReadConversation(const pqxx::row& row) {
+  Conversation c;
+  c.id = row[0].as<std::string>();
+  c.business_id = row[1].as<std::string>();
+  c.customer_id = row[2].as<std::string>();
+  c.customer_name = row[3].as<std::string>();
+  c.customer_email = row[4].as<std::string>();
+  c.customer_phone = row[5].as<std::string>();
+  c.channel = row[6].as<std::string>();
+  c.status = ParseStatus(row[7].as<std::string>());
+  c.assigned_to = row[8].as<std::string>();
+  c.escalation_reason = row[9].as<std::string>();
+  c.escalated_at = OptionalTime(row[10]);
+  c.resolved_at = OptionalTime(row[11]);
+  c.visitor_id = row[12].as<std::string>();
+  c.last_message_at = OptionalTime(row[13]);
+  c.created_at = FromMicros(row[14].as<long long>());
+  c.message_count = row[15].as<int>();
+  return c;
+}
+
+Conversation Load(pqxx::work& tx, const std::string& business_id, const std::string& id) {
+  const auto rows = tx.exec_params(kConversationColumns + "WHERE c.business_id = $1 AND c.id = $2", business_id, id);
+  if (rows.empty()) {
+    throw NotFound("conversation " + id + " not found",
+                   "List conversations with `omni conversations list` to see their ids.");
+  }
+  return ReadConversation(rows[0]);
+}
+
+// Locks the conversation row until the transaction ends: every status
+// change and every AI reply of one conversation is serialised on it.
+ConversationStatus LockStatus(pqxx::work& tx, const std::string& business_id, const std::string& id,
+                              std::string* customer_id = nullptr) {
+  const auto rows = tx.exec_params(
+      "SELECT status, coalesce(customer_id::text, '') FROM conversations WHERE business_id = $1 AND id = $2 FOR UPDATE",
+      business_id, id);
+  if (rows.empty()) {
+    throw NotFound("conversation " + id + " not found",
+                   "List conversations with `omni conversations list` to see their ids.");
+  }
+  if (customer_id != nullptr) *customer_id = rows[0][1].as<std::string>();
+  return ParseStatus(rows[0][0].as<std::string>());
+}
+
+void Notify(pqxx::work& tx, const std::string& business_id, const std::string& id, json fields) {
+  fields["business_id"] = business_id;
+  fields["conversation_id"] = id;
+  tx.exec_params("SELECT pg_notify($1, $2)", std::string(kNotifyChannel), fields.dump());
+}
+
+void SetStatus(pqxx::work& tx, const std::string& business_id, const std::string& id, ConversationStatus from,
+               ConversationStatus to, const std::string& reason) {
+  if (from == to && reason.empty()) return;
+  tx.exec_params(
+      "UPDATE conversations SET status = $3,"
+      " escalated_at = CASE WHEN $3 = 'ESCALATED' AND status <> 'ESCALATED' THEN now() ELSE escalated_at END,"
+      " escalation_reason = CASE WHEN $3 = 'ESCALATED' AND $4 <> '' THEN $4 ELSE escalation_reason END,"
+      " resolved_at = CASE WHEN $3 = 'RESOLVED' AND status <> 'RESOLVED' THEN now() ELSE resolved_at END"
+      " WHERE business_id = $1 AND id = $2",
+      business_id, id, std::string(StatusName(to)), reason);
+  if (from != to) Notify(tx, business_id, id, {{"status", StatusName(to)}});
+}
+
+struct Insert {
+  MessageRole role = MessageRole::kUser;
+  std::string content;
+  std::string tool_calls_json;
+  std::string tool_call_id;
+  std::string tool_name;
+  std::string tool_result_json;
+  std::int64_t prompt_tokens = 0;
+  std::int64_t completion_tokens = 0;
+  std::int64_t cost_micros = 0;
+  std::int64_t latency_ms = 0;
+  std::string model;
+  bool dropped = false;
+  std::string metadata_json = "{}";
+};
+
+StoredMessage InsertMessage(pqxx::work& tx, const std::string& business_id, const std::string& id, const Insert& in) {
+  const auto row = tx.exec_params1(
+      "INSERT INTO messages (business_id, conversation_id, role, content, tool_calls, tool_call_id, tool_name,"
+      " tool_result, prompt_tokens, completion_tokens, cost_micros, latency_ms, model, dropped, metadata)"
+      " VALUES ($1, $2, $3, $4, nullif($5, '')::jsonb, nullif($6, ''), nullif($7, ''), nullif($8, '')::jsonb,"
+      " nullif($9::int, 0), nullif($10::int, 0), nullif($11::int8, 0), nullif($12::int, 0), nullif($13, ''),"
+      " $14, $15::jsonb)"
+      " RETURNING id::text, seq, " OMNI_CHAT_EPOCH_US("created_at"),
+      business_id, id, std::string(RoleName(in.role)), in.content, in.tool_calls_json, in.tool_call_id, in.tool_name,
+      in.tool_result_json, in.prompt_tokens, in.completion_tokens, in.cost_micros, in.latency_ms, in.model, in.dropped,
+      in.metadata_json.empty() ? std::string("{}") : in.metadata_json);
+  if (!in.dropped) {
+    tx.exec_params("UPDATE conversations SET last_message_at = now() WHERE business_id = $1 AND id = $2", business_id,
+                   id);
+    Notify(tx, business_id, id, {{"message_id", row[0].as<std::string>()}, {"role", RoleName(in.role)}});
+  }
+  StoredMessage message;
+  message.id = row[0].as<std::string>();
+  message.seq = row[1].as<long long>();
+  message.created_at = FromMicros(row[2].as<long long>());
+  message.role = in.role;
+  message.content = in.content;
+  message.tool_calls_json = in.tool_calls_json;
+  message.tool_call_id = in.tool_call_id;
+  message.tool_name = in.tool_name;
+  message.tool_result_json = in.tool_result_json;
+  message.prompt_tokens = in.prompt_tokens;
+  message.completion_tokens = in.completion_tokens;
+  message.cost_micros = in.cost_micros;
+  message.latency_ms = in.latency_ms;
+  message.model = in.model;
+  message.dropped = in.dropped;
+  message.metadata_json = in.metadata_json;
+  return message;
+}
+
+Conversation Transition(db::Pool& pool, const std::string& business_id, const std::string& id, HandoffEvent event,
+                        const std::string& reason) {
+  RequireId(id);
+  return db::WithTransaction(pool, [&](pqxx::work& tx) {
+    const auto from = LockStatus(tx, business_id, id);
+    SetStatus(tx, business_id, id, from, NextStatus(from, event), event == HandoffEvent::kEscalate ? reason : "");
+    return Load(tx, business_id, id);
+  });
+}
+
+}  // namespace
+
+const char* StatusName(ConversationStatus status) { return kStatusNames[static_cast<int>(status)]; }
+
+ConversationStatus ParseStatus(const std::string& text) {
+  std::string upper = text;
+  std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
+  std::replace(upper.begin(), upper.end(), '-', '_');
+  for (int i = 0; i < 4; ++i) {
+    if (upper == kStatusNames[i]) return static_cast<ConversationStatus>(i);
+  }
+  throw InvalidInput("unknown conversation status \"" + text + "\"",
+                     "Use one of AI_ACTIVE, ESCALATED, RESOLVED or REOPENED.");
+}
+
+ConversationStatus NextStatus(ConversationStatus from, HandoffEvent event) {
+  using S = ConversationStatus;
+  switch (event) {
+    case HandoffEvent::kEscalate:
+    case HandoffEvent::kHumanReply:
+      return S::kEscalated;
+    case HandoffEvent::kResolve:
+      return S::kResolved;
+    case HandoffEvent::kReopen:
+      if (from == S::kResolved || from == S::kReopened) return S::kReopened;
+      throw Conflict(std::string("conversation is ") + StatusName(from) + ", not RESOLVED: only a resolved "
+                     "conversation can be reopened");
+    case HandoffEvent::kCustomerMessage:
+      return from == S::kResolved ? S::kReopened : from;
+  }
+  return from;
+}
+
+bool AiMayAnswer(ConversationStatus status) {
+  return status == ConversationStatus::kAiActive || status == ConversationStatus::kReopened;
+}
+
+const char* ChannelName(Channel channel) {
+  constexpr const char* kNames[] = {"WEBCHAT", "CLI", "API", "SMS", "EMAIL", "PHONE"};
+  return kNames[static_cast<int>(channel)];
+}
+
+const char* RoleName(MessageRole role) { return kRoleNames[static_cast<int>(role)]; }
+
+Conversation Open(db::Pool& pool, const std::string& business_id, const OpenRequest& request) {
+  if (!request.conversation_id.empty()) RequireId(request.conversation_id);
+  return db::WithTransaction(pool, [&](pqxx::work& tx) {
+    std::string id = request.conversation_id;
+    if (id.empty() && request.latest_of_customer && !request.customer_id.empty()) {
+      const auto rows = tx.exec_params(
+          "SELECT id::text FROM conversations WHERE business_id = $1 AND customer_id = $2"
+          " ORDER BY coalesce(last_message_at, created_at) DESC, created_at DESC LIMIT 1",
+          business_id, request.customer_id);
+      if (!rows.empty()) id = rows[0][0].as<std::string>();
+    }
+    if (id.empty()) {
+      id = tx.exec_params1(
+                 "INSERT INTO conversations (business_id, customer_id, channel, visitor_id)"
+                 " VALUES ($1, nullif($2, '')::uuid, $3, nullif($4, '')) RETURNING id::text",
+                 business_id, request.customer_id, std::string(ChannelName(request.channel)), request.visitor_id)[0]
+               .as<std::string>();
+    } else if (!request.customer_id.empty()) {
+      tx.exec_params(
+          "UPDATE conversations SET customer_id = $3 WHERE business_id = $1 AND id = $2 AND customer_id IS NULL",
+          business_id, id, request.customer_id);
+    }
+    return Load(tx, business_id, id);
+  });
+}
+
+Conversation Get(db::Pool& pool, const std::string& business_id, const std::string& conversation_id) {
+  RequireId(conversation_id);
+  return db::WithTransaction(pool, [&](pqxx::work& tx) { return Load(tx, business_id, conversation_id); });
+}
+
+std::vector<Conversation> List(db::Pool& pool, const std::string& business_id, const ListFilter& filter) {
+  if (filter.limit < 1 || filter.limit > 1000) {
+    throw InvalidInput("invalid limit " + std::to_string(filter.limit) + ": expected 1 to 1000");
+  }
+  std::string pattern;
+  for (char c : filter.customer) {
+    if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+    pattern += c;
+  }
+  return db::WithTransaction(pool, [&](pqxx::work& tx) {
+    const auto rows = tx.exec_params(
+        kConversationColumns +
+            "WHERE c.business_id = $1 AND ($2 = '' OR c.status = $2)"
+            " AND ($3 = '' OR c.customer_id::text = lower($3) OR lower(cu.email) = lower($3)"
+            "      OR cu.phone_normalized = nullif(regexp_replace($3, '[^0-9]', '', 'g'), '')"
+            "      OR cu.name ILIKE '%' || $4 || '%')"
+            " ORDER BY coalesce(c.last_message_at, c.created_at) DESC, c.id LIMIT $5",
+        business_id, filter.status ? std::string(StatusName(*filter.status)) : std::string(), filter.customer,
+        pattern, filter.limit);
+    std::vector<Conversation> list;
+    for (const auto& row : rows) list.push_back(ReadConversation(row));
+    return list;
+  });
+}
+
+std::vector<StoredMessage> Messages(db::Pool& pool, const std::string& business_id,
+                                    const std::string& conversation_id, const MessageQuery& query) {
+  RequireId(conversation_id);
+  return db::WithTransaction(pool, [&](pqxx::work& tx) {
+    Load(tx, business_id, conversation_id);  // NotFound for another business's id
+    const auto rows = tx.exec_params(
+        "SELECT * FROM (SELECT id::text, seq, role, content, coalesce(tool_calls::text, ''),"
+        " coalesce(tool_call_id, ''), coalesce(tool_name, ''), coalesce(tool_result::text, ''),"
+        " coalesce(prompt_tokens, 0), coalesce(completion_tokens, 0), coalesce(cost_micros, 0),"
+        " coalesce(latency_ms, 0), coalesce(model, ''), dropped, metadata::text, " OMNI_CHAT_EPOCH_US("created_at")
+        " FROM messages WHERE business_id = $1 AND conversation_id = $2 AND ($3 OR NOT dropped)"
+        " AND ($4 OR (role <> 'TOOL' AND NOT (role = 'ASSISTANT' AND tool_calls IS NOT NULL AND content = '')))"
+        " ORDER BY seq DESC LIMIT $5) m ORDER BY seq",
+        business_id, conversation_id, query.include_dropped, query.include_tools,
+        static_cast<long long>(query.last == 0 ? 1000000 : query.last));
+    std::vector<StoredMessage> list;
+    for (const auto& row : rows) {
+      StoredMessage m;
+      m.id = row[0].as<std::string>();
+      m.seq = row[1].as<long long>();
+      m.role = ParseRole(row[2].as<std::string>());
+      m.content = row[3].as<std::string>();
+      m.tool_calls_json = row[4].as<std::string>();
+      m.tool_call_id = row[5].as<std::string>();
+      m.tool_name = row[6].as<std::string>();
+      m.tool_result_json = row[7].as<std::string>();
+      m.prompt_tokens = row[8].as<long long>();
+      m.completion_tokens = row[9].as<long long>();
+      m.cost_micros = row[10].as<long long>();
+      m.latency_ms = row[11].as<long long>();
+      m.model = row[12].as<std::string>();
+      m.dropped = row[13].as<bool>();
+      m.metadata_json = row[14].as<std::string>();
+      m.created_at = FromMicros(row[15].as<long long>());
+      list.push_back(std::move(m));
+    }
+    return list;
+  });
+}
+
+UserMessageResult AddUserMessage(db::Pool& pool, const std::string& business_id, const std::string& conversation_id,
+                                 const std::string& text, TimePoint now) {
+  RequireId(conversation_id);
+  return db::WithTransaction(pool, [&](pqxx::work& tx) {
+    std::string customer_id;
+    const auto from = LockStatus(tx, business_id, conversation_id, &customer_id);
+    const auto to = NextStatus(from, HandoffEvent::kCustomerMessage);
+    UserMessageResult result;
+    result.first_message = tx.exec_params(
+                                  "SELECT NOT EXISTS (SELECT 1 FROM messages WHERE conversation_id = $1 AND role = 'USER')",
+                                  conversation_id)[0][0]
+                               .as<bool>();
+    Insert in;
+    in.role = MessageRole::kUser;
+    in.content = text;
+    result.message = InsertMessage(tx, business_id, conversation_id, in);
+    SetStatus(tx, business_id, conversation_id, from, to, "");
+    result.status = to;
+    if (!customer_id.empty()) {
+      // A visit is a conversation (or its reopening); later messages only
+      // move the last contact.
+      if (result.first_message || from != to) {
+        customers::RecordContact(tx, business_id, customer_id, now);
+      } else {
+        tx.exec_params("UPDATE customers SET last_contact_at = $3 WHERE business_id = $1 AND id = $2", business_id,
+                       customer_id, SqlTime(now));
+      }
+    }
+    return result;
+  });
+}
+
+SaveResult SaveAiMessage(db::Pool& pool, const std::string& business_id, const std::string& conversation_id,
+                         const NewAiMessage& message, const std::optional<std::string>& escalate_reason) {
+  RequireId(conversation_id);
+  return db::WithTransaction(pool, [&](pqxx::work& tx) {
+    const auto from = LockStatus(tx, business_id, conversation_id);
+    SaveResult result;
+    Insert in;
+    in.role = MessageRole::kAssistant;
+    in.content = message.content;
+    in.tool_calls_json = message.tool_calls_json;
+    in.prompt_tokens = message.prompt_tokens;
+    in.completion_tokens = message.completion_tokens;
+    in.cost_micros = message.cost_micros;
+    in.latency_ms = message.latency_ms;
+    in.model = message.model;
+    in.metadata_json = message.metadata_json;
+    in.dropped = !AiMayAnswer(from);
+    result.message_id = InsertMessage(tx, business_id, conversation_id, in).id;
+    result.dropped = in.dropped;
+    result.status = from;
+    if (!in.dropped && escalate_reason) {
+      result.status = NextStatus(from, HandoffEvent::kEscalate);
+      SetStatus(tx, business_id, conversation_id, from, result.status, *escalate_reason);
+    }
+    return result;
+  });
+}
+
+void SaveToolResults(db::Pool& pool, const std::string& business_id, const std::string& conversation_id,
+                     const std::vector<ToolResultRecord>& results) {
+  RequireId(conversation_id);
+  db::WithTransaction(pool, [&](pqxx::work& tx) {
+    // Tool results are internal: no notification, no last_message_at.
+    for (const auto& result : results) {
+      tx.exec_params(
+          "INSERT INTO messages (business_id, conversation_id, role, tool_call_id, tool_name, tool_result,"
+          " latency_ms, metadata) VALUES ($1, $2, 'TOOL', $3, $4, $5::jsonb, $6, $7::jsonb)",
+          business_id, conversation_id, result.tool_call_id, result.tool_name, result.result_json,
+          static_cast<long long>(result.latency_ms), json{{"ok", result.ok}}.dump());
+    }
+  });
+}
+
+void AttachCustomer(db::Pool& pool, const std::string& business_id, const std::string& conversation_id,
+                    const std::string& customer_id) {
+  RequireId(conversation_id);
+  db::WithTransaction(pool, [&](pqxx::work& tx) {
+    tx.exec_params("UPDATE conversations SET customer_id = $3 WHERE business_id = $1 AND id = $2 AND customer_id IS NULL",
+                   business_id, conversation_id, customer_id);
+  });
+}
+
+Conversation Escalate(db::Pool& pool, const std::string& business_id, const std::string& conversation_id,
+                      const std::string& reason) {
+  return Transition(pool, business_id, conversation_id, HandoffEvent::kEscalate, reason);
+}
+
+Conversation Resolve(db::Pool& pool, const std::string& business_id, const std::string& conversation_id) {
+  return Transition(pool, business_id, conversation_id, HandoffEvent::kResolve, "");
+}
+
+Conversation Reopen(db::Pool& pool, const std::string& business_id, const std::string& conversation_id) {
+  return Transition(pool, business_id, conversation_id, HandoffEvent::kReopen, "");
+}
+
+Conversation Assign(db::Pool& pool, const std::string& business_id, const std::string& conversation_id,
+                    const std::string& assignee) {
+  RequireId(conversation_id);
+  return db::WithTransaction(pool, [&](pqxx::work& tx) {
+    LockStatus(tx, business_id, conversation_id);
+    tx.exec_params("UPDATE conversations SET assigned_to = nullif($3, '') WHERE business_id = $1 AND id = $2",
+                   business_id, conversation_id, assignee);
+    Notify(tx, business_id, conversation_id, {{"assigned_to", assignee}});
+    return Load(tx, business_id, conversation_id);
+  });
+}
+
+StoredMessage HumanReply(db::Pool& pool, const std::string& business_id, const std::string& conversation_id,
+                         const std::string& text, const std::string& author) {
+  RequireId(conversation_id);
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) throw InvalidInput("reply: the message is empty");
+  return db::WithTransaction(pool, [&](pqxx::work& tx) {
+    const auto from = LockStatus(tx, business_id, conversation_id);
+    Insert in;
+    in.role = MessageRole::kHuman;
+    in.content = text;
+    in.metadata_json = json{{"author", author}}.dump();
+    auto message = InsertMessage(tx, business_id, conversation_id, in);
+    SetStatus(tx, business_id, conversation_id, from, NextStatus(from, HandoffEvent::kHumanReply), "");
+    if (!author.empty()) {
+      tx.exec_params(
+          "UPDATE conversations SET assigned_to = $3 WHERE business_id = $1 AND id = $2 AND assigned_to IS NULL",
+          business_id, conversation_id, author);
+    }
+    return message;
+  });
+}
+
+}  // namespace omni::chat

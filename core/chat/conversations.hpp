@@ -1,0 +1,201 @@
+// Conversations and their messages on the database, and the handoff state
+// machine that decides who answers:
+//
+//   AI_ACTIVE --escalate / human reply--> ESCALATED (a human owns it)
+//   ESCALATED --resolve--> RESOLVED --customer writes / reopen--> REOPENED
+//   REOPENED behaves as AI_ACTIVE: the AI answers again.
+//
+// The AI never answers an ESCALATED or RESOLVED conversation. SaveAiMessage
+// makes that check atomic with the insert (the conversation row is locked
+// FOR UPDATE in the same transaction), so a reply the model finished after
+// a human took over is stored with dropped = true and never shown.
+// Every change a live view cares about (a human reply, a status change, a
+// new message) is announced with pg_notify on kNotifyChannel, delivered at
+// commit, so every omnid instance on the database can push it.
+// Every function is scoped by a business id.
+// Thread-safe: free functions over a db::Pool; each call leases a connection.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/common/clock.hpp"
+
+namespace omni::db {
+class Pool;
+}
+
+namespace omni::chat {
+
+// LISTEN channel; payload {"business_id", "conversation_id", and either
+// "message_id" + "role" or "status"}.
+inline constexpr const char* kNotifyChannel = "omni_conversation";
+
+enum class ConversationStatus { kAiActive, kEscalated, kResolved, kReopened };
+// "AI_ACTIVE", "ESCALATED", "RESOLVED", "REOPENED".
+const char* StatusName(ConversationStatus status);
+// Parses those names case-insensitively; InvalidInput listing them otherwise.
+ConversationStatus ParseStatus(const std::string& text);
+
+enum class HandoffEvent { kEscalate, kHumanReply, kResolve, kReopen, kCustomerMessage };
+
+// The status after `event`. Escalating or a human reply makes it ESCALATED
+// from any status; resolving makes it RESOLVED; reopening needs RESOLVED
+// (or REOPENED); a customer message reopens a RESOLVED one and changes
+// nothing else. Throws Conflict for reopening a conversation that is not
+// resolved. Pure.
+ConversationStatus NextStatus(ConversationStatus from, HandoffEvent event);
+
+// True for AI_ACTIVE and REOPENED.
+bool AiMayAnswer(ConversationStatus status);
+
+enum class Channel { kWebchat, kCli, kApi, kSms, kEmail, kPhone };
+// "WEBCHAT", "CLI", "API", "SMS", "EMAIL", "PHONE".
+const char* ChannelName(Channel channel);
+
+struct Conversation {
+  std::string id;
+  std::string business_id;
+  std::string customer_id;     // "" when anonymous
+  std::string customer_name;   // "" when unknown
+  std::string customer_email;
+  std::string customer_phone;
+  std::string channel;         // ChannelName
+  ConversationStatus status = ConversationStatus::kAiActive;
+  std::string assigned_to;     // "" when unassigned
+  std::string escalation_reason;
+  std::optional<TimePoint> escalated_at;
+  std::optional<TimePoint> resolved_at;
+  std::string visitor_id;
+  std::optional<TimePoint> last_message_at;
+  TimePoint created_at;
+  int message_count = 0;       // user, assistant and human messages not dropped
+};
+
+enum class MessageRole { kUser, kAssistant, kSystem, kHuman, kTool };
+// "USER", "ASSISTANT", "SYSTEM", "HUMAN", "TOOL".
+const char* RoleName(MessageRole role);
+
+struct StoredMessage {
+  std::string id;
+  std::int64_t seq = 0;         // order within the database
+  MessageRole role = MessageRole::kUser;
+  std::string content;
+  std::string tool_calls_json;  // assistant: [{"id","name","arguments"}]; "" when none
+  std::string tool_call_id;     // tool
+  std::string tool_name;
+  std::string tool_result_json; // tool: the JSON the model received
+  std::int64_t prompt_tokens = 0;
+  std::int64_t completion_tokens = 0;
+  std::int64_t cost_micros = 0;  // US dollars * 1e6
+  std::int64_t latency_ms = 0;
+  std::string model;
+  bool dropped = false;
+  std::string metadata_json = "{}";  // human: {"author"}; assistant: citations, offline, ...
+  TimePoint created_at;
+};
+
+struct OpenRequest {
+  std::string conversation_id;  // continue this one (NotFound if not the business's)
+  std::string customer_id;      // link a new conversation to this customer
+  bool latest_of_customer = false;  // no id: continue the customer's latest conversation
+  Channel channel = Channel::kApi;
+  std::string visitor_id;
+};
+
+// Finds the conversation to continue or creates one. A found conversation
+// without a customer gets `customer_id`.
+Conversation Open(db::Pool& pool, const std::string& business_id, const OpenRequest& request);
+
+// The conversation; NotFound (with a hint) for an unknown id or one of
+// another business, InvalidInput for a malformed id.
+Conversation Get(db::Pool& pool, const std::string& business_id, const std::string& conversation_id);
+
+struct ListFilter {
+  std::optional<ConversationStatus> status;
+  std::string customer;  // customer id, email, phone, or part of the name
+  int limit = 50;        // 1 to 1000
+};
+
+// Conversations, most recent message first.
+std::vector<Conversation> List(db::Pool& pool, const std::string& business_id, const ListFilter& filter = {});
+
+struct MessageQuery {
+  std::size_t last = 0;           // only the last N (0: all)
+  bool include_dropped = true;
+  bool include_tools = true;      // tool results and tool-calling steps
+};
+
+// The conversation's messages in order.
+std::vector<StoredMessage> Messages(db::Pool& pool, const std::string& business_id,
+                                    const std::string& conversation_id, const MessageQuery& query = {});
+
+struct UserMessageResult {
+  StoredMessage message;
+  ConversationStatus status = ConversationStatus::kAiActive;  // after the message
+  bool first_message = false;  // the conversation had no user message before
+};
+
+// Stores a customer's message: a RESOLVED conversation becomes REOPENED.
+// The customer (if any) gets a contact recorded (visit count + 1) on the
+// first message of the conversation and on a reopen, and last_contact_at =
+// `now` otherwise.
+UserMessageResult AddUserMessage(db::Pool& pool, const std::string& business_id,
+                                 const std::string& conversation_id, const std::string& text, TimePoint now);
+
+struct NewAiMessage {
+  std::string content;
+  std::string tool_calls_json;  // "" when none
+  std::int64_t prompt_tokens = 0;
+  std::int64_t completion_tokens = 0;
+  std::int64_t cost_micros = 0;
+  std::int64_t latency_ms = 0;
+  std::string model;
+  std::string metadata_json = "{}";
+};
+
+struct SaveResult {
+  std::string message_id;
+  bool dropped = false;  // the AI may no longer answer: stored as dropped
+  ConversationStatus status = ConversationStatus::kAiActive;  // after saving
+};
+
+// Stores an assistant message unless the AI may no longer answer, atomically
+// (see the file comment). When `escalate_reason` is set and the message is
+// kept, the conversation becomes ESCALATED in the same transaction (the
+// model called escalate_to_human; its goodbye is still delivered).
+SaveResult SaveAiMessage(db::Pool& pool, const std::string& business_id, const std::string& conversation_id,
+                         const NewAiMessage& message, const std::optional<std::string>& escalate_reason = {});
+
+struct ToolResultRecord {
+  std::string tool_call_id;
+  std::string tool_name;
+  std::string result_json;  // valid JSON
+  bool ok = true;
+  std::int64_t latency_ms = 0;
+};
+
+// Stores the results of one round of tool calls.
+void SaveToolResults(db::Pool& pool, const std::string& business_id, const std::string& conversation_id,
+                     const std::vector<ToolResultRecord>& results);
+
+// Links the conversation to `customer_id` when it has no customer yet.
+void AttachCustomer(db::Pool& pool, const std::string& business_id, const std::string& conversation_id,
+                    const std::string& customer_id);
+
+// Operator actions; each returns the conversation after the change and
+// notifies. Escalate and HumanReply make it ESCALATED; a human reply
+// also assigns it to `author` when unassigned.
+Conversation Escalate(db::Pool& pool, const std::string& business_id, const std::string& conversation_id,
+                      const std::string& reason);
+Conversation Resolve(db::Pool& pool, const std::string& business_id, const std::string& conversation_id);
+Conversation Reopen(db::Pool& pool, const std::string& business_id, const std::string& conversation_id);
+Conversation Assign(db::Pool& pool, const std::string& business_id, const std::string& conversation_id,
+                    const std::string& assignee);
+// Stores a team member's message (role HUMAN, metadata {"author"}).
+StoredMessage HumanReply(db::Pool& pool, const std::string& business_id, const std::string& conversation_id,
+                         const std::string& text, const std::string& author);
+
+}  // namespace omni::chat

@@ -1,0 +1,613 @@
+// The conversation engine. See engine.hpp.
+//
+// A turn is a chain of steps on the blocking executor (Prepare, then
+// HandleModelResult once per model call), joined by LlmClient calls whose
+// callbacks arrive on I/O threads and only forward tokens or post the next
+// step. The Turn object lives as long as some step or callback holds it.
+#include "core/chat/engine.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <future>
+#include <mutex>
+#include <regex>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "core/billing/usage.hpp"
+#include "core/booking/booking.hpp"
+#include "core/booking/local_time.hpp"
+#include "core/business/business.hpp"
+#include "core/chat/offline.hpp"
+#include "core/chat/tools.hpp"
+#include "core/common/error.hpp"
+#include "core/common/log.hpp"
+#include "core/kb/retriever.hpp"
+
+namespace omni::chat {
+
+using nlohmann::json;
+using SteadyClock = std::chrono::steady_clock;
+
+struct Engine::Impl {
+  Impl(db::Pool& pool_in, kb::Retriever& retriever_in, llm::LlmClient* llm_in, BlockingExecutor& executor_in,
+       const Clock& clock_in, EngineSettings settings_in)
+      : pool(pool_in),
+        retriever(retriever_in),
+        llm(llm_in),
+        executor(executor_in),
+        clock(clock_in),
+        settings(std::move(settings_in)),
+        booking(pool_in, clock_in) {}
+
+  bool Offline() const { return llm == nullptr || llm::IsOffline(settings.llm); }
+
+  // Business profiles change rarely (`omni business apply`) and are read
+  // on every turn: a short cache saves several queries per turn.
+  std::shared_ptr<const business::Business> LoadBusiness(const std::string& slug) {
+    const auto now = SteadyClock::now();
+    {
+      std::lock_guard lock(cache_mutex);
+      if (auto it = cache.find(slug); it != cache.end() && now < it->second.second) return it->second.first;
+    }
+    auto loaded = std::make_shared<const business::Business>(business::Get(pool, slug));
+    std::lock_guard lock(cache_mutex);
+    cache[slug] = {loaded, now + std::chrono::milliseconds(settings.business_cache_ms)};
+    return loaded;
+  }
+
+  db::Pool& pool;
+  kb::Retriever& retriever;
+  llm::LlmClient* llm;
+  BlockingExecutor& executor;
+  const Clock& clock;
+  EngineSettings settings;
+  booking::BookingService booking;
+  std::mutex cache_mutex;
+  std::map<std::string, std::pair<std::shared_ptr<const business::Business>, SteadyClock::time_point>> cache;
+};
+
+namespace {
+
+struct Turn {
+  std::shared_ptr<Engine::Impl> engine;
+  TurnRequest request;
+  TurnEventCallback on_event;
+  TurnDone done;
+  std::shared_ptr<http::Cancellation> cancel;
+  bool persist = true;
+
+  std::shared_ptr<const business::Business> business;
+  std::optional<customers::Customer> customer;
+  std::vector<llm::Message> messages;  // what the next model call sends
+  std::vector<Passage> retrieved;      // for the offline responder
+  std::vector<Passage> citations;      // [1], [2], ...: retrieved, then searched
+  ToolContext tools;
+  int rounds = 0;                      // tool rounds run
+  std::optional<std::string> pending_escalation;
+  TurnResult result;
+  SteadyClock::time_point step_started;
+  bool finished = false;
+};
+using TurnPtr = std::shared_ptr<Turn>;
+
+constexpr const char* kSilentNotice = "A team member is handling this conversation and will reply here.";
+constexpr const char* kAiOffNotice = "Thanks for your message! A team member will reply here soon.";
+constexpr const char* kTakenOverReason = "a team member took over this conversation";
+
+void Emit(Turn& turn, TurnEvent event) {
+  if (!turn.on_event) return;
+  try {
+    turn.on_event(event);
+  } catch (const std::exception& e) {
+    log::Warn("chat event handler failed", {{"error", e.what()}});
+  }
+}
+
+void AddStepTime(Turn& turn) {
+  turn.result.usage.omni_us +=
+      std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - turn.step_started).count();
+  turn.step_started = SteadyClock::now();
+}
+
+void Finish(Turn& turn) {
+  if (turn.finished) return;
+  turn.finished = true;
+  AddStepTime(turn);
+  TurnEvent event;
+  event.kind = TurnEvent::Kind::kDone;
+  event.message_id = turn.result.reply_message_id;
+  event.usage = turn.result.usage;
+  Emit(turn, event);
+  turn.done(nullptr, std::move(turn.result));
+}
+
+void Fail(Turn& turn, std::exception_ptr error) {
+  if (turn.finished) return;
+  turn.finished = true;
+  TurnEvent event;
+  event.kind = TurnEvent::Kind::kError;
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    event.text = e.what();
+  } catch (...) {
+    event.text = "unknown error";
+  }
+  Emit(turn, event);
+  turn.done(error, {});
+}
+
+// Runs `step` on the blocking executor, counting its time as omni's own.
+template <class Step>
+void Post(const TurnPtr& turn, Step step) {
+  turn->engine->executor.Post([turn, step = std::move(step)]() mutable {
+    turn->step_started = SteadyClock::now();
+    try {
+      if (turn->cancel && turn->cancel->IsCancelled()) throw http::Cancelled("chat turn cancelled");
+      step();
+    } catch (...) {
+      Fail(*turn, std::current_exception());
+    }
+  });
+}
+
+std::string ToolCallsJson(const std::vector<llm::ToolCall>& calls) {
+  json list = json::array();
+  for (const auto& call : calls) list.push_back({{"id", call.id}, {"name", call.name}, {"arguments", call.arguments_json}});
+  return list.dump();
+}
+
+std::vector<llm::ToolCall> ParseToolCalls(const std::string& text) {
+  std::vector<llm::ToolCall> calls;
+  if (text.empty()) return calls;
+  const json list = json::parse(text, nullptr, false);
+  if (!list.is_array()) return calls;
+  for (const auto& item : list) {
+    calls.push_back({item.value("id", ""), item.value("name", ""), item.value("arguments", "")});
+  }
+  return calls;
+}
+
+HistoryMessage ToHistory(const StoredMessage& stored) {
+  HistoryMessage message;
+  message.content = stored.content;
+  switch (stored.role) {
+    case MessageRole::kUser: message.role = HistoryMessage::Role::kUser; break;
+    case MessageRole::kHuman: {
+      message.role = HistoryMessage::Role::kHuman;
+      const json metadata = json::parse(stored.metadata_json, nullptr, false);
+      if (metadata.is_object()) message.author = metadata.value("author", "");
+      break;
+    }
+    case MessageRole::kTool:
+      message.role = HistoryMessage::Role::kTool;
+      message.content = stored.tool_result_json;
+      message.tool_call_id = stored.tool_call_id;
+      break;
+    default:
+      message.role = HistoryMessage::Role::kAssistant;
+      message.tool_calls = ParseToolCalls(stored.tool_calls_json);
+      break;
+  }
+  return message;
+}
+
+std::vector<HistoryMessage> ToHistory(const std::vector<StoredMessage>& stored) {
+  std::vector<HistoryMessage> list;
+  for (const auto& message : stored) {
+    if (message.role != MessageRole::kSystem && !message.dropped) list.push_back(ToHistory(message));
+  }
+  return list;
+}
+
+Passage ToPassage(const kb::SearchHit& hit) {
+  return {hit.chunk->id, hit.chunk->title, hit.chunk->source, hit.chunk->text, hit.score};
+}
+
+std::vector<Passage> Search(Engine::Impl& engine, const std::string& business_id, const std::string& query, int limit) {
+  kb::SearchOptions options;
+  options.k = static_cast<std::size_t>(limit);
+  std::vector<Passage> passages;
+  for (const auto& hit : engine.retriever.Search(business_id, query, options)) passages.push_back(ToPassage(hit));
+  return passages;
+}
+
+CustomerContext ContextOf(Engine::Impl& engine, const business::Business& business, const customers::Customer& customer) {
+  CustomerContext context;
+  context.name = customer.name;
+  context.email = customer.email;
+  context.phone = customer.phone;
+  context.visit_count = customer.visit_count;
+  context.last_contact_at = customer.last_contact_at;
+  context.tags = customer.tags;
+  context.notes = customer.notes;
+  booking::ListFilter filter;
+  filter.from = engine.clock.Now();
+  filter.customer = customer.id;
+  filter.limit = 5;
+  for (const auto& appointment : engine.booking.List(business.id, filter)) {
+    if (appointment.status != booking::Status::kScheduled && appointment.status != booking::Status::kConfirmed) continue;
+    context.upcoming_appointments.push_back(booking::FormatLocal(appointment.start, business.spec.timezone) + " " +
+                                            appointment.service_name + " (appointment_id " + appointment.id + ")");
+  }
+  return context;
+}
+
+// Fills the tool context and the first model messages from what Prepare
+// or Replay gathered.
+void BuildRequest(Turn& turn, const std::vector<HistoryMessage>& history) {
+  auto& engine = *turn.engine;
+  const auto& business = *turn.business;
+  turn.retrieved = Search(engine, business.id, turn.request.text, engine.settings.knowledge_passages);
+  turn.citations = turn.retrieved;
+  PromptInput input;
+  input.business = &business.spec;
+  input.now = engine.clock.Now();
+  if (turn.customer) input.customer = ContextOf(engine, business, *turn.customer);
+  input.knowledge = turn.retrieved;
+  turn.messages.clear();
+  turn.messages.push_back({llm::Role::kSystem, BuildSystemPrompt(input), {}, {}});
+  for (auto& message : HistoryForModel(history, static_cast<std::size_t>(std::max(1, engine.settings.llm.history_messages)))) {
+    turn.messages.push_back(std::move(message));
+  }
+  for (const auto& message : turn.messages) turn.result.usage.prompt_chars += message.content.size();
+
+  turn.tools.booking = &engine.booking;
+  turn.tools.business = &business;
+  turn.tools.conversation_id = turn.result.conversation_id;
+  if (turn.customer) {
+    turn.tools.customer_name = turn.customer->name;
+    turn.tools.customer_email = turn.customer->email;
+    turn.tools.customer_phone = turn.customer->phone;
+  }
+  turn.tools.search = [&engine, id = business.id](const std::string& query, int limit) {
+    return Search(engine, id, query, limit);
+  };
+  turn.tools.citations = &turn.citations;
+  turn.tools.dry_run = !turn.persist;
+}
+
+// The passages the reply cites as [n], in order of first citation.
+std::vector<CitationRef> CitedIn(const std::string& reply, const std::vector<Passage>& citations) {
+  static const std::regex marker(R"(\[(\d{1,3})\])");
+  std::vector<CitationRef> cited;
+  std::set<int> seen;
+  for (auto it = std::sregex_iterator(reply.begin(), reply.end(), marker); it != std::sregex_iterator(); ++it) {
+    const int number = std::stoi((*it)[1].str());
+    if (number < 1 || number > static_cast<int>(citations.size()) || !seen.insert(number).second) continue;
+    cited.push_back({number, citations[number - 1]});
+  }
+  return cited;
+}
+
+json CitationsJson(const std::vector<CitationRef>& cited) {
+  json list = json::array();
+  for (const auto& ref : cited) {
+    list.push_back({{"number", ref.number}, {"chunk_id", ref.passage.chunk_id}, {"title", ref.passage.title},
+                    {"source", ref.passage.source}});
+  }
+  return list;
+}
+
+void EmitCitations(Turn& turn) {
+  for (const auto& ref : turn.result.citations) {
+    TurnEvent event;
+    event.kind = TurnEvent::Kind::kCitation;
+    event.citation_number = ref.number;
+    event.citation = ref.passage;
+    Emit(turn, event);
+  }
+}
+
+void EmitHandoff(Turn& turn, const std::string& reason) {
+  turn.result.handoff = true;
+  TurnEvent event;
+  event.kind = TurnEvent::Kind::kHandoff;
+  event.text = reason;
+  Emit(turn, event);
+}
+
+// A human took over while the model was thinking: the reply was stored as
+// dropped and the customer sees nothing from the AI.
+void Dropped(Turn& turn, const SaveResult& save) {
+  turn.result.dropped = true;
+  turn.result.reply.clear();
+  turn.result.reply_message_id.clear();
+  turn.result.status = save.status;
+  EmitHandoff(turn, kTakenOverReason);
+  Finish(turn);
+}
+
+void AnswerOffline(const TurnPtr& turn, OfflineReason reason, const std::string& why) {
+  auto& engine = *turn->engine;
+  const auto reply = OfflineAnswer(turn->request.text, turn->retrieved, reason);
+  std::optional<std::string> escalation;
+  if (reply.handoff) {
+    escalation = "the assistant could not answer offline";
+  }
+  if (reason == OfflineReason::kModelFailed && engine.settings.llm.escalate_on_failure) {
+    escalation = "the AI could not answer: " + why;
+  }
+  if (turn->pending_escalation) escalation = turn->pending_escalation;
+  turn->result.offline = true;
+  if (reply.citation) turn->result.citations.push_back({1, *reply.citation});
+  if (turn->persist) {
+    NewAiMessage message;
+    message.content = reply.text;
+    message.model = "offline";
+    message.metadata_json = json{{"offline", true}, {"citations", CitationsJson(turn->result.citations)}}.dump();
+    const auto save = SaveAiMessage(engine.pool, turn->business->id, turn->result.conversation_id, message, escalation);
+    if (save.dropped) return Dropped(*turn, save);
+    turn->result.reply_message_id = save.message_id;
+    turn->result.status = save.status;
+  }
+  turn->result.reply = reply.text;
+  TurnEvent token;
+  token.kind = TurnEvent::Kind::kToken;
+  token.text = reply.text;
+  Emit(*turn, token);
+  EmitCitations(*turn);
+  if (escalation) EmitHandoff(*turn, *escalation);
+  Finish(*turn);
+}
+
+void HandleModelResult(const TurnPtr& turn, std::exception_ptr error, llm::ChatResult chat);
+
+void CallModel(const TurnPtr& turn) {
+  auto& engine = *turn->engine;
+  llm::ChatRequest request;
+  request.messages = turn->messages;
+  // After the last tool round the model must answer in words.
+  if (turn->rounds < engine.settings.llm.max_tool_rounds) request.tools = ToolSpecs();
+  request.stream = true;
+  AddStepTime(*turn);
+  engine.llm->StartChat(
+      std::move(request),
+      [turn](const llm::StreamEvent& event) {
+        if (event.kind == llm::StreamEvent::Kind::kTextDelta && !event.text.empty()) {
+          TurnEvent out;
+          out.kind = TurnEvent::Kind::kToken;
+          out.text = event.text;
+          Emit(*turn, out);
+        } else if (event.kind == llm::StreamEvent::Kind::kRestart) {
+          TurnEvent out;
+          out.kind = TurnEvent::Kind::kReset;
+          out.text = event.reason;
+          Emit(*turn, out);
+        }
+      },
+      [turn](std::exception_ptr error, llm::ChatResult chat) {
+        Post(turn, [turn, error, chat = std::move(chat)]() mutable { HandleModelResult(turn, error, std::move(chat)); });
+      },
+      turn->cancel);
+}
+
+void RunTools(const TurnPtr& turn, const std::vector<llm::ToolCall>& calls) {
+  auto& engine = *turn->engine;
+  std::vector<ToolResultRecord> records;
+  for (const auto& call : calls) {
+    TurnEvent started;
+    started.kind = TurnEvent::Kind::kTool;
+    started.tool_name = call.name;
+    started.tool_status = "started";
+    Emit(*turn, started);
+    const auto outcome = ExecuteTool(turn->tools, call);
+    if (outcome.escalation_reason) turn->pending_escalation = *outcome.escalation_reason;
+    if (!outcome.customer_id.empty() && !turn->customer && turn->persist) {
+      AttachCustomer(engine.pool, turn->business->id, turn->result.conversation_id, outcome.customer_id);
+    }
+    turn->result.tool_calls.push_back({call.id, call.name, call.arguments_json, outcome.result_json, outcome.ok,
+                                       outcome.latency_ms});
+    records.push_back({call.id, call.name, outcome.result_json, outcome.ok, outcome.latency_ms});
+    turn->messages.push_back({llm::Role::kTool, outcome.result_json, {}, call.id});
+    TurnEvent finished;
+    finished.kind = TurnEvent::Kind::kTool;
+    finished.tool_name = call.name;
+    finished.tool_status = outcome.ok ? "finished" : "failed";
+    Emit(*turn, finished);
+  }
+  if (turn->persist) SaveToolResults(engine.pool, turn->business->id, turn->result.conversation_id, records);
+}
+
+void HandleModelResult(const TurnPtr& turn, std::exception_ptr error, llm::ChatResult chat) {
+  auto& engine = *turn->engine;
+  if (error) {
+    try {
+      std::rethrow_exception(error);
+    } catch (const http::Cancelled&) {
+      throw;
+    } catch (const std::exception& e) {
+      log::Warn("every model failed", {{"conversation_id", turn->result.conversation_id}, {"error", e.what()}});
+      return AnswerOffline(turn, OfflineReason::kModelFailed, e.what());
+    }
+  }
+  auto& usage = turn->result.usage;
+  usage.model_calls += 1;
+  usage.prompt_tokens += chat.usage.prompt_tokens;
+  usage.completion_tokens += chat.usage.completion_tokens;
+  const std::int64_t cost_micros = chat.usage.cost_usd ? std::llround(*chat.usage.cost_usd * 1e6) : 0;
+  usage.cost_micros += cost_micros;
+  usage.model_latency_ms += chat.latency_ms;
+  usage.model = chat.model;
+
+  const bool tools_offered = turn->rounds < engine.settings.llm.max_tool_rounds;
+  const bool calls_tools = tools_offered && !chat.message.tool_calls.empty();
+  if (!calls_tools && chat.message.content.empty()) {
+    return AnswerOffline(turn, OfflineReason::kModelFailed, "the model returned an empty reply");
+  }
+  NewAiMessage message;
+  message.content = chat.message.content;
+  message.prompt_tokens = chat.usage.prompt_tokens;
+  message.completion_tokens = chat.usage.completion_tokens;
+  message.cost_micros = cost_micros;
+  message.latency_ms = chat.latency_ms;
+  message.model = chat.model;
+  std::optional<std::string> escalation;
+  if (calls_tools) {
+    message.tool_calls_json = ToolCallsJson(chat.message.tool_calls);
+    message.metadata_json = json{{"finish_reason", chat.finish_reason}}.dump();
+  } else {
+    turn->result.citations = CitedIn(chat.message.content, turn->citations);
+    message.metadata_json =
+        json{{"finish_reason", chat.finish_reason}, {"citations", CitationsJson(turn->result.citations)}}.dump();
+    escalation = turn->pending_escalation;
+  }
+  if (turn->persist) {
+    const auto save = SaveAiMessage(engine.pool, turn->business->id, turn->result.conversation_id, message, escalation);
+    if (save.dropped) return Dropped(*turn, save);
+    turn->result.status = save.status;
+    if (!calls_tools) turn->result.reply_message_id = save.message_id;
+  }
+  if (calls_tools) {
+    turn->messages.push_back({llm::Role::kAssistant, chat.message.content, chat.message.tool_calls, {}});
+    turn->rounds += 1;
+    RunTools(turn, chat.message.tool_calls);
+    return CallModel(turn);
+  }
+  turn->result.reply = chat.message.content;
+  EmitCitations(*turn);
+  if (escalation) EmitHandoff(*turn, *escalation);
+  Finish(*turn);
+}
+
+void Prepare(const TurnPtr& turn) {
+  auto& engine = *turn->engine;
+  auto& request = turn->request;
+  if (request.text.find_first_not_of(" \t\r\n") == std::string::npos) throw InvalidInput("message: it is empty");
+  turn->business = engine.LoadBusiness(request.business_slug);
+  const auto& business = *turn->business;
+  const auto& contact = request.customer;
+  if (!contact.email.empty() || !contact.phone.empty() || !contact.external_id.empty()) {
+    turn->customer = customers::FindOrCreate(engine.pool, business.id, contact).customer;
+  }
+  OpenRequest open;
+  open.conversation_id = request.conversation_id;
+  open.customer_id = turn->customer ? turn->customer->id : "";
+  open.latest_of_customer = request.continue_latest;
+  open.channel = request.channel;
+  open.visitor_id = request.visitor_id;
+  const auto conversation = Open(engine.pool, business.id, open);
+  turn->result.conversation_id = conversation.id;
+  if (!turn->customer && !conversation.customer_id.empty()) {
+    turn->customer = customers::Get(engine.pool, business.id, conversation.customer_id);
+  }
+  const auto now = engine.clock.Now();
+  const auto added = AddUserMessage(engine.pool, business.id, conversation.id, request.text, now);
+  turn->result.user_message_id = added.message.id;
+  turn->result.status = added.status;
+
+  if (!AiMayAnswer(added.status)) {
+    turn->result.ai_silent = true;
+    turn->result.reply = kSilentNotice;
+    EmitHandoff(*turn, kSilentNotice);
+    return Finish(*turn);
+  }
+  if (!business.spec.ai.enabled) {
+    turn->result.ai_silent = true;
+    turn->result.reply = kAiOffNotice;
+    turn->result.status = Escalate(engine.pool, business.id, conversation.id, "the AI assistant is turned off").status;
+    EmitHandoff(*turn, kAiOffNotice);
+    return Finish(*turn);
+  }
+  billing::MeterInteraction(engine.pool, business.id, engine.settings.plans, added.message.id, conversation.id, now);
+
+  MessageQuery query;
+  query.last = static_cast<std::size_t>(std::max(1, engine.settings.llm.history_messages));
+  query.include_dropped = false;
+  const auto history = ToHistory(Messages(engine.pool, business.id, conversation.id, query));
+  BuildRequest(*turn, history);
+  if (engine.Offline()) return AnswerOffline(turn, OfflineReason::kNoModel, "");
+  CallModel(turn);
+}
+
+TurnPtr NewTurn(const std::shared_ptr<Engine::Impl>& engine, TurnRequest request, TurnEventCallback on_event,
+                TurnDone done, std::shared_ptr<http::Cancellation> cancel) {
+  auto turn = std::make_shared<Turn>();
+  turn->engine = engine;
+  turn->request = std::move(request);
+  turn->on_event = std::move(on_event);
+  turn->done = std::move(done);
+  turn->cancel = std::move(cancel);
+  return turn;
+}
+
+template <class Start>
+TurnResult Wait(Start start) {
+  auto promise = std::make_shared<std::promise<TurnResult>>();
+  auto future = promise->get_future();
+  start([promise](std::exception_ptr error, TurnResult result) {
+    if (error) {
+      promise->set_exception(error);
+    } else {
+      promise->set_value(std::move(result));
+    }
+  });
+  return future.get();
+}
+
+}  // namespace
+
+Engine::Engine(db::Pool& pool, kb::Retriever& retriever, llm::LlmClient* llm, BlockingExecutor& executor,
+               const Clock& clock, EngineSettings settings)
+    : impl_(std::make_shared<Impl>(pool, retriever, llm, executor, clock, std::move(settings))) {}
+
+Engine::~Engine() = default;
+
+void Engine::StartTurn(TurnRequest request, TurnEventCallback on_event, TurnDone done,
+                       std::shared_ptr<http::Cancellation> cancel) {
+  auto turn = NewTurn(impl_, std::move(request), std::move(on_event), std::move(done), std::move(cancel));
+  Post(turn, [turn] { Prepare(turn); });
+}
+
+TurnResult Engine::Turn(TurnRequest request, TurnEventCallback on_event, std::shared_ptr<http::Cancellation> cancel) {
+  return Wait([&](TurnDone done) { StartTurn(std::move(request), std::move(on_event), std::move(done), cancel); });
+}
+
+std::vector<ReplayStep> Engine::Replay(const std::string& business_slug, const std::string& conversation_id) {
+  auto business = impl_->LoadBusiness(business_slug);
+  const auto conversation = Get(impl_->pool, business->id, conversation_id);
+  std::optional<customers::Customer> customer;
+  if (!conversation.customer_id.empty()) customer = customers::Get(impl_->pool, business->id, conversation.customer_id);
+  MessageQuery query;
+  query.include_dropped = false;
+  const auto stored = Messages(impl_->pool, business->id, conversation.id, query);
+
+  std::vector<ReplayStep> steps;
+  for (std::size_t i = 0; i < stored.size(); ++i) {
+    if (stored[i].role != MessageRole::kUser) continue;
+    ReplayStep step;
+    step.user_text = stored[i].content;
+    for (std::size_t j = i + 1; j < stored.size() && stored[j].role != MessageRole::kUser; ++j) {
+      const bool ai = stored[j].role == MessageRole::kAssistant && !stored[j].content.empty() &&
+                      stored[j].tool_calls_json.empty();
+      if (ai || stored[j].role == MessageRole::kHuman) {
+        step.old_reply = stored[j].content;
+        step.old_author = ai ? "ai" : "human";
+        break;
+      }
+    }
+    const std::vector<StoredMessage> before(stored.begin(), stored.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+    TurnRequest request;
+    request.business_slug = business_slug;
+    request.text = step.user_text;
+    request.conversation_id = conversation.id;
+    step.now = Wait([&](TurnDone done) {
+      auto turn = NewTurn(impl_, request, {}, std::move(done), nullptr);
+      turn->persist = false;
+      turn->business = business;
+      turn->customer = customer;
+      turn->result.conversation_id = conversation.id;
+      Post(turn, [turn, history = ToHistory(before)] {
+        BuildRequest(*turn, history);
+        if (turn->engine->Offline()) return AnswerOffline(turn, OfflineReason::kNoModel, "");
+        CallModel(turn);
+      });
+    });
+    steps.push_back(std::move(step));
+  }
+  return steps;
+}
+
+}  // namespace omni::chat

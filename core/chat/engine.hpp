@@ -1,0 +1,168 @@
+// The conversation engine: one customer message in, one answer out, with
+// everything recorded. The same Engine serves `omni chat` and omnid's chat
+// routes; each passes an `on_event` callback and renders the events itself.
+//
+// A turn: find or create the customer and the conversation, store the user
+// message, stop there if a human owns the conversation (the AI stays
+// silent), meter one interaction, retrieve knowledge, build the prompt with
+// recent history, then call the model with the tools, running the tool
+// calls it makes (at most max_tool_rounds rounds) until it answers. Every
+// assistant step, tool result, token count, cost, latency and model is
+// stored. The reply is saved only if the AI may still answer (atomic with a
+// human taking over); otherwise it is recorded as dropped. With no model
+// configured, or when every model fails, the offline responder answers
+// (and, on failure, the conversation is escalated if the config says so).
+//
+// Threading: the LlmClient calls back on its I/O threads; the engine never
+// touches the database there but posts that work to the BlockingExecutor,
+// so waiting turns hold no thread. `on_event` runs on executor or I/O
+// threads, never concurrently within one turn, and must not block.
+// Thread-safe: StartTurn may be called from any thread, concurrently.
+#pragma once
+
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/chat/conversations.hpp"
+#include "core/chat/prompt.hpp"
+#include "core/common/clock.hpp"
+#include "core/common/executor.hpp"
+#include "core/config/config.hpp"
+#include "core/customers/customers.hpp"
+#include "core/http/client.hpp"
+#include "core/llm/llm.hpp"
+
+namespace omni::kb {
+class Retriever;
+}
+
+namespace omni::chat {
+
+struct EngineSettings {
+  config::LlmSettings llm;  // models, history_messages, max_tool_rounds, escalate_on_failure
+  std::map<config::PlanTier, config::PlanLimits> plans = config::DefaultPlans();
+  int knowledge_passages = 4;   // passages retrieved into the prompt
+  int business_cache_ms = 2000; // a business profile is re-read after this
+};
+
+struct TurnRequest {
+  std::string business_slug;         // required
+  std::string text;                  // the customer's message; required
+  std::string conversation_id;       // continue it; "" starts one (see continue_latest)
+  customers::CustomerContact customer;  // empty: anonymous
+  bool continue_latest = false;      // no id, known customer: continue their latest conversation
+  Channel channel = Channel::kApi;
+  std::string visitor_id;
+};
+
+struct ToolCallRecord {
+  std::string id;
+  std::string name;
+  std::string arguments_json;
+  std::string result_json;
+  bool ok = true;
+  std::int64_t latency_ms = 0;
+};
+
+struct TurnUsage {
+  std::int64_t prompt_tokens = 0;      // summed over the turn's model calls
+  std::int64_t completion_tokens = 0;
+  std::int64_t cost_micros = 0;        // US dollars * 1e6, when the service reports cost
+  std::int64_t model_latency_ms = 0;
+  std::string model;                   // the model that wrote the reply
+  int model_calls = 0;
+  std::int64_t omni_us = 0;            // omni's own time: everything but waiting on the model
+  std::size_t prompt_chars = 0;        // system prompt and history of the first call
+};
+
+struct TurnEvent {
+  enum class Kind {
+    kToken,     // text: a delta of the reply
+    kReset,     // the model restarted: discard the text streamed so far
+    kTool,      // tool_name, tool_status "started" | "finished" | "failed"
+    kCitation,  // citation_number, citation
+    kHandoff,   // text: why a human now owns the conversation
+    kDone,      // the turn ended: message_id, usage (details in the TurnResult)
+    kError,     // text: what failed
+  };
+  Kind kind = Kind::kToken;
+  std::string text;
+  std::string tool_name;
+  std::string tool_status;
+  int citation_number = 0;
+  Passage citation;
+  std::string message_id;  // kDone: the stored reply, "" when none
+  TurnUsage usage;         // kDone
+};
+
+struct CitationRef {
+  int number = 0;  // as cited in the reply: [number]
+  Passage passage;
+};
+
+struct TurnResult {
+  std::string conversation_id;
+  std::string user_message_id;
+  std::string reply_message_id;  // "" when no reply was stored
+  std::string reply;             // what the customer reads ("" when dropped)
+  ConversationStatus status = ConversationStatus::kAiActive;  // after the turn
+  std::vector<ToolCallRecord> tool_calls;
+  std::vector<CitationRef> citations;  // the passages the reply cites
+  TurnUsage usage;
+  bool offline = false;    // the offline responder answered
+  bool handoff = false;    // a human owns the conversation after this turn
+  bool dropped = false;    // a human took over while the model was thinking
+  bool ai_silent = false;  // a human already owned it: the AI did not answer
+};
+
+using TurnEventCallback = std::function<void(const TurnEvent& event)>;
+// Called exactly once, after kDone or kError.
+using TurnDone = std::function<void(std::exception_ptr error, TurnResult result)>;
+
+struct ReplayStep {
+  std::string user_text;
+  std::string old_reply;   // what the customer got then (AI or team member)
+  std::string old_author;  // "ai", "human" or "" when unanswered
+  TurnResult now;          // the answer today (not persisted)
+};
+
+class Engine {
+ public:
+  // `llm` may be null: then, as when settings.llm has no API key, the
+  // offline responder answers. Everything referenced must outlive the engine.
+  Engine(db::Pool& pool, kb::Retriever& retriever, llm::LlmClient* llm, BlockingExecutor& executor,
+         const Clock& clock, EngineSettings settings);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Starts a turn and returns at once. Errors (NotFound business,
+  // InvalidInput contact, LimitReached, Unavailable, http::Cancelled) reach
+  // `done`. `cancel` may be null.
+  void StartTurn(TurnRequest request, TurnEventCallback on_event, TurnDone done,
+                 std::shared_ptr<http::Cancellation> cancel = nullptr);
+
+  // StartTurn and wait; rethrows the turn's error. Not from an executor
+  // thread or the LLM client's I/O thread.
+  TurnResult Turn(TurnRequest request, TurnEventCallback on_event = {},
+                  std::shared_ptr<http::Cancellation> cancel = nullptr);
+
+  // Re-runs each customer message of a past conversation against today's
+  // knowledge and prompt, with the history as it was, and returns old and
+  // new answers side by side. Stores nothing, meters nothing; tools that
+  // change something run dry. Blocking, like Turn.
+  std::vector<ReplayStep> Replay(const std::string& business_slug, const std::string& conversation_id);
+
+  struct Impl;
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace omni::chat

@@ -1,0 +1,98 @@
+// The offline responder's choice of passage, and the handoff state machine
+// (core/chat/offline.hpp, core/chat/conversations.hpp NextStatus).
+#include <catch2/catch.hpp>
+
+#include "core/chat/conversations.hpp"
+#include "core/chat/offline.hpp"
+#include "core/common/error.hpp"
+
+namespace omni::chat {
+namespace {
+
+Passage Parking(double score) {
+  return {"c1", "Location and parking", "location-and-parking.md",
+          "Parking: free street parking on Court Street after 7 pm; the Atlantic Avenue garage is two blocks away. "
+          "Subway: F and G trains to Bergen Street.",
+          score};
+}
+
+}  // namespace
+
+TEST_CASE("a clear match needs term coverage and enough score per query term", "[chat]") {
+  // Q = {park}: covered, 1.2 per term.
+  auto strength = Measure("Where can I park?", Parking(1.2));
+  CHECK(strength.query_terms == 1);
+  CHECK(strength.matched_terms == 1);
+  CHECK(strength.clear);
+  // Q = {park, garag, subway, near}: 3 of 4 covered, 2.0 / 4 = 0.5 per term.
+  strength = Measure("parking garage or subway near you?", Parking(2.0));
+  CHECK(strength.query_terms == 4);
+  CHECK(strength.matched_terms == 3);
+  CHECK(strength.clear);
+  // Same words, but the retriever scored it weakly (common terms): no.
+  CHECK_FALSE(Measure("parking garage or subway near you?", Parking(1.2)).clear);
+  // Q = {refund, gift, card, polici}: nothing covered.
+  strength = Measure("What is your refund policy for gift cards?", Parking(3.0));
+  CHECK(strength.matched_terms == 0);
+  CHECK_FALSE(strength.clear);
+  // A greeting matches nothing; only stopwords leave no terms at all.
+  CHECK_FALSE(Measure("Hello!", Parking(5.0)).clear);
+  strength = Measure("Are you there?", Parking(5.0));
+  CHECK(strength.query_terms == 0);
+  CHECK_FALSE(strength.clear);
+}
+
+TEST_CASE("the offline responder quotes a clear match with its citation", "[chat]") {
+  const auto reply = OfflineAnswer("Where can I park?", {Parking(1.5)}, OfflineReason::kNoModel);
+  CHECK_FALSE(reply.handoff);
+  REQUIRE(reply.citation);
+  CHECK(reply.citation->chunk_id == "c1");
+  CHECK_THAT(reply.text, Catch::StartsWith("Here is what our information says:"));
+  CHECK_THAT(reply.text, Catch::Contains("free street parking on Court Street"));
+  CHECK_THAT(reply.text, Catch::Contains("[1] Location and parking (location-and-parking.md)"));
+  CHECK_THAT(reply.text, !Catch::Contains("booked"));
+}
+
+TEST_CASE("without a clear match the offline responder hands off", "[chat]") {
+  auto reply = OfflineAnswer("Can you book me a balayage tomorrow at 3?", {Parking(0.3)}, OfflineReason::kNoModel);
+  CHECK(reply.handoff);
+  CHECK_FALSE(reply.citation);
+  CHECK_THAT(reply.text, Catch::Contains("a team member will follow up"));
+  CHECK_THAT(reply.text, !Catch::Contains("booked"));
+  reply = OfflineAnswer("anything", {}, OfflineReason::kModelFailed);
+  CHECK(reply.handoff);
+  CHECK_THAT(reply.text, Catch::StartsWith("Sorry, I can't give a full answer right now."));
+}
+
+TEST_CASE("a long passage is cut at a sentence", "[chat]") {
+  Passage passage = Parking(9.0);
+  passage.text = std::string(400, 'a') + ". " + std::string(400, 'b') + ".";
+  const auto reply = OfflineAnswer("parking", {passage}, OfflineReason::kNoModel);
+  CHECK_THAT(reply.text, Catch::Contains(std::string(400, 'a') + ". [1]"));
+  CHECK_THAT(reply.text, !Catch::Contains("bbb"));
+}
+
+TEST_CASE("handoff state machine transitions", "[chat]") {
+  using S = ConversationStatus;
+  using E = HandoffEvent;
+  CHECK(NextStatus(S::kAiActive, E::kEscalate) == S::kEscalated);
+  CHECK(NextStatus(S::kAiActive, E::kHumanReply) == S::kEscalated);
+  CHECK(NextStatus(S::kReopened, E::kHumanReply) == S::kEscalated);
+  CHECK(NextStatus(S::kEscalated, E::kEscalate) == S::kEscalated);
+  CHECK(NextStatus(S::kEscalated, E::kResolve) == S::kResolved);
+  CHECK(NextStatus(S::kResolved, E::kCustomerMessage) == S::kReopened);
+  CHECK(NextStatus(S::kResolved, E::kReopen) == S::kReopened);
+  CHECK(NextStatus(S::kEscalated, E::kCustomerMessage) == S::kEscalated);
+  CHECK(NextStatus(S::kAiActive, E::kCustomerMessage) == S::kAiActive);
+  CHECK_THROWS_AS(NextStatus(S::kEscalated, E::kReopen), Conflict);
+  CHECK_THROWS_WITH(NextStatus(S::kAiActive, E::kReopen), Catch::Contains("AI_ACTIVE, not RESOLVED"));
+  CHECK(AiMayAnswer(S::kAiActive));
+  CHECK(AiMayAnswer(S::kReopened));
+  CHECK_FALSE(AiMayAnswer(S::kEscalated));
+  CHECK_FALSE(AiMayAnswer(S::kResolved));
+  CHECK(ParseStatus("escalated") == S::kEscalated);
+  CHECK(ParseStatus("ai-active") == S::kAiActive);
+  CHECK_THROWS_AS(ParseStatus("open"), InvalidInput);
+}
+
+}  // namespace omni::chat
