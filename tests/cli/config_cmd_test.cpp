@@ -37,7 +37,7 @@ omni::test::RunResult OmniConfig(std::vector<std::string> args, std::map<std::st
   omni::test::ProcessOptions options;
   options.args = std::move(args);
   options.env = std::move(env);
-  options.unset_env = {"OMNI_CONFIG", "OPENROUTER_API_KEY", "STRIPE_API_KEY", "STRIPE_WEBHOOK_SECRET",
+  options.unset_env = {"OMNI_CONFIG", "OPENROUTER_API_KEY", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET",
                        "OMNI_TOKEN_SECRET", "DATABASE_URL", "OMNI_DATA_DIR"};
   options.cwd = cwd;
   return omni::test::Run(OMNI_CLI_PATH, options);

@@ -671,7 +671,7 @@ TEST_CASE("the example config/omni.yaml is valid", "[config]") {
   SECTION("with secrets from the environment") {
     Config config = omni::config::LoadConfigFile(
         path, FakeEnv({{"OPENROUTER_API_KEY", "sk-or-from-env"},
-                       {"STRIPE_API_KEY", "sk_test_env"},
+                       {"STRIPE_SECRET_KEY", "sk_test_env"},
                        {"STRIPE_WEBHOOK_SECRET", "whsec_env"},
                        {"OMNI_TOKEN_SECRET", "0123456789abcdef0123456789abcdef"}}));
     CHECK(config.llm.api_key == "sk-or-from-env");
