@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 
 #include <nlohmann/json.hpp>
 
@@ -81,6 +82,7 @@ void RequireAppointmentId(const std::string& id) {
 // and as integer microseconds since the epoch the other: no float rounding.
 std::string SqlTime(TimePoint t) { return date::format("%Y-%m-%dT%H:%M:%SZ", t); }
 TimePoint FromMicros(long long micros) { return TimePoint{std::chrono::microseconds{micros}}; }
+TimePoint FromEpochSeconds(double seconds) { return FromMicros(std::llround(seconds * 1e6)); }
 #define OMNI_EPOCH_US(col) "(extract(epoch FROM " col ") * 1000000)::int8"
 
 std::vector<LocalWindow> ParseWindows(const nlohmann::json& list, const std::string& where) {
@@ -182,16 +184,21 @@ std::string LoadResource(pqxx::work& tx, const std::string& business_id, const s
 // the whole business) and touch [from, to), except `skip_id`'s.
 std::vector<BusyRange> LoadBusy(pqxx::work& tx, const std::string& business_id, const std::string& resource_id,
                                 TimePoint from, TimePoint to, const std::string& skip_id) {
+  // `blocked &&` lets the exclusion constraint's GiST index find the rows;
+  // date_part's float8 is exact to the microsecond for these dates and
+  // much cheaper than numeric extract() over a thousand rows.
   auto rows = tx.exec_params(
-      "SELECT " OMNI_EPOCH_US("blocked_from") ", " OMNI_EPOCH_US("blocked_to") " FROM appointments"
+      "SELECT date_part('epoch', blocked_from), date_part('epoch', blocked_to) FROM appointments"
       " WHERE business_id = $1::uuid AND status IN ('SCHEDULED', 'CONFIRMED')"
-      " AND blocked_from < $3::timestamptz AND blocked_to > $2::timestamptz"
+      " AND blocked && tstzrange($2::timestamptz, $3::timestamptz)"
       " AND (nullif($4, '') IS NULL OR resource_id IS NULL OR resource_id = nullif($4, '')::uuid)"
       " AND (nullif($5, '') IS NULL OR id <> nullif($5, '')::uuid)",
       business_id, SqlTime(from), SqlTime(to), resource_id, skip_id);
   std::vector<BusyRange> busy;
   busy.reserve(rows.size());
-  for (const auto& row : rows) busy.push_back({FromMicros(row[0].as<long long>()), FromMicros(row[1].as<long long>())});
+  for (const auto& row : rows) {
+    busy.push_back({FromEpochSeconds(row[0].as<double>()), FromEpochSeconds(row[1].as<double>())});
+  }
   return busy;
 }
 

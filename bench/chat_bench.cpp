@@ -1,0 +1,190 @@
+// omni_chat_bench: omni's own time per chat turn, with the model out of the way.
+//
+// Runs sequential turns of the demo salon (its business file and knowledge
+// base) on a throwaway PostgreSQL, against the fake OpenAI server on
+// 127.0.0.1 answering at once, through the real LLM client over HTTP. For
+// each turn it records the engine's own time (TurnUsage::omni_us: database
+// work, retrieval, prompt building, tool execution, result handling: all
+// but waiting on the model) and the wall time (which adds the loopback HTTP
+// exchange, the fake's work and SSE parsing). It also times retrieval and
+// prompt building alone, and estimates the prompt size of a typical turn
+// as characters / 4 (no tokenizer is packaged here).
+//
+//   omni_chat_bench [TURNS] [TOOL_EVERY]   defaults: 400 turns, every 4th with one tool round
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/booking/local_time.hpp"
+#include "core/business/business.hpp"
+#include "core/chat/engine.hpp"
+#include "core/chat/prompt.hpp"
+#include "core/chat/tools.hpp"
+#include "core/common/executor.hpp"
+#include "core/config/business_file.hpp"
+#include "core/http/client.hpp"
+#include "core/kb/ingest.hpp"
+#include "core/kb/retriever.hpp"
+#include "core/llm/llm.hpp"
+#include "tests/support/fake_openai.hpp"
+#include "tests/support/pg_harness.hpp"
+
+namespace {
+
+using namespace omni;
+using SteadyClock = std::chrono::steady_clock;
+
+void Complain(const std::string& problem) { std::cerr << "fake model: " << problem << '\n'; }
+
+double Percentile(std::vector<double> values, double p) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(values.size())));
+  return values[std::min(values.size() - 1, rank == 0 ? 0 : rank - 1)];
+}
+
+struct Summary {
+  double p50 = 0, p99 = 0, max = 0;
+};
+Summary Summarise(const std::vector<double>& values) {
+  return {Percentile(values, 50), Percentile(values, 99), Percentile(values, 100)};
+}
+
+void Print(const char* what, const Summary& s) {
+  std::printf("  %-44s p50 %7.3f ms   p99 %7.3f ms   max %7.3f ms\n", what, s.p50, s.p99, s.max);
+}
+
+const char* kQuestions[] = {
+    "Where can I park?",
+    "Do you do balayage, and how long does it take?",
+    "What is your cancellation policy?",
+    "How much is a men's haircut?",
+    "Are you open on Saturday?",
+    "How should I care for my hair after a color service?",
+    "Do you have time for a blowout on Tuesday afternoon?",
+    "Can kids get a cut too?",
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int turns = argc > 1 ? std::max(10, std::atoi(argv[1])) : 400;
+  const int tool_every = argc > 2 ? std::max(0, std::atoi(argv[2])) : 4;
+  const int warmup = 20;
+
+  test::TestDatabase db;
+  business::Apply(db.pool(), config::LoadBusinessFile(OMNI_SOURCE_DIR "/config/demo-salon.yaml"));
+  const auto business = business::Get(db.pool(), "demo-salon");
+  kb::IngestOptions ingest;
+  ingest.inputs = {OMNI_SOURCE_DIR "/config/demo-kb"};
+  const auto report = kb::Ingest(db.pool(), business.id, config::KbSettings{}, ingest);
+
+  test::FakeOpenAi fake(test::FakeOpenAiOptions{}, &Complain);
+  int call = 0;
+  fake.SetFallback([&](const test::RecordedRequest& request) {
+    ++call;
+    const auto& messages = request.json["messages"];
+    const bool after_tool = !messages.empty() && messages.back()["role"] == "tool";
+    if (tool_every > 0 && !after_tool && request.json.contains("tools") && call % tool_every == 0) {
+      return test::ToolCallReply({{"call_" + std::to_string(call), "check_availability",
+                                   {R"({"date":"2026-12-01","service":"Blowout"})"}}});
+    }
+    return test::TextReply({"Happy to help! ", "Free street parking is on Court Street [1]."});
+  });
+
+  config::LlmSettings llm_settings;
+  llm_settings.base_url = fake.base_url();
+  llm_settings.api_key = "bench";
+  llm_settings.models = {"bench-model"};
+  auto http = http::MakeHttpClient(http::ClientSettings{});
+  auto llm = llm::MakeOpenAiClient(llm_settings, *http, 1);
+  kb::Retriever retriever(db.pool(), config::KbSettings{});
+  ThreadPoolExecutor executor(2);
+  class PinnedClock final : public Clock {
+   public:
+    TimePoint Now() const override { return booking::ParseStartTime("2026-11-24 09:00", "America/New_York"); }
+  } clock;
+  chat::EngineSettings settings;
+  settings.llm = llm_settings;
+  settings.plans[config::PlanTier::kFree].interactions_per_month = -1;
+  chat::Engine engine(db.pool(), retriever, llm.get(), executor, clock, settings);
+
+  std::vector<double> omni_ms, wall_ms, omni_tool_ms, retrieval_ms, prompt_ms;
+  std::string conversation;
+  std::size_t typical_tokens = 0, system_chars = 0, tools_chars = 0, history_messages = 0;
+  for (int i = 0; i < warmup + turns; ++i) {
+    if (i % 10 == 0) conversation.clear();  // ten turns per conversation: history grows, then resets
+    chat::TurnRequest request;
+    request.business_slug = "demo-salon";
+    request.text = kQuestions[i % (sizeof kQuestions / sizeof *kQuestions)];
+    request.conversation_id = conversation;
+    request.customer.email = "guest" + std::to_string(i / 10) + "@example.com";
+    request.channel = chat::Channel::kApi;
+    const auto started = SteadyClock::now();
+    const auto result = engine.Turn(request);
+    const double wall = std::chrono::duration<double, std::milli>(SteadyClock::now() - started).count();
+    conversation = result.conversation_id;
+    if (i < warmup) continue;
+    (result.tool_calls.empty() ? omni_ms : omni_tool_ms).push_back(static_cast<double>(result.usage.omni_us) / 1000.0);
+    if (result.tool_calls.empty()) wall_ms.push_back(wall);
+  }
+
+  // A typical turn's request: the fifth turn of a conversation, no tool round.
+  for (const auto& request : fake.requests()) {
+    const auto& messages = request.json["messages"];
+    if (messages.size() != 9 || messages.back()["role"] != "user") continue;
+    std::size_t chars = 0;
+    for (const auto& message : messages) chars += message.value("content", std::string()).size() + 4;
+    std::size_t schema_chars = request.json.contains("tools") ? request.json["tools"].dump().size() : 0;
+    typical_tokens = (chars + schema_chars + 3) / 4;
+    system_chars = messages[0]["content"].get<std::string>().size();
+    tools_chars = schema_chars;
+    history_messages = messages.size() - 1;
+    break;
+  }
+
+  // Retrieval and prompt building alone, on the same inputs.
+  for (int i = 0; i < turns; ++i) {
+    const std::string question = kQuestions[i % (sizeof kQuestions / sizeof *kQuestions)];
+    auto started = SteadyClock::now();
+    kb::SearchOptions options;
+    options.k = 4;
+    const auto hits = retriever.Search(business.id, question, options);
+    retrieval_ms.push_back(std::chrono::duration<double, std::milli>(SteadyClock::now() - started).count());
+    chat::PromptInput input;
+    input.business = &business.spec;
+    input.now = clock.Now();
+    for (const auto& hit : hits) input.knowledge.push_back({hit.chunk->id, hit.chunk->title, hit.chunk->source, hit.chunk->text, hit.score});
+    started = SteadyClock::now();
+    const auto prompt = chat::BuildSystemPrompt(input);
+    prompt_ms.push_back(std::chrono::duration<double, std::milli>(SteadyClock::now() - started).count());
+  }
+
+  std::printf("omni_chat_bench: %d measured turns (%d warm-up), demo-salon, %zu knowledge chunks, fake model answering at once\n",
+              turns, warmup, report.chunks_written);
+  Print("omni time per turn, no tool call", Summarise(omni_ms));
+  Print("omni time per turn, one tool round", Summarise(omni_tool_ms));
+  Print("wall time per turn incl. loopback HTTP + fake", Summarise(wall_ms));
+  Print("  of which: retrieval (BM25, in memory)", Summarise(retrieval_ms));
+  Print("  of which: system prompt building", Summarise(prompt_ms));
+  std::printf("  typical prompt (turn 5 of a conversation, %zu history messages): ~%zu tokens "
+              "(chars/4 estimate: system prompt %zu chars, tool schemas %zu chars)\n",
+              history_messages, typical_tokens, system_chars, tools_chars);
+  nlohmann::json line = {{"turns", turns},
+                         {"omni_ms_p50", Summarise(omni_ms).p50},
+                         {"omni_ms_p99", Summarise(omni_ms).p99},
+                         {"omni_tool_ms_p50", Summarise(omni_tool_ms).p50},
+                         {"omni_tool_ms_p99", Summarise(omni_tool_ms).p99},
+                         {"wall_ms_p50", Summarise(wall_ms).p50},
+                         {"wall_ms_p99", Summarise(wall_ms).p99},
+                         {"prompt_tokens_estimate", typical_tokens}};
+  std::printf("%s\n", line.dump().c_str());
+  return 0;
+}
