@@ -722,3 +722,22 @@ TEST_CASE("every setting is documented in omni.yaml(5) and the example config", 
     CHECK_THAT(example, Contains(" " + key + ":"));
   }
 }
+
+TEST_CASE("the EXAMPLE in omni.yaml(5) is a valid config", "[config]") {
+  std::string man = ReadSourceFile("man/omni.yaml.5");
+  std::size_t start = man.find(".SH EXAMPLE\n.nf\n");
+  REQUIRE(start != std::string::npos);
+  start = man.find(".nf\n", start) + 4;
+  std::string example = man.substr(start, man.find(".fi\n", start) - start);
+  for (std::size_t at = example.find("\\-"); at != std::string::npos; at = example.find("\\-", at)) {
+    example.erase(at, 1);
+  }
+  Config config = ParseConfig(example, "omni.yaml.5",
+                              FakeEnv({{"OMNI_TOKEN_SECRET", "0123456789abcdef"},
+                                       {"OPENROUTER_API_KEY", "k"},
+                                       {"STRIPE_SECRET_KEY", "k"},
+                                       {"STRIPE_WEBHOOK_SECRET", "w"}}));
+  CHECK(config.server.listen_host == "0.0.0.0");
+  CHECK(config.plans.at(PlanTier::kStarter).documents == 250);
+  CHECK(config.stripe.webhook_secrets == std::vector<std::string>{"w"});
+}
