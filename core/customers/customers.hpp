@@ -25,12 +25,13 @@ class Pool;
 namespace omni::customers {
 
 // What a caller knows about a person. At least one of email, phone or
-// external_id is required to find or create a customer.
+// external_id is required to find or create a customer. ({} initialisers
+// let callers use designated initialisers without -Wextra warnings.)
 struct CustomerContact {
-  std::string name;
-  std::string email;
-  std::string phone;
-  std::string external_id;  // the business site's user id (verified webchat identity)
+  std::string name{};
+  std::string email{};
+  std::string phone{};
+  std::string external_id{};  // the business site's user id (verified webchat identity)
 };
 
 struct Customer {
@@ -79,8 +80,8 @@ FindOrCreateResult FindOrCreate(db::Pool& pool, const std::string& business_id, 
 Customer Get(db::Pool& pool, const std::string& business_id, const std::string& key);
 
 struct ListFilter {
-  std::string search;  // part of the name, email or phone (case-insensitive); "" for all
-  std::string tag;     // only customers with this tag; "" for all
+  std::string search{};  // part of the name, email or phone (case-insensitive); "" for all
+  std::string tag{};     // only customers with this tag; "" for all
   int limit = 50;      // 1 to 1000
   int offset = 0;
 };
@@ -91,14 +92,14 @@ std::vector<Customer> List(db::Pool& pool, const std::string& business_id, const
 
 // A partial update: unset fields stay as they are.
 struct CustomerUpdate {
-  std::optional<std::string> name;
-  std::optional<std::string> email;  // "" clears it
-  std::optional<std::string> phone;  // "" clears it
-  std::optional<std::string> notes;
-  std::vector<std::string> add_tags;     // normalised: trimmed, lower-case
-  std::vector<std::string> remove_tags;
-  std::map<std::string, std::string> set_metadata;
-  std::vector<std::string> unset_metadata;
+  std::optional<std::string> name{};
+  std::optional<std::string> email{};  // "" clears it
+  std::optional<std::string> phone{};  // "" clears it
+  std::optional<std::string> notes{};
+  std::vector<std::string> add_tags{};     // normalised: trimmed, lower-case
+  std::vector<std::string> remove_tags{};
+  std::map<std::string, std::string> set_metadata{};
+  std::vector<std::string> unset_metadata{};
 };
 
 // Applies `update` to the customer with id `customer_id` and returns the

@@ -1,0 +1,446 @@
+// Businesses applied from specs (idempotence down to the row versions,
+// reported changes, deactivation) and the customers core (matching,
+// normalisation, constraints, concurrency, scoping), on a real database.
+#include <algorithm>
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "core/business/business.hpp"
+#include "core/common/error.hpp"
+#include "core/config/business_file.hpp"
+#include "core/customers/customers.hpp"
+#include "core/customers/customers_tx.hpp"
+#include "core/db/pqxx.hpp"
+#include "tests/support/pg_harness.hpp"
+
+namespace omni {
+namespace {
+
+using business::ApplyAction;
+using business::BusinessSpec;
+using customers::CustomerContact;
+using test::TestDatabase;
+
+const char* const kSpa = R"(slug: acme-spa
+name: Acme Spa
+industry: MEDSPA
+timezone: America/Chicago
+contact: {email: hi@acme.example, phone: "+1 312 555 0100"}
+hours:
+  mon: [["09:00", "12:00"], ["13:00", "17:00"]]
+  sat: [["10:00", "24:00"]]
+overrides:
+  "2026-12-25": []
+booking: {slot_interval_min: 15, min_notice_min: 30, advance_days: 45, buffer_after_min: 5}
+ai: {personality: calm, greeting: Hello there, instructions: Be brief.}
+widget:
+  title: Acme
+  colors: {primary: "#123456"}
+  prechat_fields: [name, phone]
+  allowed_origins: [https://acme.example]
+services:
+  - {name: Facial, duration_min: 60, price: 80}
+  - {name: Massage, duration_min: 90, price: 120.00, buffer_before_min: 10}
+  - {name: Peel, duration_min: 30, price_cents: 4500, bookable: false}
+resources: [Room A, Room B]
+)";
+
+BusinessSpec Spa() { return config::ParseBusinessSpec(kSpa, "acme.yaml"); }
+
+// Row versions (xmin) of the business and all its child rows: equal
+// snapshots mean no row was written in between, not even with equal values.
+std::string RowVersions(db::Pool& pool, const std::string& slug) {
+  return db::WithTransaction(pool, [&](pqxx::work& tx) {
+    return tx.exec_params1(
+        "SELECT b.xmin::text || '|' || b.updated_at::text || '|' || "
+        "coalesce((SELECT string_agg(s.xmin::text || s.updated_at::text, ',' ORDER BY s.id) FROM services s "
+        "          WHERE s.business_id = b.id), '') || '|' || "
+        "coalesce((SELECT string_agg(r.xmin::text, ',' ORDER BY r.id) FROM resources r "
+        "          WHERE r.business_id = b.id), '') FROM businesses b WHERE slug = $1",
+        slug)[0]
+        .as<std::string>();
+  });
+}
+
+const business::ServiceSpec* FindService(const business::Business& b, const std::string& name) {
+  for (const auto& s : b.spec.services) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+std::string ChangedFields(const business::ApplyResult& result) {
+  std::string out;
+  for (const auto& c : result.changes) out += c.field + "=" + c.before + "->" + c.after + ";";
+  return out;
+}
+
+std::string NewBusinessId(db::Pool& pool, const std::string& slug) {
+  BusinessSpec spec = config::ParseBusinessSpec("slug: " + slug + "\nname: N\ntimezone: UTC\n", "t.yaml");
+  return business::Apply(pool, spec).business_id;
+}
+
+}  // namespace
+
+TEST_CASE("apply creates a business with everything in the spec", "[business]") {
+  TestDatabase db;
+  const auto result = business::Apply(db.pool(), Spa());
+  CHECK(result.action == ApplyAction::kCreated);
+  CHECK_FALSE(result.business_id.empty());
+
+  const business::Business b = business::Get(db.pool(), "acme-spa");
+  CHECK(b.id == result.business_id);
+  CHECK(b.spec.name == "Acme Spa");
+  CHECK(b.spec.industry == business::Industry::kMedspa);
+  CHECK(b.spec.timezone == "America/Chicago");
+  CHECK(b.spec.contact.email == "hi@acme.example");
+  CHECK(b.spec.weekly == Spa().weekly);
+  CHECK(b.spec.overrides == Spa().overrides);
+  CHECK(b.spec.booking == Spa().booking);
+  CHECK(b.spec.ai == Spa().ai);
+  CHECK(b.spec.widget == Spa().widget);
+  CHECK(b.spec.plan == std::optional{config::PlanTier::kFree});
+  CHECK(b.subscription_status == "NONE");
+  CHECK(b.spec.resources == std::vector<std::string>{"Room A", "Room B"});
+  REQUIRE(b.spec.services.size() == 3);
+  CHECK(b.spec.services[0].name == "Facial");
+  CHECK(b.spec.services[1].price_cents == 12000);
+  CHECK(b.spec.services[1].buffer_before_min == 10);
+  CHECK(b.spec.services[1].buffer_after_min == 5);
+  CHECK_FALSE(b.spec.services[2].bookable);
+  // A random secret for visitor identity, distinct per business.
+  CHECK(b.widget_secret.size() == 64);
+  NewBusinessId(db.pool(), "other");
+  CHECK(business::Get(db.pool(), "other").widget_secret != b.widget_secret);
+
+  // The stored shapes the booking and webchat modules read.
+  db::WithTransaction(db.pool(), [&](pqxx::work& tx) {
+    const auto row = tx.exec_params1("SELECT weekly_hours::text, date_overrides::text, widget::text, "
+                                     "array_to_json(allowed_origins)::text FROM businesses WHERE id = $1",
+                                     b.id);
+    const auto weekly = nlohmann::json::parse(row[0].as<std::string>());
+    CHECK(weekly == nlohmann::json::parse(
+                        R"({"monday": [["09:00","12:00"],["13:00","17:00"]], "saturday": [["10:00","24:00"]]})"));
+    CHECK(nlohmann::json::parse(row[1].as<std::string>()) == nlohmann::json::parse(R"({"2026-12-25": []})"));
+    const auto widget = nlohmann::json::parse(row[2].as<std::string>());
+    CHECK(widget["colors"]["primary"] == "#123456");
+    CHECK(widget["prechat_fields"] == nlohmann::json::parse(R"(["name","phone"])"));
+    CHECK(row[3].as<std::string>() == R"(["https://acme.example"])");
+  });
+
+  const auto all = business::List(db.pool());
+  REQUIRE(all.size() == 2);
+  CHECK(all[0].spec.slug == "acme-spa");
+  CHECK(all[0].spec.services.size() == 3);
+  CHECK(all[1].spec.slug == "other");
+}
+
+TEST_CASE("applying the same spec twice reports unchanged and writes no row", "[business]") {
+  TestDatabase db;
+  business::Apply(db.pool(), Spa());
+  const std::string before = RowVersions(db.pool(), "acme-spa");
+  const auto again = business::Apply(db.pool(), Spa());
+  CHECK(again.action == ApplyAction::kUnchanged);
+  CHECK(again.changes.empty());
+  CHECK(RowVersions(db.pool(), "acme-spa") == before);
+
+  // The shipped demo too, parsed from its file.
+  const BusinessSpec demo = config::LoadBusinessFile(OMNI_SOURCE_DIR "/config/demo-salon.yaml");
+  CHECK(business::Apply(db.pool(), demo).action == ApplyAction::kCreated);
+  const std::string demo_before = RowVersions(db.pool(), "demo-salon");
+  CHECK(business::Apply(db.pool(), demo).action == ApplyAction::kUnchanged);
+  CHECK(RowVersions(db.pool(), "demo-salon") == demo_before);
+}
+
+TEST_CASE("apply reports exactly the fields that changed", "[business]") {
+  TestDatabase db;
+  business::Apply(db.pool(), Spa());
+  const auto massage_before = *FindService(business::Get(db.pool(), "acme-spa"), "Massage");
+  const auto facial_before = *FindService(business::Get(db.pool(), "acme-spa"), "Facial");
+
+  SECTION("one service price") {
+    BusinessSpec spec = Spa();
+    spec.services[1].price_cents = 13500;
+    const auto result = business::Apply(db.pool(), spec);
+    CHECK(result.action == ApplyAction::kUpdated);
+    CHECK(ChangedFields(result) == "services[Massage].price_cents=12000->13500;");
+    const auto after = business::Get(db.pool(), "acme-spa");
+    CHECK(FindService(after, "Massage")->price_cents == 13500);
+    CHECK(FindService(after, "Massage")->id == massage_before.id);
+    CHECK(FindService(after, "Facial")->price_cents == facial_before.price_cents);
+  }
+  SECTION("profile fields, hours and overrides") {
+    BusinessSpec spec = Spa();
+    spec.name = "Acme Day Spa";
+    spec.weekly[1] = {{600, 900}};
+    spec.overrides.erase("2026-12-25");
+    spec.overrides["2026-12-31"] = {{540, 720}};
+    spec.ai.enabled = false;
+    const auto result = business::Apply(db.pool(), spec);
+    CHECK(result.action == ApplyAction::kUpdated);
+    CHECK(ChangedFields(result) ==
+          "name=Acme Spa->Acme Day Spa;hours.tue=closed->10:00-15:00;overrides.2026-12-25=closed->;"
+          "overrides.2026-12-31=->09:00-12:00;ai.enabled=true->false;");
+    const auto after = business::Get(db.pool(), "acme-spa");
+    CHECK(after.spec.name == "Acme Day Spa");
+    CHECK(after.spec.overrides == spec.overrides);
+    CHECK_FALSE(after.spec.ai.enabled);
+  }
+  SECTION("a plan left out keeps the stored one; a plan given is applied") {
+    db::WithTransaction(db.pool(), [](pqxx::work& tx) {
+      tx.exec("UPDATE businesses SET plan_tier = 'PROFESSIONAL' WHERE slug = 'acme-spa'");
+    });
+    CHECK(business::Apply(db.pool(), Spa()).action == ApplyAction::kUnchanged);
+    BusinessSpec spec = Spa();
+    spec.plan = config::PlanTier::kStarter;
+    CHECK(ChangedFields(business::Apply(db.pool(), spec)) == "plan=PROFESSIONAL->STARTER;");
+  }
+  SECTION("a dry run reports changes and writes nothing") {
+    const std::string before = RowVersions(db.pool(), "acme-spa");
+    BusinessSpec spec = Spa();
+    spec.services[0].duration_min = 75;
+    spec.services.pop_back();
+    const auto result = business::Apply(db.pool(), spec, {.dry_run = true});
+    CHECK(result.action == ApplyAction::kUpdated);
+    CHECK(ChangedFields(result) == "services[Facial].duration_min=60->75;services[Peel].active=true->false;");
+    CHECK(RowVersions(db.pool(), "acme-spa") == before);
+
+    BusinessSpec fresh = Spa();
+    fresh.slug = "fresh";
+    CHECK(business::Apply(db.pool(), fresh, {.dry_run = true}).action == ApplyAction::kCreated);
+    CHECK_THROWS_AS(business::Get(db.pool(), "fresh"), NotFound);
+  }
+}
+
+TEST_CASE("services and resources missing from the spec are deactivated, not deleted", "[business]") {
+  TestDatabase db;
+  business::Apply(db.pool(), Spa());
+  const std::string peel_id = FindService(business::Get(db.pool(), "acme-spa"), "Peel")->id;
+
+  BusinessSpec spec = Spa();
+  spec.services.pop_back();  // Peel
+  spec.resources = {"Room A"};
+  const auto result = business::Apply(db.pool(), spec);
+  CHECK(result.action == ApplyAction::kUpdated);
+  CHECK(ChangedFields(result) == "services[Peel].active=true->false;resources[Room B].active=true->false;");
+  auto after = business::Get(db.pool(), "acme-spa");
+  REQUIRE(FindService(after, "Peel") != nullptr);
+  CHECK_FALSE(FindService(after, "Peel")->active);
+  CHECK(FindService(after, "Peel")->id == peel_id);
+  CHECK(after.spec.resources == std::vector<std::string>{"Room A"});
+  CHECK(business::Apply(db.pool(), spec).action == ApplyAction::kUnchanged);
+
+  // Declared again, the same rows come back.
+  const auto back = business::Apply(db.pool(), Spa());
+  CHECK(ChangedFields(back) == "services[Peel].active=false->true;resources[Room B].active=false->true;");
+  after = business::Get(db.pool(), "acme-spa");
+  CHECK(FindService(after, "Peel")->id == peel_id);
+  CHECK(FindService(after, "Peel")->active);
+
+  // A new service is reported as created.
+  spec = Spa();
+  spec.services.push_back({"", "Wax", "", 15, 2000, 0, 5, true, true});
+  const auto added = business::Apply(db.pool(), spec);
+  CHECK(ChangedFields(added) == "services[Wax]=->created: 15 min, 2000 cents;");
+}
+
+TEST_CASE("an unknown business slug is NotFound with a hint", "[business]") {
+  TestDatabase db;
+  try {
+    business::Get(db.pool(), "nope");
+    FAIL("expected NotFound");
+  } catch (const NotFound& e) {
+    CHECK(std::string(e.what()) == "business \"nope\" not found");
+    CHECK_THAT(e.hint(), Catch::Contains("omni business list"));
+  }
+  CHECK_THROWS_AS(business::FindId(db.pool(), "nope"), NotFound);
+}
+
+TEST_CASE("find-or-create matches email case-insensitively within the business", "[customers]") {
+  TestDatabase db;
+  const std::string biz = NewBusinessId(db.pool(), "acme");
+  const auto first = customers::FindOrCreate(db.pool(), biz, {"Ann Lee", "Ann.Lee@Example.com", ""});
+  CHECK(first.created);
+  CHECK(first.customer.email == "Ann.Lee@Example.com");
+  const auto again = customers::FindOrCreate(db.pool(), biz, {"", "  ann.lee@example.COM ", ""});
+  CHECK_FALSE(again.created);
+  CHECK(again.customer.id == first.customer.id);
+  CHECK(again.customer.name == "Ann Lee");
+  CHECK(customers::Get(db.pool(), biz, "ANN.LEE@example.com").id == first.customer.id);
+  CHECK(customers::Get(db.pool(), biz, first.customer.id).email == "Ann.Lee@Example.com");
+}
+
+TEST_CASE("find-or-create matches a phone written differently", "[customers]") {
+  TestDatabase db;
+  const std::string biz = NewBusinessId(db.pool(), "acme");
+  const auto first = customers::FindOrCreate(db.pool(), biz, {"Bo", "", "(555) 010-2030"});
+  CHECK(first.created);
+  CHECK(first.customer.phone == "5550102030");
+  for (const char* written : {"555.010.2030", "555 010 2030", "555-010-2030", "5550102030"}) {
+    const auto found = customers::FindOrCreate(db.pool(), biz, {"", "", written});
+    CHECK_FALSE(found.created);
+    CHECK(found.customer.id == first.customer.id);
+  }
+  const auto intl = customers::FindOrCreate(db.pool(), biz, {"Cy", "", "+44 20 7946 0958"});
+  CHECK(intl.customer.phone == "+442079460958");
+  CHECK(customers::FindOrCreate(db.pool(), biz, {"", "", "0044 (20) 7946-0958"}).customer.id == intl.customer.id);
+  CHECK(customers::Get(db.pool(), biz, "+44 20 7946 0958").id == intl.customer.id);
+}
+
+TEST_CASE("find-or-create fills missing fields but never overwrites or steals", "[customers]") {
+  TestDatabase db;
+  const std::string biz = NewBusinessId(db.pool(), "acme");
+  const auto by_email = customers::FindOrCreate(db.pool(), biz, {"", "dee@example.com", ""});
+  const auto filled = customers::FindOrCreate(db.pool(), biz, {"Dee", "dee@example.com", "555-111-2222"});
+  CHECK_FALSE(filled.created);
+  CHECK(filled.customer.id == by_email.customer.id);
+  CHECK(filled.customer.name == "Dee");
+  CHECK(filled.customer.phone == "5551112222");
+  const auto kept = customers::FindOrCreate(db.pool(), biz, {"Someone Else", "dee@example.com", ""});
+  CHECK(kept.customer.name == "Dee");
+
+  // The phone belongs to another customer: the email match wins, the phone stays put.
+  const auto other = customers::FindOrCreate(db.pool(), biz, {"Eve", "", "555 333 4444"});
+  const auto mixed = customers::FindOrCreate(db.pool(), biz, {"", "fay@example.com", "555 333 4444"});
+  CHECK(mixed.customer.id == other.customer.id);
+  CHECK(mixed.customer.email == "fay@example.com");
+  const auto dee_with_eve_phone = customers::FindOrCreate(db.pool(), biz, {"", "dee@example.com", "555 333 4444"});
+  CHECK(dee_with_eve_phone.customer.id == by_email.customer.id);
+  CHECK(dee_with_eve_phone.customer.phone == "5551112222");
+}
+
+TEST_CASE("customer input is validated with clear errors", "[customers]") {
+  TestDatabase db;
+  const std::string biz = NewBusinessId(db.pool(), "acme");
+  CHECK_THROWS_WITH(customers::FindOrCreate(db.pool(), biz, {"A", "not-an-email", ""}),
+                    "invalid email address \"not-an-email\"");
+  CHECK_THROWS_WITH(customers::FindOrCreate(db.pool(), biz, {"A", "", "555-CALL-NOW"}),
+                    "invalid phone number \"555-CALL-NOW\": unexpected character 'C'");
+  CHECK_THROWS_WITH(customers::FindOrCreate(db.pool(), biz, {"A", "", "12 34"}),
+                    "invalid phone number \"12 34\": expected 7 to 15 digits, got 4");
+  CHECK_THROWS_AS(customers::FindOrCreate(db.pool(), biz, {"Only A Name", "", ""}), InvalidInput);
+  CHECK(customers::NormalizePhone(" +1 (555) 010-2030 ") == "+15550102030");
+  CHECK_THROWS_AS(customers::NormalizePhone("1+555 010 2030"), InvalidInput);
+  CHECK(customers::NormalizeEmail(" a.b+c@mail.example.org ") == "a.b+c@mail.example.org");
+  CHECK_THROWS_AS(customers::NormalizeEmail("a@b"), InvalidInput);
+  CHECK_THROWS_AS(customers::NormalizeEmail("a b@example.com"), InvalidInput);
+}
+
+TEST_CASE("duplicate customer email: rejected in one business, allowed in another", "[customers]") {
+  TestDatabase db;
+  const std::string acme = NewBusinessId(db.pool(), "acme");
+  const std::string beta = NewBusinessId(db.pool(), "beta");
+  const auto insert = [&](const std::string& biz, const std::string& email) {
+    db::WithTransaction(db.pool(), [&](pqxx::work& tx) {
+      tx.exec_params("INSERT INTO customers (business_id, email) VALUES ($1, $2)", biz, email);
+    });
+  };
+  insert(acme, "gus@example.com");
+  CHECK_THROWS_AS(insert(acme, "GUS@example.com"), Conflict);
+  CHECK_NOTHROW(insert(beta, "gus@example.com"));
+  // And find-or-create keeps the businesses apart.
+  const auto in_acme = customers::Get(db.pool(), acme, "gus@example.com");
+  const auto in_beta = customers::FindOrCreate(db.pool(), beta, {"", "gus@example.com", ""});
+  CHECK_FALSE(in_beta.created);
+  CHECK(in_beta.customer.id != in_acme.id);
+  CHECK(in_beta.customer.business_id == beta);
+  CHECK_THROWS_AS(customers::Get(db.pool(), beta, in_acme.id), NotFound);
+  CHECK_THROWS_AS(customers::Update(db.pool(), beta, in_acme.id, {.name = "Stolen"}), NotFound);
+  CHECK_THROWS_AS(customers::RecordContact(db.pool(), beta, in_acme.id, DefaultClock().Now()), NotFound);
+}
+
+TEST_CASE("concurrent find-or-create of one email yields one customer", "[customers]") {
+  test::TestDatabaseOptions options;
+  options.settings.pool_size = 20;
+  TestDatabase db(options);
+  const std::string biz = NewBusinessId(db.pool(), "acme");
+  std::vector<std::thread> threads;
+  std::vector<std::string> ids(20);
+  std::atomic<int> created{0};
+  std::atomic<int> failures{0};
+  for (int i = 0; i < 20; ++i) {
+    threads.emplace_back([&, i] {
+      try {
+        const auto result = customers::FindOrCreate(db.pool(), biz, {"Hal", i % 2 ? "hal@example.com" : "HAL@example.com", ""});
+        ids[i] = result.customer.id;
+        if (result.created) ++created;
+      } catch (...) {
+        ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(failures == 0);
+  CHECK(created == 1);
+  CHECK(std::all_of(ids.begin(), ids.end(), [&](const std::string& id) { return id == ids[0]; }));
+  const auto count = db::WithTransaction(db.pool(), [&](pqxx::work& tx) {
+    return tx.exec_params1("SELECT count(*) FROM customers WHERE business_id = $1", biz)[0].as<int>();
+  });
+  CHECK(count == 1);
+}
+
+TEST_CASE("find-or-create works inside a caller's transaction", "[customers]") {
+  TestDatabase db;
+  const std::string biz = NewBusinessId(db.pool(), "acme");
+  CHECK_THROWS_AS(db::WithTransaction(db.pool(),
+                                      [&](pqxx::work& tx) {
+                                        const auto r = customers::FindOrCreate(tx, biz, {"Ivy", "ivy@example.com", ""});
+                                        CHECK(r.created);
+                                        customers::RecordContact(tx, biz, r.customer.id, DefaultClock().Now());
+                                        throw Conflict("slot taken");
+                                      }),
+                  Conflict);
+  // Rolled back with the caller's transaction.
+  CHECK_THROWS_AS(customers::Get(db.pool(), biz, "ivy@example.com"), NotFound);
+}
+
+TEST_CASE("customers can be listed, searched, tagged, annotated and counted", "[customers]") {
+  TestDatabase db;
+  const std::string biz = NewBusinessId(db.pool(), "acme");
+  const auto ann = customers::FindOrCreate(db.pool(), biz, {"Ann Lee", "ann@example.com", ""}).customer;
+  const auto bob = customers::FindOrCreate(db.pool(), biz, {"Bob 100%", "bob@example.com", "555 010 9999"}).customer;
+  customers::FindOrCreate(db.pool(), NewBusinessId(db.pool(), "beta"), {"Ann Other", "ann@example.com", ""});
+
+  const auto updated = customers::Update(
+      db.pool(), biz, ann.id,
+      {.notes = "prefers mornings", .add_tags = {" VIP ", "color"}, .set_metadata = {{"source", "instagram"}}});
+  CHECK(updated.tags == std::vector<std::string>{"color", "vip"});
+  CHECK(updated.notes == "prefers mornings");
+  CHECK(updated.metadata.at("source") == "instagram");
+  // An update that changes nothing writes nothing.
+  const auto same = customers::Update(db.pool(), biz, ann.id, {.add_tags = {"vip"}});
+  CHECK(same.updated_at == updated.updated_at);
+  const auto untagged = customers::Update(db.pool(), biz, ann.id, {.remove_tags = {"COLOR"}, .unset_metadata = {"source"}});
+  CHECK(untagged.tags == std::vector<std::string>{"vip"});
+  CHECK(untagged.metadata.empty());
+  CHECK_THROWS_AS(customers::Update(db.pool(), biz, ann.id, {.email = "bob@example.com"}), Conflict);
+  CHECK_THROWS_AS(customers::Update(db.pool(), biz, ann.id, {.phone = "555-010-9999"}), Conflict);
+  CHECK(customers::Update(db.pool(), biz, ann.id, {.phone = "555 010 1111"}).phone == "5550101111");
+
+  const auto now = DefaultClock().Now();
+  customers::RecordContact(db.pool(), biz, bob.id, now);
+  customers::RecordContact(db.pool(), biz, bob.id, now);
+  const auto bob_after = customers::Get(db.pool(), biz, bob.id);
+  CHECK(bob_after.visit_count == 2);
+  REQUIRE(bob_after.last_contact_at.has_value());
+  CHECK(*bob_after.last_contact_at == now);
+
+  const auto all = customers::List(db.pool(), biz);
+  REQUIRE(all.size() == 2);
+  CHECK(all[0].id == bob.id);  // most recently in contact first
+  CHECK(customers::List(db.pool(), biz, {.search = "lee"}).size() == 1);
+  CHECK(customers::List(db.pool(), biz, {.search = "EXAMPLE.com"}).size() == 2);
+  CHECK(customers::List(db.pool(), biz, {.search = "010-99"}).size() == 1);
+  CHECK(customers::List(db.pool(), biz, {.search = "100%"}).size() == 1);
+  CHECK(customers::List(db.pool(), biz, {.search = "%"}).size() == 1);
+  CHECK(customers::List(db.pool(), biz, {.tag = "VIP"}).at(0).id == ann.id);
+  CHECK(customers::List(db.pool(), biz, {.limit = 1, .offset = 1}).at(0).id == ann.id);
+  CHECK_THROWS_AS(customers::List(db.pool(), biz, {.limit = 0}), InvalidInput);
+}
+
+}  // namespace omni
