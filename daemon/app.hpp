@@ -1,0 +1,57 @@
+// The services omnid's handlers share: configuration, the database pool,
+// the blocking-work executor and the metrics registry.
+//
+// The database may be unreachable when omnid starts; the pool then appears
+// later (see daemon/database.hpp) and until it does, pool() throws
+// Unavailable so that database-backed endpoints answer 503.
+// Thread-safe: all accessors may be called from any thread; the pool is set
+// at most once and never replaced.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "core/config/config.hpp"
+#include "core/db/pool.hpp"
+#include "daemon/blocking.hpp"
+#include "daemon/metrics.hpp"
+
+namespace omni::omnid {
+
+class App {
+ public:
+  // Keeps references to `blocking` and `metrics`, which must outlive it.
+  App(config::Config config, BlockingExecutor& blocking, Metrics& metrics)
+      : config_(std::move(config)), blocking_(blocking), metrics_(metrics) {}
+
+  const config::Config& config() const { return config_; }
+  BlockingExecutor& blocking() const { return blocking_; }
+  Metrics& metrics() const { return metrics_; }
+
+  // The database pool. Throws Unavailable, with the last connection error,
+  // while the database has not been reached.
+  db::Pool& pool() const;
+  // The pool, or nullptr while the database has not been reached.
+  db::Pool* pool_if_ready() const { return pool_ptr_.load(std::memory_order_acquire); }
+
+  // Installs the pool once the database is reached (and migrated). Only the
+  // first call has an effect.
+  void SetPool(std::unique_ptr<db::Pool> pool);
+  // Records why the database could not be reached, for pool() and /readyz.
+  void SetDatabaseError(std::string message, std::string hint);
+
+ private:
+  const config::Config config_;
+  BlockingExecutor& blocking_;
+  Metrics& metrics_;
+  mutable std::mutex mutex_;
+  std::unique_ptr<db::Pool> pool_;
+  std::atomic<db::Pool*> pool_ptr_{nullptr};
+  std::string database_error_ = "database not connected yet";
+  std::string database_hint_;
+};
+
+}  // namespace omni::omnid

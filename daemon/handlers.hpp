@@ -1,0 +1,19 @@
+// omnid's endpoint handlers, one file each (daemon/<name>_handler.cpp), wired
+// to paths in the route table (daemon/router.cpp).
+#pragma once
+
+#include "daemon/handler.hpp"
+
+namespace omni::omnid {
+
+// GET /healthz: the process is up and serving. Always 200 {"status":"ok"}.
+asio::awaitable<Response> HandleHealthz(Exchange& exchange);
+
+// GET /readyz: the database answers and its migrations are current: 200
+// {"status":"ready",...}; otherwise 503 with a JSON error naming the reason.
+asio::awaitable<Response> HandleReadyz(Exchange& exchange);
+
+// GET /metrics: Prometheus text exposition (see daemon/metrics.hpp).
+asio::awaitable<Response> HandleMetrics(Exchange& exchange);
+
+}  // namespace omni::omnid

@@ -1,0 +1,236 @@
+// omnid: the omni HTTP daemon (webchat, webhooks, health and metrics).
+//
+// Start-up: flags, config, logging, the database (opened and migrated; if it
+// is unreachable omnid serves anyway and keeps retrying, with /readyz at
+// 503), then the listener. Exit codes follow omni's (STYLE.md rule 18):
+// 0 ok (also after a SIGTERM drain), 1 failure, 2 usage, 3 config invalid,
+// 4 unavailable (e.g. the listen address is taken).
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/common/error.hpp"
+#include "core/common/log.hpp"
+#include "core/config/config.hpp"
+#include "daemon/app.hpp"
+#include "daemon/blocking.hpp"
+#include "daemon/database.hpp"
+#include "daemon/metrics.hpp"
+#include "daemon/router.hpp"
+#include "daemon/server.hpp"
+
+namespace omni::omnid {
+namespace {
+
+enum ExitCode {
+  kOk = 0,
+  kFailure = 1,
+  kUsage = 2,
+  kConfigInvalid = 3,
+  kUnavailable = 4,
+  kNotFound = 5,
+  kConflict = 6,
+  kLimitReached = 7,
+};
+
+constexpr const char* kVersion = "omnid 0.1.0";
+// How long to wait at exit for database work still running.
+constexpr auto kBlockingDrainTimeout = std::chrono::seconds(3);
+
+constexpr const char* kHelp =
+    R"(usage: omnid [--config PATH] [--listen HOST:PORT]
+
+Serve omni's HTTP API: the webchat, webhooks, /healthz, /readyz and /metrics.
+omnid applies pending database migrations at start. SIGTERM or SIGINT finish
+the requests in flight and exit 0.
+
+Options:
+  -c, --config PATH       config file (default: $OMNI_CONFIG, ./omni.yaml,
+                          /etc/omni/omni.yaml, else built-in defaults)
+  -l, --listen HOST:PORT  listen address, overriding server.listen
+                          (port 0 picks a free port)
+  -h, --help              show this help
+  -V, --version           show the version
+
+Examples:
+  $ omnid
+  $ omnid --config /etc/omni/omni.yaml --listen 0.0.0.0:8080
+)";
+
+struct ListenAddress {
+  std::string host;
+  std::uint16_t port = 0;
+};
+
+struct Flags {
+  std::string config_path;
+  std::optional<ListenAddress> listen;
+  bool help = false;
+  bool version = false;
+};
+
+class UsageError : public Error {
+  using Error::Error;
+};
+
+// Parses HOST:PORT or [IPv6]:PORT.
+ListenAddress ParseListen(const std::string& text) {
+  const auto bad = [&text]() {
+    return UsageError("--listen: expected HOST:PORT, e.g. 127.0.0.1:8080, got \"" + text + "\"");
+  };
+  std::string host;
+  std::string port;
+  if (text.starts_with("[")) {
+    const std::size_t close = text.find("]:");
+    if (close == std::string::npos) throw bad();
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    const std::size_t colon = text.rfind(':');
+    if (colon == std::string::npos) throw bad();
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+    if (host.find(':') != std::string::npos) throw bad();
+  }
+  if (host.empty() || port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535) {
+    throw bad();
+  }
+  return ListenAddress{host, static_cast<std::uint16_t>(std::stoi(port))};
+}
+
+Flags ParseFlags(const std::vector<std::string>& args) {
+  Flags flags;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string arg = args[i];
+    std::optional<std::string> inline_value;
+    if (const std::size_t eq = arg.find('='); arg.starts_with("--") && eq != std::string::npos) {
+      inline_value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+    }
+    const auto value = [&]() -> std::string {
+      if (inline_value) return *inline_value;
+      if (i + 1 >= args.size()) throw UsageError("option " + arg + " needs a value");
+      return args[++i];
+    };
+    if (arg == "-h" || arg == "--help") {
+      flags.help = true;
+    } else if (arg == "-V" || arg == "--version") {
+      flags.version = true;
+    } else if (arg == "-c" || arg == "--config") {
+      flags.config_path = value();
+      if (flags.config_path.empty()) throw UsageError("option --config needs a non-empty path");
+    } else if (arg == "-l" || arg == "--listen") {
+      flags.listen = ParseListen(value());
+    } else {
+      throw UsageError("unknown argument " + arg);
+    }
+  }
+  return flags;
+}
+
+std::string UrlFor(const std::string& host, std::uint16_t port) {
+  // A wildcard address cannot be opened in a browser; the loopback can.
+  const std::string shown = host == "0.0.0.0" ? "127.0.0.1" : host == "::" ? "::1" : host;
+  const bool ipv6 = shown.find(':') != std::string::npos;
+  return "http://" + (ipv6 ? "[" + shown + "]" : shown) + ":" + std::to_string(port);
+}
+
+int ExitCodeFor(const std::exception& error) {
+  if (dynamic_cast<const UsageError*>(&error)) return kUsage;
+  if (dynamic_cast<const ConfigError*>(&error)) return kConfigInvalid;
+  if (dynamic_cast<const Unavailable*>(&error)) return kUnavailable;
+  if (dynamic_cast<const NotFound*>(&error)) return kNotFound;
+  if (dynamic_cast<const Conflict*>(&error)) return kConflict;
+  if (dynamic_cast<const LimitReached*>(&error)) return kLimitReached;
+  return kFailure;
+}
+
+int Serve(const Flags& flags) {
+  const config::EnvLookup env = [](const std::string& name) -> std::optional<std::string> {
+    const char* value = std::getenv(name.c_str());
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+  };
+  config::Config config = config::LoadConfig(flags.config_path, env);
+  if (flags.listen) {
+    config.server.listen_host = flags.listen->host;
+    config.server.listen_port = flags.listen->port;
+  }
+  log::Setup(config.logging, "omnid");
+  log::Info("starting", {{"version", kVersion},
+                         {"config", config.source_path.empty() ? "built-in defaults" : config.source_path}});
+
+  const double start_time_s =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  BlockingExecutor blocking(config.server.db_threads);
+  Metrics metrics(start_time_s);
+  const std::string data_dir = config::ResolveEmbeddedDataDir(config, env, geteuid() == 0);
+  App app(std::move(config), blocking, metrics);
+  const auto& server_settings = app.config().server;
+
+  DatabaseConnector database(app, db::OpenOptions{data_dir, true});
+  if (!database.TryConnect()) {
+    try {
+      app.pool();
+    } catch (const Unavailable& e) {
+      log::Warn("database unreachable, serving without it and retrying",
+                {{"error", e.what()}, {"hint", e.hint()}});
+    }
+    database.RetryInBackground();
+  }
+
+  const Router router = MakeRouter();
+  Server server(app, router);
+  server.Listen(server_settings.listen_host, server_settings.listen_port);
+  const std::string url = UrlFor(server_settings.listen_host, server.port());
+  log::Info("listening", {{"url", url}, {"io_threads", server_settings.io_threads},
+                          {"db_threads", server_settings.db_threads}});
+  std::cout << "omnid listening on " << url;
+  if (!server_settings.public_url.empty()) std::cout << " (public URL " << server_settings.public_url << ")";
+  std::cout << std::endl;
+
+  server.Run();
+  if (!blocking.Shutdown(kBlockingDrainTimeout)) {
+    // A query outlived the drain; do not wait on it (or on the retry
+    // thread) forever: the drain is over, so exit as a clean stop.
+    log::Error("database work still running at exit, abandoning it");
+    std::fflush(nullptr);
+    std::_Exit(kOk);
+  }
+  return kOk;
+}
+
+}  // namespace
+}  // namespace omni::omnid
+
+int main(int argc, char** argv) {
+  using namespace omni::omnid;
+  try {
+    const Flags flags = ParseFlags(std::vector<std::string>(argv + 1, argv + argc));
+    if (flags.help) {
+      std::cout << kHelp;
+      return kOk;
+    }
+    if (flags.version) {
+      std::cout << kVersion << "\n";
+      return kOk;
+    }
+    return Serve(flags);
+  } catch (const omni::Error& e) {
+    std::cerr << "omnid: " << e.what() << "\n";
+    if (!e.hint().empty()) std::cerr << "hint: " << e.hint() << "\n";
+    if (dynamic_cast<const UsageError*>(&e)) std::cerr << "Run 'omnid --help' for usage.\n";
+    return ExitCodeFor(e);
+  } catch (const std::exception& e) {
+    std::cerr << "omnid: " << e.what() << "\n";
+    return kFailure;
+  }
+}

@@ -1,0 +1,114 @@
+// The route table and path matching; see router.hpp.
+#include "daemon/router.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "daemon/handlers.hpp"
+
+namespace omni::omnid {
+namespace {
+
+std::vector<std::string> SplitPath(const std::string& path) {
+  std::vector<std::string> segments;
+  std::size_t start = 1;  // skip the leading '/'
+  while (start <= path.size()) {
+    const std::size_t slash = path.find('/', start);
+    const std::size_t end = slash == std::string::npos ? path.size() : slash;
+    segments.push_back(path.substr(start, end - start));
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return segments;
+}
+
+bool IsParam(const std::string& segment) {
+  return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+Router MakeRouter() {
+  Router router;
+  router.Add({"GET", "/healthz", HandleHealthz});
+  router.Add({"GET", "/readyz", HandleReadyz});
+  router.Add({"GET", "/metrics", HandleMetrics});
+  return router;
+}
+
+void Router::Add(Route route) {
+  if (route.pattern.empty() || route.pattern.front() != '/') {
+    throw std::invalid_argument("route pattern must start with '/': " + route.pattern);
+  }
+  Entry entry{std::move(route), {}};
+  entry.segments = SplitPath(entry.route.pattern);
+  for (const auto& segment : entry.segments) {
+    const bool has_brace = segment.find_first_of("{}") != std::string::npos;
+    if (has_brace && !IsParam(segment)) {
+      throw std::invalid_argument("malformed route parameter in " + entry.route.pattern);
+    }
+  }
+  entries_.push_back(std::move(entry));
+}
+
+Router::Match Router::Find(const std::string& method, const std::string& path) const {
+  Match match;
+  if (path.empty() || path.front() != '/') return match;
+  const auto segments = SplitPath(path);
+  for (const auto& entry : entries_) {
+    if (entry.segments.size() != segments.size()) continue;
+    std::map<std::string, std::string> params;
+    bool matched = true;
+    for (std::size_t i = 0; i < segments.size() && matched; ++i) {
+      const auto& want = entry.segments[i];
+      if (IsParam(want)) {
+        if (segments[i].empty()) {
+          matched = false;
+        } else {
+          params[want.substr(1, want.size() - 2)] = PercentDecode(segments[i], false);
+        }
+      } else {
+        matched = want == segments[i];
+      }
+    }
+    if (!matched) continue;
+    if (entry.route.method == method) {
+      match.route = &entry.route;
+      match.params = std::move(params);
+      match.allowed.clear();
+      return match;
+    }
+    if (std::find(match.allowed.begin(), match.allowed.end(), entry.route.method) == match.allowed.end()) {
+      match.allowed.push_back(entry.route.method);
+    }
+  }
+  return match;
+}
+
+std::string PercentDecode(const std::string& text, bool plus_is_space) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '%' && i + 2 < text.size()) {
+      const int high = HexValue(text[i + 1]);
+      const int low = HexValue(text[i + 2]);
+      if (high >= 0 && low >= 0) {
+        out += static_cast<char>(high * 16 + low);
+        i += 2;
+        continue;
+      }
+    }
+    out += (plus_is_space && c == '+') ? ' ' : c;
+  }
+  return out;
+}
+
+}  // namespace omni::omnid
