@@ -471,7 +471,7 @@ TEST_CASE("llm: cancellation stops a stream and a backoff wait", "[llm][http]") 
 
 TEST_CASE("llm: a thousand concurrent streams complete on one I/O thread", "[llm][http]") {
   constexpr int kStreams = 1000;
-  FakeOpenAi fake({0, 1});
+  FakeOpenAi fake;  // one server thread
   fake.SetFallback([](const omni::test::RecordedRequest&) {
     FakeReply r = TextReply({"one ", "two ", "three"});
     r.first_byte_delay_ms = 300;

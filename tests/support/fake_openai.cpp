@@ -10,11 +10,13 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <deque>
 #include <mutex>
 #include <stdexcept>
@@ -27,6 +29,7 @@ namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = net::ip::tcp;
+namespace ssl = boost::asio::ssl;
 using boost::system::error_code;
 using nlohmann::json;
 
@@ -241,6 +244,7 @@ struct FakeOpenAi::Impl {
   tcp::acceptor acceptor{io};
   std::vector<std::thread> threads;
   std::uint16_t port = 0;
+  std::optional<ssl::context> tls;
 
   mutable std::mutex mutex;
   std::deque<FakeReply> queue;
@@ -276,7 +280,11 @@ struct FakeOpenAi::Impl {
         if (ec == net::error::operation_aborted || !acceptor.is_open()) co_return;
         continue;
       }
-      net::co_spawn(acceptor.get_executor(), Session(beast::tcp_stream(std::move(socket))), net::detached);
+      if (tls) {
+        net::co_spawn(acceptor.get_executor(), TlsSession(std::move(socket)), net::detached);
+      } else {
+        net::co_spawn(acceptor.get_executor(), Session(beast::tcp_stream(std::move(socket))), net::detached);
+      }
     }
   }
 
@@ -288,16 +296,26 @@ struct FakeOpenAi::Impl {
     co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
   }
 
-  net::awaitable<void> Session(beast::tcp_stream stream) {
+  net::awaitable<void> TlsSession(tcp::socket socket) {
+    beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *tls);
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(10));
+    error_code ec;
+    co_await stream.async_handshake(ssl::stream_base::server, net::redirect_error(net::use_awaitable, ec));
+    if (ec) co_return;  // a client that refused our certificate
+    co_await Session(std::move(stream));
+  }
+
+  template <class Stream>
+  net::awaitable<void> Session(Stream stream) {
     beast::flat_buffer buffer;
     error_code ec;
     while (true) {
       bhttp::request_parser<bhttp::string_body> parser;
       parser.body_limit(64 * 1024 * 1024);
-      stream.expires_after(std::chrono::seconds(120));
+      beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(120));
       co_await bhttp::async_read(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
       if (ec) co_return;
-      stream.expires_never();
+      beast::get_lowest_layer(stream).expires_never();
       auto req = parser.release();
       RecordedRequest recorded;
       recorded.method = std::string(req.method_string());
@@ -328,10 +346,11 @@ struct FakeOpenAi::Impl {
       }
       if (!keep_alive) break;
     }
-    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_send, ec);
   }
 
-  static net::awaitable<bool> WriteJson(beast::tcp_stream& stream, int status, std::string body,
+  template <class Stream>
+  static net::awaitable<bool> WriteJson(Stream& stream, int status, std::string body,
                                         const std::vector<std::pair<std::string, std::string>>& headers,
                                         bool keep_alive) {
     bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(status), 11};
@@ -346,7 +365,8 @@ struct FakeOpenAi::Impl {
   }
 
   // Returns whether the connection may serve another request.
-  static net::awaitable<bool> Respond(beast::tcp_stream& stream, const FakeReply& reply, const RecordedRequest& request,
+  template <class Stream>
+  static net::awaitable<bool> Respond(Stream& stream, const FakeReply& reply, const RecordedRequest& request,
                                       bool keep_alive) {
     co_await Sleep(reply.first_byte_delay_ms);
     std::string model = reply.model;
@@ -397,7 +417,7 @@ struct FakeOpenAi::Impl {
       if (ec) co_return false;
     }
     if (reply.cut_stream) {
-      stream.socket().close(ec);
+      beast::get_lowest_layer(stream).socket().close(ec);
       co_return false;
     }
     co_await net::async_write(stream, bhttp::make_chunk_last(), net::redirect_error(net::use_awaitable, ec));
@@ -412,6 +432,11 @@ FakeOpenAi::FakeOpenAi(Options options, FailureReporter reporter) : impl_(std::m
   impl_->acceptor.bind(endpoint);
   impl_->acceptor.listen(net::socket_base::max_listen_connections);
   impl_->port = impl_->acceptor.local_endpoint().port();
+  if (!options.tls_cert_file.empty() && !options.tls_key_file.empty()) {
+    impl_->tls.emplace(ssl::context::tls_server);
+    impl_->tls->use_certificate_chain_file(options.tls_cert_file);
+    impl_->tls->use_private_key_file(options.tls_key_file, ssl::context::pem);
+  }
   net::co_spawn(impl_->io, impl_->Accept(), net::detached);
   for (int i = 0; i < std::max(1, options.threads); ++i) {
     impl_->threads.emplace_back([this] { impl_->io.run(); });
@@ -426,7 +451,9 @@ FakeOpenAi::~FakeOpenAi() {
 
 std::uint16_t FakeOpenAi::port() const { return impl_->port; }
 
-std::string FakeOpenAi::base_url() const { return "http://127.0.0.1:" + std::to_string(impl_->port) + "/v1"; }
+std::string FakeOpenAi::base_url() const {
+  return (impl_->tls ? "https://localhost:" : "http://127.0.0.1:") + std::to_string(impl_->port) + "/v1";
+}
 
 void FakeOpenAi::Enqueue(FakeReply reply) {
   std::lock_guard lock(impl_->mutex);

@@ -84,6 +84,10 @@ inline void ReportToCatch(const std::string& problem) { FAIL_CHECK(problem); }
 struct FakeOpenAiOptions {
   std::uint16_t port = 0;  // 0: a free port
   int threads = 1;
+  // PEM files: when both are set the fake speaks HTTPS and base_url() names
+  // https://localhost, so the certificate should be issued for "localhost".
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 class FakeOpenAi {
@@ -98,7 +102,7 @@ class FakeOpenAi {
   FakeOpenAi& operator=(const FakeOpenAi&) = delete;
 
   std::uint16_t port() const;
-  std::string base_url() const;  // http://127.0.0.1:PORT/v1
+  std::string base_url() const;  // http://127.0.0.1:PORT/v1 (https://localhost:PORT/v1 with TLS)
 
   // Queues a reply for the next POST .../chat/completions.
   void Enqueue(FakeReply reply);
