@@ -7,8 +7,10 @@ std::vector<Command> AllCommands() {
   std::vector<Command> commands;
   commands.push_back(MakeConfigCommand());
   commands.push_back(MakeDbCommand());
+  commands.push_back(MakeBusinessCommand());
   commands.push_back(MakeIngestCommand());
   commands.push_back(MakeKbCommand());
+  commands.push_back(MakeCustomersCommand());
   commands.push_back(MakeBookCommand());
   return commands;
 }

@@ -7,6 +7,8 @@ namespace omni::cli {
 
 Command MakeConfigCommand();  // config_cmd.cpp
 Command MakeDbCommand();      // db_cmd.cpp
+Command MakeBusinessCommand();   // business_cmd.cpp
+Command MakeCustomersCommand();  // customers_cmd.cpp
 Command MakeIngestCommand();  // ingest_cmd.cpp
 Command MakeKbCommand();      // kb_cmd.cpp
 Command MakeBookCommand();    // book_cmd.cpp
