@@ -231,3 +231,32 @@ TEST_CASE("IsOfferedStart agrees with the computed slots", "[booking]") {
   CHECK_FALSE(omni::booking::IsOfferedStart(rules, service, busy, now, Utc("2026-06-08T11:45Z")));
   CHECK(omni::booking::IsOfferedStart(rules, service, busy, now, Utc("2026-06-08T11:30Z")));
 }
+
+TEST_CASE("CheckStart names why a start cannot be booked", "[booking]") {
+  using omni::booking::StartCheck;
+  AvailabilityRules rules;
+  rules.time_zone = "America/New_York";
+  rules.weekly[0] = {{0, 3 * 60}};  // Sunday 00:00-03:00
+  rules.weekly[1] = {{9 * 60, 17 * 60}};
+  rules.min_notice_min = 60;
+  rules.horizon_days = 30;
+  ServiceTiming service{60, 0, 10};
+  TimePoint now = Utc("2026-10-30T12:00Z");
+  auto check = [&](const std::string& start) {
+    return omni::booking::CheckStart(rules, service, now, omni::booking::ParseStartTime(start, rules.time_zone));
+  };
+  CHECK(check("2026-11-02 09:00") == StartCheck::kOk);
+  CHECK(check("2026-11-02 16:00") == StartCheck::kOk);
+  CHECK(check("2026-11-02 16:01") == StartCheck::kOutsideHours);
+  CHECK(check("2026-11-02 08:59") == StartCheck::kOutsideHours);
+  CHECK(check("2026-11-03 10:00") == StartCheck::kOutsideHours);
+  CHECK(check("2026-10-30 07:59") == StartCheck::kPast);
+  CHECK(check("2026-10-30 08:30") == StartCheck::kTooSoon);
+  CHECK(check("2026-11-30 09:00") == StartCheck::kBeyondHorizon);
+  // Not aligned to the slot grid is still within the rules.
+  CHECK(check("2026-11-02 10:10") == StartCheck::kOk);
+  // Fall-back night: 00:00-03:00 local lasts four hours, so a start at
+  // 01:30 EST (06:30Z) plus 60 minutes fits before 03:00 EST.
+  CHECK(omni::booking::CheckStart(rules, service, now, Utc("2026-11-01T06:30Z")) == StartCheck::kOk);
+  CHECK(omni::booking::CheckStart(rules, service, now, Utc("2026-11-01T07:01Z")) == StartCheck::kOutsideHours);
+}
