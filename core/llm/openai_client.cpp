@@ -387,7 +387,8 @@ class Call : public std::enable_shared_from_this<Call> {
       return Failed(f);
     }
     if (streaming_) {
-      if (parser_.HasPartialEvent() || (finish_reason_.empty() && !saw_done_)) {
+      // Lenient about a last event missing its blank line: the answer is complete.
+      if (finish_reason_.empty() && !saw_done_) {
         return Failed(Failure{"the stream ended before the answer was complete", Next::kRetry, true});
       }
       return Succeed();
@@ -425,6 +426,13 @@ class Call : public std::enable_shared_from_this<Call> {
       }
     }
     if (finish_reason_ == "error") return Failed(Failure{"the model stopped with finish_reason \"error\""});
+    if (request_.stream && !text_.empty()) {
+      // Asked to stream, the server sent one JSON body: consumers still see the text as a delta.
+      StreamEvent e;
+      e.kind = StreamEvent::Kind::kTextDelta;
+      e.text = text_;
+      Emit(e);
+    }
     Succeed();
   }
 

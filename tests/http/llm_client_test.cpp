@@ -515,6 +515,41 @@ TEST_CASE("llm: a thousand concurrent streams complete on one I/O thread", "[llm
   fake.SetFallback(nullptr);
 }
 
+TEST_CASE("llm: a server that ignores stream:true still yields text events", "[llm][http]") {
+  FakeOpenAi fake;
+  FakeReply json_body;
+  json_body.raw_body = R"({"model":"fake/primary","choices":[{"index":0,"message":{"role":"assistant",)"
+                       R"("content":"one body"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":2}})";
+  fake.Enqueue(json_body);
+  FakeReply no_blank_line;
+  no_blank_line.raw_sse = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\"},\"finish_reason\":\"stop\"}]}\n\n"
+                          "data: [DONE]\n";
+  fake.Enqueue(no_blank_line);
+  auto http = http::MakeHttpClient({});
+  auto client = llm::MakeOpenAiClient(SettingsFor(fake), *http, 1);
+
+  const Run run = Collect(*client, Hello());
+  CHECK(run.result.message.content == "one body");
+  CHECK(run.StreamedText() == "one body");
+  CHECK(run.result.usage.prompt_tokens == 3);
+  CHECK_FALSE(run.result.usage.cost_usd);
+  CHECK(Collect(*client, Hello()).result.message.content == "x");
+}
+
+TEST_CASE("llm: a tool whose schema is not JSON is refused before any request", "[llm][http]") {
+  FakeOpenAi fake;
+  auto http = http::MakeHttpClient({});
+  auto client = llm::MakeOpenAiClient(SettingsFor(fake), *http, 1);
+  llm::ChatRequest request = Hello();
+  request.tools = {{"broken", "A tool.", "{not json"}};
+  CHECK_THROWS_AS(Collect(*client, request), InvalidInput);
+  llm::ChatRequest no_models = Hello();
+  auto settings = SettingsFor(fake, {});
+  auto unconfigured = llm::MakeOpenAiClient(settings, *http, 1);
+  CHECK_THROWS_AS(Collect(*unconfigured, no_models), ConfigError);
+  CHECK(fake.request_count() == 0);
+}
+
 TEST_CASE("llm: no api key means offline", "[llm]") {
   config::LlmSettings settings;
   CHECK(llm::IsOffline(settings));
