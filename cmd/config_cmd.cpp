@@ -1,9 +1,8 @@
 // `omni config show|check`: the effective configuration, secrets redacted,
 // and validation of a config file before omnid ever reads it.
 #include <iostream>
-#include <optional>
-
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "cmd/commands.hpp"
 #include "core/config/config.hpp"
@@ -68,8 +67,8 @@ Command MakeConfigCommand() {
               "with file:line:column and the key path, and exits 3.",
               {"$ omni config check", "$ omni config check /etc/omni/omni.yaml"},
               [](CheckOptions& opts) {
-                return std::vector<Option>{{"file", "Config file to check (default: the one omni would use)",
-                                            &opts.file}};
+                return std::vector<Option>{
+                    {"file", "Config file to check (default: the one omni would use)", &opts.file}};
               },
               RunCheck),
       });

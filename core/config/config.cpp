@@ -30,6 +30,46 @@ constexpr long long kMaxBytes = 1LL << 40;
 const std::vector<std::string> kRootKeys = {"database", "server", "llm",   "embeddings",
                                             "kb",       "stripe", "plans", "logging"};
 const std::vector<std::string> kTierKeys = {"free", "starter", "professional", "enterprise"};
+const std::vector<std::string> kDatabaseKeys = {
+    "url", "embedded", "pool_size", "connect_timeout_ms", "acquire_timeout_ms", "statement_timeout_ms"};
+const std::vector<std::string> kEmbeddedKeys = {"data_dir"};
+const std::vector<std::string> kServerKeys = {
+    "listen",          "public_url",        "max_body_bytes", "max_header_bytes", "read_timeout_ms", "write_timeout_ms",
+    "idle_timeout_ms", "shutdown_grace_ms", "io_threads",     "db_threads",       "token_secret"};
+const std::vector<std::string> kLlmKeys = {"base_url",
+                                           "api_key",
+                                           "models",
+                                           "connect_timeout_ms",
+                                           "first_byte_timeout_ms",
+                                           "idle_timeout_ms",
+                                           "max_retries",
+                                           "retry_base_delay_ms",
+                                           "max_tool_rounds",
+                                           "history_messages",
+                                           "temperature",
+                                           "max_tokens",
+                                           "app_name",
+                                           "app_url",
+                                           "ca_file",
+                                           "escalate_on_failure"};
+const std::vector<std::string> kEmbeddingsKeys = {"enabled",    "base_url",   "api_key",    "model",
+                                                  "batch_size", "timeout_ms", "max_retries"};
+const std::vector<std::string> kKbKeys = {"chunk_size_chars", "chunk_overlap_chars", "bm25_k1",
+                                          "bm25_b",           "max_document_bytes",  "max_url_bytes",
+                                          "url_timeout_ms",   "url_max_redirects"};
+const std::vector<std::string> kStripeKeys = {"api_key",   "api_base",        "webhook_secrets", "webhook_tolerance_s",
+                                              "price_ids", "metered_price_id"};
+const std::vector<std::string> kPlanKeys = {
+    "interactions_per_month",       "conversations_per_month", "documents", "services", "operators",
+    "overage_cents_per_interaction"};
+const std::vector<std::string> kLoggingKeys = {"level", "format"};
+
+// Every mapping of the schema, so that a key put in the wrong section can be
+// pointed to the right one.
+const std::vector<std::pair<std::string, const std::vector<std::string>*>> kSchema = {
+    {"database", &kDatabaseKeys}, {"database.embedded", &kEmbeddedKeys}, {"server", &kServerKeys},
+    {"llm", &kLlmKeys},           {"embeddings", &kEmbeddingsKeys},      {"kb", &kKbKeys},
+    {"stripe", &kStripeKeys},     {"plans.<tier>", &kPlanKeys},          {"logging", &kLoggingKeys}};
 const std::vector<std::string> kLogLevels = {"trace", "debug", "info", "warn", "error", "off"};
 const std::vector<std::string> kLogFormats = {"text", "json"};
 
@@ -94,10 +134,14 @@ std::string Shown(const std::string& value) {
 
 std::string Described(const YAML::Node& node) {
   switch (node.Type()) {
-    case YAML::NodeType::Map: return "a mapping";
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Scalar: return Shown(node.Scalar());
-    default: return "nothing";
+    case YAML::NodeType::Map:
+      return "a mapping";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Scalar:
+      return Shown(node.Scalar());
+    default:
+      return "nothing";
   }
 }
 
@@ -282,10 +326,18 @@ struct Entry {
   std::string name;  // the last component, as written
 };
 
+// The section (other than the one holding `keys`) that has a key `name`.
+std::optional<std::string> SectionHolding(const std::string& name, const std::vector<std::string>& keys) {
+  for (const auto& [path, section_keys] : kSchema) {
+    if (section_keys == &keys) continue;
+    if (std::find(section_keys->begin(), section_keys->end(), name) != section_keys->end()) return path;
+  }
+  return std::nullopt;
+}
+
 class Parser {
  public:
-  Parser(const std::string& source, const std::string& text, const EnvLookup& env)
-      : source_(source), env_(env) {
+  Parser(const std::string& source, const std::string& text, const EnvLookup& env) : source_(source), env_(env) {
     std::istringstream lines(text);
     for (std::string line; std::getline(lines, line);) lines_.push_back(line);
   }
@@ -301,14 +353,12 @@ class Parser {
   }
 
   // Blames the value, or the key when the value is missing.
-  [[noreturn]] void FailValue(const Entry& entry, const std::string& message,
-                              const std::string& hint = {}) const {
+  [[noreturn]] void FailValue(const Entry& entry, const std::string& message, const std::string& hint = {}) const {
     bool blame_key = !entry.value.IsDefined() || entry.value.IsNull();
     Fail(blame_key && entry.key.IsDefined() ? entry.key.Mark() : entry.value.Mark(), entry.path, message, hint);
   }
 
-  [[noreturn]] void FailExpected(const Entry& entry, const std::string& expected,
-                                 const std::string& hint = {}) const {
+  [[noreturn]] void FailExpected(const Entry& entry, const std::string& expected, const std::string& hint = {}) const {
     if (entry.value.IsNull()) {
       FailValue(entry, "missing value, expected " + expected,
                 hint.empty() ? "Remove the key to keep the default, or give a value." : hint);
@@ -341,9 +391,13 @@ class Parser {
       std::string normalized = case_insensitive ? Lower(name) : name;
       if (std::find(keys.begin(), keys.end(), normalized) == keys.end()) {
         std::string hint;
-        if (auto closest = ClosestKey(name, keys)) hint = "Did you mean `" + *closest + "`? ";
-        hint += "Valid keys " + (entry.path.empty() ? std::string("at the top level") : "under " + entry.path) +
-                ": " + Join(keys, ", ") + ".";
+        if (auto closest = ClosestKey(name, keys)) {
+          hint = "Did you mean `" + *closest + "`? ";
+        } else if (auto home = SectionHolding(name, keys)) {
+          hint = "`" + name + "` belongs under " + *home + ". ";
+        }
+        hint += "Valid keys " + (entry.path.empty() ? std::string("at the top level") : "under " + entry.path) + ": " +
+                Join(keys, ", ") + ".";
         Fail(key.Mark(), prefix + name, "unknown key", hint);
       }
       for (const auto& seen : entries) {
@@ -398,23 +452,20 @@ class Parser {
       std::size_t dash = inner.find(":-");
       std::string name = inner.substr(0, dash);
       if (dash != std::string::npos) fallback = inner.substr(dash + 2);
-      bool valid_name = !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0])) &&
-                        std::all_of(name.begin(), name.end(), [](unsigned char c) {
-                          return std::isalnum(c) || c == '_';
-                        });
+      bool valid_name =
+          !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0])) &&
+          std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; });
       if (!valid_name) {
-        Fail(ReferenceMark(entry, "${" + inner), entry.path,
-             "invalid environment variable reference ${" + inner + "}",
+        Fail(ReferenceMark(entry, "${" + inner), entry.path, "invalid environment variable reference ${" + inner + "}",
              "Write ${NAME} or ${NAME:-default}, with NAME made of letters, digits and _; $$ is a literal $.");
       }
       std::optional<std::string> value = env_ ? env_(name) : std::nullopt;
       if (value && value->empty() && fallback) value.reset();
       if (!value) {
         if (!fallback) {
-          Fail(ReferenceMark(entry, "${" + inner), entry.path,
-               "environment variable " + name + " is not set",
-               "Export " + name + " before starting omni, or write ${" + name +
-                   ":-default} to fall back to a default.");
+          Fail(
+              ReferenceMark(entry, "${" + inner), entry.path, "environment variable " + name + " is not set",
+              "Export " + name + " before starting omni, or write ${" + name + ":-default} to fall back to a default.");
         }
         value = fallback;
       }
@@ -432,7 +483,7 @@ class Parser {
 // Typed reads of the keys of one mapping; absent keys keep their defaults.
 class Section {
  public:
-  Section(const Parser& parser, const Entry& entry, std::vector<std::string> keys, bool case_insensitive = false)
+  Section(const Parser& parser, const Entry& entry, const std::vector<std::string>& keys, bool case_insensitive = false)
       : parser_(parser), entries_(parser.Mapping(entry, keys, case_insensitive)) {}
 
   const std::vector<Entry>& entries() const { return entries_; }
@@ -581,12 +632,12 @@ void ParseListen(const Parser& parser, const Entry& entry, ServerSettings& serve
     port_text = text.substr(close + 2);
   } else {
     std::size_t colon = text.rfind(':');
-    bool port_only = !text.empty() && std::all_of(text.begin(), text.end(),
-                                                  [](unsigned char c) { return std::isdigit(c); });
+    bool port_only =
+        !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); });
     if (colon == std::string::npos && port_only) {
-      parser.FailValue(entry, "expected " + expected + ", got " + Shown(text) + " (no host)",
-                       "Write 127.0.0.1:" + text + " for this machine only, or 0.0.0.0:" + text +
-                           " for every interface.");
+      parser.FailValue(
+          entry, "expected " + expected + ", got " + Shown(text) + " (no host)",
+          "Write 127.0.0.1:" + text + " for this machine only, or 0.0.0.0:" + text + " for every interface.");
     }
     if (colon == std::string::npos) {
       parser.FailValue(entry, "expected " + expected + ", got " + Shown(text) + " (no port)",
@@ -603,8 +654,8 @@ void ParseListen(const Parser& parser, const Entry& entry, ServerSettings& serve
                      "Use 0.0.0.0:PORT to listen on every interface, or 127.0.0.1:PORT for this machine only.");
   }
   std::optional<long long> port = ParseInteger(port_text);
-  bool digits_only = !port_text.empty() && std::all_of(port_text.begin(), port_text.end(),
-                                                       [](unsigned char c) { return std::isdigit(c); });
+  bool digits_only = !port_text.empty() &&
+                     std::all_of(port_text.begin(), port_text.end(), [](unsigned char c) { return std::isdigit(c); });
   if (!port || !digits_only || *port < 0 || *port > 65535) {
     parser.FailValue(entry, "expected a port from 0 to 65535 after the host, got " + Shown(port_text),
                      "Write the address as host:port, e.g. 127.0.0.1:8080.");
@@ -614,8 +665,7 @@ void ParseListen(const Parser& parser, const Entry& entry, ServerSettings& serve
 }
 
 void ParseDatabase(const Parser& parser, const Entry& entry, DatabaseSettings& db) {
-  Section section(parser, entry,
-                  {"url", "embedded", "pool_size", "connect_timeout_ms", "acquire_timeout_ms", "statement_timeout_ms"});
+  Section section(parser, entry, kDatabaseKeys);
   if (const Entry* url = section.String("url", &db.url)) {
     if (!db.url.empty() && !IsPostgresUrl(db.url) && !IsConninfo(db.url)) {
       parser.FailValue(*url, "expected a postgresql:// URL or a key=value connection string",
@@ -624,7 +674,7 @@ void ParseDatabase(const Parser& parser, const Entry& entry, DatabaseSettings& d
     }
   }
   if (const Entry* embedded = section.Find("embedded")) {
-    Section embedded_section(parser, *embedded, {"data_dir"});
+    Section embedded_section(parser, *embedded, kEmbeddedKeys);
     embedded_section.String("data_dir", &db.embedded_data_dir);
   }
   section.Integer("pool_size", &db.pool_size, 1, 1000);
@@ -634,10 +684,7 @@ void ParseDatabase(const Parser& parser, const Entry& entry, DatabaseSettings& d
 }
 
 void ParseServer(const Parser& parser, const Entry& entry, ServerSettings& server) {
-  Section section(parser, entry,
-                  {"listen", "public_url", "max_body_bytes", "max_header_bytes", "read_timeout_ms",
-                   "write_timeout_ms", "idle_timeout_ms", "shutdown_grace_ms", "io_threads", "db_threads",
-                   "token_secret"});
+  Section section(parser, entry, kServerKeys);
   if (const Entry* listen = section.Find("listen")) ParseListen(parser, *listen, server);
   section.Url("public_url", &server.public_url, true);
   section.Integer("max_body_bytes", &server.max_body_bytes, 1, kMaxBytes);
@@ -657,10 +704,7 @@ void ParseServer(const Parser& parser, const Entry& entry, ServerSettings& serve
 }
 
 void ParseLlm(const Parser& parser, const Entry& entry, LlmSettings& llm) {
-  Section section(parser, entry,
-                  {"base_url", "api_key", "models", "connect_timeout_ms", "first_byte_timeout_ms", "idle_timeout_ms",
-                   "max_retries", "retry_base_delay_ms", "max_tool_rounds", "history_messages", "temperature",
-                   "max_tokens", "app_name", "app_url", "ca_file", "escalate_on_failure"});
+  Section section(parser, entry, kLlmKeys);
   section.Url("base_url", &llm.base_url, false);
   section.String("api_key", &llm.api_key);
   if (const Entry* models = section.StringList("models", &llm.models, false, false)) {
@@ -685,8 +729,7 @@ void ParseLlm(const Parser& parser, const Entry& entry, LlmSettings& llm) {
 }
 
 void ParseEmbeddings(const Parser& parser, const Entry& entry, EmbeddingsSettings& embeddings) {
-  Section section(parser, entry,
-                  {"enabled", "base_url", "api_key", "model", "batch_size", "timeout_ms", "max_retries"});
+  Section section(parser, entry, kEmbeddingsKeys);
   embeddings.enabled = true;
   section.Boolean("enabled", &embeddings.enabled);
   section.Url("base_url", &embeddings.base_url, false);
@@ -698,9 +741,7 @@ void ParseEmbeddings(const Parser& parser, const Entry& entry, EmbeddingsSetting
 }
 
 void ParseKb(const Parser& parser, const Entry& entry, KbSettings& kb) {
-  Section section(parser, entry,
-                  {"chunk_size_chars", "chunk_overlap_chars", "bm25_k1", "bm25_b", "max_document_bytes",
-                   "max_url_bytes", "url_timeout_ms", "url_max_redirects"});
+  Section section(parser, entry, kKbKeys);
   const Entry* size = section.Integer("chunk_size_chars", &kb.chunk_size_chars, 100, 100000);
   const Entry* overlap = section.Integer("chunk_overlap_chars", &kb.chunk_overlap_chars, 0, 100000);
   if (kb.chunk_overlap_chars >= kb.chunk_size_chars) {
@@ -719,14 +760,13 @@ void ParseKb(const Parser& parser, const Entry& entry, KbSettings& kb) {
 }
 
 void ParseStripe(const Parser& parser, const Entry& entry, StripeSettings& stripe) {
-  Section section(parser, entry,
-                  {"api_key", "api_base", "webhook_secrets", "webhook_tolerance_s", "price_ids", "metered_price_id"});
+  Section section(parser, entry, kStripeKeys);
   section.String("api_key", &stripe.api_key);
   section.Url("api_base", &stripe.api_base, false);
   section.StringList("webhook_secrets", &stripe.webhook_secrets, true, true);
   section.Integer("webhook_tolerance_s", &stripe.webhook_tolerance_s, 1, 86400);
   if (const Entry* price_ids = section.Find("price_ids")) {
-    Section prices(parser, *price_ids, {"free", "starter", "professional", "enterprise"}, true);
+    Section prices(parser, *price_ids, kTierKeys, true);
     for (const auto& price : prices.entries()) {
       std::string id = parser.Scalar(price, "a Stripe price id (price_...)");
       PlanTier tier = *ParsePlanTier(price.name);
@@ -744,9 +784,7 @@ void ParsePlans(const Parser& parser, const Entry& entry, std::map<PlanTier, Pla
   Section section(parser, entry, kTierKeys, true);
   for (const auto& tier_entry : section.entries()) {
     PlanLimits& limits = plans[*ParsePlanTier(tier_entry.name)];
-    Section tier(parser, tier_entry,
-                 {"interactions_per_month", "conversations_per_month", "documents", "services", "operators",
-                  "overage_cents_per_interaction"});
+    Section tier(parser, tier_entry, kPlanKeys);
     constexpr long long kMax = std::numeric_limits<long long>::max();
     tier.Integer("interactions_per_month", &limits.interactions_per_month, -1, kMax);
     tier.Integer("conversations_per_month", &limits.conversations_per_month, -1, kMax);
@@ -758,7 +796,7 @@ void ParsePlans(const Parser& parser, const Entry& entry, std::map<PlanTier, Pla
 }
 
 void ParseLogging(const Parser& parser, const Entry& entry, LoggingSettings& logging) {
-  Section section(parser, entry, {"level", "format"});
+  Section section(parser, entry, kLoggingKeys);
   section.Choice("level", &logging.level, kLogLevels);
   section.Choice("format", &logging.format, kLogFormats);
 }
@@ -809,10 +847,14 @@ void EmitYaml(YAML::Emitter& out, const nlohmann::ordered_json& value) {
 
 const char* PlanTierName(PlanTier tier) {
   switch (tier) {
-    case PlanTier::kFree: return "FREE";
-    case PlanTier::kStarter: return "STARTER";
-    case PlanTier::kProfessional: return "PROFESSIONAL";
-    case PlanTier::kEnterprise: return "ENTERPRISE";
+    case PlanTier::kFree:
+      return "FREE";
+    case PlanTier::kStarter:
+      return "STARTER";
+    case PlanTier::kProfessional:
+      return "PROFESSIONAL";
+    case PlanTier::kEnterprise:
+      return "ENTERPRISE";
   }
   return "FREE";
 }
@@ -944,8 +986,8 @@ nlohmann::ordered_json RedactedJson(const Config& config) {
   const auto& embeddings = config.embeddings;
   const auto& kb = config.kb;
   const auto& stripe = config.stripe;
-  std::string host = server.listen_host.find(':') != std::string::npos ? "[" + server.listen_host + "]"
-                                                                         : server.listen_host;
+  std::string host =
+      server.listen_host.find(':') != std::string::npos ? "[" + server.listen_host + "]" : server.listen_host;
   Json json;
   json["database"] = Json{{"url", RedactDatabaseUrl(db.url)},
                           {"embedded", Json{{"data_dir", db.embedded_data_dir}}},
@@ -980,12 +1022,9 @@ nlohmann::ordered_json RedactedJson(const Config& config) {
                      {"app_url", llm.app_url},
                      {"ca_file", llm.ca_file},
                      {"escalate_on_failure", llm.escalate_on_failure}};
-  json["embeddings"] = Json{{"enabled", embeddings.enabled},
-                            {"base_url", embeddings.base_url},
-                            {"api_key", Secret(embeddings.api_key)},
-                            {"model", embeddings.model},
-                            {"batch_size", embeddings.batch_size},
-                            {"timeout_ms", embeddings.timeout_ms},
+  json["embeddings"] = Json{{"enabled", embeddings.enabled},         {"base_url", embeddings.base_url},
+                            {"api_key", Secret(embeddings.api_key)}, {"model", embeddings.model},
+                            {"batch_size", embeddings.batch_size},   {"timeout_ms", embeddings.timeout_ms},
                             {"max_retries", embeddings.max_retries}};
   json["kb"] = Json{{"chunk_size_chars", kb.chunk_size_chars},
                     {"chunk_overlap_chars", kb.chunk_overlap_chars},

@@ -1,14 +1,12 @@
 // `omni config show|check` as a user runs them: the example config passes,
 // secrets from the environment never print, errors exit 3 with a location.
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "tests/support/process.hpp"
 
@@ -37,8 +35,8 @@ omni::test::RunResult OmniConfig(std::vector<std::string> args, std::map<std::st
   omni::test::ProcessOptions options;
   options.args = std::move(args);
   options.env = std::move(env);
-  options.unset_env = {"OMNI_CONFIG", "OPENROUTER_API_KEY", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET",
-                       "OMNI_TOKEN_SECRET", "DATABASE_URL", "OMNI_DATA_DIR"};
+  options.unset_env = {"OMNI_CONFIG",       "OPENROUTER_API_KEY", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET",
+                       "OMNI_TOKEN_SECRET", "DATABASE_URL",       "OMNI_DATA_DIR"};
   options.cwd = cwd;
   return omni::test::Run(OMNI_CLI_PATH, options);
 }

@@ -1,27 +1,27 @@
 // Strict omni.yaml parsing: good files, every class of error with its line
 // and column, ${VAR} expansion, redaction, plan overrides and file lookup.
-#include <catch2/catch.hpp>
+#include "core/config/config.hpp"
 
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <sstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "core/common/error.hpp"
-#include "core/config/config.hpp"
 
 namespace {
 
+using Catch::Matchers::Contains;
+using Catch::Matchers::StartsWith;
 using omni::ConfigError;
 using omni::config::Config;
 using omni::config::EnvLookup;
 using omni::config::ParseConfig;
 using omni::config::PlanTier;
-using Catch::Matchers::Contains;
-using Catch::Matchers::StartsWith;
 
 EnvLookup FakeEnv(std::map<std::string, std::string> vars = {}) {
   return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
@@ -31,9 +31,7 @@ EnvLookup FakeEnv(std::map<std::string, std::string> vars = {}) {
   };
 }
 
-Config Parse(const std::string& yaml, const EnvLookup& env = FakeEnv()) {
-  return ParseConfig(yaml, "omni.yaml", env);
-}
+Config Parse(const std::string& yaml, const EnvLookup& env = FakeEnv()) { return ParseConfig(yaml, "omni.yaml", env); }
 
 // The message and hint of the ConfigError that parsing `yaml` throws.
 std::pair<std::string, std::string> ErrorOf(const std::string& yaml, const EnvLookup& env = FakeEnv()) {
@@ -46,9 +44,7 @@ std::pair<std::string, std::string> ErrorOf(const std::string& yaml, const EnvLo
   return {};
 }
 
-std::string MessageOf(const std::string& yaml, const EnvLookup& env = FakeEnv()) {
-  return ErrorOf(yaml, env).first;
-}
+std::string MessageOf(const std::string& yaml, const EnvLookup& env = FakeEnv()) { return ErrorOf(yaml, env).first; }
 
 // A fresh directory under the system temp dir, removed at scope exit.
 class TempDir {
@@ -265,6 +261,13 @@ TEST_CASE("an unknown key names its place and suggests the closest key", "[confi
     CHECK(message == "omni.yaml:2:3: plans.gold: unknown key");
     CHECK_THAT(hint, Contains("free, starter, professional, enterprise"));
   }
+  SECTION("a key in the wrong section") {
+    auto [message, hint] = ErrorOf("listen: 127.0.0.1:8080\n");
+    CHECK(message == "omni.yaml:1:1: listen: unknown key");
+    CHECK_THAT(hint, StartsWith("`listen` belongs under server."));
+    auto [nested, nested_hint] = ErrorOf("llm:\n  documents: 5\n");
+    CHECK_THAT(nested_hint, StartsWith("`documents` belongs under plans.<tier>."));
+  }
   SECTION("nothing close") {
     auto [message, hint] = ErrorOf("logging:\n  zzzzzzzzzz: 1\n");
     CHECK(message == "omni.yaml:2:3: logging.zzzzzzzzzz: unknown key");
@@ -301,8 +304,7 @@ TEST_CASE("a wrong type says what was expected", "[config]") {
         "omni.yaml:1:9: server: expected a mapping with keys listen, public_url, max_body_bytes, "
         "max_header_bytes, read_timeout_ms, write_timeout_ms, idle_timeout_ms, shutdown_grace_ms, io_threads, "
         "db_threads, token_secret, got \"8080\"");
-  CHECK(MessageOf("- database\n- server\n") ==
-        "omni.yaml:1:1: expected a mapping of sections, got a list");
+  CHECK(MessageOf("- database\n- server\n") == "omni.yaml:1:1: expected a mapping of sections, got a list");
   CHECK(MessageOf("? [a, b]\n: 1\n") == "omni.yaml:1:3: expected a key name, got a list");
 }
 
@@ -325,18 +327,23 @@ TEST_CASE("bad values are rejected with the expectation", "[config]") {
           "omni.yaml:2:11: server.listen: expected host:port, e.g. 127.0.0.1:8080, got \"127.0.0.1\" (no port)");
     CHECK_THAT(hint, Contains("127.0.0.1:8080"));
     auto [port_only, port_only_hint] = ErrorOf("server:\n  listen: 8080\n");
-    CHECK(port_only == "omni.yaml:2:11: server.listen: expected host:port, e.g. 127.0.0.1:8080, got \"8080\" (no host)");
+    CHECK(port_only ==
+          "omni.yaml:2:11: server.listen: expected host:port, e.g. 127.0.0.1:8080, got \"8080\" (no host)");
     CHECK_THAT(port_only_hint, Contains("127.0.0.1:8080"));
-    CHECK_THAT(MessageOf("server:\n  listen: \":8080\"\n"), StartsWith("omni.yaml:2:11: server.listen: expected host:port"));
-    CHECK_THAT(MessageOf("server:\n  listen: \"::1:8080\"\n"), StartsWith("omni.yaml:2:11: server.listen: expected host:port"));
+    CHECK_THAT(MessageOf("server:\n  listen: \":8080\"\n"),
+               StartsWith("omni.yaml:2:11: server.listen: expected host:port"));
+    CHECK_THAT(MessageOf("server:\n  listen: \"::1:8080\"\n"),
+               StartsWith("omni.yaml:2:11: server.listen: expected host:port"));
     CHECK_THAT(MessageOf("server:\n  listen: h:80x\n"), StartsWith("omni.yaml:2:11: server.listen: expected a port"));
   }
   SECTION("timeouts and counts") {
     CHECK(MessageOf("database:\n  connect_timeout_ms: -5\n") ==
           "omni.yaml:2:23: database.connect_timeout_ms: expected a positive integer up to 86400000 (milliseconds), "
           "got -5");
-    CHECK(MessageOf("llm:\n  max_retries: 11\n") == "omni.yaml:2:16: llm.max_retries: expected an integer from 0 to 10, got 11");
-    CHECK(MessageOf("server:\n  io_threads: 0\n") == "omni.yaml:2:15: server.io_threads: expected an integer from 1 to 256, got 0");
+    CHECK(MessageOf("llm:\n  max_retries: 11\n") ==
+          "omni.yaml:2:16: llm.max_retries: expected an integer from 0 to 10, got 11");
+    CHECK(MessageOf("server:\n  io_threads: 0\n") ==
+          "omni.yaml:2:15: server.io_threads: expected an integer from 1 to 256, got 0");
     CHECK(MessageOf("server:\n  max_body_bytes: 0\n") ==
           "omni.yaml:2:19: server.max_body_bytes: expected a positive integer (bytes), got 0");
     CHECK(MessageOf("stripe:\n  webhook_tolerance_s: 0\n") ==
@@ -350,7 +357,8 @@ TEST_CASE("bad values are rejected with the expectation", "[config]") {
   }
   SECTION("kb") {
     CHECK(MessageOf("kb:\n  bm25_k1: 0\n") == "omni.yaml:2:12: kb.bm25_k1: expected a number greater than 0, got 0");
-    CHECK(MessageOf("kb:\n  bm25_k1: -1.5\n") == "omni.yaml:2:12: kb.bm25_k1: expected a number greater than 0, got -1.5");
+    CHECK(MessageOf("kb:\n  bm25_k1: -1.5\n") ==
+          "omni.yaml:2:12: kb.bm25_k1: expected a number greater than 0, got -1.5");
     CHECK(MessageOf("kb:\n  bm25_b: 1.5\n") == "omni.yaml:2:11: kb.bm25_b: expected a number from 0 to 1, got 1.5");
     CHECK(Parse("kb:\n  bm25_b: 0\n").kb.bm25_b == 0);
     CHECK(Parse("kb:\n  bm25_b: 1\n").kb.bm25_b == 1);
@@ -382,7 +390,8 @@ TEST_CASE("bad values are rejected with the expectation", "[config]") {
           "omni.yaml:3:16: plans.free.documents: expected an integer >= -1 (-1 means unlimited), got -2");
     CHECK(MessageOf("plans:\n  free:\n    overage_cents_per_interaction: -1\n") ==
           "omni.yaml:3:36: plans.free.overage_cents_per_interaction: expected a non-negative integer, got -1");
-    CHECK(MessageOf("stripe:\n  price_ids:\n    GOLD: price_x\n") == "omni.yaml:3:5: stripe.price_ids.GOLD: unknown key");
+    CHECK(MessageOf("stripe:\n  price_ids:\n    GOLD: price_x\n") ==
+          "omni.yaml:3:5: stripe.price_ids.GOLD: unknown key");
   }
 }
 
@@ -487,7 +496,8 @@ TEST_CASE("plan limits: defaults for every tier, a file overrides single fields"
 
 TEST_CASE("stripe secrets and price ids", "[config]") {
   auto env = FakeEnv({{"WHSEC", "whsec_env"}});
-  CHECK(Parse("stripe:\n  webhook_secrets: whsec_one\n").stripe.webhook_secrets == std::vector<std::string>{"whsec_one"});
+  CHECK(Parse("stripe:\n  webhook_secrets: whsec_one\n").stripe.webhook_secrets ==
+        std::vector<std::string>{"whsec_one"});
   CHECK(Parse("stripe:\n  webhook_secrets: [\"${WHSEC}\", \"${OLD_WHSEC:-}\"]\n", env).stripe.webhook_secrets ==
         std::vector<std::string>{"whsec_env"});
   CHECK(Parse("stripe:\n  webhook_secrets: \"${OLD_WHSEC:-}\"\n", env).stripe.webhook_secrets.empty());
@@ -530,8 +540,9 @@ stripe:
                                    "sk_live_3", "whsec_a", "whsec_b"}) {
     CHECK_THAT(rendered, !Contains(secret));
   }
-  CHECK_THAT(rendered,
-             Contains("url: postgresql://omni:<redacted>@db.example.com:5432/omni?sslmode=require&password=<redacted>"));
+  CHECK_THAT(
+      rendered,
+      Contains("url: postgresql://omni:<redacted>@db.example.com:5432/omni?sslmode=require&password=<redacted>"));
   CHECK_THAT(rendered, Contains("api_key: <redacted>"));
   CHECK_THAT(rendered, Contains("token_secret: <redacted>"));
   CHECK_THAT(rendered, Contains("price_1"));
@@ -602,8 +613,7 @@ TEST_CASE("config files are found by flag, $OMNI_CONFIG, then the fallbacks", "[
   CHECK_FALSE(FindConfigFile("", FakeEnv(), fallbacks));
 
   std::string missing = (dir.path() / "missing.yaml").string();
-  CHECK_THROWS_WITH(FindConfigFile(missing, with_env, fallbacks),
-                    "config file " + missing + " does not exist");
+  CHECK_THROWS_WITH(FindConfigFile(missing, with_env, fallbacks), "config file " + missing + " does not exist");
   CHECK_THROWS_WITH(FindConfigFile("", FakeEnv({{"OMNI_CONFIG", missing}}), fallbacks),
                     "config file " + missing + " (from $OMNI_CONFIG) does not exist");
 
@@ -669,11 +679,11 @@ TEST_CASE("the example config/omni.yaml is valid", "[config]") {
     CHECK(config.plans.size() == 4);
   }
   SECTION("with secrets from the environment") {
-    Config config = omni::config::LoadConfigFile(
-        path, FakeEnv({{"OPENROUTER_API_KEY", "sk-or-from-env"},
-                       {"STRIPE_SECRET_KEY", "sk_test_env"},
-                       {"STRIPE_WEBHOOK_SECRET", "whsec_env"},
-                       {"OMNI_TOKEN_SECRET", "0123456789abcdef0123456789abcdef"}}));
+    Config config =
+        omni::config::LoadConfigFile(path, FakeEnv({{"OPENROUTER_API_KEY", "sk-or-from-env"},
+                                                    {"STRIPE_SECRET_KEY", "sk_test_env"},
+                                                    {"STRIPE_WEBHOOK_SECRET", "whsec_env"},
+                                                    {"OMNI_TOKEN_SECRET", "0123456789abcdef0123456789abcdef"}}));
     CHECK(config.llm.api_key == "sk-or-from-env");
     CHECK(config.stripe.api_key == "sk_test_env");
     CHECK(config.stripe.webhook_secrets == std::vector<std::string>{"whsec_env"});
