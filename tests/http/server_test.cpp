@@ -4,6 +4,7 @@
 // the SIGTERM drain and the command line.
 #include <signal.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
@@ -169,6 +170,32 @@ TEST_CASE("omnid serves healthz, readyz and metrics with a database", "[http]") 
   const double now_s = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   CHECK(*start_time <= now_s);
   CHECK(*start_time > now_s - 600);
+}
+
+TEST_CASE("omnid answers concurrent clients on several threads", "[http]") {
+  omni::test::TestDatabase db;
+  Omnid omnid({.database_url = db.url(), .extra_server_yaml = "  io_threads: 2\n  db_threads: 2\n"});
+  constexpr int kClients = 8;
+  constexpr int kRequestsEach = 10;
+  std::atomic<int> ready{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&] {
+      for (int i = 0; i < kRequestsEach; ++i) {
+        try {
+          if (HttpGet(omnid.port(), "/readyz").status == 200) ++ready;
+        } catch (const std::runtime_error&) {
+          // Counted as missing below.
+        }
+      }
+    });
+  }
+  for (auto& client : clients) client.join();
+  CHECK(ready == kClients * kRequestsEach);
+  const std::string metrics = MetricsText(omnid.port());
+  CHECK(MetricValue(metrics, R"(omni_http_requests_total{route="/readyz",method="GET",status="200"})") ==
+        kClients * kRequestsEach);
+  CHECK(MetricValue(metrics, R"(omni_db_pool_connections{state="in_use"})") == 0);
 }
 
 TEST_CASE("omnid applies pending migrations at start", "[http]") {
