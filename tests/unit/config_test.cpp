@@ -69,6 +69,18 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// Changes the working directory for its lifetime.
+class WorkingDirectory {
+ public:
+  explicit WorkingDirectory(const std::filesystem::path& path) : previous_(std::filesystem::current_path()) {
+    std::filesystem::current_path(path);
+  }
+  ~WorkingDirectory() { std::filesystem::current_path(previous_); }
+
+ private:
+  std::filesystem::path previous_;
+};
+
 }  // namespace
 
 TEST_CASE("an empty or comment-only file gives the built-in defaults", "[config]") {
@@ -618,12 +630,14 @@ TEST_CASE("config files are found by flag, $OMNI_CONFIG, then the fallbacks", "[
                     "config file " + missing + " (from $OMNI_CONFIG) does not exist");
 
   SECTION("./omni.yaml in the working directory") {
-    std::filesystem::path previous = std::filesystem::current_path();
-    std::filesystem::current_path(dir.path());
     dir.Write("omni.yaml", "logging:\n  level: warn\n");
-    auto found = omni::config::FindConfigFile("", FakeEnv());
-    Config loaded = omni::config::LoadConfig("", FakeEnv());
-    std::filesystem::current_path(previous);
+    std::optional<std::string> found;
+    Config loaded;
+    {
+      WorkingDirectory inside(dir.path());
+      found = omni::config::FindConfigFile("", FakeEnv());
+      loaded = omni::config::LoadConfig("", FakeEnv());
+    }
     CHECK(found == "omni.yaml");
     CHECK(loaded.logging.level == "warn");
     CHECK(loaded.source_path == "omni.yaml");
