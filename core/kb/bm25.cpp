@@ -7,18 +7,24 @@
 namespace omni::kb {
 
 void Bm25Index::Builder::Add(std::uint32_t document,
-                             const std::vector<std::pair<std::string, std::uint32_t>>& tfs,
+                             const std::vector<std::pair<std::string_view, std::uint32_t>>& tfs,
                              std::uint32_t length) {
   const auto chunk = static_cast<std::uint32_t>(documents_.size());
   documents_.push_back(document);
   lengths_.push_back(length);
   for (const auto& [term, tf] : tfs) {
-    if (tf > 0) postings_[term].emplace_back(chunk, tf);
+    if (tf == 0) continue;
+    auto found = term_ids_.find(term);
+    if (found == term_ids_.end()) {
+      found = term_ids_.emplace(std::string(term), static_cast<std::uint32_t>(postings_.size())).first;
+      postings_.emplace_back();
+    }
+    postings_[found->second].emplace_back(chunk, tf);
   }
 }
 
 void Bm25Index::Builder::AddTerms(std::uint32_t document, const std::vector<std::string>& terms) {
-  std::unordered_map<std::string, std::uint32_t> counts;
+  std::unordered_map<std::string_view, std::uint32_t> counts;
   for (const auto& term : terms) ++counts[term];
   Add(document, {counts.begin(), counts.end()}, static_cast<std::uint32_t>(terms.size()));
 }
@@ -35,11 +41,12 @@ Bm25Index Bm25Index::Builder::Build(const Bm25Params& params) && {
     index.length_norms_.push_back(params.k1 * (1 - params.b + params.b * relative));
   }
   std::size_t posting_count = 0;
-  for (const auto& entry : postings_) posting_count += entry.second.size();
+  for (const auto& postings : postings_) posting_count += postings.size();
   index.posting_chunks_.reserve(posting_count);
   index.posting_tfs_.reserve(posting_count);
-  index.terms_.reserve(postings_.size());
-  for (auto& [term, postings] : postings_) {
+  index.terms_.reserve(term_ids_.size());
+  for (const auto& [term, term_id] : term_ids_) {
+    const auto& postings = postings_[term_id];
     // Chunks are added in position order, so each list is already sorted.
     Term entry;
     entry.begin = static_cast<std::uint32_t>(index.posting_chunks_.size());

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -37,16 +38,22 @@ class Bm25Index {
    public:
     // Adds the next chunk (position = number of chunks added before),
     // belonging to `document` (a dense number from 0: it sizes an array
-    // in one_per_document searches), with its term
-    // frequencies and length (the number of indexed terms, the sum of tfs).
-    void Add(std::uint32_t document, const std::vector<std::pair<std::string, std::uint32_t>>& tfs,
+    // in one_per_document searches), with its term frequencies (each term
+    // once; the views need only live during the call) and its length (the
+    // number of indexed terms, the sum of tfs).
+    void Add(std::uint32_t document, const std::vector<std::pair<std::string_view, std::uint32_t>>& tfs,
              std::uint32_t length);
     // Adds a chunk from its analysed terms, in any order, repeats counted.
     void AddTerms(std::uint32_t document, const std::vector<std::string>& terms);
     Bm25Index Build(const Bm25Params& params) &&;
 
    private:
-    std::unordered_map<std::string, std::vector<std::pair<std::uint32_t, std::uint32_t>>> postings_;
+    struct Hash {
+      using is_transparent = void;
+      std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>()(text); }
+    };
+    std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> term_ids_;
+    std::vector<std::vector<std::pair<std::uint32_t, std::uint32_t>>> postings_;  // by term id
     std::vector<std::uint32_t> documents_;
     std::vector<std::uint32_t> lengths_;
   };
