@@ -38,6 +38,7 @@ using boost::system::error_code;
 
 constexpr std::size_t kReadBufferBytes = 8 * 1024;
 constexpr std::uint32_t kMaxHeaderBytes = 64 * 1024;
+constexpr std::chrono::seconds kDnsTtl{60};
 
 bool IEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -136,6 +137,27 @@ struct Shared {
   }
   ssl::context ssl_ctx;
   std::string user_agent;
+
+  // Resolved addresses by "host:port". The resolver runs getaddrinfo on one
+  // background thread per io_context, so a thousand turns starting at once
+  // would queue behind each other's lookups of the same model host.
+  std::optional<tcp::resolver::results_type> CachedAddresses(const std::string& key) {
+    std::lock_guard lock(dns_mutex);
+    auto it = dns_cache.find(key);
+    if (it == dns_cache.end() || it->second.second < std::chrono::steady_clock::now()) return std::nullopt;
+    return it->second.first;
+  }
+  void CacheAddresses(const std::string& key, const tcp::resolver::results_type& results) {
+    std::lock_guard lock(dns_mutex);
+    dns_cache[key] = {results, std::chrono::steady_clock::now() + kDnsTtl};
+  }
+  void ForgetAddresses(const std::string& key) {
+    std::lock_guard lock(dns_mutex);
+    dns_cache.erase(key);
+  }
+
+  std::mutex dns_mutex;
+  std::map<std::string, std::pair<tcp::resolver::results_type, std::chrono::steady_clock::time_point>> dns_cache;
 };
 
 // One request, from resolve to the last body byte, across redirects.
@@ -245,6 +267,7 @@ class Operation : public std::enable_shared_from_this<Operation> {
   }
 
   net::awaitable<tcp::resolver::results_type> Resolve(const Url& url) {
+    if (auto cached = shared_->CachedAddresses(url.Display())) co_return *cached;
     error_code ec;
     resolve_watchdog_.expires_after(std::chrono::milliseconds(request_.connect_timeout_ms));
     resolve_timed_out_ = false;
@@ -259,6 +282,7 @@ class Operation : public std::enable_shared_from_this<Operation> {
     ThrowIfAborted();
     if (resolve_timed_out_) Fail(beast::error::timeout, Phase::kConnect, url);
     if (ec) throw Unavailable("could not resolve host \"" + url.host + "\": " + ec.message());
+    shared_->CacheAddresses(url.Display(), results);
     co_return results;
   }
 
@@ -296,7 +320,10 @@ class Operation : public std::enable_shared_from_this<Operation> {
     error_code ec;
     tcp.expires_after(std::chrono::milliseconds(request_.connect_timeout_ms));
     co_await tcp.async_connect(results, net::redirect_error(net::use_awaitable, ec));
-    if (ec) Fail(ec, Phase::kConnect, url);
+    if (ec) {
+      shared_->ForgetAddresses(url.Display());  // the host may have moved
+      Fail(ec, Phase::kConnect, url);
+    }
     ThrowIfAborted();
   }
 
