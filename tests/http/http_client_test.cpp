@@ -128,3 +128,20 @@ TEST_CASE("http: a missing CA bundle is a config error", "[http]") {
   settings.ca_file = "/nonexistent/ca.pem";
   CHECK_THROWS_AS(http::MakeHttpClient(settings), ConfigError);
 }
+
+TEST_CASE("http: a server that never speaks hits the connect timeout (TLS) or first-byte timeout", "[http]") {
+  // The kernel completes the TCP handshake into the backlog; nobody ever reads.
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor silent(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  const std::string port = std::to_string(silent.local_endpoint().port());
+  auto client = http::MakeHttpClient({});
+
+  auto tls = Get("https://127.0.0.1:" + port + "/");
+  tls.connect_timeout_ms = 200;
+  CHECK_THROWS_AS(http::Fetch(*client, tls), http::Timeout);
+  CHECK_THROWS_WITH(http::Fetch(*client, tls), Catch::Contains("could not connect to 127.0.0.1:" + port + " within 200 ms"));
+
+  auto plain = Get("http://127.0.0.1:" + port + "/");
+  plain.first_byte_timeout_ms = 200;
+  CHECK_THROWS_WITH(http::Fetch(*client, plain), Catch::Contains("no response from 127.0.0.1:" + port + " within 200 ms"));
+}
