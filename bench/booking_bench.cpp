@@ -2,8 +2,9 @@
 // 1,000 live appointments over the next 30 days; times 30-day availability
 // queries through BookingService (database included) and the pure slot
 // computation alone, then has concurrent clients, each on its own
-// connection, race to book overlapping slots, and checks that the database
-// holds no overlap afterwards.
+// connection, book overlapping slots: "hot" (two days of starts, nearly
+// every attempt collides) and "spread" (forty days, occasional collisions),
+// and checks that the database holds no overlap afterwards.
 //
 // Usage: omni_booking_bench [--url CONNINFO] [--queries N] [--clients N]
 //                           [--attempts N] [--fast]
@@ -189,14 +190,19 @@ void BenchAvailability(omni::db::Pool& pool, const Fixture& f, int queries) {
               Percentile(pure, 0.50), Percentile(pure, 0.95));
 }
 
-void BenchContention(const std::string& url, omni::db::Pool& pool, const Fixture& f, int clients, int attempts) {
-  // Two fresh days after the seeded ones: 118 grid starts for a 30-minute
-  // service whose blocked ranges (with a 5-minute buffer) overlap the
-  // neighbouring starts, so most attempts collide.
+// Grid starts of a 30-minute service on local days [first, last] after
+// the first seeded day; neighbouring starts overlap (with the 5-minute
+// buffer), so clients picking nearby starts collide.
+std::vector<TimePoint> Candidates(const Fixture& f, int first, int last) {
   std::vector<TimePoint> candidates;
-  for (int d = kDays + 1; d <= kDays + 2; ++d) {
+  for (int d = first; d <= last; ++d) {
     for (int m = kOpenMin; m + 30 <= kCloseMin; m += kGridMin) candidates.push_back(LocalAt(AddDays(f.first_day, d), m));
   }
+  return candidates;
+}
+
+void BenchContention(const std::string& label, const std::string& url, omni::db::Pool& pool, const Fixture& f,
+                     const std::vector<TimePoint>& candidates, int clients, int attempts) {
   std::latch ready(clients + 1);
   std::atomic<int> booked = 0;
   std::atomic<int> taken = 0;
@@ -216,7 +222,7 @@ void BenchContention(const std::string& url, omni::db::Pool& pool, const Fixture
         omni::booking::CreateRequest request;
         request.service = "Consultation";
         request.start = candidates[pick(random)];
-        request.customer = {"Client", "client" + std::to_string(c * attempts + i) + "@bench.example", ""};
+        request.customer = {"Client", label + std::to_string(c * attempts + i) + "@bench.example", ""};
         try {
           auto result = service.Create(f.business_id, request);
           (result.outcome == omni::booking::BookingResult::kBooked ? booked : taken)++;
@@ -240,7 +246,7 @@ void BenchContention(const std::string& url, omni::db::Pool& pool, const Fixture
         .as<long long>();
   });
   int total = clients * attempts;
-  std::printf("booking under contention, %d clients on separate connections, %d attempts on %zu starts:\n",
+  std::printf("booking, %s: %d clients on separate connections, %d attempts on %zu starts:\n", label.c_str(),
               clients, total, candidates.size());
   std::printf("  %.2f s: %.0f attempts/s, %.0f bookings/s (%d booked, %d slot taken, %d errors)\n", seconds,
               total / seconds, booked / seconds, booked.load(), taken.load(), errors.load());
@@ -279,7 +285,12 @@ int main(int argc, char** argv) {
       Fixture fixture = Seed(pool, omni::DefaultClock().Now());
       std::printf("seeded 1 business, 100 customers, %d appointments in %.0f ms\n", kAppointments, MsSince(start));
       BenchAvailability(pool, fixture, args.queries);
-      BenchContention(args.url, pool, fixture, args.clients, args.attempts);
+      // Hot: every client on two days' starts, so nearly all collide.
+      BenchContention("hot", args.url, pool, fixture, Candidates(fixture, kDays + 1, kDays + 2), args.clients,
+                      args.attempts);
+      // Spread: forty days' starts, so collisions are occasional.
+      BenchContention("spread", args.url, pool, fixture, Candidates(fixture, kDays + 3, kDays + 42), args.clients,
+                      args.attempts);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "bench: %s\n", e.what());
       status = 1;

@@ -85,6 +85,15 @@ TimePoint FromMicros(long long micros) { return TimePoint{std::chrono::microseco
 TimePoint FromEpochSeconds(double seconds) { return FromMicros(std::llround(seconds * 1e6)); }
 #define OMNI_EPOCH_US(col) "(extract(epoch FROM " col ") * 1000000)::int8"
 
+// Runs `sql` as a named prepared statement: the hot reads of slot queries
+// skip parsing and planning after their first run on a pooled connection.
+// pqxx ignores a repeated prepare() of the same definition.
+template <class... Args>
+pqxx::result ExecPrepared(pqxx::work& tx, const std::string& name, const std::string& sql, Args&&... args) {
+  tx.conn().prepare(name, sql);
+  return tx.exec_prepared(name, std::forward<Args>(args)...);
+}
+
 std::vector<LocalWindow> ParseWindows(const nlohmann::json& list, const std::string& where) {
   if (!list.is_array()) throw ConfigError(where + ": expected a list of [\"HH:MM\", \"HH:MM\"] windows");
   std::vector<LocalWindow> windows;
@@ -113,7 +122,8 @@ int WeekdayIndex(const std::string& key) {
 }
 
 BusinessRow LoadBusiness(pqxx::work& tx, const std::string& business_id) {
-  auto rows = tx.exec_params(
+  auto rows = ExecPrepared(
+      tx, "omni_booking_business",
       "SELECT timezone, weekly_hours::text, date_overrides::text, slot_interval_min, min_notice_min,"
       " advance_days, name, coalesce(email, ''), coalesce(address, '')"
       " FROM businesses WHERE id = $1::uuid",
@@ -151,7 +161,8 @@ BusinessRow LoadBusiness(pqxx::work& tx, const std::string& business_id) {
 }
 
 ServiceRow LoadService(pqxx::work& tx, const std::string& business_id, const std::string& service) {
-  auto rows = tx.exec_params(
+  auto rows = ExecPrepared(
+      tx, "omni_booking_service",
       "SELECT id::text, name, duration_min, buffer_before_min, buffer_after_min, bookable, active"
       " FROM services WHERE business_id = $1::uuid AND (id::text = lower($2) OR lower(name) = lower($2))"
       " ORDER BY active DESC LIMIT 1",
@@ -187,7 +198,8 @@ std::vector<BusyRange> LoadBusy(pqxx::work& tx, const std::string& business_id, 
   // `blocked &&` lets the exclusion constraint's GiST index find the rows;
   // date_part's float8 is exact to the microsecond for these dates and
   // much cheaper than numeric extract() over a thousand rows.
-  auto rows = tx.exec_params(
+  auto rows = ExecPrepared(
+      tx, "omni_booking_busy",
       "SELECT date_part('epoch', blocked_from), date_part('epoch', blocked_to) FROM appointments"
       " WHERE business_id = $1::uuid AND status IN ('SCHEDULED', 'CONFIRMED')"
       " AND blocked && tstzrange($2::timestamptz, $3::timestamptz)"
