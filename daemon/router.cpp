@@ -59,6 +59,16 @@ void Router::Add(Route route) {
 }
 
 Router::Match Router::Find(const std::string& method, const std::string& path) const {
+  Match match = FindExact(method, path);
+  // HEAD is GET without the body, which the server leaves out.
+  if (match.route == nullptr && method == "HEAD") {
+    Match get = FindExact("GET", path);
+    if (get.route != nullptr) return get;
+  }
+  return match;
+}
+
+Router::Match Router::FindExact(const std::string& method, const std::string& path) const {
   Match match;
   if (path.empty() || path.front() != '/') return match;
   const auto segments = SplitPath(path);

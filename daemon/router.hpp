@@ -34,10 +34,13 @@ class Router {
     std::map<std::string, std::string> params;
     std::vector<std::string> allowed;   // with no route: the methods the path has (405)
   };
-  // Finds the route for `method` and `path` (the target before '?').
+  // Finds the route for `method` and `path` (the target before '?'). HEAD
+  // uses the GET route when it has none of its own.
   Match Find(const std::string& method, const std::string& path) const;
 
  private:
+  Match FindExact(const std::string& method, const std::string& path) const;
+
   struct Entry {
     Route route;
     std::vector<std::string> segments;  // "{name}" for parameters

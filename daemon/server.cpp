@@ -211,6 +211,7 @@ class SessionExchange final : public Exchange {
 
   asio::awaitable<void> WriteChunk(std::string data) override {
     if (!streaming_) throw std::logic_error("WriteChunk before StartStream for " + request().route);
+    if (request().method == "HEAD") throw Unavailable("a HEAD request gets no body");
     // An empty chunk would end the stream.
     if (data.empty()) co_return;
     beast::error_code ec;
@@ -397,7 +398,9 @@ asio::awaitable<bool> Session::HandleRequest(Clock::time_point started) {
 
   if (exchange.streaming()) {
     bool ended = false;
-    if (error) {
+    if (request.method == "HEAD") {
+      ended = true;
+    } else if (error) {
       log::Warn("stream failed", {{"request_id", request.request_id}, {"error", DescribeException(error)}});
     } else {
       ended = co_await exchange.EndStream();
@@ -432,7 +435,13 @@ asio::awaitable<bool> Session::Send(const Request& request, Response response, C
 
   beast::error_code ec;
   stream_.expires_after(std::chrono::milliseconds(server_.settings.write_timeout_ms));
-  co_await http::async_write(stream_, message, asio::redirect_error(kUseAwaitable, ec));
+  if (request.method == "HEAD") {
+    // The head alone, with the Content-Length the GET would have.
+    http::response_serializer<http::string_body> serializer{message};
+    co_await http::async_write_header(stream_, serializer, asio::redirect_error(kUseAwaitable, ec));
+  } else {
+    co_await http::async_write(stream_, message, asio::redirect_error(kUseAwaitable, ec));
+  }
   Finish(request, response.status, bytes, started);
   const std::string method_label =
       request.route == "unmatched" ? MethodLabel(http::string_to_verb(request.method)) : request.method;

@@ -348,6 +348,21 @@ TEST_CASE("omnid keeps connections alive and answers pipelined requests", "[http
   CHECK(raw.closed());
 }
 
+TEST_CASE("omnid answers HEAD like GET without the body", "[http]") {
+  Omnid omnid({.database_url = kUnreachableDatabase});
+  RawConnection raw(omnid.port());
+  raw.Send("HEAD /healthz HTTP/1.1\r\nHost: t\r\nX-Request-Id: head\r\n\r\n"
+           "GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\nX-Request-Id: get\r\n\r\n");
+  const std::string replies = raw.ReadUntilClosed(10s);
+  const std::size_t get_at = replies.find("HTTP/1.1", 1);
+  REQUIRE(get_at != std::string::npos);
+  const std::string head_reply = replies.substr(0, get_at);
+  CHECK(head_reply.starts_with("HTTP/1.1 200 OK"));
+  CHECK(head_reply.find("Content-Length: 16") != std::string::npos);
+  CHECK(head_reply.ends_with("\r\n\r\n"));  // the head only
+  CHECK(replies.substr(get_at).ends_with("{\"status\":\"ok\"}\n"));
+}
+
 TEST_CASE("omnid times out slow clients", "[http]") {
   Omnid omnid({.database_url = kUnreachableDatabase,
                .extra_server_yaml = "  read_timeout_ms: 1000\n  idle_timeout_ms: 1500\n"});
