@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/shm.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -273,9 +274,18 @@ int WaitExit(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+// A zombie counts as dead: where PID 1 does not reap (some containers), a
+// killed detached server stays a zombie indefinitely.
 bool ProcessAlive(pid_t pid) {
   if (pid <= 0) return false;
-  return ::kill(pid, 0) == 0 || errno == EPERM;
+  if (::kill(pid, 0) != 0 && errno != EPERM) return false;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return true;
+  const auto paren = line.rfind(')');
+  if (paren == std::string::npos || paren + 2 >= line.size()) return true;
+  const char state = line[paren + 2];
+  return state != 'Z' && state != 'X';
 }
 
 // Reaps `pid` if it is our child and has exited; true when it is gone.
@@ -292,11 +302,38 @@ bool ProcessGone(pid_t pid, bool our_child) {
 pid_t PostmasterPid(const fs::path& pgdata) {
   std::ifstream file(pgdata / "postmaster.pid");
   long pid = 0;
-  if (!(file >> pid) || pid <= 0) return 0;
+  if (!(file >> pid) || pid <= 0 || !ProcessAlive(static_cast<pid_t>(pid))) return 0;
   std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
   std::string name;
   if (!std::getline(comm, name) || name.rfind("postgres", 0) != 0) return 0;
   return static_cast<pid_t>(pid);
+}
+
+// After a postmaster was killed (kill -9), its lock file stays. PostgreSQL
+// removes a stale one itself, except when the dead postmaster is an unreaped
+// zombie, which it takes for alive (the socket's lock file likewise). Once
+// no orphaned backend is attached to the old shared memory any more, both
+// are safe to remove.
+void RemoveStaleLockFiles(const fs::path& pgdata, const fs::path& socket_dir, Clock::time_point deadline) {
+  const fs::path lock_file = pgdata / "postmaster.pid";
+  std::ifstream file(lock_file);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(file, line);) lines.push_back(line);
+  if (lines.empty()) return;
+  long shm_key = 0, shm_id = -1;
+  if (lines.size() >= 7) std::istringstream(lines[6]) >> shm_key >> shm_id;
+  while (shm_id >= 0) {
+    shmid_ds segment{};
+    if (::shmctl(static_cast<int>(shm_id), IPC_STAT, &segment) != 0 || segment.shm_nattch == 0) break;
+    if (Clock::now() > deadline) {
+      throw Unavailable("processes of a killed PostgreSQL server still use " + pgdata.string(),
+                        "Wait for them to exit, or end the leftover `postgres:` processes.");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::error_code error;
+  fs::remove(lock_file, error);
+  fs::remove(socket_dir / (std::string(".s.PGSQL.") + kPort + ".lock"), error);
 }
 
 bool AcceptsConnections(const std::string& conninfo) {
@@ -308,8 +345,10 @@ bool AcceptsConnections(const std::string& conninfo) {
   }
 }
 
-std::string ReadTail(const fs::path& path, int lines) {
+// The last `lines` lines of `path` after byte offset `from`.
+std::string ReadTail(const fs::path& path, int lines, std::uintmax_t from = 0) {
   std::ifstream file(path);
+  file.seekg(static_cast<std::streamoff>(from));
   std::deque<std::string> tail;
   std::string line;
   while (std::getline(file, line)) {
@@ -323,6 +362,12 @@ std::string ReadTail(const fs::path& path, int lines) {
 
 // The socket directory: the data dir itself, or a short directory under
 // /tmp when the socket path would exceed the 107-byte limit.
+std::uintmax_t FileSize(const fs::path& path) {
+  std::error_code error;
+  const auto size = fs::file_size(path, error);
+  return error ? 0 : size;
+}
+
 std::string ChooseSocketDir(const std::string& data_dir) {
   if (data_dir.size() + std::strlen("/.s.PGSQL.") + std::strlen(kPort) <= kMaxSocketPath) return data_dir;
   char name[32];
@@ -403,9 +448,10 @@ void EmbeddedCluster::EnsureInitialized() {
   std::vector<std::string> args = {"-D", pgdata.string(), "-U", "postgres", "-A", "trust", "-E", "UTF8",
                                    "--locale=C.UTF-8", "--no-instructions"};
   if (settings_.fast_unsafe) args.push_back("--no-sync");
+  const auto log_offset = FileSize(LogFile());
   const pid_t pid = Spawn(SpawnSpec{bin + "/initdb", args, LogFile(), root, false});
   if (WaitExit(pid) != 0) {
-    throw Unavailable("initdb failed for " + pgdata.string() + ":\n" + LogTail(),
+    throw Unavailable("initdb failed for " + pgdata.string() + ":\n" + ReadTail(LogFile(), 20, log_offset),
                       "The full log is " + LogFile() + ".");
   }
   {
@@ -432,14 +478,20 @@ void EmbeddedCluster::Start(bool detached) {
   }
 
   DirLock lock(root / ".lock", settings_.start_timeout_ms);
-  if (!AcceptsConnections(admin)) {
+  const auto deadline = Clock::now() + std::chrono::milliseconds(settings_.start_timeout_ms);
+  // A postmaster found in the lock file may be one that is dying (killed
+  // moments ago): when it vanishes instead of becoming ready, start anew.
+  for (bool spawned = false; !spawned && !AcceptsConnections(admin);) {
+    auto log_offset = FileSize(LogFile());
     pid_t pid = PostmasterPid(pgdata);
     bool our_child = false;
     if (pid == 0) {
+      RemoveStaleLockFiles(pgdata, socket_dir_, deadline);
       if (socket_dir_ != settings_.data_dir) MakePrivateDir(socket_dir_);
-      std::error_code error;
-      if (fs::exists(LogFile()) && fs::file_size(LogFile(), error) > kMaxLogBytes) {
+      if (log_offset > kMaxLogBytes) {
+        std::error_code error;
         fs::rename(LogFile(), LogFile() + ".old", error);
+        log_offset = 0;
       }
       std::vector<std::string> args = {"-D", pgdata.string(), "-k", socket_dir_, "-p", kPort};
       if (settings_.fast_unsafe) {
@@ -448,21 +500,22 @@ void EmbeddedCluster::Start(bool detached) {
         }
       }
       pid = Spawn(SpawnSpec{PostgresBinDir() + "/postgres", args, LogFile(), root, detached});
+      spawned = true;
       our_child = !detached;
       if (our_child) foreground_pid_ = pid;
     }
-    const auto deadline = Clock::now() + std::chrono::milliseconds(settings_.start_timeout_ms);
     while (!AcceptsConnections(admin)) {
       if (ProcessGone(pid, our_child)) {
+        if (!spawned) break;
         if (our_child) foreground_pid_ = 0;
         throw Unavailable("the embedded PostgreSQL server in " + settings_.data_dir + " exited while starting:\n" +
-                              LogTail(),
+                              ReadTail(LogFile(), 20, log_offset),
                           "The full log is " + LogFile() + ".");
       }
       if (Clock::now() > deadline) {
         throw Unavailable("the embedded PostgreSQL server in " + settings_.data_dir +
                               " did not accept connections within " + std::to_string(settings_.start_timeout_ms) +
-                              " ms:\n" + LogTail(),
+                              " ms:\n" + ReadTail(LogFile(), 20, log_offset),
                           "The full log is " + LogFile() + ".");
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));

@@ -87,6 +87,15 @@ bool StillConnected(pqxx::connection& connection) {
   return true;
 }
 
+std::unique_ptr<pqxx::connection> ConnectTo(const std::string& conninfo, const std::string& display_name) {
+  try {
+    return std::make_unique<pqxx::connection>(conninfo);
+  } catch (const std::exception& e) {
+    throw Unavailable("could not connect to database " + display_name + ": " + FirstLine(e.what()),
+                      "Check database.url in the config, or run `omni db status`.");
+  }
+}
+
 }  // namespace
 
 struct Pool::Impl {
@@ -102,14 +111,7 @@ struct Pool::Impl {
   int waiting = 0;
   std::uint64_t acquired_total = 0;
 
-  std::unique_ptr<pqxx::connection> Connect() const {
-    try {
-      return std::make_unique<pqxx::connection>(conninfo);
-    } catch (const std::exception& e) {
-      throw Unavailable("could not connect to database " + display_name + ": " + FirstLine(e.what()),
-                        "Check database.url in the config, or run `omni db status`.");
-    }
-  }
+  std::unique_ptr<pqxx::connection> Connect() const { return ConnectTo(conninfo, display_name); }
 
   void Return(std::unique_ptr<pqxx::connection> connection, bool broken) noexcept {
     std::unique_ptr<pqxx::connection> discarded;
@@ -224,6 +226,12 @@ PoolStats Pool::Stats() const {
 }
 
 const std::string& Pool::DisplayName() const { return impl_->display_name; }
+
+const std::string& Pool::ConnectionString() const { return impl_->conninfo; }
+
+std::unique_ptr<pqxx::connection> ConnectDedicated(const Pool& pool) {
+  return ConnectTo(pool.ConnectionString(), pool.DisplayName());
+}
 
 std::string SqlState(const std::exception& error) {
   if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&error)) return sql->sqlstate();

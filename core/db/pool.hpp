@@ -42,6 +42,9 @@ class Pool {
   PoolStats Stats() const;
   // The target, with any password removed, for messages.
   const std::string& DisplayName() const;
+  // The full libpq connection string the pool connects with, including
+  // omni's session settings (for a dedicated connection, e.g. LISTEN).
+  const std::string& ConnectionString() const;
 
   struct Impl;
 

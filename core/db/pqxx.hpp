@@ -44,6 +44,11 @@ class Pool::Lease {
   bool broken_ = false;
 };
 
+// A new connection outside the pool, with the pool's target and session
+// settings, owned by the caller: for LISTEN, which holds a connection for
+// as long as it listens. Throws Unavailable like Acquire.
+std::unique_ptr<pqxx::connection> ConnectDedicated(const Pool& pool);
+
 // The SQLSTATE of a pqxx::sql_error ("23505", "23P01", ...), or "" for any
 // other exception.
 std::string SqlState(const std::exception& error);

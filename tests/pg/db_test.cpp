@@ -1,5 +1,6 @@
 // The database layer: pool, error translation, migrations, the embedded
 // cluster's lifecycle, and the schema's constraints.
+#include <signal.h>
 #include <stdlib.h>
 
 #include <atomic>
@@ -491,6 +492,70 @@ TEST_CASE("two processes starting the embedded cluster at once get one server", 
   CHECK(failures == 0);
   CHECK(status.running);
   CHECK(cluster.Stop());
+}
+
+TEST_CASE("the embedded cluster starts again after its server was killed", "[db]") {
+  TempDir dir;
+  db::EmbeddedSettings settings;
+  settings.data_dir = dir.path;
+  // Durable commits: with synchronous_commit off, a kill -9 may lose the last one.
+  settings.fast_unsafe = false;
+  db::EmbeddedCluster cluster(settings);
+  cluster.EnsureInitialized();
+  cluster.Start(true);
+  const pid_t killed = cluster.Status().pid;
+  REQUIRE(killed > 0);
+  {
+    db::Pool pool(cluster.ConnInfo(db::kEmbeddedDatabase), config::DatabaseSettings{});
+    WithTransaction(pool, [](pqxx::work& tx) { tx.exec("CREATE TABLE kept AS SELECT 42 AS v"); });
+  }
+  REQUIRE(::kill(killed, SIGKILL) == 0);
+  // The killed postmaster may linger as a zombie; it must not count as running.
+  for (int i = 0; i < 100 && cluster.Status().running; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  CHECK_FALSE(cluster.Status().running);
+
+  cluster.Start(true);
+  const auto status = cluster.Status();
+  CHECK(status.running);
+  CHECK(status.pid != killed);
+  db::Pool pool(cluster.ConnInfo(db::kEmbeddedDatabase), config::DatabaseSettings{});
+  CHECK(WithTransaction(pool, [](pqxx::work& tx) { return tx.exec1("SELECT v FROM kept")[0].as<int>(); }) == 42);
+  CHECK(cluster.Stop());
+}
+
+TEST_CASE("an interrupted initdb is redone, and a long data dir gets a short socket dir", "[db]") {
+  TempDir dir;
+  db::EmbeddedSettings settings;
+  settings.data_dir = dir.path + "/" + std::string(100, 'd');
+  settings.fast_unsafe = true;
+  // What a killed initdb leaves: a data dir without omni's completion marker.
+  std::filesystem::create_directories(settings.data_dir + "/data");
+  std::ofstream(settings.data_dir + "/data/PG_VERSION") << "15\n";
+
+  db::EmbeddedCluster cluster(settings);
+  CHECK_FALSE(cluster.Status().initialized);
+  cluster.EnsureInitialized();
+  CHECK(cluster.Status().initialized);
+  CHECK(cluster.socket_dir().rfind("/tmp/omni-pg-", 0) == 0);
+  CHECK(cluster.socket_dir().size() + std::string("/.s.PGSQL.5432").size() <= 107);
+  cluster.Start(false);
+  CHECK(cluster.Status().running);
+  CHECK(cluster.Stop());
+  std::filesystem::remove_all(cluster.socket_dir());
+}
+
+TEST_CASE("a dedicated connection receives notifications sent through the pool", "[db]") {
+  TestDatabase db;
+  auto listener = db::ConnectDedicated(db.pool());
+  struct Receiver : pqxx::notification_receiver {
+    using pqxx::notification_receiver::notification_receiver;
+    std::vector<std::string> payloads;
+    void operator()(const std::string& payload, int) override { payloads.push_back(payload); }
+  } receiver(*listener, "omni_test_channel");
+  WithTransaction(db.pool(), [](pqxx::work& tx) { tx.exec("SELECT pg_notify('omni_test_channel', 'hello')"); });
+  for (int i = 0; i < 50 && receiver.payloads.empty(); ++i) listener->await_notification(0, 100000);
+  REQUIRE(receiver.payloads.size() == 1);
+  CHECK(receiver.payloads[0] == "hello");
 }
 
 TEST_CASE("a server that cannot start is Unavailable with the log's tail", "[db]") {
