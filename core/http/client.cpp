@@ -196,8 +196,9 @@ class Operation : public std::enable_shared_from_this<Operation> {
         response.final_url = url_text;
         const bool follow = redirects < self->request_.max_redirects;
         co_await self->Exchange(url, response, follow);
-        if (!(follow && IsRedirect(response.status))) break;
-        url_text = ResolveLocation(url, response.FindHeader("Location").value_or(""));
+        const auto location = response.FindHeader("Location");
+        if (!(follow && IsRedirect(response.status) && location)) break;
+        url_text = ResolveLocation(url, *location);
         if (response.status == 303 || ((response.status == 301 || response.status == 302) &&
                                        self->request_.method == "POST")) {
           self->request_.method = "GET";
