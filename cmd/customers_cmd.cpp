@@ -1,6 +1,5 @@
 // `omni customers list|show|update|tag`: the people who chat and book.
 #include <chrono>
-#include <iostream>
 
 #include <date/date.h>
 #include <nlohmann/json.hpp>
