@@ -11,5 +11,5 @@
 # Other flags: --queries N (300), --clients N (16), --attempts N per client (50).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-"$root/scripts/build.sh" omni_booking_bench >/dev/null
+"$root/scripts/build.sh" --target omni_booking_bench >/dev/null
 exec "$root/build/bench/omni_booking_bench" "$@"

@@ -226,7 +226,8 @@ std::string SelectAppointmentSql(const std::string& where) {
   return "SELECT a.id::text, a.business_id::text, b.timezone, a.service_id::text, s.name, a.customer_id::text,"
          " c.name, coalesce(c.email, ''), coalesce(c.phone, ''), coalesce(r.name, ''), " OMNI_EPOCH_US("a.starts_at")
          ", " OMNI_EPOCH_US("a.ends_at") ", a.status, a.sequence, a.notes, coalesce(a.cancel_reason, ''), "
-         OMNI_EPOCH_US("a.created_at") ", " OMNI_EPOCH_US("a.updated_at") " FROM appointments a"
+         OMNI_EPOCH_US("a.created_at") ", " OMNI_EPOCH_US("a.updated_at") ", coalesce(a.resource_id::text, '')"
+         " FROM appointments a"
          " JOIN businesses b ON b.id = a.business_id"
          " JOIN services s ON s.business_id = a.business_id AND s.id = a.service_id"
          " JOIN customers c ON c.business_id = a.business_id AND c.id = a.customer_id"
@@ -254,6 +255,7 @@ Appointment ReadAppointment(const pqxx::row& row) {
   a.cancel_reason = row[15].as<std::string>();
   a.created_at = FromMicros(row[16].as<long long>());
   a.updated_at = FromMicros(row[17].as<long long>());
+  a.resource_id = row[18].as<std::string>();
   return a;
 }
 
@@ -312,6 +314,22 @@ std::vector<TimePoint> Nearest(std::vector<TimePoint> starts, TimePoint wanted) 
                    [&](TimePoint a, TimePoint b) { return distance(a) < distance(b); });
   if (starts.size() > kAlternatives) starts.resize(kAlternatives);
   return starts;
+}
+
+// Up to kAlternatives free starts of `service_id` nearest to `wanted`, on
+// `resource_id` ("" for the whole business), counting `skip_id`'s own
+// range as free (a reschedule moves it).
+std::vector<TimePoint> NearestFree(db::Pool& pool, const std::string& business_id, const std::string& service_id,
+                                   const std::string& resource_id, const std::string& skip_id, TimePoint wanted,
+                                   TimePoint now) {
+  return db::WithTransaction(pool, [&](pqxx::work& tx) {
+    BusinessRow business = LoadBusiness(tx, business_id);
+    ServiceRow service = LoadService(tx, business_id, service_id);
+    TimePoint from = wanted - kAlternativeSearch;
+    TimePoint to = wanted + kAlternativeSearch;
+    auto busy = LoadBusyAround(tx, business_id, resource_id, from, to, skip_id);
+    return Nearest(ComputeSlots(business.rules, service.timing, busy, {now, from, to}), wanted);
+  });
 }
 
 }  // namespace
@@ -425,9 +443,7 @@ BookingResult BookingService::Create(const std::string& business_id, const Creat
   } catch (const SlotTakenSignal&) {
     BookingResult result;
     result.outcome = BookingResult::kSlotTaken;
-    auto around = SlotsBetween(business_id, service_id, request.start - kAlternativeSearch,
-                               request.start + kAlternativeSearch);
-    result.alternatives = Nearest(std::move(around.starts), request.start);
+    result.alternatives = NearestFree(pool_, business_id, service_id, resource_id, "", request.start, now);
     return result;
   }
 }
@@ -436,18 +452,20 @@ BookingResult BookingService::Reschedule(const std::string& business_id, const s
                                          TimePoint new_start) {
   RequireAppointmentId(appointment_id);
   TimePoint now = clock_.Now();
-  BusinessRow business;
-  ServiceTiming timing;
+  std::string service_id;
+  std::string resource_id;
   try {
     db::WithTransaction(pool_, [&](pqxx::work& tx) {
-      business = LoadBusiness(tx, business_id);
+      BusinessRow business = LoadBusiness(tx, business_id);
       Appointment current = LoadAppointment(tx, business_id, appointment_id, true);
       if (current.status != Status::kScheduled && current.status != Status::kConfirmed) {
         throw Conflict("appointment " + appointment_id + " is " + StatusName(current.status) +
                        ": only scheduled or confirmed appointments can be rescheduled");
       }
       ServiceRow service = LoadService(tx, business_id, current.service_id);
-      timing = service.timing;
+      const ServiceTiming& timing = service.timing;
+      service_id = service.id;
+      resource_id = current.resource_id;
       StartCheck check = CheckStart(business.rules, service.timing, now, new_start);
       if (check != StartCheck::kOk) throw StartRejected(check, business.rules, service, new_start);
       TimePoint end = new_start + minutes{timing.duration_min};
@@ -471,12 +489,8 @@ BookingResult BookingService::Reschedule(const std::string& business_id, const s
   } catch (const SlotTakenSignal&) {
     BookingResult result;
     result.outcome = BookingResult::kSlotTaken;
-    result.alternatives = db::WithTransaction(pool_, [&](pqxx::work& tx) {
-      TimePoint from = new_start - kAlternativeSearch;
-      TimePoint to = new_start + kAlternativeSearch;
-      auto busy = LoadBusyAround(tx, business_id, "", from, to, appointment_id);
-      return Nearest(ComputeSlots(business.rules, timing, busy, {now, from, to}), new_start);
-    });
+    result.alternatives =
+        NearestFree(pool_, business_id, service_id, resource_id, appointment_id, new_start, now);
     return result;
   }
 }

@@ -45,7 +45,8 @@ struct Appointment {
   std::string customer_name;
   std::string customer_email;     // "" when unknown
   std::string customer_phone;
-  std::string resource_name;      // "" when the booking takes the whole business
+  std::string resource_id;        // "" when the booking takes the whole business
+  std::string resource_name;
   TimePoint start;
   TimePoint end;
   Status status = Status::kScheduled;

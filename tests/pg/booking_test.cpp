@@ -358,11 +358,22 @@ TEST_CASE("bookings on different resources coexist; one without a resource block
   CHECK(on("chair 1", "a@example.com") == BookingResult::kBooked);
   CHECK(on("Chair 2", "b@example.com") == BookingResult::kBooked);
   CHECK(on("chair 1", "c@example.com") == BookingResult::kSlotTaken);
+  // Alternatives for chair 1 ignore chair 2's bookings.
+  auto later = salon.Request("Quick trim", "2026-12-01 10:30", "f@example.com");
+  later.resource = "chair 2";
+  REQUIRE(salon.service.Create(salon.id, later).outcome == BookingResult::kBooked);
+  auto again = salon.Request("Quick trim", "2026-12-01 10:00", "g@example.com");
+  again.resource = "chair 1";
+  auto taken = salon.service.Create(salon.id, again);
+  REQUIRE(taken.outcome == BookingResult::kSlotTaken);
+  CHECK(Starts(taken.alternatives) ==
+        std::vector<std::string>{"2026-12-01 09:30", "2026-12-01 10:30", "2026-12-01 09:00"});
   CHECK(on("", "d@example.com") == BookingResult::kSlotTaken);
   CHECK_THROWS_AS(on("chair 9", "e@example.com"), NotFound);
   std::set<std::string> resources;
   for (const auto& a : salon.service.List(salon.id, {})) resources.insert(a.resource_name);
   CHECK(resources == std::set<std::string>{"chair 1", "chair 2"});
+  CHECK(Overlaps(db.pool()) == 0);
 }
 
 TEST_CASE("concurrent clients on separate connections never double-book", "[booking]") {
