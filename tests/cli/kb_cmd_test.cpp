@@ -1,0 +1,206 @@
+// `omni ingest` and `omni kb` as a user runs them, against a throwaway
+// database: the summary and -o json report, the partial exit code, stdin,
+// search output, list/show/rm, usage errors and the eval report.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/db/pqxx.hpp"
+#include "tests/support/pg_harness.hpp"
+#include "tests/support/process.hpp"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+struct KbCli {
+  omni::test::TestDatabase db;
+  fs::path dir;
+  std::string config_path;
+
+  KbCli() {
+    std::string pattern = (fs::temp_directory_path() / "omni-kb-cmd-XXXXXX").string();
+    dir = mkdtemp(pattern.data());
+    config_path = (dir / "omni.yaml").string();
+    std::ofstream(config_path) << "database:\n  url: \"" << db.url() << "\"\n";
+    omni::db::WithTransaction(db.pool(), [&](pqxx::work& tx) {
+      tx.exec("INSERT INTO businesses (slug, name) VALUES ('acme', 'Acme Salon')");
+    });
+  }
+  ~KbCli() {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+
+  std::string Write(const std::string& name, const std::string& content) const {
+    const fs::path file = dir / "docs" / name;
+    fs::create_directories(file.parent_path());
+    std::ofstream(file, std::ios::binary) << content;
+    return file.string();
+  }
+
+  omni::test::RunResult Omni(std::vector<std::string> args, std::string stdin_data = {}) const {
+    omni::test::ProcessOptions options;
+    options.args = {"--config", config_path, "-b", "acme"};
+    options.args.insert(options.args.end(), args.begin(), args.end());
+    options.unset_env = {"OMNI_CONFIG"};
+    options.stdin_data = std::move(stdin_data);
+    return omni::test::Run(OMNI_CLI_PATH, options);
+  }
+};
+
+json Parse(const omni::test::RunResult& result) {
+  INFO("stdout: " << result.out << "\nstderr: " << result.err);
+  REQUIRE_NOTHROW(json::parse(result.out));
+  return json::parse(result.out);
+}
+
+}  // namespace
+
+TEST_CASE("omni ingest prints a summary and says when nothing changed", "[kb]") {
+  KbCli cli;
+  cli.Write("faq.md", "# Balayage\n\nYes, we do balayage and highlights.");
+  cli.Write("hours.txt", "Open Monday to Saturday.");
+  const std::string docs = (cli.dir / "docs").string();
+  auto result = cli.Omni({"ingest", docs});
+  INFO(result.err);
+  CHECK(result.exit_code == 0);
+  CHECK(result.out.rfind("added 2, updated 0, unchanged 0, removed 0, failed 0; 2 chunks written in ", 0) == 0);
+  CHECK(result.err.find("\x1b[") == std::string::npos);  // no progress bar when not a terminal
+
+  result = cli.Omni({"ingest", docs, "-o", "json"});
+  CHECK(result.exit_code == 0);
+  const json report = Parse(result);
+  CHECK(report["added"] == 0);
+  CHECK(report["unchanged"] == 2);
+  CHECK(report["chunks"] == 0);
+  CHECK(report["partial"] == false);
+  CHECK(report["failures"].empty());
+  CHECK(cli.Omni({"ingest", docs}).out.find("(nothing changed)") != std::string::npos);
+}
+
+TEST_CASE("omni ingest reports bad files and exits 1 for a partial run", "[kb]") {
+  KbCli cli;
+  cli.Write("good.txt", "Parking is free.");
+  cli.Write("bad.txt", std::string("\0\1\2", 3));
+  const auto result = cli.Omni({"ingest", (cli.dir / "docs").string(), "--sync", "-o", "json"});
+  CHECK(result.exit_code == 1);
+  const json report = Parse(result);
+  CHECK(report["added"] == 1);
+  CHECK(report["failed"] == 1);
+  CHECK(report["partial"] == true);
+  REQUIRE(report["failures"].size() == 1);
+  CHECK(report["failures"][0]["message"] == "looks binary (it contains NUL bytes)");
+  CHECK(result.err.find("bad.txt: looks binary") != std::string::npos);
+}
+
+TEST_CASE("omni ingest reads stdin and rejects bad flags", "[kb]") {
+  KbCli cli;
+  auto result = cli.Omni({"ingest", "-", "--type", "policy", "--title", "Refunds", "--tags", "money,rules"},
+                         "Refunds within 14 days.");
+  INFO(result.err);
+  CHECK(result.exit_code == 0);
+  result = cli.Omni({"-o", "json", "kb", "show", "stdin"});
+  const json doc = Parse(result);
+  CHECK(doc["title"] == "Refunds");
+  CHECK(doc["type"] == "POLICY");
+  CHECK(doc["tags"] == json::array({"money", "rules"}));
+  CHECK(doc["chunk_list"][0]["text"] == "Refunds within 14 days.");
+
+  CHECK(cli.Omni({"ingest", "-", "--type", "BLOG"}, "x").exit_code == 2);
+  CHECK(cli.Omni({"ingest"}).exit_code == 2);
+  omni::test::ProcessOptions options;
+  options.args = {"--config", cli.config_path, "-b", "nobody", "ingest", "-"};
+  options.stdin_data = "text";
+  CHECK(omni::test::Run(OMNI_CLI_PATH, options).exit_code == 5);
+}
+
+TEST_CASE("omni kb search shows ranked hits with score, title, source and snippet", "[kb]") {
+  KbCli cli;
+  const auto colour = cli.Write("colour.md", "# Colour\n\nWe do balayage, ombre and highlights.");
+  cli.Write("parking.md", "# Parking\n\nFree parking behind the salon.");
+  REQUIRE(cli.Omni({"ingest", (cli.dir / "docs").string()}).exit_code == 0);
+
+  auto result = cli.Omni({"kb", "search", "do you do balayage?", "-k", "5"});
+  CHECK(result.exit_code == 0);
+  // Piped: tab-separated rank, score, title, source, snippet.
+  CHECK(result.out.rfind("1\t", 0) == 0);
+  CHECK(result.out.find("\tColour\t" + colour + "\t") != std::string::npos);
+  CHECK(result.out.find("balayage") != std::string::npos);
+  CHECK(result.out.find("Parking") == std::string::npos);
+
+  result = cli.Omni({"-o", "json", "kb", "search", "balayage parking", "--type", "DOCUMENT"});
+  const json hits = Parse(result);
+  REQUIRE(hits.size() == 2);
+  CHECK(hits[0]["rank"] == 1);
+  CHECK(hits[0]["score"].get<double>() > 0);
+  CHECK(hits[0]["char_start"] == 0);
+  CHECK(hits[0].contains("snippet"));
+  CHECK(hits[0].contains("chunk_id"));
+
+  result = cli.Omni({"-o", "json", "kb", "search", "the and of"});
+  CHECK(result.exit_code == 0);
+  CHECK(Parse(result).empty());
+  CHECK(cli.Omni({"kb", "search", "x", "-k", "0"}).exit_code == 2);
+}
+
+TEST_CASE("omni kb list, show and rm manage documents", "[kb]") {
+  KbCli cli;
+  const auto a = cli.Write("a.txt", "Alpha text.");
+  cli.Write("b.txt", "Bravo text.");
+  REQUIRE(cli.Omni({"ingest", (cli.dir / "docs").string(), "--type", "FAQ"}).exit_code == 0);
+  const json list = Parse(cli.Omni({"-o", "json", "kb", "list"}));
+  REQUIRE(list.size() == 2);
+  CHECK(list[0]["external_id"] == a);
+  CHECK(list[0]["type"] == "FAQ");
+  CHECK(list[0]["chunks"] == 1);
+  CHECK(Parse(cli.Omni({"-o", "json", "kb", "list", "--type", "POLICY"})).empty());
+
+  const std::string id = list[0]["id"];
+  const json shown = Parse(cli.Omni({"-o", "json", "kb", "show", id}));
+  CHECK(shown["external_id"] == a);
+  CHECK(cli.Omni({"kb", "show", "/no/such/doc"}).exit_code == 5);
+
+  CHECK(cli.Omni({"kb", "rm", id, "/no/such/doc"}).exit_code == 5);
+  CHECK(Parse(cli.Omni({"-o", "json", "kb", "list"})).size() == 2);  // nothing removed
+  CHECK(cli.Omni({"kb", "rm", id}).exit_code == 0);
+  CHECK(Parse(cli.Omni({"-o", "json", "kb", "list"})).size() == 1);
+}
+
+TEST_CASE("omni kb eval reports the metrics and cleans up its scratch business", "[kb]") {
+  KbCli cli;
+  const auto corpus = cli.Write("corpus.jsonl",
+                                "{\"_id\": \"d1\", \"title\": \"Vitamin D\", \"text\": \"Vitamin D helps bones.\"}\n"
+                                "{\"_id\": \"d2\", \"title\": \"Sleep\", \"text\": \"Sleep improves memory.\"}\n");
+  const auto queries = cli.Write("queries.jsonl",
+                                 "{\"_id\": \"q1\", \"text\": \"vitamin bones\"}\n"
+                                 "{\"_id\": \"q2\", \"text\": \"memory\"}\n");
+  const auto qrels = cli.Write("qrels.tsv", "query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td2\t1\n");
+  omni::test::ProcessOptions options;
+  options.args = {"--config", cli.config_path, "-o", "json", "kb", "eval", "--corpus", corpus,
+                  "--queries", queries, "--qrels", qrels};
+  const auto result = omni::test::Run(OMNI_CLI_PATH, options);
+  INFO(result.err);
+  CHECK(result.exit_code == 0);
+  const json report = Parse(result);
+  CHECK(report["documents"] == 2);
+  CHECK(report["queries"] == 2);
+  CHECK(report["ndcg_at_10"] == 1.0);
+  CHECK(report["recall_at_100"] == 1.0);
+  CHECK(report["mrr_at_10"] == 1.0);
+  CHECK(report.contains("latency_p50_ms"));
+  CHECK(report.contains("latency_p95_ms"));
+  const auto businesses = omni::db::WithTransaction(
+      cli.db.pool(), [](pqxx::work& tx) { return tx.exec1("SELECT count(*) FROM businesses")[0].as<int>(); });
+  CHECK(businesses == 1);
+
+  options.args = {"--config", cli.config_path, "kb", "eval", "--corpus", corpus, "--queries", queries,
+                  "--qrels", (cli.dir / "missing.tsv").string()};
+  CHECK(omni::test::Run(OMNI_CLI_PATH, options).exit_code == 2);
+}
