@@ -279,6 +279,8 @@ class Call : public std::enable_shared_from_this<Call> {
       return StopAttempt(Failure{e.what(), Next::kNextModel});
     }
     for (const auto& event : events) {
+      // Nothing more reaches the consumer once it has cancelled.
+      if (cancel_ && cancel_->IsCancelled()) return;
       HandleStreamEvent(event.data);
       if (stream_failure_ || consumer_error_) return;
     }
