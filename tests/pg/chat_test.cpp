@@ -1,0 +1,430 @@
+// The conversation engine end to end: a real database, the real LLM client
+// talking HTTP to the fake OpenAI server on 127.0.0.1, the demo salon and
+// its knowledge base. Covers booking through tools, model fallback, a human
+// taking over mid-turn, cross-business refusal, the offline responder, an
+// escalated conversation where the AI stays silent, metering, LISTEN/NOTIFY
+// and replay.
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "core/billing/usage.hpp"
+#include "core/booking/booking.hpp"
+#include "core/booking/local_time.hpp"
+#include "core/business/business.hpp"
+#include "core/chat/conversations.hpp"
+#include "core/chat/engine.hpp"
+#include "core/common/error.hpp"
+#include "core/common/executor.hpp"
+#include "core/config/business_file.hpp"
+#include "core/db/pqxx.hpp"
+#include "core/http/client.hpp"
+#include "core/kb/ingest.hpp"
+#include "core/kb/retriever.hpp"
+#include "core/llm/llm.hpp"
+#include "tests/support/fake_openai.hpp"
+#include "tests/support/pg_harness.hpp"
+
+namespace omni {
+namespace {
+
+using nlohmann::json;
+using test::FakeReply;
+using test::FakeToolCall;
+
+constexpr const char* kTz = "America/New_York";
+
+class FixedClock final : public Clock {
+ public:
+  TimePoint Now() const override { return booking::ParseStartTime("2026-11-24 09:00", kTz); }
+};
+
+// The demo salon (config/demo-salon.yaml) with its knowledge base, an
+// engine on the fake model (or offline), and helpers to read the database.
+struct Desk {
+  explicit Desk(bool offline = false, std::map<config::PlanTier, config::PlanLimits> plans = config::DefaultPlans()) {
+    business::Apply(db.pool(), config::LoadBusinessFile(OMNI_SOURCE_DIR "/config/demo-salon.yaml"));
+    business_id = business::Get(db.pool(), "demo-salon").id;
+    kb::IngestOptions ingest;
+    ingest.inputs = {OMNI_SOURCE_DIR "/config/demo-kb"};
+    kb::Ingest(db.pool(), business_id, config::KbSettings{}, ingest);
+    config::LlmSettings llm_settings;
+    llm_settings.base_url = fake.base_url();
+    llm_settings.api_key = offline ? "" : "test-key";
+    llm_settings.models = {"model-a", "model-b"};
+    llm_settings.max_retries = 0;
+    llm_settings.retry_base_delay_ms = 1;
+    llm = llm::MakeOpenAiClient(llm_settings, *http, 1);
+    chat::EngineSettings settings;
+    settings.llm = llm_settings;
+    settings.plans = std::move(plans);
+    engine = std::make_unique<chat::Engine>(db.pool(), retriever, llm.get(), executor, clock, settings);
+  }
+
+  chat::TurnRequest Request(const std::string& text, const std::string& conversation_id = "") {
+    chat::TurnRequest request;
+    request.business_slug = "demo-salon";
+    request.text = text;
+    request.conversation_id = conversation_id;
+    request.channel = chat::Channel::kCli;
+    return request;
+  }
+
+  long long Count(const std::string& sql, const std::string& param) {
+    return db::WithTransaction(db.pool(), [&](pqxx::work& tx) { return tx.exec_params1(sql, param)[0].as<long long>(); });
+  }
+
+  test::TestDatabase db;
+  FixedClock clock;
+  test::FakeOpenAi fake;
+  std::unique_ptr<http::HttpClient> http = http::MakeHttpClient(http::ClientSettings{});
+  std::unique_ptr<llm::LlmClient> llm;
+  kb::Retriever retriever{db.pool(), config::KbSettings{}};
+  ThreadPoolExecutor executor{2};
+  std::unique_ptr<chat::Engine> engine;
+  std::string business_id;
+};
+
+// Records the events of a turn (they arrive on several threads, in order).
+struct Events {
+  chat::TurnEventCallback Callback() {
+    return [this](const chat::TurnEvent& event) {
+      std::lock_guard lock(mutex);
+      list.push_back(event);
+    };
+  }
+  std::string Tokens() {
+    std::lock_guard lock(mutex);
+    std::string text;
+    for (const auto& event : list) {
+      if (event.kind == chat::TurnEvent::Kind::kToken) text += event.text;
+    }
+    return text;
+  }
+  std::vector<std::string> Tools() {
+    std::lock_guard lock(mutex);
+    std::vector<std::string> tools;
+    for (const auto& event : list) {
+      if (event.kind == chat::TurnEvent::Kind::kTool) tools.push_back(event.tool_name + ":" + event.tool_status);
+    }
+    return tools;
+  }
+  int Count(chat::TurnEvent::Kind kind) {
+    std::lock_guard lock(mutex);
+    int n = 0;
+    for (const auto& event : list) n += event.kind == kind;
+    return n;
+  }
+  std::mutex mutex;
+  std::vector<chat::TurnEvent> list;
+};
+
+FakeToolCall Call(std::string id, std::string name, const json& args) {
+  const std::string text = args.dump();
+  const auto half = text.size() / 2;  // split across two stream chunks
+  return {std::move(id), std::move(name), {text.substr(0, half), text.substr(half)}};
+}
+
+}  // namespace
+
+TEST_CASE("a scripted model checks availability, then books", "[chat]") {
+  Desk desk;
+  desk.fake.Enqueue(test::ToolCallReply(
+      {Call("call_1", "check_availability", {{"date", "2026-12-01"}, {"service", "Women's haircut"}})}));
+  desk.fake.Enqueue(test::ToolCallReply({Call("call_2", "book_appointment",
+                                              {{"date", "2026-12-01"},
+                                               {"time", "15:00"},
+                                               {"service", "Women's haircut"},
+                                               {"customer_name", "Jane Doe"},
+                                               {"customer_email", "jane@example.com"}})}));
+  desk.fake.Enqueue(test::TextReply({"You're booked for ", "Tuesday, December 1 at 3 pm."}));
+
+  Events events;
+  auto request = desk.Request("Can I get a women's haircut next Tuesday at 3pm? I'm Jane, jane@example.com");
+  request.customer.email = "jane@example.com";
+  const auto result = desk.engine->Turn(request, events.Callback());
+
+  CHECK(result.reply == "You're booked for Tuesday, December 1 at 3 pm.");
+  CHECK(events.Tokens() == result.reply);
+  CHECK(events.Tools() == std::vector<std::string>{"check_availability:started", "check_availability:finished",
+                                                   "book_appointment:started", "book_appointment:finished"});
+  CHECK(events.Count(chat::TurnEvent::Kind::kDone) == 1);
+  REQUIRE(result.tool_calls.size() == 2);
+  CHECK(json::parse(result.tool_calls[0].result_json)["services"][0]["times"].dump().find("\"15:00\"") !=
+        std::string::npos);
+  CHECK(json::parse(result.tool_calls[1].result_json)["booked"] == true);
+  CHECK(result.usage.model_calls == 3);
+  CHECK(result.usage.prompt_tokens == 36);
+  CHECK(result.usage.cost_micros == 1260);
+  CHECK(result.usage.model == "model-a");
+  CHECK(result.status == chat::ConversationStatus::kAiActive);
+
+  // The appointment exists, linked to the conversation, at 15:00 local.
+  const auto appointments = booking::BookingService(desk.db.pool(), desk.clock).List(desk.business_id, {});
+  REQUIRE(appointments.size() == 1);
+  CHECK(appointments[0].service_name == "Women's haircut");
+  CHECK(booking::FormatLocal(appointments[0].start, kTz) == "2026-12-01 15:00");
+  CHECK(appointments[0].customer_email == "jane@example.com");
+  CHECK(desk.Count("SELECT count(*) FROM appointments WHERE conversation_id = $1::uuid", result.conversation_id) == 1);
+
+  // Every step is stored: user, two tool-calling steps, two tool results, the reply.
+  const auto stored = chat::Messages(desk.db.pool(), desk.business_id, result.conversation_id);
+  REQUIRE(stored.size() == 6);
+  CHECK(stored[0].role == chat::MessageRole::kUser);
+  CHECK(stored[1].role == chat::MessageRole::kAssistant);
+  CHECK(json::parse(stored[1].tool_calls_json)[0]["name"] == "check_availability");
+  CHECK(stored[1].model == "model-a");
+  CHECK(stored[1].prompt_tokens == 12);
+  CHECK(stored[1].cost_micros == 420);
+  CHECK(stored[2].role == chat::MessageRole::kTool);
+  CHECK(stored[2].tool_call_id == "call_1");
+  CHECK(json::parse(stored[4].tool_result_json)["booked"] == true);
+  CHECK(stored[5].content == result.reply);
+  CHECK(stored[5].id == result.reply_message_id);
+
+  // The model saw the tool results, with the calls' ids, and the tools.
+  const auto requests = desk.fake.requests();
+  REQUIRE(requests.size() == 3);
+  CHECK(requests[0].json["tools"].size() == 7);
+  CHECK(requests[0].json["messages"][0]["role"] == "system");
+  CHECK(requests[0].json["messages"][0]["content"].get<std::string>().find("Now: Tuesday 2026-11-24 09:00 EST") !=
+        std::string::npos);
+  const auto& last = requests[2].json["messages"];
+  CHECK(last[last.size() - 1]["role"] == "tool");
+  CHECK(last[last.size() - 1]["tool_call_id"] == "call_2");
+
+  // One interaction metered; the customer's contact recorded.
+  CHECK(billing::InteractionsUsed(desk.db.pool(), desk.business_id, desk.clock.Now()) == 1);
+  CHECK(desk.Count("SELECT visit_count FROM customers WHERE lower(email) = $1", "jane@example.com") >= 1);
+}
+
+TEST_CASE("the turn falls back to the second model", "[chat]") {
+  Desk desk;
+  desk.fake.Enqueue(test::ErrorReply(402, "insufficient credits"));
+  desk.fake.Enqueue(test::TextReply({"We open at 9 on Tuesdays."}));
+  const auto result = desk.engine->Turn(desk.Request("When do you open on Tuesday?"));
+  CHECK(result.reply == "We open at 9 on Tuesdays.");
+  CHECK(result.usage.model == "model-b");
+  const auto requests = desk.fake.requests();
+  REQUIRE(requests.size() == 2);
+  CHECK(requests[0].json["model"] == "model-a");
+  CHECK(requests[1].json["model"] == "model-b");
+  const auto stored = chat::Messages(desk.db.pool(), desk.business_id, result.conversation_id);
+  CHECK(stored.back().model == "model-b");
+}
+
+TEST_CASE("a human reply while the model thinks drops the AI's reply", "[chat]") {
+  Desk desk;
+  FakeReply slow = test::TextReply({"Sure, I can help with that!"});
+  slow.first_byte_delay_ms = 600;
+  desk.fake.Enqueue(slow);
+  const auto conversation = chat::Open(desk.db.pool(), desk.business_id, {});
+  std::thread operator_thread([&] {
+    while (desk.fake.request_count() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    chat::HumanReply(desk.db.pool(), desk.business_id, conversation.id, "Hi, Maria here, I'll take this one.", "maria");
+  });
+  Events events;
+  const auto result = desk.engine->Turn(desk.Request("I have a question about my color", conversation.id),
+                                        events.Callback());
+  operator_thread.join();
+  CHECK(result.dropped);
+  CHECK(result.reply.empty());
+  CHECK(result.status == chat::ConversationStatus::kEscalated);
+  CHECK(events.Count(chat::TurnEvent::Kind::kHandoff) == 1);
+  const auto stored = chat::Messages(desk.db.pool(), desk.business_id, conversation.id);
+  REQUIRE(stored.size() == 3);
+  CHECK(stored[1].role == chat::MessageRole::kHuman);
+  CHECK(stored[2].role == chat::MessageRole::kAssistant);
+  CHECK(stored[2].dropped);
+  CHECK(stored[2].content == "Sure, I can help with that!");
+  // Viewers never see the dropped reply.
+  chat::MessageQuery visible;
+  visible.include_dropped = false;
+  CHECK(chat::Messages(desk.db.pool(), desk.business_id, conversation.id, visible).size() == 2);
+  CHECK(chat::Get(desk.db.pool(), desk.business_id, conversation.id).assigned_to == "maria");
+}
+
+TEST_CASE("an escalated conversation gets no AI answer", "[chat]") {
+  Desk desk;
+  const auto conversation = chat::Open(desk.db.pool(), desk.business_id, {});
+  chat::Escalate(desk.db.pool(), desk.business_id, conversation.id, "customer asked for a manager");
+  Events events;
+  const auto result = desk.engine->Turn(desk.Request("Hello? Anyone?", conversation.id), events.Callback());
+  CHECK(result.ai_silent);
+  CHECK(result.reply_message_id.empty());
+  CHECK_THAT(result.reply, Catch::Contains("team member"));
+  CHECK(events.Count(chat::TurnEvent::Kind::kHandoff) == 1);
+  CHECK(desk.fake.request_count() == 0);
+  const auto stored = chat::Messages(desk.db.pool(), desk.business_id, conversation.id);
+  REQUIRE(stored.size() == 1);
+  CHECK(stored[0].content == "Hello? Anyone?");
+  // Resolved, then the customer writes again: reopened, and the AI answers.
+  chat::Resolve(desk.db.pool(), desk.business_id, conversation.id);
+  desk.fake.Enqueue(test::TextReply({"Welcome back!"}));
+  const auto again = desk.engine->Turn(desk.Request("Hi again", conversation.id));
+  CHECK(again.reply == "Welcome back!");
+  CHECK(again.status == chat::ConversationStatus::kReopened);
+}
+
+TEST_CASE("a tool call naming another business's appointment is refused", "[chat]") {
+  Desk desk;
+  auto other = config::LoadBusinessFile(OMNI_SOURCE_DIR "/config/demo-salon.yaml");
+  other.slug = "other-salon";
+  business::Apply(desk.db.pool(), other);
+  const auto other_id = business::Get(desk.db.pool(), "other-salon").id;
+  booking::BookingService booking(desk.db.pool(), desk.clock);
+  booking::CreateRequest create;
+  create.service = "Blowout";
+  create.start = booking::ParseStartTime("2026-12-02 15:00", kTz);
+  create.customer = {"Eve", "eve@example.com", ""};
+  const auto theirs = booking.Create(other_id, create);
+  REQUIRE(theirs.appointment);
+
+  desk.fake.Enqueue(test::ToolCallReply({Call("c1", "cancel_appointment", {{"appointment_id", theirs.appointment->id}})}));
+  desk.fake.Enqueue(test::TextReply({"I couldn't find that appointment."}));
+  const auto result = desk.engine->Turn(desk.Request("cancel appointment " + theirs.appointment->id));
+  REQUIRE(result.tool_calls.size() == 1);
+  CHECK_FALSE(result.tool_calls[0].ok);
+  CHECK(json::parse(result.tool_calls[0].result_json)["error"] ==
+        "cancel_appointment: appointment " + theirs.appointment->id + " not found");
+  CHECK(booking.Get(other_id, theirs.appointment->id).status == booking::Status::kScheduled);
+  CHECK(result.reply == "I couldn't find that appointment.");
+}
+
+TEST_CASE("escalate_to_human hands off after the model's last words", "[chat]") {
+  Desk desk;
+  desk.fake.Enqueue(test::ToolCallReply({Call("c1", "escalate_to_human", {{"reason", "complaint about a color"}})}));
+  desk.fake.Enqueue(test::TextReply({"I'm sorry. A team member will reply here shortly."}));
+  Events events;
+  const auto result = desk.engine->Turn(desk.Request("My color came out orange, I'm upset"), events.Callback());
+  CHECK(result.reply == "I'm sorry. A team member will reply here shortly.");
+  CHECK_FALSE(result.reply_message_id.empty());
+  CHECK(result.handoff);
+  CHECK(result.status == chat::ConversationStatus::kEscalated);
+  CHECK(events.Count(chat::TurnEvent::Kind::kHandoff) == 1);
+  const auto conversation = chat::Get(desk.db.pool(), desk.business_id, result.conversation_id);
+  CHECK(conversation.escalation_reason == "complaint about a color");
+}
+
+TEST_CASE("bad arguments go back to the model, which corrects them", "[chat]") {
+  Desk desk;
+  desk.fake.Enqueue(test::ToolCallReply({Call("c1", "check_availability", {{"date", "tomorrow"}})}));
+  desk.fake.Enqueue(test::ToolCallReply({Call("c2", "check_availability", {{"date", "2026-11-25"}, {"service", "Blowout"}})}));
+  desk.fake.Enqueue(test::TextReply({"Tomorrow we have 11:00 free."}));
+  const auto result = desk.engine->Turn(desk.Request("Any blowout tomorrow?"));
+  REQUIRE(result.tool_calls.size() == 2);
+  CHECK_FALSE(result.tool_calls[0].ok);
+  CHECK(json::parse(result.tool_calls[0].result_json)["error"] ==
+        "check_availability.date: expected YYYY-MM-DD, got \"tomorrow\"");
+  CHECK(result.tool_calls[1].ok);
+  CHECK(result.reply == "Tomorrow we have 11:00 free.");
+}
+
+TEST_CASE("the tool loop is bounded", "[chat]") {
+  Desk desk;
+  for (int i = 0; i < 5; ++i) desk.fake.Enqueue(test::ToolCallReply({Call("c" + std::to_string(i), "list_services", json::object())}));
+  desk.fake.Enqueue(test::TextReply({"Here are our services."}));
+  const auto result = desk.engine->Turn(desk.Request("services?"));
+  CHECK(result.tool_calls.size() == 5);
+  CHECK(result.reply == "Here are our services.");
+  const auto requests = desk.fake.requests();
+  REQUIRE(requests.size() == 6);
+  CHECK_FALSE(requests[5].json.contains("tools"));
+}
+
+TEST_CASE("when every model fails the customer gets a graceful answer and a human", "[chat]") {
+  Desk desk;
+  desk.fake.Enqueue(test::ErrorReply(402, "no credits"));
+  desk.fake.Enqueue(test::ErrorReply(402, "no credits"));
+  const auto result = desk.engine->Turn(desk.Request("Do you do balayage?"));
+  CHECK(result.offline);
+  CHECK_THAT(result.reply, Catch::StartsWith("Sorry, I can't give a full answer right now."));
+  CHECK(result.handoff);
+  CHECK(result.status == chat::ConversationStatus::kEscalated);
+}
+
+TEST_CASE("the offline responder answers from the knowledge base with a citation", "[chat]") {
+  Desk desk(/*offline=*/true);
+  Events events;
+  const auto result = desk.engine->Turn(desk.Request("Where can I park?"), events.Callback());
+  CHECK(result.offline);
+  CHECK_FALSE(result.handoff);
+  REQUIRE(result.citations.size() == 1);
+  CHECK(result.citations[0].passage.source.find("location-and-parking.md") != std::string::npos);
+  CHECK_THAT(result.reply, Catch::Contains("[1] "));
+  CHECK_THAT(result.reply, Catch::Contains("location-and-parking.md"));
+  CHECK(events.Count(chat::TurnEvent::Kind::kCitation) == 1);
+  CHECK(result.status == chat::ConversationStatus::kAiActive);
+  CHECK(desk.fake.request_count() == 0);
+
+  const auto unclear = desk.engine->Turn(desk.Request("I want to speak with the manager about my refund", result.conversation_id));
+  CHECK(unclear.offline);
+  CHECK(unclear.handoff);
+  CHECK_THAT(unclear.reply, Catch::Contains("a team member will follow up"));
+  CHECK(unclear.status == chat::ConversationStatus::kEscalated);
+  CHECK(desk.Count("SELECT count(*) FROM appointments WHERE business_id = $1::uuid", desk.business_id) == 0);
+}
+
+TEST_CASE("interactions are metered once per message and capped by the plan", "[chat]") {
+  auto plans = config::DefaultPlans();
+  plans[config::PlanTier::kFree].interactions_per_month = 2;
+  Desk desk(/*offline=*/true, plans);
+  const auto first = desk.engine->Turn(desk.Request("Where can I park?"));
+  desk.engine->Turn(desk.Request("Where can I park?", first.conversation_id));
+  CHECK_THROWS_AS(desk.engine->Turn(desk.Request("Where can I park?", first.conversation_id)), LimitReached);
+  CHECK(billing::InteractionsUsed(desk.db.pool(), desk.business_id, desk.clock.Now()) == 2);
+  // Metering the same message again is a no-op.
+  const auto again = billing::MeterInteraction(desk.db.pool(), desk.business_id, plans, first.user_message_id,
+                                               first.conversation_id, desk.clock.Now());
+  CHECK_FALSE(again.counted);
+}
+
+TEST_CASE("status changes and human replies are announced with NOTIFY", "[chat]") {
+  Desk desk;
+  const auto conversation = chat::Open(desk.db.pool(), desk.business_id, {});
+  pqxx::connection listener(desk.db.url());
+  std::vector<json> payloads;
+  struct Receiver : pqxx::notification_receiver {
+    Receiver(pqxx::connection_base& c, std::vector<json>& out) : pqxx::notification_receiver(c, chat::kNotifyChannel), out_(out) {}
+    void operator()(const std::string& payload, int) override { out_.push_back(json::parse(payload)); }
+    std::vector<json>& out_;
+  } receiver(listener, payloads);
+  const auto message = chat::HumanReply(desk.db.pool(), desk.business_id, conversation.id, "Hello from Maria", "maria");
+  chat::Resolve(desk.db.pool(), desk.business_id, conversation.id);
+  for (int i = 0; i < 50 && payloads.size() < 3; ++i) listener.await_notification(0, 100000);
+  REQUIRE(payloads.size() == 3);
+  CHECK(payloads[0] == json{{"business_id", desk.business_id}, {"conversation_id", conversation.id},
+                            {"message_id", message.id}, {"role", "HUMAN"}});
+  CHECK(payloads[1]["status"] == "ESCALATED");
+  CHECK(payloads[2]["status"] == "RESOLVED");
+  CHECK_THROWS_AS(chat::Reopen(desk.db.pool(), desk.business_id, chat::Open(desk.db.pool(), desk.business_id, {}).id),
+                  Conflict);
+  CHECK(chat::List(desk.db.pool(), desk.business_id, {chat::ConversationStatus::kResolved, "", 50}).size() == 1);
+  CHECK_THROWS_AS(chat::Get(desk.db.pool(), desk.business_id, "00000000-0000-0000-0000-000000000000"), NotFound);
+}
+
+TEST_CASE("replay re-runs customer messages without storing anything", "[chat]") {
+  Desk desk;
+  desk.fake.Enqueue(test::TextReply({"We're at 214 Court Street."}));
+  const auto first = desk.engine->Turn(desk.Request("Where are you?"));
+  const auto before = desk.Count("SELECT count(*) FROM messages WHERE conversation_id = $1::uuid", first.conversation_id);
+  desk.fake.Enqueue(test::ToolCallReply({Call("c1", "book_appointment",
+                                              {{"date", "2026-12-01"}, {"time", "15:00"}, {"service", "Blowout"},
+                                               {"customer_name", "Al"}, {"customer_email", "al@example.com"}})}));
+  desk.fake.Enqueue(test::TextReply({"Court Street, Brooklyn [1]."}));
+  const auto steps = desk.engine->Replay("demo-salon", first.conversation_id);
+  REQUIRE(steps.size() == 1);
+  CHECK(steps[0].user_text == "Where are you?");
+  CHECK(steps[0].old_reply == "We're at 214 Court Street.");
+  CHECK(steps[0].old_author == "ai");
+  CHECK(steps[0].now.reply == "Court Street, Brooklyn [1].");
+  CHECK(json::parse(steps[0].now.tool_calls[0].result_json)["dry_run"] == true);
+  CHECK(desk.Count("SELECT count(*) FROM messages WHERE conversation_id = $1::uuid", first.conversation_id) == before);
+  CHECK(desk.Count("SELECT count(*) FROM appointments WHERE business_id = $1::uuid", desk.business_id) == 0);
+}
+
+}  // namespace omni
