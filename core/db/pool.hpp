@@ -30,6 +30,7 @@ class Pool {
   // Does not connect yet; the first Acquire does. `conninfo` is a libpq
   // connection string or URL.
   Pool(std::string conninfo, const config::DatabaseSettings& settings);
+  // Closes the idle connections. Every Lease must be gone by then.
   ~Pool();
   Pool(const Pool&) = delete;
   Pool& operator=(const Pool&) = delete;
