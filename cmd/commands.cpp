@@ -12,6 +12,8 @@ std::vector<Command> AllCommands() {
   commands.push_back(MakeKbCommand());
   commands.push_back(MakeCustomersCommand());
   commands.push_back(MakeBookCommand());
+  commands.push_back(MakeChatCommand());
+  commands.push_back(MakeConversationsCommand());
   return commands;
 }
 

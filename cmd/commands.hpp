@@ -12,5 +12,7 @@ Command MakeCustomersCommand();  // customers_cmd.cpp
 Command MakeIngestCommand();  // ingest_cmd.cpp
 Command MakeKbCommand();      // kb_cmd.cpp
 Command MakeBookCommand();    // book_cmd.cpp
+Command MakeChatCommand();    // chat_cmd.cpp
+Command MakeConversationsCommand();  // conversations_cmd.cpp
 
 }  // namespace omni::cli

@@ -1,0 +1,283 @@
+// `omni conversations list|show|reply|escalate|resolve|reopen|assign`: the
+// operator's side of the handoff. A reply from here is a HUMAN message: it
+// makes the conversation ESCALATED, so the AI stops answering, and reaches
+// the visitor's open widget through omnid (LISTEN/NOTIFY).
+#include <cstdlib>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "cmd/commands.hpp"
+#include "core/booking/local_time.hpp"
+#include "core/business/business.hpp"
+#include "core/chat/conversations.hpp"
+#include "core/common/error.hpp"
+
+namespace omni::cli {
+namespace {
+
+using nlohmann::json;
+
+struct ListOptions {
+  std::string status;
+  std::string customer;
+  int limit = 50;
+};
+struct ShowOptions {
+  std::string id;
+  bool all = false;
+};
+struct ReplyOptions {
+  std::string id;
+  std::string text;
+  std::string author;
+};
+struct EscalateOptions {
+  std::string id;
+  std::string reason;
+};
+struct IdOptions {
+  std::string id;
+};
+struct AssignOptions {
+  std::string id;
+  std::string assignee;
+};
+
+struct Tenant {
+  std::string id;
+  std::string time_zone;
+};
+
+Tenant RequireTenant(Context& ctx) {
+  const auto business = business::Get(ctx.Database(), ctx.RequireBusiness());
+  return {business.id, business.spec.timezone};
+}
+
+json Time(const std::optional<TimePoint>& t, const std::string& zone) {
+  return t ? json(booking::FormatLocal(*t, zone)) : json(nullptr);
+}
+
+json ConversationJson(const chat::Conversation& c, const std::string& zone) {
+  std::string customer = c.customer_name;
+  const std::string contact = !c.customer_email.empty() ? c.customer_email : c.customer_phone;
+  if (!contact.empty()) customer += customer.empty() ? contact : " <" + contact + ">";
+  return {{"id", c.id},
+          {"status", chat::StatusName(c.status)},
+          {"channel", c.channel},
+          {"customer", customer},
+          {"customer_id", c.customer_id.empty() ? json(nullptr) : json(c.customer_id)},
+          {"messages", c.message_count},
+          {"assigned_to", c.assigned_to.empty() ? json(nullptr) : json(c.assigned_to)},
+          {"escalation_reason", c.escalation_reason.empty() ? json(nullptr) : json(c.escalation_reason)},
+          {"escalated_at", Time(c.escalated_at, zone)},
+          {"resolved_at", Time(c.resolved_at, zone)},
+          {"last_message_at", Time(c.last_message_at, zone)},
+          {"created_at", booking::FormatLocal(c.created_at, zone)}};
+}
+
+const std::vector<Column> kConversationFields = {
+    {"id", "ID"},           {"status", "STATUS"},     {"channel", "CHANNEL"},
+    {"customer", "CUSTOMER"}, {"messages", "MESSAGES"}, {"assigned_to", "ASSIGNED"},
+    {"escalation_reason", "REASON"}, {"last_message_at", "LAST MESSAGE"}};
+
+int RunList(Context& ctx, const ListOptions& options) {
+  const auto tenant = RequireTenant(ctx);
+  chat::ListFilter filter;
+  if (!options.status.empty()) filter.status = chat::ParseStatus(options.status);
+  filter.customer = options.customer;
+  filter.limit = options.limit;
+  json rows = json::array();
+  for (const auto& c : chat::List(ctx.Database(), tenant.id, filter)) rows.push_back(ConversationJson(c, tenant.time_zone));
+  ctx.out().List({{"id", "ID"}, {"status", "STATUS"}, {"channel", "CHANNEL"}, {"customer", "CUSTOMER"},
+                  {"messages", "MESSAGES"}, {"assigned_to", "ASSIGNED"}, {"last_message_at", "LAST MESSAGE"}},
+                 rows);
+  return 0;
+}
+
+std::string Author(const chat::StoredMessage& m) {
+  switch (m.role) {
+    case chat::MessageRole::kUser: return "customer";
+    case chat::MessageRole::kHuman: {
+      const json metadata = json::parse(m.metadata_json, nullptr, false);
+      const std::string who = metadata.is_object() ? metadata.value("author", "") : "";
+      return who.empty() ? "team" : "team:" + who;
+    }
+    case chat::MessageRole::kTool: return "tool:" + m.tool_name;
+    case chat::MessageRole::kSystem: return "system";
+    default: return "ai";
+  }
+}
+
+std::string MessageText(const chat::StoredMessage& m) {
+  if (m.role == chat::MessageRole::kTool) return m.tool_result_json;
+  if (!m.tool_calls_json.empty()) {
+    std::string calls;
+    for (const auto& call : json::parse(m.tool_calls_json, nullptr, false)) {
+      if (!call.is_object()) continue;
+      calls += (calls.empty() ? "" : ", ") + call.value("name", "") + "(" + call.value("arguments", "") + ")";
+    }
+    return (m.content.empty() ? "" : m.content + " ") + "-> " + calls;
+  }
+  return m.content;
+}
+
+int RunShow(Context& ctx, const ShowOptions& options) {
+  const auto tenant = RequireTenant(ctx);
+  const auto conversation = chat::Get(ctx.Database(), tenant.id, options.id);
+  chat::MessageQuery query;
+  query.include_dropped = options.all;
+  query.include_tools = options.all;
+  json messages = json::array();
+  for (const auto& m : chat::Messages(ctx.Database(), tenant.id, options.id, query)) {
+    messages.push_back({{"id", m.id},
+                        {"time", booking::FormatLocal(m.created_at, tenant.time_zone)},
+                        {"role", chat::RoleName(m.role)},
+                        {"from", Author(m)},
+                        {"text", MessageText(m)},
+                        {"model", m.model.empty() ? json(nullptr) : json(m.model)},
+                        {"prompt_tokens", m.prompt_tokens},
+                        {"completion_tokens", m.completion_tokens},
+                        {"cost_usd", static_cast<double>(m.cost_micros) / 1e6},
+                        {"latency_ms", m.latency_ms},
+                        {"dropped", m.dropped}});
+  }
+  json record = ConversationJson(conversation, tenant.time_zone);
+  if (ctx.out().format() == Format::kJson) {
+    record["messages"] = messages;
+    ctx.out().Record(kConversationFields, record);
+    return 0;
+  }
+  ctx.out().Record(kConversationFields, record);
+  std::cout << '\n';
+  for (auto& m : messages) {
+    if (m["dropped"] == true) m["from"] = m["from"].get<std::string>() + " (dropped)";
+  }
+  ctx.out().List({{"time", "TIME"}, {"from", "FROM"}, {"text", "TEXT"}}, messages);
+  return 0;
+}
+
+int PrintConversation(Context& ctx, const Tenant& tenant, const chat::Conversation& c, const std::string& status) {
+  ctx.out().Record(kConversationFields, ConversationJson(c, tenant.time_zone));
+  ctx.out().Status(ctx.out().Green(status));
+  return 0;
+}
+
+int RunReply(Context& ctx, const ReplyOptions& options) {
+  const auto tenant = RequireTenant(ctx);
+  std::string author = options.author;
+  if (author.empty()) {
+    const char* user = std::getenv("USER");
+    author = user != nullptr && *user != '\0' ? user : "operator";
+  }
+  const auto message = chat::HumanReply(ctx.Database(), tenant.id, options.id, options.text, author);
+  const auto conversation = chat::Get(ctx.Database(), tenant.id, options.id);
+  return PrintConversation(ctx, tenant, conversation,
+                           "replied as " + author + " (message " + message.id + "); the AI no longer answers");
+}
+
+int RunEscalate(Context& ctx, const EscalateOptions& options) {
+  const auto tenant = RequireTenant(ctx);
+  return PrintConversation(ctx, tenant, chat::Escalate(ctx.Database(), tenant.id, options.id, options.reason),
+                           "escalated: a human owns this conversation");
+}
+
+int RunResolve(Context& ctx, const IdOptions& options) {
+  const auto tenant = RequireTenant(ctx);
+  return PrintConversation(ctx, tenant, chat::Resolve(ctx.Database(), tenant.id, options.id), "resolved");
+}
+
+int RunReopen(Context& ctx, const IdOptions& options) {
+  const auto tenant = RequireTenant(ctx);
+  return PrintConversation(ctx, tenant, chat::Reopen(ctx.Database(), tenant.id, options.id),
+                           "reopened: the AI answers again");
+}
+
+int RunAssign(Context& ctx, const AssignOptions& options) {
+  const auto tenant = RequireTenant(ctx);
+  return PrintConversation(ctx, tenant, chat::Assign(ctx.Database(), tenant.id, options.id, options.assignee),
+                           options.assignee.empty() ? "unassigned" : "assigned to " + options.assignee);
+}
+
+std::vector<Option> IdOption(IdOptions& o) { return {{"id", "conversation id", &o.id, true}}; }
+
+}  // namespace
+
+Command MakeConversationsCommand() {
+  return MakeGroup(
+      "conversations", "read conversations and take them over from the AI",
+      "Conversations of the business chosen with -b, across every channel. Each has a handoff status: "
+      "AI_ACTIVE (the AI answers), ESCALATED (a human owns it and the AI stays silent), RESOLVED, and "
+      "REOPENED (the customer wrote again after it was resolved; the AI answers again). A reply from here is "
+      "a team member's message: it escalates the conversation and appears live in the visitor's widget.",
+      {
+          MakeCommand<ListOptions>(
+              "list", "list conversations, most recent first",
+              "Lists conversations by their latest message, optionally only those with a status or of a "
+              "customer (id, email, phone or part of the name).",
+              {"$ omni conversations list -b demo-salon", "$ omni conversations list -b demo-salon --status escalated",
+               "$ omni conversations list -b demo-salon --customer ann@example.com -o json"},
+              [](ListOptions& o) {
+                return std::vector<Option>{
+                    {"--status", "AI_ACTIVE, ESCALATED, RESOLVED or REOPENED", &o.status},
+                    {"--customer", "customer id, email, phone or part of the name", &o.customer},
+                    {"--limit", "at most this many, 1 to 1000 (default 50)", &o.limit},
+                };
+              },
+              RunList),
+          MakeCommand<ShowOptions>(
+              "show", "show a conversation and its messages",
+              "Shows the conversation and its messages in order. --all adds the AI's tool calls, the tool "
+              "results and replies dropped because a human took over.",
+              {"$ omni conversations show 4f9c2a1e-8d3b-4c55-9a7e-2b1f0c6d8e90 -b demo-salon",
+               "$ omni conversations show 4f9c2a1e-8d3b-4c55-9a7e-2b1f0c6d8e90 -b demo-salon --all -o json"},
+              [](ShowOptions& o) {
+                return std::vector<Option>{{"id", "conversation id", &o.id, true},
+                                           {"--all", "include tool steps and dropped replies", &o.all}};
+              },
+              RunShow),
+          MakeCommand<ReplyOptions>(
+              "reply", "reply to the customer as a team member",
+              "Sends a team member's message. The conversation becomes ESCALATED, so the AI stops answering, "
+              "and is assigned to the author when unassigned.",
+              {"$ omni conversations reply 4f9c2a1e-8d3b-4c55-9a7e-2b1f0c6d8e90 \"Hi, Maria here!\" -b demo-salon"},
+              [](ReplyOptions& o) {
+                return std::vector<Option>{{"id", "conversation id", &o.id, true},
+                                           {"text", "the message", &o.text, true},
+                                           {"--as", "author name (default: $USER)", &o.author}};
+              },
+              RunReply),
+          MakeCommand<EscalateOptions>(
+              "escalate", "hand a conversation to a human",
+              "Makes the conversation ESCALATED: the AI stops answering until it is resolved and the customer "
+              "writes again, or it is reopened.",
+              {"$ omni conversations escalate 4f9c2a1e-8d3b-4c55-9a7e-2b1f0c6d8e90 --reason \"VIP\" -b demo-salon"},
+              [](EscalateOptions& o) {
+                return std::vector<Option>{{"id", "conversation id", &o.id, true},
+                                           {"--reason", "why, for the team", &o.reason}};
+              },
+              RunEscalate),
+          MakeCommand<IdOptions>("resolve", "mark a conversation resolved",
+                                 "Marks the conversation RESOLVED. If the customer writes again it becomes "
+                                 "REOPENED and the AI answers.",
+                                 {"$ omni conversations resolve 4f9c2a1e-8d3b-4c55-9a7e-2b1f0c6d8e90 -b demo-salon"},
+                                 IdOption, RunResolve),
+          MakeCommand<IdOptions>("reopen", "reopen a resolved conversation",
+                                 "Makes a RESOLVED conversation REOPENED, so the AI answers again. Exits 6 for a "
+                                 "conversation that is not resolved.",
+                                 {"$ omni conversations reopen 4f9c2a1e-8d3b-4c55-9a7e-2b1f0c6d8e90 -b demo-salon"},
+                                 IdOption, RunReopen),
+          MakeCommand<AssignOptions>(
+              "assign", "assign a conversation to a team member",
+              "Sets who on the team owns the conversation; an empty name unassigns it. It does not change the "
+              "handoff status.",
+              {"$ omni conversations assign 4f9c2a1e-8d3b-4c55-9a7e-2b1f0c6d8e90 maria -b demo-salon"},
+              [](AssignOptions& o) {
+                return std::vector<Option>{{"id", "conversation id", &o.id, true},
+                                           {"assignee", "team member name", &o.assignee, true}};
+              },
+              RunAssign),
+      });
+}
+
+}  // namespace omni::cli

@@ -1,0 +1,121 @@
+// `omni chat` and `omni conversations` as an operator runs them: one turn
+// with -m and -o json against the fake model, a human reply that silences
+// the AI, show, resolve/reopen exit codes, the offline responder, replay.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "core/business/business.hpp"
+#include "core/config/business_file.hpp"
+#include "core/kb/ingest.hpp"
+#include "tests/support/fake_openai.hpp"
+#include "tests/support/pg_harness.hpp"
+#include "tests/support/process.hpp"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+// A database with the demo salon and its knowledge, and an omni.yaml
+// pointing at it and (unless offline) at the fake model.
+struct ChatCli {
+  explicit ChatCli(bool offline = false) {
+    omni::business::Apply(db.pool(), omni::config::LoadBusinessFile(OMNI_SOURCE_DIR "/config/demo-salon.yaml"));
+    omni::kb::IngestOptions ingest;
+    ingest.inputs = {OMNI_SOURCE_DIR "/config/demo-kb"};
+    omni::kb::Ingest(db.pool(), omni::business::Get(db.pool(), "demo-salon").id, omni::config::KbSettings{}, ingest);
+    std::string pattern = (fs::temp_directory_path() / "omni-chat-cmd-XXXXXX").string();
+    dir = mkdtemp(pattern.data());
+    std::ofstream(dir / "omni.yaml") << "database:\n  url: \"" << db.url() << "\"\nllm:\n  base_url: "
+                                     << fake.base_url() << "\n  api_key: \"" << (offline ? "" : "test-key")
+                                     << "\"\n  models: [model-a]\n  max_retries: 0\n";
+  }
+  ~ChatCli() {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+  omni::test::RunResult Omni(std::vector<std::string> args) {
+    omni::test::ProcessOptions options;
+    options.args = {"--config", (dir / "omni.yaml").string(), "-b", "demo-salon"};
+    options.args.insert(options.args.end(), args.begin(), args.end());
+    options.unset_env = {"OMNI_CONFIG", "OPENROUTER_API_KEY", "NO_COLOR"};
+    return omni::test::Run(OMNI_CLI_PATH, options);
+  }
+
+  omni::test::TestDatabase db;
+  omni::test::FakeOpenAi fake;
+  fs::path dir;
+};
+
+}  // namespace
+
+TEST_CASE("omni chat -m -o json prints the reply, tool calls and usage", "[chat][cli]") {
+  ChatCli cli;
+  cli.fake.Enqueue(omni::test::ToolCallReply({{"c1", "list_services", {"{}"}}}));
+  cli.fake.Enqueue(omni::test::TextReply({"We offer cuts, ", "color and blowouts."}));
+  const auto run = cli.Omni({"chat", "-m", "What do you offer?", "--customer", "ann@example.com", "-o", "json"});
+  REQUIRE(run.exit_code == 0);
+  const json out = json::parse(run.out);
+  CHECK(out["reply"] == "We offer cuts, color and blowouts.");
+  CHECK(out["status"] == "AI_ACTIVE");
+  REQUIRE(out["tool_calls"].size() == 1);
+  CHECK(out["tool_calls"][0]["name"] == "list_services");
+  CHECK(out["tool_calls"][0]["ok"] == true);
+  CHECK(out["usage"]["model"] == "model-a");
+  CHECK(out["usage"]["model_calls"] == 2);
+  const std::string id = out["conversation_id"];
+
+  // A team member replies: the conversation is escalated and the AI goes quiet.
+  auto reply = cli.Omni({"conversations", "reply", id, "Hi Ann, Maria here.", "--as", "maria"});
+  REQUIRE(reply.exit_code == 0);
+  CHECK(reply.err.find("the AI no longer answers") != std::string::npos);
+  const auto silent = cli.Omni({"chat", "--conversation", id, "-m", "Thanks Maria!", "-o", "json"});
+  REQUIRE(silent.exit_code == 0);
+  CHECK(json::parse(silent.out)["ai_silent"] == true);
+  CHECK(cli.fake.request_count() == 2);
+
+  const auto show = cli.Omni({"conversations", "show", id, "-o", "json"});
+  REQUIRE(show.exit_code == 0);
+  const json shown = json::parse(show.out);
+  CHECK(shown["status"] == "ESCALATED");
+  CHECK(shown["assigned_to"] == "maria");
+  REQUIRE(shown["messages"].size() == 4);
+  CHECK(shown["messages"][2]["from"] == "team:maria");
+
+  const auto list = cli.Omni({"conversations", "list", "--status", "escalated", "-o", "json"});
+  REQUIRE(list.exit_code == 0);
+  CHECK(json::parse(list.out).size() == 1);
+  CHECK(cli.Omni({"conversations", "reopen", id}).exit_code == 6);
+  CHECK(cli.Omni({"conversations", "resolve", id}).exit_code == 0);
+  CHECK(cli.Omni({"conversations", "reopen", id}).exit_code == 0);
+  CHECK(cli.Omni({"conversations", "show", "00000000-0000-0000-0000-000000000000"}).exit_code == 5);
+
+  // Replay shows the old answer next to today's, and stores nothing.
+  cli.fake.Enqueue(omni::test::TextReply({"Cuts, color, blowouts and treatments."}));
+  cli.fake.Enqueue(omni::test::TextReply({"You're welcome!"}));
+  const auto replay = cli.Omni({"chat", "replay", id, "-o", "json"});
+  REQUIRE(replay.exit_code == 0);
+  const json steps = json::parse(replay.out);
+  REQUIRE(steps.size() == 2);
+  CHECK(steps[0]["before"] == "We offer cuts, color and blowouts.");
+  CHECK(steps[0]["now"] == "Cuts, color, blowouts and treatments.");
+  CHECK(steps[1]["customer"] == "Thanks Maria!");
+  CHECK(steps[1]["before"] == "");
+  CHECK(steps[1]["now"] == "You're welcome!");
+  CHECK(json::parse(cli.Omni({"conversations", "show", id, "-o", "json"}).out)["messages"].size() == 4);
+}
+
+TEST_CASE("omni chat without an API key answers offline with a citation", "[chat][cli]") {
+  ChatCli cli(/*offline=*/true);
+  const auto run = cli.Omni({"chat", "-m", "Where can I park?"});
+  REQUIRE(run.exit_code == 0);
+  CHECK(run.out.find("Here is what our information says:") != std::string::npos);
+  CHECK(run.out.find("location-and-parking.md") != std::string::npos);
+  CHECK(run.err.find("offline responder") != std::string::npos);
+  CHECK(cli.fake.request_count() == 0);
+  CHECK(cli.Omni({"chat", "nonsense"}).exit_code == 2);
+}
