@@ -12,10 +12,15 @@ packages=(
   libstemmer-dev libgumbo-dev libpoppler-cpp-dev
   postgresql-15 postgresql-client-15
 )
-test_packages=(python3 python3-icalendar python3-xapian nodejs npm chromium)
+test_packages=(python3 python3-icalendar python3-xapian chromium)
 
 if [[ "${1:-}" == "--test" ]]; then
   packages+=("${test_packages[@]}")
+  # A Node.js from elsewhere (NodeSource bundles npm) conflicts with Debian's
+  # npm package; any working node and npm will do.
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    packages+=(nodejs npm)
+  fi
 fi
 
 missing=()
