@@ -78,12 +78,15 @@ void RequireAppointmentId(const std::string& id) {
   }
 }
 
-// Timestamps cross the wire as ISO-8601 text (microseconds, UTC) one way
-// and as integer microseconds since the epoch the other: no float rounding.
+// Timestamps go to the server as ISO-8601 text (microseconds, UTC) and
+// come back as microseconds since the epoch, never through local time.
 std::string SqlTime(TimePoint t) { return date::format("%Y-%m-%dT%H:%M:%SZ", t); }
 TimePoint FromMicros(long long micros) { return TimePoint{std::chrono::microseconds{micros}}; }
 TimePoint FromEpochSeconds(double seconds) { return FromMicros(std::llround(seconds * 1e6)); }
-#define OMNI_EPOCH_US(col) "(extract(epoch FROM " col ") * 1000000)::int8"
+// SQL reading a timestamptz column as int8 microseconds since the epoch.
+std::string EpochMicros(const std::string& column) {
+  return "(extract(epoch FROM " + column + ") * 1000000)::int8";
+}
 
 // Runs `sql` as a named prepared statement: the hot reads of slot queries
 // skip parsing and planning after their first run on a pooled connection.
@@ -224,9 +227,10 @@ std::vector<BusyRange> LoadBusyAround(pqxx::work& tx, const std::string& busines
 
 std::string SelectAppointmentSql(const std::string& where) {
   return "SELECT a.id::text, a.business_id::text, b.timezone, a.service_id::text, s.name, a.customer_id::text,"
-         " c.name, coalesce(c.email, ''), coalesce(c.phone, ''), coalesce(r.name, ''), " OMNI_EPOCH_US("a.starts_at")
-         ", " OMNI_EPOCH_US("a.ends_at") ", a.status, a.sequence, a.notes, coalesce(a.cancel_reason, ''), "
-         OMNI_EPOCH_US("a.created_at") ", " OMNI_EPOCH_US("a.updated_at") ", coalesce(a.resource_id::text, '')"
+         " c.name, coalesce(c.email, ''), coalesce(c.phone, ''), coalesce(r.name, ''), " +
+         EpochMicros("a.starts_at") + ", " + EpochMicros("a.ends_at") +
+         ", a.status, a.sequence, a.notes, coalesce(a.cancel_reason, ''), " + EpochMicros("a.created_at") + ", " +
+         EpochMicros("a.updated_at") + ", coalesce(a.resource_id::text, '')"
          " FROM appointments a"
          " JOIN businesses b ON b.id = a.business_id"
          " JOIN services s ON s.business_id = a.business_id AND s.id = a.service_id"
