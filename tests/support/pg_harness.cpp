@@ -8,7 +8,9 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <mutex>
+#include <thread>
 
 #include "core/db/embedded.hpp"
 #include "core/db/migrations.hpp"
@@ -53,7 +55,23 @@ class Harness {
     settings.fast_unsafe = true;
     cluster_ = std::make_unique<db::EmbeddedCluster>(settings);
     cluster_->EnsureInitialized();
-    cluster_->Start(/*detached=*/false);
+    // The server gets SIGQUIT when the thread that started it ends
+    // (PR_SET_PDEATHSIG follows threads), and the first TestDatabase may be
+    // made on a short-lived worker thread. So a thread that lives as long as
+    // the process starts it.
+    std::promise<void> started;
+    auto done = started.get_future();
+    std::thread([this, &started] {
+      try {
+        cluster_->Start(/*detached=*/false);
+        started.set_value();
+      } catch (...) {
+        started.set_exception(std::current_exception());
+        return;
+      }
+      for (;;) ::pause();
+    }).detach();
+    done.get();
     admin_ = std::make_unique<pqxx::connection>(cluster_->ConnInfo("postgres"));
     Admin("CREATE DATABASE " + std::string(kTemplate));
     {
