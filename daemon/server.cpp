@@ -97,6 +97,7 @@ std::string MethodLabel(http::verb verb) {
 
 bool IsDisconnect(const beast::error_code& ec) {
   return ec == beast::error::timeout || ec == asio::error::operation_aborted || ec == http::error::end_of_stream ||
+         ec == http::error::partial_message ||
          ec == asio::error::eof || ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
          ec == asio::error::not_connected || ec == asio::error::bad_descriptor;
 }
@@ -143,7 +144,7 @@ struct Server::Impl {
 
 // One client connection: reads requests one after another on keep-alive
 // and answers each through the route table.
-class Session : public std::enable_shared_from_this<Session> {
+class Session {
  public:
   Session(Server::Impl& server, tcp::socket socket, std::uint64_t id)
       : server_(server), stream_(std::move(socket)), id_(id) {
@@ -495,8 +496,10 @@ asio::awaitable<void> Server::Impl::AcceptLoop() {
 void Server::Impl::OnSignal(const beast::error_code& ec, int signal_number) {
   if (ec) return;
   if (!stopping.load()) {
-    BeginDrain(signal_number);
+    // Wait for a second signal first: the drain may finish at once and
+    // cancel that wait, and must not leave it pending behind.
     signals.async_wait([this](const beast::error_code& next_ec, int next) { OnSignal(next_ec, next); });
+    BeginDrain(signal_number);
   } else {
     log::Warn("second signal, closing connections now", {{"signal", signal_number}});
     ForceClose();

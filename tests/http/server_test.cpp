@@ -437,6 +437,29 @@ TEST_CASE("SIGTERM lets the request in flight finish, then omnid exits 0", "[htt
   CHECK(omnid.RequestLog("drained"));
 }
 
+TEST_CASE("SIGTERM stops an omnid with no open connection at once", "[http]") {
+  Omnid omnid({.database_url = kUnreachableDatabase});
+  REQUIRE(HttpGet(omnid.port(), "/healthz").status == 200);
+  std::this_thread::sleep_for(100ms);  // the server notices the closed connection
+  const auto start = std::chrono::steady_clock::now();
+  omnid.process().Signal(SIGTERM);
+  CHECK(omnid.process().Wait(10s) == 0);
+  CHECK(SecondsSince(start) < 3);
+  CHECK(omnid.process().Stderr().find("\"shutdown complete\"") != std::string::npos);
+}
+
+TEST_CASE("SIGINT drains like SIGTERM", "[http]") {
+  Omnid omnid({.database_url = kUnreachableDatabase});
+  RawConnection in_flight(omnid.port());
+  in_flight.Send("GET /healthz HTTP/1.1\r\n");
+  std::this_thread::sleep_for(300ms);
+  omnid.process().Signal(SIGINT);
+  REQUIRE(omnid.process().WaitForStderr("\"shutting down\"", 10s));
+  in_flight.Send("Host: t\r\n\r\n");
+  CHECK(in_flight.ReadUntilClosed(10s).starts_with("HTTP/1.1 200 OK"));
+  CHECK(omnid.process().Wait(10s) == 0);
+}
+
 TEST_CASE("SIGTERM force-closes what is still open after the grace period", "[http]") {
   Omnid omnid({.database_url = kUnreachableDatabase,
                .extra_server_yaml = "  read_timeout_ms: 60000\n  shutdown_grace_ms: 500\n"});
