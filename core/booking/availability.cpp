@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <initializer_list>
+#include <optional>
 
 #include "core/booking/local_time.hpp"
 #include "core/common/error.hpp"
@@ -148,8 +150,20 @@ void ValidateRules(const AvailabilityRules& rules, const ServiceTiming& service)
   CheckNonNegative(service.buffer_after_min, "buffer after (minutes)");
 }
 
-std::vector<TimePoint> ComputeSlots(const AvailabilityRules& rules, const ServiceTiming& service,
-                                    const std::vector<BusyRange>& busy, const SlotQuery& query) {
+namespace {
+
+// What every busy list of one query shares: the valid bounds of the starts
+// and the open ranges around them.
+struct SlotPlan {
+  const date::time_zone* zone = nullptr;
+  TimePoint lower;
+  TimePoint upper;
+  std::vector<Range> open;
+};
+
+// Validates the inputs; nullopt when no start can fall in the range.
+std::optional<SlotPlan> PlanSlots(const AvailabilityRules& rules, const ServiceTiming& service,
+                                  const SlotQuery& query) {
   ValidateRules(rules, service);
   if (query.to < query.from) {
     throw InvalidInput("invalid slot range: the end " + FormatUtc(query.to) + " is before the start " +
@@ -159,40 +173,84 @@ std::vector<TimePoint> ComputeSlots(const AvailabilityRules& rules, const Servic
     throw InvalidInput("slot range " + FormatUtc(query.from) + " to " + FormatUtc(query.to) +
                        " is too long: at most 400 days");
   }
-  std::vector<TimePoint> slots;
-  TimePoint lower = std::max(query.from, query.now + minutes{rules.min_notice_min});
-  TimePoint upper = query.to;
-  if (rules.horizon_days > 0) upper = std::min(upper, query.now + std::chrono::days{rules.horizon_days});
-  if (lower >= upper) return slots;
+  SlotPlan plan;
+  plan.lower = std::max(query.from, query.now + minutes{rules.min_notice_min});
+  plan.upper = query.to;
+  if (rules.horizon_days > 0) plan.upper = std::min(plan.upper, query.now + std::chrono::days{rules.horizon_days});
+  if (plan.lower >= plan.upper) return std::nullopt;
 
-  const date::time_zone* zone = date::locate_zone(rules.time_zone);
+  plan.zone = date::locate_zone(rules.time_zone);
   // Windows of the day before reach past midnight into the range, and the
   // free range holding a slot may start on an earlier local day.
-  auto first_day = std::chrono::floor<date::days>(zone->to_local(query.from)) - date::days{1};
-  auto last_day = std::chrono::floor<date::days>(zone->to_local(query.to)) + date::days{1};
-  std::vector<Range> open = OpenRanges(rules, zone, first_day, last_day);
+  auto first_day = std::chrono::floor<date::days>(plan.zone->to_local(query.from)) - date::days{1};
+  auto last_day = std::chrono::floor<date::days>(plan.zone->to_local(query.to)) + date::days{1};
+  plan.open = OpenRanges(rules, plan.zone, first_day, last_day);
+  return plan;
+}
 
+// Appends the starts offered against the busy ranges of all `lists`.
+void AppendSlots(const SlotPlan& plan, const AvailabilityRules& rules, const ServiceTiming& service,
+                 std::initializer_list<const std::vector<BusyRange>*> lists, std::vector<TimePoint>& slots) {
   std::vector<Range> widened;
-  widened.reserve(busy.size());
   const minutes before{service.buffer_before_min};
   const minutes after{service.buffer_after_min};
-  for (const BusyRange& b : busy) widened.push_back({b.start - after, b.end + before});
-  std::vector<Range> free = Subtract(open, Merge(std::move(widened)));
+  for (const std::vector<BusyRange>* list : lists) {
+    for (const BusyRange& b : *list) widened.push_back({b.start - after, b.end + before});
+  }
+  std::vector<Range> free = Subtract(plan.open, Merge(std::move(widened)));
 
   const minutes duration{service.duration_min};
   const minutes interval{rules.interval_min};
   const int unit = AlignmentMinutes(rules.interval_min);
   for (const Range& f : free) {
-    if (f.end <= lower || f.start >= upper) continue;
-    TimePoint s = AlignUp(zone, f.start, unit);
-    if (s < lower) {
+    if (f.end <= plan.lower || f.start >= plan.upper) continue;
+    TimePoint s = AlignUp(plan.zone, f.start, unit);
+    if (s < plan.lower) {
       // Jump to the first step at or after `lower`; the steps stay the same.
-      auto steps = (lower - s + interval - std::chrono::microseconds{1}) / interval;
+      auto steps = (plan.lower - s + interval - std::chrono::microseconds{1}) / interval;
       s += interval * steps;
     }
-    for (; s + duration <= f.end && s < upper; s += interval) slots.push_back(s);
+    for (; s + duration <= f.end && s < plan.upper; s += interval) slots.push_back(s);
   }
+}
+
+bool Overlaps(const std::vector<BusyRange>& busy, TimePoint from, TimePoint to) {
+  return std::any_of(busy.begin(), busy.end(), [&](const BusyRange& b) { return b.start < to && from < b.end; });
+}
+
+}  // namespace
+
+std::vector<TimePoint> ComputeSlots(const AvailabilityRules& rules, const ServiceTiming& service,
+                                    const std::vector<BusyRange>& busy, const SlotQuery& query) {
+  std::vector<TimePoint> slots;
+  if (auto plan = PlanSlots(rules, service, query)) AppendSlots(*plan, rules, service, {&busy}, slots);
   return slots;
+}
+
+std::vector<TimePoint> ComputeSlotsAnyResource(const AvailabilityRules& rules, const ServiceTiming& service,
+                                               const BusyByResource& busy, const SlotQuery& query) {
+  std::vector<TimePoint> slots;
+  auto plan = PlanSlots(rules, service, query);
+  if (!plan) return slots;
+  if (busy.resources.empty()) {
+    AppendSlots(*plan, rules, service, {&busy.whole_business}, slots);
+    return slots;
+  }
+  for (const std::vector<BusyRange>& own : busy.resources) {
+    AppendSlots(*plan, rules, service, {&busy.whole_business, &own}, slots);
+  }
+  std::sort(slots.begin(), slots.end());
+  slots.erase(std::unique(slots.begin(), slots.end()), slots.end());
+  return slots;
+}
+
+std::optional<std::size_t> FirstFreeResource(const BusyByResource& busy, TimePoint blocked_from,
+                                             TimePoint blocked_to) {
+  if (Overlaps(busy.whole_business, blocked_from, blocked_to)) return std::nullopt;
+  for (std::size_t i = 0; i < busy.resources.size(); ++i) {
+    if (!Overlaps(busy.resources[i], blocked_from, blocked_to)) return i;
+  }
+  return std::nullopt;
 }
 
 StartCheck CheckStart(const AvailabilityRules& rules, const ServiceTiming& service, TimePoint now,

@@ -30,6 +30,18 @@
 //   three hours long, and 01:00-01:30 runs from 01:00 EDT to 01:30 EST.
 // - Slots step in absolute minutes, so a slot lasts exactly its duration
 //   across a transition.
+//
+// Resources (chairs, rooms, providers; see BusyByResource):
+// - A business without active resources is one resource: every live
+//   booking is busy time, as above.
+// - With active resources, each resource is a separate calendar whose busy
+//   time is its own bookings plus every booking without a resource (such a
+//   booking blocks the whole business). Bookings on other or inactive
+//   resources do not count. A start is offered when at least one resource
+//   offers it by the rules above applied to that resource alone: the slots
+//   are the union of the resources' slots, so each is bookable on some
+//   resource exactly as the database constraint will accept it.
+// - Restricting to one resource is the same with that resource alone.
 #pragma once
 
 #include <array>
@@ -79,6 +91,17 @@ struct BusyRange {
   TimePoint end;
 };
 
+// Live busy ranges of a business, split by what the bookings hold.
+struct BusyByResource {
+  // Bookings without a resource: busy time for every resource (and, with
+  // no resources, all of the business's busy time).
+  std::vector<BusyRange> whole_business;
+  // One entry per active resource considered, in preference order (the
+  // order FirstFreeResource picks in); each holds that resource's bookings
+  // only. Empty: the business has no resources.
+  std::vector<std::vector<BusyRange>> resources;
+};
+
 struct SlotQuery {
   TimePoint now;
   TimePoint from;  // slot starts in [from, to), UTC
@@ -90,6 +113,19 @@ struct SlotQuery {
 // (see ValidateRules) and InvalidInput when query.to < query.from.
 std::vector<TimePoint> ComputeSlots(const AvailabilityRules& rules, const ServiceTiming& service,
                                     const std::vector<BusyRange>& busy, const SlotQuery& query);
+
+// Offered starts when at least one resource is free (see the file
+// comment): the union, ascending and without duplicates, of ComputeSlots
+// over each resource's busy time; with no resources, ComputeSlots over
+// busy.whole_business. Same errors as ComputeSlots.
+std::vector<TimePoint> ComputeSlotsAnyResource(const AvailabilityRules& rules, const ServiceTiming& service,
+                                               const BusyByResource& busy, const SlotQuery& query);
+
+// The index in busy.resources of the first resource whose busy time leaves
+// the blocked range [blocked_from, blocked_to) free; nullopt when none is
+// (or there are no resources). Alignment and hours are not checked.
+std::optional<std::size_t> FirstFreeResource(const BusyByResource& busy, TimePoint blocked_from,
+                                             TimePoint blocked_to);
 
 // Whether `start` would be offered by ComputeSlots for a range that holds
 // it. Same errors as ComputeSlots.

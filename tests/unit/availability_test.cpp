@@ -1,8 +1,21 @@
 // Slot computation, driven by data: every case in tests/cases/*.json and in
 // the files named by $OMNI_SLOT_CASES (colon-separated) runs through
 // booking::ComputeSlots. Plus the validation and local-time parsing rules.
+//
+// A case file is {"cases": [...]} in the format of issue 5 (id, tz, weekly,
+// overrides, bookings with start/end/status, buffer_before_min,
+// buffer_after_min, duration_min, interval_min, min_notice_min, now, range,
+// expected_slots_utc; optional horizon_days). One extension, optional so the
+// issue's cases run as written:
+// - "resources": ["chair 1", "chair 2"] gives the business active resources,
+//   and a booking may then name one with "resource": "chair 1". A booking
+//   without "resource" blocks the whole business. The case then runs through
+//   booking::ComputeSlotsAnyResource: a start is expected when at least one
+//   resource offers it. A booking naming a resource the case does not list
+//   makes the case fail.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -63,16 +76,30 @@ std::string RunCase(const json& c) {
   rules.min_notice_min = c.value("min_notice_min", 0);
   rules.horizon_days = c.value("horizon_days", 0);
   ServiceTiming service{c.at("duration_min"), c.value("buffer_before_min", 0), c.value("buffer_after_min", 0)};
-  std::vector<BusyRange> busy;
+  const std::vector<std::string> resources = c.value("resources", std::vector<std::string>{});
+  omni::booking::BusyByResource busy;
+  busy.resources.resize(resources.size());
   const json bookings = c.value("bookings", json::array());
   for (const json& b : bookings) {
     if (!IsLiveStatus(b.at("status"))) continue;
     // A booking of this service blocks its own range widened by the buffers.
-    busy.push_back({Utc(b.at("start")) - std::chrono::minutes{service.buffer_before_min},
-                    Utc(b.at("end")) + std::chrono::minutes{service.buffer_after_min}});
+    BusyRange range{Utc(b.at("start")) - std::chrono::minutes{service.buffer_before_min},
+                    Utc(b.at("end")) + std::chrono::minutes{service.buffer_after_min}};
+    if (!b.contains("resource")) {
+      busy.whole_business.push_back(range);
+      continue;
+    }
+    auto it = std::find(resources.begin(), resources.end(), b.at("resource").get<std::string>());
+    if (it == resources.end()) {
+      throw std::runtime_error("booking on resource " + b.at("resource").dump() + " not in \"resources\"");
+    }
+    busy.resources[static_cast<std::size_t>(it - resources.begin())].push_back(range);
   }
-  auto slots = omni::booking::ComputeSlots(
-      rules, service, busy, {Utc(c.at("now")), Utc(c.at("range").at("from")), Utc(c.at("range").at("to"))});
+  const omni::booking::SlotQuery query{Utc(c.at("now")), Utc(c.at("range").at("from")),
+                                       Utc(c.at("range").at("to"))};
+  // Cases without resources go through the original list overload.
+  auto slots = resources.empty() ? omni::booking::ComputeSlots(rules, service, busy.whole_business, query)
+                                 : omni::booking::ComputeSlotsAnyResource(rules, service, busy, query);
   std::vector<std::string> actual;
   for (TimePoint s : slots) actual.push_back(omni::booking::FormatUtc(s));
   std::vector<std::string> expected;
@@ -259,4 +286,44 @@ TEST_CASE("CheckStart names why a start cannot be booked", "[booking]") {
   // 01:30 EST (06:30Z) plus 60 minutes fits before 03:00 EST.
   CHECK(omni::booking::CheckStart(rules, service, now, Utc("2026-11-01T06:30Z")) == StartCheck::kOk);
   CHECK(omni::booking::CheckStart(rules, service, now, Utc("2026-11-01T07:01Z")) == StartCheck::kOutsideHours);
+}
+
+TEST_CASE("two chairs: one booked keeps the slot, both or a whole-business booking take it", "[booking]") {
+  using omni::booking::BusyByResource;
+  AvailabilityRules rules;
+  rules.time_zone = "UTC";
+  rules.weekly[1] = {{9 * 60, 11 * 60}};
+  ServiceTiming service;
+  const omni::booking::SlotQuery query{Utc("2026-06-01T00:00Z"), Utc("2026-06-08T00:00Z"), Utc("2026-06-09T00:00Z")};
+  const BusyRange ten{Utc("2026-06-08T10:00Z"), Utc("2026-06-08T10:30Z")};
+  auto slots = [&](const BusyByResource& busy) {
+    std::vector<std::string> out;
+    for (TimePoint t : omni::booking::ComputeSlotsAnyResource(rules, service, busy, query)) {
+      out.push_back(omni::booking::FormatUtc(t).substr(11, 5));
+    }
+    return out;
+  };
+  using Names = std::vector<std::string>;
+  CHECK(slots({{}, {{ten}, {}}}) == Names{"09:00", "09:30", "10:00", "10:30"});
+  CHECK(slots({{}, {{ten}, {ten}}}) == Names{"09:00", "09:30", "10:30"});
+  CHECK(slots({{ten}, {{}, {}}}) == Names{"09:00", "09:30", "10:30"});
+  // No resources: the whole-business list is all the busy time, as in the
+  // plain overload.
+  CHECK(slots({{ten}, {}}) == Names{"09:00", "09:30", "10:30"});
+  CHECK(omni::booking::ComputeSlots(rules, service, std::vector<BusyRange>{ten}, query).size() == 3);
+}
+
+TEST_CASE("the first free resource is the first in order whose calendar leaves the range free", "[booking]") {
+  using omni::booking::BusyByResource;
+  using omni::booking::FirstFreeResource;
+  const BusyRange ten{Utc("2026-06-08T10:00Z"), Utc("2026-06-08T10:30Z")};
+  const TimePoint from = Utc("2026-06-08T10:00Z");
+  const TimePoint to = Utc("2026-06-08T10:30Z");
+  CHECK(FirstFreeResource(BusyByResource{{}, {{}, {}}}, from, to) == 0u);
+  CHECK(FirstFreeResource(BusyByResource{{}, {{ten}, {}}}, from, to) == 1u);
+  CHECK(FirstFreeResource(BusyByResource{{}, {{ten}, {ten}}}, from, to) == std::nullopt);
+  CHECK(FirstFreeResource(BusyByResource{{ten}, {{}, {}}}, from, to) == std::nullopt);
+  // Half-open: a range ending at 10:00 leaves 10:00 free.
+  CHECK(FirstFreeResource(BusyByResource{{}, {{ten}, {}}}, to, to + std::chrono::minutes{30}) == 0u);
+  CHECK(FirstFreeResource(BusyByResource{{}, {}}, from, to) == std::nullopt);
 }
