@@ -6,9 +6,10 @@
 // each turn it records the engine's own time (TurnUsage::omni_us: database
 // work, retrieval, prompt building, tool execution, result handling: all
 // but waiting on the model) and the wall time (which adds the loopback HTTP
-// exchange, the fake's work and SSE parsing). It also times retrieval and
-// prompt building alone, and estimates the prompt size of a typical turn
-// as characters / 4 (no tokenizer is packaged here).
+// exchange, the fake's work and SSE parsing). It also times retrieval,
+// prompt building and each database call of a turn alone (on one growing
+// conversation), and estimates the prompt size of a typical turn as
+// characters / 4 (no tokenizer is packaged here).
 //
 //   omni_chat_bench [TURNS] [TOOL_EVERY]   defaults: 400 turns, every 4th with one tool round
 #include <algorithm>
@@ -17,12 +18,17 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <map>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "core/billing/usage.hpp"
+#include "core/booking/booking.hpp"
 #include "core/booking/local_time.hpp"
+#include "core/chat/conversations.hpp"
+#include "core/customers/customers.hpp"
 #include "core/business/business.hpp"
 #include "core/chat/engine.hpp"
 #include "core/chat/prompt.hpp"
@@ -136,12 +142,15 @@ int main(int argc, char** argv) {
     if (result.tool_calls.empty()) wall_ms.push_back(wall);
   }
 
-  // A typical turn's request: the fifth turn of a conversation, no tool round.
+  // A typical turn's request: the first call of a conversation's fifth turn
+  // or later (system prompt, history, the new message).
   for (const auto& request : fake.requests()) {
     const auto& messages = request.json["messages"];
-    if (messages.size() != 9 || messages.back()["role"] != "user") continue;
+    if (messages.size() < 10 || messages.back()["role"] != "user") continue;
     std::size_t chars = 0;
-    for (const auto& message : messages) chars += message.value("content", std::string()).size() + 4;
+    for (const auto& message : messages) {
+      chars += 4 + (message.contains("content") && message["content"].is_string() ? message["content"].get<std::string>().size() : 0);
+    }
     std::size_t schema_chars = request.json.contains("tools") ? request.json["tools"].dump().size() : 0;
     typical_tokens = (chars + schema_chars + 3) / 4;
     system_chars = messages[0]["content"].get<std::string>().size();
@@ -167,6 +176,50 @@ int main(int argc, char** argv) {
     prompt_ms.push_back(std::chrono::duration<double, std::milli>(SteadyClock::now() - started).count());
   }
 
+  // The database calls of a turn, one by one, on one conversation.
+  std::map<std::string, std::vector<double>> calls;
+  const auto timed = [&](const std::string& name, auto&& fn) {
+    const auto started = SteadyClock::now();
+    fn();
+    calls[name].push_back(std::chrono::duration<double, std::milli>(SteadyClock::now() - started).count());
+  };
+  booking::BookingService booking(db.pool(), clock);
+  for (int i = 0; i < 100; ++i) {
+    customers::CustomerContact contact;
+    contact.email = "breakdown@example.com";
+    std::string customer_id, conversation_id;
+    timed("customers::FindOrCreate", [&] { customer_id = customers::FindOrCreate(db.pool(), business.id, contact).customer.id; });
+    timed("chat::Open", [&] {
+      chat::OpenRequest open;
+      open.customer_id = customer_id;
+      open.latest_of_customer = true;
+      conversation_id = chat::Open(db.pool(), business.id, open).id;
+    });
+    std::string message_id;
+    timed("chat::AddUserMessage", [&] {
+      message_id = chat::AddUserMessage(db.pool(), business.id, conversation_id, "Where can I park?", clock.Now()).message.id;
+    });
+    timed("billing::MeterInteraction", [&] {
+      billing::MeterInteraction(db.pool(), business.id, settings.plans, message_id, conversation_id, clock.Now());
+    });
+    timed("chat::Messages (history)", [&] {
+      chat::MessageQuery query;
+      query.last = 20;
+      chat::Messages(db.pool(), business.id, conversation_id, query);
+    });
+    timed("booking upcoming (List)", [&] {
+      booking::ListFilter filter;
+      filter.from = clock.Now();
+      filter.customer = customer_id;
+      booking.List(business.id, filter);
+    });
+    timed("chat::SaveAiMessage", [&] {
+      chat::NewAiMessage reply;
+      reply.content = "Free street parking on Court Street.";
+      chat::SaveAiMessage(db.pool(), business.id, conversation_id, reply);
+    });
+  }
+
   std::printf("omni_chat_bench: %d measured turns (%d warm-up), demo-salon, %zu knowledge chunks, fake model answering at once\n",
               turns, warmup, report.chunks_written);
   Print("omni time per turn, no tool call", Summarise(omni_ms));
@@ -174,7 +227,9 @@ int main(int argc, char** argv) {
   Print("wall time per turn incl. loopback HTTP + fake", Summarise(wall_ms));
   Print("  of which: retrieval (BM25, in memory)", Summarise(retrieval_ms));
   Print("  of which: system prompt building", Summarise(prompt_ms));
-  std::printf("  typical prompt (turn 5 of a conversation, %zu history messages): ~%zu tokens "
+  std::printf("  database calls of a turn, each alone:\n");
+  for (const auto& [name, values] : calls) Print(("    " + name).c_str(), Summarise(values));
+  std::printf("  typical prompt (a conversation's fifth turn: %zu messages after the system prompt): ~%zu tokens "
               "(chars/4 estimate: system prompt %zu chars, tool schemas %zu chars)\n",
               history_messages, typical_tokens, system_chars, tools_chars);
   nlohmann::json line = {{"turns", turns},

@@ -285,7 +285,11 @@ std::vector<StoredMessage> Messages(db::Pool& pool, const std::string& business_
                                     const std::string& conversation_id, const MessageQuery& query) {
   RequireId(conversation_id);
   return db::WithTransaction(pool, [&](pqxx::work& tx) {
-    Load(tx, business_id, conversation_id);  // NotFound for another business's id
+    if (tx.exec_params("SELECT 1 FROM conversations WHERE business_id = $1 AND id = $2", business_id, conversation_id)
+            .empty()) {
+      throw NotFound("conversation " + conversation_id + " not found",
+                     "List conversations with `omni conversations list` to see their ids.");
+    }
     const auto rows = tx.exec_params(
         "SELECT * FROM (SELECT id::text, seq, role, content, coalesce(tool_calls::text, ''),"
         " coalesce(tool_call_id, ''), coalesce(tool_name, ''), coalesce(tool_result::text, ''),"

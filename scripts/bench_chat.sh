@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Benchmarks omni's own time per chat turn (database, retrieval, prompt
+# building, tool execution, result handling), with the fake model server
+# on 127.0.0.1 answering at once, and the prompt size of a typical turn.
+# Target: under 5 ms at p99 on 2 cores, excluding the model.
+#
+#   scripts/bench_chat.sh [TURNS] [TOOL_EVERY]
+#
+# Builds omni_chat_bench (bench/chat_bench.cpp) in $BUILD_DIR (default build-bench) and runs it.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="${BUILD_DIR:-$root/build-bench}"
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+ninja -C "$build" omni_chat_bench >/dev/null
+echo "machine: $(nproc) cores, $(uname -sr)"
+uptime
+timeout 600 "$build/bench/omni_chat_bench" "${1:-400}" "${2:-4}"
