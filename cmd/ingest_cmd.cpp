@@ -15,6 +15,7 @@
 #include "core/business/business.hpp"
 #include "core/common/error.hpp"
 #include "core/http/client.hpp"
+#include "core/kb/embeddings.hpp"
 #include "core/kb/ingest.hpp"
 
 namespace omni::cli {
@@ -102,9 +103,18 @@ int RunIngest(Context& ctx, const IngestCmdOptions& opts) {
       break;
     }
   }
+  // With embeddings configured, chunks are embedded for hybrid search.
+  std::unique_ptr<kb::Embedder> embedder;
+  if (config.embeddings.enabled) {
+    if (!http_client) {
+      http_client = http::MakeHttpClient(http::ClientSettings{config.llm.ca_file, "omni/0.1 (ingest)"});
+    }
+    embedder = kb::MakeEmbeddingsClient(config.embeddings, *http_client, pool);
+  }
   ProgressBar bar(ctx.out().stderr_is_tty() && !ctx.global().quiet);
   kb::IngestEnvironment environment;
   environment.http = http_client.get();
+  environment.embedder = embedder.get();
   environment.read_stdin = [] {
     return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
   };

@@ -8,7 +8,9 @@
 #include "cmd/commands.hpp"
 #include "core/business/business.hpp"
 #include "core/common/error.hpp"
+#include "core/http/client.hpp"
 #include "core/kb/documents.hpp"
+#include "core/kb/embeddings.hpp"
 #include "core/kb/eval.hpp"
 #include "core/kb/retriever.hpp"
 
@@ -82,7 +84,14 @@ std::string Fixed(double value, int precision) {
 int RunSearch(Context& ctx, const SearchCmdOptions& opts) {
   if (opts.top < 1) throw InvalidInput("--top must be at least 1");
   const std::string business_id = BusinessId(ctx);
-  kb::Retriever retriever(ctx.Database(), ctx.Config().kb);
+  // With embeddings configured, search is hybrid (BM25 and vectors, fused).
+  std::unique_ptr<http::HttpClient> http_client;
+  std::unique_ptr<kb::Embedder> embedder;
+  if (ctx.Config().embeddings.enabled) {
+    http_client = http::MakeHttpClient(http::ClientSettings{ctx.Config().llm.ca_file, "omni/0.1"});
+    embedder = kb::MakeEmbeddingsClient(ctx.Config().embeddings, *http_client, ctx.Database());
+  }
+  kb::Retriever retriever(ctx.Database(), ctx.Config().kb, embedder.get());
   kb::SearchOptions options;
   options.k = static_cast<std::size_t>(opts.top);
   options.types = ParseTypes(opts.types);
@@ -250,8 +259,10 @@ Command MakeKbCommand() {
           MakeCommand<SearchCmdOptions>(
               "search", "search a business's knowledge",
               "Ranks the business's chunks for QUERY with BM25 over English-stemmed terms (any term may "
-              "match) and shows each hit with its score, title, source and a snippet. A query of only "
-              "stopwords finds nothing (exit 0). -o json adds ids, spans and the full chunk text.",
+              "match) and shows each hit with its score, title, source and a snippet. When the embeddings "
+              "section of omni.yaml is set, the BM25 ranking is fused with a vector-similarity ranking "
+              "(reciprocal-rank fusion). A query of only stopwords finds nothing (exit 0). -o json adds ids, "
+              "spans and the full chunk text.",
               {"$ omni kb search -b acme \"do you do balayage?\" -k 5",
                "$ omni kb search -b acme \"cancellation fee\" --type POLICY -o json"},
               [](SearchCmdOptions& opts) {

@@ -3,7 +3,6 @@
 #include "core/kb/ingest.hpp"
 
 #include <fnmatch.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -21,6 +20,7 @@
 #include "core/kb/analyzer.hpp"
 #include "core/kb/chunker.hpp"
 #include "core/kb/detail/store.hpp"
+#include "core/kb/embeddings.hpp"
 
 namespace omni::kb {
 namespace {
@@ -52,6 +52,7 @@ struct PendingChunk {
   ChunkSpan span;
   std::string terms;
   std::size_t term_count = 0;
+  std::string vector;  // real[] literal; empty without an embedder
 };
 
 struct PendingDocument {
@@ -91,27 +92,6 @@ bool IsHidden(const fs::path& relative) {
     if (name.size() > 1 && name[0] == '.' && name != "..") return true;
   }
   return false;
-}
-
-std::string Sha256Hex(const std::vector<std::string_view>& parts) {
-  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> context(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr);
-  for (const auto part : parts) {
-    // Length-prefixed, so that moving bytes between fields changes the hash.
-    const std::string length = std::to_string(part.size()) + ":";
-    EVP_DigestUpdate(context.get(), length.data(), length.size());
-    EVP_DigestUpdate(context.get(), part.data(), part.size());
-  }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_DigestFinal_ex(context.get(), digest, &size);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < size; ++i) {
-    hex.push_back(kHex[digest[i] >> 4]);
-    hex.push_back(kHex[digest[i] & 0x0F]);
-  }
-  return hex;
 }
 
 // Holds pg_advisory_lock(kb, business) on one leased connection for a run.
@@ -399,8 +379,9 @@ class Run {
     for (const auto& tag : pending.tags) tags_joined += tag + '\n';
     const std::string chunking =
         std::to_string(settings_.chunk_size_chars) + "/" + std::to_string(settings_.chunk_overlap_chars);
-    pending.content_hash = Sha256Hex({kIndexFormat, chunking, DocTypeName(pending.type), pending.title,
-                                      tags_joined, pending.source, document.text});
+    const std::string embedding_model = environment_.embedder ? environment_.embedder->model() : "";
+    pending.content_hash = detail::Sha256Hex({kIndexFormat, chunking, embedding_model, DocTypeName(pending.type),
+                                              pending.title, tags_joined, pending.source, document.text});
     pending.byte_size = document.text.size();
 
     const auto existing = existing_.find(pending.external_id);
@@ -429,8 +410,24 @@ class Run {
     if (batch_.size() >= kBatchDocuments || batch_bytes_ >= kBatchBytes) Flush();
   }
 
+  // Embeds every chunk of the batch, before its transaction opens: no
+  // network wait ever holds a transaction.
+  void EmbedBatch() {
+    std::vector<std::string> texts;
+    std::vector<PendingChunk*> targets;
+    for (PendingDocument& document : batch_) {
+      for (PendingChunk& chunk : document.chunks) {
+        texts.push_back(document.title + "\n\n" + chunk.text);
+        targets.push_back(&chunk);
+      }
+    }
+    const auto vectors = environment_.embedder->Embed(texts);
+    for (std::size_t i = 0; i < targets.size(); ++i) targets[i]->vector = detail::VectorLiteral(vectors[i]);
+  }
+
   void Flush() {
     if (batch_.empty()) return;
+    if (environment_.embedder != nullptr) EmbedBatch();
     pqxx::work tx(lease_->connection());
     std::vector<std::string> updated_ids;
     for (PendingDocument& document : batch_) {
@@ -466,7 +463,7 @@ class Run {
       }
       documents.complete();
     }
-    {
+    if (environment_.embedder == nullptr) {
       pqxx::stream_to chunks(tx, "kb_chunks",
                              std::vector<std::string>{"id", "business_id", "document_id", "ordinal",
                                                       "title", "text", "char_start", "char_end",
@@ -477,6 +474,22 @@ class Run {
           chunks << std::make_tuple(detail::NewUuid(), business_id_, document.existing_id, i,
                                     document.title, chunk.text, chunk.span.char_begin,
                                     chunk.span.char_end, chunk.terms, chunk.term_count);
+        }
+      }
+      chunks.complete();
+    } else {
+      pqxx::stream_to chunks(tx, "kb_chunks",
+                             std::vector<std::string>{"id", "business_id", "document_id", "ordinal",
+                                                      "title", "text", "char_start", "char_end",
+                                                      "terms", "term_count", "embedding",
+                                                      "embedding_model"});
+      for (const PendingDocument& document : batch_) {
+        for (std::size_t i = 0; i < document.chunks.size(); ++i) {
+          const PendingChunk& chunk = document.chunks[i];
+          chunks << std::make_tuple(detail::NewUuid(), business_id_, document.existing_id, i,
+                                    document.title, chunk.text, chunk.span.char_begin,
+                                    chunk.span.char_end, chunk.terms, chunk.term_count, chunk.vector,
+                                    environment_.embedder->model());
         }
       }
       chunks.complete();

@@ -37,6 +37,8 @@ class HttpClient;
 
 namespace omni::kb {
 
+class Embedder;
+
 struct IngestOptions {
   // Files, directories (walked recursively), "-" for stdin, http(s) URLs.
   std::vector<std::string> inputs;
@@ -74,6 +76,10 @@ struct IngestEnvironment {
   // Polled between documents; true stops the run after the batch in
   // flight (what is committed stays).
   std::function<bool()> cancelled;
+  // For hybrid search: every new or changed chunk (its title and text) is
+  // embedded before its batch is written, and the vector stored with it.
+  // The model is part of the content hash, so switching models re-embeds.
+  Embedder* embedder = nullptr;
 };
 
 struct IngestFailure {

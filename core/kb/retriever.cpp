@@ -12,14 +12,23 @@
 #include "core/kb/bm25.hpp"
 #include "core/kb/detail/store.hpp"
 #include "core/kb/detail/utf8.hpp"
+#include "core/kb/embeddings.hpp"
 
 namespace omni::kb {
 namespace {
+
+// Reciprocal-rank fusion constant, as in Cormack et al. (2009).
+constexpr double kRrfK = 60;
 
 struct Snapshot {
   std::int64_t generation = 0;
   std::vector<Chunk> chunks;  // in index position order
   Bm25Index index;
+  // Unit vectors of the chunks embedded with the retriever's model, flat,
+  // `dimensions` floats per chunk; has_vector flags which chunks have one.
+  std::size_t dimensions = 0;
+  std::vector<float> vectors;
+  std::vector<char> has_vector;
 };
 
 struct DocumentRow {
@@ -30,7 +39,7 @@ struct DocumentRow {
 };
 
 std::shared_ptr<const Snapshot> LoadSnapshot(db::Pool& pool, const std::string& business_id,
-                                             const Bm25Params& params) {
+                                             const Bm25Params& params, const std::string& model) {
   auto snapshot = std::make_shared<Snapshot>();
   db::Pool::Lease lease = pool.Acquire();
   try {
@@ -42,9 +51,10 @@ std::shared_ptr<const Snapshot> LoadSnapshot(db::Pool& pool, const std::string& 
         "SELECT id, external_id, source, doc_type, tags FROM kb_documents WHERE business_id = $1",
         business_id);
     const auto rows = tx.exec_params(
-        "SELECT document_id, ordinal, id, title, text, char_start, char_end, terms, term_count"
+        "SELECT document_id, ordinal, id, title, text, char_start, char_end, terms, term_count,"
+        " CASE WHEN embedding_model = $2 THEN embedding END"
         " FROM kb_chunks WHERE business_id = $1",
-        business_id);
+        business_id, model);
     tx.commit();
 
     std::vector<DocumentRow> document_rows;
@@ -77,6 +87,7 @@ std::shared_ptr<const Snapshot> LoadSnapshot(db::Pool& pool, const std::string& 
     });
 
     snapshot->chunks.reserve(order.size());
+    snapshot->has_vector.assign(order.size(), 0);
     Bm25Index::Builder builder;
     std::vector<std::pair<std::string_view, std::uint32_t>> terms;
     for (const Entry& entry : order) {
@@ -96,8 +107,18 @@ std::shared_ptr<const Snapshot> LoadSnapshot(db::Pool& pool, const std::string& 
       chunk.tags = document.tags;
       detail::ParseTerms(std::string_view(row[7].c_str(), row[7].size()), terms);
       builder.Add(entry.document, terms, row[8].as<std::uint32_t>());
+      if (!row[9].is_null()) {
+        const std::vector<float> vector = detail::ParseVectorLiteral(row[9].c_str());
+        if (snapshot->dimensions == 0) snapshot->dimensions = vector.size();
+        if (!vector.empty() && vector.size() == snapshot->dimensions) {
+          snapshot->vectors.resize(snapshot->chunks.size() * snapshot->dimensions);
+          snapshot->vectors.insert(snapshot->vectors.end(), vector.begin(), vector.end());
+          snapshot->has_vector[snapshot->chunks.size()] = 1;
+        }
+      }
       snapshot->chunks.push_back(std::move(chunk));
     }
+    snapshot->vectors.resize(snapshot->chunks.size() * snapshot->dimensions);
     snapshot->index = std::move(builder).Build(params);
   } catch (const omni::Error&) {
     throw;
@@ -110,13 +131,81 @@ std::shared_ptr<const Snapshot> LoadSnapshot(db::Pool& pool, const std::string& 
   return snapshot;
 }
 
+// The chunks most similar to `query_vector`, best first, as Bm25Hits
+// carrying the cosine similarity.
+std::vector<Bm25Hit> VectorSearch(const Snapshot& snapshot, const std::vector<float>& query_vector,
+                                  std::size_t depth, const std::vector<char>* allowed,
+                                  bool one_per_document) {
+  std::vector<Bm25Hit> scored;
+  const std::size_t dimensions = snapshot.dimensions;
+  if (query_vector.size() != dimensions) return scored;
+  for (std::uint32_t chunk = 0; chunk < snapshot.chunks.size(); ++chunk) {
+    if (snapshot.has_vector[chunk] == 0 || (allowed != nullptr && (*allowed)[chunk] == 0)) continue;
+    const float* vector = &snapshot.vectors[chunk * dimensions];
+    double dot = 0;
+    for (std::size_t d = 0; d < dimensions; ++d) dot += static_cast<double>(vector[d]) * query_vector[d];
+    scored.push_back({chunk, dot});
+  }
+  const auto better = [](const Bm25Hit& a, const Bm25Hit& b) {
+    return a.score != b.score ? a.score > b.score : a.chunk < b.chunk;
+  };
+  std::sort(scored.begin(), scored.end(), better);
+  if (one_per_document) {
+    std::unordered_set<std::uint32_t> seen;
+    std::vector<Bm25Hit> best;
+    for (const Bm25Hit& hit : scored) {
+      if (seen.insert(snapshot.index.document_of(hit.chunk)).second) best.push_back(hit);
+    }
+    scored = std::move(best);
+  }
+  if (scored.size() > depth) scored.resize(depth);
+  return scored;
+}
+
+// Reciprocal-rank fusion of the BM25 and the vector rankings.
+std::vector<Bm25Hit> HybridSearch(const Snapshot& snapshot, Embedder& embedder,
+                                  const std::vector<std::string>& terms, std::string_view query,
+                                  const SearchOptions& options, const std::vector<char>* allowed) {
+  const std::size_t depth = std::max<std::size_t>(options.k * 4, 50);
+  const auto lexical = snapshot.index.Search(terms, depth, allowed, options.one_per_document);
+  const auto query_vectors = embedder.Embed({std::string(query)});
+  const auto semantic =
+      VectorSearch(snapshot, query_vectors.at(0), depth, allowed, options.one_per_document);
+  std::unordered_map<std::uint32_t, double> fused;
+  for (std::size_t rank = 0; rank < lexical.size(); ++rank) {
+    fused[lexical[rank].chunk] += 1 / (kRrfK + static_cast<double>(rank) + 1);
+  }
+  for (std::size_t rank = 0; rank < semantic.size(); ++rank) {
+    fused[semantic[rank].chunk] += 1 / (kRrfK + static_cast<double>(rank) + 1);
+  }
+  std::vector<Bm25Hit> hits;
+  hits.reserve(fused.size());
+  for (const auto& [chunk, score] : fused) hits.push_back({chunk, score});
+  std::sort(hits.begin(), hits.end(), [](const Bm25Hit& a, const Bm25Hit& b) {
+    return a.score != b.score ? a.score > b.score : a.chunk < b.chunk;
+  });
+  if (options.one_per_document) {
+    // A document may come through different chunks in the two rankings.
+    std::unordered_set<std::uint32_t> seen;
+    std::vector<Bm25Hit> best;
+    for (const Bm25Hit& hit : hits) {
+      if (seen.insert(snapshot.index.document_of(hit.chunk)).second) best.push_back(hit);
+    }
+    hits = std::move(best);
+  }
+  if (hits.size() > options.k) hits.resize(options.k);
+  return hits;
+}
+
 }  // namespace
 
 struct Retriever::Impl {
-  Impl(db::Pool& pool_in, Bm25Params params_in) : pool(pool_in), params(params_in) {}
+  Impl(db::Pool& pool_in, Bm25Params params_in, Embedder* embedder_in)
+      : pool(pool_in), params(params_in), embedder(embedder_in) {}
 
   db::Pool& pool;
   Bm25Params params;
+  Embedder* embedder;
   std::mutex mutex;
   std::unordered_map<std::string, std::shared_ptr<const Snapshot>> cache;
 
@@ -128,7 +217,7 @@ struct Retriever::Impl {
       const auto found = cache.find(business_id);
       if (found != cache.end() && found->second->generation == generation) return found->second;
     }
-    auto loaded = LoadSnapshot(pool, business_id, params);
+    auto loaded = LoadSnapshot(pool, business_id, params, embedder ? embedder->model() : std::string());
     std::lock_guard lock(mutex);
     auto& slot = cache[business_id];
     // Another thread may have loaded a newer one meanwhile: keep the newest.
@@ -137,8 +226,8 @@ struct Retriever::Impl {
   }
 };
 
-Retriever::Retriever(db::Pool& pool, const config::KbSettings& settings)
-    : impl_(std::make_unique<Impl>(pool, Bm25Params{settings.bm25_k1, settings.bm25_b})) {}
+Retriever::Retriever(db::Pool& pool, const config::KbSettings& settings, Embedder* embedder)
+    : impl_(std::make_unique<Impl>(pool, Bm25Params{settings.bm25_k1, settings.bm25_b}, embedder)) {}
 
 Retriever::~Retriever() = default;
 
@@ -169,8 +258,13 @@ std::vector<SearchHit> Retriever::Search(const std::string& business_id, std::st
       allowed[i] = type_ok && tag_ok ? 1 : 0;
     }
   }
-  const auto found = snapshot->index.Search(terms, options.k, allowed.empty() ? nullptr : &allowed,
-                                            options.one_per_document);
+  const std::vector<char>* filter = allowed.empty() ? nullptr : &allowed;
+  std::vector<Bm25Hit> found;
+  if (impl_->embedder != nullptr && snapshot->dimensions > 0) {
+    found = HybridSearch(*snapshot, *impl_->embedder, terms, query, options, filter);
+  } else {
+    found = snapshot->index.Search(terms, options.k, filter, options.one_per_document);
+  }
   hits.reserve(found.size());
   for (const Bm25Hit& hit : found) {
     hits.push_back({std::shared_ptr<const Chunk>(snapshot, &snapshot->chunks[hit.chunk]), hit.score});

@@ -12,6 +12,9 @@
 // Analysis is kb/analyzer.hpp (PostgreSQL `english` equivalent); scoring is
 // kb/bm25.hpp (Lucene BM25, OR semantics) with k1 and b from KbSettings,
 // statistics per business, ties broken by (external id, chunk ordinal).
+// With an Embedder (kb/embeddings.hpp), search is hybrid: the BM25 ranking
+// and the cosine-similarity ranking of the chunks embedded with the same
+// model are fused with reciprocal-rank fusion (1 / (60 + rank), summed).
 // Thread-safe: Search may be called concurrently from any thread.
 #pragma once
 
@@ -29,6 +32,8 @@ class Pool;
 }
 
 namespace omni::kb {
+
+class Embedder;
 
 // One indexed chunk with what a citation needs. Immutable.
 struct Chunk {
@@ -54,20 +59,22 @@ struct SearchOptions {
 
 struct SearchHit {
   std::shared_ptr<const Chunk> chunk;  // shares the index snapshot's memory
-  double score = 0;                    // BM25, > 0
+  double score = 0;                    // BM25 (> 0), or the fused RRF score in hybrid mode
 };
 
 class Retriever {
  public:
-  // `pool` must outlive the retriever.
-  Retriever(db::Pool& pool, const config::KbSettings& settings);
+  // `pool` (and `embedder`, when given: hybrid search) must outlive the
+  // retriever.
+  Retriever(db::Pool& pool, const config::KbSettings& settings, Embedder* embedder = nullptr);
   ~Retriever();
   Retriever(const Retriever&) = delete;
   Retriever& operator=(const Retriever&) = delete;
 
   // The best chunks for `query`, best first. A query that is empty or all
   // stopwords, or a business without documents, gives an empty result (not
-  // an error). Throws Unavailable when the database cannot be reached.
+  // an error). Throws Unavailable when the database cannot be reached, and
+  // in hybrid mode what Embedder::Embed throws.
   std::vector<SearchHit> Search(const std::string& business_id, std::string_view query,
                                 const SearchOptions& options);
 

@@ -4,7 +4,12 @@
 #include <algorithm>
 #include <charconv>
 #include <map>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
 #include <random>
+
+#include <openssl/evp.h>
 
 namespace omni::kb::detail {
 
@@ -117,6 +122,54 @@ void ParseTerms(std::string_view serialized, std::vector<std::pair<std::string_v
     }
     begin = end + 1;
   }
+}
+
+std::string Sha256Hex(const std::vector<std::string_view>& parts) {
+  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> context(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr);
+  for (const auto part : parts) {
+    // Length-prefixed, so that moving bytes between fields changes the hash.
+    const std::string length = std::to_string(part.size()) + ":";
+    EVP_DigestUpdate(context.get(), length.data(), length.size());
+    EVP_DigestUpdate(context.get(), part.data(), part.size());
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_DigestFinal_ex(context.get(), digest, &size);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < size; ++i) {
+    hex.push_back(kHex[digest[i] >> 4]);
+    hex.push_back(kHex[digest[i] & 0x0F]);
+  }
+  return hex;
+}
+
+std::string VectorLiteral(const std::vector<float>& vector) {
+  std::string literal = "{";
+  char number[32];
+  for (std::size_t i = 0; i < vector.size(); ++i) {
+    if (i > 0) literal.push_back(',');
+    std::snprintf(number, sizeof(number), "%.9g", static_cast<double>(vector[i]));
+    literal += number;
+  }
+  literal.push_back('}');
+  return literal;
+}
+
+std::vector<float> ParseVectorLiteral(std::string_view literal) {
+  std::vector<float> vector;
+  if (literal.size() < 2 || literal.front() != '{' || literal.back() != '}') return vector;
+  const std::string text(literal.substr(1, literal.size() - 2));
+  const char* cursor = text.c_str();
+  while (*cursor != '\0') {
+    char* end = nullptr;
+    const float value = std::strtof(cursor, &end);
+    if (end == cursor) return {};
+    vector.push_back(value);
+    cursor = *end == ',' ? end + 1 : end;
+  }
+  return vector;
 }
 
 }  // namespace omni::kb::detail

@@ -42,4 +42,13 @@ std::string SerializeTerms(const std::vector<std::string>& terms);
 // `serialized`; malformed pairs are skipped.
 void ParseTerms(std::string_view serialized, std::vector<std::pair<std::string_view, std::uint32_t>>& terms);
 
+// SHA-256 (lower-case hex) of the parts, each length-prefixed so that
+// moving bytes from one part to the next changes the hash.
+std::string Sha256Hex(const std::vector<std::string_view>& parts);
+
+// A PostgreSQL real[] literal of `vector`, and its inverse (an empty
+// vector for NULL or malformed text).
+std::string VectorLiteral(const std::vector<float>& vector);
+std::vector<float> ParseVectorLiteral(std::string_view literal);
+
 }  // namespace omni::kb::detail
