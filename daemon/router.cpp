@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "daemon/handlers.hpp"
+#include "daemon/widget_handlers.hpp"
 
 namespace omni::omnid {
 namespace {
@@ -40,6 +41,8 @@ Router MakeRouter() {
   router.Add({"GET", "/healthz", HandleHealthz});
   router.Add({"GET", "/readyz", HandleReadyz});
   router.Add({"GET", "/metrics", HandleMetrics});
+  // The webchat front end (daemon/widget_handlers.hpp).
+  router.Add({"GET", "/widget.js", HandleWidgetScript});
   return router;
 }
 
