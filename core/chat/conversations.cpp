@@ -100,6 +100,31 @@ ConversationStatus LockStatus(pqxx::work& tx, const std::string& business_id, co
   return ParseStatus(rows[0][0].as<std::string>());
 }
 
+struct MessageLock {
+  ConversationStatus status = ConversationStatus::kAiActive;
+  std::string customer_id;
+  bool had_user_message = false;
+};
+
+// Locks the conversation row for a new message in one statement: an UPDATE
+// takes the same row lock as SELECT ... FOR UPDATE, and it moves
+// last_message_at, unless `only_if_ai_may_answer` and a human owns the
+// conversation (the message will be stored as dropped).
+MessageLock LockForMessage(pqxx::work& tx, const std::string& business_id, const std::string& id,
+                           bool only_if_ai_may_answer) {
+  const auto rows = tx.exec_params(
+      "UPDATE conversations SET last_message_at = CASE WHEN NOT $3 OR status IN ('AI_ACTIVE', 'REOPENED')"
+      " THEN now() ELSE last_message_at END WHERE business_id = $1 AND id = $2"
+      " RETURNING status, coalesce(customer_id::text, ''),"
+      " EXISTS (SELECT 1 FROM messages WHERE conversation_id = $2 AND role = 'USER')",
+      business_id, id, only_if_ai_may_answer);
+  if (rows.empty()) {
+    throw NotFound("conversation " + id + " not found",
+                   "List conversations with `omni conversations list` to see their ids.");
+  }
+  return {ParseStatus(rows[0][0].as<std::string>()), rows[0][1].as<std::string>(), rows[0][2].as<bool>()};
+}
+
 void Notify(pqxx::work& tx, const std::string& business_id, const std::string& id, json fields) {
   fields["business_id"] = business_id;
   fields["conversation_id"] = id;
@@ -135,22 +160,24 @@ struct Insert {
   std::string metadata_json = "{}";
 };
 
+// Inserts a message and, unless it is dropped, announces it, in one round
+// trip. The caller holds the conversation's lock (LockForMessage).
 StoredMessage InsertMessage(pqxx::work& tx, const std::string& business_id, const std::string& id, const Insert& in) {
-  const auto row = tx.exec_params1(
-      "INSERT INTO messages (business_id, conversation_id, role, content, tool_calls, tool_call_id, tool_name,"
-      " tool_result, prompt_tokens, completion_tokens, cost_micros, latency_ms, model, dropped, metadata)"
+  const std::string insert =
+      "WITH m AS (INSERT INTO messages (business_id, conversation_id, role, content, tool_calls, tool_call_id,"
+      " tool_name, tool_result, prompt_tokens, completion_tokens, cost_micros, latency_ms, model, dropped, metadata)"
       " VALUES ($1, $2, $3, $4, nullif($5, '')::jsonb, nullif($6, ''), nullif($7, ''), nullif($8, '')::jsonb,"
       " nullif($9::int, 0), nullif($10::int, 0), nullif($11::int8, 0), nullif($12::int, 0), nullif($13, ''),"
-      " $14, $15::jsonb)"
-      " RETURNING id::text, seq, " OMNI_CHAT_EPOCH_US("created_at"),
-      business_id, id, std::string(RoleName(in.role)), in.content, in.tool_calls_json, in.tool_call_id, in.tool_name,
+      " $14, $15::jsonb) RETURNING id, seq, created_at)"
+      " SELECT m.id::text, m.seq, " OMNI_CHAT_EPOCH_US("m.created_at");
+  const std::string notify =
+      ", pg_notify($16, json_build_object('business_id', $1::text, 'conversation_id', $2::text,"
+      " 'message_id', m.id::text, 'role', $3::text)::text)";
+  const auto row = tx.exec_params1(
+      insert + (in.dropped ? std::string(", $16::text") : notify) + " FROM m", business_id, id,
+      std::string(RoleName(in.role)), in.content, in.tool_calls_json, in.tool_call_id, in.tool_name,
       in.tool_result_json, in.prompt_tokens, in.completion_tokens, in.cost_micros, in.latency_ms, in.model, in.dropped,
-      in.metadata_json.empty() ? std::string("{}") : in.metadata_json);
-  if (!in.dropped) {
-    tx.exec_params("UPDATE conversations SET last_message_at = now() WHERE business_id = $1 AND id = $2", business_id,
-                   id);
-    Notify(tx, business_id, id, {{"message_id", row[0].as<std::string>()}, {"role", RoleName(in.role)}});
-  }
+      in.metadata_json.empty() ? std::string("{}") : in.metadata_json, std::string(kNotifyChannel));
   StoredMessage message;
   message.id = row[0].as<std::string>();
   message.seq = row[1].as<long long>();
@@ -329,14 +356,12 @@ UserMessageResult AddUserMessage(db::Pool& pool, const std::string& business_id,
                                  const std::string& text, TimePoint now) {
   RequireId(conversation_id);
   return db::WithTransaction(pool, [&](pqxx::work& tx) {
-    std::string customer_id;
-    const auto from = LockStatus(tx, business_id, conversation_id, &customer_id);
+    const auto lock = LockForMessage(tx, business_id, conversation_id, false);
+    const auto from = lock.status;
+    const auto& customer_id = lock.customer_id;
     const auto to = NextStatus(from, HandoffEvent::kCustomerMessage);
     UserMessageResult result;
-    result.first_message = tx.exec_params(
-                                  "SELECT NOT EXISTS (SELECT 1 FROM messages WHERE conversation_id = $1 AND role = 'USER')",
-                                  conversation_id)[0][0]
-                               .as<bool>();
+    result.first_message = !lock.had_user_message;
     Insert in;
     in.role = MessageRole::kUser;
     in.content = text;
@@ -361,7 +386,7 @@ SaveResult SaveAiMessage(db::Pool& pool, const std::string& business_id, const s
                          const NewAiMessage& message, const std::optional<std::string>& escalate_reason) {
   RequireId(conversation_id);
   return db::WithTransaction(pool, [&](pqxx::work& tx) {
-    const auto from = LockStatus(tx, business_id, conversation_id);
+    const auto from = LockForMessage(tx, business_id, conversation_id, true).status;
     SaveResult result;
     Insert in;
     in.role = MessageRole::kAssistant;
@@ -439,7 +464,7 @@ StoredMessage HumanReply(db::Pool& pool, const std::string& business_id, const s
   RequireId(conversation_id);
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) throw InvalidInput("reply: the message is empty");
   return db::WithTransaction(pool, [&](pqxx::work& tx) {
-    const auto from = LockStatus(tx, business_id, conversation_id);
+    const auto from = LockForMessage(tx, business_id, conversation_id, false).status;
     Insert in;
     in.role = MessageRole::kHuman;
     in.content = text;
