@@ -17,6 +17,8 @@
 namespace omni::kb {
 namespace {
 
+constexpr const char* kGenerationStatement = "omni_kb_generation";
+
 // Reciprocal-rank fusion constant, as in Cormack et al. (2009).
 constexpr double kRrfK = 60;
 
@@ -210,8 +212,14 @@ struct Retriever::Impl {
   std::unordered_map<std::string, std::shared_ptr<const Snapshot>> cache;
 
   std::shared_ptr<const Snapshot> Current(const std::string& business_id) {
-    const std::int64_t generation = db::WithConnection(
-        pool, [&](pqxx::nontransaction& tx) { return detail::ReadGeneration(tx, business_id); });
+    // The parity check before every search: one indexed lookup through a
+    // statement prepared once per pooled connection.
+    const std::int64_t generation = db::WithConnection(pool, [&](pqxx::nontransaction& tx) {
+      tx.conn().prepare(kGenerationStatement,
+                        "SELECT generation FROM kb_generations WHERE business_id = $1");
+      const auto rows = tx.exec_prepared(kGenerationStatement, business_id);
+      return rows.empty() ? std::int64_t{0} : rows[0][0].as<std::int64_t>();
+    });
     {
       std::lock_guard lock(mutex);
       const auto found = cache.find(business_id);
