@@ -2,8 +2,10 @@
 //
 // Races are settled by the appointments_no_overlap exclusion constraint, not
 // by reading first: the rules (hours, notice, horizon) are checked in C++,
-// then the row is inserted, and SQLSTATE 23P01 means another booking got
-// there first. Finding or creating the customer (core/customers) and
+// then the row is inserted on each candidate resource in turn until the
+// constraint accepts one (ON CONFLICT DO NOTHING for an insert, SQLSTATE
+// 23P01 in a savepoint for a reschedule); when none does, another booking
+// got there first. Finding or creating the customer (core/customers) and
 // inserting the appointment share one transaction, so a lost race leaves no
 // trace.
 #include "core/booking/booking.hpp"
@@ -33,8 +35,9 @@ constexpr int kAlternatives = 3;
 // How far around a taken start alternatives are looked for.
 constexpr auto kAlternativeSearch = std::chrono::days{14};
 
-// Thrown inside a transaction when the insert or update hits 23P01, so that
-// the transaction rolls back; caught by the caller, never escapes.
+// Thrown inside a transaction when no candidate resource takes the booking,
+// so that the transaction rolls back (with any customer it created); caught
+// by the caller, never escapes.
 struct SlotTakenSignal {};
 
 struct BusinessRow {
@@ -183,46 +186,69 @@ ServiceRow LoadService(pqxx::work& tx, const std::string& business_id, const std
           {row[2].as<int>(), row[3].as<int>(), row[4].as<int>()}};
 }
 
-// The id of an active resource named or identified by `resource`; "" for none.
-std::string LoadResource(pqxx::work& tx, const std::string& business_id, const std::string& resource) {
-  if (Trim(resource).empty()) return "";
-  auto rows = tx.exec_params(
-      "SELECT id::text FROM resources WHERE business_id = $1::uuid AND active"
-      " AND (id::text = lower($2) OR lower(name) = lower($2))",
+struct ResourceRow {
+  std::string id;
+  std::string name;
+};
+
+// The resources a booking may take: the active one named or identified by
+// `resource`, or, when it is empty, every active resource in the order
+// bookings pick them (case-insensitive name, then id). Empty when the
+// business has no active resources: bookings then take the whole business.
+std::vector<ResourceRow> LoadResources(pqxx::work& tx, const std::string& business_id, const std::string& resource) {
+  auto rows = ExecPrepared(
+      tx, "omni_booking_resources",
+      "SELECT id::text, name FROM resources WHERE business_id = $1::uuid AND active"
+      " AND ($2 = '' OR id::text = lower($2) OR lower(name) = lower($2)) ORDER BY lower(name), name, id",
       business_id, Trim(resource));
-  if (rows.empty()) throw NotFound("unknown resource \"" + resource + "\"");
-  return rows[0][0].as<std::string>();
+  if (rows.empty() && !Trim(resource).empty()) {
+    throw NotFound("unknown resource \"" + resource + "\"", "See the business's resources with `omni business show`.");
+  }
+  std::vector<ResourceRow> resources;
+  for (const auto& row : rows) resources.push_back({row[0].as<std::string>(), row[1].as<std::string>()});
+  return resources;
 }
 
-// Live blocked ranges that compete with a booking on `resource_id` ("" for
-// the whole business) and touch [from, to), except `skip_id`'s.
-std::vector<BusyRange> LoadBusy(pqxx::work& tx, const std::string& business_id, const std::string& resource_id,
-                                TimePoint from, TimePoint to, const std::string& skip_id) {
+// Live blocked ranges touching [from, to), except `skip_id`'s, split the way
+// the exclusion constraint compares them: bookings without a resource block
+// every resource; bookings on a resource outside `resources` (another
+// resource, or an inactive one) compete with none of them. With no
+// resources every live booking blocks the whole business.
+BusyByResource LoadBusy(pqxx::work& tx, const std::string& business_id, const std::vector<ResourceRow>& resources,
+                        TimePoint from, TimePoint to, const std::string& skip_id) {
   // `blocked &&` lets the exclusion constraint's GiST index find the rows;
   // date_part's float8 is exact to the microsecond for these dates and
   // much cheaper than numeric extract() over a thousand rows.
   auto rows = ExecPrepared(
       tx, "omni_booking_busy",
-      "SELECT date_part('epoch', blocked_from), date_part('epoch', blocked_to) FROM appointments"
+      "SELECT date_part('epoch', blocked_from), date_part('epoch', blocked_to), coalesce(resource_id::text, '')"
+      " FROM appointments"
       " WHERE business_id = $1::uuid AND status IN ('SCHEDULED', 'CONFIRMED')"
       " AND blocked && tstzrange($2::timestamptz, $3::timestamptz)"
-      " AND (nullif($4, '') IS NULL OR resource_id IS NULL OR resource_id = nullif($4, '')::uuid)"
-      " AND (nullif($5, '') IS NULL OR id <> nullif($5, '')::uuid)",
-      business_id, SqlTime(from), SqlTime(to), resource_id, skip_id);
-  std::vector<BusyRange> busy;
-  busy.reserve(rows.size());
+      " AND (nullif($4, '') IS NULL OR id <> nullif($4, '')::uuid)",
+      business_id, SqlTime(from), SqlTime(to), skip_id);
+  BusyByResource busy;
+  busy.resources.resize(resources.size());
   for (const auto& row : rows) {
-    busy.push_back({FromEpochSeconds(row[0].as<double>()), FromEpochSeconds(row[1].as<double>())});
+    BusyRange range{FromEpochSeconds(row[0].as<double>()), FromEpochSeconds(row[1].as<double>())};
+    std::string resource_id = row[2].as<std::string>();
+    if (resources.empty() || resource_id.empty()) {
+      busy.whole_business.push_back(range);
+      continue;
+    }
+    auto it = std::find_if(resources.begin(), resources.end(),
+                           [&](const ResourceRow& r) { return r.id == resource_id; });
+    if (it != resources.end()) busy.resources[static_cast<std::size_t>(it - resources.begin())].push_back(range);
   }
   return busy;
 }
 
 // Busy ranges that can matter for slots starting in [from, to): a blocked
 // range reaches at most a day of duration plus two days of buffers back.
-std::vector<BusyRange> LoadBusyAround(pqxx::work& tx, const std::string& business_id,
-                                      const std::string& resource_id, TimePoint from, TimePoint to,
-                                      const std::string& skip_id) {
-  return LoadBusy(tx, business_id, resource_id, from - std::chrono::days{3}, to + std::chrono::days{3}, skip_id);
+BusyByResource LoadBusyAround(pqxx::work& tx, const std::string& business_id,
+                              const std::vector<ResourceRow>& resources, TimePoint from, TimePoint to,
+                              const std::string& skip_id) {
+  return LoadBusy(tx, business_id, resources, from - std::chrono::days{3}, to + std::chrono::days{3}, skip_id);
 }
 
 std::string SelectAppointmentSql(const std::string& where) {
@@ -320,19 +346,19 @@ std::vector<TimePoint> Nearest(std::vector<TimePoint> starts, TimePoint wanted) 
   return starts;
 }
 
-// Up to kAlternatives free starts of `service_id` nearest to `wanted`, on
-// `resource_id` ("" for the whole business), counting `skip_id`'s own
-// range as free (a reschedule moves it).
+// Up to kAlternatives free starts of `service_id` nearest to `wanted`, as
+// Slots offers them for `resource` ("" for any active resource), counting
+// `skip_id`'s own range as free (a reschedule moves it).
 std::vector<TimePoint> NearestFree(db::Pool& pool, const std::string& business_id, const std::string& service_id,
-                                   const std::string& resource_id, const std::string& skip_id, TimePoint wanted,
+                                   const std::string& resource, const std::string& skip_id, TimePoint wanted,
                                    TimePoint now) {
   return db::WithTransaction(pool, [&](pqxx::work& tx) {
     BusinessRow business = LoadBusiness(tx, business_id);
     ServiceRow service = LoadService(tx, business_id, service_id);
     TimePoint from = wanted - kAlternativeSearch;
     TimePoint to = wanted + kAlternativeSearch;
-    auto busy = LoadBusyAround(tx, business_id, resource_id, from, to, skip_id);
-    return Nearest(ComputeSlots(business.rules, service.timing, busy, {now, from, to}), wanted);
+    auto busy = LoadBusyAround(tx, business_id, LoadResources(tx, business_id, resource), from, to, skip_id);
+    return Nearest(ComputeSlotsAnyResource(business.rules, service.timing, busy, {now, from, to}), wanted);
   });
 }
 
@@ -380,7 +406,7 @@ std::string BookingService::TimeZone(const std::string& business_id) {
 }
 
 SlotList BookingService::Slots(const std::string& business_id, const std::string& service,
-                               std::chrono::year_month_day first_day, int days) {
+                               std::chrono::year_month_day first_day, int days, const std::string& resource) {
   if (days < 1 || days > kMaxSlotDays) {
     throw InvalidInput("invalid number of days " + std::to_string(days) + ": expected 1 to " +
                        std::to_string(kMaxSlotDays));
@@ -388,11 +414,11 @@ SlotList BookingService::Slots(const std::string& business_id, const std::string
   std::string time_zone = TimeZone(business_id);
   auto last_day = std::chrono::sys_days{first_day} + std::chrono::days{days};
   return SlotsBetween(business_id, service, LocalMidnight(first_day, time_zone),
-                      LocalMidnight(std::chrono::year_month_day{last_day}, time_zone));
+                      LocalMidnight(std::chrono::year_month_day{last_day}, time_zone), resource);
 }
 
 SlotList BookingService::SlotsBetween(const std::string& business_id, const std::string& service, TimePoint from,
-                                      TimePoint to) {
+                                      TimePoint to, const std::string& resource) {
   if (to < from) {
     throw InvalidInput("invalid range: the end " + FormatUtc(to) + " is before the start " + FormatUtc(from));
   }
@@ -400,9 +426,9 @@ SlotList BookingService::SlotsBetween(const std::string& business_id, const std:
   return db::WithTransaction(pool_, [&](pqxx::work& tx) {
     BusinessRow business = LoadBusiness(tx, business_id);
     ServiceRow row = LoadService(tx, business_id, service);
-    auto busy = LoadBusyAround(tx, business_id, "", from, to, "");
+    auto busy = LoadBusyAround(tx, business_id, LoadResources(tx, business_id, resource), from, to, "");
     SlotList list{business.rules.time_zone, row.id, row.name, row.timing.duration_min, {}};
-    list.starts = ComputeSlots(business.rules, row.timing, busy, {now, from, to});
+    list.starts = ComputeSlotsAnyResource(business.rules, row.timing, busy, {now, from, to});
     return list;
   });
 }
@@ -414,32 +440,39 @@ BookingResult BookingService::Create(const std::string& business_id, const Creat
   }
   TimePoint now = clock_.Now();
   std::string service_id;
-  std::string resource_id;
   try {
     std::string id = db::WithTransaction(pool_, [&](pqxx::work& tx) {
       BusinessRow business = LoadBusiness(tx, business_id);
       ServiceRow service = LoadService(tx, business_id, request.service);
       service_id = service.id;
-      resource_id = LoadResource(tx, business_id, request.resource);
+      std::vector<ResourceRow> resources = LoadResources(tx, business_id, request.resource);
       StartCheck check = CheckStart(business.rules, service.timing, now, request.start);
       if (check != StartCheck::kOk) throw StartRejected(check, business.rules, service, request.start);
       std::string customer_id = customers::FindOrCreate(tx, business_id, contact).customer.id;
       customers::RecordContact(tx, business_id, customer_id, now);
       TimePoint end = request.start + minutes{service.timing.duration_min};
-      try {
-        auto rows = tx.exec_params(
+      // Each resource in turn, in the order LoadResources gives: the first
+      // the constraint accepts is the first free one. ON CONFLICT DO NOTHING
+      // waits for a concurrent insert on the same resource to finish and
+      // then inserts nothing if that one won, so the loop needs no
+      // savepoints and a lost race moves on to the next resource.
+      std::vector<std::string> candidates;
+      for (const ResourceRow& r : resources) candidates.push_back(r.id);
+      if (candidates.empty()) candidates.push_back("");
+      for (const std::string& resource_id : candidates) {
+        auto rows = ExecPrepared(
+            tx, "omni_booking_insert",
             "INSERT INTO appointments (business_id, service_id, customer_id, resource_id, conversation_id,"
             " starts_at, ends_at, blocked_from, blocked_to, notes)"
             " VALUES ($1::uuid, $2::uuid, $3::uuid, nullif($4, '')::uuid, nullif($5, '')::uuid, $6::timestamptz,"
-            " $7::timestamptz, $8::timestamptz, $9::timestamptz, $10) RETURNING id::text",
+            " $7::timestamptz, $8::timestamptz, $9::timestamptz, $10)"
+            " ON CONFLICT DO NOTHING RETURNING id::text",
             business_id, service.id, customer_id, resource_id, request.conversation_id, SqlTime(request.start),
             SqlTime(end), SqlTime(request.start - minutes{service.timing.buffer_before_min}),
             SqlTime(end + minutes{service.timing.buffer_after_min}), request.notes);
-        return rows[0][0].as<std::string>();
-      } catch (const pqxx::sql_error& e) {
-        if (db::SqlState(e) == "23P01") throw SlotTakenSignal{};
-        throw;
+        if (!rows.empty()) return rows[0][0].as<std::string>();
       }
+      throw SlotTakenSignal{};
     });
     BookingResult result;
     result.appointment = Get(business_id, id);
@@ -447,7 +480,7 @@ BookingResult BookingService::Create(const std::string& business_id, const Creat
   } catch (const SlotTakenSignal&) {
     BookingResult result;
     result.outcome = BookingResult::kSlotTaken;
-    result.alternatives = NearestFree(pool_, business_id, service_id, resource_id, "", request.start, now);
+    result.alternatives = NearestFree(pool_, business_id, service_id, request.resource, "", request.start, now);
     return result;
   }
 }
@@ -457,7 +490,6 @@ BookingResult BookingService::Reschedule(const std::string& business_id, const s
   RequireAppointmentId(appointment_id);
   TimePoint now = clock_.Now();
   std::string service_id;
-  std::string resource_id;
   try {
     db::WithTransaction(pool_, [&](pqxx::work& tx) {
       BusinessRow business = LoadBusiness(tx, business_id);
@@ -469,23 +501,44 @@ BookingResult BookingService::Reschedule(const std::string& business_id, const s
       ServiceRow service = LoadService(tx, business_id, current.service_id);
       const ServiceTiming& timing = service.timing;
       service_id = service.id;
-      resource_id = current.resource_id;
       StartCheck check = CheckStart(business.rules, service.timing, now, new_start);
       if (check != StartCheck::kOk) throw StartRejected(check, business.rules, service, new_start);
       TimePoint end = new_start + minutes{timing.duration_min};
-      // One UPDATE moves the row: the constraint checks the new range
-      // against every other live booking, and the old range is gone with it.
-      try {
-        tx.exec_params(
-            "UPDATE appointments SET starts_at = $3::timestamptz, ends_at = $4::timestamptz,"
-            " blocked_from = $5::timestamptz, blocked_to = $6::timestamptz, sequence = sequence + 1"
-            " WHERE business_id = $1::uuid AND id = $2::uuid",
-            business_id, appointment_id, SqlTime(new_start), SqlTime(end),
-            SqlTime(new_start - minutes{timing.buffer_before_min}), SqlTime(end + minutes{timing.buffer_after_min}));
-      } catch (const pqxx::sql_error& e) {
-        if (db::SqlState(e) == "23P01") throw SlotTakenSignal{};
-        throw;
+      // The appointment keeps its resource when that is free at the new
+      // start (or it has none, as in a business without resources), else it
+      // takes the first free active resource, as Create would.
+      std::vector<ResourceRow> resources = LoadResources(tx, business_id, "");
+      bool keeps_own = current.resource_id.empty() ||
+                       std::any_of(resources.begin(), resources.end(),
+                                   [&](const ResourceRow& r) { return r.id == current.resource_id; });
+      std::vector<std::string> candidates;
+      if (keeps_own) candidates.push_back(current.resource_id);
+      for (const ResourceRow& r : resources) {
+        if (r.id != current.resource_id) candidates.push_back(r.id);
       }
+      if (candidates.empty()) candidates.push_back("");
+      // One UPDATE moves the row: the constraint checks the new range
+      // against every other live booking, and the old range is gone with
+      // it. Each try runs in a savepoint, so a 23P01 undoes only that try.
+      for (const std::string& resource_id : candidates) {
+        tx.exec("SAVEPOINT omni_reschedule");
+        try {
+          tx.exec_params(
+              "UPDATE appointments SET starts_at = $3::timestamptz, ends_at = $4::timestamptz,"
+              " blocked_from = $5::timestamptz, blocked_to = $6::timestamptz, resource_id = nullif($7, '')::uuid,"
+              " sequence = sequence + 1"
+              " WHERE business_id = $1::uuid AND id = $2::uuid",
+              business_id, appointment_id, SqlTime(new_start), SqlTime(end),
+              SqlTime(new_start - minutes{timing.buffer_before_min}), SqlTime(end + minutes{timing.buffer_after_min}),
+              resource_id);
+          tx.exec("RELEASE SAVEPOINT omni_reschedule");
+          return;
+        } catch (const pqxx::sql_error& e) {
+          if (db::SqlState(e) != "23P01") throw;
+        }
+        tx.exec("ROLLBACK TO SAVEPOINT omni_reschedule");
+      }
+      throw SlotTakenSignal{};
     });
     BookingResult result;
     result.appointment = Get(business_id, appointment_id);
@@ -493,8 +546,7 @@ BookingResult BookingService::Reschedule(const std::string& business_id, const s
   } catch (const SlotTakenSignal&) {
     BookingResult result;
     result.outcome = BookingResult::kSlotTaken;
-    result.alternatives =
-        NearestFree(pool_, business_id, service_id, resource_id, appointment_id, new_start, now);
+    result.alternatives = NearestFree(pool_, business_id, service_id, "", appointment_id, new_start, now);
     return result;
   }
 }

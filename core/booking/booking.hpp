@@ -8,6 +8,14 @@
 // kSlotTaken with up to three nearest alternatives, not as an error. Time
 // is read only from the Clock given at construction.
 //
+// Resources (chairs, providers; the business file's `resources`): without
+// active resources a booking takes the whole business. With them, every
+// booking takes one resource, bookings on different resources coexist, and
+// a booking without a resource (made before resources existed) still blocks
+// them all. Slots lists a start when at least one active resource is free
+// for it (availability.hpp); Create takes the first free resource in name
+// order (case-insensitive, then id) unless the request names one.
+//
 // Statuses: SCHEDULED -> CONFIRMED; SCHEDULED or CONFIRMED -> CANCELED (frees
 // the slot), COMPLETED or NO_SHOW (once the start has passed). Asking for
 // the status an appointment already has changes nothing.
@@ -76,7 +84,7 @@ struct CreateRequest {
   TimePoint start;
   CustomerInfo customer;
   std::string notes;
-  std::string resource;       // optional resource name or id
+  std::string resource;       // resource name or id; "" takes the first free one
   std::string conversation_id;  // optional: the chat that booked it
 };
 
@@ -107,24 +115,30 @@ class BookingService {
   std::string TimeZone(const std::string& business_id);
 
   // Offered starts of `service` (name or id) over `days` local dates from
-  // `first_day`. Throws NotFound for an unknown service, InvalidInput when
-  // it is not bookable or days is outside 1..90, ConfigError for invalid
-  // stored hours or time zone.
+  // `first_day`: starts at which at least one active resource is free, or
+  // only `resource` (name or id) when given. Throws NotFound for an unknown
+  // service or resource, InvalidInput when the service is not bookable or
+  // days is outside 1..90, ConfigError for invalid stored hours or time zone.
   SlotList Slots(const std::string& business_id, const std::string& service,
-                 std::chrono::year_month_day first_day, int days);
+                 std::chrono::year_month_day first_day, int days, const std::string& resource = "");
   // The same over an explicit UTC range [from, to).
   SlotList SlotsBetween(const std::string& business_id, const std::string& service, TimePoint from,
-                        TimePoint to);
+                        TimePoint to, const std::string& resource = "");
 
   // Checks the request against the rules (InvalidInput naming the problem:
-  // past, notice, horizon, outside the hours, missing contact), finds or
-  // creates the customer and inserts the appointment, in one transaction.
-  // A start another booking holds returns kSlotTaken and changes nothing.
+  // past, notice, horizon, outside the hours, missing contact; NotFound for
+  // an unknown resource), finds or creates the customer and inserts the
+  // appointment on the requested resource or the first free one, in one
+  // transaction. A start no candidate resource has free returns kSlotTaken
+  // with the nearest starts Slots would offer for the same resource choice,
+  // and changes nothing.
   BookingResult Create(const std::string& business_id, const CreateRequest& request);
 
   // Moves a live appointment to `new_start` atomically (the new range is
   // taken and the old one freed in one statement) and bumps its sequence.
-  // kSlotTaken leaves it as it was. Conflict when it is not live.
+  // It keeps its resource when that is free at the new start, else takes
+  // the first free active resource. kSlotTaken (alternatives on any
+  // resource) leaves it as it was. Conflict when it is not live.
   BookingResult Reschedule(const std::string& business_id, const std::string& appointment_id,
                            TimePoint new_start);
 

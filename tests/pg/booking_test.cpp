@@ -43,9 +43,11 @@ TimePoint Local(const std::string& text) { return booking::ParseStartTime(text, 
 std::string Utc(TimePoint t) { return booking::FormatUtc(t); }
 
 // A salon in New York open Monday to Friday 09:00-17:00, with a short day on
-// 2026-12-24 and Christmas closed; 60 minutes notice, 60 days ahead.
+// 2026-12-24 and Christmas closed; 60 minutes notice, 60 days ahead. With
+// `resources` (e.g. two chairs) bookings on different ones coexist.
 struct Salon {
-  explicit Salon(test::TestDatabase& db, const std::string& slug = "acme")
+  explicit Salon(test::TestDatabase& db, const std::string& slug = "acme",
+                 const std::vector<std::string>& resources = {})
       : clock(Local("2026-11-30 07:00")), service(db.pool(), clock) {
     id = WithTransaction(db.pool(), [&](pqxx::work& tx) {
       std::string business = tx.exec_params(
@@ -63,8 +65,9 @@ struct Salon {
           " ($1::uuid, 'Women''s haircut', 60, 10, true, true), ($1::uuid, 'Quick trim', 30, 0, true, true),"
           " ($1::uuid, 'Keratin consultation', 30, 0, false, true), ($1::uuid, 'Perm', 90, 0, true, false)",
           business);
-      tx.exec_params("INSERT INTO resources (business_id, name) VALUES ($1::uuid, 'chair 1'), ($1::uuid, 'chair 2')",
-                     business);
+      for (const std::string& name : resources) {
+        tx.exec_params("INSERT INTO resources (business_id, name) VALUES ($1::uuid, $2)", business, name);
+      }
       return business;
     });
   }
@@ -349,7 +352,7 @@ TEST_CASE("the ics of an appointment follows its life", "[booking]") {
 
 TEST_CASE("bookings on different resources coexist; one without a resource blocks all", "[booking]") {
   test::TestDatabase db;
-  Salon salon(db);
+  Salon salon(db, "acme", {"chair 1", "chair 2"});
   auto on = [&](const std::string& resource, const std::string& email) {
     auto request = salon.Request("Quick trim", "2026-12-01 10:00", email);
     request.resource = resource;
@@ -373,6 +376,138 @@ TEST_CASE("bookings on different resources coexist; one without a resource block
   std::set<std::string> resources;
   for (const auto& a : salon.service.List(salon.id, {})) resources.insert(a.resource_name);
   CHECK(resources == std::set<std::string>{"chair 1", "chair 2"});
+  CHECK(Overlaps(db.pool()) == 0);
+}
+
+// Inserts a live booking that holds no resource, as one made before the
+// business had resources: it blocks every resource.
+void BookWholeBusiness(db::Pool& pool, const std::string& business_id, const std::string& local_start) {
+  WithTransaction(pool, [&](pqxx::work& tx) {
+    tx.exec_params(
+        "INSERT INTO appointments (business_id, service_id, customer_id, starts_at, ends_at, blocked_from, blocked_to)"
+        " SELECT $1::uuid, (SELECT id FROM services WHERE business_id = $1::uuid AND name = 'Quick trim'),"
+        " (SELECT id FROM customers WHERE business_id = $1::uuid LIMIT 1), $2::timestamptz,"
+        " $2::timestamptz + interval '30 minutes', $2::timestamptz, $2::timestamptz + interval '30 minutes'",
+        business_id, Utc(Local(local_start)));
+  });
+}
+
+bool Offers(Salon& salon, const std::string& local_start, const std::string& resource = "") {
+  auto date = booking::ParseDate(local_start.substr(0, 10), "date");
+  auto starts = Starts(salon.service.Slots(salon.id, "Quick trim", date, 1, resource).starts);
+  return std::find(starts.begin(), starts.end(), local_start) != starts.end();
+}
+
+TEST_CASE("create takes the first free chair by name; a named resource books that one", "[booking]") {
+  test::TestDatabase db;
+  Salon salon(db, "acme", {"chair 2", "Chair 1"});
+  auto book = [&](const std::string& start, const std::string& email, const std::string& resource = "") {
+    auto request = salon.Request("Quick trim", start, email);
+    request.resource = resource;
+    return salon.service.Create(salon.id, request);
+  };
+  auto first = book("2026-12-01 10:00", "a@example.com");
+  REQUIRE(first.outcome == BookingResult::kBooked);
+  CHECK(first.appointment->resource_name == "Chair 1");
+  // One chair taken: the slot is still offered, and the next booking gets
+  // the other chair.
+  CHECK(Offers(salon, "2026-12-01 10:00"));
+  CHECK_FALSE(Offers(salon, "2026-12-01 10:00", "chair 1"));
+  CHECK(Offers(salon, "2026-12-01 10:00", "Chair 2"));
+  auto second = book("2026-12-01 10:00", "b@example.com");
+  REQUIRE(second.outcome == BookingResult::kBooked);
+  CHECK(second.appointment->resource_name == "chair 2");
+  // Both taken: not offered, and a third booking gets the nearest starts
+  // that some chair has free.
+  CHECK_FALSE(Offers(salon, "2026-12-01 10:00"));
+  auto third = book("2026-12-01 10:00", "c@example.com");
+  REQUIRE(third.outcome == BookingResult::kSlotTaken);
+  CHECK(Starts(third.alternatives) ==
+        std::vector<std::string>{"2026-12-01 09:30", "2026-12-01 10:30", "2026-12-01 09:00"});
+
+  // --resource books that chair even when an earlier one is free; a
+  // booking without one then takes the first free chair, Chair 1.
+  auto named = book("2026-12-01 11:00", "d@example.com", "CHAIR 2");
+  REQUIRE(named.outcome == BookingResult::kBooked);
+  CHECK(named.appointment->resource_name == "chair 2");
+  CHECK(Offers(salon, "2026-12-01 11:00"));
+  CHECK_FALSE(Offers(salon, "2026-12-01 11:00", "chair 2"));
+  auto named_taken = book("2026-12-01 11:00", "e@example.com", "chair 2");
+  REQUIRE(named_taken.outcome == BookingResult::kSlotTaken);
+  // Alternatives for chair 2 alone: 10:00 and 11:00 are its own bookings.
+  CHECK(Starts(named_taken.alternatives) ==
+        std::vector<std::string>{"2026-12-01 10:30", "2026-12-01 11:30", "2026-12-01 12:00"});
+  auto unnamed = book("2026-12-01 11:00", "e@example.com");
+  REQUIRE(unnamed.outcome == BookingResult::kBooked);
+  CHECK(unnamed.appointment->resource_name == "Chair 1");
+
+  // Cancelling frees that chair only.
+  salon.service.Cancel(salon.id, first.appointment->id, "");
+  CHECK(Offers(salon, "2026-12-01 10:00"));
+  CHECK(Offers(salon, "2026-12-01 10:00", "Chair 1"));
+  CHECK_FALSE(Offers(salon, "2026-12-01 10:00", "chair 2"));
+
+  CHECK_THROWS_AS(book("2026-12-01 12:00", "f@example.com", "chair 9"), NotFound);
+  CHECK_THROWS_AS(salon.service.Slots(salon.id, "Quick trim", booking::ParseDate("2026-12-01", "date"), 1, "chair 9"),
+                  NotFound);
+  CHECK(Overlaps(db.pool()) == 0);
+}
+
+TEST_CASE("a booking without a resource blocks every chair", "[booking]") {
+  test::TestDatabase db;
+  Salon salon(db, "acme", {"chair 1", "chair 2"});
+  REQUIRE(salon.Book("Quick trim", "2026-12-01 09:00").outcome == BookingResult::kBooked);
+  BookWholeBusiness(db.pool(), salon.id, "2026-12-01 12:00");
+  CHECK_FALSE(Offers(salon, "2026-12-01 12:00"));
+  CHECK_FALSE(Offers(salon, "2026-12-01 12:00", "chair 1"));
+  CHECK_FALSE(Offers(salon, "2026-12-01 12:00", "chair 2"));
+  CHECK(Offers(salon, "2026-12-01 12:30"));
+  CHECK(salon.Book("Quick trim", "2026-12-01 12:00", "b@example.com").outcome == BookingResult::kSlotTaken);
+  // And the database refuses a whole-business booking over a chair's.
+  CHECK_THROWS_AS(BookWholeBusiness(db.pool(), salon.id, "2026-12-01 09:00"), Conflict);
+  CHECK(Overlaps(db.pool()) == 0);
+
+  // Deactivated chairs no longer count: chair 2's bookings stop mattering
+  // and chair 1 is the only calendar.
+  auto on_two = salon.Request("Quick trim", "2026-12-01 14:00", "c@example.com");
+  on_two.resource = "chair 2";
+  REQUIRE(salon.service.Create(salon.id, on_two).outcome == BookingResult::kBooked);
+  REQUIRE(salon.Book("Quick trim", "2026-12-01 15:00", "d@example.com").outcome == BookingResult::kBooked);
+  WithTransaction(db.pool(), [&](pqxx::work& tx) {
+    tx.exec_params("UPDATE resources SET active = false WHERE business_id = $1::uuid AND name = 'chair 2'", salon.id);
+  });
+  CHECK(Offers(salon, "2026-12-01 14:00"));
+  CHECK_FALSE(Offers(salon, "2026-12-01 15:00"));
+  CHECK_THROWS_AS(salon.service.Create(salon.id, on_two), NotFound);
+}
+
+TEST_CASE("rescheduling keeps the chair when it is free, else takes a free one", "[booking]") {
+  test::TestDatabase db;
+  Salon salon(db, "acme", {"chair 1", "chair 2"});
+  const std::string id = salon.Book("Quick trim", "2026-12-01 10:00").appointment->id;
+  auto other = salon.Request("Quick trim", "2026-12-01 14:00", "b@example.com");
+  other.resource = "chair 1";
+  REQUIRE(salon.service.Create(salon.id, other).outcome == BookingResult::kBooked);
+
+  auto kept = salon.service.Reschedule(salon.id, id, Local("2026-12-01 11:00"));
+  REQUIRE(kept.outcome == BookingResult::kBooked);
+  CHECK(kept.appointment->resource_name == "chair 1");
+  auto moved = salon.service.Reschedule(salon.id, id, Local("2026-12-01 14:00"));
+  REQUIRE(moved.outcome == BookingResult::kBooked);
+  CHECK(moved.appointment->resource_name == "chair 2");
+  CHECK(moved.appointment->sequence == 2);
+
+  auto blocker = salon.Request("Quick trim", "2026-12-01 15:00", "c@example.com");
+  REQUIRE(salon.service.Create(salon.id, blocker).outcome == BookingResult::kBooked);
+  blocker.customer.email = "d@example.com";
+  REQUIRE(salon.service.Create(salon.id, blocker).outcome == BookingResult::kBooked);
+  auto taken = salon.service.Reschedule(salon.id, id, Local("2026-12-01 15:00"));
+  REQUIRE(taken.outcome == BookingResult::kSlotTaken);
+  CHECK(Starts(taken.alternatives) ==
+        std::vector<std::string>{"2026-12-01 14:30", "2026-12-01 15:30", "2026-12-01 14:00"});
+  auto unchanged = salon.service.Get(salon.id, id);
+  CHECK(unchanged.resource_name == "chair 2");
+  CHECK(unchanged.sequence == 2);
   CHECK(Overlaps(db.pool()) == 0);
 }
 
