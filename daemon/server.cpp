@@ -24,6 +24,8 @@
 #include <cctype>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <ctime>
 #include <csignal>
 #include <limits>
 #include <map>
@@ -93,6 +95,31 @@ std::map<std::string, std::string> ParseQuery(std::string_view query) {
 // Metrics take the method as a label; unknown verbs must not mint series.
 std::string MethodLabel(http::verb verb) {
   return verb == http::verb::unknown ? "OTHER" : std::string(http::to_string(verb));
+}
+
+// RFC 9110 IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT".
+std::string HttpDate() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday], tm.tm_mday,
+                kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return buf;
+}
+
+// Headers on every response, streamed or not.
+template <class Message>
+void SetCommonHeaders(Message& message, const std::string& request_id) {
+  message.set("X-Request-Id", request_id);
+  message.set(http::field::date, HttpDate());
+  // Browsers must not guess a type other than the one we declare.
+  if (message.find("X-Content-Type-Options") == message.end()) {
+    message.set("X-Content-Type-Options", "nosniff");
+  }
 }
 
 bool IsDisconnect(const beast::error_code& ec) {
@@ -198,7 +225,7 @@ class SessionExchange final : public Exchange {
     if (streaming_) throw std::logic_error("StartStream called twice for " + request().route);
     http::response<http::empty_body> response{static_cast<http::status>(status), version_};
     for (const auto& [name, value] : headers.fields()) response.insert(name, value);
-    response.set("X-Request-Id", request().request_id);
+    SetCommonHeaders(response, request().request_id);
     response.keep_alive(keep_alive_);
     response.chunked(true);
     http::response_serializer<http::empty_body> serializer{response};
@@ -428,7 +455,7 @@ asio::awaitable<bool> Session::Send(const Request& request, Response response, C
   keep_alive = keep_alive && !server_.stopping.load();
   http::response<http::string_body> message{static_cast<http::status>(response.status), version_};
   for (const auto& [name, value] : response.headers.fields()) message.insert(name, value);
-  message.set("X-Request-Id", request.request_id);
+  SetCommonHeaders(message, request.request_id);
   message.keep_alive(keep_alive);
   const std::size_t bytes = response.body.size();
   message.body() = std::move(response.body);

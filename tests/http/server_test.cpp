@@ -145,6 +145,9 @@ TEST_CASE("omnid serves healthz, readyz and metrics with a database", "[http]") 
   CHECK(health.status == 200);
   CHECK(health.Header("Content-Type") == "application/json");
   CHECK(health.Json() == nlohmann::json{{"status", "ok"}});
+  CHECK(health.Header("X-Content-Type-Options") == "nosniff");
+  CHECK(std::regex_match(health.Header("Date").value_or(""),
+                         std::regex(R"((Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT)")));
 
   const auto ready = HttpGet(omnid.port(), "/readyz");
   REQUIRE(ready.status == 200);
