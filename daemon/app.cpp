@@ -24,4 +24,10 @@ void App::SetDatabaseError(std::string message, std::string hint) {
   database_hint_ = std::move(hint);
 }
 
+WebchatService& App::Webchat(const std::function<std::shared_ptr<WebchatService>()>& make) {
+  std::lock_guard lock(webchat_mutex_);
+  if (!webchat_) webchat_ = make();
+  return *webchat_;
+}
+
 }  // namespace omni::omnid

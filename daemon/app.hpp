@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -20,6 +21,8 @@
 #include "daemon/metrics.hpp"
 
 namespace omni::omnid {
+
+class WebchatService;  // daemon/webchat.hpp
 
 class App {
  public:
@@ -43,6 +46,11 @@ class App {
   // Records why the database could not be reached, for pool() and /readyz.
   void SetDatabaseError(std::string message, std::string hint);
 
+  // The public chat API's shared services (daemon/webchat.hpp), made by
+  // `make` on the first call (under a lock; it may block), then reused.
+  // Destroyed before the pool.
+  WebchatService& Webchat(const std::function<std::shared_ptr<WebchatService>()>& make);
+
  private:
   const config::Config config_;
   BlockingExecutor& blocking_;
@@ -52,6 +60,8 @@ class App {
   std::atomic<db::Pool*> pool_ptr_{nullptr};
   std::string database_error_ = "database not connected yet";
   std::string database_hint_;
+  std::mutex webchat_mutex_;
+  std::shared_ptr<WebchatService> webchat_;
 };
 
 }  // namespace omni::omnid

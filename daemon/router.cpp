@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "daemon/chat_handlers.hpp"
 #include "daemon/handlers.hpp"
 #include "daemon/widget_handlers.hpp"
 
@@ -41,8 +42,19 @@ Router MakeRouter() {
   router.Add({"GET", "/healthz", HandleHealthz});
   router.Add({"GET", "/readyz", HandleReadyz});
   router.Add({"GET", "/metrics", HandleMetrics});
+  // The public chat API (daemon/chat_handlers.hpp).
+  router.Add({"POST", "/v1/chat/{business_slug}/session", HandleChatSession});
+  router.Add({"POST", "/v1/chat/{business_slug}/messages", HandleChatMessages});
+  router.Add({"GET", "/v1/chat/{business_slug}/conversations/{id}/messages", HandleChatHistory});
+  router.Add({"GET", "/v1/chat/{business_slug}/conversations/{id}/events", HandleChatEvents});
+  for (const char* pattern : {"/v1/chat/{business_slug}/session", "/v1/chat/{business_slug}/messages",
+                              "/v1/chat/{business_slug}/conversations/{id}/messages",
+                              "/v1/chat/{business_slug}/conversations/{id}/events"}) {
+    router.Add({"OPTIONS", pattern, HandleChatPreflight});
+  }
   // The webchat front end (daemon/widget_handlers.hpp).
   router.Add({"GET", "/widget.js", HandleWidgetScript});
+  router.Add({"GET", "/chat/{business_slug}", HandleChatPage});
   return router;
 }
 

@@ -35,7 +35,9 @@ const std::vector<std::string> kDatabaseKeys = {
 const std::vector<std::string> kEmbeddedKeys = {"data_dir"};
 const std::vector<std::string> kServerKeys = {
     "listen",          "public_url",        "max_body_bytes", "max_header_bytes", "read_timeout_ms", "write_timeout_ms",
-    "idle_timeout_ms", "shutdown_grace_ms", "io_threads",     "db_threads",       "token_secret"};
+    "idle_timeout_ms", "shutdown_grace_ms", "io_threads",     "db_threads",       "token_secret",
+    "token_ttl_s",     "max_message_chars", "visitor_rate_per_min", "visitor_burst", "ip_rate_per_min", "ip_burst",
+    "sse_keepalive_ms"};
 const std::vector<std::string> kLlmKeys = {"base_url",
                                            "api_key",
                                            "models",
@@ -701,6 +703,13 @@ void ParseServer(const Parser& parser, const Entry& entry, ServerSettings& serve
                        "Generate one with `openssl rand -hex 32` and pass it through an environment variable.");
     }
   }
+  section.Integer("token_ttl_s", &server.token_ttl_s, 1, 366 * 86400);
+  section.Integer("max_message_chars", &server.max_message_chars, 1, 100000);
+  section.Number("visitor_rate_per_min", &server.visitor_rate_per_min, 0, 1e9, false, "a number from 0 up");
+  section.Integer("visitor_burst", &server.visitor_burst, 1, 1000000);
+  section.Number("ip_rate_per_min", &server.ip_rate_per_min, 0, 1e9, false, "a number from 0 up");
+  section.Integer("ip_burst", &server.ip_burst, 1, 1000000);
+  section.Millis("sse_keepalive_ms", &server.sse_keepalive_ms);
 }
 
 void ParseLlm(const Parser& parser, const Entry& entry, LlmSettings& llm) {
@@ -1005,7 +1014,14 @@ nlohmann::ordered_json RedactedJson(const Config& config) {
                         {"shutdown_grace_ms", server.shutdown_grace_ms},
                         {"io_threads", server.io_threads},
                         {"db_threads", server.db_threads},
-                        {"token_secret", Secret(server.token_secret)}};
+                        {"token_secret", Secret(server.token_secret)},
+                        {"token_ttl_s", server.token_ttl_s},
+                        {"max_message_chars", server.max_message_chars},
+                        {"visitor_rate_per_min", server.visitor_rate_per_min},
+                        {"visitor_burst", server.visitor_burst},
+                        {"ip_rate_per_min", server.ip_rate_per_min},
+                        {"ip_burst", server.ip_burst},
+                        {"sse_keepalive_ms", server.sse_keepalive_ms}};
   json["llm"] = Json{{"base_url", llm.base_url},
                      {"api_key", Secret(llm.api_key)},
                      {"models", llm.models},

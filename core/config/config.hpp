@@ -44,6 +44,16 @@ struct ServerSettings {
   int io_threads = 1;                        // Asio threads for sockets
   int db_threads = 4;                        // blocking database work
   std::string token_secret;                  // HMAC key for visitor tokens
+  // Public chat API (daemon/chat_*_handler.cpp). An empty token_secret
+  // makes omnid generate one and keep it in the database (server_settings),
+  // shared by every omnid on that database.
+  int token_ttl_s = 86400;                   // visitor tokens expire after this
+  int max_message_chars = 4000;              // longer chat messages get 413
+  double visitor_rate_per_min = 20;          // chat messages per visitor; 0: no limit
+  int visitor_burst = 10;                    // token bucket size per visitor
+  double ip_rate_per_min = 120;              // chat API requests per client IP; 0: no limit
+  int ip_burst = 60;                         // token bucket size per IP
+  int sse_keepalive_ms = 10000;              // comment line on a quiet stream
 };
 
 struct LlmSettings {

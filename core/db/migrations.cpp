@@ -13,7 +13,8 @@
 // `extern const char kMigration_<name>[]` in omni::db::migrations.
 #define OMNI_MIGRATIONS(X) \
   X(1, core_schema) \
-  X(2, kb_index)
+  X(2, kb_index) \
+  X(3, server_settings)
 
 namespace omni::db {
 namespace migrations {

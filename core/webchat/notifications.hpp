@@ -1,0 +1,80 @@
+// Live conversation changes for open chat streams, across processes: one
+// dedicated PostgreSQL connection per process LISTENs on the channel that
+// core/chat/conversations.hpp notifies (chat::kNotifyChannel), on a thread
+// of its own (never a pool connection), and fans each notification out to
+// the subscribers of that conversation in this process. A lost connection
+// is re-established with backoff; subscribers then get a kResync notice,
+// since notifications sent meanwhile are lost, and should re-read what
+// they show from the database.
+// Thread-safe: Subscribe and Subscription's destructor may be called from
+// any thread; callbacks run on the listener thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace omni::db {
+class Pool;
+}
+
+namespace omni::webchat {
+
+struct ConversationNotice {
+  enum class Kind { kMessage, kStatus, kResync };
+  Kind kind = Kind::kMessage;
+  std::string business_id;
+  std::string conversation_id;
+  std::string message_id;  // kMessage
+  std::string role;        // kMessage: "USER", "ASSISTANT", "HUMAN", "TOOL", ...
+  std::string status;      // kStatus: "AI_ACTIVE", "ESCALATED", ...
+};
+
+// Parses a chat::kNotifyChannel payload; nullopt for one that is neither a
+// message nor a status change (an assignment, or malformed).
+std::optional<ConversationNotice> ParseNotice(const std::string& payload);
+
+class NotificationHub {
+ public:
+  // Starts the listener thread and waits until it listens. Throws
+  // Unavailable when the first connection fails. `pool` (for its target)
+  // must outlive the hub.
+  explicit NotificationHub(db::Pool& pool);
+  // Stops listening and joins the thread.
+  ~NotificationHub();
+  NotificationHub(const NotificationHub&) = delete;
+  NotificationHub& operator=(const NotificationHub&) = delete;
+
+  // Must not block: it runs on the listener thread.
+  using Callback = std::function<void(const ConversationNotice& notice)>;
+
+  // Receives the conversation's notices until destroyed.
+  class Subscription {
+   public:
+    Subscription() = default;
+    ~Subscription();
+    Subscription(Subscription&& other) noexcept;
+    Subscription& operator=(Subscription&& other) noexcept;
+
+   private:
+    friend class NotificationHub;
+    struct State;
+    std::shared_ptr<State> state_;
+  };
+
+  // Subscribes to `conversation_id`; the callback is never called after the
+  // Subscription is destroyed returns.
+  Subscription Subscribe(const std::string& conversation_id, Callback callback);
+
+  // Times the connection was lost and re-established.
+  std::uint64_t reconnects() const;
+
+  struct Impl;
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace omni::webchat

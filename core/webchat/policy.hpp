@@ -1,0 +1,36 @@
+// The rules of the public chat API that need no database: whether a
+// business is open now, which web origins may use its chat, and message
+// length in characters.
+// Thread-safe: pure functions (the time zone database is read-only).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/business/business.hpp"
+#include "core/common/clock.hpp"
+
+namespace omni::webchat {
+
+// True when `now` falls in an opening window of the business's local day
+// (its IANA time zone): the date's override when it has one, else the
+// weekly hours of that weekday. Throws ConfigError for an unknown zone.
+bool OpenNow(const business::BusinessSpec& spec, TimePoint now);
+
+// True when `origin` (scheme://host[:port], as browsers send it) may use
+// the business's chat: the list is empty (any origin), or holds it exactly
+// (case-insensitive, a trailing '/' ignored), or holds "*".
+bool OriginAllowed(const std::vector<std::string>& allowed_origins, const std::string& origin);
+
+// The Content-Security-Policy value for pages that may be framed by the
+// allowed origins: "frame-ancestors 'self' https://a.example ..." or
+// "frame-ancestors *" when any origin is allowed.
+std::string FrameAncestors(const std::vector<std::string>& allowed_origins);
+
+// The number of Unicode code points in UTF-8 `text` (continuation bytes
+// are not counted).
+std::size_t CountCharacters(std::string_view text);
+
+}  // namespace omni::webchat

@@ -1,0 +1,143 @@
+// Visitor sessions and what visitors may see; see session.hpp.
+#include "core/webchat/session.hpp"
+
+#include <date/date.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "core/common/error.hpp"
+#include "core/db/pqxx.hpp"
+
+namespace omni::webchat {
+namespace {
+
+using nlohmann::json;
+
+const char* VisibleRole(chat::MessageRole role) {
+  switch (role) {
+    case chat::MessageRole::kUser: return "user";
+    case chat::MessageRole::kAssistant: return "assistant";
+    case chat::MessageRole::kHuman: return "human";
+    default: return nullptr;
+  }
+}
+
+std::string FormatUtcSeconds(TimePoint instant) {
+  return date::format("%FT%TZ", date::floor<std::chrono::seconds>(instant));
+}
+
+NotFound ConversationNotFound(const std::string& id) {
+  return NotFound("conversation " + id + " not found",
+                  "Use the conversation_id this visitor's session or messages returned.");
+}
+
+}  // namespace
+
+Session StartSession(db::Pool& pool, const business::Business& business, const SessionRequest& request,
+                     TimePoint now, int token_ttl_s) {
+  Session session;
+  auto& claims = session.claims;
+  claims.business_id = business.id;
+  claims.visitor_id = request.previous_visitor_id.empty() ? "v_" + RandomHex(16) : request.previous_visitor_id;
+  claims.expires_at_s = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count() + token_ttl_s;
+
+  customers::CustomerContact contact = request.prechat;
+  contact.external_id = request.verified_identity;
+  if (!contact.email.empty() || !contact.phone.empty() || !contact.external_id.empty()) {
+    claims.customer_id = customers::FindOrCreate(pool, business.id, contact).customer.id;
+    claims.verified = !request.verified_identity.empty();
+  }
+
+  const std::string resume_customer = claims.verified ? claims.customer_id : std::string();
+  session.conversation_id = db::WithTransaction(pool, [&](pqxx::work& tx) {
+    const auto rows = tx.exec_params(
+        "SELECT id::text FROM conversations"
+        " WHERE business_id = $1 AND channel = 'WEBCHAT' AND status <> 'RESOLVED'"
+        " AND (visitor_id = $2 OR customer_id = nullif($3, '')::uuid)"
+        " ORDER BY coalesce(last_message_at, created_at) DESC LIMIT 1",
+        business.id, claims.visitor_id, resume_customer);
+    return rows.empty() ? std::string() : rows[0][0].as<std::string>();
+  });
+  return session;
+}
+
+chat::Conversation OwnedConversation(db::Pool& pool, const VisitorClaims& claims, const std::string& conversation_id) {
+  chat::Conversation conversation;
+  try {
+    conversation = chat::Get(pool, claims.business_id, conversation_id);
+  } catch (const InvalidInput&) {
+    throw ConversationNotFound(conversation_id);
+  } catch (const NotFound&) {
+    throw ConversationNotFound(conversation_id);
+  }
+  const bool visitors = !conversation.visitor_id.empty() && conversation.visitor_id == claims.visitor_id;
+  const bool customers =
+      claims.verified && !claims.customer_id.empty() && conversation.customer_id == claims.customer_id;
+  if (!visitors && !customers) throw ConversationNotFound(conversation_id);
+  return conversation;
+}
+
+std::string NewConversation(db::Pool& pool, const VisitorClaims& claims) {
+  chat::OpenRequest open;
+  open.customer_id = claims.customer_id;
+  open.channel = chat::Channel::kWebchat;
+  open.visitor_id = claims.visitor_id;
+  return chat::Open(pool, claims.business_id, open).id;
+}
+
+std::vector<VisibleMessage> VisibleMessages(db::Pool& pool, const std::string& business_id,
+                                            const std::string& conversation_id, std::int64_t after_seq) {
+  chat::MessageQuery query;
+  query.include_dropped = false;
+  query.include_tools = false;
+  std::vector<VisibleMessage> visible;
+  for (const auto& stored : chat::Messages(pool, business_id, conversation_id, query)) {
+    const char* role = VisibleRole(stored.role);
+    if (role == nullptr || stored.seq <= after_seq || stored.content.empty()) continue;
+    VisibleMessage message;
+    message.id = stored.id;
+    message.seq = stored.seq;
+    message.role = role;
+    message.content = stored.content;
+    message.created_at = stored.created_at;
+    const json metadata = json::parse(stored.metadata_json, nullptr, false);
+    if (metadata.is_object()) {
+      if (stored.role == chat::MessageRole::kHuman) message.author = metadata.value("author", "");
+      if (metadata.contains("citations") && metadata["citations"].is_array()) {
+        json citations = json::array();
+        for (const auto& c : metadata["citations"]) {
+          if (!c.is_object()) continue;
+          citations.push_back({{"number", c.value("number", 0)}, {"title", c.value("title", "")},
+                               {"source", c.value("source", "")}});
+        }
+        message.citations_json = citations.dump();
+      }
+    }
+    visible.push_back(std::move(message));
+  }
+  return visible;
+}
+
+json MessageJson(const VisibleMessage& message) {
+  json out = {{"id", message.id},           {"seq", message.seq},
+              {"role", message.role},       {"content", message.content},
+              {"created_at", FormatUtcSeconds(message.created_at)}};
+  if (message.role == "human") out["author"] = message.author;
+  if (message.role == "assistant") out["citations"] = json::parse(message.citations_json, nullptr, false);
+  return out;
+}
+
+std::string LoadOrCreateTokenSecret(db::Pool& pool) {
+  const std::string candidate = RandomHex(32);
+  return db::WithTransaction(pool, [&](pqxx::work& tx) {
+    // The first process to commit wins; every other one reads its secret.
+    tx.exec_params(
+        "INSERT INTO server_settings (name, value) VALUES ('visitor_token_secret', $1)"
+        " ON CONFLICT (name) DO NOTHING",
+        candidate);
+    return tx.exec("SELECT value FROM server_settings WHERE name = 'visitor_token_secret'")[0][0].as<std::string>();
+  });
+}
+
+}  // namespace omni::webchat

@@ -1,0 +1,244 @@
+// POST /v1/chat/{business_slug}/messages: one chat turn.
+//
+// Authorization: Bearer TOKEN (from /session). Request JSON:
+//   {"message": "...", "conversation_id": "..."}   conversation_id optional:
+//   without it a new conversation starts; with it, it must be the visitor's
+//   (else 404). A message over server.max_message_chars characters is 413
+//   {"error":{"code":"message_too_long",...}}; an empty one 400.
+//
+// Response (default): 200 text/event-stream, header X-Conversation-Id, then
+// these events, each `data` one JSON object:
+//   token     {"text"}                          a delta of the reply
+//   reset     {}                                the model restarted: drop the text so far
+//   tool      {"name","status"}                 status started | finished | failed
+//   citation  {"number","title","source","chunk_id"}
+//   handoff   {"message"}                       a human owns the conversation now
+//   done      {"conversation_id","message_id","reply","status","handoff",
+//              "offline","usage":{"prompt_tokens","completion_tokens","model"}}
+//   error     {"code","message"}                the turn failed; the stream ends
+// and a comment line (": keep-alive") every server.sse_keepalive_ms while
+// the model thinks. done or error is always the last event.
+//
+// With `Accept: application/json` (and not text/event-stream) or
+// ?stream=false: 200 JSON {"conversation_id","message_id","reply","status",
+// "handoff","offline","citations":[...],"tools":[{"name","ok"}],"usage"}.
+//
+// The turn runs in chat::Engine: database steps on omnid's worker pool,
+// the model's stream on the LLM client's I/O thread; this coroutine only
+// waits on an EventQueue, so a waiting turn holds no thread. A client that
+// goes away does not stop the turn: the reply is stored and shows up in
+// the history.
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "core/chat/engine.hpp"
+#include "core/common/error.hpp"
+#include "core/http/sse.hpp"
+#include "core/webchat/policy.hpp"
+#include "core/webchat/session.hpp"
+#include "daemon/app.hpp"
+#include "daemon/blocking.hpp"
+#include "daemon/chat_handlers.hpp"
+#include "daemon/http_errors.hpp"
+#include "daemon/sse.hpp"
+#include "daemon/webchat.hpp"
+
+namespace omni::omnid {
+namespace {
+
+using nlohmann::json;
+
+// The result of a turn, filled by the engine's done callback before the
+// queue closes.
+struct TurnOutcome {
+  std::exception_ptr error;
+  chat::TurnResult result;
+};
+
+json DoneJson(const chat::TurnResult& result) {
+  return {{"conversation_id", result.conversation_id},
+          {"message_id", result.reply_message_id},
+          {"reply", result.reply},
+          {"status", chat::StatusName(result.status)},
+          {"handoff", result.handoff},
+          {"offline", result.offline},
+          {"usage",
+           {{"prompt_tokens", result.usage.prompt_tokens},
+            {"completion_tokens", result.usage.completion_tokens},
+            {"model", result.usage.model}}}};
+}
+
+std::string FormatEvent(const chat::TurnEvent& event) {
+  using Kind = chat::TurnEvent::Kind;
+  switch (event.kind) {
+    case Kind::kToken: return http::FormatSseEvent("token", json{{"text", event.text}}.dump());
+    case Kind::kReset: return http::FormatSseEvent("reset", "{}");
+    case Kind::kTool:
+      return http::FormatSseEvent("tool", json{{"name", event.tool_name}, {"status", event.tool_status}}.dump());
+    case Kind::kCitation:
+      return http::FormatSseEvent("citation", json{{"number", event.citation_number},
+                                                   {"title", event.citation.title},
+                                                   {"source", event.citation.source},
+                                                   {"chunk_id", event.citation.chunk_id}}
+                                                  .dump());
+    case Kind::kHandoff: return http::FormatSseEvent("handoff", json{{"message", event.text}}.dump());
+    default: return {};  // done and error come from the turn's completion
+  }
+}
+
+bool WantsJson(const Request& request) {
+  if (const auto stream = request.Query("stream"); stream && (*stream == "false" || *stream == "0")) return true;
+  const auto accept = request.Header("Accept").value_or("");
+  return accept.find("application/json") != std::string::npos && accept.find("text/event-stream") == std::string::npos;
+}
+
+struct MessageInput {
+  std::string text;
+  std::string conversation_id;
+};
+
+MessageInput ParseMessage(const Request& request) {
+  const json body = request.JsonBody();
+  if (!body.is_object() || !body.contains("message") || !body["message"].is_string()) {
+    throw InvalidInput("message: expected a string field \"message\"");
+  }
+  MessageInput input;
+  input.text = body["message"].get<std::string>();
+  if (input.text.find_first_not_of(" \t\r\n") == std::string::npos) throw InvalidInput("message: it is empty");
+  if (body.contains("conversation_id") && !body["conversation_id"].is_null()) {
+    if (!body["conversation_id"].is_string()) throw InvalidInput("conversation_id: expected a string");
+    input.conversation_id = body["conversation_id"].get<std::string>();
+  }
+  return input;
+}
+
+// Rethrows the turn's error for a JSON client.
+void ThrowIfFailed(const std::exception_ptr& error) {
+  if (error) std::rethrow_exception(error);
+}
+
+Response MessageTooLong(std::size_t chars, int limit) {
+  return ErrorResponse(413, "message_too_long",
+                       "message: " + std::to_string(chars) + " characters, over the limit of " + std::to_string(limit),
+                       "Send a shorter message.");
+}
+
+// The same code and message a JSON client would get, never internals.
+std::string ErrorEventData(const std::exception_ptr& error) {
+  const auto body = json::parse(ResponseForException(error).body, nullptr, false);
+  return body.value("error", json::object()).dump();
+}
+
+// The non-streaming answer.
+Response JsonTurnResponse(const chat::TurnResult& result) {
+  json out = DoneJson(result);
+  json citations = json::array();
+  for (const auto& ref : result.citations) {
+    citations.push_back({{"number", ref.number}, {"title", ref.passage.title}, {"source", ref.passage.source},
+                         {"chunk_id", ref.passage.chunk_id}});
+  }
+  json tools = json::array();
+  for (const auto& call : result.tool_calls) tools.push_back({{"name", call.name}, {"ok", call.ok}});
+  out["citations"] = std::move(citations);
+  out["tools"] = std::move(tools);
+  auto response = Response::Json(200, out);
+  response.headers.Set("Cache-Control", "no-store");
+  return response;
+}
+
+// The visitor's conversation `id`, or a new one when `id` is empty.
+std::string ResolveConversation(db::Pool& pool, const webchat::VisitorClaims& claims, const std::string& id) {
+  return id.empty() ? webchat::NewConversation(pool, claims) : webchat::OwnedConversation(pool, claims, id).id;
+}
+
+// Starts the turn; its events (unless `json_only`) and its end go to `queue`.
+void Start(chat::Engine& engine, chat::TurnRequest turn, const std::shared_ptr<EventQueue>& queue,
+           const std::shared_ptr<TurnOutcome>& outcome, bool json_only) {
+  chat::TurnEventCallback on_event;
+  if (!json_only) {
+    on_event = [queue](const chat::TurnEvent& event) {
+      if (auto chunk = FormatEvent(event); !chunk.empty()) queue->Push(std::move(chunk));
+    };
+  }
+  engine.StartTurn(std::move(turn), std::move(on_event),
+                   [queue, outcome](std::exception_ptr error, chat::TurnResult result) {
+                     outcome->error = error;
+                     outcome->result = std::move(result);
+                     queue->Close();
+                   });
+}
+
+asio::awaitable<Response> Messages(Exchange& exchange, ChatScope& scope) {
+  const Request& request = exchange.request();
+  App& app = exchange.app();
+  const auto& settings = app.config().server;
+  MessageInput input = ParseMessage(request);
+  std::string conversation_id = std::move(input.conversation_id);
+  if (const auto chars = webchat::CountCharacters(input.text); chars > static_cast<std::size_t>(settings.max_message_chars)) {
+    co_return MessageTooLong(chars, settings.max_message_chars);
+  }
+
+  auto& pool = app.pool();
+  const auto& claims = scope.claims;
+  conversation_id =
+      co_await RunBlocking(app.blocking(), [&] { return ResolveConversation(pool, claims, conversation_id); });
+
+  chat::TurnRequest turn;
+  turn.business_slug = scope.business->spec.slug;
+  turn.text = std::move(input.text);
+  turn.conversation_id = conversation_id;
+  turn.channel = chat::Channel::kWebchat;
+  turn.visitor_id = claims.visitor_id;
+
+  const bool json_only = WantsJson(request);
+  auto queue = co_await MakeEventQueue();
+  auto outcome = std::make_shared<TurnOutcome>();
+  Start(scope.service->engine(), std::move(turn), queue, outcome, json_only);
+
+  const auto keepalive = std::chrono::milliseconds(settings.sse_keepalive_ms);
+  if (json_only) {
+    // Only the end matters: the engine sends no events to a JSON client.
+    while (!queue->finished()) {
+      const auto ignored = co_await queue->Next(keepalive);
+    }
+    ThrowIfFailed(outcome->error);
+    co_return JsonTurnResponse(outcome->result);
+  }
+
+  Headers head = scope.cors;
+  head.Set("X-Conversation-Id", conversation_id);
+  SseStream sse(exchange);
+  co_await sse.Start(std::move(head));
+  auto last_write = std::chrono::steady_clock::now();
+  while (!queue->finished()) {
+    const auto since = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - last_write);
+    const auto wait = since < keepalive ? keepalive - since : std::chrono::milliseconds(1);
+    auto items = co_await queue->Next(wait);
+    if (items.empty()) {
+      if (std::chrono::steady_clock::now() - last_write >= keepalive) {
+        co_await sse.Comment("keep-alive");
+        last_write = std::chrono::steady_clock::now();
+      }
+      continue;
+    }
+    // One chunk for everything queued: fewer writes when the client is slow.
+    std::string batch;
+    for (auto& item : items) batch += item;
+    co_await exchange.WriteChunk(std::move(batch));
+    last_write = std::chrono::steady_clock::now();
+  }
+  if (outcome->error) {
+    co_await sse.Send("error", ErrorEventData(outcome->error));
+  } else {
+    co_await sse.Send("done", DoneJson(outcome->result).dump());
+  }
+  co_return Response{};
+}
+
+}  // namespace
+
+asio::awaitable<Response> HandleChatMessages(Exchange& exchange) {
+  co_return co_await RunChat(exchange, ChatAuth::kTokenAndVisitorLimit, &Messages);
+}
+
+}  // namespace omni::omnid

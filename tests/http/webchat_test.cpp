@@ -1,0 +1,470 @@
+// The public chat API of omnid, end to end: the real omnid binary (one or
+// two instances on one throwaway database), the fake model, and the omni
+// CLI for operator replies. Covers sessions and identity, streamed and JSON
+// turns, history, token forgery, expiry and cross-business use, rate
+// limits, oversize messages, origins, a slow reader, and a human reply
+// reaching a visitor's event stream through another instance.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/business/business.hpp"
+#include "core/config/business_file.hpp"
+#include "core/customers/customers.hpp"
+#include "core/webchat/token.hpp"
+#include "tests/support/fake_openai.hpp"
+#include "tests/support/http_test_client.hpp"
+#include "tests/support/pg_harness.hpp"
+#include "tests/support/process.hpp"
+
+namespace omni {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using test::HttpGet;
+using test::HttpHeaders;
+using test::HttpPost;
+using test::HttpRequest;
+using test::Process;
+using test::RawConnection;
+
+constexpr const char* kOrigin = "https://bellahairstudio.example";
+
+struct TempDir {
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "webchat-test-XXXXXX").string();
+    REQUIRE(mkdtemp(pattern.data()) != nullptr);
+    path = pattern;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  std::filesystem::path path;
+};
+
+// omnid on the test database and the fake model; `server_yaml` adds
+// indented lines under `server:`.
+class Omnid {
+ public:
+  Omnid(const std::string& database_url, const std::string& model_url, const std::string& server_yaml = "") {
+    config_path_ = (dir_.path / "omni.yaml").string();
+    std::ofstream out(config_path_);
+    out << "database:\n  url: \"" << database_url << "\"\n"
+        << "server:\n  listen: 127.0.0.1:0\n  sse_keepalive_ms: 300\n" << server_yaml
+        << "llm:\n  base_url: " << model_url << "\n  api_key: test-key\n  models: [fake-model]\n"
+        << "  max_retries: 0\n"
+        << "logging:\n  level: warn\n";
+    out.close();
+    process_.emplace(OMNID_PATH, test::ProcessOptions{.args = {"--config", config_path_}});
+    const bool started = process_->WaitForStdout("omnid listening on http://127.0.0.1:", 60s);
+    INFO("stderr: " << process_->Stderr());
+    REQUIRE(started);
+    std::smatch match;
+    const std::string text = process_->Stdout();
+    REQUIRE(std::regex_search(text, match, std::regex(R"(http://127\.0\.0\.1:(\d+))")));
+    port_ = static_cast<std::uint16_t>(std::stoi(match[1]));
+  }
+  std::uint16_t port() const { return port_; }
+  const std::string& config_path() const { return config_path_; }
+
+ private:
+  TempDir dir_;
+  std::string config_path_;
+  std::optional<Process> process_;
+  std::uint16_t port_ = 0;
+};
+
+// The demo salon and a second business on one database, and the fake model.
+struct Desk {
+  Desk() {
+    auto spec = config::LoadBusinessFile(OMNI_SOURCE_DIR "/config/demo-salon.yaml");
+    business::Apply(db.pool(), spec);
+    spec.slug = "other-salon";
+    spec.widget.allowed_origins = {};
+    business::Apply(db.pool(), spec);
+    widget_secret = business::Get(db.pool(), "demo-salon").widget_secret;
+    fake.SetFallback([](const test::RecordedRequest&) { return test::TextReply({"Happy ", "to help!"}); });
+  }
+  test::TestDatabase db;
+  test::FakeOpenAi fake;
+  std::string widget_secret;
+};
+
+HttpHeaders Bearer(const std::string& token, HttpHeaders headers = {}) {
+  headers["Authorization"] = "Bearer " + token;
+  return headers;
+}
+
+json StartSession(std::uint16_t port, const json& body = json::object(), const std::string& slug = "demo-salon") {
+  const auto response = HttpPost(port, "/v1/chat/" + slug + "/session", body.dump());
+  INFO(response.body);
+  REQUIRE(response.status == 200);
+  return response.Json();
+}
+
+struct SseEvent {
+  std::string event;
+  json data;
+};
+
+std::vector<SseEvent> ParseEvents(const std::string& text) {
+  std::vector<SseEvent> events;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find("\n\n", start);
+    if (end == std::string::npos) end = text.size();
+    std::string event;
+    std::string data;
+    std::size_t line_start = start;
+    while (line_start < end) {
+      std::size_t line_end = text.find('\n', line_start);
+      if (line_end == std::string::npos || line_end > end) line_end = end;
+      const std::string line = text.substr(line_start, line_end - line_start);
+      if (line.starts_with("event: ")) event = line.substr(7);
+      if (line.starts_with("data: ")) data += line.substr(6);
+      line_start = line_end + 1;
+    }
+    if (!event.empty()) events.push_back({event, json::parse(data, nullptr, false)});
+    start = end + 2;
+  }
+  return events;
+}
+
+std::vector<SseEvent> SendMessage(std::uint16_t port, const std::string& token, const json& body,
+                                  std::string* conversation_id = nullptr) {
+  const auto response = HttpPost(port, "/v1/chat/demo-salon/messages", body.dump(), Bearer(token));
+  INFO(response.body);
+  REQUIRE(response.status == 200);
+  CHECK(response.Header("Content-Type").value_or("").starts_with("text/event-stream"));
+  if (conversation_id != nullptr) *conversation_id = response.Header("X-Conversation-Id").value_or("");
+  return ParseEvents(response.body);
+}
+
+std::string ReplyText(const std::vector<SseEvent>& events) {
+  std::string text;
+  for (const auto& e : events) {
+    if (e.event == "token") text += e.data.value("text", "");
+  }
+  return text;
+}
+
+// An open events stream, read over a raw connection.
+class EventStream {
+ public:
+  EventStream(std::uint16_t port, const std::string& conversation_id, const std::string& token) : connection_(port) {
+    connection_.Send("GET /v1/chat/demo-salon/conversations/" + conversation_id +
+                     "/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token + "\r\n\r\n");
+    const std::string head = connection_.ReadUntil("event: status", 15s);
+    INFO(head);
+    REQUIRE(head.find("200 OK") != std::string::npos);
+  }
+  // Everything received, once `text` arrived (or after the timeout).
+  std::string WaitFor(const std::string& text, std::chrono::milliseconds timeout = 15s) {
+    return connection_.ReadUntil(text, timeout);
+  }
+
+ private:
+  RawConnection connection_;
+};
+
+int RunCli(const std::string& config_path, const std::vector<std::string>& args) {
+  test::ProcessOptions options;
+  options.args = args;
+  options.env = {{"OMNI_CONFIG", config_path}, {"NO_COLOR", "1"}};
+  const auto result = test::Run(OMNI_CLI_PATH, options);
+  INFO("omni " << args.front() << ": " << result.err);
+  CHECK(result.exit_code == 0);
+  return result.exit_code;
+}
+
+}  // namespace
+
+TEST_CASE("a session returns a token, the widget settings and whether the business is open", "[webchat]") {
+  Desk desk;
+  Omnid omnid(desk.db.url(), desk.fake.base_url());
+
+  const json session = StartSession(omnid.port());
+  CHECK(session["token"].get<std::string>().starts_with("v1."));
+  CHECK(session["visitor_id"].get<std::string>().starts_with("v_"));
+  CHECK(session["conversation_id"].is_null());
+  CHECK(session["expires_in_s"] == 86400);
+  CHECK(session["business"]["slug"] == "demo-salon");
+  CHECK(session["widget"]["title"] == "Bella Hair Studio");
+  CHECK(session["widget"]["colors"]["primary"] == "#b4536a");
+  CHECK(session["widget"]["position"] == "bottom-right");
+  CHECK(session["open_now"].is_boolean());
+  CHECK(session["ai_enabled"] == true);
+
+  SECTION("pre-chat fields find or create the customer") {
+    StartSession(omnid.port(), {{"name", "Maria Lopez"}, {"email", "maria@example.com"}});
+    const auto customer = customers::Get(desk.db.pool(), business::FindId(desk.db.pool(), "demo-salon"),
+                                         "maria@example.com");
+    CHECK(customer.name == "Maria Lopez");
+    const auto bad = HttpPost(omnid.port(), "/v1/chat/demo-salon/session", json{{"email", "not-an-email"}}.dump());
+    CHECK(bad.status == 400);
+  }
+  SECTION("a verified identity links the customer; a wrong hash is 401") {
+    const std::string hash = webchat::HmacSha256Hex(desk.widget_secret, "site-user-7");
+    StartSession(omnid.port(), {{"identity", "site-user-7"}, {"identity_hash", hash}, {"email", "u7@example.com"}});
+    const auto customer = customers::Get(desk.db.pool(), business::FindId(desk.db.pool(), "demo-salon"),
+                                         "u7@example.com");
+    CHECK(customer.external_id == "site-user-7");
+    const auto wrong = HttpPost(omnid.port(), "/v1/chat/demo-salon/session",
+                                json{{"identity", "site-user-8"}, {"identity_hash", hash}}.dump());
+    CHECK(wrong.status == 401);
+  }
+  SECTION("an unknown business is 404") {
+    CHECK(HttpPost(omnid.port(), "/v1/chat/no-such-salon/session", "{}").status == 404);
+  }
+}
+
+TEST_CASE("a message streams typed events, and the history resumes the conversation", "[webchat]") {
+  Desk desk;
+  Omnid omnid(desk.db.url(), desk.fake.base_url());
+  const json session = StartSession(omnid.port());
+  const std::string token = session["token"];
+
+  std::string conversation_id;
+  const auto events = SendMessage(omnid.port(), token, {{"message", "Do you do balayage?"}}, &conversation_id);
+  REQUIRE(!events.empty());
+  CHECK(ReplyText(events) == "Happy to help!");
+  CHECK(events.back().event == "done");
+  CHECK(events.back().data["conversation_id"] == conversation_id);
+  CHECK(events.back().data["reply"] == "Happy to help!");
+  CHECK(events.back().data["status"] == "AI_ACTIVE");
+
+  const auto history = HttpGet(omnid.port(), "/v1/chat/demo-salon/conversations/" + conversation_id + "/messages",
+                               Bearer(token));
+  REQUIRE(history.status == 200);
+  const json messages = history.Json()["messages"];
+  REQUIRE(messages.size() == 2);
+  CHECK(messages[0]["role"] == "user");
+  CHECK(messages[0]["content"] == "Do you do balayage?");
+  CHECK(messages[1]["role"] == "assistant");
+  CHECK(messages[1]["content"] == "Happy to help!");
+
+  // A new session with the old token resumes the same visitor and conversation.
+  const json renewed = StartSession(omnid.port(), {{"token", token}});
+  CHECK(renewed["visitor_id"] == session["visitor_id"]);
+  CHECK(renewed["conversation_id"] == conversation_id);
+
+  // The JSON variant continues it.
+  const auto plain = HttpPost(omnid.port(), "/v1/chat/demo-salon/messages?stream=false",
+                              json{{"message", "And highlights?"}, {"conversation_id", conversation_id}}.dump(),
+                              Bearer(token));
+  REQUIRE(plain.status == 200);
+  CHECK(plain.Header("Content-Type").value_or("").starts_with("application/json"));
+  CHECK(plain.Json()["reply"] == "Happy to help!");
+  CHECK(plain.Json()["conversation_id"] == conversation_id);
+
+  // Another visitor sees none of it.
+  const std::string stranger = StartSession(omnid.port())["token"];
+  CHECK(HttpGet(omnid.port(), "/v1/chat/demo-salon/conversations/" + conversation_id + "/messages", Bearer(stranger))
+            .status == 404);
+  const auto hijack = HttpPost(omnid.port(), "/v1/chat/demo-salon/messages",
+                               json{{"message", "hi"}, {"conversation_id", conversation_id}}.dump(), Bearer(stranger));
+  CHECK(hijack.status == 404);
+}
+
+TEST_CASE("forged, expired and cross-business tokens get 401", "[webchat]") {
+  Desk desk;
+  Omnid omnid(desk.db.url(), desk.fake.base_url(), "  token_ttl_s: 2\n");
+  const std::string token = StartSession(omnid.port())["token"];
+  const json message = {{"message", "hello"}};
+
+  CHECK(HttpPost(omnid.port(), "/v1/chat/demo-salon/messages", message.dump()).status == 401);
+  std::string forged = token;
+  forged[forged.size() - 3] = forged[forged.size() - 3] == 'a' ? 'b' : 'a';
+  const auto forged_response = HttpPost(omnid.port(), "/v1/chat/demo-salon/messages", message.dump(), Bearer(forged));
+  CHECK(forged_response.status == 401);
+  CHECK(forged_response.Json()["error"]["message"] == "invalid visitor token");
+
+  // Signed with a secret of our own: the server's is in its database.
+  webchat::VisitorClaims claims;
+  claims.business_id = business::FindId(desk.db.pool(), "demo-salon");
+  claims.visitor_id = "v_forged";
+  claims.expires_at_s = 4102444800;
+  const auto self_signed = HttpPost(omnid.port(), "/v1/chat/demo-salon/messages", message.dump(),
+                                    Bearer(webchat::SignVisitorToken(claims, "attacker-secret-123")));
+  CHECK(self_signed.status == 401);
+
+  const auto cross = HttpPost(omnid.port(), "/v1/chat/other-salon/messages", message.dump(), Bearer(token));
+  CHECK(cross.status == 401);
+  CHECK(cross.Json()["error"]["message"] == "visitor token is for another business");
+
+  std::this_thread::sleep_for(2100ms);
+  const auto expired = HttpPost(omnid.port(), "/v1/chat/demo-salon/messages", message.dump(), Bearer(token));
+  CHECK(expired.status == 401);
+  CHECK(expired.Json()["error"]["message"] == "visitor token expired");
+  CHECK(expired.Header("WWW-Authenticate") == "Bearer");
+  CHECK(desk.fake.request_count() == 0);
+}
+
+TEST_CASE("rate limits answer 429 with Retry-After, and long messages 413", "[webchat]") {
+  Desk desk;
+  Omnid omnid(desk.db.url(), desk.fake.base_url(),
+              "  visitor_rate_per_min: 1\n  visitor_burst: 3\n  ip_rate_per_min: 1\n  ip_burst: 8\n"
+              "  max_message_chars: 20\n");
+  const std::string token = StartSession(omnid.port())["token"];  // IP token 1
+
+  // An oversize message still counts against both buckets.
+  const auto too_long = HttpPost(omnid.port(), "/v1/chat/demo-salon/messages",
+                                 json{{"message", std::string(21, 'x')}}.dump(), Bearer(token));  // 2, visitor 1
+  CHECK(too_long.status == 413);
+  CHECK(too_long.Json()["error"]["code"] == "message_too_long");
+  // 20 characters of two bytes each are fine.
+  std::string accents;
+  for (int i = 0; i < 20; ++i) accents += "\xC3\xA9";
+  SendMessage(omnid.port(), token, {{"message", accents}});                // 3, visitor 2
+  SendMessage(omnid.port(), token, {{"message", "second"}});               // 4, visitor 3
+  const auto limited = HttpPost(omnid.port(), "/v1/chat/demo-salon/messages", json{{"message", "third"}}.dump(),
+                                Bearer(token));  // 5
+  CHECK(limited.status == 429);
+  CHECK(std::stoi(limited.Header("Retry-After").value_or("0")) >= 1);
+  CHECK(limited.Json()["error"]["code"] == "rate_limited");
+
+  // Another visitor is not limited by the first one's bucket, only by the IP's.
+  const std::string other = StartSession(omnid.port())["token"];  // 6
+  SendMessage(omnid.port(), other, {{"message", "hi"}});          // 7
+  HttpPost(omnid.port(), "/v1/chat/demo-salon/session", "{}");    // 8
+  const auto ip_limited = HttpPost(omnid.port(), "/v1/chat/demo-salon/session", "{}");
+  CHECK(ip_limited.status == 429);
+  CHECK(ip_limited.Header("Retry-After").has_value());
+}
+
+TEST_CASE("only allowed origins get CORS headers", "[webchat]") {
+  Desk desk;
+  Omnid omnid(desk.db.url(), desk.fake.base_url());
+
+  const auto preflight = HttpRequest(omnid.port(), "OPTIONS", "/v1/chat/demo-salon/messages", "",
+                                     {{"Origin", kOrigin}, {"Access-Control-Request-Method", "POST"}});
+  CHECK(preflight.status == 204);
+  CHECK(preflight.Header("Access-Control-Allow-Origin") == kOrigin);
+  CHECK(preflight.Header("Access-Control-Allow-Headers").value_or("").find("Authorization") != std::string::npos);
+
+  const auto evil = HttpRequest(omnid.port(), "OPTIONS", "/v1/chat/demo-salon/messages", "",
+                                {{"Origin", "https://evil.example"}, {"Access-Control-Request-Method", "POST"}});
+  CHECK(evil.status == 403);
+  CHECK_FALSE(evil.Header("Access-Control-Allow-Origin").has_value());
+
+  const auto allowed = HttpPost(omnid.port(), "/v1/chat/demo-salon/session", "{}", {{"Origin", kOrigin}});
+  CHECK(allowed.status == 200);
+  CHECK(allowed.Header("Access-Control-Allow-Origin") == kOrigin);
+  const auto refused = HttpPost(omnid.port(), "/v1/chat/demo-salon/session", "{}", {{"Origin", "https://evil.example"}});
+  CHECK(refused.status == 403);
+  CHECK_FALSE(refused.Header("Access-Control-Allow-Origin").has_value());
+
+  // A business with no list accepts any origin.
+  const auto any = HttpPost(omnid.port(), "/v1/chat/other-salon/session", "{}", {{"Origin", "https://evil.example"}});
+  CHECK(any.status == 200);
+  CHECK(any.Header("Access-Control-Allow-Origin") == "https://evil.example");
+}
+
+TEST_CASE("a slow reader still gets every event of a long answer", "[webchat]") {
+  Desk desk;
+  Omnid omnid(desk.db.url(), desk.fake.base_url());
+  const std::string token = StartSession(omnid.port())["token"];
+  constexpr int kPieces = 4000;
+  std::vector<std::string> pieces;
+  for (int i = 0; i < kPieces; ++i) pieces.push_back("<" + std::to_string(i) + std::string(40, '.') + ">");
+  desk.fake.Enqueue(test::TextReply(pieces));
+
+  // A tiny receive buffer and pauses between small reads.
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  const int rcvbuf = 4096;
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(omnid.port());
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  const std::string body = json{{"message", "tell me everything"}}.dump();
+  const std::string request = "POST /v1/chat/demo-salon/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                              "Authorization: Bearer " + token + "\r\nContent-Type: application/json\r\n"
+                              "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  REQUIRE(write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size()));
+  std::string received;
+  char buffer[1024];
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const ssize_t n = read(fd, buffer, sizeof buffer);
+    if (n <= 0) break;
+    received.append(buffer, static_cast<std::size_t>(n));
+    std::this_thread::sleep_for(1ms);
+  }
+  close(fd);
+  // Chunk framing aside, every piece arrives once and in order.
+  std::size_t at = 0;
+  for (int i = 0; i < kPieces; ++i) {
+    const std::size_t found = received.find("<" + std::to_string(i) + ".", at);
+    REQUIRE(found != std::string::npos);
+    at = found;
+  }
+  CHECK(received.find("event: done") != std::string::npos);
+  CHECK(received.size() > 4000u * 40u);
+}
+
+TEST_CASE("a human reply from the CLI reaches the visitor through another omnid, and the AI stays silent",
+          "[webchat]") {
+  Desk desk;
+  Omnid a(desk.db.url(), desk.fake.base_url());
+  Omnid b(desk.db.url(), desk.fake.base_url());
+  const std::string token = StartSession(a.port())["token"];
+  std::string conversation_id;
+  SendMessage(a.port(), token, {{"message", "I want to speak to someone"}}, &conversation_id);
+  REQUIRE(!conversation_id.empty());
+  const std::size_t model_calls = desk.fake.request_count();
+
+  EventStream stream(a.port(), conversation_id, token);
+  RunCli(a.config_path(), {"conversations", "reply", conversation_id, "Hi, Maria here!", "-b", "demo-salon",
+                           "--as", "Maria"});
+  const std::string pushed = stream.WaitFor("Maria here");
+  INFO(pushed);
+  const auto events = ParseEvents(pushed.substr(pushed.find("event:")));
+  bool got_human = false;
+  bool got_escalated = false;
+  for (const auto& e : events) {
+    if (e.event == "message" && e.data.value("role", "") == "human") {
+      got_human = true;
+      CHECK(e.data["content"] == "Hi, Maria here!");
+      CHECK(e.data["author"] == "Maria");
+    }
+    if (e.event == "status" && e.data.value("status", "") == "ESCALATED") got_escalated = true;
+  }
+  CHECK(got_human);
+  CHECK(got_escalated);
+
+  // The visitor writes through B (with a token A issued): the AI is silent,
+  // and A's stream shows the visitor's message.
+  const auto silent = SendMessage(b.port(), token, {{"message", "Thanks Maria"}, {"conversation_id", conversation_id}});
+  bool handoff = false;
+  for (const auto& e : silent) handoff = handoff || e.event == "handoff";
+  CHECK(handoff);
+  CHECK(desk.fake.request_count() == model_calls);
+  CHECK(stream.WaitFor("Thanks Maria").find("Thanks Maria") != std::string::npos);
+
+  // The listener survives losing its connection.
+  desk.db.ExecAsSuperuser(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid()");
+  std::this_thread::sleep_for(1500ms);
+  RunCli(a.config_path(), {"conversations", "reply", conversation_id, "Still here after a reconnect", "-b",
+                           "demo-salon", "--as", "Maria"});
+  CHECK(stream.WaitFor("after a reconnect").find("after a reconnect") != std::string::npos);
+}
+
+}  // namespace omni

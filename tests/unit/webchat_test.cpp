@@ -1,0 +1,163 @@
+// The public chat API's pure rules: visitor tokens, identity hashes, the
+// token-bucket rate limiter, opening hours in the business's zone, allowed
+// origins, and LISTEN payloads.
+#include <catch2/catch.hpp>
+#include <chrono>
+
+#include "core/booking/local_time.hpp"
+#include "core/webchat/notifications.hpp"
+#include "core/webchat/policy.hpp"
+#include "core/webchat/rate_limit.hpp"
+#include "core/webchat/token.hpp"
+
+namespace omni {
+namespace {
+
+using namespace std::chrono_literals;
+
+TimePoint At(std::int64_t unix_s) { return TimePoint{std::chrono::seconds{unix_s}}; }
+
+webchat::VisitorClaims Claims() {
+  webchat::VisitorClaims claims;
+  claims.business_id = "b-1";
+  claims.visitor_id = "v_abc";
+  claims.customer_id = "c-9";
+  claims.verified = true;
+  claims.expires_at_s = 1000;
+  return claims;
+}
+
+TEST_CASE("a visitor token round-trips and expires at its second", "[webchat]") {
+  const std::string token = webchat::SignVisitorToken(Claims(), "secret-0123456789");
+  CHECK(token.starts_with("v1."));
+  auto verdict = webchat::VerifyVisitorToken(token, "secret-0123456789", At(999));
+  REQUIRE(verdict.check == webchat::TokenCheck::kValid);
+  CHECK(verdict.claims.business_id == "b-1");
+  CHECK(verdict.claims.visitor_id == "v_abc");
+  CHECK(verdict.claims.customer_id == "c-9");
+  CHECK(verdict.claims.verified);
+  verdict = webchat::VerifyVisitorToken(token, "secret-0123456789", At(1000));
+  CHECK(verdict.check == webchat::TokenCheck::kExpired);
+  CHECK(verdict.claims.visitor_id == "v_abc");
+}
+
+TEST_CASE("forged and mangled visitor tokens are refused", "[webchat]") {
+  const std::string token = webchat::SignVisitorToken(Claims(), "secret-0123456789");
+  CHECK(webchat::VerifyVisitorToken(token, "another-secret-0000", At(1)).check == webchat::TokenCheck::kBadSignature);
+
+  // Same signature, payload claiming another business.
+  auto forged_claims = Claims();
+  forged_claims.business_id = "b-2";
+  const std::string other = webchat::SignVisitorToken(forged_claims, "secret-0123456789");
+  const std::string spliced = other.substr(0, other.rfind('.')) + token.substr(token.rfind('.'));
+  CHECK(webchat::VerifyVisitorToken(spliced, "secret-0123456789", At(1)).check == webchat::TokenCheck::kBadSignature);
+
+  std::string flipped = token;
+  flipped[5] = flipped[5] == 'A' ? 'B' : 'A';
+  CHECK(webchat::VerifyVisitorToken(flipped, "secret-0123456789", At(1)).check != webchat::TokenCheck::kValid);
+  for (const char* bad : {"", "v1.", "v1..", "garbage", "v2.abc.def", "v1.@@@.###"}) {
+    CHECK(webchat::VerifyVisitorToken(bad, "secret-0123456789", At(1)).check != webchat::TokenCheck::kValid);
+  }
+}
+
+TEST_CASE("identity hashes are HMAC-SHA256 hex under the widget secret", "[webchat]") {
+  // RFC 4231 test case 2.
+  CHECK(webchat::HmacSha256Hex("Jefe", "what do ya want for nothing?") ==
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  const std::string hash = webchat::HmacSha256Hex("widget-secret", "user-42");
+  CHECK(webchat::IdentityMatches("user-42", hash, "widget-secret"));
+  std::string upper = hash;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  CHECK(webchat::IdentityMatches("user-42", upper, "widget-secret"));
+  CHECK_FALSE(webchat::IdentityMatches("user-43", hash, "widget-secret"));
+  CHECK_FALSE(webchat::IdentityMatches("user-42", hash, "other-secret"));
+  CHECK_FALSE(webchat::IdentityMatches("user-42", "", "widget-secret"));
+  CHECK_FALSE(webchat::IdentityMatches("", webchat::HmacSha256Hex("widget-secret", ""), "widget-secret"));
+  CHECK(webchat::RandomHex(16).size() == 32);
+  CHECK(webchat::RandomHex(16) != webchat::RandomHex(16));
+}
+
+TEST_CASE("the token bucket allows a burst, then one per refill, and says when", "[webchat]") {
+  webchat::RateLimiter limiter({60, 3});  // one a second, three at once
+  const TimePoint t0 = At(100);
+  CHECK(limiter.Take("a", t0) == 0);
+  CHECK(limiter.Take("a", t0) == 0);
+  CHECK(limiter.Take("a", t0) == 0);
+  CHECK(limiter.Take("a", t0) == 1);
+  CHECK(limiter.Take("b", t0) == 0);  // keys are independent
+  CHECK(limiter.Take("a", t0 + 500ms) == 1);
+  CHECK(limiter.Take("a", t0 + 1s) == 0);
+  CHECK(limiter.Take("a", t0 + 1s) == 1);
+
+  webchat::RateLimiter slow({6, 1});  // one every 10 s
+  CHECK(slow.Take("x", t0) == 0);
+  CHECK(slow.Take("x", t0 + 1s) == 9);
+
+  webchat::RateLimiter off({0, 1});
+  for (int i = 0; i < 100; ++i) CHECK(off.Take("x", t0) == 0);
+}
+
+TEST_CASE("the rate limiter forgets idle buckets when it is full", "[webchat]") {
+  webchat::RateLimiter limiter({60, 1}, 2);
+  const TimePoint t0 = At(100);
+  CHECK(limiter.Take("a", t0) == 0);
+  CHECK(limiter.Take("b", t0) == 0);
+  CHECK(limiter.Take("c", t0 + 5s) == 0);  // a and b refilled: dropped
+  CHECK(limiter.Take("c", t0 + 5s) == 1);
+}
+
+TEST_CASE("open now follows the weekly hours and overrides in the business's zone", "[webchat]") {
+  business::BusinessSpec spec;
+  spec.slug = "acme";
+  spec.timezone = "America/New_York";
+  spec.weekly[1] = {{9 * 60, 17 * 60}};  // Tuesday 09:00-17:00
+  // 2026-11-24 is a Tuesday.
+  CHECK(webchat::OpenNow(spec, booking::ParseStartTime("2026-11-24 09:00", spec.timezone)));
+  CHECK(webchat::OpenNow(spec, booking::ParseStartTime("2026-11-24 16:59", spec.timezone)));
+  CHECK_FALSE(webchat::OpenNow(spec, booking::ParseStartTime("2026-11-24 17:00", spec.timezone)));
+  CHECK_FALSE(webchat::OpenNow(spec, booking::ParseStartTime("2026-11-24 08:59", spec.timezone)));
+  // 15:00 UTC is 10:00 in New York: open; in UTC terms it is still Tuesday.
+  CHECK(webchat::OpenNow(spec, booking::ParseInstantOrDate("2026-11-24T15:00:00Z", "UTC")));
+  CHECK_FALSE(webchat::OpenNow(spec, booking::ParseStartTime("2026-11-25 10:00", spec.timezone)));  // Wednesday
+  spec.overrides["2026-11-24"] = {};  // closed that day
+  CHECK_FALSE(webchat::OpenNow(spec, booking::ParseStartTime("2026-11-24 10:00", spec.timezone)));
+  spec.overrides["2026-11-25"] = {{12 * 60, 13 * 60}};
+  CHECK(webchat::OpenNow(spec, booking::ParseStartTime("2026-11-25 12:30", spec.timezone)));
+}
+
+TEST_CASE("allowed origins decide CORS and frame-ancestors", "[webchat]") {
+  const std::vector<std::string> allowed = {"https://shop.example", "http://localhost:8080/"};
+  CHECK(webchat::OriginAllowed(allowed, "https://shop.example"));
+  CHECK(webchat::OriginAllowed(allowed, "HTTPS://Shop.Example"));
+  CHECK(webchat::OriginAllowed(allowed, "http://localhost:8080"));
+  CHECK_FALSE(webchat::OriginAllowed(allowed, "https://evil.example"));
+  CHECK_FALSE(webchat::OriginAllowed(allowed, "https://shop.example.evil.example"));
+  CHECK_FALSE(webchat::OriginAllowed(allowed, "null"));
+  CHECK(webchat::OriginAllowed({}, "https://anyone.example"));
+  CHECK(webchat::FrameAncestors(allowed) == "frame-ancestors 'self' https://shop.example http://localhost:8080");
+  CHECK(webchat::FrameAncestors({}) == "frame-ancestors *");
+}
+
+TEST_CASE("message length counts characters, not bytes", "[webchat]") {
+  CHECK(webchat::CountCharacters("hello") == 5);
+  CHECK(webchat::CountCharacters("h\xC3\xA9llo") == 5);      // é
+  CHECK(webchat::CountCharacters("\xF0\x9F\x98\x80!") == 2);  // emoji
+}
+
+TEST_CASE("LISTEN payloads become notices", "[webchat]") {
+  auto notice = webchat::ParseNotice(
+      R"({"business_id":"b","conversation_id":"c","message_id":"m","role":"HUMAN"})");
+  REQUIRE(notice);
+  CHECK(notice->kind == webchat::ConversationNotice::Kind::kMessage);
+  CHECK(notice->role == "HUMAN");
+  notice = webchat::ParseNotice(R"({"business_id":"b","conversation_id":"c","status":"ESCALATED"})");
+  REQUIRE(notice);
+  CHECK(notice->kind == webchat::ConversationNotice::Kind::kStatus);
+  CHECK(notice->status == "ESCALATED");
+  CHECK_FALSE(webchat::ParseNotice(R"({"business_id":"b","conversation_id":"c","assigned_to":"sam"})"));
+  CHECK_FALSE(webchat::ParseNotice("not json"));
+  CHECK_FALSE(webchat::ParseNotice(R"({"status":"ESCALATED"})"));
+}
+
+}  // namespace
+}  // namespace omni
