@@ -572,4 +572,96 @@ TEST_CASE("concurrent clients on separate connections never double-book", "[book
   CHECK(Count(db.pool(), "SELECT count(*) FROM customers WHERE email = 'shared@example.com'") == 1);
 }
 
+TEST_CASE("two chairs and 50 concurrent clients: two win each slot, none overlap on a chair", "[booking]") {
+  test::TestDatabase db;
+  Salon salon(db, "acme", {"chair 1", "chair 2"});
+  constexpr int kClients = 50;
+  // Ten 30-minute trims, five clients each, then five more starts where
+  // four clients in ten insert a booking without a resource (one that
+  // blocks both chairs) straight into the table while the others book.
+  std::vector<std::string> starts;
+  for (int i = 0; i < 10; ++i) {
+    starts.push_back(booking::FormatLocal(Local("2026-12-01 09:00") + std::chrono::minutes{30 * i}, kTz));
+  }
+  const std::vector<std::string> mixed = {"2026-12-02 09:00", "2026-12-02 09:30", "2026-12-02 10:00",
+                                          "2026-12-02 10:30", "2026-12-02 11:00"};
+  const std::string customer = salon.Book("Quick trim", "2026-12-03 09:00", "seed@example.com").appointment->customer_id;
+  const std::string service_id = salon.service.Get(salon.id, salon.service.List(salon.id, {})[0].id).service_id;
+
+  for (bool with_whole_business : {false, true}) {
+    const std::vector<std::string>& contested = with_whole_business ? mixed : starts;
+    std::latch go(kClients);
+    std::mutex mutex;
+    std::map<std::string, std::multiset<std::string>> wins;  // local start -> resources ("" for none)
+    std::atomic<int> lost = 0;
+    std::vector<std::string> errors;
+    std::vector<std::thread> clients;
+    for (int i = 0; i < kClients; ++i) {
+      clients.emplace_back([&, i] {
+        config::DatabaseSettings settings;
+        settings.pool_size = 1;
+        db::Pool pool(db.url(), settings);
+        BookingService service(pool, salon.clock);
+        const std::string start = contested[i % contested.size()];
+        const bool whole_business = with_whole_business && i % 10 < 4;
+        CreateRequest request = salon.Request("Quick trim", start, "client" + std::to_string(i) + "@example.com");
+        pool.Acquire();  // connect before the race starts
+        go.arrive_and_wait();
+        try {
+          if (whole_business) {
+            bool inserted = WithTransaction(pool, [&](pqxx::work& tx) {
+              return !tx.exec_params(
+                          "INSERT INTO appointments (business_id, service_id, customer_id, starts_at, ends_at,"
+                          " blocked_from, blocked_to) VALUES ($1::uuid, $2::uuid, $3::uuid, $4::timestamptz,"
+                          " $4::timestamptz + interval '30 minutes', $4::timestamptz,"
+                          " $4::timestamptz + interval '30 minutes') ON CONFLICT DO NOTHING RETURNING id",
+                          salon.id, service_id, customer, Utc(request.start))
+                          .empty();
+            });
+            std::lock_guard lock(mutex);
+            if (inserted) wins[start].insert("");
+            else ++lost;
+            return;
+          }
+          auto result = service.Create(salon.id, request);
+          std::lock_guard lock(mutex);
+          if (result.outcome == BookingResult::kBooked) wins[start].insert(result.appointment->resource_name);
+          else ++lost;
+        } catch (const std::exception& e) {
+          std::lock_guard lock(mutex);
+          errors.push_back("client " + std::to_string(i) + ": " + e.what());
+        }
+      });
+    }
+    for (auto& client : clients) client.join();
+    INFO((with_whole_business ? "with bookings without a resource" : "chairs only"));
+    CHECK(errors == std::vector<std::string>{});
+    int won = 0;
+    for (const std::string& start : contested) {
+      INFO(start);
+      const auto& holders = wins[start];
+      won += static_cast<int>(holders.size());
+      if (holders.count("") > 0) {
+        // A booking without a resource won: nothing else holds the slot.
+        CHECK(holders.size() == 1);
+      } else {
+        CHECK(holders == std::multiset<std::string>{"chair 1", "chair 2"});
+      }
+    }
+    CHECK(won + lost == kClients);
+    if (!with_whole_business) CHECK(won == 20);
+    // Zero overlaps per resource, and no booking without a resource
+    // overlapping any other live booking.
+    CHECK(Count(db.pool(),
+                "SELECT count(*) FROM appointments a JOIN appointments b ON a.business_id = b.business_id"
+                " AND a.id < b.id AND a.blocked && b.blocked AND a.resource_id = b.resource_id"
+                " WHERE a.status IN ('SCHEDULED', 'CONFIRMED') AND b.status IN ('SCHEDULED', 'CONFIRMED')") == 0);
+    CHECK(Count(db.pool(),
+                "SELECT count(*) FROM appointments a JOIN appointments b ON a.business_id = b.business_id"
+                " AND a.id <> b.id AND a.blocked && b.blocked AND a.resource_id IS NULL"
+                " WHERE a.status IN ('SCHEDULED', 'CONFIRMED') AND b.status IN ('SCHEDULED', 'CONFIRMED')") == 0);
+    CHECK(Overlaps(db.pool()) == 0);
+  }
+}
+
 }  // namespace omni
