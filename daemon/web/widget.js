@@ -1,16 +1,9 @@
-/* omni webchat widget, served by omnid as GET /widget.js and compiled into
- * the omnid binary (daemon/CMakeLists.txt embeds this file).
- *
- * Embed:  <script src="https://chat.example.com/widget.js" data-business="acme" async></script>
- * Options (data-*): business (required), mode="page" (full-page chat, used by
- * GET /chat/{slug}), api (the omnid base URL; default: where this script came from).
- *
- * Talks to the public chat API (daemon/chat_handlers.hpp): POST .../session,
- * POST .../messages (SSE read with fetch), GET .../messages (history) and
- * GET .../events (SSE of team replies and status changes). Every text from the
- * model, the team or the visitor is set with textContent, never as HTML.
- * The session (token, conversation id) lives in localStorage and resumes
- * after a reload. No dependencies, no build step. */
+/* omni webchat widget: GET /widget.js, compiled into omnid (daemon/web/embed.cmake).
+ *   <script src="https://chat.example.com/widget.js" data-business="acme" async></script>
+ * data-mode="page": full-page chat (GET /chat/{slug}); data-api: omnid's URL
+ * (default: the script's origin). Uses the chat API of daemon/chat_handlers.hpp;
+ * all message text is set with textContent, never as HTML. The session lives
+ * in localStorage and resumes after a reload. No dependencies, no build step. */
 (function () {
   'use strict';
   var script = document.currentScript || document.querySelector('script[data-business]');
@@ -58,25 +51,19 @@
   var CSS = [
     ':host{all:initial;--p:#2563eb;--t:#ffffff;--b:#f7f7f8;--a:#222222}',
     '*{box-sizing:border-box;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}',
-    '.bubble{position:fixed;bottom:20px;width:60px;height:60px;border-radius:50%;border:0;cursor:pointer;',
-    'background:var(--p);color:var(--t);box-shadow:0 6px 20px rgba(0,0,0,.22);display:flex;align-items:center;',
-    'justify-content:center;z-index:2147483000;transition:transform .15s}',
-    '.bubble:hover{transform:scale(1.06)}.bubble svg{width:28px;height:28px;fill:currentColor}',
-    '.right{right:20px}.left{left:20px}',
-    '.badge{position:absolute;top:-2px;right:-2px;min-width:20px;height:20px;border-radius:10px;background:#d93025;',
-    'color:#fff;font-size:12px;line-height:20px;text-align:center;padding:0 5px}',
-    '.panel{position:fixed;bottom:92px;width:380px;height:600px;max-height:calc(100vh - 112px);display:flex;',
-    'flex-direction:column;background:var(--b);border-radius:16px;overflow:hidden;z-index:2147483001;',
-    'box-shadow:0 12px 40px rgba(0,0,0,.25);color:var(--a);font-size:15px}',
-    '.panel[hidden],.bubble[hidden],[hidden]{display:none!important}',
+    '.bubble{position:fixed;bottom:20px;width:60px;height:60px;border-radius:50%;border:0;cursor:pointer;background:var(--p);color:var(--t);box-shadow:0 6px 20px rgba(0,0,0,.22);display:flex;align-items:center;justify-content:center;z-index:2147483000;transition:transform .15s}',
+    '.bubble:hover{transform:scale(1.06)}.bubble svg{width:28px;height:28px;fill:currentColor}.right{right:20px}',
+    '.left{left:20px}',
+    '.badge{position:absolute;top:-2px;right:-2px;min-width:20px;height:20px;border-radius:10px;background:#d93025;color:#fff;font-size:12px;line-height:20px;text-align:center;padding:0 5px}',
+    '.panel{position:fixed;bottom:92px;width:380px;height:600px;max-height:calc(100vh - 112px);display:flex;flex-direction:column;background:var(--b);border-radius:16px;overflow:hidden;z-index:2147483001;box-shadow:0 12px 40px rgba(0,0,0,.25);color:var(--a);font-size:15px}',
+    '[hidden]{display:none!important}',
     '.page{position:fixed;inset:0;width:auto;height:auto;max-height:none;border-radius:0;box-shadow:none}',
-    '@media (min-width:720px){.page{inset:24px auto 24px 50%;width:680px;margin-left:-340px;border-radius:16px;',
-    'box-shadow:0 12px 40px rgba(0,0,0,.15)}}',
+    '@media (min-width:720px){.page{inset:24px auto 24px 50%;width:680px;margin-left:-340px;border-radius:16px;box-shadow:0 12px 40px rgba(0,0,0,.15)}}',
     '@media (max-width:480px){.panel{inset:0;width:100%;height:100%;max-height:none;border-radius:0}}',
     'header{background:var(--p);color:var(--t);padding:14px 16px;display:flex;align-items:center;gap:10px}',
-    '.avatar{width:36px;height:36px;border-radius:50%;background:rgba(255,255,255,.22);display:flex;',
-    'align-items:center;justify-content:center;font-weight:600;font-size:16px;flex:none}',
-    '.who{flex:1;min-width:0}.title{font-weight:600;font-size:16px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}',
+    '.avatar{width:36px;height:36px;border-radius:50%;background:rgba(255,255,255,.22);display:flex;align-items:center;justify-content:center;font-weight:600;font-size:16px;flex:none}',
+    '.who{flex:1;min-width:0}',
+    '.title{font-weight:600;font-size:16px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}',
     '.sub{font-size:12.5px;opacity:.85;display:flex;align-items:center;gap:6px}',
     '.dot{width:8px;height:8px;border-radius:50%;background:#3ddc84}.dot.off{background:#bbb}',
     '.close{background:transparent;border:0;color:inherit;cursor:pointer;width:36px;height:36px;border-radius:8px;font-size:22px}',
@@ -98,9 +85,8 @@
     '.typing i:nth-child(2){animation-delay:.2s}.typing i:nth-child(3){animation-delay:.4s}',
     '@keyframes b{0%,60%,100%{opacity:.3;transform:none}30%{opacity:1;transform:translateY(-3px)}}',
     'form.compose{display:flex;gap:8px;padding:10px 12px;border-top:1px solid rgba(0,0,0,.08);background:var(--b)}',
-    'textarea{flex:1;resize:none;border:1px solid rgba(0,0,0,.15);border-radius:20px;padding:10px 14px;font-size:15px;',
-    'max-height:120px;min-height:42px;outline:none;background:#fff;color:#222}',
-    'textarea:focus,input:focus{border-color:var(--p);box-shadow:0 0 0 2px rgba(0,0,0,.06)}',
+    'textarea{flex:1;resize:none;border:1px solid rgba(0,0,0,.15);border-radius:20px;padding:10px 14px;font-size:15px;max-height:120px;min-height:42px;outline:none;background:#fff;color:#222}',
+    'textarea:focus,input:focus{border-color:var(--p);box-shadow:0 0 0 1px var(--p);outline:none}',
     '.send{width:42px;height:42px;border-radius:50%;border:0;background:var(--p);color:var(--t);cursor:pointer;flex:none}',
     '.send:disabled{opacity:.5;cursor:default}.send svg{width:20px;height:20px;fill:currentColor}',
     'form.pre{padding:16px;display:flex;flex-direction:column;gap:10px;overflow-y:auto}',
@@ -115,76 +101,49 @@
   var CHAT_ICON = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M12 3C6.5 3 2 6.9 2 11.7c0 2.6 1.3 4.9 3.4 6.5L4.6 22l4.1-2.2c1 .3 2.1.4 3.3.4 5.5 0 10-3.9 10-8.6S17.5 3 12 3z"/></svg>';
   var SEND_ICON = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M3 20.5 21 12 3 3.5 3 10l12 2-12 2z"/></svg>';
 
-  function build() {
-    var host = el('div');
-    host.setAttribute('data-omni-chat', slug);
-    var root = host.attachShadow ? host.attachShadow({ mode: 'open' }) : host;
-    root.appendChild(el('style', null, CSS));
-    document.body.appendChild(host);
-    ui.host = host;
+  // Appends a new element to `parent`; `attrs` become attributes.
+  function add(parent, tag, cls, text, attrs) {
+    var node = el(tag, cls, text);
+    for (var name in attrs || {}) node.setAttribute(name, attrs[name]);
+    if (parent) parent.appendChild(node);
+    return node;
+  }
 
-    ui.bubble = el('button', 'bubble right');
-    ui.bubble.type = 'button';
-    ui.bubble.setAttribute('aria-label', 'Open chat');
-    ui.bubble.setAttribute('aria-expanded', 'false');
+  function build() {
+    var host = ui.host = add(document.body, 'div', null, null, { 'data-omni-chat': slug });
+    var root = host.attachShadow ? host.attachShadow({ mode: 'open' }) : host;
+    add(root, 'style', null, CSS);
+
+    ui.bubble = add(null, 'button', 'bubble right', null, { type: 'button', 'aria-label': 'Open chat', 'aria-expanded': 'false' });
     ui.bubble.innerHTML = CHAT_ICON;  // a constant, never data
-    ui.badge = el('span', 'badge');
+    ui.badge = add(ui.bubble, 'span', 'badge');
     ui.badge.hidden = true;
-    ui.bubble.appendChild(ui.badge);
     ui.bubble.addEventListener('click', function () { setOpen(ui.panel.hidden); });
 
-    ui.panel = el('div', 'panel right' + (pageMode ? ' page' : ''));
-    ui.panel.setAttribute('role', pageMode ? 'main' : 'dialog');
+    ui.panel = add(root, 'div', 'panel right' + (pageMode ? ' page' : ''), null, { role: pageMode ? 'main' : 'dialog' });
     ui.panel.hidden = !pageMode;
-    var header = el('header');
-    ui.avatar = el('div', 'avatar');
-    ui.avatar.setAttribute('aria-hidden', 'true');
-    var who = el('div', 'who');
-    ui.title = el('div', 'title', 'Chat');
-    ui.sub = el('div', 'sub');
-    ui.dot = el('span', 'dot');
-    ui.subText = el('span', null, '');
-    ui.sub.appendChild(ui.dot);
-    ui.sub.appendChild(ui.subText);
-    who.appendChild(ui.title);
-    who.appendChild(ui.sub);
-    header.appendChild(ui.avatar);
-    header.appendChild(who);
+    var header = add(ui.panel, 'header');
+    ui.avatar = add(header, 'div', 'avatar', null, { 'aria-hidden': 'true' });
+    var who = add(header, 'div', 'who');
+    ui.title = add(who, 'div', 'title', 'Chat');
+    var sub = add(who, 'div', 'sub');
+    ui.dot = add(sub, 'span', 'dot');
+    ui.subText = add(sub, 'span');
     if (!pageMode) {
-      var close = el('button', 'close', '×');
-      close.type = 'button';
-      close.setAttribute('aria-label', 'Close chat');
-      close.addEventListener('click', function () { setOpen(false); });
-      header.appendChild(close);
+      add(header, 'button', 'close', '×', { type: 'button', 'aria-label': 'Close chat' })
+        .addEventListener('click', function () { setOpen(false); });
     }
-    ui.panel.appendChild(header);
-    ui.notice = el('div', 'notice');
+    ui.notice = add(ui.panel, 'div', 'notice');
     ui.notice.hidden = true;
-    ui.panel.appendChild(ui.notice);
-
-    ui.log = el('div', 'log');
-    ui.log.setAttribute('role', 'log');
-    ui.log.setAttribute('aria-live', 'polite');
-    ui.panel.appendChild(ui.log);
-    ui.pre = el('form', 'pre');
+    ui.log = add(ui.panel, 'div', 'log', null, { role: 'log', 'aria-live': 'polite' });
+    ui.pre = add(ui.panel, 'form', 'pre');
     ui.pre.hidden = true;
-    ui.panel.appendChild(ui.pre);
-
-    ui.compose = el('form', 'compose');
-    ui.input = el('textarea');
-    ui.input.rows = 1;
-    ui.input.maxLength = 4000;
-    ui.input.placeholder = 'Type your message…';
-    ui.input.setAttribute('aria-label', 'Message');
-    ui.send = el('button', 'send');
-    ui.send.type = 'submit';
-    ui.send.setAttribute('aria-label', 'Send message');
+    ui.compose = add(ui.panel, 'form', 'compose');
+    ui.input = add(ui.compose, 'textarea', null, null,
+      { rows: '1', maxlength: '4000', placeholder: 'Type your message…', 'aria-label': 'Message' });
+    ui.send = add(ui.compose, 'button', 'send', null, { type: 'submit', 'aria-label': 'Send message' });
     ui.send.innerHTML = SEND_ICON;  // a constant, never data
-    ui.compose.appendChild(ui.input);
-    ui.compose.appendChild(ui.send);
-    ui.panel.appendChild(ui.compose);
-    ui.panel.appendChild(el('div', 'brand', 'Powered by omni'));
-    root.appendChild(ui.panel);
+    add(ui.panel, 'div', 'brand', 'Powered by omni');
     if (!pageMode) root.appendChild(ui.bubble);
 
     ui.compose.addEventListener('submit', function (e) { e.preventDefault(); sendCurrent(); });
@@ -195,9 +154,7 @@
       ui.input.style.height = 'auto';
       ui.input.style.height = Math.min(ui.input.scrollHeight, 120) + 'px';
     });
-    ui.panel.addEventListener('keydown', function (e) {
-      if (e.key === 'Escape' && !pageMode) { setOpen(false); }
-    });
+    ui.panel.addEventListener('keydown', function (e) { if (e.key === 'Escape' && !pageMode) setOpen(false); });
   }
 
   function applySettings() {
@@ -222,7 +179,7 @@
       ui.subText.textContent = open ? 'Our team replies here' : 'Away';
       showNotice(open ? '' : 'We are closed right now. Leave a message and our team will reply when we open.');
     } else {
-      ui.subText.textContent = open ? 'Online' : 'Replies instantly · team away';
+      ui.subText.textContent = open ? 'Online' : 'Assistant online · team away';
       showNotice(open ? '' : 'We are closed right now. Our assistant can still help, and the team will follow up.');
     }
   }
@@ -335,23 +292,20 @@
   // Rendering -------------------------------------------------------------
   function scrollDown() { ui.log.scrollTop = ui.log.scrollHeight; }
   function addMessage(role, text, author) {
-    var node = el('div', 'msg ' + role);
-    if (role === 'human' && author) node.appendChild(el('span', 'author', author));
-    var body = el('span', 'text', text);
-    node.appendChild(body);
-    ui.log.appendChild(node);
+    var node = add(ui.log, 'div', 'msg ' + role);
+    if (role === 'human' && author) add(node, 'span', 'author', author);
+    add(node, 'span', 'text', text);
     scrollDown();
     return node;
   }
   function addLine(cls, text) {
-    var node = el('div', cls, text);
-    ui.log.appendChild(node);
+    var node = add(ui.log, 'div', cls, text);
     scrollDown();
     return node;
   }
   function addCitation(node, citation) {
     var list = node.querySelector('.cites');
-    if (!list) { list = el('div', 'cites'); node.appendChild(list); }
+    if (!list) list = add(node, 'div', 'cites');
     var label = '[' + (citation.number || list.childNodes.length + 1) + '] ' + (citation.title || citation.source || 'source');
     var source = String(citation.source || '');
     var link;
@@ -377,11 +331,8 @@
   }
   function typing(on) {
     if (on && !ui.typing) {
-      ui.typing = el('div', 'typing');
-      ui.typing.setAttribute('aria-label', 'Assistant is typing');
-      ui.typing.appendChild(el('i'));
-      ui.typing.appendChild(el('i'));
-      ui.typing.appendChild(el('i'));
+      ui.typing = add(null, 'div', 'typing', null, { 'aria-label': 'Assistant is typing' });
+      for (var i = 0; i < 3; i++) add(ui.typing, 'i');
     }
     if (!ui.typing) return;
     if (on) { ui.log.appendChild(ui.typing); scrollDown(); } else if (ui.typing.parentNode) { ui.log.removeChild(ui.typing); }
@@ -430,22 +381,15 @@
   function showPrechat(fields) {
     greet();
     ui.pre.textContent = '';
-    ui.pre.appendChild(el('p', null, 'Before we start, tell us who you are.'));
+    add(ui.pre, 'p', null, 'Before we start, tell us who you are.');
     fields.forEach(function (field) {
       var spec = PRECHAT[field];
       if (!spec) return;
-      var label = el('label', null, spec[0]);
-      var input = el('input');
-      input.name = field;
-      input.type = spec[1];
-      input.autocomplete = spec[2];
+      var input = add(add(ui.pre, 'label', null, spec[0]), 'input', null, null,
+        { name: field, type: spec[1], autocomplete: spec[2] });
       input.required = field === 'name';
-      label.appendChild(input);
-      ui.pre.appendChild(label);
     });
-    var start = el('button', 'start', 'Start chat');
-    start.type = 'submit';
-    ui.pre.appendChild(start);
+    var start = add(ui.pre, 'button', 'start', 'Start chat', { type: 'submit' });
     ui.pre.hidden = false;
     ui.compose.hidden = true;
     ui.pre.onsubmit = function (e) {
@@ -525,11 +469,15 @@
       if (!reply) { typing(false); reply = addMessage('assistant', ''); }
       return reply;
     }
+    function dropTool() {
+      if (tool && tool.parentNode) tool.parentNode.removeChild(tool);
+      tool = null;
+    }
     function finish() {
       busy = false;
       ui.send.disabled = false;
       typing(false);
-      if (tool && tool.parentNode) tool.parentNode.removeChild(tool);
+      dropTool();
       listen();
     }
     return (settings ? Promise.resolve() : startSession()).then(function () {
@@ -553,6 +501,7 @@
       }
       return readEvents(response, function (name, data) {
         if (name === 'token') {
+          dropTool();
           replyText += data.text || '';
           replyNode().querySelector('.text').textContent = replyText;
           scrollDown();
@@ -560,13 +509,12 @@
           replyText = '';
           if (reply) reply.querySelector('.text').textContent = '';
         } else if (name === 'tool') {
+          // The line stays until the next step or the reply, so that a quick
+          // tool is still seen.
           if (data.status === 'started') {
             if (!tool) { tool = addLine('tool', ''); }
             tool.textContent = TOOL_LABELS[data.name] || 'Working on it…';
             typing(true);
-          } else if (tool && tool.parentNode) {
-            tool.parentNode.removeChild(tool);
-            tool = null;
           }
         } else if (name === 'citation') {
           addCitation(replyNode(), data);

@@ -1,0 +1,162 @@
+// The webchat widget in real headless Chromium: this test starts the
+// pieces (a throwaway database, the fake model, omnid) and runs
+// tests/browser/widget.test.mjs, which drives Debian's chromium through
+// playwright-core, applies the demo business and uses the omni CLI for the
+// operator's side. Screenshots land in OMNI_ARTIFACTS_DIR.
+#include <date/date.h>
+#include <stdlib.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+#include <string>
+
+#include "tests/support/fake_openai.hpp"
+#include "tests/support/pg_harness.hpp"
+#include "tests/support/process.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using omni::test::FakeReply;
+using omni::test::FakeToolCall;
+using omni::test::RecordedRequest;
+
+const std::string kBrowserDir = std::string(OMNI_SOURCE_DIR) + "/tests/browser";
+
+struct TempDir {
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "omni-browser-XXXXXX").string();
+    REQUIRE(mkdtemp(pattern.data()) != nullptr);
+    path = pattern;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  std::filesystem::path path;
+};
+
+// A day the demo salon is open, a week or more ahead (past the booking
+// notice, clear of the holiday overrides in config/demo-salon.yaml).
+std::string OpenDayAhead() {
+  static const std::set<std::string> kClosedOrShort = {"2026-11-26", "2026-11-27", "2026-12-24",
+                                                      "2026-12-25", "2026-12-31", "2027-01-01"};
+  auto day = date::floor<date::days>(std::chrono::system_clock::now()) + date::days{7};
+  for (;; day += date::days{1}) {
+    const auto weekday = date::weekday{day}.c_encoding();  // 0 Sunday .. 6 Saturday
+    const std::string text = date::format("%F", day);
+    if (weekday >= 2 && weekday <= 5 && !kClosedOrShort.count(text)) return text;
+  }
+}
+
+FakeReply Text(std::vector<std::string> pieces, int chunk_delay_ms, int first_byte_delay_ms = 0) {
+  auto reply = omni::test::TextReply(std::move(pieces));
+  reply.chunk_delay_ms = chunk_delay_ms;
+  reply.first_byte_delay_ms = first_byte_delay_ms;
+  return reply;
+}
+
+// A model thinking for a moment, as a real one does, so that each tool step
+// is on screen for a while.
+constexpr int kThinkMs = 400;
+
+FakeReply Call(const std::string& id, const std::string& name, const json& args) {
+  auto reply = omni::test::ToolCallReply({FakeToolCall{id, name, {args.dump()}}});
+  reply.first_byte_delay_ms = kThinkMs;
+  return reply;
+}
+
+// The scripted front-desk model: small talk streams slowly enough to see;
+// "book" runs check_availability, then book_appointment at the first time
+// offered, then confirms.
+FakeReply Respond(const RecordedRequest& request, const std::string& day) {
+  const json& last = request.json["messages"].back();
+  const std::string role = last.value("role", "");
+  const std::string content = last.contains("content") && last["content"].is_string() ? last["content"].get<std::string>() : "";
+  if (role == "tool") {
+    const json result = json::parse(content, nullptr, false);
+    if (result.value("booked", false)) {
+      return Text({"You're all set: ", result.value("service", "") + " on " + result.value("date", "") + " at ",
+                   result.value("time", "") + ". See you then!"},
+                  50, kThinkMs);
+    }
+    if (result.contains("services") && !result["services"].empty() && !result["services"][0]["times"].empty()) {
+      return Call("call_book", "book_appointment",
+                  {{"date", day},
+                   {"time", result["services"][0]["times"][0]},
+                   {"service", "Women's haircut"},
+                   {"customer_name", "Maria Lopez"},
+                   {"customer_email", "maria@example.com"}});
+    }
+    return Text({"Sorry, that did not work."}, 0);
+  }
+  if (content.find("book") != std::string::npos) {
+    return Call("call_slots", "check_availability", {{"date", day}, {"service", "Women's haircut"}});
+  }
+  if (content.find("<img") != std::string::npos) {
+    return Text({"You wrote <b>bold</b> <img src=x onerror=\"window.__omniPwned=1\"> and I only show text."}, 0);
+  }
+  return Text({"We're open ", "Tuesday to Saturday, ", "9am to 7pm on weekdays ", "and 8am to 5pm on Saturdays."},
+              250);
+}
+
+}  // namespace
+
+TEST_CASE("the widget chats, books, shows a team reply live and resumes after a reload", "[browser]") {
+  if (!std::filesystem::exists(kBrowserDir + "/node_modules/playwright-core")) {
+    const auto install = omni::test::Run("/bin/sh", {.args = {"-c", "npm ci --no-audit --no-fund"},
+                                                     .env = {{"PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"}},
+                                                     .cwd = kBrowserDir},
+                                         300s);
+    INFO(install.out << install.err);
+    REQUIRE(install.exit_code == 0);
+  }
+
+  omni::test::TestDatabase db;
+  const std::string day = OpenDayAhead();
+  omni::test::FakeOpenAi fake;
+  fake.SetFallback([day](const RecordedRequest& request) { return Respond(request, day); });
+
+  TempDir dir;
+  const std::string config_path = (dir.path / "omni.yaml").string();
+  std::ofstream(config_path) << "database:\n  url: \"" << db.url() << "\"\n"
+                             << "server:\n  listen: 127.0.0.1:0\n  sse_keepalive_ms: 2000\n"
+                             << "llm:\n  base_url: " << fake.base_url()
+                             << "\n  api_key: test-key\n  models: [fake-model]\n  max_retries: 0\n"
+                             << "logging:\n  level: warn\n";
+  omni::test::Process omnid(OMNID_PATH, {.args = {"--config", config_path}});
+  REQUIRE(omnid.WaitForStdout("omnid listening on http://127.0.0.1:", 60s));
+  std::smatch match;
+  const std::string banner = omnid.Stdout();
+  REQUIRE(std::regex_search(banner, match, std::regex(R"(http://127\.0\.0\.1:\d+)")));
+
+  const std::string artifacts = OMNI_ARTIFACTS_DIR;
+  std::filesystem::create_directories(artifacts);
+  const auto run = omni::test::Run("/usr/bin/node", {.args = {kBrowserDir + "/widget.test.mjs"},
+                                                     .env = {{"OMNI_URL", match[0].str()},
+                                                             {"OMNI_CLI", OMNI_CLI_PATH},
+                                                             {"OMNI_CONFIG", config_path},
+                                                             {"OMNI_SOURCE_DIR", OMNI_SOURCE_DIR},
+                                                             {"OMNI_ARTIFACTS_DIR", artifacts},
+                                                             {"BOOK_DATE", day},
+                                                             {"NO_COLOR", "1"}},
+                                                     .cwd = kBrowserDir},
+                                   240s);
+  std::cout << run.out << std::flush;
+  INFO("node stdout:\n" << run.out << "\nnode stderr:\n" << run.err << "\nomnid stderr:\n" << omnid.Stderr());
+  CHECK(run.exit_code == 0);
+
+  // The model saw both tool results: the widget's booking went through the tools.
+  int tool_results = 0;
+  for (const auto& request : fake.requests()) {
+    if (request.json["messages"].back().value("role", "") == "tool") ++tool_results;
+  }
+  CHECK(tool_results >= 2);
+}

@@ -1,0 +1,252 @@
+// The webchat widget in real headless Chromium, driven by playwright-core.
+// Run by browser_tests (tests/browser/browser_test.cpp), which starts the
+// database, the fake model and omnid, and passes:
+//   OMNI_URL            omnid's base URL (http://127.0.0.1:PORT)
+//   OMNI_CLI, OMNI_CONFIG   the omni binary and its config (same database)
+//   OMNI_SOURCE_DIR, OMNI_ARTIFACTS_DIR, BOOK_DATE
+// Steps: apply the demo business with this test's page origin allowed, load a
+// third-party page embedding the snippet, fill the pre-chat form, see a
+// streamed answer, book through the tools, check the appointment with
+// `omni book list`, see `omni conversations reply` arrive live, reload and
+// see the history, then a phone-sized viewport and the full-page chat.
+// Everything runs on 127.0.0.1. Exits non-zero on the first failed check.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const env = (name) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set (run through browser_tests)`);
+  return value;
+};
+const OMNI_URL = env('OMNI_URL');
+const OMNI_CLI = env('OMNI_CLI');
+const ARTIFACTS = env('OMNI_ARTIFACTS_DIR');
+const BOOK_DATE = env('BOOK_DATE');
+const SLUG = 'demo-salon';
+const STEP_TIMEOUT_MS = 20000;
+
+function check(condition, message) {
+  if (!condition) throw new Error(`check failed: ${message}`);
+  console.log(`ok - ${message}`);
+}
+
+function omni(...args) {
+  return execFileSync(OMNI_CLI, args, { env: process.env, encoding: 'utf8', timeout: 60000 });
+}
+
+// The business's site: a plain page on its own origin embedding the snippet.
+function startSite() {
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Bella Hair Studio</title>
+<style>body{margin:0;font-family:Georgia,serif;background:#fdf6f3;color:#2f2a2b}
+header{padding:28px 48px;border-bottom:1px solid #eadcd6;font-size:26px;letter-spacing:.5px}
+main{padding:48px;max-width:640px}h1{font-size:40px;margin:0 0 16px}p{font-size:18px;line-height:1.6}</style></head>
+<body><header>Bella Hair Studio</header><main><h1>Cuts, color &amp; care in Brooklyn</h1>
+<p>214 Court Street. Open Tuesday to Saturday. Book online or chat with us any time.</p></main>
+<script src="${OMNI_URL}/widget.js" data-business="${SLUG}" async></script></body></html>`;
+  const server = http.createServer((req, res) => {
+    res.writeHead(req.url === '/' ? 200 : 404, { 'Content-Type': 'text/html; charset=utf-8' });
+    res.end(req.url === '/' ? html : 'not found');
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+// config/demo-salon.yaml with the test page's origin and omnid's own (for
+// the full-page chat, as the file does for omnid's default 127.0.0.1:8080)
+// added to allowed_origins.
+function applyBusiness(origins, dir) {
+  const source = fs.readFileSync(path.join(env('OMNI_SOURCE_DIR'), 'config', 'demo-salon.yaml'), 'utf8');
+  const marker = '  allowed_origins:\n';
+  if (!source.includes(marker)) throw new Error('config/demo-salon.yaml has no widget.allowed_origins');
+  const file = path.join(dir, 'demo-salon.yaml');
+  fs.writeFileSync(file, source.replace(marker, marker + origins.map((o) => `    - ${o}\n`).join('')));
+  omni('business', 'apply', '-f', file);
+}
+
+// In-page helpers: the widget lives in an open shadow root.
+const inWidget = {
+  texts: (selector) => document.querySelector('[data-omni-chat]').shadowRoot
+    ? [...document.querySelector('[data-omni-chat]').shadowRoot.querySelectorAll(selector)].map((n) => n.textContent)
+    : [],
+  // Records every text the log shows (assistant bubbles and tool lines), to
+  // prove that the answer streamed and that tool activity was shown.
+  record: () => {
+    const root = document.querySelector('[data-omni-chat]').shadowRoot;
+    window.__omniSeen = [];
+    new MutationObserver(() => {
+      for (const node of root.querySelectorAll('.msg.assistant .text, .tool')) window.__omniSeen.push(node.textContent);
+    }).observe(root, { subtree: true, childList: true, characterData: true });
+  },
+};
+
+async function waitForText(page, selector, text) {
+  await page.waitForFunction(
+    ([sel, want]) => {
+      const root = document.querySelector('[data-omni-chat]')?.shadowRoot;
+      return !!root && [...root.querySelectorAll(sel)].some((n) => n.textContent.includes(want));
+    },
+    [selector, text],
+    { timeout: STEP_TIMEOUT_MS },
+  );
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(ARTIFACTS, `widget-${name}.png`) });
+  console.log(`screenshot ${path.join(ARTIFACTS, `widget-${name}.png`)}`);
+}
+
+// Sends like a visitor once the previous turn has finished (the widget
+// keeps typed text but sends one turn at a time).
+async function send(page, text) {
+  await page.locator('[data-omni-chat] .send:enabled').waitFor({ timeout: STEP_TIMEOUT_MS });
+  const input = page.locator('[data-omni-chat] textarea');
+  await input.fill(text);
+  await input.press('Enter');
+}
+
+async function main() {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'omni-widget-'));
+  const site = await startSite();
+  const siteUrl = `http://127.0.0.1:${site.address().port}/`;
+  applyBusiness([siteUrl.replace(/\/$/, ''), OMNI_URL], tmp);
+
+  const context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1280, height: 800 },
+  });
+  try {
+    const page = context.pages()[0] || (await context.newPage());
+    const pageErrors = [];
+    page.on('pageerror', (error) => pageErrors.push(String(error)));
+
+    // The snippet shows a bubble styled with the business's colour.
+    await page.goto(siteUrl);
+    const bubble = page.locator('[data-omni-chat] .bubble');
+    await bubble.waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page.waitForFunction(() => document.querySelector('[data-omni-chat]').style.getPropertyValue('--p') === '#b4536a');
+    check(await bubble.getAttribute('aria-label') === 'Open chat', 'the bubble is a labelled button');
+    await shot(page, '1-bubble');
+
+    // Opening it asks for the pre-chat fields of the business file.
+    await bubble.click();
+    const panel = page.locator('[data-omni-chat] .panel');
+    await panel.waitFor({ state: 'visible' });
+    check(await page.locator('[data-omni-chat] .title').textContent() === 'Bella Hair Studio', 'the panel shows the widget title');
+    await waitForText(page, '.msg.assistant', 'Ask me anything, or book your next cut.');
+    check(await page.locator('[data-omni-chat] form.pre input').count() === 2, 'the pre-chat form has name and email');
+    check(await page.evaluate(() => document.querySelector('[data-omni-chat]').shadowRoot.activeElement?.name) === 'name',
+      'focus moves to the first pre-chat field');
+    await page.locator('[data-omni-chat] input[name=name]').fill('Maria Lopez');
+    await page.locator('[data-omni-chat] input[name=email]').fill('maria@example.com');
+    await shot(page, '2-prechat');
+    await page.locator('[data-omni-chat] .start').click();
+    await page.locator('[data-omni-chat] textarea').waitFor({ state: 'visible' });
+
+    // A question streams its answer token by token.
+    await page.evaluate(inWidget.record);
+    await send(page, 'What are your opening hours?');
+    await waitForText(page, '.msg.user', 'What are your opening hours?');
+    const full = "We're open Tuesday to Saturday, 9am to 7pm on weekdays and 8am to 5pm on Saturdays.";
+    await waitForText(page, '.msg.assistant .text', full);
+    const seen = await page.evaluate(() => window.__omniSeen);
+    check(seen.some((t) => t.length > 0 && t.length < full.length && full.startsWith(t)), 'the answer streamed in pieces');
+    await shot(page, '3-answer');
+
+    // Booking runs the tools; the widget shows the activity and the confirmation.
+    await page.evaluate(inWidget.record);
+    await send(page, "I'd like to book a women's haircut");
+    await waitForText(page, '.msg.assistant .text', "You're all set: Women's haircut on " + BOOK_DATE);
+    await waitForText(page, '.msg.assistant .text', 'See you then!');
+    const activity = await page.evaluate(() => window.__omniSeen);
+    check(activity.includes('Checking availability…'), 'tool activity "Checking availability…" was shown');
+    check(activity.includes('Booking your appointment…'), 'tool activity "Booking your appointment…" was shown');
+    await shot(page, '4-booked');
+    const appointments = JSON.parse(omni('book', 'list', '-b', SLUG, '-o', 'json', '--from', BOOK_DATE));
+    check(appointments.some((a) => JSON.stringify(a).includes('Maria Lopez') && JSON.stringify(a).includes("Women's haircut")),
+      'omni book list shows the appointment booked in the widget');
+
+    // Text from the model is shown as text, never run as HTML.
+    await send(page, 'Can you show <img src=x onerror="window.__omniPwned=1">?');
+    await waitForText(page, '.msg.assistant .text', '<img src=x onerror="window.__omniPwned=1"> and I only show text.');
+    check(await page.evaluate(() => window.__omniPwned) === undefined, 'markup from the visitor and the model is not executed');
+    check(await page.locator('[data-omni-chat] .msg img').count() === 0, 'no element was created from message text');
+
+    // A reply from the operator's CLI arrives live through the events stream.
+    const stored = await page.evaluate((key) => JSON.parse(localStorage.getItem(key)), `omni-chat:${OMNI_URL}:${SLUG}`);
+    check(!!stored?.conversation && !!stored?.token, 'the session and conversation are kept in localStorage');
+    const human = 'Hi Maria, Sam from the salon here. Bring a photo of the cut you like!';
+    omni('conversations', 'reply', stored.conversation, human, '-b', SLUG);
+    await waitForText(page, '.msg.human', human);
+    check((await page.locator('[data-omni-chat] .msg.human .author').count()) === 1, 'the team reply is labelled with its author');
+    await shot(page, '5-human-reply');
+
+    // After a reload the same conversation comes back from the history.
+    await page.reload();
+    await waitForText(page, '.msg.human', human);
+    const users = await page.evaluate(inWidget.texts, '.msg.user');
+    check(users.length === 3 && users[0] === 'What are your opening hours?', 'the history is resumed after a reload');
+    const assistants = await page.evaluate(inWidget.texts, '.msg.assistant .text');
+    check(assistants.filter((t) => t.startsWith("You're all set")).length === 1, 'the booking confirmation shows once');
+    await shot(page, '6-resumed');
+
+    // Closing with Escape returns focus to the bubble.
+    await page.locator('[data-omni-chat] textarea').focus();
+    await page.keyboard.press('Escape');
+    check(await panel.isHidden(), 'Escape closes the panel');
+    check(await page.evaluate(() => document.querySelector('[data-omni-chat]').shadowRoot.activeElement?.className.startsWith('bubble')),
+      'focus returns to the bubble');
+
+    // A phone: the panel fills the screen.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await bubble.click();
+    await waitForText(page, '.msg.human', human);
+    const box = await panel.boundingBox();
+    check(box.x === 0 && box.y === 0 && box.width === 390 && box.height === 844, 'on a phone the panel is full-screen');
+    await shot(page, '7-phone');
+
+    // The direct link: a full-page chat with frame-ancestors from the business file.
+    const direct = await page.goto(`${OMNI_URL}/chat/${SLUG}`);
+    const csp = direct.headers()['content-security-policy'] || '';
+    check(direct.status() === 200 && csp.includes('frame-ancestors') && csp.includes(siteUrl.replace(/\/$/, '')),
+      'the full-page chat allows framing by the allowed origins only');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.locator('[data-omni-chat] .panel.page').waitFor({ state: 'visible' });
+    await waitForText(page, '.title', 'Bella Hair Studio');
+    check(await page.locator('[data-omni-chat] .bubble').count() === 0, 'the full-page chat has no bubble');
+    // Another origin, so another visitor: the pre-chat form comes first.
+    await page.locator('[data-omni-chat] input[name=name]').fill('Ada Park');
+    await page.locator('[data-omni-chat] .start').click();
+    await send(page, 'Do you have parking?');
+    await waitForText(page, '.msg.assistant .text', full);
+    await shot(page, '8-full-page');
+
+    check(pageErrors.length === 0, `no script errors on the pages (${pageErrors.join('; ')})`);
+  } catch (error) {
+    const page = context.pages()[0];
+    if (page) await shot(page, 'failed').catch(() => {});
+    throw error;
+  } finally {
+    await context.close();
+    site.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+const deadline = setTimeout(() => {
+  console.error('browser test timed out');
+  process.exit(1);
+}, 180000);
+main().then(() => {
+  clearTimeout(deadline);
+  console.log('browser test passed');
+}).catch((error) => {
+  console.error(error.stack || String(error));
+  process.exit(1);
+});
