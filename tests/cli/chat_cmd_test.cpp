@@ -38,8 +38,9 @@ struct ChatCli {
     std::error_code ec;
     fs::remove_all(dir, ec);
   }
-  omni::test::RunResult Omni(std::vector<std::string> args) {
+  omni::test::RunResult Omni(std::vector<std::string> args, std::string stdin_data = "") {
     omni::test::ProcessOptions options;
+    options.stdin_data = std::move(stdin_data);
     options.args = {"--config", (dir / "omni.yaml").string(), "-b", "demo-salon"};
     options.args.insert(options.args.end(), args.begin(), args.end());
     options.unset_env = {"OMNI_CONFIG", "OPENROUTER_API_KEY", "NO_COLOR"};
@@ -118,4 +119,16 @@ TEST_CASE("omni chat without an API key answers offline with a citation", "[chat
   CHECK(run.err.find("offline responder") != std::string::npos);
   CHECK(cli.fake.request_count() == 0);
   CHECK(cli.Omni({"chat", "nonsense"}).exit_code == 2);
+
+  // Without -m, each line of input is one turn of the same conversation.
+  const auto session = cli.Omni({"chat", "--customer", "+1 555 010 2030"}, "Where can I park?\nMy stylist was rude, I want to talk to the owner\n");
+  REQUIRE(session.exit_code == 0);
+  CHECK(session.out.find("location-and-parking.md") != std::string::npos);
+  INFO(session.out);
+  CHECK(session.out.find("a team member will follow up") != std::string::npos);
+  CHECK(session.err.find("handed off to a team member") != std::string::npos);
+  const json listed = json::parse(cli.Omni({"conversations", "list", "--customer", "+1 555 010 2030", "-o", "json"}).out);
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0]["messages"] == 4);
+  CHECK(listed[0]["status"] == "ESCALATED");
 }
