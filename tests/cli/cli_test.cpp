@@ -1,0 +1,168 @@
+// The omni binary as a user runs it: help, exit codes, output formats, and
+// the man page staying in step with the command tree.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/pg_harness.hpp"
+#include "tests/support/process.hpp"
+
+namespace fs = std::filesystem;
+using omni::test::Run;
+using omni::test::RunResult;
+
+namespace {
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "omni-cli-XXXXXX").string();
+    path = mkdtemp(pattern.data());
+  }
+  ~TempDir() { fs::remove_all(path); }
+  fs::path Write(const std::string& name, const std::string& text) const {
+    std::ofstream(path / name) << text;
+    return path / name;
+  }
+};
+
+// Runs omni with no inherited OMNI_CONFIG, in `cwd`, so that no stray
+// ./omni.yaml or environment changes what a test sees.
+RunResult Omni(std::vector<std::string> args, const std::string& cwd = "") {
+  omni::test::ProcessOptions options;
+  options.args = std::move(args);
+  options.unset_env = {"OMNI_CONFIG", "NO_COLOR"};
+  options.cwd = cwd;
+  return Run(OMNI_CLI_PATH, options);
+}
+
+std::string ReadFile(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::vector<std::string> LeafCommands() {
+  RunResult listed = Omni({"--list-commands"});
+  REQUIRE(listed.exit_code == 0);
+  std::vector<std::string> commands;
+  std::istringstream lines(listed.out);
+  for (std::string line; std::getline(lines, line);) commands.push_back(line.substr(0, line.find('\t')));
+  return commands;
+}
+
+std::vector<std::string> Split(const std::string& path) {
+  std::vector<std::string> words;
+  std::istringstream in(path);
+  for (std::string word; in >> word;) words.push_back(word);
+  return words;
+}
+
+// A config whose database is the harness's throwaway one.
+std::string DatabaseConfig(const omni::test::TestDatabase& db) {
+  return "database:\n  url: \"" + db.url() + "\"\n";
+}
+
+}  // namespace
+
+TEST_CASE("omni --help lists the nouns, the exit codes and examples", "[cli]") {
+  RunResult help = Omni({"--help"});
+  CHECK(help.exit_code == 0);
+  CHECK(help.out.find("config") != std::string::npos);
+  CHECK(help.out.find("db") != std::string::npos);
+  CHECK(help.out.find("Exit status") != std::string::npos);
+  CHECK(help.out.find("$ omni") != std::string::npos);
+}
+
+TEST_CASE("every command has help with examples and appears in the man page", "[cli]") {
+  const std::string man = ReadFile(fs::path(OMNI_SOURCE_DIR) / "man" / "omni.1");
+  const std::vector<std::string> commands = LeafCommands();
+  REQUIRE(commands.size() >= 5);
+  for (const auto& command : commands) {
+    INFO("omni " << command);
+    std::vector<std::string> args = Split(command);
+    args.push_back("--help");
+    RunResult help = Omni(args);
+    CHECK(help.exit_code == 0);
+    CHECK(help.out.find("Examples:") != std::string::npos);
+    CHECK(help.out.find("$ omni " + command) != std::string::npos);
+    std::string roff_name = command;
+    std::string escaped;
+    for (char c : roff_name) escaped += c == '-' ? std::string("\\-") : std::string(1, c);
+    CHECK(man.find(".SS \"omni " + escaped + "\"") != std::string::npos);
+  }
+}
+
+TEST_CASE("man/omni.1 is what omni --man-page generates", "[cli]") {
+  RunResult generated = Omni({"--man-page"});
+  REQUIRE(generated.exit_code == 0);
+  INFO("man/omni.1 is stale: run scripts/gen-man.sh");
+  CHECK(generated.out == ReadFile(fs::path(OMNI_SOURCE_DIR) / "man" / "omni.1"));
+}
+
+TEST_CASE("usage errors exit 2", "[cli]") {
+  CHECK(Omni({}).exit_code == 2);
+  CHECK(Omni({"no-such-command"}).exit_code == 2);
+  CHECK(Omni({"config", "show", "--no-such-flag"}).exit_code == 2);
+  RunResult bad_format = Omni({"-o", "yaml", "config", "show"});
+  CHECK(bad_format.exit_code == 2);
+  CHECK(bad_format.err.find("yaml") != std::string::npos);
+}
+
+TEST_CASE("an invalid config exits 3 and names file, line and column", "[cli]") {
+  TempDir dir;
+  fs::path file = dir.Write("omni.yaml", "database:\n  url: postgresql://x/y\ndatabse:\n  url: z\n");
+  RunResult checked = Omni({"config", "check", file.string()});
+  CHECK(checked.exit_code == 3);
+  CHECK(checked.err.find("omni.yaml:3:1") != std::string::npos);
+  CHECK(checked.err.find("databse") != std::string::npos);
+
+  RunResult via_flag = Omni({"--config", file.string(), "config", "show"});
+  CHECK(via_flag.exit_code == 3);
+
+  RunResult missing = Omni({"--config", (dir.path / "nope.yaml").string(), "config", "show"});
+  CHECK(missing.exit_code == 3);
+  CHECK(missing.err.find("nope.yaml") != std::string::npos);
+}
+
+TEST_CASE("./omni.yaml is found and a valid file passes config check", "[cli]") {
+  TempDir dir;
+  dir.Write("omni.yaml", "server:\n  listen: 127.0.0.1:9999\nlogging:\n  level: debug\n");
+  RunResult checked = Omni({"config", "check"}, dir.path.string());
+  CHECK(checked.exit_code == 0);
+  RunResult shown = Omni({"-o", "json", "config", "show"}, dir.path.string());
+  CHECK(shown.exit_code == 0);
+  CHECK(shown.out.find("9999") != std::string::npos);
+}
+
+TEST_CASE("an unreachable database exits 4 with the reason", "[cli]") {
+  TempDir dir;
+  fs::path file = dir.Write(
+      "omni.yaml", "database:\n  url: \"postgresql:///omni?host=" + (dir.path / "nosocket").string() +
+                       "\"\n  connect_timeout_ms: 2000\n");
+  RunResult status = Omni({"--config", file.string(), "db", "migrate"});
+  CHECK(status.exit_code == 4);
+  CHECK(status.err.find("omni: ") == 0);
+}
+
+TEST_CASE("db migrate and db status against a real database, as table and json", "[cli]") {
+  omni::test::TestDatabase db(omni::test::TestDatabaseOptions{.migrated = false});
+  TempDir dir;
+  fs::path file = dir.Write("omni.yaml", DatabaseConfig(db));
+  RunResult migrated = Omni({"--config", file.string(), "db", "migrate"});
+  CHECK(migrated.exit_code == 0);
+  RunResult again = Omni({"--config", file.string(), "db", "migrate"});
+  CHECK(again.exit_code == 0);
+  RunResult status = Omni({"--config", file.string(), "-o", "json", "db", "status"});
+  REQUIRE(status.exit_code == 0);
+  nlohmann::json parsed = nlohmann::json::parse(status.out);
+  CHECK(parsed.is_object());
+}
