@@ -24,6 +24,7 @@ struct SlotsOptions {
   std::string service;
   std::string date;
   int days = 1;
+  std::string resource;
 };
 
 struct CreateOptions {
@@ -139,7 +140,7 @@ int RunSlots(Context& ctx, const SlotsOptions& opts) {
   Session session(ctx);
   auto first_day = opts.date.empty() ? booking::LocalDate(DefaultClock().Now(), session.time_zone)
                                      : booking::ParseDate(opts.date, "--date");
-  auto slots = session.service.Slots(session.business_id, opts.service, first_day, opts.days);
+  auto slots = session.service.Slots(session.business_id, opts.service, first_day, opts.days, opts.resource);
   nlohmann::json rows = nlohmann::json::array();
   for (TimePoint start : slots.starts) {
     TimePoint end = start + std::chrono::minutes{slots.duration_min};
@@ -150,12 +151,14 @@ int RunSlots(Context& ctx, const SlotsOptions& opts) {
                     {"time_zone", slots.time_zone},
                     {"service", slots.service_name},
                     {"duration_min", slots.duration_min}});
+    if (!opts.resource.empty()) rows.back()["resource"] = opts.resource;
   }
   ctx.out().List({{"start_local", "START"}, {"end_local", "END"}}, rows);
   ctx.out().Status(std::to_string(rows.size()) + " free start" + (rows.size() == 1 ? "" : "s") + " for " +
                    slots.service_name + " (" + std::to_string(slots.duration_min) + " min) from " +
                    booking::FormatDate(first_day) + ", " + std::to_string(opts.days) + " day" +
-                   (opts.days == 1 ? "" : "s") + ", times in " + slots.time_zone);
+                   (opts.days == 1 ? "" : "s") + (opts.resource.empty() ? "" : ", on " + opts.resource) +
+                   ", times in " + slots.time_zone);
   return 0;
 }
 
@@ -253,20 +256,24 @@ Command MakeBookCommand() {
       "overrides in its time zone, the service's duration and buffers, the minimum notice and the booking "
       "horizon. Times show in the business's local time; -o json adds UTC. The database refuses overlapping "
       "bookings, so two people can never get the same slot: the loser gets the nearest free starts and exit "
-      "code 6.",
+      "code 6. A business with resources (chairs, rooms, providers) takes one booking per resource at a time; "
+      "a booking without a resource blocks them all.",
       {
           MakeCommand<SlotsOptions>(
               "slots", "list free start times for a service",
               "Lists the start times a service can be booked at, day by day from --date (default: today in "
               "the business's time zone) for --days days. Each slot leaves room for the service's buffers "
-              "around existing bookings.",
+              "around existing bookings. When the business has resources, a start is listed while at least one "
+              "of them is free, or while --resource is.",
               {"$ omni book slots -b acme --service \"Women's haircut\" --date 2026-12-01",
-               "$ omni book slots -b acme --service \"Women's haircut\" --date 2026-12-01 --days 7 -o json"},
+               "$ omni book slots -b acme --service \"Women's haircut\" --date 2026-12-01 --days 7 -o json",
+               "$ omni book slots -b acme --service \"Women's haircut\" --date 2026-12-01 --resource \"Chair 2\""},
               [](SlotsOptions& o) {
                 return std::vector<Option>{
                     {"--service", "service name (or id)", &o.service, true},
                     {"--date", "first local date, YYYY-MM-DD (default: today)", &o.date},
                     {"--days", "number of days, 1 to 90 (default 1)", &o.days},
+                    {"--resource", "only starts this resource (chair, room, provider) has free", &o.resource},
                 };
               },
               RunSlots),
@@ -274,7 +281,8 @@ Command MakeBookCommand() {
               "create", "book an appointment",
               "Books a service at a start time for a customer, found by email or phone within the business or "
               "created. The start must be inside the opening hours, after the minimum notice and within the "
-              "booking horizon. When the slot was just taken, prints the nearest free starts and exits 6.",
+              "booking horizon. When the business has resources, it takes the first free one by name, or "
+              "--resource. When the slot was just taken, prints the nearest free starts and exits 6.",
               {"$ omni book create -b acme --service \"Women's haircut\" --start \"2026-12-01 15:00\" "
                "--name \"Ann Lee\" --email ann@example.com",
                "$ omni book create -b acme --service Blowout --start 2026-12-01T15:00:00-05:00 --phone "
@@ -287,7 +295,7 @@ Command MakeBookCommand() {
                     {"--email", "customer email (email or phone is required)", &o.email},
                     {"--phone", "customer phone", &o.phone},
                     {"--notes", "notes for the business", &o.notes},
-                    {"--resource", "resource (chair, room, provider) to book; default: the whole business",
+                    {"--resource", "resource (chair, room, provider) to book; default: the first free one",
                      &o.resource},
                 };
               },
@@ -325,8 +333,9 @@ Command MakeBookCommand() {
           MakeCommand<RescheduleOptions>(
               "reschedule", "move an appointment to another start",
               "Moves a scheduled or confirmed appointment atomically: the new slot is taken and the old one "
-              "freed together, or nothing changes. When the new slot is taken, prints the nearest free starts "
-              "and exits 6.",
+              "freed together, or nothing changes. It keeps its resource when that is free at the new start, "
+              "else takes the first free one. When the new slot is taken, prints the nearest free starts and "
+              "exits 6.",
               {"$ omni book reschedule -b acme 3f2b8c1e-5d4a-4e6b-9c7d-1a2b3c4d5e6f --start \"2026-12-02 10:00\""},
               [start_help](RescheduleOptions& o) {
                 return std::vector<Option>{{"id", "appointment id", &o.id, true},

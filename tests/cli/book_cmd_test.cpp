@@ -4,6 +4,7 @@
 // and the .ics read back by python3-icalendar.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -179,4 +180,45 @@ TEST_CASE("omni book: bad input gets a clear error, the right exit code, and cha
   CHECK(cli.Omni({"book", "show", "not-an-id"}).exit_code == 2);
   CHECK(cli.Omni({"book", "show", "00000000-0000-0000-0000-000000000000"}).exit_code == 5);
   CHECK(Parse(cli.Omni({"-o", "json", "book", "list"})).empty());
+}
+
+TEST_CASE("omni book: chairs book in parallel, --resource picks or filters one", "[cli][booking]") {
+  BookCli cli;
+  omni::db::WithTransaction(cli.db.pool(), [](pqxx::work& tx) {
+    tx.exec("INSERT INTO resources (business_id, name) SELECT id, 'Chair 2' FROM businesses WHERE slug = 'acme'");
+    tx.exec("INSERT INTO resources (business_id, name) SELECT id, 'Chair 1' FROM businesses WHERE slug = 'acme'");
+  });
+  auto create = [&](const std::string& email, const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args = {"-o", "json", "book", "create", "--service", "Women's haircut", "--start",
+                                     cli.day + " 10:00", "--email", email};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return cli.Omni(args);
+  };
+  auto starts = [&](const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args = {"-o", "json", "book", "slots", "--service", "Women's haircut", "--date", cli.day};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::vector<std::string> out;
+    for (const json& slot : Parse(cli.Omni(args))) out.push_back(slot["start_local"].get<std::string>().substr(11));
+    return out;
+  };
+  auto has = [](const std::vector<std::string>& list, const std::string& start) {
+    return std::find(list.begin(), list.end(), start) != list.end();
+  };
+
+  auto on_two = create("ann@example.com", {"--resource", "chair 2"});
+  REQUIRE(on_two.exit_code == 0);
+  CHECK(Parse(on_two)["resource"] == "Chair 2");
+  CHECK(has(starts(), "10:00"));
+  CHECK_FALSE(has(starts({"--resource", "Chair 2"}), "10:00"));
+  CHECK(has(starts({"--resource", "Chair 1"}), "10:00"));
+
+  auto first_free = create("bob@example.com");
+  REQUIRE(first_free.exit_code == 0);
+  CHECK(Parse(first_free)["resource"] == "Chair 1");
+  CHECK_FALSE(has(starts(), "10:00"));
+  CHECK(create("cy@example.com").exit_code == 6);
+
+  auto unknown = cli.Omni({"book", "slots", "--service", "Women's haircut", "--date", cli.day, "--resource", "Sofa"});
+  CHECK(unknown.exit_code == 5);
+  CHECK(unknown.err.find("unknown resource \"Sofa\"") != std::string::npos);
 }
