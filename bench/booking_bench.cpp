@@ -4,7 +4,9 @@
 // computation alone, then has concurrent clients, each on its own
 // connection, book overlapping slots: "hot" (two days of starts, nearly
 // every attempt collides) and "spread" (forty days, occasional collisions),
-// and checks that the database holds no overlap afterwards.
+// and checks that the database holds no overlap afterwards. It runs all of
+// that twice: for a business without resources, and for one with two chairs
+// sharing the same 1,000 appointments (slots on either chair count).
 //
 // Usage: omni_booking_bench [--url CONNINFO] [--queries N] [--clients N]
 //                           [--attempts N] [--fast]
@@ -91,15 +93,19 @@ TimePoint LocalAt(std::chrono::year_month_day day, int minute_of_day) {
 
 struct Fixture {
   std::string business_id;
+  std::string label;
   std::chrono::year_month_day first_day;
   omni::booking::AvailabilityRules rules;
-  std::vector<omni::booking::BusyRange> busy;
+  omni::booking::BusyByResource busy;
 };
 
-// The business, its services, 100 customers and 1,000 appointments of 15
-// minutes on a 15-minute grid, about 34 a day at random positions.
-Fixture Seed(omni::db::Pool& pool, TimePoint now) {
+// The business, its services, `chairs` resources (0: none), 100 customers
+// and 1,000 appointments of 15 minutes on a 15-minute grid, about 34 a day
+// at random positions, dealt to the chairs in turn.
+Fixture Seed(omni::db::Pool& pool, TimePoint now, int chairs) {
   Fixture f;
+  f.label = chairs == 0 ? "no resources" : std::to_string(chairs) + " chairs";
+  f.busy.resources.resize(static_cast<std::size_t>(chairs));
   f.first_day = AddDays(omni::booking::LocalDate(now, kTz), 1);
   f.rules.time_zone = kTz;
   for (auto& day : f.rules.weekly) day = {{kOpenMin, kCloseMin}};
@@ -129,6 +135,13 @@ Fixture Seed(omni::db::Pool& pool, TimePoint now) {
         "INSERT INTO services (business_id, name, duration_min, buffer_after_min)"
         " VALUES ($1::uuid, 'Consultation', 30, 5)",
         f.business_id);
+    std::vector<std::string> chair_ids;
+    for (int c = 0; c < chairs; ++c) {
+      chair_ids.push_back(tx.exec_params("INSERT INTO resources (business_id, name) VALUES ($1::uuid, $2)"
+                                         " RETURNING id::text",
+                                         f.business_id, "Chair " + std::to_string(c + 1))[0][0]
+                              .as<std::string>());
+    }
     std::vector<std::string> customers;
     for (int i = 0; i < 100; ++i) {
       customers.push_back(tx.exec_params("INSERT INTO customers (business_id, name, email) VALUES ($1::uuid, $2, $3)"
@@ -141,20 +154,25 @@ Fixture Seed(omni::db::Pool& pool, TimePoint now) {
     int made = 0;
     for (int d = 0; d < kDays; ++d) {
       int today = kAppointments / kDays + (d < kAppointments % kDays ? 1 : 0);
-      std::vector<int> grid(positions);
-      for (int i = 0; i < positions; ++i) grid[i] = i;
-      std::shuffle(grid.begin(), grid.end(), random);
+      const int lanes = std::max(chairs, 1);
+      std::vector<std::vector<int>> grids(lanes, std::vector<int>(positions));
+      for (auto& grid : grids) {
+        for (int i = 0; i < positions; ++i) grid[i] = i;
+        std::shuffle(grid.begin(), grid.end(), random);
+      }
       for (int k = 0; k < today; ++k, ++made) {
-        TimePoint start = LocalAt(AddDays(f.first_day, d), kOpenMin + grid[k] * kGridMin);
+        const int lane = k % lanes;
+        TimePoint start = LocalAt(AddDays(f.first_day, d), kOpenMin + grids[lane][k / lanes] * kGridMin);
         TimePoint end = start + std::chrono::minutes{kGridMin};
         std::string s = omni::booking::FormatUtc(start);
         std::string e = omni::booking::FormatUtc(end);
         tx.exec_params(
-            "INSERT INTO appointments (business_id, service_id, customer_id, starts_at, ends_at, blocked_from,"
-            " blocked_to, status) VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5, $4, $5, $6)",
-            f.business_id, checkin, customers[made % customers.size()], s, e,
+            "INSERT INTO appointments (business_id, service_id, customer_id, resource_id, starts_at, ends_at,"
+            " blocked_from, blocked_to, status)"
+            " VALUES ($1::uuid, $2::uuid, $3::uuid, nullif($4, '')::uuid, $5, $6, $5, $6, $7)",
+            f.business_id, checkin, customers[made % customers.size()], chairs == 0 ? "" : chair_ids[lane], s, e,
             std::string(made % 3 ? "SCHEDULED" : "CONFIRMED"));
-        f.busy.push_back({start, end});
+        (chairs == 0 ? f.busy.whole_business : f.busy.resources[lane]).push_back({start, end});
       }
     }
   });
@@ -178,15 +196,15 @@ void BenchAvailability(omni::db::Pool& pool, const Fixture& f, int queries) {
   omni::booking::SlotQuery query{omni::DefaultClock().Now(), from, to};
   for (int i = 0; i < queries + 20; ++i) {
     auto start = std::chrono::steady_clock::now();
-    auto computed = omni::booking::ComputeSlots(f.rules, timing, f.busy, query);
+    auto computed = omni::booking::ComputeSlotsAnyResource(f.rules, timing, f.busy, query);
     if (i >= 20) pure.push_back(MsSince(start));
     if (computed.size() != slots) throw omni::Error("pure and database slot counts differ");
   }
-  std::printf("availability, 30 days, %d appointments, %zu free slots, %d queries:\n", kAppointments, slots,
-              queries);
+  std::printf("availability, %s, 30 days, %d appointments, %zu free slots, %d queries:\n", f.label.c_str(),
+              kAppointments, slots, queries);
   std::printf("  BookingService::SlotsBetween (database included): p50 %.2f ms, p95 %.2f ms\n",
               Percentile(with_db, 0.50), Percentile(with_db, 0.95));
-  std::printf("  ComputeSlots alone (pure):                        p50 %.2f ms, p95 %.2f ms\n",
+  std::printf("  ComputeSlotsAnyResource alone (pure):             p50 %.2f ms, p95 %.2f ms\n",
               Percentile(pure, 0.50), Percentile(pure, 0.95));
 }
 
@@ -246,8 +264,8 @@ void BenchContention(const std::string& label, const std::string& url, omni::db:
         .as<long long>();
   });
   int total = clients * attempts;
-  std::printf("booking, %s: %d clients on separate connections, %d attempts on %zu starts:\n", label.c_str(),
-              clients, total, candidates.size());
+  std::printf("booking, %s, %s: %d clients on separate connections, %d attempts on %zu starts:\n",
+              f.label.c_str(), label.c_str(), clients, total, candidates.size());
   std::printf("  %.2f s: %.0f attempts/s, %.0f bookings/s (%d booked, %d slot taken, %d errors)\n", seconds,
               total / seconds, booked / seconds, booked.load(), taken.load(), errors.load());
   std::printf("  overlapping live bookings in the database: %lld\n", overlaps);
@@ -281,16 +299,19 @@ int main(int argc, char** argv) {
     try {
       omni::db::Pool pool(args.url, settings);
       omni::db::Migrate(pool);
-      auto start = std::chrono::steady_clock::now();
-      Fixture fixture = Seed(pool, omni::DefaultClock().Now());
-      std::printf("seeded 1 business, 100 customers, %d appointments in %.0f ms\n", kAppointments, MsSince(start));
-      BenchAvailability(pool, fixture, args.queries);
-      // Hot: every client on two days' starts, so nearly all collide.
-      BenchContention("hot", args.url, pool, fixture, Candidates(fixture, kDays + 1, kDays + 2), args.clients,
-                      args.attempts);
-      // Spread: forty days' starts, so collisions are occasional.
-      BenchContention("spread", args.url, pool, fixture, Candidates(fixture, kDays + 3, kDays + 42), args.clients,
-                      args.attempts);
+      for (int chairs : {0, 2}) {
+        auto start = std::chrono::steady_clock::now();
+        Fixture fixture = Seed(pool, omni::DefaultClock().Now(), chairs);
+        std::printf("seeded 1 business (%s), 100 customers, %d appointments in %.0f ms\n", fixture.label.c_str(),
+                    kAppointments, MsSince(start));
+        BenchAvailability(pool, fixture, args.queries);
+        // Hot: every client on two days' starts, so nearly all collide.
+        BenchContention("hot", args.url, pool, fixture, Candidates(fixture, kDays + 1, kDays + 2), args.clients,
+                        args.attempts);
+        // Spread: forty days' starts, so collisions are occasional.
+        BenchContention("spread", args.url, pool, fixture, Candidates(fixture, kDays + 3, kDays + 42),
+                        args.clients, args.attempts);
+      }
     } catch (const std::exception& e) {
       std::fprintf(stderr, "bench: %s\n", e.what());
       status = 1;
