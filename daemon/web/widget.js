@@ -319,6 +319,7 @@
       if (source) link.title = source;
     }
     list.appendChild(link);
+    scrollDown();
   }
   function renderStored(message) {
     if (shown[message.id]) return;

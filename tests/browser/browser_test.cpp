@@ -74,7 +74,7 @@ FakeReply Call(const std::string& id, const std::string& name, const json& args)
 }
 
 // The scripted front-desk model: small talk streams slowly enough to see;
-// "book" runs check_availability, then book_appointment at the first time
+// "park" cites the first passage retrieved from the knowledge base; "book" runs check_availability, then book_appointment at the first time
 // offered, then confirms.
 FakeReply Respond(const RecordedRequest& request, const std::string& day) {
   const json& last = request.json["messages"].back();
@@ -99,6 +99,9 @@ FakeReply Respond(const RecordedRequest& request, const std::string& day) {
   }
   if (content.find("book") != std::string::npos) {
     return Call("call_slots", "check_availability", {{"date", day}, {"service", "Women's haircut"}});
+  }
+  if (content.find("park") != std::string::npos) {
+    return Text({"Free street parking is on Court Street, ", "and a garage is two blocks away [1]."}, 50);
   }
   if (content.find("<img") != std::string::npos) {
     return Text({"You wrote <b>bold</b> <img src=x onerror=\"window.__omniPwned=1\"> and I only show text."}, 0);

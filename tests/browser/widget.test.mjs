@@ -4,17 +4,19 @@
 //   OMNI_URL            omnid's base URL (http://127.0.0.1:PORT)
 //   OMNI_CLI, OMNI_CONFIG   the omni binary and its config (same database)
 //   OMNI_SOURCE_DIR, OMNI_ARTIFACTS_DIR, BOOK_DATE
-// Steps: apply the demo business with this test's page origin allowed, load a
-// third-party page embedding the snippet, fill the pre-chat form, see a
-// streamed answer, book through the tools, check the appointment with
+// Steps: apply the demo business with this test's page origin allowed, ingest
+// a page of its site, load a third-party page embedding the snippet, fill the
+// pre-chat form, see a streamed answer, book through the tools, see a cited
+// answer link its source, check the appointment with
 // `omni book list`, see `omni conversations reply` arrive live, reload and
 // see the history, then a phone-sized viewport and the full-page chat.
 // Everything runs on 127.0.0.1. Exits non-zero on the first failed check.
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 
 const env = (name) => {
@@ -27,6 +29,7 @@ const OMNI_CLI = env('OMNI_CLI');
 const ARTIFACTS = env('OMNI_ARTIFACTS_DIR');
 const BOOK_DATE = env('BOOK_DATE');
 const SLUG = 'demo-salon';
+const QUIET_SLUG = 'quiet-studio';  // AI off, never open
 const STEP_TIMEOUT_MS = 20000;
 
 function check(condition, message) {
@@ -34,9 +37,17 @@ function check(condition, message) {
   console.log(`ok - ${message}`);
 }
 
-function omni(...args) {
-  return execFileSync(OMNI_CLI, args, { env: process.env, encoding: 'utf8', timeout: 60000 });
+// Runs the omni CLI without blocking this process (the test site must keep
+// answering, e.g. while omni ingests one of its pages); resolves to stdout.
+async function omni(...args) {
+  const { stdout } = await promisify(execFile)(OMNI_CLI, args, { env: process.env, encoding: 'utf8', timeout: 60000 });
+  return stdout;
 }
+
+// A page of the business's site that goes into its knowledge base.
+const PARKING_PAGE = `<!doctype html><html><head><title>Parking and directions</title></head><body>
+<h1>Parking and directions</h1><p>Where to park when you visit the salon: free street parking on Court Street,
+and the Atlantic Avenue garage two blocks away. The F and G trains stop at Bergen Street.</p></body></html>`;
 
 // The business's site: a plain page on its own origin embedding the snippet.
 function startSite() {
@@ -48,9 +59,11 @@ main{padding:48px;max-width:640px}h1{font-size:40px;margin:0 0 16px}p{font-size:
 <body><header>Bella Hair Studio</header><main><h1>Cuts, color &amp; care in Brooklyn</h1>
 <p>214 Court Street. Open Tuesday to Saturday. Book online or chat with us any time.</p></main>
 <script src="${OMNI_URL}/widget.js" data-business="${SLUG}" async></script></body></html>`;
+  const quiet = html.replace(`data-business="${SLUG}"`, `data-business="${QUIET_SLUG}"`);
+  const pages = { '/': html, '/parking': PARKING_PAGE, '/quiet': quiet };
   const server = http.createServer((req, res) => {
-    res.writeHead(req.url === '/' ? 200 : 404, { 'Content-Type': 'text/html; charset=utf-8' });
-    res.end(req.url === '/' ? html : 'not found');
+    res.writeHead(pages[req.url] ? 200 : 404, { 'Content-Type': 'text/html; charset=utf-8' });
+    res.end(pages[req.url] || 'not found');
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
@@ -58,13 +71,19 @@ main{padding:48px;max-width:640px}h1{font-size:40px;margin:0 0 16px}p{font-size:
 // config/demo-salon.yaml with the test page's origin and omnid's own (for
 // the full-page chat, as the file does for omnid's default 127.0.0.1:8080)
 // added to allowed_origins.
-function applyBusiness(origins, dir) {
+async function applyBusiness(origins, dir) {
   const source = fs.readFileSync(path.join(env('OMNI_SOURCE_DIR'), 'config', 'demo-salon.yaml'), 'utf8');
   const marker = '  allowed_origins:\n';
   if (!source.includes(marker)) throw new Error('config/demo-salon.yaml has no widget.allowed_origins');
   const file = path.join(dir, 'demo-salon.yaml');
-  fs.writeFileSync(file, source.replace(marker, marker + origins.map((o) => `    - ${o}\n`).join('')));
-  omni('business', 'apply', '-f', file);
+  const text = source.replace(marker, marker + origins.map((o) => `    - ${o}\n`).join(''));
+  fs.writeFileSync(file, text);
+  await omni('business', 'apply', '-f', file);
+  // The same business with the AI off and no opening hours.
+  const quiet = path.join(dir, 'quiet.yaml');
+  fs.writeFileSync(quiet, text.replace(`slug: ${SLUG}`, `slug: ${QUIET_SLUG}`)
+    .replace(/\nhours:\n(  .*\n)+/, '\nhours: {}\n').replace('ai:\n  enabled: true', 'ai:\n  enabled: false'));
+  await omni('business', 'apply', '-f', quiet);
 }
 
 // In-page helpers: the widget lives in an open shadow root.
@@ -112,7 +131,8 @@ async function main() {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'omni-widget-'));
   const site = await startSite();
   const siteUrl = `http://127.0.0.1:${site.address().port}/`;
-  applyBusiness([siteUrl.replace(/\/$/, ''), OMNI_URL], tmp);
+  await applyBusiness([siteUrl.replace(/\/$/, ''), OMNI_URL], tmp);
+  await omni('ingest', `${siteUrl}parking`, '-b', SLUG);
 
   const context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
     executablePath: '/usr/bin/chromium',
@@ -168,9 +188,18 @@ async function main() {
     check(activity.includes('Checking availability…'), 'tool activity "Checking availability…" was shown');
     check(activity.includes('Booking your appointment…'), 'tool activity "Booking your appointment…" was shown');
     await shot(page, '4-booked');
-    const appointments = JSON.parse(omni('book', 'list', '-b', SLUG, '-o', 'json', '--from', BOOK_DATE));
+    const appointments = JSON.parse(await omni('book', 'list', '-b', SLUG, '-o', 'json', '--from', BOOK_DATE));
     check(appointments.some((a) => JSON.stringify(a).includes('Maria Lopez') && JSON.stringify(a).includes("Women's haircut")),
       'omni book list shows the appointment booked in the widget');
+
+    // An answer from the knowledge base links its source.
+    await send(page, 'Where can I park?');
+    await waitForText(page, '.msg.assistant .text', 'a garage is two blocks away [1].');
+    await waitForText(page, '.cites a', '[1] Parking and directions');
+    const cite = page.locator('[data-omni-chat] .cites a').first();
+    check(await cite.getAttribute('href') === `${siteUrl}parking` && await cite.getAttribute('target') === '_blank',
+      'the citation links to its source page in a new tab');
+    await shot(page, '4-cited');
 
     // Text from the model is shown as text, never run as HTML.
     await send(page, 'Can you show <img src=x onerror="window.__omniPwned=1">?');
@@ -182,7 +211,7 @@ async function main() {
     const stored = await page.evaluate((key) => JSON.parse(localStorage.getItem(key)), `omni-chat:${OMNI_URL}:${SLUG}`);
     check(!!stored?.conversation && !!stored?.token, 'the session and conversation are kept in localStorage');
     const human = 'Hi Maria, Sam from the salon here. Bring a photo of the cut you like!';
-    omni('conversations', 'reply', stored.conversation, human, '-b', SLUG);
+    await omni('conversations', 'reply', stored.conversation, human, '-b', SLUG);
     await waitForText(page, '.msg.human', human);
     check((await page.locator('[data-omni-chat] .msg.human .author').count()) === 1, 'the team reply is labelled with its author');
     await shot(page, '5-human-reply');
@@ -191,7 +220,7 @@ async function main() {
     await page.reload();
     await waitForText(page, '.msg.human', human);
     const users = await page.evaluate(inWidget.texts, '.msg.user');
-    check(users.length === 3 && users[0] === 'What are your opening hours?', 'the history is resumed after a reload');
+    check(users.length === 4 && users[0] === 'What are your opening hours?', 'the history is resumed after a reload');
     const assistants = await page.evaluate(inWidget.texts, '.msg.assistant .text');
     check(assistants.filter((t) => t.startsWith("You're all set")).length === 1, 'the booking confirmation shows once');
     await shot(page, '6-resumed');
@@ -223,9 +252,16 @@ async function main() {
     // Another origin, so another visitor: the pre-chat form comes first.
     await page.locator('[data-omni-chat] input[name=name]').fill('Ada Park');
     await page.locator('[data-omni-chat] .start').click();
-    await send(page, 'Do you have parking?');
+    await send(page, 'Are you open on Saturdays?');
     await waitForText(page, '.msg.assistant .text', full);
     await shot(page, '8-full-page');
+
+    // A business with the AI off, outside its hours, says so.
+    await page.goto(`${siteUrl}quiet`);
+    await page.locator('[data-omni-chat] .bubble').click();
+    await waitForText(page, '.sub', 'Away');
+    await waitForText(page, '.notice', 'We are closed right now. Leave a message and our team will reply when we open.');
+    await shot(page, '9-ai-off-closed');
 
     check(pageErrors.length === 0, `no script errors on the pages (${pageErrors.join('; ')})`);
   } catch (error) {
