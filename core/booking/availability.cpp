@@ -214,10 +214,6 @@ void AppendSlots(const SlotPlan& plan, const AvailabilityRules& rules, const Ser
   }
 }
 
-bool Overlaps(const std::vector<BusyRange>& busy, TimePoint from, TimePoint to) {
-  return std::any_of(busy.begin(), busy.end(), [&](const BusyRange& b) { return b.start < to && from < b.end; });
-}
-
 }  // namespace
 
 std::vector<TimePoint> ComputeSlots(const AvailabilityRules& rules, const ServiceTiming& service,
@@ -242,15 +238,6 @@ std::vector<TimePoint> ComputeSlotsAnyResource(const AvailabilityRules& rules, c
   std::sort(slots.begin(), slots.end());
   slots.erase(std::unique(slots.begin(), slots.end()), slots.end());
   return slots;
-}
-
-std::optional<std::size_t> FirstFreeResource(const BusyByResource& busy, TimePoint blocked_from,
-                                             TimePoint blocked_to) {
-  if (Overlaps(busy.whole_business, blocked_from, blocked_to)) return std::nullopt;
-  for (std::size_t i = 0; i < busy.resources.size(); ++i) {
-    if (!Overlaps(busy.resources[i], blocked_from, blocked_to)) return i;
-  }
-  return std::nullopt;
 }
 
 StartCheck CheckStart(const AvailabilityRules& rules, const ServiceTiming& service, TimePoint now,

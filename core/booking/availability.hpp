@@ -96,9 +96,8 @@ struct BusyByResource {
   // Bookings without a resource: busy time for every resource (and, with
   // no resources, all of the business's busy time).
   std::vector<BusyRange> whole_business;
-  // One entry per active resource considered, in preference order (the
-  // order FirstFreeResource picks in); each holds that resource's bookings
-  // only. Empty: the business has no resources.
+  // One entry per active resource considered; each holds that resource's
+  // bookings only. Empty: the business has no resources.
   std::vector<std::vector<BusyRange>> resources;
 };
 
@@ -120,12 +119,6 @@ std::vector<TimePoint> ComputeSlots(const AvailabilityRules& rules, const Servic
 // busy.whole_business. Same errors as ComputeSlots.
 std::vector<TimePoint> ComputeSlotsAnyResource(const AvailabilityRules& rules, const ServiceTiming& service,
                                                const BusyByResource& busy, const SlotQuery& query);
-
-// The index in busy.resources of the first resource whose busy time leaves
-// the blocked range [blocked_from, blocked_to) free; nullopt when none is
-// (or there are no resources). Alignment and hours are not checked.
-std::optional<std::size_t> FirstFreeResource(const BusyByResource& busy, TimePoint blocked_from,
-                                             TimePoint blocked_to);
 
 // Whether `start` would be offered by ComputeSlots for a range that holds
 // it. Same errors as ComputeSlots.

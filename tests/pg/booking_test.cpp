@@ -585,7 +585,8 @@ TEST_CASE("two chairs and 50 concurrent clients: two win each slot, none overlap
   }
   const std::vector<std::string> mixed = {"2026-12-02 09:00", "2026-12-02 09:30", "2026-12-02 10:00",
                                           "2026-12-02 10:30", "2026-12-02 11:00"};
-  const std::string customer = salon.Book("Quick trim", "2026-12-03 09:00", "seed@example.com").appointment->customer_id;
+  const std::string customer =
+      salon.Book("Quick trim", "2026-12-03 09:00", "seed@example.com").appointment->customer_id;
   const std::string service_id = salon.service.Get(salon.id, salon.service.List(salon.id, {})[0].id).service_id;
 
   for (bool with_whole_business : {false, true}) {

@@ -312,18 +312,3 @@ TEST_CASE("two chairs: one booked keeps the slot, both or a whole-business booki
   CHECK(slots({{ten}, {}}) == Names{"09:00", "09:30", "10:30"});
   CHECK(omni::booking::ComputeSlots(rules, service, std::vector<BusyRange>{ten}, query).size() == 3);
 }
-
-TEST_CASE("the first free resource is the first in order whose calendar leaves the range free", "[booking]") {
-  using omni::booking::BusyByResource;
-  using omni::booking::FirstFreeResource;
-  const BusyRange ten{Utc("2026-06-08T10:00Z"), Utc("2026-06-08T10:30Z")};
-  const TimePoint from = Utc("2026-06-08T10:00Z");
-  const TimePoint to = Utc("2026-06-08T10:30Z");
-  CHECK(FirstFreeResource(BusyByResource{{}, {{}, {}}}, from, to) == 0u);
-  CHECK(FirstFreeResource(BusyByResource{{}, {{ten}, {}}}, from, to) == 1u);
-  CHECK(FirstFreeResource(BusyByResource{{}, {{ten}, {ten}}}, from, to) == std::nullopt);
-  CHECK(FirstFreeResource(BusyByResource{{ten}, {{}, {}}}, from, to) == std::nullopt);
-  // Half-open: a range ending at 10:00 leaves 10:00 free.
-  CHECK(FirstFreeResource(BusyByResource{{}, {{ten}, {}}}, to, to + std::chrono::minutes{30}) == 0u);
-  CHECK(FirstFreeResource(BusyByResource{{}, {}}, from, to) == std::nullopt);
-}
