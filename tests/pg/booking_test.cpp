@@ -350,7 +350,7 @@ TEST_CASE("the ics of an appointment follows its life", "[booking]") {
   CHECK(cancelled.find("UID:" + id + "@omni\r\n") != std::string::npos);
 }
 
-TEST_CASE("bookings on different resources coexist; one without a resource blocks all", "[booking]") {
+TEST_CASE("bookings on different resources coexist; a full slot is taken on every chair", "[booking]") {
   test::TestDatabase db;
   Salon salon(db, "acme", {"chair 1", "chair 2"});
   auto on = [&](const std::string& resource, const std::string& email) {
@@ -371,6 +371,7 @@ TEST_CASE("bookings on different resources coexist; one without a resource block
   REQUIRE(taken.outcome == BookingResult::kSlotTaken);
   CHECK(Starts(taken.alternatives) ==
         std::vector<std::string>{"2026-12-01 09:30", "2026-12-01 10:30", "2026-12-01 09:00"});
+  // Without a resource the booking takes the first free chair: none is.
   CHECK(on("", "d@example.com") == BookingResult::kSlotTaken);
   CHECK_THROWS_AS(on("chair 9", "e@example.com"), NotFound);
   std::set<std::string> resources;
