@@ -504,6 +504,9 @@ asio::awaitable<void> Server::Impl::AcceptLoop() {
       co_await backoff.async_wait(asio::redirect_error(kUseAwaitable, ec));
       continue;
     }
+    // Streamed events are small writes: without this, Nagle's algorithm
+    // holds each one back until the client's delayed ACK (up to 40 ms).
+    socket.set_option(tcp::no_delay(true), ec);
     const std::uint64_t id = next_session_id++;
     auto session = std::make_shared<Session>(*this, std::move(socket), id);
     sessions.emplace(id, session);

@@ -325,6 +325,9 @@ class Operation : public std::enable_shared_from_this<Operation> {
       shared_->ForgetAddresses(url.Display());  // the host may have moved
       Fail(ec, Phase::kConnect, url);
     }
+    // The head and body go out as separate writes; Nagle's algorithm would
+    // hold the body back until the server's delayed ACK (up to 40 ms).
+    tcp.socket().set_option(tcp::no_delay(true), ec);
     ThrowIfAborted();
   }
 

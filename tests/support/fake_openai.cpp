@@ -280,6 +280,8 @@ struct FakeOpenAi::Impl {
         if (ec == net::error::operation_aborted || !acceptor.is_open()) co_return;
         continue;
       }
+      // Like real services: streamed pieces go out at once (no Nagle delay).
+      socket.set_option(tcp::no_delay(true), ec);
       if (tls) {
         net::co_spawn(acceptor.get_executor(), TlsSession(std::move(socket)), net::detached);
       } else {
