@@ -9,7 +9,9 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <random>
 #include <regex>
+#include <thread>
 #include <vector>
 
 #include "core/db/embedded.hpp"
@@ -236,6 +238,17 @@ std::unique_ptr<pqxx::connection> ConnectDedicated(const Pool& pool) {
 std::string SqlState(const std::exception& error) {
   if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&error)) return sql->sqlstate();
   return {};
+}
+
+bool IsTransientConflict(const std::exception& error) {
+  const std::string state = SqlState(error);
+  return state == "40P01" || state == "40001";
+}
+
+void BackOffBeforeRetry(int attempt) {
+  thread_local std::minstd_rand random(std::random_device{}());
+  std::uniform_int_distribution<int> jitter_us(0, 2000 * attempt);
+  std::this_thread::sleep_for(std::chrono::microseconds(500 + jitter_us(random)));
 }
 
 std::string ConstraintName(const std::exception& error) {

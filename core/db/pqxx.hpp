@@ -66,35 +66,56 @@ std::string ConstraintName(const std::exception& error);
 // Call it only inside a catch handler for `error` (it may rethrow it as is).
 [[noreturn]] void RethrowTranslated(const std::exception& error);
 
+// True for 40P01 (deadlock) and 40001 (serialization failure): the
+// transaction lost a race and may succeed when run again.
+bool IsTransientConflict(const std::exception& error);
+// Sleeps a short random time that grows with `attempt`, so that the
+// transactions that collided do not collide again.
+void BackOffBeforeRetry(int attempt);
+
 // Runs fn(pqxx::work&) in one transaction on a pooled connection and commits
 // when fn returns; returns what fn returns. Any exception rolls back. pqxx
 // errors are translated by RethrowTranslated. To react to a specific
 // SQLSTATE (e.g. 23P01 "slot taken"), catch pqxx::sql_error inside fn, or
 // catch omni::Conflict outside and consult the message.
+//
+// A deadlock (40P01) or serialization failure (40001) is retried: PostgreSQL
+// raises them when concurrent transactions wait on each other, e.g. two
+// bookings checking the same exclusion constraint, and the cure is to run
+// the loser again. So fn may run more than once and must have no effects
+// outside the transaction.
 template <class Fn>
 auto WithTransaction(Pool& pool, Fn&& fn) -> std::invoke_result_t<Fn&, pqxx::work&> {
   using Result = std::invoke_result_t<Fn&, pqxx::work&>;
+  constexpr int kMaxAttempts = 5;
   Pool::Lease lease = pool.Acquire();
-  try {
-    pqxx::work tx(lease.connection());
-    if constexpr (std::is_void_v<Result>) {
-      fn(tx);
-      tx.commit();
-    } else {
-      Result result = fn(tx);
-      tx.commit();
-      return result;
+  for (int attempt = 1;; ++attempt) {
+    try {
+      pqxx::work tx(lease.connection());
+      if constexpr (std::is_void_v<Result>) {
+        fn(tx);
+        tx.commit();
+        return;
+      } else {
+        Result result = fn(tx);
+        tx.commit();
+        return result;
+      }
+    } catch (const omni::Error&) {
+      throw;
+    } catch (const pqxx::broken_connection& e) {
+      lease.MarkBroken();
+      RethrowTranslated(e);
+    } catch (const pqxx::in_doubt_error& e) {
+      lease.MarkBroken();
+      RethrowTranslated(e);
+    } catch (const pqxx::failure& e) {
+      if (attempt < kMaxAttempts && IsTransientConflict(e)) {
+        BackOffBeforeRetry(attempt);
+        continue;
+      }
+      RethrowTranslated(e);
     }
-  } catch (const omni::Error&) {
-    throw;
-  } catch (const pqxx::broken_connection& e) {
-    lease.MarkBroken();
-    RethrowTranslated(e);
-  } catch (const pqxx::in_doubt_error& e) {
-    lease.MarkBroken();
-    RethrowTranslated(e);
-  } catch (const pqxx::failure& e) {
-    RethrowTranslated(e);
   }
 }
 
