@@ -1,7 +1,9 @@
 /* omni webchat widget: GET /widget.js, compiled into omnid (daemon/web/embed.cmake).
  *   <script src="https://chat.example.com/widget.js" data-business="acme" async></script>
  * data-mode="page": full-page chat (GET /chat/{slug}); data-api: omnid's URL
- * (default: the script's origin). Uses the chat API of daemon/chat_handlers.hpp;
+ * (default: the script's origin); data-identity and data-identity-hash (hex
+ * HMAC-SHA256 of the identity under the widget secret, computed by the site's
+ * server): a logged-in user, linked to its customer, skips the pre-chat form. Uses the chat API of daemon/chat_handlers.hpp;
  * all message text is set with textContent, never as HTML. The session lives
  * in localStorage and resumes after a reload. No dependencies, no build step. */
 (function () {
@@ -13,6 +15,8 @@
   var api = (script.getAttribute('data-api') || new URL(script.src, location.href).origin).replace(/\/+$/, '');
   var base = api + '/v1/chat/' + encodeURIComponent(slug);
   var storeKey = 'omni-chat:' + api + ':' + slug;
+  var identity = script.getAttribute('data-identity');
+  var identityHash = script.getAttribute('data-identity-hash');
 
   var TOOL_LABELS = {
     check_availability: 'Checking availability…', book_appointment: 'Booking your appointment…',
@@ -232,6 +236,7 @@
   function startSession(extra) {
     var payload = extra || {};
     if (state.token) payload.token = state.token;
+    if (identity) { payload.identity = identity; payload.identity_hash = identityHash || ''; }
     return request('/session', { method: 'POST', json: payload }).then(function (response) {
       return response.json().then(function (body) {
         if (!response.ok) throw new Error(errorText(response, body));
@@ -345,7 +350,7 @@
     if (!prepared) {
       prepared = (settings ? Promise.resolve(settings) : startSession()).then(function () {
         var fields = (settings.widget && settings.widget.prechat_fields) || [];
-        if (!state.conversation && !state.prechatDone && fields.length) { showPrechat(fields); return; }
+        if (!state.conversation && !state.prechatDone && !identity && fields.length) { showPrechat(fields); return; }
         return resume();
       }).catch(function (error) {
         prepared = null;

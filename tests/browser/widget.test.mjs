@@ -15,6 +15,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
+import crypto from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
@@ -30,6 +31,8 @@ const ARTIFACTS = env('OMNI_ARTIFACTS_DIR');
 const BOOK_DATE = env('BOOK_DATE');
 const SLUG = 'demo-salon';
 const QUIET_SLUG = 'quiet-studio';  // AI off, never open
+const MEMBER = 'member-4711@bellahairstudio.example';
+let addMemberPage = null;  // set by startSite: (widget secret) => serves /member
 const STEP_TIMEOUT_MS = 20000;
 
 function check(condition, message) {
@@ -61,6 +64,11 @@ main{padding:48px;max-width:640px}h1{font-size:40px;margin:0 0 16px}p{font-size:
 <script src="${OMNI_URL}/widget.js" data-business="${SLUG}" async></script></body></html>`;
   const quiet = html.replace(`data-business="${SLUG}"`, `data-business="${QUIET_SLUG}"`);
   const pages = { '/': html, '/parking': PARKING_PAGE, '/quiet': quiet };
+  // A logged-in member: the site's server signs the identity with the widget secret.
+  addMemberPage = (secret) => {
+    const hash = crypto.createHmac('sha256', secret).update(MEMBER).digest('hex');
+    pages['/member'] = html.replace('async>', `data-identity="${MEMBER}" data-identity-hash="${hash}" async>`);
+  };
   const server = http.createServer((req, res) => {
     res.writeHead(pages[req.url] ? 200 : 404, { 'Content-Type': 'text/html; charset=utf-8' });
     res.end(pages[req.url] || 'not found');
@@ -131,7 +139,8 @@ async function main() {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'omni-widget-'));
   const site = await startSite();
   const siteUrl = `http://127.0.0.1:${site.address().port}/`;
-  await applyBusiness([siteUrl.replace(/\/$/, ''), OMNI_URL], tmp);
+  const memberOrigin = `http://localhost:${site.address().port}`;
+  await applyBusiness([siteUrl.replace(/\/$/, ''), memberOrigin, OMNI_URL], tmp);
   await omni('ingest', `${siteUrl}parking`, '-b', SLUG);
 
   const context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
@@ -255,6 +264,17 @@ async function main() {
     await send(page, 'Are you open on Saturdays?');
     await waitForText(page, '.msg.assistant .text', full);
     await shot(page, '8-full-page');
+
+    // A verified logged-in member skips the pre-chat form.
+    const shown = JSON.parse(await omni('business', 'show', SLUG, '--show-secret', '-o', 'json'));
+    addMemberPage(shown.widget_secret);
+    // (localhost: another origin, so a visitor with nothing stored yet)
+    await page.goto(`${memberOrigin}/member`);
+    await page.locator('[data-omni-chat] .bubble').click();
+    await page.locator('[data-omni-chat] textarea').waitFor({ state: 'visible' });
+    check(await page.locator('[data-omni-chat] form.pre').isHidden(), 'a verified member gets no pre-chat form');
+    await send(page, 'Hello again');
+    await waitForText(page, '.msg.assistant .text', full);
 
     // A business with the AI off, outside its hours, says so.
     await page.goto(`${siteUrl}quiet`);
