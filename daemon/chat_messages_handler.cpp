@@ -168,13 +168,46 @@ void Start(chat::Engine& engine, chat::TurnRequest turn, const std::shared_ptr<E
                    });
 }
 
+// Relays the turn's events as SSE until it ends with done or error.
+asio::awaitable<void> Stream(Exchange& exchange, Headers head, const std::string& conversation_id, EventQueue& queue,
+                             const TurnOutcome& outcome, std::chrono::milliseconds keepalive) {
+  head.Set("X-Conversation-Id", conversation_id);
+  SseStream sse(exchange);
+  co_await sse.Start(std::move(head));
+  auto last_write = std::chrono::steady_clock::now();
+  while (!queue.finished()) {
+    const auto since =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - last_write);
+    const auto wait = since < keepalive ? keepalive - since : std::chrono::milliseconds(1);
+    auto items = co_await queue.Next(wait);
+    if (items.empty()) {
+      if (std::chrono::steady_clock::now() - last_write >= keepalive) {
+        co_await sse.Comment("keep-alive");
+        last_write = std::chrono::steady_clock::now();
+      }
+      continue;
+    }
+    // One chunk for everything queued: fewer writes when the client is slow.
+    std::string batch;
+    for (auto& item : items) batch += item;
+    co_await exchange.WriteChunk(std::move(batch));
+    last_write = std::chrono::steady_clock::now();
+  }
+  if (outcome.error) {
+    co_await sse.Send("error", ErrorEventData(outcome.error));
+  } else {
+    co_await sse.Send("done", DoneJson(outcome.result).dump());
+  }
+}
+
 asio::awaitable<Response> Messages(Exchange& exchange, ChatScope& scope) {
   const Request& request = exchange.request();
   App& app = exchange.app();
   const auto& settings = app.config().server;
   MessageInput input = ParseMessage(request);
   std::string conversation_id = std::move(input.conversation_id);
-  if (const auto chars = webchat::CountCharacters(input.text); chars > static_cast<std::size_t>(settings.max_message_chars)) {
+  const std::size_t chars = webchat::CountCharacters(input.text);
+  if (chars > static_cast<std::size_t>(settings.max_message_chars)) {
     co_return MessageTooLong(chars, settings.max_message_chars);
   }
 
@@ -205,34 +238,8 @@ asio::awaitable<Response> Messages(Exchange& exchange, ChatScope& scope) {
     co_return JsonTurnResponse(outcome->result);
   }
 
-  Headers head = scope.cors;
-  head.Set("X-Conversation-Id", conversation_id);
-  SseStream sse(exchange);
-  co_await sse.Start(std::move(head));
-  auto last_write = std::chrono::steady_clock::now();
-  while (!queue->finished()) {
-    const auto since = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - last_write);
-    const auto wait = since < keepalive ? keepalive - since : std::chrono::milliseconds(1);
-    auto items = co_await queue->Next(wait);
-    if (items.empty()) {
-      if (std::chrono::steady_clock::now() - last_write >= keepalive) {
-        co_await sse.Comment("keep-alive");
-        last_write = std::chrono::steady_clock::now();
-      }
-      continue;
-    }
-    // One chunk for everything queued: fewer writes when the client is slow.
-    std::string batch;
-    for (auto& item : items) batch += item;
-    co_await exchange.WriteChunk(std::move(batch));
-    last_write = std::chrono::steady_clock::now();
-  }
-  if (outcome->error) {
-    co_await sse.Send("error", ErrorEventData(outcome->error));
-  } else {
-    co_await sse.Send("done", DoneJson(outcome->result).dump());
-  }
-  co_return Response{};
+  co_await Stream(exchange, scope.cors, conversation_id, *queue, *outcome, keepalive);
+  co_return Response();
 }
 
 }  // namespace

@@ -111,7 +111,8 @@ std::string Lower(std::string text) {
 }
 
 Response TooManyRequests(int retry_after_s, const std::string& what) {
-  auto response = ErrorResponse(429, "rate_limited", "too many " + what + "; retry in " + std::to_string(retry_after_s) + " s",
+  auto response = ErrorResponse(429, "rate_limited",
+                                "too many " + what + "; retry in " + std::to_string(retry_after_s) + " s",
                                 "Wait for the Retry-After seconds before sending again.");
   response.headers.Set("Retry-After", std::to_string(retry_after_s));
   return response;

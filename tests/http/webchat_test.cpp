@@ -364,7 +364,8 @@ TEST_CASE("only allowed origins get CORS headers", "[webchat]") {
   const auto allowed = HttpPost(omnid.port(), "/v1/chat/demo-salon/session", "{}", {{"Origin", kOrigin}});
   CHECK(allowed.status == 200);
   CHECK(allowed.Header("Access-Control-Allow-Origin") == kOrigin);
-  const auto refused = HttpPost(omnid.port(), "/v1/chat/demo-salon/session", "{}", {{"Origin", "https://evil.example"}});
+  const auto refused =
+      HttpPost(omnid.port(), "/v1/chat/demo-salon/session", "{}", {{"Origin", "https://evil.example"}});
   CHECK(refused.status == 403);
   CHECK_FALSE(refused.Header("Access-Control-Allow-Origin").has_value());
 
