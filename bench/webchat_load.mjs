@@ -4,6 +4,11 @@
 //   node webchat_load.mjs turns  PORT SLUG TURNS CONCURRENCY
 //   node webchat_load.mjs streams PORT SLUG CONVERSATIONS
 //   node webchat_load.mjs ttft   PORT SLUG FAKE_PORT ROUNDS
+//   node webchat_load.mjs relay  PORT SLUG MODEL_PORT ROUNDS
+//
+// relay serves a minimal streaming model on MODEL_PORT itself (omnid must
+// point at it), notes when it writes the first token and when the client
+// reads it through omnid, on one clock: the delay omnid adds to a token.
 //
 // Prints one JSON line of results. Every loop is bounded by its arguments.
 import http from 'node:http';
@@ -122,10 +127,45 @@ async function runTtft(port, slug, fakePort, rounds) {
     overhead_p50_ms: percentile(through, 0.5) - percentile(direct, 0.5) };
 }
 
+async function runRelay(port, slug, modelPort, rounds) {
+  let sentAt = null;
+  const model = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+      const chunk = (delta) => `data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', model: 'fake-model',
+        choices: [{ index: 0, delta, finish_reason: null }] })}\n\n`;
+      sentAt = process.hrtime.bigint();
+      res.write(chunk({ role: 'assistant', content: 'Hi' }));
+      setTimeout(() => {
+        res.write(chunk({ content: ' there' }));
+        res.write(`data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', model: 'fake-model',
+          choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n`);
+        res.end('data: [DONE]\n\n');
+      }, 5);
+    });
+  });
+  model.on('connection', (socket) => socket.setNoDelay(true));
+  await new Promise((resolve) => model.listen(modelPort, '127.0.0.1', resolve));
+  const token = await session(port, slug);
+  const delays = [];
+  for (let i = 0; i < rounds; i += 1) {
+    sentAt = null;
+    const started = process.hrtime.bigint();
+    const r = await turn(port, slug, token, 'Hello there');
+    if (!r.ok || sentAt === null || r.firstToken === null) continue;
+    const receivedAt = started + BigInt(Math.round(r.firstToken * 1e6));
+    delays.push(Number(receivedAt - sentAt) / 1e6);
+  }
+  model.close();
+  return { rounds, measured: delays.length, relay_p50_ms: percentile(delays, 0.5), relay_p99_ms: percentile(delays, 0.99) };
+}
+
 const [mode, port, slug, a, b] = process.argv.slice(2);
 let result;
 if (mode === 'turns') result = await runTurns(Number(port), slug, Number(a), Number(b));
 else if (mode === 'streams') result = await runStreams(Number(port), slug, Number(a));
+else if (mode === 'relay') result = await runRelay(Number(port), slug, Number(a), Number(b));
 else if (mode === 'ttft') result = await runTtft(Number(port), slug, Number(a), Number(b));
 else throw new Error(`unknown mode ${mode}`);
 console.log(JSON.stringify(result));

@@ -214,6 +214,16 @@ echo
 echo "== 3. time to first token, fake model answering at once"
 node "$root/bench/webchat_load.mjs" ttft "$port" demo-salon "$fake_port" 200
 
+echo "relay: the delay between the model writing its first token and the client reading it through omnid"
+kill "$omnid_pid"
+wait "$omnid_pid" 2>/dev/null || true
+model_port="$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+saved_fake_port="$fake_port"
+fake_port="$model_port"
+start_omnid
+node "$root/bench/webchat_load.mjs" relay "$port" demo-salon "$model_port" 200
+fake_port="$saved_fake_port"
+
 echo
 echo "== 2. $conversations concurrent streaming conversations, fake model taking 2 s"
 kill "$omnid_pid" "$fake_pid"
