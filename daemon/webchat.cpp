@@ -201,6 +201,21 @@ Response WithHeaders(Response response, const Headers& headers) {
   return response;
 }
 
+namespace {
+
+// True when the page that calls comes from omnid itself: the full-page chat
+// at /chat/{slug}. Its origin names the host the browser reached us by,
+// which is the request's Host header (behind a proxy, the proxy must pass
+// Host through), so it is allowed whatever the business's list says.
+bool IsOwnOrigin(const Request& request, const std::string& origin) {
+  const auto scheme_end = origin.find("://");
+  const auto host = request.Header("Host");
+  if (scheme_end == std::string::npos || !host || host->empty()) return false;
+  return Lower(origin.substr(scheme_end + 3)) == Lower(*host);
+}
+
+}  // namespace
+
 asio::awaitable<Response> RunChat(Exchange& exchange, ChatAuth auth, ChatBody body) {
   const Request& request = exchange.request();
   App& app = exchange.app();
@@ -229,7 +244,7 @@ asio::awaitable<Response> RunChat(Exchange& exchange, ChatAuth auth, ChatBody bo
 
   const auto& widget = scope.business->spec.widget;
   if (const auto origin = request.Header("Origin")) {
-    if (!webchat::OriginAllowed(widget.allowed_origins, *origin)) {
+    if (!IsOwnOrigin(request, *origin) && !webchat::OriginAllowed(widget.allowed_origins, *origin)) {
       co_return ErrorResponse(403, "origin_not_allowed",
                               "origin " + *origin + " may not use the chat of " + scope.business->spec.slug,
                               "Add it to widget.allowed_origins in the business file and apply it.");

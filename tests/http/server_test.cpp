@@ -121,6 +121,18 @@ std::optional<double> MetricValue(const std::string& text, const std::string& se
   return std::nullopt;
 }
 
+// The metrics text once `series` reads `expected`, or after about a second.
+// A request is counted just after its response is written, so the last one
+// may land a moment after the client read it.
+std::string MetricsOnce(std::uint16_t port, const std::string& series, double expected) {
+  std::string metrics = MetricsText(port);
+  for (int i = 0; i < 50 && MetricValue(metrics, series) != expected; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    metrics = MetricsText(port);
+  }
+  return metrics;
+}
+
 // Connecting fails once the listener is closed.
 bool ConnectionRefused(std::uint16_t port) {
   try {
@@ -156,7 +168,8 @@ TEST_CASE("omnid serves healthz, readyz and metrics with a database", "[http]") 
 
   HttpGet(omnid.port(), "/healthz");
   HttpGet(omnid.port(), "/no/such/thing?secret=1");
-  const std::string metrics = MetricsText(omnid.port());
+  const std::string metrics =
+      MetricsOnce(omnid.port(), R"(omni_http_requests_total{route="unmatched",method="GET",status="404"})", 1);
   CHECK(MetricValue(metrics, R"(omni_http_requests_total{route="/healthz",method="GET",status="200"})") == 2);
   CHECK(MetricValue(metrics, R"(omni_http_requests_total{route="/readyz",method="GET",status="200"})") == 1);
   // The route label is the pattern, never the raw path.
@@ -195,9 +208,9 @@ TEST_CASE("omnid answers concurrent clients on several threads", "[http]") {
   }
   for (auto& client : clients) client.join();
   CHECK(ready == kClients * kRequestsEach);
-  const std::string metrics = MetricsText(omnid.port());
-  CHECK(MetricValue(metrics, R"(omni_http_requests_total{route="/readyz",method="GET",status="200"})") ==
-        kClients * kRequestsEach);
+  const std::string series = R"(omni_http_requests_total{route="/readyz",method="GET",status="200"})";
+  const std::string metrics = MetricsOnce(omnid.port(), series, kClients * kRequestsEach);
+  CHECK(MetricValue(metrics, series) == kClients * kRequestsEach);
   CHECK(MetricValue(metrics, R"(omni_db_pool_connections{state="in_use"})") == 0);
 }
 

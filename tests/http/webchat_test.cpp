@@ -369,6 +369,15 @@ TEST_CASE("only allowed origins get CORS headers", "[webchat]") {
   CHECK(refused.status == 403);
   CHECK_FALSE(refused.Header("Access-Control-Allow-Origin").has_value());
 
+  // The full-page chat is served by omnid itself: its own origin is always allowed.
+  const std::string own_origin = "http://127.0.0.1:" + std::to_string(omnid.port());
+  const auto own = HttpPost(omnid.port(), "/v1/chat/demo-salon/session", "{}", {{"Origin", own_origin}});
+  CHECK(own.status == 200);
+  CHECK(own.Header("Access-Control-Allow-Origin") == own_origin);
+  const auto other_port = HttpPost(omnid.port(), "/v1/chat/demo-salon/session", "{}",
+                                   {{"Origin", "http://127.0.0.1:" + std::to_string(omnid.port() + 1)}});
+  CHECK(other_port.status == 403);
+
   // A business with no list accepts any origin.
   const auto any = HttpPost(omnid.port(), "/v1/chat/other-salon/session", "{}", {{"Origin", "https://evil.example"}});
   CHECK(any.status == 200);
