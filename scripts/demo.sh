@@ -10,7 +10,7 @@ omni="$root/build/cmd/omni"
 cd "$root"
 "$omni" db up
 "$omni" business apply -f config/demo-salon.yaml
-if "$omni" --list-commands | grep -q '^ingest'; then
-  "$omni" ingest -b demo-salon config/demo-kb --sync
-fi
+"$omni" ingest -b demo-salon config/demo-kb --sync
+listen=$("$omni" -o json config show | sed -n 's/.*"listen": *"\([^"]*\)".*/\1/p' | head -n 1)
+echo "omni demo: open http://${listen:-127.0.0.1:8080}/chat/demo-salon to talk to the demo salon (Ctrl-C stops omnid)"
 exec "$root/build/daemon/omnid"
