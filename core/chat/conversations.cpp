@@ -1,5 +1,6 @@
 // Conversations, messages and the handoff state machine. See conversations.hpp.
 #include "core/chat/conversations.hpp"
+#include "core/chat/conversations_tx.hpp"
 
 #include <date/date.h>
 
@@ -252,30 +253,32 @@ const char* ChannelName(Channel channel) {
 
 const char* RoleName(MessageRole role) { return kRoleNames[static_cast<int>(role)]; }
 
-Conversation Open(db::Pool& pool, const std::string& business_id, const OpenRequest& request) {
+Conversation Open(pqxx::work& tx, const std::string& business_id, const OpenRequest& request) {
   if (!request.conversation_id.empty()) RequireId(request.conversation_id);
-  return db::WithTransaction(pool, [&](pqxx::work& tx) {
-    std::string id = request.conversation_id;
-    if (id.empty() && request.latest_of_customer && !request.customer_id.empty()) {
-      const auto rows = tx.exec_params(
-          "SELECT id::text FROM conversations WHERE business_id = $1 AND customer_id = $2"
-          " ORDER BY coalesce(last_message_at, created_at) DESC, created_at DESC LIMIT 1",
-          business_id, request.customer_id);
-      if (!rows.empty()) id = rows[0][0].as<std::string>();
-    }
-    if (id.empty()) {
-      id = tx.exec_params1(
-                 "INSERT INTO conversations (business_id, customer_id, channel, visitor_id)"
-                 " VALUES ($1, nullif($2, '')::uuid, $3, nullif($4, '')) RETURNING id::text",
-                 business_id, request.customer_id, std::string(ChannelName(request.channel)), request.visitor_id)[0]
-               .as<std::string>();
-    } else if (!request.customer_id.empty()) {
-      tx.exec_params(
-          "UPDATE conversations SET customer_id = $3 WHERE business_id = $1 AND id = $2 AND customer_id IS NULL",
-          business_id, id, request.customer_id);
-    }
-    return Load(tx, business_id, id);
-  });
+  std::string id = request.conversation_id;
+  if (id.empty() && request.latest_of_customer && !request.customer_id.empty()) {
+    const auto rows = tx.exec_params(
+        "SELECT id::text FROM conversations WHERE business_id = $1 AND customer_id = $2"
+        " ORDER BY coalesce(last_message_at, created_at) DESC, created_at DESC LIMIT 1",
+        business_id, request.customer_id);
+    if (!rows.empty()) id = rows[0][0].as<std::string>();
+  }
+  if (id.empty()) {
+    id = tx.exec_params1(
+               "INSERT INTO conversations (business_id, customer_id, channel, visitor_id)"
+               " VALUES ($1, nullif($2, '')::uuid, $3, nullif($4, '')) RETURNING id::text",
+               business_id, request.customer_id, std::string(ChannelName(request.channel)), request.visitor_id)[0]
+             .as<std::string>();
+  } else if (!request.customer_id.empty()) {
+    tx.exec_params(
+        "UPDATE conversations SET customer_id = $3 WHERE business_id = $1 AND id = $2 AND customer_id IS NULL",
+        business_id, id, request.customer_id);
+  }
+  return Load(tx, business_id, id);
+}
+
+Conversation Open(db::Pool& pool, const std::string& business_id, const OpenRequest& request) {
+  return db::WithTransaction(pool, [&](pqxx::work& tx) { return Open(tx, business_id, request); });
 }
 
 Conversation Get(db::Pool& pool, const std::string& business_id, const std::string& conversation_id) {
@@ -308,78 +311,84 @@ std::vector<Conversation> List(db::Pool& pool, const std::string& business_id, c
   });
 }
 
-std::vector<StoredMessage> Messages(db::Pool& pool, const std::string& business_id,
+std::vector<StoredMessage> Messages(pqxx::work& tx, const std::string& business_id,
                                     const std::string& conversation_id, const MessageQuery& query) {
   RequireId(conversation_id);
-  return db::WithTransaction(pool, [&](pqxx::work& tx) {
-    if (tx.exec_params("SELECT 1 FROM conversations WHERE business_id = $1 AND id = $2", business_id, conversation_id)
-            .empty()) {
-      throw NotFound("conversation " + conversation_id + " not found",
-                     "List conversations with `omni conversations list` to see their ids.");
+  if (tx.exec_params("SELECT 1 FROM conversations WHERE business_id = $1 AND id = $2", business_id, conversation_id)
+          .empty()) {
+    throw NotFound("conversation " + conversation_id + " not found",
+                   "List conversations with `omni conversations list` to see their ids.");
+  }
+  const auto rows = tx.exec_params(
+      "SELECT * FROM (SELECT id::text, seq, role, content, coalesce(tool_calls::text, ''),"
+      " coalesce(tool_call_id, ''), coalesce(tool_name, ''), coalesce(tool_result::text, ''),"
+      " coalesce(prompt_tokens, 0), coalesce(completion_tokens, 0), coalesce(cost_micros, 0),"
+      " coalesce(latency_ms, 0), coalesce(model, ''), dropped, metadata::text, " OMNI_CHAT_EPOCH_US("created_at")
+      " FROM messages WHERE business_id = $1 AND conversation_id = $2 AND ($3 OR NOT dropped)"
+      " AND ($4 OR (role <> 'TOOL' AND NOT (role = 'ASSISTANT' AND tool_calls IS NOT NULL AND content = '')))"
+      " ORDER BY seq DESC LIMIT $5) m ORDER BY seq",
+      business_id, conversation_id, query.include_dropped, query.include_tools,
+      static_cast<long long>(query.last == 0 ? 1000000 : query.last));
+  std::vector<StoredMessage> list;
+  for (const auto& row : rows) {
+    StoredMessage m;
+    m.id = row[0].as<std::string>();
+    m.seq = row[1].as<long long>();
+    m.role = ParseRole(row[2].as<std::string>());
+    m.content = row[3].as<std::string>();
+    m.tool_calls_json = row[4].as<std::string>();
+    m.tool_call_id = row[5].as<std::string>();
+    m.tool_name = row[6].as<std::string>();
+    m.tool_result_json = row[7].as<std::string>();
+    m.prompt_tokens = row[8].as<long long>();
+    m.completion_tokens = row[9].as<long long>();
+    m.cost_micros = row[10].as<long long>();
+    m.latency_ms = row[11].as<long long>();
+    m.model = row[12].as<std::string>();
+    m.dropped = row[13].as<bool>();
+    m.metadata_json = row[14].as<std::string>();
+    m.created_at = FromMicros(row[15].as<long long>());
+    list.push_back(std::move(m));
+  }
+  return list;
+}
+
+std::vector<StoredMessage> Messages(db::Pool& pool, const std::string& business_id,
+                                    const std::string& conversation_id, const MessageQuery& query) {
+  return db::WithTransaction(pool, [&](pqxx::work& tx) { return Messages(tx, business_id, conversation_id, query); });
+}
+
+UserMessageResult AddUserMessage(pqxx::work& tx, const std::string& business_id, const std::string& conversation_id,
+                                 const std::string& text, TimePoint now) {
+  RequireId(conversation_id);
+  const auto lock = LockForMessage(tx, business_id, conversation_id, false);
+  const auto from = lock.status;
+  const auto& customer_id = lock.customer_id;
+  const auto to = NextStatus(from, HandoffEvent::kCustomerMessage);
+  UserMessageResult result;
+  result.first_message = !lock.had_user_message;
+  Insert in;
+  in.role = MessageRole::kUser;
+  in.content = text;
+  result.message = InsertMessage(tx, business_id, conversation_id, in);
+  SetStatus(tx, business_id, conversation_id, from, to, "");
+  result.status = to;
+  if (!customer_id.empty()) {
+    // A visit is a conversation (or its reopening); later messages only
+    // move the last contact.
+    if (result.first_message || from != to) {
+      customers::RecordContact(tx, business_id, customer_id, now);
+    } else {
+      tx.exec_params("UPDATE customers SET last_contact_at = $3 WHERE business_id = $1 AND id = $2", business_id,
+                     customer_id, SqlTime(now));
     }
-    const auto rows = tx.exec_params(
-        "SELECT * FROM (SELECT id::text, seq, role, content, coalesce(tool_calls::text, ''),"
-        " coalesce(tool_call_id, ''), coalesce(tool_name, ''), coalesce(tool_result::text, ''),"
-        " coalesce(prompt_tokens, 0), coalesce(completion_tokens, 0), coalesce(cost_micros, 0),"
-        " coalesce(latency_ms, 0), coalesce(model, ''), dropped, metadata::text, " OMNI_CHAT_EPOCH_US("created_at")
-        " FROM messages WHERE business_id = $1 AND conversation_id = $2 AND ($3 OR NOT dropped)"
-        " AND ($4 OR (role <> 'TOOL' AND NOT (role = 'ASSISTANT' AND tool_calls IS NOT NULL AND content = '')))"
-        " ORDER BY seq DESC LIMIT $5) m ORDER BY seq",
-        business_id, conversation_id, query.include_dropped, query.include_tools,
-        static_cast<long long>(query.last == 0 ? 1000000 : query.last));
-    std::vector<StoredMessage> list;
-    for (const auto& row : rows) {
-      StoredMessage m;
-      m.id = row[0].as<std::string>();
-      m.seq = row[1].as<long long>();
-      m.role = ParseRole(row[2].as<std::string>());
-      m.content = row[3].as<std::string>();
-      m.tool_calls_json = row[4].as<std::string>();
-      m.tool_call_id = row[5].as<std::string>();
-      m.tool_name = row[6].as<std::string>();
-      m.tool_result_json = row[7].as<std::string>();
-      m.prompt_tokens = row[8].as<long long>();
-      m.completion_tokens = row[9].as<long long>();
-      m.cost_micros = row[10].as<long long>();
-      m.latency_ms = row[11].as<long long>();
-      m.model = row[12].as<std::string>();
-      m.dropped = row[13].as<bool>();
-      m.metadata_json = row[14].as<std::string>();
-      m.created_at = FromMicros(row[15].as<long long>());
-      list.push_back(std::move(m));
-    }
-    return list;
-  });
+  }
+  return result;
 }
 
 UserMessageResult AddUserMessage(db::Pool& pool, const std::string& business_id, const std::string& conversation_id,
                                  const std::string& text, TimePoint now) {
-  RequireId(conversation_id);
-  return db::WithTransaction(pool, [&](pqxx::work& tx) {
-    const auto lock = LockForMessage(tx, business_id, conversation_id, false);
-    const auto from = lock.status;
-    const auto& customer_id = lock.customer_id;
-    const auto to = NextStatus(from, HandoffEvent::kCustomerMessage);
-    UserMessageResult result;
-    result.first_message = !lock.had_user_message;
-    Insert in;
-    in.role = MessageRole::kUser;
-    in.content = text;
-    result.message = InsertMessage(tx, business_id, conversation_id, in);
-    SetStatus(tx, business_id, conversation_id, from, to, "");
-    result.status = to;
-    if (!customer_id.empty()) {
-      // A visit is a conversation (or its reopening); later messages only
-      // move the last contact.
-      if (result.first_message || from != to) {
-        customers::RecordContact(tx, business_id, customer_id, now);
-      } else {
-        tx.exec_params("UPDATE customers SET last_contact_at = $3 WHERE business_id = $1 AND id = $2", business_id,
-                       customer_id, SqlTime(now));
-      }
-    }
-    return result;
-  });
+  return db::WithTransaction(pool, [&](pqxx::work& tx) { return AddUserMessage(tx, business_id, conversation_id, text, now); });
 }
 
 SaveResult SaveAiMessage(db::Pool& pool, const std::string& business_id, const std::string& conversation_id,

@@ -15,14 +15,16 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/billing/usage.hpp"
+#include "core/billing/usage_tx.hpp"
 #include "core/booking/booking.hpp"
 #include "core/booking/local_time.hpp"
 #include "core/business/business.hpp"
+#include "core/chat/conversations_tx.hpp"
 #include "core/chat/offline.hpp"
 #include "core/chat/tools.hpp"
 #include "core/common/error.hpp"
 #include "core/common/log.hpp"
+#include "core/customers/customers_tx.hpp"
 #include "core/kb/retriever.hpp"
 
 namespace omni::chat {
@@ -479,22 +481,57 @@ void Prepare(const TurnPtr& turn) {
   turn->business = engine.LoadBusiness(request.business_slug);
   const auto& business = *turn->business;
   const auto& contact = request.customer;
-  if (!contact.email.empty() || !contact.phone.empty() || !contact.external_id.empty()) {
-    turn->customer = customers::FindOrCreate(engine.pool, business.id, contact).customer;
-  }
   OpenRequest open;
   open.conversation_id = request.conversation_id;
-  open.customer_id = turn->customer ? turn->customer->id : "";
   open.latest_of_customer = request.continue_latest;
   open.channel = request.channel;
   open.visitor_id = request.visitor_id;
-  const auto conversation = Open(engine.pool, business.id, open);
-  turn->result.conversation_id = conversation.id;
-  if (!turn->customer && !conversation.customer_id.empty()) {
-    turn->customer = customers::Get(engine.pool, business.id, conversation.customer_id);
-  }
   const auto now = engine.clock.Now();
-  const auto added = AddUserMessage(engine.pool, business.id, conversation.id, request.text, now);
+  // The turn's opening (customer, conversation, the message, the meter and
+  // the history) is one transaction: a commit costs a WAL flush, and this
+  // phase runs before every model call. The meter runs in a savepoint so
+  // that a plan-limit refusal still keeps the customer's message.
+  struct Opening {
+    std::optional<customers::Customer> customer;
+    std::string conversation_id;
+    UserMessageResult added;
+    std::exception_ptr meter_error;
+    std::vector<StoredMessage> history;
+  };
+  const bool ai_enabled = business.spec.ai.enabled;
+  Opening opening = db::WithTransaction(engine.pool, [&](pqxx::work& tx) {
+    Opening result;
+    if (!contact.email.empty() || !contact.phone.empty() || !contact.external_id.empty()) {
+      result.customer = customers::FindOrCreate(tx, business.id, contact).customer;
+    }
+    OpenRequest scoped = open;
+    scoped.customer_id = result.customer ? result.customer->id : "";
+    const auto conversation = Open(tx, business.id, scoped);
+    result.conversation_id = conversation.id;
+    if (!result.customer && !conversation.customer_id.empty()) {
+      result.customer = customers::Get(tx, business.id, conversation.customer_id);
+    }
+    result.added = AddUserMessage(tx, business.id, conversation.id, request.text, now);
+    if (!AiMayAnswer(result.added.status) || !ai_enabled) return result;
+    tx.exec("SAVEPOINT omni_meter");
+    try {
+      billing::MeterInteraction(tx, business.id, engine.settings.plans, result.added.message.id, conversation.id,
+                                now);
+      tx.exec("RELEASE SAVEPOINT omni_meter");
+    } catch (const LimitReached&) {
+      tx.exec("ROLLBACK TO SAVEPOINT omni_meter");
+      result.meter_error = std::current_exception();
+      return result;
+    }
+    MessageQuery query;
+    query.last = static_cast<std::size_t>(std::max(1, engine.settings.llm.history_messages));
+    query.include_dropped = false;
+    result.history = Messages(tx, business.id, conversation.id, query);
+    return result;
+  });
+  turn->customer = std::move(opening.customer);
+  turn->result.conversation_id = opening.conversation_id;
+  const auto& added = opening.added;
   turn->result.user_message_id = added.message.id;
   turn->result.status = added.status;
 
@@ -504,19 +541,16 @@ void Prepare(const TurnPtr& turn) {
     EmitHandoff(*turn, kSilentNotice);
     return Finish(*turn);
   }
-  if (!business.spec.ai.enabled) {
+  if (!ai_enabled) {
     turn->result.ai_silent = true;
     turn->result.reply = kAiOffNotice;
-    turn->result.status = Escalate(engine.pool, business.id, conversation.id, "the AI assistant is turned off").status;
+    turn->result.status =
+        Escalate(engine.pool, business.id, opening.conversation_id, "the AI assistant is turned off").status;
     EmitHandoff(*turn, kAiOffNotice);
     return Finish(*turn);
   }
-  billing::MeterInteraction(engine.pool, business.id, engine.settings.plans, added.message.id, conversation.id, now);
-
-  MessageQuery query;
-  query.last = static_cast<std::size_t>(std::max(1, engine.settings.llm.history_messages));
-  query.include_dropped = false;
-  const auto history = ToHistory(Messages(engine.pool, business.id, conversation.id, query));
+  if (opening.meter_error) std::rethrow_exception(opening.meter_error);
+  const auto history = ToHistory(opening.history);
   BuildRequest(*turn, history);
   if (engine.Offline()) return AnswerOffline(turn, OfflineReason::kNoModel, "");
   CallModel(turn);
