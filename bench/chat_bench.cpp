@@ -25,7 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/billing/usage.hpp"
-#include "core/booking/booking.hpp"
+#include "core/booking/booking_tx.hpp"
 #include "core/booking/local_time.hpp"
 #include "core/chat/conversations.hpp"
 #include "core/customers/customers.hpp"
@@ -183,7 +183,6 @@ int main(int argc, char** argv) {
     fn();
     calls[name].push_back(std::chrono::duration<double, std::milli>(SteadyClock::now() - started).count());
   };
-  booking::BookingService booking(db.pool(), clock);
   for (int i = 0; i < 100; ++i) {
     customers::CustomerContact contact;
     contact.email = "breakdown@example.com";
@@ -207,11 +206,8 @@ int main(int argc, char** argv) {
       query.last = 20;
       chat::Messages(db.pool(), business.id, conversation_id, query);
     });
-    timed("booking upcoming (List)", [&] {
-      booking::ListFilter filter;
-      filter.from = clock.Now();
-      filter.customer = customer_id;
-      booking.List(business.id, filter);
+    timed("booking::Upcoming", [&] {
+      db::WithTransaction(db.pool(), [&](pqxx::work& tx) { booking::Upcoming(tx, business.id, customer_id, clock.Now(), 5); });
     });
     timed("chat::SaveAiMessage", [&] {
       chat::NewAiMessage reply;

@@ -26,17 +26,24 @@ MeterResult MeterInteraction(pqxx::work& tx, const std::string& business_id,
                              const std::string& idempotency_key, const std::string& conversation_id, TimePoint now) {
   const std::string period = Day(PeriodStart(now));
   // The period row is the lock every meter of this business and month
-  // queues on; it is created on the month's first meter.
-  tx.exec_params(
-      "INSERT INTO usage_periods (business_id, period_start, metric) SELECT id, $2::date, $3 FROM businesses"
-      " WHERE id = $1 ON CONFLICT DO NOTHING",
-      business_id, period, std::string(kInteractions));
-  const auto rows = tx.exec_params(
-      "SELECT b.plan_tier, u.quantity,"
-      " EXISTS (SELECT 1 FROM usage_events e WHERE e.business_id = $1 AND e.idempotency_key = $4)"
-      " FROM businesses b JOIN usage_periods u ON u.business_id = b.id AND u.period_start = $2::date"
-      " AND u.metric = $3 WHERE b.id = $1 FOR UPDATE OF u",
-      business_id, period, std::string(kInteractions), idempotency_key);
+  // queues on; the month's first meter creates it.
+  const auto lock_period = [&] {
+    return db::ExecPrepared(
+        tx, "omni_billing_period_for_update",
+        "SELECT b.plan_tier, u.quantity,"
+        " EXISTS (SELECT 1 FROM usage_events e WHERE e.business_id = $1 AND e.idempotency_key = $4)"
+        " FROM businesses b JOIN usage_periods u ON u.business_id = b.id AND u.period_start = $2::date"
+        " AND u.metric = $3 WHERE b.id = $1 FOR UPDATE OF u",
+        business_id, period, std::string(kInteractions), idempotency_key);
+  };
+  auto rows = lock_period();
+  if (rows.empty()) {
+    db::ExecPrepared(tx, "omni_billing_open_period",
+                     "INSERT INTO usage_periods (business_id, period_start, metric) SELECT id, $2::date, $3"
+                     " FROM businesses WHERE id = $1 ON CONFLICT DO NOTHING",
+                     business_id, period, std::string(kInteractions));
+    rows = lock_period();
+  }
   if (rows.empty()) throw NotFound("business " + business_id + " not found");
   const auto tier = config::ParsePlanTier(rows[0][0].as<std::string>()).value_or(config::PlanTier::kFree);
   const auto plan = plans.count(tier) ? plans.at(tier) : config::PlanLimits{};
@@ -52,7 +59,8 @@ MeterResult MeterInteraction(pqxx::work& tx, const std::string& business_id,
                        "Upgrade the plan (plan: in the business file, then `omni business apply`) or wait for "
                        "next month.");
   }
-  tx.exec_params(
+  db::ExecPrepared(
+      tx, "omni_billing_count_interaction",
       "WITH event AS (INSERT INTO usage_events (business_id, metric, occurred_at, idempotency_key, conversation_id)"
       " VALUES ($1, $3, $4::timestamptz, $5, nullif($6, '')::uuid))"
       " UPDATE usage_periods SET quantity = quantity + 1, updated_at = now()"

@@ -9,6 +9,7 @@
 // inserting the appointment share one transaction, so a lost race leaves no
 // trace.
 #include "core/booking/booking.hpp"
+#include "core/booking/booking_tx.hpp"
 
 #include <date/date.h>
 
@@ -91,15 +92,6 @@ std::string EpochMicros(const std::string& column) {
   return "(extract(epoch FROM " + column + ") * 1000000)::int8";
 }
 
-// Runs `sql` as a named prepared statement: the hot reads of slot queries
-// skip parsing and planning after their first run on a pooled connection.
-// pqxx ignores a repeated prepare() of the same definition.
-template <class... Args>
-pqxx::result ExecPrepared(pqxx::work& tx, const std::string& name, const std::string& sql, Args&&... args) {
-  tx.conn().prepare(name, sql);
-  return tx.exec_prepared(name, std::forward<Args>(args)...);
-}
-
 std::vector<LocalWindow> ParseWindows(const nlohmann::json& list, const std::string& where) {
   if (!list.is_array()) throw ConfigError(where + ": expected a list of [\"HH:MM\", \"HH:MM\"] windows");
   std::vector<LocalWindow> windows;
@@ -128,7 +120,7 @@ int WeekdayIndex(const std::string& key) {
 }
 
 BusinessRow LoadBusiness(pqxx::work& tx, const std::string& business_id) {
-  auto rows = ExecPrepared(
+  auto rows = db::ExecPrepared(
       tx, "omni_booking_business",
       "SELECT timezone, weekly_hours::text, date_overrides::text, slot_interval_min, min_notice_min,"
       " advance_days, name, coalesce(email, ''), coalesce(address, '')"
@@ -167,7 +159,7 @@ BusinessRow LoadBusiness(pqxx::work& tx, const std::string& business_id) {
 }
 
 ServiceRow LoadService(pqxx::work& tx, const std::string& business_id, const std::string& service) {
-  auto rows = ExecPrepared(
+  auto rows = db::ExecPrepared(
       tx, "omni_booking_service",
       "SELECT id::text, name, duration_min, buffer_before_min, buffer_after_min, bookable, active"
       " FROM services WHERE business_id = $1::uuid AND (id::text = lower($2) OR lower(name) = lower($2))"
@@ -196,7 +188,7 @@ struct ResourceRow {
 // bookings pick them (case-insensitive name, then id). Empty when the
 // business has no active resources: bookings then take the whole business.
 std::vector<ResourceRow> LoadResources(pqxx::work& tx, const std::string& business_id, const std::string& resource) {
-  auto rows = ExecPrepared(
+  auto rows = db::ExecPrepared(
       tx, "omni_booking_resources",
       "SELECT id::text, name FROM resources WHERE business_id = $1::uuid AND active"
       " AND ($2 = '' OR id::text = lower($2) OR lower(name) = lower($2)) ORDER BY lower(name), name, id",
@@ -219,7 +211,7 @@ BusyByResource LoadBusy(pqxx::work& tx, const std::string& business_id, const st
   // `blocked &&` lets the exclusion constraint's GiST index find the rows;
   // date_part's float8 is exact to the microsecond for these dates and
   // much cheaper than numeric extract() over a thousand rows.
-  auto rows = ExecPrepared(
+  auto rows = db::ExecPrepared(
       tx, "omni_booking_busy",
       "SELECT date_part('epoch', blocked_from), date_part('epoch', blocked_to), coalesce(resource_id::text, '')"
       " FROM appointments"
@@ -460,7 +452,7 @@ BookingResult BookingService::Create(const std::string& business_id, const Creat
       for (const ResourceRow& r : resources) candidates.push_back(r.id);
       if (candidates.empty()) candidates.push_back("");
       for (const std::string& resource_id : candidates) {
-        auto rows = ExecPrepared(
+        auto rows = db::ExecPrepared(
             tx, "omni_booking_insert",
             "INSERT INTO appointments (business_id, service_id, customer_id, resource_id, conversation_id,"
             " starts_at, ends_at, blocked_from, blocked_to, notes)"
@@ -624,6 +616,18 @@ std::vector<Appointment> BookingService::List(const std::string& business_id, co
     for (const auto& row : rows) list.push_back(ReadAppointment(row));
     return list;
   });
+}
+
+std::vector<Appointment> Upcoming(pqxx::work& tx, const std::string& business_id, const std::string& customer_id,
+                                  TimePoint from, int limit) {
+  const auto rows = db::ExecPrepared(
+      tx, "omni_booking_upcoming",
+      SelectAppointmentSql("AND a.customer_id = $2::uuid AND a.starts_at >= $3::timestamptz"
+                           " AND a.status IN ('SCHEDULED', 'CONFIRMED') ORDER BY a.starts_at, a.id LIMIT $4"),
+      business_id, customer_id, SqlTime(from), std::clamp(limit, 1, 10000));
+  std::vector<Appointment> list;
+  for (const auto& row : rows) list.push_back(ReadAppointment(row));
+  return list;
 }
 
 Appointment BookingService::Get(const std::string& business_id, const std::string& appointment_id) {

@@ -78,7 +78,8 @@ Conversation ReadConversation(const pqxx::row& row) {
 }
 
 Conversation Load(pqxx::work& tx, const std::string& business_id, const std::string& id) {
-  const auto rows = tx.exec_params(kConversationColumns + "WHERE c.business_id = $1 AND c.id = $2", business_id, id);
+  const auto rows = db::ExecPrepared(tx, "omni_chat_conversation",
+                                     kConversationColumns + "WHERE c.business_id = $1 AND c.id = $2", business_id, id);
   if (rows.empty()) {
     throw NotFound("conversation " + id + " not found",
                    "List conversations with `omni conversations list` to see their ids.");
@@ -113,7 +114,8 @@ struct MessageLock {
 // conversation (the message will be stored as dropped).
 MessageLock LockForMessage(pqxx::work& tx, const std::string& business_id, const std::string& id,
                            bool only_if_ai_may_answer) {
-  const auto rows = tx.exec_params(
+  const auto rows = db::ExecPrepared(
+      tx, "omni_chat_lock_for_message",
       "UPDATE conversations SET last_message_at = CASE WHEN NOT $3 OR status IN ('AI_ACTIVE', 'REOPENED')"
       " THEN now() ELSE last_message_at END WHERE business_id = $1 AND id = $2"
       " RETURNING status, coalesce(customer_id::text, ''),"
@@ -174,11 +176,13 @@ StoredMessage InsertMessage(pqxx::work& tx, const std::string& business_id, cons
   const std::string notify =
       ", pg_notify($16, json_build_object('business_id', $1::text, 'conversation_id', $2::text,"
       " 'message_id', m.id::text, 'role', $3::text)::text)";
-  const auto row = tx.exec_params1(
+  const auto rows = db::ExecPrepared(
+      tx, in.dropped ? "omni_chat_insert_dropped" : "omni_chat_insert",
       insert + (in.dropped ? std::string(", $16::text") : notify) + " FROM m", business_id, id,
       std::string(RoleName(in.role)), in.content, in.tool_calls_json, in.tool_call_id, in.tool_name,
       in.tool_result_json, in.prompt_tokens, in.completion_tokens, in.cost_micros, in.latency_ms, in.model, in.dropped,
       in.metadata_json.empty() ? std::string("{}") : in.metadata_json, std::string(kNotifyChannel));
+  const auto& row = rows.at(0);
   StoredMessage message;
   message.id = row[0].as<std::string>();
   message.seq = row[1].as<long long>();
@@ -257,23 +261,27 @@ Conversation Open(pqxx::work& tx, const std::string& business_id, const OpenRequ
   if (!request.conversation_id.empty()) RequireId(request.conversation_id);
   std::string id = request.conversation_id;
   if (id.empty() && request.latest_of_customer && !request.customer_id.empty()) {
-    const auto rows = tx.exec_params(
+    const auto rows = db::ExecPrepared(
+        tx, "omni_chat_latest_of_customer",
         "SELECT id::text FROM conversations WHERE business_id = $1 AND customer_id = $2"
         " ORDER BY coalesce(last_message_at, created_at) DESC, created_at DESC LIMIT 1",
         business_id, request.customer_id);
     if (!rows.empty()) id = rows[0][0].as<std::string>();
   }
   if (id.empty()) {
-    id = tx.exec_params1(
-               "INSERT INTO conversations (business_id, customer_id, channel, visitor_id)"
-               " VALUES ($1, nullif($2, '')::uuid, $3, nullif($4, '')) RETURNING id::text",
-               business_id, request.customer_id, std::string(ChannelName(request.channel)), request.visitor_id)[0]
+    id = db::ExecPrepared(tx, "omni_chat_new_conversation",
+                          "INSERT INTO conversations (business_id, customer_id, channel, visitor_id)"
+                          " VALUES ($1, nullif($2, '')::uuid, $3, nullif($4, '')) RETURNING id::text",
+                          business_id, request.customer_id, std::string(ChannelName(request.channel)),
+                          request.visitor_id)
+             .at(0)[0]
              .as<std::string>();
-  } else if (!request.customer_id.empty()) {
-    tx.exec_params(
-        "UPDATE conversations SET customer_id = $3 WHERE business_id = $1 AND id = $2 AND customer_id IS NULL",
-        business_id, id, request.customer_id);
+    return Load(tx, business_id, id);
   }
+  auto conversation = Load(tx, business_id, id);
+  if (request.customer_id.empty() || !conversation.customer_id.empty()) return conversation;
+  tx.exec_params("UPDATE conversations SET customer_id = $3 WHERE business_id = $1 AND id = $2 AND customer_id IS NULL",
+                 business_id, id, request.customer_id);
   return Load(tx, business_id, id);
 }
 
@@ -314,12 +322,8 @@ std::vector<Conversation> List(db::Pool& pool, const std::string& business_id, c
 std::vector<StoredMessage> Messages(pqxx::work& tx, const std::string& business_id,
                                     const std::string& conversation_id, const MessageQuery& query) {
   RequireId(conversation_id);
-  if (tx.exec_params("SELECT 1 FROM conversations WHERE business_id = $1 AND id = $2", business_id, conversation_id)
-          .empty()) {
-    throw NotFound("conversation " + conversation_id + " not found",
-                   "List conversations with `omni conversations list` to see their ids.");
-  }
-  const auto rows = tx.exec_params(
+  const auto rows = db::ExecPrepared(
+      tx, "omni_chat_messages",
       "SELECT * FROM (SELECT id::text, seq, role, content, coalesce(tool_calls::text, ''),"
       " coalesce(tool_call_id, ''), coalesce(tool_name, ''), coalesce(tool_result::text, ''),"
       " coalesce(prompt_tokens, 0), coalesce(completion_tokens, 0), coalesce(cost_micros, 0),"
@@ -329,6 +333,13 @@ std::vector<StoredMessage> Messages(pqxx::work& tx, const std::string& business_
       " ORDER BY seq DESC LIMIT $5) m ORDER BY seq",
       business_id, conversation_id, query.include_dropped, query.include_tools,
       static_cast<long long>(query.last == 0 ? 1000000 : query.last));
+  // An empty list asks whether the conversation exists at all.
+  if (rows.empty() &&
+      tx.exec_params("SELECT 1 FROM conversations WHERE business_id = $1 AND id = $2", business_id, conversation_id)
+          .empty()) {
+    throw NotFound("conversation " + conversation_id + " not found",
+                   "List conversations with `omni conversations list` to see their ids.");
+  }
   std::vector<StoredMessage> list;
   for (const auto& row : rows) {
     StoredMessage m;
@@ -379,8 +390,9 @@ UserMessageResult AddUserMessage(pqxx::work& tx, const std::string& business_id,
     if (result.first_message || from != to) {
       customers::RecordContact(tx, business_id, customer_id, now);
     } else {
-      tx.exec_params("UPDATE customers SET last_contact_at = $3 WHERE business_id = $1 AND id = $2", business_id,
-                     customer_id, SqlTime(now));
+      db::ExecPrepared(tx, "omni_chat_last_contact",
+                       "UPDATE customers SET last_contact_at = $3 WHERE business_id = $1 AND id = $2", business_id,
+                       customer_id, SqlTime(now));
     }
   }
   return result;
@@ -425,7 +437,8 @@ void SaveToolResults(db::Pool& pool, const std::string& business_id, const std::
   db::WithTransaction(pool, [&](pqxx::work& tx) {
     // Tool results are internal: no notification, no last_message_at.
     for (const auto& result : results) {
-      tx.exec_params(
+      db::ExecPrepared(
+          tx, "omni_chat_insert_tool_result",
           "INSERT INTO messages (business_id, conversation_id, role, tool_call_id, tool_name, tool_result,"
           " latency_ms, metadata) VALUES ($1, $2, 'TOOL', $3, $4, $5::jsonb, $6, $7::jsonb)",
           business_id, conversation_id, result.tool_call_id, result.tool_name, result.result_json,

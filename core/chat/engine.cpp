@@ -16,7 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/billing/usage_tx.hpp"
-#include "core/booking/booking.hpp"
+#include "core/booking/booking_tx.hpp"
 #include "core/booking/local_time.hpp"
 #include "core/business/business.hpp"
 #include "core/chat/conversations_tx.hpp"
@@ -82,6 +82,7 @@ struct Turn {
 
   std::shared_ptr<const business::Business> business;
   std::optional<customers::Customer> customer;
+  std::vector<booking::Appointment> upcoming;  // the customer's, for the prompt
   std::vector<llm::Message> messages;  // what the next model call sends
   std::vector<Passage> retrieved;      // for the offline responder
   std::vector<Passage> citations;      // [1], [2], ...: retrieved, then searched
@@ -94,6 +95,8 @@ struct Turn {
 };
 using TurnPtr = std::shared_ptr<Turn>;
 
+// The customer's next appointments the system prompt lists.
+constexpr int kUpcomingInPrompt = 5;
 constexpr const char* kSilentNotice = "A team member is handling this conversation and will reply here.";
 constexpr const char* kAiOffNotice = "Thanks for your message! A team member will reply here soon.";
 constexpr const char* kTakenOverReason = "a team member took over this conversation";
@@ -216,7 +219,8 @@ std::vector<Passage> Search(Engine::Impl& engine, const std::string& business_id
   return passages;
 }
 
-CustomerContext ContextOf(Engine::Impl& engine, const business::Business& business, const customers::Customer& customer) {
+CustomerContext ContextOf(const business::Business& business, const customers::Customer& customer,
+                          const std::vector<booking::Appointment>& upcoming) {
   CustomerContext context;
   context.name = customer.name;
   context.email = customer.email;
@@ -225,12 +229,7 @@ CustomerContext ContextOf(Engine::Impl& engine, const business::Business& busine
   context.last_contact_at = customer.last_contact_at;
   context.tags = customer.tags;
   context.notes = customer.notes;
-  booking::ListFilter filter;
-  filter.from = engine.clock.Now();
-  filter.customer = customer.id;
-  filter.limit = 5;
-  for (const auto& appointment : engine.booking.List(business.id, filter)) {
-    if (appointment.status != booking::Status::kScheduled && appointment.status != booking::Status::kConfirmed) continue;
+  for (const auto& appointment : upcoming) {
     context.upcoming_appointments.push_back(booking::FormatLocal(appointment.start, business.spec.timezone) + " " +
                                             appointment.service_name + " (appointment_id " + appointment.id + ")");
   }
@@ -247,7 +246,7 @@ void BuildRequest(Turn& turn, const std::vector<HistoryMessage>& history) {
   PromptInput input;
   input.business = &business.spec;
   input.now = engine.clock.Now();
-  if (turn.customer) input.customer = ContextOf(engine, business, *turn.customer);
+  if (turn.customer) input.customer = ContextOf(business, *turn.customer, turn.upcoming);
   input.knowledge = turn.retrieved;
   turn.messages.clear();
   turn.messages.push_back({llm::Role::kSystem, BuildSystemPrompt(input), {}, {}});
@@ -487,16 +486,19 @@ void Prepare(const TurnPtr& turn) {
   open.channel = request.channel;
   open.visitor_id = request.visitor_id;
   const auto now = engine.clock.Now();
-  // The turn's opening (customer, conversation, the message, the meter and
-  // the history) is one transaction: a commit costs a WAL flush, and this
-  // phase runs before every model call. The meter runs in a savepoint so
-  // that a plan-limit refusal still keeps the customer's message.
+  // The turn's opening (customer, conversation, the message, the meter,
+  // the history and the customer's upcoming appointments) is one
+  // transaction: this phase runs before every model call, and each
+  // transaction costs round trips and a commit. A plan-limit refusal
+  // (LimitReached) is raised before the meter writes and leaves the
+  // transaction usable, so the customer's message is still kept.
   struct Opening {
     std::optional<customers::Customer> customer;
     std::string conversation_id;
     UserMessageResult added;
     std::exception_ptr meter_error;
     std::vector<StoredMessage> history;
+    std::vector<booking::Appointment> upcoming;
   };
   const bool ai_enabled = business.spec.ai.enabled;
   Opening opening = db::WithTransaction(engine.pool, [&](pqxx::work& tx) {
@@ -513,13 +515,10 @@ void Prepare(const TurnPtr& turn) {
     }
     result.added = AddUserMessage(tx, business.id, conversation.id, request.text, now);
     if (!AiMayAnswer(result.added.status) || !ai_enabled) return result;
-    tx.exec("SAVEPOINT omni_meter");
     try {
       billing::MeterInteraction(tx, business.id, engine.settings.plans, result.added.message.id, conversation.id,
                                 now);
-      tx.exec("RELEASE SAVEPOINT omni_meter");
     } catch (const LimitReached&) {
-      tx.exec("ROLLBACK TO SAVEPOINT omni_meter");
       result.meter_error = std::current_exception();
       return result;
     }
@@ -527,9 +526,11 @@ void Prepare(const TurnPtr& turn) {
     query.last = static_cast<std::size_t>(std::max(1, engine.settings.llm.history_messages));
     query.include_dropped = false;
     result.history = Messages(tx, business.id, conversation.id, query);
+    if (result.customer) result.upcoming = booking::Upcoming(tx, business.id, result.customer->id, now, kUpcomingInPrompt);
     return result;
   });
   turn->customer = std::move(opening.customer);
+  turn->upcoming = std::move(opening.upcoming);
   turn->result.conversation_id = opening.conversation_id;
   const auto& added = opening.added;
   turn->result.user_message_id = added.message.id;
@@ -603,7 +604,13 @@ std::vector<ReplayStep> Engine::Replay(const std::string& business_slug, const s
   auto business = impl_->LoadBusiness(business_slug);
   const auto conversation = Get(impl_->pool, business->id, conversation_id);
   std::optional<customers::Customer> customer;
-  if (!conversation.customer_id.empty()) customer = customers::Get(impl_->pool, business->id, conversation.customer_id);
+  std::vector<booking::Appointment> upcoming;
+  if (!conversation.customer_id.empty()) {
+    customer = customers::Get(impl_->pool, business->id, conversation.customer_id);
+    upcoming = db::WithTransaction(impl_->pool, [&](pqxx::work& tx) {
+      return booking::Upcoming(tx, business->id, conversation.customer_id, impl_->clock.Now(), kUpcomingInPrompt);
+    });
+  }
   MessageQuery query;
   query.include_dropped = false;
   const auto stored = Messages(impl_->pool, business->id, conversation.id, query);
@@ -632,6 +639,7 @@ std::vector<ReplayStep> Engine::Replay(const std::string& business_slug, const s
       turn->persist = false;
       turn->business = business;
       turn->customer = customer;
+      turn->upcoming = upcoming;
       turn->result.conversation_id = conversation.id;
       Post(turn, [turn, history = ToHistory(before)] {
         BuildRequest(*turn, history);

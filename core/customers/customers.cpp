@@ -191,11 +191,11 @@ FindOrCreateResult FindOrCreate(pqxx::dbtransaction& tx, const std::string& busi
   // winner has committed by then (ON CONFLICT waits for it), so the next
   // lookup sees it. Three rounds cover a winner that was then deleted.
   for (int attempt = 0; attempt < 3; ++attempt) {
-    const auto found =
-        tx.exec_params(match_sql, business_id, contact.external_id, contact.email, Digits(contact.phone));
+    const auto found = db::ExecPrepared(tx, "omni_customers_match", match_sql, business_id, contact.external_id,
+                                        contact.email, Digits(contact.phone));
     if (!found.empty()) return {FillMissing(tx, FromRow(found[0]), contact), false};
-    const auto inserted = tx.exec_params(insert_sql, business_id, contact.name, OrNull(contact.email),
-                                         OrNull(contact.phone), OrNull(contact.external_id));
+    const auto inserted = db::ExecPrepared(tx, "omni_customers_insert", insert_sql, business_id, contact.name,
+                                           OrNull(contact.email), OrNull(contact.phone), OrNull(contact.external_id));
     if (!inserted.empty()) return {FromRow(inserted[0]), true};
   }
   throw Conflict("could not find or create the customer: concurrent changes kept conflicting",
@@ -210,7 +210,7 @@ Customer Get(pqxx::dbtransaction& tx, const std::string& business_id, const std:
   const std::string trimmed = Trim(key);
   pqxx::result rows;
   if (IsUuid(trimmed)) {
-    rows = tx.exec_params(Select("id = $2::uuid"), business_id, trimmed);
+    rows = db::ExecPrepared(tx, "omni_customers_by_id", Select("id = $2::uuid"), business_id, trimmed);
   } else if (trimmed.find('@') != std::string::npos) {
     rows = tx.exec_params(Select("lower(email) = lower($2::text)"), business_id, trimmed);
   } else if (!Digits(trimmed).empty()) {
@@ -318,7 +318,8 @@ Customer Update(db::Pool& pool, const std::string& business_id, const std::strin
 void RecordContact(pqxx::dbtransaction& tx, const std::string& business_id, const std::string& customer_id,
                    TimePoint now) {
   if (!IsUuid(Trim(customer_id))) throw NotFound("customer \"" + customer_id + "\" not found");
-  const auto rows = tx.exec_params(
+  const auto rows = db::ExecPrepared(
+      tx, "omni_customers_record_contact",
       "UPDATE customers SET visit_count = visit_count + 1, "
       "last_contact_at = greatest(last_contact_at, 'epoch'::timestamptz + $3::bigint * interval '1 microsecond') "
       "WHERE business_id = $1::uuid AND id = $2::uuid RETURNING id",

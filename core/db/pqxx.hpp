@@ -73,6 +73,18 @@ bool IsTransientConflict(const std::exception& error);
 // transactions that collided do not collide again.
 void BackOffBeforeRetry(int attempt);
 
+// Runs `sql` as the named prepared statement `name`: a hot statement is
+// parsed and planned once per pooled connection instead of on every call.
+// pqxx prepares lazily and ignores a repeated prepare() of the same
+// definition; giving one name two definitions throws pqxx::argument_error,
+// so each distinct SQL text needs its own name.
+template <class... Args>
+pqxx::result ExecPrepared(pqxx::transaction_base& tx, const std::string& name, const std::string& sql,
+                          Args&&... args) {
+  tx.conn().prepare(name, sql);
+  return tx.exec_prepared(name, std::forward<Args>(args)...);
+}
+
 // Runs fn(pqxx::work&) in one transaction on a pooled connection and commits
 // when fn returns; returns what fn returns. Any exception rolls back. pqxx
 // errors are translated by RethrowTranslated. To react to a specific

@@ -377,10 +377,44 @@ TEST_CASE("interactions are metered once per message and capped by the plan", "[
   desk.engine->Turn(desk.Request("Where can I park?", first.conversation_id));
   CHECK_THROWS_AS(desk.engine->Turn(desk.Request("Where can I park?", first.conversation_id)), LimitReached);
   CHECK(billing::InteractionsUsed(desk.db.pool(), desk.business_id, desk.clock.Now()) == 2);
+  // The refused message is kept for the team, unanswered.
+  CHECK(desk.Count("SELECT count(*) FROM messages WHERE conversation_id = $1::uuid AND role = 'USER'",
+                   first.conversation_id) == 3);
+  CHECK(desk.Count("SELECT count(*) FROM messages WHERE conversation_id = $1::uuid AND role = 'ASSISTANT'",
+                   first.conversation_id) == 2);
   // Metering the same message again is a no-op.
   const auto again = billing::MeterInteraction(desk.db.pool(), desk.business_id, plans, first.user_message_id,
                                                first.conversation_id, desk.clock.Now());
   CHECK_FALSE(again.counted);
+}
+
+TEST_CASE("the prompt lists the customer's own live upcoming appointments", "[chat]") {
+  Desk desk;
+  booking::BookingService booking(desk.db.pool(), desk.clock);
+  const auto book = [&](const std::string& service, const std::string& local_start, const std::string& email) {
+    booking::CreateRequest request;
+    request.service = service;
+    request.start = booking::ParseStartTime(local_start, kTz);
+    request.customer = {"", email, ""};
+    const auto result = booking.Create(desk.business_id, request);
+    REQUIRE(result.outcome == booking::BookingResult::kBooked);
+    return *result.appointment;
+  };
+  const auto kept = book("Women's haircut", "2026-12-01 10:00", "jane@example.com");
+  const auto cancelled = book("Men's haircut", "2026-12-02 11:00", "jane@example.com");
+  booking.Cancel(desk.business_id, cancelled.id, "changed plans");
+  const auto someone_elses = book("Kids' cut", "2026-12-03 14:00", "bob@example.com");
+  desk.fake.Enqueue(test::TextReply({"See you on Tuesday!"}));
+
+  auto request = desk.Request("When is my next appointment?");
+  request.customer.email = "jane@example.com";
+  desk.engine->Turn(request);
+
+  REQUIRE(desk.fake.requests().size() == 1);
+  const auto system = desk.fake.requests()[0].json["messages"][0]["content"].get<std::string>();
+  CHECK_THAT(system, Catch::Contains("Upcoming appointments:"));
+  CHECK_THAT(system, Catch::Contains("2026-12-01 10:00") && Catch::Contains("Women's haircut (appointment_id " + kept.id + ")"));
+  CHECK_THAT(system, !Catch::Contains(cancelled.id) && !Catch::Contains(someone_elses.id));
 }
 
 TEST_CASE("status changes and human replies are announced with NOTIFY", "[chat]") {
