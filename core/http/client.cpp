@@ -1,4 +1,4 @@
-// The Beast/Asio HttpClient: one coroutine per request on its own strand.
+// The Beast/Asio HttpClient: one coroutine per request on a strand.
 //
 // This is the only core file that includes Beast and Asio (they cost about
 // 20 s per translation unit). Every socket operation runs under an
@@ -6,9 +6,23 @@
 // resolver takes no deadline), first byte, then idle between body reads.
 // Cancellation closes the socket from the strand; each step then checks the
 // aborted flag, so a cancel between two operations is not missed.
+//
+// Connections are kept alive: a response read to its end on a connection
+// the server keeps open returns it to an idle pool by origin, so the next
+// model call to the same host skips TCP and TLS set-up (a TLS handshake to
+// a distant API costs a round trip or two). A connection carries its strand
+// with it, and the request that reuses it runs on that strand. An idle
+// connection the server closed is noticed when it is taken (a peek at the
+// socket), and a request whose reused connection fails before any response
+// byte arrives (the server closed it meanwhile) is sent once more on a new
+// connection.
 #include "core/http/client.hpp"
 
+#include <sys/socket.h>
+
 #include <cctype>
+#include <cerrno>
+#include <deque>
 #include <utility>
 
 #include <boost/asio/co_spawn.hpp>
@@ -39,6 +53,10 @@ using boost::system::error_code;
 constexpr std::size_t kReadBufferBytes = 8 * 1024;
 constexpr std::uint32_t kMaxHeaderBytes = 64 * 1024;
 constexpr std::chrono::seconds kDnsTtl{60};
+// Idle connections are dropped after this long, before most servers' own
+// keep-alive timeouts end them (nginx: 75 s; many APIs: 60 s or more).
+constexpr std::chrono::seconds kIdleKeepAlive{30};
+constexpr std::size_t kMaxIdlePerOrigin = 32;
 
 bool IEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -62,6 +80,8 @@ struct Url {
   std::string authority;  // as sent in Host
   std::string origin() const { return (tls ? "https://" : "http://") + authority; }
   std::string Display() const { return host + ":" + port; }
+  // What a kept-alive connection may be reused for.
+  std::string PoolKey() const { return (tls ? "https://" : "http://") + Display(); }
 };
 
 Url ParseUrl(const std::string& text) {
@@ -119,7 +139,47 @@ bool IsRedirect(int status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
 
+// The pool key of a request's URL, or "" when it does not parse (the
+// request then fails with the parse error).
+std::string PoolKeyOf(const std::string& url) {
+  try {
+    return ParseUrl(url).PoolKey();
+  } catch (const Error&) {
+    return "";
+  }
+}
+
 enum class Phase { kConnect, kFirstByte, kBody };
+
+// An open connection to one origin, plain or TLS, with the strand every
+// operation on it runs on.
+struct Connection {
+  explicit Connection(Strand strand_in) : strand(std::move(strand_in)) {}
+  beast::tcp_stream& tcp() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
+
+  Strand strand;
+  std::string pool_key;
+  std::optional<beast::tcp_stream> plain;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
+  std::chrono::steady_clock::time_point idle_since;
+  bool reused = false;  // it served a request before this one
+};
+
+// True when an idle connection is still open with nothing to read: the
+// server neither closed it (a read would return 0) nor sent anything (TLS
+// close_notify, or a stray byte) while it waited.
+bool StillIdle(Connection& connection) {
+  char byte;
+  const auto got = ::recv(connection.tcp().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+// The ways a kept-alive connection fails when the server closed it while
+// the request was on its way.
+bool ClosedByPeer(const error_code& ec) {
+  return ec == bhttp::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset ||
+         ec == net::error::broken_pipe || ec == ssl::error::stream_truncated;
+}
 
 struct Shared {
   explicit Shared(const ClientSettings& settings) : ssl_ctx(ssl::context::tls_client), user_agent(settings.user_agent) {
@@ -156,8 +216,42 @@ struct Shared {
     dns_cache.erase(key);
   }
 
+  // The newest idle connection to `pool_key` still usable, or null.
+  std::unique_ptr<Connection> TakeIdle(const std::string& pool_key) {
+    std::unique_ptr<Connection> connection;
+    std::lock_guard lock(idle_mutex);
+    auto it = idle.find(pool_key);
+    if (it == idle.end()) return nullptr;
+    const auto oldest_allowed = std::chrono::steady_clock::now() - kIdleKeepAlive;
+    while (!it->second.empty()) {
+      connection = std::move(it->second.back());
+      it->second.pop_back();
+      if (connection->idle_since >= oldest_allowed && StillIdle(*connection)) break;
+      connection.reset();
+    }
+    if (it->second.empty()) idle.erase(it);
+    return connection;
+  }
+
+  void PutIdle(std::unique_ptr<Connection> connection) {
+    connection->reused = true;
+    connection->idle_since = std::chrono::steady_clock::now();
+    std::lock_guard lock(idle_mutex);
+    auto& list = idle[connection->pool_key];
+    list.push_back(std::move(connection));
+    if (list.size() > kMaxIdlePerOrigin) list.pop_front();
+  }
+
+  // Closes the idle connections; called while their io_context still runs.
+  void CloseIdle() {
+    std::lock_guard lock(idle_mutex);
+    idle.clear();
+  }
+
   std::mutex dns_mutex;
   std::map<std::string, std::pair<tcp::resolver::results_type, std::chrono::steady_clock::time_point>> dns_cache;
+  std::mutex idle_mutex;
+  std::map<std::string, std::deque<std::unique_ptr<Connection>>> idle;  // oldest first
 };
 
 // One request, from resolve to the last body byte, across redirects.
@@ -166,7 +260,8 @@ class Operation : public std::enable_shared_from_this<Operation> {
   Operation(std::shared_ptr<Shared> shared, net::io_context& io, Request request, ResponseHandlers handlers,
             Completion done, std::shared_ptr<Cancellation> cancel)
       : shared_(std::move(shared)),
-        strand_(net::make_strand(io)),
+        claimed_(shared_->TakeIdle(PoolKeyOf(request.url))),
+        strand_(claimed_ ? claimed_->strand : net::make_strand(io)),
         request_(std::move(request)),
         handlers_(std::move(handlers)),
         done_(std::move(done)),
@@ -288,32 +383,52 @@ class Operation : public std::enable_shared_from_this<Operation> {
   }
 
   net::awaitable<void> Exchange(const Url& url, Response& response, bool follow_redirects) {
-    const auto results = co_await Resolve(url);
-    if (url.tls) {
-      beast::ssl_stream<beast::tcp_stream> stream(strand_, shared_->ssl_ctx);
-      LiveConnection live(*this, beast::get_lowest_layer(stream));
-      co_await Connect(beast::get_lowest_layer(stream), results, url);
-      // SNI, and the certificate must name the host we asked for.
-      if (!SSL_set_tlsext_host_name(stream.native_handle(), url.host.c_str())) {
-        throw Unavailable("could not set TLS server name \"" + url.host + "\"");
+    for (;;) {
+      std::unique_ptr<Connection> connection;
+      if (claimed_ && claimed_->pool_key == url.PoolKey()) connection = std::move(claimed_);
+      claimed_.reset();
+      if (!connection) connection = co_await Open(url);
+      LiveConnection live(*this, connection->tcp());
+      const Outcome outcome =
+          connection->secure ? co_await Transfer(*connection->secure, url, response, follow_redirects, connection->reused)
+                             : co_await Transfer(*connection->plain, url, response, follow_redirects, connection->reused);
+      if (outcome == Outcome::kClosedBeforeResponse) continue;  // a new connection this time
+      if (outcome == Outcome::kReusable && !aborted_) {
+        connection->tcp().expires_never();
+        shared_->PutIdle(std::move(connection));
       }
-      stream.set_verify_callback(ssl::host_name_verification(url.host));
-      error_code ec;
-      co_await stream.async_handshake(ssl::stream_base::client, net::redirect_error(net::use_awaitable, ec));
-      if (ec) {
-        ThrowIfAborted();
-        if (ec == beast::error::timeout) Fail(ec, Phase::kConnect, url);
-        throw Unavailable("TLS handshake with " + url.Display() + " failed: " + ec.message(),
-                          "Check that the server's certificate is valid for \"" + url.host +
-                              "\" and signed by a trusted CA (llm.ca_file or the system store).");
-      }
-      co_await Transfer(stream, url, response, follow_redirects);
-    } else {
-      beast::tcp_stream stream(strand_);
-      LiveConnection live(*this, stream);
-      co_await Connect(stream, results, url);
-      co_await Transfer(stream, url, response, follow_redirects);
+      co_return;
     }
+  }
+
+  net::awaitable<std::unique_ptr<Connection>> Open(const Url& url) {
+    const auto results = co_await Resolve(url);
+    auto connection = std::make_unique<Connection>(strand_);
+    connection->pool_key = url.PoolKey();
+    if (url.tls) {
+      connection->secure.emplace(strand_, shared_->ssl_ctx);
+    } else {
+      connection->plain.emplace(strand_);
+    }
+    LiveConnection live(*this, connection->tcp());
+    co_await Connect(connection->tcp(), results, url);
+    if (!url.tls) co_return connection;
+    auto& stream = *connection->secure;
+    // SNI, and the certificate must name the host we asked for.
+    if (!SSL_set_tlsext_host_name(stream.native_handle(), url.host.c_str())) {
+      throw Unavailable("could not set TLS server name \"" + url.host + "\"");
+    }
+    stream.set_verify_callback(ssl::host_name_verification(url.host));
+    error_code ec;
+    co_await stream.async_handshake(ssl::stream_base::client, net::redirect_error(net::use_awaitable, ec));
+    if (ec) {
+      ThrowIfAborted();
+      if (ec == beast::error::timeout) Fail(ec, Phase::kConnect, url);
+      throw Unavailable("TLS handshake with " + url.Display() + " failed: " + ec.message(),
+                        "Check that the server's certificate is valid for \"" + url.host +
+                            "\" and signed by a trusted CA (llm.ca_file or the system store).");
+    }
+    co_return connection;
   }
 
   net::awaitable<void> Connect(beast::tcp_stream& tcp, const tcp::resolver::results_type& results, const Url& url) {
@@ -331,15 +446,21 @@ class Operation : public std::enable_shared_from_this<Operation> {
     ThrowIfAborted();
   }
 
+  enum class Outcome { kDone, kReusable, kClosedBeforeResponse };
+
+  // Sends the request and reads the response. kClosedBeforeResponse: the
+  // reused connection was closed by the server before any response byte
+  // (only when `reused`); kReusable: the response was read to its end and
+  // the server keeps the connection open.
   template <class Stream>
-  net::awaitable<void> Transfer(Stream& stream, const Url& url, Response& response, bool follow_redirects) {
+  net::awaitable<Outcome> Transfer(Stream& stream, const Url& url, Response& response, bool follow_redirects,
+                                   bool reused) {
     bhttp::request<bhttp::string_body> req;
     req.method_string(request_.method);
     req.target(url.target);
     req.version(11);
     req.set(bhttp::field::host, url.authority);
     req.set(bhttp::field::user_agent, shared_->user_agent);
-    req.set(bhttp::field::connection, "close");
     for (const auto& h : request_.headers) req.set(h.name, h.value);
     req.body() = request_.body;
     if (!request_.body.empty() || request_.method == "POST" || request_.method == "PUT" ||
@@ -351,6 +472,7 @@ class Operation : public std::enable_shared_from_this<Operation> {
     error_code ec;
     tcp.expires_after(std::chrono::milliseconds(request_.first_byte_timeout_ms));
     co_await bhttp::async_write(stream, req, net::redirect_error(net::use_awaitable, ec));
+    if (ec && reused && !aborted_ && ClosedByPeer(ec)) co_return Outcome::kClosedBeforeResponse;
     if (ec) Fail(ec, Phase::kFirstByte, url);
 
     beast::flat_buffer buffer;
@@ -358,6 +480,9 @@ class Operation : public std::enable_shared_from_this<Operation> {
     parser.header_limit(kMaxHeaderBytes);
     parser.body_limit(request_.max_body_bytes);
     co_await bhttp::async_read_header(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
+    if (ec && reused && !aborted_ && !parser.got_some() && ClosedByPeer(ec)) {
+      co_return Outcome::kClosedBeforeResponse;
+    }
     if (ec) Fail(ec, Phase::kFirstByte, url);
     ThrowIfAborted();
 
@@ -366,7 +491,8 @@ class Operation : public std::enable_shared_from_this<Operation> {
     for (const auto& field : head) {
       response.headers.push_back({std::string(field.name_string()), std::string(field.value())});
     }
-    if (follow_redirects && IsRedirect(response.status) && response.FindHeader("Location")) co_return;
+    // The redirect's body is left unread, so its connection is not reused.
+    if (follow_redirects && IsRedirect(response.status) && response.FindHeader("Location")) co_return Outcome::kDone;
     if (handlers_.on_head) handlers_.on_head(response);
 
     std::vector<char> chunk(kReadBufferBytes);
@@ -392,6 +518,7 @@ class Operation : public std::enable_shared_from_this<Operation> {
         response.body.append(chunk.data(), got);
       }
     }
+    co_return parser.keep_alive() ? Outcome::kReusable : Outcome::kDone;
   }
 
   // Publishes the connection to Abort while it exists.
@@ -402,7 +529,8 @@ class Operation : public std::enable_shared_from_this<Operation> {
   };
 
   std::shared_ptr<Shared> shared_;
-  Strand strand_;
+  std::unique_ptr<Connection> claimed_;  // an idle connection to the request's origin, taken at the start
+  Strand strand_;                        // claimed_'s, when there is one
   Request request_;
   ResponseHandlers handlers_;
   Completion done_;
@@ -418,6 +546,7 @@ class Operation : public std::enable_shared_from_this<Operation> {
 class AsioHttpClient final : public HttpClient {
  public:
   AsioHttpClient(net::io_context& io, std::shared_ptr<Shared> shared) : io_(io), shared_(std::move(shared)) {}
+  ~AsioHttpClient() override { shared_->CloseIdle(); }
 
   void Send(Request request, ResponseHandlers handlers, Completion done,
             std::shared_ptr<Cancellation> cancel) override {

@@ -74,6 +74,72 @@ TEST_CASE("http: POST sends headers and body, and a stream arrives chunk by chun
   CHECK(requests[0].json["stream"] == true);
 }
 
+TEST_CASE("http: a kept-alive connection serves the next requests to the same origin", "[http]") {
+  FakeOpenAi fake;
+  fake.Enqueue(TextReply({"one"}));
+  fake.Enqueue(TextReply({"two"}));
+  auto cut = TextReply({"three"});
+  cut.cut_stream = true;  // announced as closing, then cut
+  fake.Enqueue(cut);
+  fake.Enqueue(TextReply({"four"}));
+  auto client = http::MakeHttpClient({});
+
+  CHECK(http::Fetch(*client, Get(fake.base_url() + "/models")).status == 200);
+  CHECK(http::Fetch(*client, PostCompletion(fake, true)).body.find("one") != std::string::npos);
+  CHECK(http::Fetch(*client, PostCompletion(fake, false)).body.find("two") != std::string::npos);
+  CHECK_THROWS(http::Fetch(*client, PostCompletion(fake, true)));
+  CHECK(http::Fetch(*client, PostCompletion(fake, false)).body.find("four") != std::string::npos);
+
+  const auto requests = fake.requests();
+  REQUIRE(requests.size() == 5);
+  CHECK(requests[0].Header("connection") != "close");
+  CHECK(requests[1].connection == requests[0].connection);
+  CHECK(requests[2].connection == requests[0].connection);
+  CHECK(requests[3].connection == requests[0].connection);
+  CHECK(requests[4].connection != requests[3].connection);  // a cut connection is not reused
+}
+
+TEST_CASE("http: a kept-alive connection the server closed is replaced without failing the request", "[http]") {
+  FakeOpenAi fake;
+  auto client = http::MakeHttpClient({});
+
+  SECTION("closed while idle") {
+    auto idle_timeout = TextReply({"first"});
+    idle_timeout.close_after = true;
+    fake.Enqueue(idle_timeout);
+    fake.Enqueue(TextReply({"second"}));
+    CHECK(http::Fetch(*client, PostCompletion(fake, false)).body.find("first") != std::string::npos);
+    CHECK(http::Fetch(*client, PostCompletion(fake, false)).body.find("second") != std::string::npos);
+    const auto requests = fake.requests();
+    REQUIRE(requests.size() == 2);
+    CHECK(requests[1].connection != requests[0].connection);
+  }
+
+  SECTION("closed when the request arrives: it is sent once more, on a new connection") {
+    fake.Enqueue(TextReply({"first"}));
+    auto hang_up = TextReply({"never sent"});
+    hang_up.hang_up = true;
+    fake.Enqueue(hang_up);
+    fake.Enqueue(TextReply({"second"}));
+    CHECK(http::Fetch(*client, PostCompletion(fake, false)).body.find("first") != std::string::npos);
+    CHECK(http::Fetch(*client, PostCompletion(fake, false)).body.find("second") != std::string::npos);
+    const auto requests = fake.requests();
+    REQUIRE(requests.size() == 3);
+    CHECK(requests[1].connection == requests[0].connection);
+    CHECK(requests[2].connection != requests[1].connection);
+    CHECK(requests[2].body == requests[1].body);
+  }
+
+  SECTION("a new connection that closes is an error, not a retry") {
+    auto hang_up = TextReply({"never sent"});
+    hang_up.hang_up = true;
+    fake.Enqueue(hang_up);
+    CHECK_THROWS_WITH(http::Fetch(*client, PostCompletion(fake, false)),
+                      Catch::Contains("closed before the response was complete"));
+    CHECK(fake.requests().size() == 1);
+  }
+}
+
 TEST_CASE("http: a body over the cap fails the request", "[http]") {
   FakeOpenAi fake;
   fake.Enqueue(TextReply({std::string(5000, 'x')}));

@@ -76,6 +76,10 @@ TEST_CASE("tls: a server signed by the configured CA is trusted, and the LLM str
   request.messages = {{llm::Role::kUser, "hi", {}, {}}};
   const auto result = llm::Chat(*llm_client, request);
   CHECK(result.message.content == "secure hello");
+  // The model call reused the TLS connection the first request opened.
+  const auto requests = fake.requests();
+  REQUIRE(requests.size() == 2);
+  CHECK(requests[1].connection == requests[0].connection);
 }
 
 TEST_CASE("tls: a certificate from an unknown CA is refused", "[http]") {

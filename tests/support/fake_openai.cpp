@@ -17,6 +17,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <atomic>
 #include <deque>
 #include <mutex>
 #include <stdexcept>
@@ -232,6 +233,10 @@ FakeReply FakeReplyFromJson(const json& spec) {
       r.crlf = value.get<bool>();
     } else if (key == "split_bytes") {
       r.split_bytes = value.get<std::size_t>();
+    } else if (key == "close_after") {
+      r.close_after = value.get<bool>();
+    } else if (key == "hang_up") {
+      r.hang_up = value.get<bool>();
     } else {
       throw std::invalid_argument("unknown fake reply key \"" + key + "\"");
     }
@@ -245,6 +250,7 @@ struct FakeOpenAi::Impl {
   std::vector<std::thread> threads;
   std::uint16_t port = 0;
   std::optional<ssl::context> tls;
+  std::atomic<int> connections{0};  // accepted so far; touched by the accept loop only
 
   mutable std::mutex mutex;
   std::deque<FakeReply> queue;
@@ -282,10 +288,11 @@ struct FakeOpenAi::Impl {
       }
       // Like real services: streamed pieces go out at once (no Nagle delay).
       socket.set_option(tcp::no_delay(true), ec);
+      const int number = ++connections;
       if (tls) {
-        net::co_spawn(acceptor.get_executor(), TlsSession(std::move(socket)), net::detached);
+        net::co_spawn(acceptor.get_executor(), TlsSession(std::move(socket), number), net::detached);
       } else {
-        net::co_spawn(acceptor.get_executor(), Session(beast::tcp_stream(std::move(socket))), net::detached);
+        net::co_spawn(acceptor.get_executor(), Session(beast::tcp_stream(std::move(socket)), number), net::detached);
       }
     }
   }
@@ -298,17 +305,17 @@ struct FakeOpenAi::Impl {
     co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
   }
 
-  net::awaitable<void> TlsSession(tcp::socket socket) {
+  net::awaitable<void> TlsSession(tcp::socket socket, int number) {
     beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *tls);
     beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(10));
     error_code ec;
     co_await stream.async_handshake(ssl::stream_base::server, net::redirect_error(net::use_awaitable, ec));
     if (ec) co_return;  // a client that refused our certificate
-    co_await Session(std::move(stream));
+    co_await Session(std::move(stream), number);
   }
 
   template <class Stream>
-  net::awaitable<void> Session(Stream stream) {
+  net::awaitable<void> Session(Stream stream, int number) {
     beast::flat_buffer buffer;
     error_code ec;
     while (true) {
@@ -320,6 +327,7 @@ struct FakeOpenAi::Impl {
       beast::get_lowest_layer(stream).expires_never();
       auto req = parser.release();
       RecordedRequest recorded;
+      recorded.connection = number;
       recorded.method = std::string(req.method_string());
       recorded.target = std::string(req.target());
       for (const auto& f : req) recorded.headers[Lower(std::string(f.name_string()))] = std::string(f.value());
@@ -344,7 +352,8 @@ struct FakeOpenAi::Impl {
         if (!reply) {
           reply = ErrorReply(500, "fake openai: no scripted reply");
         }
-        keep_alive = co_await Respond(stream, *reply, recorded, keep_alive);
+        if (reply->hang_up) break;
+        keep_alive = co_await Respond(stream, *reply, recorded, keep_alive) && !reply->close_after;
       }
       if (!keep_alive) break;
     }

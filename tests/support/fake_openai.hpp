@@ -56,6 +56,10 @@ struct FakeReply {
   int comments = 0;               // ": OPENROUTER PROCESSING" lines first
   bool crlf = false;              // CRLF line ends instead of LF
   std::size_t split_bytes = 0;    // >0: write the stream in pieces this size
+
+  // The connection, for clients that keep it alive.
+  bool close_after = false;  // answer as if keeping it open, then close it (an idle timeout)
+  bool hang_up = false;      // read the request, then close without answering
 };
 
 // Helpers for common replies.
@@ -72,6 +76,7 @@ struct RecordedRequest {
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
   nlohmann::json json;  // the body parsed; null when it is not JSON
+  int connection = 0;   // which accepted connection carried it: 1, 2, ...
 
   // A header by lower-case name; empty when absent.
   std::string Header(const std::string& lower_name) const;
