@@ -13,21 +13,10 @@
 #include "cmd/interrupt.hpp"
 #include "cmd/man_page.hpp"
 #include "core/common/error.hpp"
+#include "core/common/exit_code.hpp"
 
 namespace omni::cli {
 namespace {
-
-enum ExitCode {
-  kOk = 0,
-  kFailure = 1,
-  kUsage = 2,
-  kConfigInvalid = 3,
-  kUnavailable = 4,
-  kNotFound = 5,
-  kConflict = 6,
-  kLimitReached = 7,
-  kInterrupted = 130,
-};
 
 constexpr const char* kVersion = "omni 0.1.0";
 
@@ -129,53 +118,35 @@ int Main(int argc, char** argv) {
     // Hidden flags for tooling; they need no subcommand.
     if (list_commands) {
       ListCommands(commands, "");
-      return kOk;
+      return kExitOk;
     }
     if (man_page) {
       std::cout << RenderManPage(commands, kVersion);
-      return kOk;
+      return kExitOk;
     }
     app.exit(e);
-    return kUsage;
+    return kExitUsage;
   }
 
   const Command* selected = nullptr;
   for (const auto& leaf : leaves) {
     if (leaf.app->parsed()) selected = leaf.command;
   }
-  if (selected == nullptr) return kUsage;
+  if (selected == nullptr) return kExitUsage;
 
   try {
     Context context(global);
     return selected->run(context);
   } catch (const Interrupted&) {
     std::cerr << "omni: interrupted\n";
-    return kInterrupted;
-  } catch (const ConfigError& e) {
-    PrintError(e.what(), e.hint());
-    return kConfigInvalid;
-  } catch (const InvalidInput& e) {
-    PrintError(e.what(), e.hint());
-    return kUsage;
-  } catch (const NotFound& e) {
-    PrintError(e.what(), e.hint());
-    return kNotFound;
-  } catch (const Conflict& e) {
-    PrintError(e.what(), e.hint());
-    return kConflict;
-  } catch (const LimitReached& e) {
-    PrintError(e.what(), e.hint());
-    return kLimitReached;
-  } catch (const Unavailable& e) {
-    PrintError(e.what(), e.hint());
-    return kUnavailable;
+    return kExitInterrupted;
   } catch (const Error& e) {
     PrintError(e.what(), e.hint());
-    return kFailure;
+    return ExitCodeFor(e);
   } catch (const std::exception& e) {
     PrintError(std::string("unexpected error: ") + e.what(),
                global.verbose ? "" : "Run again with -v for more detail, and report it if it persists.");
-    return kFailure;
+    return kExitFailure;
   }
 }
 

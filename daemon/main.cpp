@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/common/error.hpp"
+#include "core/common/exit_code.hpp"
 #include "core/common/log.hpp"
 #include "core/config/config.hpp"
 #include "daemon/app.hpp"
@@ -28,17 +29,6 @@
 
 namespace omni::omnid {
 namespace {
-
-enum ExitCode {
-  kOk = 0,
-  kFailure = 1,
-  kUsage = 2,
-  kConfigInvalid = 3,
-  kUnavailable = 4,
-  kNotFound = 5,
-  kConflict = 6,
-  kLimitReached = 7,
-};
 
 constexpr const char* kVersion = "omnid 0.1.0";
 // How long to wait at exit for database work still running.
@@ -76,8 +66,9 @@ struct Flags {
   bool version = false;
 };
 
-class UsageError : public Error {
-  using Error::Error;
+// A bad command line: exits with kExitUsage, as InvalidInput does.
+class UsageError : public InvalidInput {
+  using InvalidInput::InvalidInput;
 };
 
 // Parses HOST:PORT or [IPv6]:PORT.
@@ -143,16 +134,6 @@ std::string UrlFor(const std::string& host, std::uint16_t port) {
   return "http://" + (ipv6 ? "[" + shown + "]" : shown) + ":" + std::to_string(port);
 }
 
-int ExitCodeFor(const std::exception& error) {
-  if (dynamic_cast<const UsageError*>(&error)) return kUsage;
-  if (dynamic_cast<const ConfigError*>(&error)) return kConfigInvalid;
-  if (dynamic_cast<const Unavailable*>(&error)) return kUnavailable;
-  if (dynamic_cast<const NotFound*>(&error)) return kNotFound;
-  if (dynamic_cast<const Conflict*>(&error)) return kConflict;
-  if (dynamic_cast<const LimitReached*>(&error)) return kLimitReached;
-  return kFailure;
-}
-
 int Serve(const Flags& flags) {
   const config::EnvLookup env = [](const std::string& name) -> std::optional<std::string> {
     const char* value = std::getenv(name.c_str());
@@ -203,25 +184,26 @@ int Serve(const Flags& flags) {
     // thread) forever: the drain is over, so exit as a clean stop.
     log::Error("database work still running at exit, abandoning it");
     std::fflush(nullptr);
-    std::_Exit(kOk);
+    std::_Exit(kExitOk);
   }
-  return kOk;
+  return kExitOk;
 }
 
 }  // namespace
 }  // namespace omni::omnid
 
 int main(int argc, char** argv) {
+  using namespace omni;
   using namespace omni::omnid;
   try {
     const Flags flags = ParseFlags(std::vector<std::string>(argv + 1, argv + argc));
     if (flags.help) {
       std::cout << kHelp;
-      return kOk;
+      return kExitOk;
     }
     if (flags.version) {
       std::cout << kVersion << "\n";
-      return kOk;
+      return kExitOk;
     }
     return Serve(flags);
   } catch (const omni::Error& e) {
@@ -231,6 +213,6 @@ int main(int argc, char** argv) {
     return ExitCodeFor(e);
   } catch (const std::exception& e) {
     std::cerr << "omnid: " << e.what() << "\n";
-    return kFailure;
+    return kExitFailure;
   }
 }
