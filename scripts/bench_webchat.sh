@@ -6,7 +6,9 @@
 #     once), against the limit: pgbench replaying the SQL of one turn,
 #     captured from the cluster's statement log (each of the turn's
 #     transactions replayed with ROLLBACK instead of COMMIT, so that
-#     replays do not collide on unique keys), in the same run. Ratio printed.
+#     replays do not collide on unique keys), in the same run, each
+#     statement prepared once per pgbench client as omnid prepares its
+#     own. Ratio printed.
 #  2. Concurrent streaming conversations with the fake model taking 2 s per
 #     answer: all must complete. omnid's peak RSS (VmHWM) and CPU seconds.
 #  3. Time to first token: through omnid against straight from the fake
@@ -198,7 +200,7 @@ echo "omnid CPU: $(echo "$after_cpu - $before_cpu" | bc) s for $turns turns"
 calls="$(psql_do "SELECT sum(calls) FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'")"
 echo "pg_stat_statements: $calls statement calls during the run ($(echo "scale=1; $calls / $turns" | bc) per turn)"
 
-pgbench_out="$("$pgbin/pgbench" -n -M simple -h "$work" -U postgres -f "$work/turn.sql" -c 8 -j 2 -T 10 omni 2>&1 || true)"
+pgbench_out="$("$pgbin/pgbench" -n -M prepared -h "$work" -U postgres -f "$work/turn.sql" -c 8 -j 2 -T 10 omni 2>&1 || true)"
 if ! echo "$pgbench_out" | grep -q 'tps = '; then
   echo "pgbench failed:" >&2
   echo "$pgbench_out" | tail -5 >&2
