@@ -19,8 +19,11 @@
 #include "tests/support/fake_openai.hpp"
 #include "tests/support/pg_harness.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace {
+
+using omni::test::TempDir;
 
 using namespace std::chrono_literals;
 using nlohmann::json;
@@ -29,19 +32,6 @@ using omni::test::FakeToolCall;
 using omni::test::RecordedRequest;
 
 const std::string kBrowserDir = std::string(OMNI_SOURCE_DIR) + "/tests/browser";
-
-struct TempDir {
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "omni-browser-XXXXXX").string();
-    REQUIRE(mkdtemp(pattern.data()) != nullptr);
-    path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  std::filesystem::path path;
-};
 
 // A day the demo salon is open, a week or more ahead (past the booking
 // notice, clear of the holiday overrides in config/demo-salon.yaml).
@@ -128,7 +118,7 @@ TEST_CASE("the widget chats, books, shows a team reply live and resumes after a 
   fake.SetFallback([day](const RecordedRequest& request) { return Respond(request, day); });
 
   TempDir dir;
-  const std::string config_path = (dir.path / "omni.yaml").string();
+  const std::string config_path = (dir.path() / "omni.yaml").string();
   std::ofstream(config_path) << "database:\n  url: \"" << db.url() << "\"\n"
                              << "server:\n  listen: 127.0.0.1:0\n  sse_keepalive_ms: 2000\n"
                              << "llm:\n  base_url: " << fake.base_url()

@@ -13,6 +13,7 @@
 
 #include "tests/support/pg_harness.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using omni::test::Run;
@@ -20,18 +21,7 @@ using omni::test::RunResult;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "omni-cli-XXXXXX").string();
-    path = mkdtemp(pattern.data());
-  }
-  ~TempDir() { fs::remove_all(path); }
-  fs::path Write(const std::string& name, const std::string& text) const {
-    std::ofstream(path / name) << text;
-    return path / name;
-  }
-};
+using omni::test::TempDir;
 
 // Runs omni with no inherited OMNI_CONFIG, in `cwd`, so that no stray
 // ./omni.yaml or environment changes what a test sees.
@@ -128,7 +118,7 @@ TEST_CASE("an invalid config exits 3 and names file, line and column", "[cli]") 
   RunResult via_flag = Omni({"--config", file.string(), "config", "show"});
   CHECK(via_flag.exit_code == 3);
 
-  RunResult missing = Omni({"--config", (dir.path / "nope.yaml").string(), "config", "show"});
+  RunResult missing = Omni({"--config", (dir.path() / "nope.yaml").string(), "config", "show"});
   CHECK(missing.exit_code == 3);
   CHECK(missing.err.find("nope.yaml") != std::string::npos);
 }
@@ -136,9 +126,9 @@ TEST_CASE("an invalid config exits 3 and names file, line and column", "[cli]") 
 TEST_CASE("./omni.yaml is found and a valid file passes config check", "[cli]") {
   TempDir dir;
   dir.Write("omni.yaml", "server:\n  listen: 127.0.0.1:9999\nlogging:\n  level: debug\n");
-  RunResult checked = Omni({"config", "check"}, dir.path.string());
+  RunResult checked = Omni({"config", "check"}, dir.path().string());
   CHECK(checked.exit_code == 0);
-  RunResult shown = Omni({"-o", "json", "config", "show"}, dir.path.string());
+  RunResult shown = Omni({"-o", "json", "config", "show"}, dir.path().string());
   CHECK(shown.exit_code == 0);
   CHECK(shown.out.find("9999") != std::string::npos);
 }
@@ -146,7 +136,7 @@ TEST_CASE("./omni.yaml is found and a valid file passes config check", "[cli]") 
 TEST_CASE("an unreachable database exits 4 with the reason", "[cli]") {
   TempDir dir;
   fs::path file = dir.Write(
-      "omni.yaml", "database:\n  url: \"postgresql:///omni?host=" + (dir.path / "nosocket").string() +
+      "omni.yaml", "database:\n  url: \"postgresql:///omni?host=" + (dir.path() / "nosocket").string() +
                        "\"\n  connect_timeout_ms: 2000\n");
   RunResult status = Omni({"--config", file.string(), "db", "migrate"});
   CHECK(status.exit_code == 4);

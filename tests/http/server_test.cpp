@@ -22,8 +22,11 @@
 #include "tests/support/http_test_client.hpp"
 #include "tests/support/pg_harness.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace {
+
+using omni::test::TempDir;
 
 using namespace std::chrono_literals;
 using omni::test::HttpGet;
@@ -33,19 +36,6 @@ using omni::test::RawConnection;
 
 // A database URL nobody listens on: the socket directory does not exist.
 constexpr const char* kUnreachableDatabase = "postgresql:///omni?host=/nonexistent-omni-test-sockets";
-
-struct TempDir {
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "omnid-test-XXXXXX").string();
-    REQUIRE(mkdtemp(pattern.data()) != nullptr);
-    path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  std::filesystem::path path;
-};
 
 struct OmnidOptions {
   std::string database_url{};
@@ -57,7 +47,7 @@ struct OmnidOptions {
 class Omnid {
  public:
   explicit Omnid(const OmnidOptions& options) {
-    config_path_ = (dir_.path / "omni.yaml").string();
+    config_path_ = (dir_.path() / "omni.yaml").string();
     std::ofstream out(config_path_);
     out << "database:\n  url: \"" << options.database_url << "\"\n"
         << "server:\n  listen: 127.0.0.1:0\n"
@@ -511,7 +501,7 @@ TEST_CASE("omnid's command line", "[http]") {
   }
   SECTION("an invalid config exits 3 naming the file and line") {
     TempDir dir;
-    const auto path = (dir.path / "omni.yaml").string();
+    const auto path = (dir.path() / "omni.yaml").string();
     std::ofstream(path) << "server:\n  listen: 127.0.0.1:8080\n  bogus_key: 1\n";
     const auto result = Run(OMNID_PATH, {.args = {"--config", path}});
     CHECK(result.exit_code == 3);
@@ -520,7 +510,7 @@ TEST_CASE("omnid's command line", "[http]") {
   SECTION("a taken listen address exits 4") {
     Omnid first({.database_url = kUnreachableDatabase});
     TempDir dir;
-    const auto path = (dir.path / "omni.yaml").string();
+    const auto path = (dir.path() / "omni.yaml").string();
     std::ofstream(path) << "database:\n  url: \"" << kUnreachableDatabase << "\"\n";
     const auto result =
         Run(OMNID_PATH, {.args = {"--config", path, "--listen", "127.0.0.1:" + std::to_string(first.port())}});

@@ -28,9 +28,12 @@
 #include "tests/support/http_test_client.hpp"
 #include "tests/support/pg_harness.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace omni {
 namespace {
+
+using omni::test::TempDir;
 
 using namespace std::chrono_literals;
 using nlohmann::json;
@@ -43,25 +46,12 @@ using test::RawConnection;
 
 constexpr const char* kOrigin = "https://bellahairstudio.example";
 
-struct TempDir {
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "webchat-test-XXXXXX").string();
-    REQUIRE(mkdtemp(pattern.data()) != nullptr);
-    path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  std::filesystem::path path;
-};
-
 // omnid on the test database and the fake model; `server_yaml` adds
 // indented lines under `server:`.
 class Omnid {
  public:
   Omnid(const std::string& database_url, const std::string& model_url, const std::string& server_yaml = "") {
-    config_path_ = (dir_.path / "omni.yaml").string();
+    config_path_ = (dir_.path() / "omni.yaml").string();
     std::ofstream out(config_path_);
     out << "database:\n  url: \"" << database_url << "\"\n"
         << "server:\n  listen: 127.0.0.1:0\n  sse_keepalive_ms: 300\n" << server_yaml

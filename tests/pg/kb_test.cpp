@@ -24,6 +24,7 @@
 #include "tests/support/loopback_server.hpp"
 #include "tests/support/pg_harness.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 namespace kb = omni::kb;
@@ -31,28 +32,7 @@ using omni::test::TestDatabase;
 
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "omni-kb-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-  std::string Write(const std::string& name, const std::string& content) const {
-    const fs::path file = path_ / name;
-    fs::create_directories(file.parent_path());
-    std::ofstream(file, std::ios::binary) << content;
-    return file.string();
-  }
-
- private:
-  fs::path path_;
-};
+using omni::test::TempDir;
 
 std::string CreateBusiness(omni::db::Pool& pool, const std::string& slug) {
   return omni::db::WithTransaction(pool, [&](pqxx::work& tx) {

@@ -12,8 +12,11 @@
 #include <sstream>
 
 #include "core/common/error.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace {
+
+using omni::test::TempDir;
 
 using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
@@ -45,29 +48,6 @@ std::pair<std::string, std::string> ErrorOf(const std::string& yaml, const EnvLo
 }
 
 std::string MessageOf(const std::string& yaml, const EnvLookup& env = FakeEnv()) { return ErrorOf(yaml, env).first; }
-
-// A fresh directory under the system temp dir, removed at scope exit.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "omni-config-test-XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string Write(const std::string& name, const std::string& text) const {
-    std::filesystem::path file = path_ / name;
-    std::filesystem::create_directories(file.parent_path());
-    std::ofstream(file) << text;
-    return file.string();
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 // Changes the working directory for its lifetime.
 class WorkingDirectory {
