@@ -63,6 +63,10 @@ Command MakeCommand(std::string name, std::string summary, std::string descripti
 Command MakeGroup(std::string name, std::string summary, std::string description,
                   std::vector<Command> subcommands);
 
+// The items of a list option: "a,b" and repeated flags both give {a, b};
+// empty items are dropped.
+std::vector<std::string> SplitCommas(const std::vector<std::string>& values);
+
 // The whole tree of `omni` subcommands, in help order.
 std::vector<Command> AllCommands();
 

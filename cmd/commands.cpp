@@ -1,5 +1,8 @@
-// The order in which nouns appear in `omni --help` and the man page.
+// The order in which nouns appear in `omni --help` and the man page, and
+// the helpers of cli.hpp.
 #include "cmd/commands.hpp"
+
+#include <sstream>
 
 namespace omni::cli {
 
@@ -25,6 +28,18 @@ Command MakeGroup(std::string name, std::string summary, std::string description
   group.description = std::move(description);
   group.subcommands = std::move(subcommands);
   return group;
+}
+
+std::vector<std::string> SplitCommas(const std::vector<std::string>& values) {
+  std::vector<std::string> items;
+  for (const auto& value : values) {
+    std::stringstream stream(value);
+    std::string item;
+    while (std::getline(stream, item, ',')) {
+      if (!item.empty()) items.push_back(item);
+    }
+  }
+  return items;
 }
 
 }  // namespace omni::cli

@@ -34,19 +34,6 @@ struct IngestCmdOptions {
   std::string id_field;
 };
 
-// "a,b" and repeated flags both give {a, b}.
-std::vector<std::string> SplitCommas(const std::vector<std::string>& values) {
-  std::vector<std::string> items;
-  for (const auto& value : values) {
-    std::stringstream stream(value);
-    std::string item;
-    while (std::getline(stream, item, ',')) {
-      if (!item.empty()) items.push_back(item);
-    }
-  }
-  return items;
-}
-
 // Redraws one line on stderr: [#####.....] 3/10 inputs, 120 documents.
 class ProgressBar {
  public:

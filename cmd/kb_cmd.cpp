@@ -47,18 +47,6 @@ struct EvalCmdOptions {
   bool keep = false;
 };
 
-std::vector<std::string> SplitCommas(const std::vector<std::string>& values) {
-  std::vector<std::string> items;
-  for (const auto& value : values) {
-    std::stringstream stream(value);
-    std::string item;
-    while (std::getline(stream, item, ',')) {
-      if (!item.empty()) items.push_back(item);
-    }
-  }
-  return items;
-}
-
 std::vector<kb::DocType> ParseTypes(const std::vector<std::string>& values) {
   std::vector<kb::DocType> types;
   for (const auto& name : SplitCommas(values)) {
