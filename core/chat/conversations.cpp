@@ -163,26 +163,36 @@ struct Insert {
   std::string metadata_json = "{}";
 };
 
-// Inserts a message and, unless it is dropped, announces it, in one round
-// trip. The caller holds the conversation's lock (LockForMessage).
-StoredMessage InsertMessage(pqxx::work& tx, const std::string& business_id, const std::string& id, const Insert& in) {
-  const std::string insert =
-      "WITH m AS (INSERT INTO messages (business_id, conversation_id, role, content, tool_calls, tool_call_id,"
-      " tool_name, tool_result, prompt_tokens, completion_tokens, cost_micros, latency_ms, model, dropped, metadata)"
-      " VALUES ($1, $2, $3, $4, nullif($5, '')::jsonb, nullif($6, ''), nullif($7, ''), nullif($8, '')::jsonb,"
-      " nullif($9::int, 0), nullif($10::int, 0), nullif($11::int8, 0), nullif($12::int, 0), nullif($13, ''),"
-      " $14, $15::jsonb) RETURNING id, seq, created_at)"
-      " SELECT m.id::text, m.seq, " OMNI_CHAT_EPOCH_US("m.created_at");
-  const std::string notify =
-      ", pg_notify($16, json_build_object('business_id', $1::text, 'conversation_id', $2::text,"
-      " 'message_id', m.id::text, 'role', $3::text)::text)";
-  const auto rows = db::ExecPrepared(
-      tx, in.dropped ? "omni_chat_insert_dropped" : "omni_chat_insert",
-      insert + (in.dropped ? std::string(", $16::text") : notify) + " FROM m", business_id, id,
-      std::string(RoleName(in.role)), in.content, in.tool_calls_json, in.tool_call_id, in.tool_name,
-      in.tool_result_json, in.prompt_tokens, in.completion_tokens, in.cost_micros, in.latency_ms, in.model, in.dropped,
-      in.metadata_json.empty() ? std::string("{}") : in.metadata_json, std::string(kNotifyChannel));
-  const auto& row = rows.at(0);
+// The values of a message row from parameters $1 to $14 (see
+// ExecWithMessage), with `dropped` an SQL boolean expression.
+std::string MessageValues(const std::string& dropped) {
+  return "$1, $2, $3, $4, nullif($5, '')::jsonb, nullif($6, ''), nullif($7, ''), nullif($8, '')::jsonb,"
+         " nullif($9::int, 0), nullif($10::int, 0), nullif($11::int8, 0), nullif($12::int, 0), nullif($13, ''), " +
+         dropped + ", $14::jsonb";
+}
+constexpr const char* kMessageColumns =
+    "INSERT INTO messages (business_id, conversation_id, role, content, tool_calls, tool_call_id, tool_name,"
+    " tool_result, prompt_tokens, completion_tokens, cost_micros, latency_ms, model, dropped, metadata) ";
+// Announces the inserted message `m` on the channel in $15.
+constexpr const char* kNotifyMessage =
+    "pg_notify($15, json_build_object('business_id', $1::text, 'conversation_id', $2::text,"
+    " 'message_id', m.id::text, 'role', $3::text)::text)";
+
+// Runs `sql` with the message's parameters: $1 to $14 for MessageValues,
+// $15 the notification channel, then `more`.
+template <class... More>
+pqxx::result ExecWithMessage(pqxx::transaction_base& tx, const std::string& name, const std::string& sql,
+                             const std::string& business_id, const std::string& id, const Insert& in,
+                             More&&... more) {
+  return db::ExecPrepared(tx, name, sql, business_id, id, std::string(RoleName(in.role)), in.content,
+                          in.tool_calls_json, in.tool_call_id, in.tool_name, in.tool_result_json, in.prompt_tokens,
+                          in.completion_tokens, in.cost_micros, in.latency_ms, in.model,
+                          in.metadata_json.empty() ? std::string("{}") : in.metadata_json,
+                          std::string(kNotifyChannel), std::forward<More>(more)...);
+}
+
+// The message as stored: `in` with the id, seq and creation time of `row`.
+StoredMessage Stored(const pqxx::row& row, const Insert& in) {
   StoredMessage message;
   message.id = row[0].as<std::string>();
   message.seq = row[1].as<long long>();
@@ -201,6 +211,44 @@ StoredMessage InsertMessage(pqxx::work& tx, const std::string& business_id, cons
   message.dropped = in.dropped;
   message.metadata_json = in.metadata_json;
   return message;
+}
+
+// Inserts a message and, unless it is dropped, announces it, in one round
+// trip. The caller holds the conversation's lock (LockForMessage).
+StoredMessage InsertMessage(pqxx::work& tx, const std::string& business_id, const std::string& id, const Insert& in) {
+  const std::string sql = "WITH m AS (" + std::string(kMessageColumns) + "VALUES (" + MessageValues("$16") +
+                          ") RETURNING id, seq, created_at) SELECT m.id::text, m.seq, " +
+                          OMNI_CHAT_EPOCH_US("m.created_at") + ", " +
+                          (in.dropped ? std::string("$15::text") : kNotifyMessage) + " FROM m";
+  const auto rows = ExecWithMessage(tx, in.dropped ? "omni_chat_insert_dropped" : "omni_chat_insert", sql,
+                                    business_id, id, in, in.dropped);
+  return Stored(rows.at(0), in);
+}
+
+// Stores an AI message in one statement, which is atomic on its own: it
+// locks the conversation row (the UPDATE), stores the message as dropped
+// unless the AI may still answer, and announces it when kept. One round
+// trip instead of a transaction's four, on every model call.
+SaveResult SaveAiMessageAtOnce(pqxx::transaction_base& tx, const std::string& business_id, const std::string& id,
+                               const Insert& in) {
+  const std::string sql =
+      "WITH c AS (UPDATE conversations SET last_message_at = CASE WHEN status IN ('AI_ACTIVE', 'REOPENED')"
+      " THEN now() ELSE last_message_at END WHERE business_id = $1 AND id = $2"
+      " RETURNING status, status IN ('AI_ACTIVE', 'REOPENED') AS ai_may_answer),"
+      " m AS (" + std::string(kMessageColumns) + "SELECT " + MessageValues("NOT c.ai_may_answer") +
+      " FROM c RETURNING id, seq, created_at, dropped)"
+      " SELECT m.id::text, m.seq, " OMNI_CHAT_EPOCH_US("m.created_at") ", m.dropped, c.status,"
+      " CASE WHEN m.dropped THEN NULL ELSE " + std::string(kNotifyMessage) + " END FROM m, c";
+  const auto rows = ExecWithMessage(tx, "omni_chat_save_ai", sql, business_id, id, in);
+  if (rows.empty()) {
+    throw NotFound("conversation " + id + " not found",
+                   "List conversations with `omni conversations list` to see their ids.");
+  }
+  SaveResult result;
+  result.message_id = rows[0][0].as<std::string>();
+  result.dropped = rows[0][3].as<bool>();
+  result.status = ParseStatus(rows[0][4].as<std::string>());
+  return result;
 }
 
 Conversation Transition(db::Pool& pool, const std::string& business_id, const std::string& id, HandoffEvent event,
@@ -406,19 +454,24 @@ UserMessageResult AddUserMessage(db::Pool& pool, const std::string& business_id,
 SaveResult SaveAiMessage(db::Pool& pool, const std::string& business_id, const std::string& conversation_id,
                          const NewAiMessage& message, const std::optional<std::string>& escalate_reason) {
   RequireId(conversation_id);
+  Insert in;
+  in.role = MessageRole::kAssistant;
+  in.content = message.content;
+  in.tool_calls_json = message.tool_calls_json;
+  in.prompt_tokens = message.prompt_tokens;
+  in.completion_tokens = message.completion_tokens;
+  in.cost_micros = message.cost_micros;
+  in.latency_ms = message.latency_ms;
+  in.model = message.model;
+  in.metadata_json = message.metadata_json;
+  if (!escalate_reason) {
+    return db::WithConnection(pool, [&](pqxx::nontransaction& tx) {
+      return SaveAiMessageAtOnce(tx, business_id, conversation_id, in);
+    });
+  }
   return db::WithTransaction(pool, [&](pqxx::work& tx) {
     const auto from = LockForMessage(tx, business_id, conversation_id, true).status;
     SaveResult result;
-    Insert in;
-    in.role = MessageRole::kAssistant;
-    in.content = message.content;
-    in.tool_calls_json = message.tool_calls_json;
-    in.prompt_tokens = message.prompt_tokens;
-    in.completion_tokens = message.completion_tokens;
-    in.cost_micros = message.cost_micros;
-    in.latency_ms = message.latency_ms;
-    in.model = message.model;
-    in.metadata_json = message.metadata_json;
     in.dropped = !AiMayAnswer(from);
     result.message_id = InsertMessage(tx, business_id, conversation_id, in).id;
     result.dropped = in.dropped;
@@ -434,16 +487,28 @@ SaveResult SaveAiMessage(db::Pool& pool, const std::string& business_id, const s
 void SaveToolResults(db::Pool& pool, const std::string& business_id, const std::string& conversation_id,
                      const std::vector<ToolResultRecord>& results) {
   RequireId(conversation_id);
-  db::WithTransaction(pool, [&](pqxx::work& tx) {
-    // Tool results are internal: no notification, no last_message_at.
-    for (const auto& result : results) {
-      db::ExecPrepared(
-          tx, "omni_chat_insert_tool_result",
-          "INSERT INTO messages (business_id, conversation_id, role, tool_call_id, tool_name, tool_result,"
-          " latency_ms, metadata) VALUES ($1, $2, 'TOOL', $3, $4, $5::jsonb, $6, $7::jsonb)",
-          business_id, conversation_id, result.tool_call_id, result.tool_name, result.result_json,
-          static_cast<long long>(result.latency_ms), json{{"ok", result.ok}}.dump());
-    }
+  if (results.empty()) return;
+  json rows = json::array();
+  for (const auto& result : results) {
+    rows.push_back({{"tool_call_id", result.tool_call_id},
+                    {"tool_name", result.tool_name},
+                    {"result", json::parse(result.result_json)},
+                    {"latency_ms", result.latency_ms},
+                    {"metadata", {{"ok", result.ok}}}});
+  }
+  // One statement, in the calls' order. Tool results are internal: no
+  // notification, no last_message_at.
+  db::WithConnection(pool, [&](pqxx::nontransaction& tx) {
+    db::ExecPrepared(
+        tx, "omni_chat_insert_tool_results",
+        "INSERT INTO messages (business_id, conversation_id, role, tool_call_id, tool_name, tool_result,"
+        " latency_ms, metadata)"
+        " SELECT $1, $2, 'TOOL', r.tool_call_id, r.tool_name, r.result, r.latency_ms, r.metadata"
+        " FROM ROWS FROM (jsonb_to_recordset($3::jsonb) AS (tool_call_id text, tool_name text, result jsonb,"
+        " latency_ms int, metadata jsonb)) WITH ORDINALITY AS r(tool_call_id, tool_name, result, latency_ms,"
+        " metadata, n)"
+        " ORDER BY r.n",
+        business_id, conversation_id, rows.dump());
   });
 }
 

@@ -202,6 +202,38 @@ TEST_CASE("a scripted model checks availability, then books", "[chat]") {
   CHECK(desk.Count("SELECT visit_count FROM customers WHERE lower(email) = $1", "jane@example.com") >= 1);
 }
 
+TEST_CASE("parallel tool calls run and are stored in the calls' order", "[chat]") {
+  Desk desk;
+  desk.fake.Enqueue(test::ToolCallReply({Call("call_a", "list_services", json::object()),
+                                         Call("call_b", "search_knowledge", {{"query", "parking"}}),
+                                         Call("call_c", "no_such_tool", json::object())}));
+  desk.fake.Enqueue(test::TextReply({"Here is what we offer, and parking is on Court Street."}));
+
+  const auto result = desk.engine->Turn(desk.Request("What do you offer, and where do I park?"));
+
+  const auto stored = chat::Messages(desk.db.pool(), desk.business_id, result.conversation_id);
+  REQUIRE(stored.size() == 6);
+  std::vector<std::string> ids;
+  for (std::size_t i = 2; i <= 4; ++i) {
+    CHECK(stored[i].role == chat::MessageRole::kTool);
+    ids.push_back(stored[i].tool_call_id);
+  }
+  CHECK(ids == std::vector<std::string>{"call_a", "call_b", "call_c"});
+  CHECK(stored[2].tool_name == "list_services");
+  CHECK(json::parse(stored[2].tool_result_json)["services"].size() == 10);
+  CHECK(json::parse(stored[2].metadata_json)["ok"] == true);
+  CHECK(json::parse(stored[4].metadata_json)["ok"] == false);
+  CHECK(stored[4].tool_result_json.find("no_such_tool") != std::string::npos);
+
+  const auto requests = desk.fake.requests();
+  REQUIRE(requests.size() == 2);
+  const auto& sent = requests[1].json["messages"];
+  const auto n = sent.size();
+  CHECK(sent[n - 3]["tool_call_id"] == "call_a");
+  CHECK(sent[n - 2]["tool_call_id"] == "call_b");
+  CHECK(sent[n - 1]["tool_call_id"] == "call_c");
+}
+
 TEST_CASE("the turn falls back to the second model", "[chat]") {
   Desk desk;
   desk.fake.Enqueue(test::ErrorReply(402, "insufficient credits"));
