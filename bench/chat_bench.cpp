@@ -8,15 +8,17 @@
 // but waiting on the model) and the wall time (which adds the loopback HTTP
 // exchange, the fake's work and SSE parsing). It also times retrieval,
 // prompt building and each database call of a turn alone (on one growing
-// conversation), and estimates the prompt size of a typical turn as
-// characters / 4 (no tokenizer is packaged here).
+// conversation), and writes a typical turn's request body to a file for
+// scripts/bench_chat.sh to count its tokens (bench/tokens/count.mjs).
 //
-//   omni_chat_bench [TURNS] [TOOL_EVERY]   defaults: 400 turns, every 4th with one tool round
+//   omni_chat_bench [TURNS] [TOOL_EVERY] [REQUEST_OUT]
+//   defaults: 400 turns, every 4th with one tool round, no request file
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <string>
@@ -83,6 +85,7 @@ const char* kQuestions[] = {
 int main(int argc, char** argv) {
   const int turns = argc > 1 ? std::max(10, std::atoi(argv[1])) : 400;
   const int tool_every = argc > 2 ? std::max(0, std::atoi(argv[2])) : 4;
+  const std::string request_out = argc > 3 ? argv[3] : "";
   const int warmup = 20;
 
   test::TestDatabase db;
@@ -124,7 +127,7 @@ int main(int argc, char** argv) {
 
   std::vector<double> omni_ms, wall_ms, omni_tool_ms, retrieval_ms, prompt_ms;
   std::string conversation;
-  std::size_t typical_tokens = 0, system_chars = 0, tools_chars = 0, history_messages = 0;
+  std::size_t system_chars = 0, tools_chars = 0, history_messages = 0;
   for (int i = 0; i < warmup + turns; ++i) {
     if (i % 10 == 0) conversation.clear();  // ten turns per conversation: history grows, then resets
     chat::TurnRequest request;
@@ -147,15 +150,10 @@ int main(int argc, char** argv) {
   for (const auto& request : fake.requests()) {
     const auto& messages = request.json["messages"];
     if (messages.size() < 10 || messages.back()["role"] != "user") continue;
-    std::size_t chars = 0;
-    for (const auto& message : messages) {
-      chars += 4 + (message.contains("content") && message["content"].is_string() ? message["content"].get<std::string>().size() : 0);
-    }
-    std::size_t schema_chars = request.json.contains("tools") ? request.json["tools"].dump().size() : 0;
-    typical_tokens = (chars + schema_chars + 3) / 4;
     system_chars = messages[0]["content"].get<std::string>().size();
-    tools_chars = schema_chars;
+    tools_chars = request.json.contains("tools") ? request.json["tools"].dump().size() : 0;
     history_messages = messages.size() - 1;
+    if (!request_out.empty()) std::ofstream(request_out) << request.body;
     break;
   }
 
@@ -225,17 +223,16 @@ int main(int argc, char** argv) {
   Print("  of which: system prompt building", Summarise(prompt_ms));
   std::printf("  database calls of a turn, each alone:\n");
   for (const auto& [name, values] : calls) Print(("    " + name).c_str(), Summarise(values));
-  std::printf("  typical prompt (a conversation's fifth turn: %zu messages after the system prompt): ~%zu tokens "
-              "(chars/4 estimate: system prompt %zu chars, tool schemas %zu chars)\n",
-              history_messages, typical_tokens, system_chars, tools_chars);
+  std::printf("  typical request (a conversation's fifth turn): system prompt %zu chars, %zu messages after it, "
+              "tool schemas %zu chars\n",
+              system_chars, history_messages, tools_chars);
   nlohmann::json line = {{"turns", turns},
                          {"omni_ms_p50", Summarise(omni_ms).p50},
                          {"omni_ms_p99", Summarise(omni_ms).p99},
                          {"omni_tool_ms_p50", Summarise(omni_tool_ms).p50},
                          {"omni_tool_ms_p99", Summarise(omni_tool_ms).p99},
                          {"wall_ms_p50", Summarise(wall_ms).p50},
-                         {"wall_ms_p99", Summarise(wall_ms).p99},
-                         {"prompt_tokens_estimate", typical_tokens}};
+                         {"wall_ms_p99", Summarise(wall_ms).p99}};
   std::printf("%s\n", line.dump().c_str());
   return 0;
 }
