@@ -5,8 +5,9 @@
 #  1. Chat turns per second through omnid (the fake model answering at
 #     once), against the limit: pgbench replaying the SQL of one turn,
 #     captured from the cluster's statement log (each of the turn's
-#     transactions replayed with ROLLBACK instead of COMMIT, so that
-#     replays do not collide on unique keys), in the same run, each
+#     transactions replayed with ROLLBACK instead of COMMIT, and each
+#     statement it runs on its own in a transaction that rolls back, so
+#     that replays do not collide on unique keys), in the same run, each
 #     statement prepared once per pgbench client as omnid prepares its
 #     own. Ratio printed.
 #  2. Concurrent streaming conversations with the fake model taking 2 s per
@@ -160,6 +161,8 @@ for path in sorted(glob.glob(work + "/data/log/*.csv")):
     with open(path, newline="") as f:
         rows.extend(csv.reader(f))
 started = False
+in_transaction = False
+counts = {"statements": 0, "transactions": 0, "alone": 0}
 out = []
 for row in rows:
     message, detail = row[13], row[14]
@@ -183,12 +186,29 @@ for row in rows:
     if "INSERT INTO usage_events" in sql:
         sql = re.sub(r"(idempotency_key, conversation_id\) VALUES \('[^']*', '[^']*', '[^']*'::timestamptz, )'[^']*'",
                      r"\1gen_random_uuid()::text", sql)
-    out.append(" ".join(sql.split()) + ";")
+    sql = " ".join(sql.split())
+    upper = sql.upper()
+    if upper == "BEGIN":
+        in_transaction = True
+    elif upper == "ROLLBACK":
+        in_transaction = False
+    elif not in_transaction:
+        # A statement omni runs on its own (autocommitted) is replayed so
+        # too, but one that writes is wrapped in a transaction that rolls
+        # back.
+        counts["alone"] += 1
+        out.extend([sql + ";"] if upper.startswith("SELECT") else ["BEGIN;", sql + ";", "ROLLBACK;"])
+        continue
+    else:
+        counts["statements"] += 1
+    if upper == "BEGIN":
+        counts["transactions"] += 1
+    out.append(sql + ";")
 print("\n".join(out))
+with open(work + "/turn.counts", "w") as f:
+    f.write("%(statements)d statements in %(transactions)d transactions and %(alone)d on their own\n" % counts)
 PY
-statements="$(grep -cv '^BEGIN\|^ROLLBACK' "$work/turn.sql" || true)"
-transactions="$(grep -c '^BEGIN' "$work/turn.sql" || true)"
-echo "one turn issues $statements statements in $transactions transactions (script: turn.sql)"
+echo "one turn issues $(cat "$work/turn.counts") (script: turn.sql)"
 
 psql_do "SELECT pg_stat_statements_reset()" >/dev/null
 before_cpu="$(cpu_seconds "$omnid_pid")"
