@@ -57,6 +57,7 @@ struct CancelOptions {
 struct RescheduleOptions {
   std::string id;
   std::string start;
+  std::string resource;
 };
 
 // The business of -b and a service bound to the command's database.
@@ -213,7 +214,7 @@ int RunCancel(Context& ctx, const CancelOptions& opts) {
 int RunReschedule(Context& ctx, const RescheduleOptions& opts) {
   Session session(ctx);
   TimePoint start = booking::ParseStartTime(opts.start, session.time_zone);
-  auto result = session.service.Reschedule(session.business_id, opts.id, start);
+  auto result = session.service.Reschedule(session.business_id, opts.id, start, opts.resource);
   return ShowResult(ctx, session, result, start, "rescheduled");
 }
 
@@ -333,13 +334,18 @@ Command MakeBookCommand() {
           MakeCommand<RescheduleOptions>(
               "reschedule", "move an appointment to another start",
               "Moves a scheduled or confirmed appointment atomically: the new slot is taken and the old one "
-              "freed together, or nothing changes. It keeps its resource when that is free at the new start, "
-              "else takes the first free one. When the new slot is taken, prints the nearest free starts and "
-              "exits 6.",
-              {"$ omni book reschedule -b acme 3f2b8c1e-5d4a-4e6b-9c7d-1a2b3c4d5e6f --start \"2026-12-02 10:00\""},
+              "freed together, or nothing changes. With --resource it moves to that resource; otherwise it "
+              "keeps its own when that is free at the new start, else takes the first free one. When the new "
+              "slot is taken, prints the nearest free starts and exits 6.",
+              {"$ omni book reschedule -b acme 3f2b8c1e-5d4a-4e6b-9c7d-1a2b3c4d5e6f --start \"2026-12-02 10:00\"",
+               "$ omni book reschedule -b acme 3f2b8c1e-5d4a-4e6b-9c7d-1a2b3c4d5e6f --start \"2026-12-02 10:00\" "
+               "--resource \"Chair 2\""},
               [start_help](RescheduleOptions& o) {
                 return std::vector<Option>{{"id", "appointment id", &o.id, true},
-                                           {"--start", "new " + start_help, &o.start, true}};
+                                           {"--start", "new " + start_help, &o.start, true},
+                                           {"--resource", "resource (chair, room, provider) to move it to; default: "
+                                                          "its own when free, else the first free one",
+                                            &o.resource}};
               },
               RunReschedule),
           TransitionCommand("confirm", "confirm a scheduled appointment",

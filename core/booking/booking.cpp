@@ -478,7 +478,7 @@ BookingResult BookingService::Create(const std::string& business_id, const Creat
 }
 
 BookingResult BookingService::Reschedule(const std::string& business_id, const std::string& appointment_id,
-                                         TimePoint new_start) {
+                                         TimePoint new_start, const std::string& resource) {
   RequireAppointmentId(appointment_id);
   TimePoint now = clock_.Now();
   std::string service_id;
@@ -496,17 +496,19 @@ BookingResult BookingService::Reschedule(const std::string& business_id, const s
       StartCheck check = CheckStart(business.rules, service.timing, now, new_start);
       if (check != StartCheck::kOk) throw StartRejected(check, business.rules, service, new_start);
       TimePoint end = new_start + minutes{timing.duration_min};
-      // The appointment keeps its resource when that is free at the new
-      // start (or it has none, as in a business without resources), else it
-      // takes the first free active resource, as Create would.
-      std::vector<ResourceRow> resources = LoadResources(tx, business_id, "");
-      bool keeps_own = current.resource_id.empty() ||
-                       std::any_of(resources.begin(), resources.end(),
-                                   [&](const ResourceRow& r) { return r.id == current.resource_id; });
+      // Without a requested resource, the appointment keeps its own when
+      // that is free at the new start (or it has none, as in a business
+      // without resources), else it takes the first free active resource,
+      // as Create would.
+      std::vector<ResourceRow> resources = LoadResources(tx, business_id, resource);
+      bool keeps_own = Trim(resource).empty() &&
+                       (current.resource_id.empty() ||
+                        std::any_of(resources.begin(), resources.end(),
+                                    [&](const ResourceRow& r) { return r.id == current.resource_id; }));
       std::vector<std::string> candidates;
       if (keeps_own) candidates.push_back(current.resource_id);
       for (const ResourceRow& r : resources) {
-        if (r.id != current.resource_id) candidates.push_back(r.id);
+        if (!keeps_own || r.id != current.resource_id) candidates.push_back(r.id);
       }
       if (candidates.empty()) candidates.push_back("");
       // One UPDATE moves the row: the constraint checks the new range
@@ -538,7 +540,7 @@ BookingResult BookingService::Reschedule(const std::string& business_id, const s
   } catch (const SlotTakenSignal&) {
     BookingResult result;
     result.outcome = BookingResult::kSlotTaken;
-    result.alternatives = NearestFree(pool_, business_id, service_id, "", appointment_id, new_start, now);
+    result.alternatives = NearestFree(pool_, business_id, service_id, resource, appointment_id, new_start, now);
     return result;
   }
 }

@@ -136,11 +136,13 @@ class BookingService {
 
   // Moves a live appointment to `new_start` atomically (the new range is
   // taken and the old one freed in one statement) and bumps its sequence.
-  // It keeps its resource when that is free at the new start, else takes
-  // the first free active resource. kSlotTaken (alternatives on any
-  // resource) leaves it as it was. Conflict when it is not live.
+  // With `resource` (name or id) it moves to that resource; otherwise it
+  // keeps its own when that is free at the new start, else takes the first
+  // free active one. kSlotTaken (alternatives for the same resource choice)
+  // leaves it as it was. Conflict when it is not live, NotFound for an
+  // unknown resource.
   BookingResult Reschedule(const std::string& business_id, const std::string& appointment_id,
-                           TimePoint new_start);
+                           TimePoint new_start, const std::string& resource = "");
 
   // Life-cycle transitions; each returns the updated appointment. Conflict
   // for a transition the rules forbid, NotFound for an unknown id.

@@ -221,4 +221,14 @@ TEST_CASE("omni book: chairs book in parallel, --resource picks or filters one",
   auto unknown = cli.Omni({"book", "slots", "--service", "Women's haircut", "--date", cli.day, "--resource", "Sofa"});
   CHECK(unknown.exit_code == 5);
   CHECK(unknown.err.find("unknown resource \"Sofa\"") != std::string::npos);
+
+  // Both chairs are taken at 10:00: Ann's move to chair 1 is refused, her
+  // move to chair 1 an hour later is made.
+  const std::string ann = Parse(on_two)["id"].get<std::string>();
+  auto refused = cli.Omni({"book", "reschedule", ann, "--start", cli.day + " 10:00", "--resource", "Chair 1"});
+  CHECK(refused.exit_code == 6);
+  auto moved =
+      cli.Omni({"-o", "json", "book", "reschedule", ann, "--start", cli.day + " 11:30", "--resource", "chair 1"});
+  REQUIRE(moved.exit_code == 0);
+  CHECK(Parse(moved)["resource"] == "Chair 1");
 }

@@ -512,6 +512,35 @@ TEST_CASE("rescheduling keeps the chair when it is free, else takes a free one",
   CHECK(Overlaps(db.pool()) == 0);
 }
 
+TEST_CASE("rescheduling to a named chair moves it there, or offers that chair's free starts", "[booking]") {
+  test::TestDatabase db;
+  Salon salon(db, "acme", {"chair 1", "chair 2"});
+  const std::string id = salon.Book("Quick trim", "2026-12-01 10:00").appointment->id;
+  REQUIRE(salon.service.Get(salon.id, id).resource_name == "chair 1");
+
+  // Same time, other chair: a move between chairs.
+  auto moved = salon.service.Reschedule(salon.id, id, Local("2026-12-01 10:00"), "Chair 2");
+  REQUIRE(moved.outcome == BookingResult::kBooked);
+  CHECK(moved.appointment->resource_name == "chair 2");
+  CHECK(moved.appointment->sequence == 1);
+
+  // Chair 1 is taken at 14:00 while chair 2 is free: the named chair decides.
+  auto other = salon.Request("Quick trim", "2026-12-01 14:00", "b@example.com");
+  other.resource = "chair 1";
+  REQUIRE(salon.service.Create(salon.id, other).outcome == BookingResult::kBooked);
+  auto taken = salon.service.Reschedule(salon.id, id, Local("2026-12-01 14:00"), "chair 1");
+  REQUIRE(taken.outcome == BookingResult::kSlotTaken);
+  CHECK(Starts(taken.alternatives) ==
+        std::vector<std::string>{"2026-12-01 13:30", "2026-12-01 14:30", "2026-12-01 13:00"});
+  const auto unchanged = salon.service.Get(salon.id, id);
+  CHECK(unchanged.resource_name == "chair 2");
+  CHECK(booking::FormatLocal(unchanged.start, kTz) == "2026-12-01 10:00");
+
+  CHECK_THROWS_AS(salon.service.Reschedule(salon.id, id, Local("2026-12-01 15:00"), "chair 9"), NotFound);
+  CHECK(salon.service.Get(salon.id, id).sequence == 1);
+  CHECK(Overlaps(db.pool()) == 0);
+}
+
 TEST_CASE("concurrent clients on separate connections never double-book", "[booking]") {
   test::TestDatabase db;
   Salon salon(db);
