@@ -60,13 +60,18 @@ double Percentile(std::vector<double> values, double p) {
 
 struct Summary {
   double p50 = 0, p99 = 0, max = 0;
+  std::size_t samples = 0;
 };
 Summary Summarise(const std::vector<double>& values) {
-  return {Percentile(values, 50), Percentile(values, 99), Percentile(values, 100)};
+  return {Percentile(values, 50), Percentile(values, 99), Percentile(values, 100), values.size()};
 }
 
 void Print(const char* what, const Summary& s) {
-  std::printf("  %-44s p50 %7.3f ms   p99 %7.3f ms   max %7.3f ms\n", what, s.p50, s.p99, s.max);
+  if (s.samples == 0) {
+    std::printf("  %-44s no samples\n", what);
+    return;
+  }
+  std::printf("  %-44s p50 %7.3f ms   p99 %7.3f ms   max %7.3f ms   (%zu)\n", what, s.p50, s.p99, s.max, s.samples);
 }
 
 const char* kQuestions[] = {

@@ -7,6 +7,9 @@
 #
 #   scripts/bench_chat.sh [TURNS] [TOOL_EVERY]
 #
+# Every TOOL_EVERY-th model call (default 4) asks for a tool: 4 makes about
+# one turn in three a tool turn, 2 makes every turn one, 0 none.
+#
 # Builds omni_chat_bench (bench/chat_bench.cpp) in $BUILD_DIR (default build-bench) and runs it.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
