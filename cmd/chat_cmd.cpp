@@ -24,7 +24,6 @@ namespace {
 using nlohmann::json;
 
 struct ChatOptions {
-  std::vector<std::string> action;  // empty, or {"replay", ID}
   std::string message;
   std::string customer;
   std::string name;
@@ -146,9 +145,13 @@ chat::TurnResult RunTurn(Context& ctx, Session& session, chat::TurnRequest reque
   return result;
 }
 
-int RunReplay(Context& ctx, const std::string& conversation_id) {
+struct ReplayOptions {
+  std::string conversation_id;
+};
+
+int RunReplay(Context& ctx, const ReplayOptions& options) {
   Session session(ctx);
-  const auto steps = session.engine.Replay(ctx.RequireBusiness(), conversation_id);
+  const auto steps = session.engine.Replay(ctx.RequireBusiness(), options.conversation_id);
   json rows = json::array();
   int turn = 0;
   for (const auto& step : steps) {
@@ -167,13 +170,6 @@ int RunReplay(Context& ctx, const std::string& conversation_id) {
 }
 
 int RunChat(Context& ctx, const ChatOptions& options) {
-  if (!options.action.empty()) {
-    if (options.action[0] != "replay" || options.action.size() != 2) {
-      throw InvalidInput("unknown chat action \"" + options.action[0] + "\"",
-                         "Run `omni chat -b SLUG` to talk, or `omni chat replay CONVERSATION_ID -b SLUG`.");
-    }
-    return RunReplay(ctx, options.action[1]);
-  }
   Session session(ctx);
   chat::TurnRequest request;
   request.business_slug = ctx.RequireBusiness();
@@ -208,7 +204,7 @@ int RunChat(Context& ctx, const ChatOptions& options) {
 }  // namespace
 
 Command MakeChatCommand() {
-  return MakeCommand<ChatOptions>(
+  Command chat = MakeCommand<ChatOptions>(
       "chat", "talk to the business's assistant",
       "Talks to the assistant of the business chosen with -b, as a customer would, through the same engine as "
       "the webchat: it reads the knowledge base, checks availability and books with its tools, and records "
@@ -216,15 +212,11 @@ Command MakeChatCommand() {
       "stderr as they happen. -m sends one message (for scripts); -o json prints the reply, tool calls, "
       "citations and usage. --customer continues that customer's latest conversation; --conversation picks "
       "one. Without an LLM API key the offline responder answers from the knowledge base and hands off the "
-      "rest. `omni chat replay CONVERSATION_ID` re-runs a past conversation's customer messages against "
-      "today's knowledge and prompt and shows the old and new answers side by side; it stores nothing, and "
-      "tools that would change something (book, cancel, reschedule, escalate) run dry.",
+      "rest. `omni chat replay` checks a change of knowledge or prompt against past conversations.",
       {"$ omni chat -b demo-salon", "$ omni chat -b demo-salon --customer ann@example.com",
-       "$ omni chat -b demo-salon -m \"Do you have parking?\" -o json",
-       "$ omni chat replay 4f9c2a1e-8d3b-4c55-9a7e-2b1f0c6d8e90 -b demo-salon"},
+       "$ omni chat -b demo-salon -m \"Do you have parking?\" -o json"},
       [](ChatOptions& o) {
         return std::vector<Option>{
-            {"action", "\"replay CONVERSATION_ID\" to replay a conversation", &o.action},
             {"-m,--message", "send one message and exit", &o.message},
             {"--customer", "the customer's email or phone (found or created)", &o.customer},
             {"--name", "the customer's name, with --customer", &o.name},
@@ -232,6 +224,19 @@ Command MakeChatCommand() {
         };
       },
       RunChat);
+  chat.subcommands.push_back(MakeCommand<ReplayOptions>(
+      "replay", "re-run a past conversation against today's knowledge and prompt",
+      "Re-runs a past conversation's customer messages, one by one with the history before each, against "
+      "today's knowledge base, business file and prompt, and shows each old answer next to the new one, so "
+      "that a change can be checked before it ships. It stores nothing, and tools that would change "
+      "something (book, cancel, reschedule, escalate) run dry. -o json adds each new answer's tool calls.",
+      {"$ omni chat replay 4f9c2a1e-8d3b-4c55-9a7e-2b1f0c6d8e90 -b demo-salon",
+       "$ omni chat replay 4f9c2a1e-8d3b-4c55-9a7e-2b1f0c6d8e90 -b demo-salon -o json"},
+      [](ReplayOptions& o) {
+        return std::vector<Option>{{"conversation_id", "the conversation to replay", &o.conversation_id, true}};
+      },
+      RunReplay));
+  return chat;
 }
 
 }  // namespace omni::cli

@@ -39,7 +39,9 @@ struct Command {
   std::string description;  // a paragraph for --help and the man page
   std::vector<std::string> examples;  // each "$ omni ..."
   std::vector<Option> options;
-  // Returns the exit code; failures are thrown as omni::Error.
+  // Returns the exit code; failures are thrown as omni::Error. A group
+  // made by MakeGroup has none; a command may have both `run` and
+  // subcommands (`omni chat` talks, `omni chat replay` replays).
   std::function<int(Context&)> run;
   std::vector<Command> subcommands;
   std::shared_ptr<void> state;  // owns the options struct the targets point into

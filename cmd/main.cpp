@@ -56,22 +56,27 @@ struct Leaf {
   const Command* command;
 };
 
+// Registers `command` and its subcommands. Runnable commands become leaves,
+// a command before its subcommands, so that the last parsed leaf is the
+// one the user named.
 void Register(CLI::App& parent, const Command& command, std::vector<Leaf>& leaves) {
   CLI::App* app = parent.add_subcommand(command.name, command.summary);
   app->footer(HelpFooter(command));
   for (const auto& option : command.options) BindOption(*app, option);
-  if (command.subcommands.empty()) {
-    leaves.push_back({app, &command});
-    return;
+  if (command.run) leaves.push_back({app, &command});
+  if (command.subcommands.empty()) return;
+  if (command.run) {
+    app->require_subcommand(0, 1);
+  } else {
+    app->require_subcommand(1);
   }
-  app->require_subcommand(1);
   for (const auto& sub : command.subcommands) Register(*app, sub, leaves);
 }
 
 void ListCommands(const std::vector<Command>& commands, const std::string& prefix) {
   for (const auto& command : commands) {
     std::string path = prefix.empty() ? command.name : prefix + " " + command.name;
-    if (command.subcommands.empty()) std::cout << path << '\t' << command.summary << '\n';
+    if (command.run) std::cout << path << '\t' << command.summary << '\n';
     ListCommands(command.subcommands, path);
   }
 }
@@ -128,15 +133,34 @@ int Main(int argc, char** argv) {
     return kExitUsage;
   }
 
-  const Command* selected = nullptr;
+  const Leaf* selected = nullptr;
   for (const auto& leaf : leaves) {
-    if (leaf.app->parsed()) selected = leaf.command;
+    if (leaf.app->parsed()) selected = &leaf;
   }
   if (selected == nullptr) return kExitUsage;
+  // A runnable command's own options mean nothing to its subcommands
+  // (`omni chat replay ID -m hi`): refuse them rather than drop them.
+  const auto path = [&app](const CLI::App* command) {
+    std::string text;
+    for (; command != nullptr && command != &app; command = command->get_parent()) {
+      text = command->get_name() + (text.empty() ? "" : " " + text);
+    }
+    return "omni " + text;
+  };
+  for (const CLI::App* parent = selected->app->get_parent(); parent != &app; parent = parent->get_parent()) {
+    for (const CLI::Option* option : parent->get_options()) {
+      if (option->count() > 0) {
+        PrintError(option->get_name() + " is an option of `" + path(parent) + "`, not of `" +
+                       path(selected->app) + "`",
+                   "Run `" + path(selected->app) + " --help` for its options.");
+        return kExitUsage;
+      }
+    }
+  }
 
   try {
     Context context(global);
-    return selected->run(context);
+    return selected->command->run(context);
   } catch (const Interrupted&) {
     std::cerr << "omni: interrupted\n";
     return kExitInterrupted;

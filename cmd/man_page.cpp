@@ -23,7 +23,7 @@ std::string Roff(const std::string& text) {
 
 void RenderCommand(std::ostringstream& out, const Command& command, const std::string& prefix) {
   const std::string path = prefix.empty() ? command.name : prefix + " " + command.name;
-  if (command.subcommands.empty()) {
+  if (command.run) {
     out << ".SS \"omni " << Roff(path) << "\"\n";
     out << Roff(command.summary) << ".\n";
     if (!command.description.empty()) out << ".PP\n" << Roff(command.description) << "\n";
@@ -41,7 +41,6 @@ void RenderCommand(std::ostringstream& out, const Command& command, const std::s
       for (const auto& example : command.examples) out << Roff(example) << "\n";
       out << ".RE\n.fi\n";
     }
-    return;
   }
   for (const auto& sub : command.subcommands) RenderCommand(out, sub, path);
 }

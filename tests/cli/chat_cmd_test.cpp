@@ -108,6 +108,14 @@ TEST_CASE("omni chat -m -o json prints the reply, tool calls and usage", "[chat]
   CHECK(steps[1]["before"] == "");
   CHECK(steps[1]["now"] == "You're welcome!");
   CHECK(json::parse(cli.Omni({"conversations", "show", id, "-o", "json"}).out)["messages"].size() == 4);
+
+  // replay is a subcommand of its own: it needs the id, and takes no chat flags.
+  const auto no_id = cli.Omni({"chat", "replay"});
+  CHECK(no_id.exit_code == 2);
+  CHECK(no_id.err.find("conversation_id is required") != std::string::npos);
+  const auto misplaced = cli.Omni({"chat", "replay", id, "-m", "hello"});
+  CHECK(misplaced.exit_code == 2);
+  CHECK(misplaced.err.find("--message is an option of `omni chat`, not of `omni chat replay`") != std::string::npos);
 }
 
 TEST_CASE("omni chat without an API key answers offline with a citation", "[chat][cli]") {
