@@ -384,6 +384,7 @@ class Operation : public std::enable_shared_from_this<Operation> {
 
   net::awaitable<void> Exchange(const Url& url, Response& response, bool follow_redirects) {
     for (;;) {
+      ThrowIfAborted();  // a reused connection skips Connect, which checks too
       std::unique_ptr<Connection> connection;
       if (claimed_ && claimed_->pool_key == url.PoolKey()) connection = std::move(claimed_);
       claimed_.reset();

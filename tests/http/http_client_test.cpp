@@ -99,6 +99,18 @@ TEST_CASE("http: a kept-alive connection serves the next requests to the same or
   CHECK(requests[4].connection != requests[3].connection);  // a cut connection is not reused
 }
 
+TEST_CASE("http: a request cancelled before it starts is not sent on a kept-alive connection", "[http]") {
+  FakeOpenAi fake;
+  fake.Enqueue(TextReply({"one"}));
+  auto client = http::MakeHttpClient({});
+  CHECK(http::Fetch(*client, PostCompletion(fake, false)).status == 200);
+
+  auto cancel = std::make_shared<http::Cancellation>();
+  cancel->Cancel();
+  CHECK_THROWS_AS(http::Fetch(*client, PostCompletion(fake, false), {}, cancel), http::Cancelled);
+  CHECK(fake.requests().size() == 1);
+}
+
 TEST_CASE("http: a kept-alive connection the server closed is replaced without failing the request", "[http]") {
   FakeOpenAi fake;
   auto client = http::MakeHttpClient({});
