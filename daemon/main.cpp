@@ -5,6 +5,7 @@
 // 503), then the listener. Exit codes follow omni's (STYLE.md rule 18):
 // 0 ok (also after a SIGTERM drain), 1 failure, 2 usage, 3 config invalid,
 // 4 unavailable (e.g. the listen address is taken).
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -134,6 +135,21 @@ std::string UrlFor(const std::string& host, std::uint16_t port) {
   return "http://" + (ipv6 ? "[" + shown + "]" : shown) + ":" + std::to_string(port);
 }
 
+// Each streaming conversation holds two sockets (the visitor's and the
+// model's), so the usual soft limit of 1,024 open files caps omnid near
+// 500 conversations: lift it to the hard limit, as servers do. Returns the
+// limit in force.
+rlim_t RaiseOpenFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) return raised.rlim_cur;
+  }
+  return limit.rlim_cur;
+}
+
 int Serve(const Flags& flags) {
   const config::EnvLookup env = [](const std::string& name) -> std::optional<std::string> {
     const char* value = std::getenv(name.c_str());
@@ -146,6 +162,7 @@ int Serve(const Flags& flags) {
     config.server.listen_port = flags.listen->port;
   }
   log::Setup(config.logging, "omnid");
+  const auto open_files = static_cast<std::uint64_t>(RaiseOpenFileLimit());
   log::Info("starting", {{"version", kVersion},
                          {"config", config.source_path.empty() ? "built-in defaults" : config.source_path}});
 
@@ -173,7 +190,8 @@ int Serve(const Flags& flags) {
   server.Listen(server_settings.listen_host, server_settings.listen_port);
   const std::string url = UrlFor(server_settings.listen_host, server.port());
   log::Info("listening", {{"url", url}, {"io_threads", server_settings.io_threads},
-                          {"db_threads", server_settings.db_threads}});
+                          {"db_threads", server_settings.db_threads},
+                          {"open_files_limit", open_files}});
   std::cout << "omnid listening on " << url;
   if (!server_settings.public_url.empty()) std::cout << " (public URL " << server_settings.public_url << ")";
   std::cout << std::endl;

@@ -1,6 +1,8 @@
 // The OpenAI-compatible LLM client against the fake model server on
 // 127.0.0.1: streaming, tool calls, retries, fallbacks, timeouts,
 // cancellation, what goes on the wire, and many streams on one thread.
+#include <sys/resource.h>
+
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -471,6 +473,12 @@ TEST_CASE("llm: cancellation stops a stream and a backoff wait", "[llm][http]") 
 
 TEST_CASE("llm: a thousand concurrent streams complete on one I/O thread", "[llm][http]") {
   constexpr int kStreams = 1000;
+  // The client's and the fake's sockets, in this one process: more than a
+  // non-root user's usual soft limit of 1,024 open files.
+  rlimit files{};
+  REQUIRE(getrlimit(RLIMIT_NOFILE, &files) == 0);
+  files.rlim_cur = files.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &files);
   FakeOpenAi fake;  // one server thread
   fake.SetFallback([](const omni::test::RecordedRequest&) {
     FakeReply r = TextReply({"one ", "two ", "three"});
