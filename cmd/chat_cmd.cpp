@@ -82,6 +82,7 @@ json ResultJson(const chat::TurnResult& result) {
           {"reply", result.reply},
           {"status", chat::StatusName(result.status)},
           {"handoff", result.handoff},
+          {"handoff_reason", result.handoff_reason.empty() ? json(nullptr) : json(result.handoff_reason)},
           {"offline", result.offline},
           {"dropped", result.dropped},
           {"ai_silent", result.ai_silent},
@@ -141,7 +142,7 @@ chat::TurnResult RunTurn(Context& ctx, Session& session, chat::TurnRequest reque
               << (ref.passage.source.empty() ? "" : " (" + ref.passage.source + ")") << '\n';
   }
   if (result.dropped) ctx.out().Status("a team member took over; the AI's reply was dropped");
-  if (result.handoff && !result.dropped) ctx.out().Status("handed off to a team member");
+  if (result.handoff && !result.dropped) ctx.out().Status("handed off to a team member: " + result.handoff_reason);
   return result;
 }
 

@@ -9,10 +9,12 @@
 // Response (default): 200 text/event-stream, header X-Conversation-Id, then
 // these events, each `data` one JSON object:
 //   token     {"text"}                          a delta of the reply
-//   reset     {}                                the model restarted: drop the text so far
+//   reset     {}                                drop the text so far (a model restarted,
+//                                               or a team member took over)
 //   tool      {"name","status"}                 status started | finished | failed
 //   citation  {"number","title","source","chunk_id"}
-//   handoff   {"message"}                       a human owns the conversation now
+//   handoff   {"message"}                       a human owns the conversation now; message is
+//                                               for the visitor (the team's reason is not sent)
 //   done      {"conversation_id","message_id","reply","status","handoff",
 //              "offline","usage":{"prompt_tokens","completion_tokens","model"}}
 //   error     {"code","message"}                the turn failed; the stream ends

@@ -91,15 +91,21 @@ struct Turn {
   std::optional<std::string> pending_escalation;
   TurnResult result;
   SteadyClock::time_point step_started;
+  bool streamed = false;  // text went out since the last reset
   bool finished = false;
 };
 using TurnPtr = std::shared_ptr<Turn>;
 
 // The customer's next appointments the system prompt lists.
 constexpr int kUpcomingInPrompt = 5;
+// What the customer is told when a human owns the conversation. The reason
+// for the team is kept apart: it may quote the model's notes or an upstream
+// error, which the customer must not see.
 constexpr const char* kSilentNotice = "A team member is handling this conversation and will reply here.";
 constexpr const char* kAiOffNotice = "Thanks for your message! A team member will reply here soon.";
+constexpr const char* kHandoffNotice = "A team member will follow up here.";
 constexpr const char* kTakenOverReason = "a team member took over this conversation";
+constexpr const char* kAiOffReason = "the AI assistant is turned off";
 
 void Emit(Turn& turn, TurnEvent event) {
   if (!turn.on_event) return;
@@ -302,22 +308,35 @@ void EmitCitations(Turn& turn) {
   }
 }
 
-void EmitHandoff(Turn& turn, const std::string& reason) {
+void EmitHandoff(Turn& turn, const std::string& notice, const std::string& reason) {
   turn.result.handoff = true;
+  turn.result.handoff_reason = reason;
   TurnEvent event;
   event.kind = TurnEvent::Kind::kHandoff;
-  event.text = reason;
+  event.text = notice;
+  event.reason = reason;
+  Emit(turn, event);
+}
+
+// Withdraws the text streamed so far, which is not the reply after all.
+void ResetStream(Turn& turn, const std::string& why) {
+  if (!turn.streamed) return;
+  turn.streamed = false;
+  TurnEvent event;
+  event.kind = TurnEvent::Kind::kReset;
+  event.text = why;
   Emit(turn, event);
 }
 
 // A human took over while the model was thinking: the reply was stored as
-// dropped and the customer sees nothing from the AI.
+// dropped, and what streamed of it is withdrawn.
 void Dropped(Turn& turn, const SaveResult& save) {
   turn.result.dropped = true;
   turn.result.reply.clear();
   turn.result.reply_message_id.clear();
   turn.result.status = save.status;
-  EmitHandoff(turn, kTakenOverReason);
+  ResetStream(turn, kTakenOverReason);
+  EmitHandoff(turn, kSilentNotice, kTakenOverReason);
   Finish(turn);
 }
 
@@ -345,12 +364,14 @@ void AnswerOffline(const TurnPtr& turn, OfflineReason reason, const std::string&
     turn->result.status = save.status;
   }
   turn->result.reply = reply.text;
+  // A model that failed mid-answer may have streamed part of one.
+  ResetStream(*turn, "the model failed; the offline responder answers");
   TurnEvent token;
   token.kind = TurnEvent::Kind::kToken;
   token.text = reply.text;
   Emit(*turn, token);
   EmitCitations(*turn);
-  if (escalation) EmitHandoff(*turn, *escalation);
+  if (escalation) EmitHandoff(*turn, kHandoffNotice, *escalation);
   Finish(*turn);
 }
 
@@ -368,15 +389,13 @@ void CallModel(const TurnPtr& turn) {
       std::move(request),
       [turn](const llm::StreamEvent& event) {
         if (event.kind == llm::StreamEvent::Kind::kTextDelta && !event.text.empty()) {
+          turn->streamed = true;
           TurnEvent out;
           out.kind = TurnEvent::Kind::kToken;
           out.text = event.text;
           Emit(*turn, out);
         } else if (event.kind == llm::StreamEvent::Kind::kRestart) {
-          TurnEvent out;
-          out.kind = TurnEvent::Kind::kReset;
-          out.text = event.reason;
-          Emit(*turn, out);
+          ResetStream(*turn, event.reason);
         }
       },
       [turn](std::exception_ptr error, llm::ChatResult chat) {
@@ -469,7 +488,7 @@ void HandleModelResult(const TurnPtr& turn, std::exception_ptr error, llm::ChatR
   }
   turn->result.reply = chat.message.content;
   EmitCitations(*turn);
-  if (escalation) EmitHandoff(*turn, *escalation);
+  if (escalation) EmitHandoff(*turn, kHandoffNotice, *escalation);
   Finish(*turn);
 }
 
@@ -539,15 +558,15 @@ void Prepare(const TurnPtr& turn) {
   if (!AiMayAnswer(added.status)) {
     turn->result.ai_silent = true;
     turn->result.reply = kSilentNotice;
-    EmitHandoff(*turn, kSilentNotice);
+    EmitHandoff(*turn, kSilentNotice, "a team member owns this conversation");
     return Finish(*turn);
   }
   if (!ai_enabled) {
     turn->result.ai_silent = true;
     turn->result.reply = kAiOffNotice;
     turn->result.status =
-        Escalate(engine.pool, business.id, opening.conversation_id, "the AI assistant is turned off").status;
-    EmitHandoff(*turn, kAiOffNotice);
+        Escalate(engine.pool, business.id, opening.conversation_id, kAiOffReason).status;
+    EmitHandoff(*turn, kAiOffNotice, kAiOffReason);
     return Finish(*turn);
   }
   if (opening.meter_error) std::rethrow_exception(opening.meter_error);

@@ -84,15 +84,16 @@ struct TurnUsage {
 struct TurnEvent {
   enum class Kind {
     kToken,     // text: a delta of the reply
-    kReset,     // the model restarted: discard the text streamed so far
+    kReset,     // discard the text streamed so far: a model restarted, or the reply was withdrawn
     kTool,      // tool_name, tool_status "started" | "finished" | "failed"
     kCitation,  // citation_number, citation
-    kHandoff,   // text: why a human now owns the conversation
+    kHandoff,   // text: what to tell the customer; reason: why, for the team only
     kDone,      // the turn ended: message_id, usage (details in the TurnResult)
     kError,     // text: what failed
   };
   Kind kind = Kind::kToken;
   std::string text;
+  std::string reason;  // kHandoff
   std::string tool_name;
   std::string tool_status;
   int citation_number = 0;
@@ -117,6 +118,7 @@ struct TurnResult {
   TurnUsage usage;
   bool offline = false;    // the offline responder answered
   bool handoff = false;    // a human owns the conversation after this turn
+  std::string handoff_reason;  // why, for the team: it may name internal errors, so never show it to the customer
   bool dropped = false;    // a human took over while the model was thinking
   bool ai_silent = false;  // a human already owned it: the AI did not answer
 };

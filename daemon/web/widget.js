@@ -525,7 +525,8 @@
         } else if (name === 'citation') {
           addCitation(replyNode(), data);
         } else if (name === 'handoff') {
-          if (data.message) replyNode().querySelector('.text').textContent = replyText = data.message;
+          // The notice stands in for a reply only when there is none.
+          if (data.message && !replyText) replyNode().querySelector('.text').textContent = replyText = data.message;
           addLine('info', 'A team member will continue this conversation here.');
         } else if (name === 'done') {
           if (data.conversation_id) { state.conversation = data.conversation_id; save(); }

@@ -64,14 +64,18 @@ FakeReply Call(const std::string& id, const std::string& name, const json& args)
 }
 
 // The scripted front-desk model: small talk streams slowly enough to see;
-// "park" cites the first passage retrieved from the knowledge base; "book" runs check_availability, then book_appointment at the first time
-// offered, then confirms.
+// "park" cites the first passage retrieved from the knowledge base; "book"
+// runs check_availability, then book_appointment at the first time offered,
+// then confirms; "refund" escalates to a human with a note for the team.
 FakeReply Respond(const RecordedRequest& request, const std::string& day) {
   const json& last = request.json["messages"].back();
   const std::string role = last.value("role", "");
   const std::string content = last.contains("content") && last["content"].is_string() ? last["content"].get<std::string>() : "";
   if (role == "tool") {
     const json result = json::parse(content, nullptr, false);
+    if (result.value("escalated", false)) {
+      return Text({"I'm sorry about that. ", "A team member will reply here."}, 50, kThinkMs);
+    }
     if (result.value("booked", false)) {
       return Text({"You're all set: ", result.value("service", "") + " on " + result.value("date", "") + " at ",
                    result.value("time", "") + ". See you then!"},
@@ -89,6 +93,9 @@ FakeReply Respond(const RecordedRequest& request, const std::string& day) {
   }
   if (content.find("book") != std::string::npos) {
     return Call("call_slots", "check_availability", {{"date", day}, {"service", "Women's haircut"}});
+  }
+  if (content.find("refund") != std::string::npos) {
+    return Call("call_escalate", "escalate_to_human", {{"reason", "INTERNAL NOTE: refund request from a regular"}});
   }
   if (content.find("park") != std::string::npos) {
     return Text({"Free street parking is on Court Street, ", "and a garage is two blocks away [1]."}, 50);

@@ -8,7 +8,8 @@
 // a page of its site, load a third-party page embedding the snippet, fill the
 // pre-chat form, see a streamed answer, book through the tools, see a cited
 // answer link its source, check the appointment with
-// `omni book list`, see `omni conversations reply` arrive live, reload and
+// `omni book list`, see a complaint handed off without the team's note
+// showing, see `omni conversations reply` arrive live, reload and
 // see the history, then a phone-sized viewport and the full-page chat.
 // Everything runs on 127.0.0.1. Exits non-zero on the first failed check.
 import { execFile } from 'node:child_process';
@@ -216,6 +217,16 @@ async function main() {
     check(await page.evaluate(() => window.__omniPwned) === undefined, 'markup from the visitor and the model is not executed');
     check(await page.locator('[data-omni-chat] .msg img').count() === 0, 'no element was created from message text');
 
+    // A complaint goes to the team: the visitor reads the model's words and a
+    // notice, never the note the model left for the team.
+    await page.evaluate(inWidget.record);
+    await send(page, 'I want a refund for my last visit');
+    await waitForText(page, '.msg.assistant .text', "I'm sorry about that. A team member will reply here.");
+    await waitForText(page, '.info', 'A team member will continue this conversation here.');
+    const escalation = await page.evaluate(() => window.__omniSeen);
+    check(!escalation.some((t) => t.includes('INTERNAL NOTE')), "the team's reason for the handoff is never shown");
+    await shot(page, '4-escalated');
+
     // A reply from the operator's CLI arrives live through the events stream.
     const stored = await page.evaluate((key) => JSON.parse(localStorage.getItem(key)), `omni-chat:${OMNI_URL}:${SLUG}`);
     check(!!stored?.conversation && !!stored?.token, 'the session and conversation are kept in localStorage');
@@ -229,7 +240,7 @@ async function main() {
     await page.reload();
     await waitForText(page, '.msg.human', human);
     const users = await page.evaluate(inWidget.texts, '.msg.user');
-    check(users.length === 4 && users[0] === 'What are your opening hours?', 'the history is resumed after a reload');
+    check(users.length === 5 && users[0] === 'What are your opening hours?', 'the history is resumed after a reload');
     const assistants = await page.evaluate(inWidget.texts, '.msg.assistant .text');
     check(assistants.filter((t) => t.startsWith("You're all set")).length === 1, 'the booking confirmation shows once');
     await shot(page, '6-resumed');

@@ -270,6 +270,28 @@ TEST_CASE("a message streams typed events, and the history resumes the conversat
   CHECK(hijack.status == 404);
 }
 
+TEST_CASE("an escalation tells the visitor a team member follows up, never the team's reason", "[webchat]") {
+  Desk desk;
+  Omnid omnid(desk.db.url(), desk.fake.base_url());
+  const std::string token = StartSession(omnid.port())["token"];
+  const std::string reason = "angry about a refund; flagged as a chargeback risk";
+  desk.fake.Enqueue(test::ToolCallReply({{"c1", "escalate_to_human", {json{{"reason", reason}}.dump()}}}));
+  desk.fake.Enqueue(test::TextReply({"I'm sorry about that. ", "A team member will reply here."}));
+  const auto events = SendMessage(omnid.port(), token, {{"message", "I want my money back"}});
+  CHECK(ReplyText(events) == "I'm sorry about that. A team member will reply here.");
+  int handoffs = 0;
+  for (const auto& e : events) {
+    CHECK(e.data.dump().find("chargeback") == std::string::npos);
+    if (e.event != "handoff") continue;
+    ++handoffs;
+    CHECK(e.data["message"] == "A team member will follow up here.");
+  }
+  CHECK(handoffs == 1);
+  REQUIRE(events.back().event == "done");
+  CHECK(events.back().data["status"] == "ESCALATED");
+  CHECK(events.back().data["handoff"] == true);
+}
+
 TEST_CASE("forged, expired and cross-business tokens get 401", "[webchat]") {
   Desk desk;
   Omnid omnid(desk.db.url(), desk.fake.base_url(), "  token_ttl_s: 2\n");

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <catch2/catch.hpp>
@@ -104,6 +105,23 @@ struct Events {
       if (event.kind == chat::TurnEvent::Kind::kToken) text += event.text;
     }
     return text;
+  }
+  // What the customer is left reading: the tokens after the last reset.
+  std::string Visible() {
+    std::lock_guard lock(mutex);
+    std::string text;
+    for (const auto& event : list) {
+      if (event.kind == chat::TurnEvent::Kind::kReset) text.clear();
+      if (event.kind == chat::TurnEvent::Kind::kToken) text += event.text;
+    }
+    return text;
+  }
+  std::optional<chat::TurnEvent> Handoff() {
+    std::lock_guard lock(mutex);
+    for (const auto& event : list) {
+      if (event.kind == chat::TurnEvent::Kind::kHandoff) return event;
+    }
+    return std::nullopt;
   }
   std::vector<std::string> Tools() {
     std::lock_guard lock(mutex);
@@ -267,6 +285,13 @@ TEST_CASE("a human reply while the model thinks drops the AI's reply", "[chat]")
   CHECK(result.reply.empty());
   CHECK(result.status == chat::ConversationStatus::kEscalated);
   CHECK(events.Count(chat::TurnEvent::Kind::kHandoff) == 1);
+  // The reply streamed before the engine found the human; it is withdrawn.
+  CHECK(events.Tokens() == "Sure, I can help with that!");
+  CHECK(events.Count(chat::TurnEvent::Kind::kReset) == 1);
+  CHECK(events.Visible().empty());
+  REQUIRE(events.Handoff());
+  CHECK(events.Handoff()->text == "A team member is handling this conversation and will reply here.");
+  CHECK(result.handoff_reason == "a team member took over this conversation");
   const auto stored = chat::Messages(desk.db.pool(), desk.business_id, conversation.id);
   REQUIRE(stored.size() == 3);
   CHECK(stored[1].role == chat::MessageRole::kHuman);
@@ -338,6 +363,12 @@ TEST_CASE("escalate_to_human hands off after the model's last words", "[chat]") 
   CHECK(result.handoff);
   CHECK(result.status == chat::ConversationStatus::kEscalated);
   CHECK(events.Count(chat::TurnEvent::Kind::kHandoff) == 1);
+  // The customer is told a team member follows up; the model's note is for the team.
+  REQUIRE(events.Handoff());
+  CHECK(events.Handoff()->text == "A team member will follow up here.");
+  CHECK(events.Handoff()->reason == "complaint about a color");
+  CHECK(result.handoff_reason == "complaint about a color");
+  CHECK(events.Visible() == result.reply);
   const auto conversation = chat::Get(desk.db.pool(), desk.business_id, result.conversation_id);
   CHECK(conversation.escalation_reason == "complaint about a color");
 }
@@ -377,6 +408,28 @@ TEST_CASE("when every model fails the customer gets a graceful answer and a huma
   CHECK_THAT(result.reply, Catch::StartsWith("Sorry, I can't give a full answer right now."));
   CHECK(result.handoff);
   CHECK(result.status == chat::ConversationStatus::kEscalated);
+  CHECK_THAT(result.handoff_reason, Catch::Contains("no credits"));
+}
+
+TEST_CASE("a model that fails mid-answer leaves the customer only the fallback answer", "[chat]") {
+  Desk desk;
+  FakeReply cut = test::TextReply({"We do balay", "age from"});
+  cut.cut_stream = true;
+  desk.fake.Enqueue(cut);
+  desk.fake.Enqueue(cut);
+  Events events;
+  const auto result = desk.engine->Turn(desk.Request("Do you do balayage?"), events.Callback());
+  CHECK(result.offline);
+  CHECK(desk.fake.request_count() == 2);
+  // Each model's partial answer was withdrawn: after model-a by the client's
+  // restart, after model-b by the engine before the offline answer.
+  CHECK(events.Count(chat::TurnEvent::Kind::kReset) == 2);
+  CHECK(events.Visible() == result.reply);
+  // The upstream error is the team's to read, never the customer's.
+  REQUIRE(events.Handoff());
+  CHECK(events.Handoff()->text == "A team member will follow up here.");
+  CHECK_THAT(events.Handoff()->reason, Catch::Contains("model-b"));
+  CHECK(result.reply.find("model-") == std::string::npos);
 }
 
 TEST_CASE("the offline responder answers from the knowledge base with a citation", "[chat]") {
