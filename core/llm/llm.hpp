@@ -101,8 +101,10 @@ class LlmClient {
                          std::shared_ptr<http::Cancellation> cancel = nullptr) = 0;
 };
 
-// True when no API key is configured: callers answer with the offline
-// responder instead of a model.
+// True when no model can be called: no API key is configured and base_url
+// is OpenRouter's or OpenAI's, which need one. Callers then answer with the
+// offline responder. Without a key, any other base_url (a local Ollama,
+// vLLM or llama.cpp server) is called without an Authorization header.
 bool IsOffline(const config::LlmSettings& settings);
 
 // The OpenAI-compatible client for `POST {base_url}/chat/completions`. It

@@ -30,8 +30,10 @@ struct ChatCli {
     omni::kb::Ingest(db.pool(), omni::business::Get(db.pool(), "demo-salon").id, omni::config::KbSettings{}, ingest);
     std::string pattern = (fs::temp_directory_path() / "omni-chat-cmd-XXXXXX").string();
     dir = mkdtemp(pattern.data());
+    // Offline is the embedded default: OpenRouter's base_url with no key.
     std::ofstream(dir / "omni.yaml") << "database:\n  url: \"" << db.url() << "\"\nllm:\n  base_url: "
-                                     << fake.base_url() << "\n  api_key: \"" << (offline ? "" : "test-key")
+                                     << (offline ? "https://openrouter.ai/api/v1" : fake.base_url())
+                                     << "\n  api_key: \"" << (offline ? "" : "test-key")
                                      << "\"\n  models: [model-a]\n  max_retries: 0\n";
   }
   ~ChatCli() {

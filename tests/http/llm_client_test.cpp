@@ -558,10 +558,35 @@ TEST_CASE("llm: a tool whose schema is not JSON is refused before any request", 
   CHECK(fake.request_count() == 0);
 }
 
-TEST_CASE("llm: no api key means offline", "[llm]") {
+TEST_CASE("llm: no api key means offline for OpenRouter and OpenAI only", "[llm]") {
   config::LlmSettings settings;
+  CHECK(llm::IsOffline(settings));
+  settings.base_url = "https://OpenRouter.ai./api/v1/";
+  CHECK(llm::IsOffline(settings));
+  settings.base_url = "https://api.openai.com:443/v1";
   CHECK(llm::IsOffline(settings));
   settings.api_key = "sk-x";
   CHECK_FALSE(llm::IsOffline(settings));
+  settings.api_key.clear();
+  settings.base_url = "http://127.0.0.1:11434/v1";  // Ollama
+  CHECK_FALSE(llm::IsOffline(settings));
+  settings.base_url = "http://[::1]:8080/v1";  // llama.cpp's server
+  CHECK_FALSE(llm::IsOffline(settings));
+  settings.base_url = "https://openrouter.ai.example.net/v1";
+  CHECK_FALSE(llm::IsOffline(settings));
   CHECK(std::string(llm::RoleName(llm::Role::kTool)) == "tool");
+}
+
+TEST_CASE("llm: a local server is called without a key and without an Authorization header", "[llm][http]") {
+  FakeOpenAi fake;
+  fake.Enqueue(TextReply({"Hi from llama"}));
+  auto http = http::MakeHttpClient({});
+  auto settings = SettingsFor(fake);
+  settings.api_key.clear();
+  REQUIRE_FALSE(llm::IsOffline(settings));
+  auto client = llm::MakeOpenAiClient(settings, *http, 1);
+  CHECK(Collect(*client, Hello()).result.message.content == "Hi from llama");
+  const auto requests = fake.requests();
+  REQUIRE(requests.size() == 1);
+  CHECK(requests[0].Header("authorization").empty());
 }

@@ -54,7 +54,8 @@ struct Desk {
     ingest.inputs = {OMNI_SOURCE_DIR "/config/demo-kb"};
     kb::Ingest(db.pool(), business_id, config::KbSettings{}, ingest);
     config::LlmSettings llm_settings;
-    llm_settings.base_url = fake.base_url();
+    // Offline is the embedded default: OpenRouter with no key.
+    if (!offline) llm_settings.base_url = fake.base_url();
     llm_settings.api_key = offline ? "" : "test-key";
     llm_settings.models = {"model-a", "model-b"};
     llm_settings.max_retries = 0;
