@@ -3,6 +3,7 @@
 
 #include <cctype>
 #include <set>
+#include <string_view>
 
 #include "core/kb/analyzer.hpp"
 
@@ -11,11 +12,20 @@ namespace {
 
 constexpr std::size_t kMaxExcerptChars = 600;
 
+std::set<std::string> Terms(std::string_view text) {
+  const auto terms = kb::Analyze(text);
+  return {terms.begin(), terms.end()};
+}
+
+std::string TrimRight(std::string text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+  return text;
+}
+
 // Cuts `text` to about `max` bytes at the last sentence end, else the last
 // space, never inside a UTF-8 sequence.
-std::string Excerpt(const std::string& text, std::size_t max) {
-  std::string trimmed = text;
-  while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.back()))) trimmed.pop_back();
+std::string Cut(const std::string& text, std::size_t max) {
+  const std::string trimmed = TrimRight(text);
   if (trimmed.size() <= max) return trimmed;
   std::size_t cut = max;
   while (cut > 0 && (static_cast<unsigned char>(trimmed[cut]) & 0xC0) == 0x80) --cut;
@@ -24,6 +34,67 @@ std::string Excerpt(const std::string& text, std::size_t max) {
   if (sentence != std::string::npos && sentence > max / 2) return head.substr(0, sentence + 1);
   const auto space = head.find_last_of(' ');
   return (space != std::string::npos && space > max / 2 ? head.substr(0, space) : head) + "…";
+}
+
+// Where the passage may be cut: after each line, and after each sentence of
+// a line too long to quote whole.
+std::vector<std::size_t> SpanEnds(const std::string& text, std::size_t max) {
+  std::vector<std::size_t> ends;
+  std::size_t line_start = 0;
+  while (line_start < text.size()) {
+    std::size_t line_end = text.find('\n', line_start);
+    line_end = line_end == std::string::npos ? text.size() : line_end + 1;
+    if (line_end - line_start > max / 2) {
+      for (std::size_t i = line_start; i + 1 < line_end; ++i) {
+        if ((text[i] == '.' || text[i] == '!' || text[i] == '?') && text[i + 1] == ' ') ends.push_back(i + 2);
+      }
+    }
+    ends.push_back(line_end);
+    line_start = line_end;
+  }
+  return ends;
+}
+
+// The part of a long passage worth quoting: the earliest run of whole lines
+// (or sentences) within `max` bytes that holds the most query terms, so a
+// question about blowouts quotes the blowout line of a long price list, not
+// its first 600 bytes.
+std::string Excerpt(const std::string& text, const std::set<std::string>& query, std::size_t max) {
+  const std::string trimmed = TrimRight(text);
+  if (trimmed.size() <= max) return trimmed;
+  const auto ends = SpanEnds(trimmed, max);
+  std::vector<std::set<std::string>> span_terms;
+  std::size_t begin = 0;
+  for (const auto end : ends) {
+    std::set<std::string> found;
+    for (const auto& term : Terms(std::string_view(trimmed).substr(begin, end - begin))) {
+      if (query.count(term)) found.insert(term);
+    }
+    span_terms.push_back(std::move(found));
+    begin = end;
+  }
+  std::size_t best_begin = 0;
+  std::size_t best_end = 0;
+  int best_cover = -1;
+  for (std::size_t first = 0; first < ends.size(); ++first) {
+    const std::size_t window_begin = first == 0 ? 0 : ends[first - 1];
+    std::set<std::string> covered;
+    std::size_t window_end = window_begin;
+    for (std::size_t last = first; last < ends.size() && ends[last] - window_begin <= max; ++last) {
+      covered.insert(span_terms[last].begin(), span_terms[last].end());
+      window_end = ends[last];
+    }
+    if (window_end == window_begin) continue;  // this span alone is too long
+    if (static_cast<int>(covered.size()) > best_cover) {
+      best_cover = static_cast<int>(covered.size());
+      best_begin = window_begin;
+      best_end = window_end;
+    }
+  }
+  if (best_cover < 0) return Cut(trimmed, max);
+  std::string excerpt = trimmed.substr(best_begin, best_end - best_begin);
+  while (!excerpt.empty() && std::isspace(static_cast<unsigned char>(excerpt.front()))) excerpt.erase(0, 1);
+  return TrimRight(std::move(excerpt));
 }
 
 std::string Citation(const Passage& passage) {
@@ -36,12 +107,10 @@ std::string Citation(const Passage& passage) {
 
 MatchStrength Measure(const std::string& message, const Passage& passage) {
   MatchStrength strength;
-  const auto query = kb::Analyze(message);
-  const std::set<std::string> distinct(query.begin(), query.end());
+  const auto distinct = Terms(message);
   strength.query_terms = distinct.size();
   if (distinct.empty()) return strength;
-  const auto passage_terms = kb::Analyze(passage.title + "\n" + passage.text);
-  const std::set<std::string> present(passage_terms.begin(), passage_terms.end());
+  const auto present = Terms(passage.title + "\n" + passage.text);
   for (const auto& term : distinct) strength.matched_terms += present.count(term);
   strength.coverage = static_cast<double>(strength.matched_terms) / static_cast<double>(distinct.size());
   strength.score_per_term = passage.score / static_cast<double>(distinct.size());
@@ -57,7 +126,7 @@ OfflineReply OfflineAnswer(const std::string& message, const std::vector<Passage
   for (const auto& passage : candidates) {
     if (!Measure(message, passage).clear) continue;
     reply.citation = passage;
-    reply.text = opening + "Here is what our information says:\n\n" + Excerpt(passage.text, kMaxExcerptChars) +
+    reply.text = opening + "Here is what our information says:\n\n" + Excerpt(passage.text, Terms(message), kMaxExcerptChars) +
                  " [1]\n\n" + Citation(passage) +
                  "\n\nIf you need more, or want to book or change an appointment, a team member can help.";
     return reply;

@@ -72,6 +72,26 @@ TEST_CASE("a long passage is cut at a sentence", "[chat]") {
   CHECK_THAT(reply.text, !Catch::Contains("bbb"));
 }
 
+TEST_CASE("a long passage is quoted where it answers the message", "[chat]") {
+  Passage prices = Parking(9.0);
+  prices.title = "Services and pricing";
+  prices.text = "Cuts and styling\n\n";
+  for (int i = 0; i < 16; ++i) prices.text += "Color service number " + std::to_string(i) + ": 90 minutes, $120\n";
+  prices.text += "\nBlowout: 45 minutes, $45. Includes a wash.\nKids' cut: 30 minutes, $25\n";
+  REQUIRE(prices.text.size() > 600);
+  const auto reply = OfflineAnswer("What is the price of a blowout?", {prices}, OfflineReason::kNoModel);
+  REQUIRE(reply.citation);
+  CHECK_THAT(reply.text, Catch::Contains("Blowout: 45 minutes, $45. Includes a wash."));
+  CHECK_THAT(reply.text, !Catch::Contains("Cuts and styling"));
+  // Whole lines only: the quote starts at a line of the passage.
+  CHECK_THAT(reply.text, Catch::Contains("says:\n\nColor service number"));
+
+  // A question about the head of the passage quotes its head.
+  const auto head = OfflineAnswer("cuts and styling color service", {prices}, OfflineReason::kNoModel);
+  CHECK_THAT(head.text, Catch::Contains("says:\n\nCuts and styling\n\nColor service number 0:"));
+  CHECK_THAT(head.text, !Catch::Contains("Blowout"));
+}
+
 TEST_CASE("handoff state machine transitions", "[chat]") {
   using S = ConversationStatus;
   using E = HandoffEvent;
