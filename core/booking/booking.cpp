@@ -248,7 +248,7 @@ std::string SelectAppointmentSql(const std::string& where) {
          " c.name, coalesce(c.email, ''), coalesce(c.phone, ''), coalesce(r.name, ''), " +
          EpochMicros("a.starts_at") + ", " + EpochMicros("a.ends_at") +
          ", a.status, a.sequence, a.notes, coalesce(a.cancel_reason, ''), " + EpochMicros("a.created_at") + ", " +
-         EpochMicros("a.updated_at") + ", coalesce(a.resource_id::text, '')"
+         EpochMicros("a.updated_at") + ", coalesce(a.resource_id::text, ''), coalesce(a.conversation_id::text, '')"
          " FROM appointments a"
          " JOIN businesses b ON b.id = a.business_id"
          " JOIN services s ON s.business_id = a.business_id AND s.id = a.service_id"
@@ -278,6 +278,7 @@ Appointment ReadAppointment(const pqxx::row& row) {
   a.created_at = FromMicros(row[16].as<long long>());
   a.updated_at = FromMicros(row[17].as<long long>());
   a.resource_id = row[18].as<std::string>();
+  a.conversation_id = row[19].as<std::string>();
   return a;
 }
 

@@ -55,6 +55,7 @@ struct Appointment {
   std::string customer_phone;
   std::string resource_id;        // "" when the booking takes the whole business
   std::string resource_name;
+  std::string conversation_id;    // the chat that booked it; "" when booked otherwise
   TimePoint start;
   TimePoint end;
   Status status = Status::kScheduled;

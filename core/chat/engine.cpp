@@ -265,6 +265,7 @@ void BuildRequest(Turn& turn, const std::vector<HistoryMessage>& history) {
   turn.tools.business = &business;
   turn.tools.conversation_id = turn.result.conversation_id;
   if (turn.customer) {
+    turn.tools.customer_id = turn.customer->id;
     turn.tools.customer_name = turn.customer->name;
     turn.tools.customer_email = turn.customer->email;
     turn.tools.customer_phone = turn.customer->phone;

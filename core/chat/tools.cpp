@@ -216,15 +216,30 @@ ToolOutcome BookAppointment(ToolContext& context, const json& args) {
   return outcome;
 }
 
+// Whether this conversation may change `appointment`. A known customer
+// reaches their own and what was booked in this chat, so that a visitor
+// cannot cancel someone else's booking by quoting its email; an anonymous
+// visitor proves it with the date, time and contact (see Locate).
+bool MayChange(const ToolContext& context, const booking::Appointment& appointment) {
+  if (context.customer_id.empty()) return true;
+  return appointment.customer_id == context.customer_id ||
+         (!context.conversation_id.empty() && appointment.conversation_id == context.conversation_id);
+}
+
 // The live appointment the arguments name, in this business only.
 booking::Appointment Locate(ToolContext& context, const std::string& tool, const json& args) {
   if (const auto id = Str(args, "appointment_id"); !id.empty()) {
+    std::optional<booking::Appointment> found;
     try {
-      return context.booking->Get(context.business->id, id);
+      found = context.booking->Get(context.business->id, id);
     } catch (const NotFound&) {
+    }
+    // Someone else's appointment reads as missing: its existence is not the visitor's to learn.
+    if (!found || !MayChange(context, *found)) {
       throw NotFound(tool + ": appointment " + id + " not found",
                      "Ask the customer for the date and time of the appointment and their email or phone.");
     }
+    return *found;
   }
   const auto date = Str(args, "date");
   const auto time = Str(args, "time");
@@ -241,9 +256,9 @@ booking::Appointment Locate(ToolContext& context, const std::string& tool, const
   filter.to = start + std::chrono::minutes(1);
   filter.customer = contact;
   for (const auto& appointment : context.booking->List(context.business->id, filter)) {
-    if (appointment.status == booking::Status::kScheduled || appointment.status == booking::Status::kConfirmed) {
-      return appointment;
-    }
+    const bool live =
+        appointment.status == booking::Status::kScheduled || appointment.status == booking::Status::kConfirmed;
+    if (live && MayChange(context, appointment)) return appointment;
   }
   throw NotFound(tool + ": no appointment on " + date + " at " + time + " for " + contact,
                  "Check the date, time and contact with the customer.");

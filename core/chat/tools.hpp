@@ -42,6 +42,9 @@ struct ToolContext {
   booking::BookingService* booking = nullptr;              // required
   const business::Business* business = nullptr;     // the conversation's business; required
   std::string conversation_id;
+  // The conversation's known customer: cancel and reschedule reach only
+  // their appointments and the ones booked in this conversation.
+  std::string customer_id;
   std::string customer_name;   // the conversation's known customer, used when
   std::string customer_email;  // the model leaves the contact out of a booking
   std::string customer_phone;

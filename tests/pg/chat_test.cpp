@@ -353,6 +353,55 @@ TEST_CASE("a tool call naming another business's appointment is refused", "[chat
   CHECK(result.reply == "I couldn't find that appointment.");
 }
 
+TEST_CASE("a known customer changes only their own appointments and those booked in the chat", "[chat]") {
+  Desk desk;
+  booking::BookingService booking(desk.db.pool(), desk.clock);
+  booking::CreateRequest create;
+  create.service = "Blowout";
+  create.start = booking::ParseStartTime("2026-12-02 15:00", kTz);
+  create.customer = {"Eve", "eve@example.com", ""};
+  const auto eves = booking.Create(desk.business_id, create);
+  REQUIRE(eves.appointment);
+
+  // Ann, known by her email, names Eve's booking by id, then by Eve's contact.
+  desk.fake.Enqueue(test::ToolCallReply({Call("c1", "cancel_appointment", {{"appointment_id", eves.appointment->id}}),
+                                         Call("c2", "cancel_appointment",
+                                              {{"date", "2026-12-02"}, {"time", "15:00"},
+                                               {"customer_email", "eve@example.com"}})}));
+  // She books for her son under his own email, in this chat, and moves it.
+  desk.fake.Enqueue(test::ToolCallReply({Call("c3", "book_appointment",
+                                              {{"date", "2026-12-03"}, {"time", "11:00"}, {"service", "Blowout"},
+                                               {"customer_name", "Leo"}, {"customer_email", "leo@example.com"}})}));
+  desk.fake.Enqueue(test::ToolCallReply({Call("c4", "reschedule_appointment",
+                                              {{"date", "2026-12-03"}, {"time", "11:00"},
+                                               {"customer_email", "leo@example.com"}, {"new_date", "2026-12-03"},
+                                               {"new_time", "14:00"}})}));
+  desk.fake.Enqueue(test::TextReply({"Done."}));
+  auto request = desk.Request("cancel Eve's blowout, then book one for my son Leo");
+  request.customer.email = "ann@example.com";
+  const auto result = desk.engine->Turn(request);
+  REQUIRE(result.tool_calls.size() == 4);
+  CHECK_FALSE(result.tool_calls[0].ok);
+  CHECK(json::parse(result.tool_calls[0].result_json)["error"] ==
+        "cancel_appointment: appointment " + eves.appointment->id + " not found");
+  CHECK_FALSE(result.tool_calls[1].ok);
+  CHECK(booking.Get(desk.business_id, eves.appointment->id).status == booking::Status::kScheduled);
+  CHECK(result.tool_calls[2].ok);
+  INFO(result.tool_calls[3].result_json);
+  CHECK(result.tool_calls[3].ok);
+  CHECK(json::parse(result.tool_calls[3].result_json)["time"] == "14:00");
+
+  // Anonymous, the date, the time and Eve's email are what prove it is hers.
+  desk.fake.Enqueue(test::ToolCallReply({Call("c5", "cancel_appointment",
+                                              {{"date", "2026-12-02"}, {"time", "15:00"},
+                                               {"customer_email", "eve@example.com"}})}));
+  desk.fake.Enqueue(test::TextReply({"Cancelled."}));
+  const auto anonymous = desk.engine->Turn(desk.Request("I'm Eve, cancel my 3pm blowout on Dec 2, eve@example.com"));
+  REQUIRE(anonymous.tool_calls.size() == 1);
+  CHECK(anonymous.tool_calls[0].ok);
+  CHECK(booking.Get(desk.business_id, eves.appointment->id).status == booking::Status::kCanceled);
+}
+
 TEST_CASE("escalate_to_human hands off after the model's last words", "[chat]") {
   Desk desk;
   desk.fake.Enqueue(test::ToolCallReply({Call("c1", "escalate_to_human", {{"reason", "complaint about a color"}})}));
