@@ -3,7 +3,8 @@
 // One Call object carries a request through its attempts: each attempt is an
 // HTTP request to one model; a retryable failure (408, 429, 5xx, network,
 // timeout, a stream cut or failing mid-way) is retried on the same model
-// after a backoff (Retry-After when given, else exponential with jitter) up
+// after a backoff (Retry-After when given, in seconds or as an HTTP-date,
+// else exponential with jitter) up
 // to max_retries; then, or at once on 402, 404 or a malformed answer, the next
 // model is tried. 400, 401 and 403 stop everything: another model would get
 // the same refusal. Callbacks of one attempt run on one strand and attempts
@@ -16,7 +17,11 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <cstdio>
 #include <random>
+#include <string_view>
+
+#include <date/date.h>
 
 #include "core/http/sse.hpp"
 #include "core/llm/llm.hpp"
@@ -91,16 +96,49 @@ Failure FromErrorObject(const json& error, int http_status, bool in_stream) {
   return f;
 }
 
-int ParseRetryAfterMs(const std::optional<std::string>& header) {
-  if (!header) return -1;
-  try {
-    std::size_t used = 0;
-    const double seconds = std::stod(*header, &used);
-    if (used == 0 || seconds < 0) return -1;
-    return static_cast<int>(std::min(seconds * 1000.0, 1e9));
-  } catch (const std::exception&) {
-    return -1;  // an HTTP-date; rare from model services, so backoff applies
+// An HTTP-date in its preferred form (RFC 9110 IMF-fixdate), such as
+// "Sun, 06 Nov 1994 08:49:37 GMT".
+std::optional<date::sys_seconds> ParseHttpDate(const std::string& text) {
+  static constexpr std::string_view kMonths = "JanFebMarAprMayJunJulAugSepOctNovDec";
+  char weekday[4] = {};
+  char month[4] = {};
+  unsigned day = 0, hour = 0, minute = 0, second = 0;
+  int year = 0;
+  int used = 0;
+  if (std::sscanf(text.c_str(), "%3s, %u %3s %d %u:%u:%u GMT%n", weekday, &day, month, &year, &hour, &minute, &second,
+                  &used) != 7 ||
+      static_cast<std::size_t>(used) != text.size()) {
+    return std::nullopt;
   }
+  const auto month_index = kMonths.find(month);
+  if (std::string_view(month).size() != 3 || month_index == std::string_view::npos || month_index % 3 != 0) {
+    return std::nullopt;
+  }
+  const date::year_month_day ymd{date::year{year}, date::month{static_cast<unsigned>(month_index / 3 + 1)},
+                                 date::day{day}};
+  if (!ymd.ok() || hour > 23 || minute > 59 || second > 60) return std::nullopt;
+  return date::sys_days{ymd} + std::chrono::hours{hour} + std::chrono::minutes{minute} + std::chrono::seconds{second};
+}
+
+// Retry-After is delay-seconds or an HTTP-date. A date is measured against
+// the response's own Date header, so that neither clock skew nor a read of
+// our clock is involved; without Date it is ignored and backoff applies.
+int ParseRetryAfterMs(const std::optional<std::string>& header, const std::optional<std::string>& response_date) {
+  if (!header) return -1;
+  const std::string& value = *header;
+  if (!value.empty() && value.find_first_not_of("0123456789. ") == std::string::npos) {
+    try {
+      const double seconds = std::stod(value);
+      return seconds < 0 ? -1 : static_cast<int>(std::min(seconds * 1000.0, 1e9));
+    } catch (const std::exception&) {
+      return -1;
+    }
+  }
+  const auto until = ParseHttpDate(value);
+  const auto sent = response_date ? ParseHttpDate(*response_date) : std::nullopt;
+  if (!until || !sent) return -1;
+  const auto delay_ms = std::chrono::duration_cast<std::chrono::milliseconds>(*until - *sent).count();
+  return static_cast<int>(std::clamp<long long>(delay_ms, 0, 1000000000));
 }
 
 json BuildBody(const ChatRequest& request, const config::LlmSettings& settings, const std::string& model) {
@@ -264,7 +302,7 @@ class Call : public std::enable_shared_from_this<Call> {
     status_ = head.status;
     const std::string type = head.FindHeader("Content-Type").value_or("");
     streaming_ = status_ == 200 && type.find("text/event-stream") != std::string::npos;
-    retry_after_ms_ = ParseRetryAfterMs(head.FindHeader("Retry-After"));
+    retry_after_ms_ = ParseRetryAfterMs(head.FindHeader("Retry-After"), head.FindHeader("Date"));
   }
 
   void OnBody(std::string_view chunk) {

@@ -293,6 +293,28 @@ TEST_CASE("llm: 429 waits for Retry-After before retrying", "[llm][http]") {
   CHECK(fake.request_count() == 2);
 }
 
+TEST_CASE("llm: a Retry-After date is waited out, measured from the response's Date", "[llm][http]") {
+  FakeOpenAi fake;
+  FakeReply limited = ErrorReply(429, "rate limited");
+  // A day in the past by our clock: only the response's own Date gives the 1 s.
+  limited.headers = {{"Date", "Sun, 06 Nov 1994 08:49:37 GMT"}, {"Retry-After", "Sun, 06 Nov 1994 08:49:38 GMT"}};
+  fake.Enqueue(limited);
+  FakeReply undated = ErrorReply(503, "busy");
+  undated.headers = {{"Retry-After", "Sun, 06 Nov 2094 08:49:38 GMT"}};  // no Date: backoff instead
+  fake.Enqueue(undated);
+  fake.Enqueue(TextReply({"after the wait"}));
+  auto http = http::MakeHttpClient({});
+  auto client = llm::MakeOpenAiClient(SettingsFor(fake), *http, 1);
+
+  const auto start = SteadyClock::now();
+  const Run run = Collect(*client, Hello());
+  const auto elapsed = MsSince(start);
+  CHECK(run.result.message.content == "after the wait");
+  CHECK(run.result.attempts == 3);
+  CHECK(elapsed >= 950);
+  CHECK(elapsed < 10000);
+}
+
 TEST_CASE("llm: 500s are retried with backoff until one succeeds", "[llm][http]") {
   FakeOpenAi fake;
   fake.Enqueue(ErrorReply(500, "internal"));
