@@ -355,6 +355,23 @@ std::vector<TimePoint> NearestFree(db::Pool& pool, const std::string& business_i
   });
 }
 
+// The offered starts of each service in `query`'s range. The resources and
+// the busy ranges are read once: they do not depend on the service.
+std::vector<SlotList> ComputeSlotLists(pqxx::work& tx, const BusinessRow& business, const std::string& business_id,
+                                       const std::vector<std::string>& services, const std::string& resource,
+                                       const SlotQuery& query) {
+  std::vector<ServiceRow> rows;
+  for (const auto& service : services) rows.push_back(LoadService(tx, business_id, service));
+  const auto busy = LoadBusyAround(tx, business_id, LoadResources(tx, business_id, resource), query.from, query.to, "");
+  std::vector<SlotList> lists;
+  for (const auto& row : rows) {
+    SlotList list{business.rules.time_zone, row.id, row.name, row.timing.duration_min, {}};
+    list.starts = ComputeSlotsAnyResource(business.rules, row.timing, busy, query);
+    lists.push_back(std::move(list));
+  }
+  return lists;
+}
+
 }  // namespace
 
 const char* StatusName(Status status) {
@@ -404,10 +421,25 @@ SlotList BookingService::Slots(const std::string& business_id, const std::string
     throw InvalidInput("invalid number of days " + std::to_string(days) + ": expected 1 to " +
                        std::to_string(kMaxSlotDays));
   }
-  std::string time_zone = TimeZone(business_id);
-  auto last_day = std::chrono::sys_days{first_day} + std::chrono::days{days};
-  return SlotsBetween(business_id, service, LocalMidnight(first_day, time_zone),
-                      LocalMidnight(std::chrono::year_month_day{last_day}, time_zone), resource);
+  return SlotsForEach(business_id, {service}, first_day, days, resource).front();
+}
+
+std::vector<SlotList> BookingService::SlotsForEach(const std::string& business_id,
+                                                   const std::vector<std::string>& services,
+                                                   std::chrono::year_month_day first_day, int days,
+                                                   const std::string& resource) {
+  if (days < 1 || days > kMaxSlotDays) {
+    throw InvalidInput("invalid number of days " + std::to_string(days) + ": expected 1 to " +
+                       std::to_string(kMaxSlotDays));
+  }
+  const TimePoint now = clock_.Now();
+  const auto last_day = std::chrono::year_month_day{std::chrono::sys_days{first_day} + std::chrono::days{days}};
+  return db::WithTransaction(pool_, [&](pqxx::work& tx) {
+    const BusinessRow business = LoadBusiness(tx, business_id);
+    const TimePoint from = LocalMidnight(first_day, business.rules.time_zone);
+    const TimePoint to = LocalMidnight(last_day, business.rules.time_zone);
+    return ComputeSlotLists(tx, business, business_id, services, resource, {now, from, to});
+  });
 }
 
 SlotList BookingService::SlotsBetween(const std::string& business_id, const std::string& service, TimePoint from,
@@ -415,14 +447,10 @@ SlotList BookingService::SlotsBetween(const std::string& business_id, const std:
   if (to < from) {
     throw InvalidInput("invalid range: the end " + FormatUtc(to) + " is before the start " + FormatUtc(from));
   }
-  TimePoint now = clock_.Now();
+  const TimePoint now = clock_.Now();
   return db::WithTransaction(pool_, [&](pqxx::work& tx) {
-    BusinessRow business = LoadBusiness(tx, business_id);
-    ServiceRow row = LoadService(tx, business_id, service);
-    auto busy = LoadBusyAround(tx, business_id, LoadResources(tx, business_id, resource), from, to, "");
-    SlotList list{business.rules.time_zone, row.id, row.name, row.timing.duration_min, {}};
-    list.starts = ComputeSlotsAnyResource(business.rules, row.timing, busy, {now, from, to});
-    return list;
+    const BusinessRow business = LoadBusiness(tx, business_id);
+    return ComputeSlotLists(tx, business, business_id, {service}, resource, {now, from, to}).front();
   });
 }
 

@@ -122,6 +122,12 @@ class BookingService {
   // days is outside 1..90, ConfigError for invalid stored hours or time zone.
   SlotList Slots(const std::string& business_id, const std::string& service,
                  std::chrono::year_month_day first_day, int days, const std::string& resource = "");
+  // Slots for each of `services`, in their order, read in one transaction
+  // (the assistant's "what is free on Friday?" asks for several at once).
+  // Throws as Slots does for the first service that fails.
+  std::vector<SlotList> SlotsForEach(const std::string& business_id, const std::vector<std::string>& services,
+                                     std::chrono::year_month_day first_day, int days,
+                                     const std::string& resource = "");
   // The same over an explicit UTC range [from, to).
   SlotList SlotsBetween(const std::string& business_id, const std::string& service, TimePoint from,
                         TimePoint to, const std::string& resource = "");

@@ -17,7 +17,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int kMaxServicesWithoutName = 6;   // check_availability without a service
+constexpr std::size_t kMaxServicesWithoutName = 6;   // check_availability without a service
 constexpr int kMaxTimesPerServiceListed = 16;
 constexpr int kSearchLimit = 4;
 
@@ -156,26 +156,27 @@ ToolOutcome Ok(const std::string& name, json body) {
 ToolOutcome CheckAvailability(ToolContext& context, const json& args) {
   const auto& zone = Zone(context);
   const auto date = booking::ParseDate(Str(args, "date"), "date");
-  json services = json::array();
-  const auto list = [&](const std::string& service, std::size_t max_times) {
-    const auto slots = context.booking->Slots(context.business->id, service, date, 1);
-    json times = json::array();
-    for (const auto& start : slots.starts) {
-      if (times.size() == max_times) break;
-      times.push_back(LocalTime(start, zone));
-    }
-    json entry = {{"service", slots.service_name}, {"duration_min", slots.duration_min}, {"times", times}};
-    if (slots.starts.size() > max_times) entry["more_times"] = slots.starts.size() - max_times;
-    services.push_back(std::move(entry));
-  };
+  std::vector<std::string> names;
+  std::size_t max_times = std::numeric_limits<std::size_t>::max();
   if (const auto service = Str(args, "service"); !service.empty()) {
-    list(service, std::numeric_limits<std::size_t>::max());
+    names.push_back(service);
   } else {
-    int listed = 0;
+    max_times = kMaxTimesPerServiceListed;
     for (const auto& service : context.business->spec.services) {
-      if (!service.active || !service.bookable || listed == kMaxServicesWithoutName) continue;
-      list(service.name, kMaxTimesPerServiceListed);
-      ++listed;
+      if (service.active && service.bookable && names.size() < kMaxServicesWithoutName) names.push_back(service.name);
+    }
+  }
+  json services = json::array();
+  if (!names.empty()) {
+    for (const auto& slots : context.booking->SlotsForEach(context.business->id, names, date, 1)) {
+      json times = json::array();
+      for (const auto& start : slots.starts) {
+        if (times.size() == max_times) break;
+        times.push_back(LocalTime(start, zone));
+      }
+      json entry = {{"service", slots.service_name}, {"duration_min", slots.duration_min}, {"times", times}};
+      if (slots.starts.size() > max_times) entry["more_times"] = slots.starts.size() - max_times;
+      services.push_back(std::move(entry));
     }
   }
   bool any = false;

@@ -136,6 +136,21 @@ TEST_CASE("slots follow the hours and skip live bookings with their buffers", "[
                                  "2026-12-24 11:00"});
 }
 
+TEST_CASE("slots for several services at once match each one's own", "[booking]") {
+  test::TestDatabase db;
+  Salon salon(db);
+  auto first = booking::ParseDate("2026-12-01", "date");
+  REQUIRE(salon.Book("Women's haircut", "2026-12-01 10:00").outcome == BookingResult::kBooked);
+  const auto lists = salon.service.SlotsForEach(salon.id, {"Quick trim", "women's HAIRCUT"}, first, 2);
+  REQUIRE(lists.size() == 2);
+  CHECK(lists[0].service_name == "Quick trim");
+  CHECK(lists[1].service_name == "Women's haircut");
+  CHECK(lists[0].starts == salon.service.Slots(salon.id, "Quick trim", first, 2).starts);
+  CHECK(lists[1].starts == salon.service.Slots(salon.id, "Women's haircut", first, 2).starts);
+  CHECK(lists[0].starts != lists[1].starts);
+  CHECK_THROWS_AS(salon.service.SlotsForEach(salon.id, {"Quick trim", "Perm"}, first, 1), NotFound);
+}
+
 TEST_CASE("a taken slot returns up to three nearest alternatives and changes nothing", "[booking]") {
   test::TestDatabase db;
   Salon salon(db);

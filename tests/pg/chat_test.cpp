@@ -437,6 +437,32 @@ TEST_CASE("bad arguments go back to the model, which corrects them", "[chat]") {
   CHECK(result.reply == "Tomorrow we have 11:00 free.");
 }
 
+TEST_CASE("check_availability without a service lists each bookable service's times", "[chat]") {
+  Desk desk;
+  desk.fake.Enqueue(test::ToolCallReply({Call("c1", "check_availability", {{"date", "2026-12-01"}})}));
+  desk.fake.Enqueue(test::TextReply({"Plenty of times on Tuesday."}));
+  const auto result = desk.engine->Turn(desk.Request("What's free on Dec 1?"));
+  REQUIRE(result.tool_calls.size() == 1);
+  REQUIRE(result.tool_calls[0].ok);
+  const json body = json::parse(result.tool_calls[0].result_json);
+  const auto business = business::Get(desk.db.pool(), "demo-salon");
+  std::vector<std::string> bookable;
+  for (const auto& service : business.spec.services) {
+    if (service.active && service.bookable && bookable.size() < 6) bookable.push_back(service.name);
+  }
+  REQUIRE(body["services"].size() == bookable.size());
+  booking::BookingService booking(desk.db.pool(), desk.clock);
+  for (std::size_t i = 0; i < bookable.size(); ++i) {
+    const auto& entry = body["services"][i];
+    CHECK(entry["service"] == bookable[i]);
+    const auto starts = booking.Slots(desk.business_id, bookable[i], booking::ParseDate("2026-12-01", "date"), 1).starts;
+    // At most 16 times each, the rest counted.
+    CHECK(entry["times"].size() == std::min<std::size_t>(starts.size(), 16));
+    if (starts.size() > 16) CHECK(entry["more_times"] == starts.size() - 16);
+    if (!starts.empty()) CHECK(entry["times"][0] == booking::FormatLocal(starts[0], kTz).substr(11));
+  }
+}
+
 TEST_CASE("the tool loop is bounded", "[chat]") {
   Desk desk;
   for (int i = 0; i < 5; ++i) desk.fake.Enqueue(test::ToolCallReply({Call("c" + std::to_string(i), "list_services", json::object())}));
