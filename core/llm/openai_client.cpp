@@ -199,6 +199,14 @@ std::string StringField(const json& object, const char* key) {
   return {};
 }
 
+// A call's arguments as JSON text. The API sends a string; some local
+// servers send the object itself.
+std::string ArgumentsText(const json& function) {
+  if (!function.is_object() || !function.contains("arguments")) return {};
+  const json& arguments = function["arguments"];
+  return arguments.is_string() ? arguments.get<std::string>() : arguments.is_object() ? arguments.dump() : "";
+}
+
 struct Shared {
   config::LlmSettings settings;
   http::HttpClient& http;
@@ -377,7 +385,7 @@ class Call : public std::enable_shared_from_this<Call> {
     if (delta.contains("function") && delta["function"].is_object()) {
       const json& fn = delta["function"];
       if (const auto name = StringField(fn, "name"); !name.empty() && call.name.empty()) call.name = name;
-      arguments = StringField(fn, "arguments");
+      arguments = ArgumentsText(fn);
     }
     call.arguments_json += arguments;
     StreamEvent e;
@@ -461,7 +469,7 @@ class Call : public std::enable_shared_from_this<Call> {
           t.id = StringField(call, "id");
           if (call.contains("function")) {
             t.name = StringField(call["function"], "name");
-            t.arguments_json = StringField(call["function"], "arguments");
+            t.arguments_json = ArgumentsText(call["function"]);
           }
         }
       }
@@ -481,7 +489,11 @@ class Call : public std::enable_shared_from_this<Call> {
     ChatResult result;
     result.message.role = Role::kAssistant;
     result.message.content = std::move(text_);
-    for (auto& [index, call] : tools_) result.message.tool_calls.push_back(std::move(call));
+    for (auto& [index, call] : tools_) {
+      // Some local servers send no ids; the tool replies must still name their call.
+      if (call.id.empty()) call.id = "call_" + std::to_string(index);
+      result.message.tool_calls.push_back(std::move(call));
+    }
     result.finish_reason = finish_reason_;
     result.model = answered_by_.empty() ? model() : answered_by_;
     result.usage = usage_;

@@ -236,6 +236,34 @@ TEST_CASE("llm: a non-streaming completion parses text, tool calls and usage", "
   CHECK(requests[0].Header("accept") == "application/json");
 }
 
+TEST_CASE("llm: tool calls without ids, or with arguments as an object, from local servers", "[llm][http]") {
+  FakeOpenAi fake;
+  FakeReply whole;
+  whole.raw_body = R"({"model":"llama3.1","choices":[{"index":0,"finish_reason":"tool_calls","message":{"role":"assistant",)"
+                   R"("content":null,"tool_calls":[{"type":"function","function":{"name":"list_services",)"
+                   R"("arguments":{"verbose":true}}}]}}]})";
+  fake.Enqueue(whole);
+  FakeReply streamed;
+  streamed.raw_sse =
+      "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"name\":"
+      "\"search_knowledge\",\"arguments\":\"{\\\"query\\\":\\\"parking\\\"}\"}}]}}]}\n\n"
+      "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}]}\n\n"
+      "data: [DONE]\n\n";
+  fake.Enqueue(streamed);
+  auto http = http::MakeHttpClient({});
+  auto client = llm::MakeOpenAiClient(SettingsFor(fake), *http, 1);
+
+  const Run a = Collect(*client, Hello(false));
+  REQUIRE(a.result.message.tool_calls.size() == 1);
+  CHECK(a.result.message.tool_calls[0].id == "call_0");
+  CHECK(a.result.message.tool_calls[0].name == "list_services");
+  CHECK(a.result.message.tool_calls[0].arguments_json == R"({"verbose":true})");
+  const Run b = Collect(*client, Hello());
+  REQUIRE(b.result.message.tool_calls.size() == 1);
+  CHECK(b.result.message.tool_calls[0].id == "call_0");
+  CHECK(b.result.message.tool_calls[0].arguments_json == R"({"query":"parking"})");
+}
+
 TEST_CASE("llm: a mid-stream error restarts on the next model", "[llm][http]") {
   FakeOpenAi fake;
   FakeReply broken = TextReply({"Half an ans"});
