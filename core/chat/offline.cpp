@@ -37,12 +37,17 @@ std::string Cut(const std::string& text, std::size_t max) {
 }
 
 // Where the passage may be cut: after each line, and after each sentence of
-// a line too long to quote whole.
+// a line too long to quote whole. A line break followed by a lower-case
+// letter wraps a sentence (as Markdown sources do) and is no place to cut.
 std::vector<std::size_t> SpanEnds(const std::string& text, std::size_t max) {
   std::vector<std::size_t> ends;
   std::size_t line_start = 0;
   while (line_start < text.size()) {
     std::size_t line_end = text.find('\n', line_start);
+    while (line_end != std::string::npos && line_end + 1 < text.size() &&
+           std::islower(static_cast<unsigned char>(text[line_end + 1]))) {
+      line_end = text.find('\n', line_end + 1);
+    }
     line_end = line_end == std::string::npos ? text.size() : line_end + 1;
     if (line_end - line_start > max / 2) {
       for (std::size_t i = line_start; i + 1 < line_end; ++i) {
@@ -94,13 +99,16 @@ std::string Excerpt(const std::string& text, const std::set<std::string>& query,
   if (best_cover < 0) return Cut(trimmed, max);
   std::string excerpt = trimmed.substr(best_begin, best_end - best_begin);
   while (!excerpt.empty() && std::isspace(static_cast<unsigned char>(excerpt.front()))) excerpt.erase(0, 1);
-  return TrimRight(std::move(excerpt));
-}
-
-std::string Citation(const Passage& passage) {
-  std::string line = "[1] " + (passage.title.empty() ? std::string("Knowledge base") : passage.title);
-  if (!passage.source.empty()) line += " (" + passage.source + ")";
-  return line;
+  excerpt = TrimRight(std::move(excerpt));
+  // The window ran on as far as it fits: its last paragraphs, when they
+  // hold none of the terms (often the heading of the next section), go.
+  for (auto gap = excerpt.rfind("\n\n"); gap != std::string::npos && gap > 0; gap = excerpt.rfind("\n\n")) {
+    bool relevant = false;
+    for (const auto& term : Terms(std::string_view(excerpt).substr(gap))) relevant = relevant || query.count(term) > 0;
+    if (relevant) break;
+    excerpt = TrimRight(excerpt.substr(0, gap));
+  }
+  return excerpt;
 }
 
 }  // namespace
@@ -126,9 +134,11 @@ OfflineReply OfflineAnswer(const std::string& message, const std::vector<Passage
   for (const auto& passage : candidates) {
     if (!Measure(message, passage).clear) continue;
     reply.citation = passage;
-    reply.text = opening + "Here is what our information says:\n\n" + Excerpt(passage.text, Terms(message), kMaxExcerptChars) +
-                 " [1]\n\n" + Citation(passage) +
-                 "\n\nIf you need more, or want to book or change an appointment, a team member can help.";
+    // The [1] marker points at the citation, which every channel shows as
+    // it does a model's: the source (a file path, say) is not for the text.
+    reply.text = opening + "Here is what our information says:\n\n" +
+                 Excerpt(passage.text, Terms(message), kMaxExcerptChars) +
+                 " [1]\n\nIf you need more, or want to book or change an appointment, a team member can help.";
     return reply;
   }
   reply.handoff = true;

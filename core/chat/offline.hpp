@@ -43,10 +43,11 @@ struct OfflineReply {
 };
 
 // The reply to `message` from `candidates` (best first, as retrieved): the
-// first clear match quoted with "[1] Title (source)"; else a message that a
+// first clear match quoted and marked [1], with `citation` set; else a message that a
 // team member will follow up, with handoff = true. A passage over about 600
 // characters is quoted in part: the earliest run of whole lines (or
-// sentences) that fits and holds the most of the message's terms.
+// sentences) that fits and holds the most of the message's terms, less its
+// last paragraphs when they hold none.
 OfflineReply OfflineAnswer(const std::string& message, const std::vector<Passage>& candidates, OfflineReason reason);
 
 }  // namespace omni::chat

@@ -516,8 +516,8 @@ TEST_CASE("the offline responder answers from the knowledge base with a citation
   CHECK_FALSE(result.handoff);
   REQUIRE(result.citations.size() == 1);
   CHECK(result.citations[0].passage.source.find("location-and-parking.md") != std::string::npos);
-  CHECK_THAT(result.reply, Catch::Contains("[1] "));
-  CHECK_THAT(result.reply, Catch::Contains("location-and-parking.md"));
+  CHECK_THAT(result.reply, Catch::Contains(" [1]"));
+  CHECK(result.citations[0].number == 1);
   CHECK(events.Count(chat::TurnEvent::Kind::kCitation) == 1);
   CHECK(result.status == chat::ConversationStatus::kAiActive);
   CHECK(desk.fake.request_count() == 0);

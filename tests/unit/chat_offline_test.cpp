@@ -49,7 +49,8 @@ TEST_CASE("the offline responder quotes a clear match with its citation", "[chat
   CHECK(reply.citation->chunk_id == "c1");
   CHECK_THAT(reply.text, Catch::StartsWith("Here is what our information says:"));
   CHECK_THAT(reply.text, Catch::Contains("free street parking on Court Street"));
-  CHECK_THAT(reply.text, Catch::Contains("[1] Location and parking (location-and-parking.md)"));
+  CHECK_THAT(reply.text, Catch::Contains("two blocks away. Subway: F and G trains to Bergen Street. [1]"));
+  CHECK_THAT(reply.text, !Catch::Contains("location-and-parking.md"));
   CHECK_THAT(reply.text, !Catch::Contains("booked"));
 }
 
@@ -85,6 +86,19 @@ TEST_CASE("a long passage is quoted where it answers the message", "[chat]") {
   CHECK_THAT(reply.text, !Catch::Contains("Cuts and styling"));
   // Whole lines only: the quote starts at a line of the passage.
   CHECK_THAT(reply.text, Catch::Contains("says:\n\nColor service number"));
+
+  // Paragraphs after the answer that hold none of the terms are left out.
+  Passage sections = prices;
+  sections.text = "Cuts and styling\n\nBlowout: 45 minutes, $45.\n\nColor\n\n" + std::string(700, 'x') + "\n";
+  const auto trimmed = OfflineAnswer("What is the price of a blowout?", {sections}, OfflineReason::kNoModel);
+  CHECK_THAT(trimmed.text, Catch::Contains("Cuts and styling\n\nBlowout: 45 minutes, $45. [1]"));
+
+  // A sentence wrapped over two lines is quoted whole or not at all.
+  Passage wrapped = prices;
+  wrapped.text = "Cancelling\n\nCancel 24 hours ahead at no charge.\n" + std::string(520, 'y') +
+                 ".\nColor services need 48 hours'\nnotice, because we block the day.\n";
+  const auto policy = OfflineAnswer("cancel policy for color", {wrapped}, OfflineReason::kNoModel);
+  CHECK_THAT(policy.text, !Catch::Contains("48 hours' [1]"));
 
   // A question about the head of the passage quotes its head.
   const auto head = OfflineAnswer("cuts and styling color service", {prices}, OfflineReason::kNoModel);
