@@ -12,7 +12,8 @@
 //   reset     {}                                drop the text so far (a model restarted,
 //                                               or a team member took over)
 //   tool      {"name","status"}                 status started | finished | failed
-//   citation  {"number","title","source","chunk_id"}
+//   citation  {"number","title","source","chunk_id"}    source: a URL, or "" (file
+//                                                       paths stay on the server)
 //   handoff   {"message"}                       a human owns the conversation now; message is
 //                                               for the visitor (the team's reason is not sent)
 //   done      {"conversation_id","message_id","reply","status","handoff",
@@ -80,7 +81,7 @@ std::string FormatEvent(const chat::TurnEvent& event) {
     case Kind::kCitation:
       return http::FormatSseEvent("citation", json{{"number", event.citation_number},
                                                    {"title", event.citation.title},
-                                                   {"source", event.citation.source},
+                                                   {"source", webchat::VisitorSource(event.citation.source)},
                                                    {"chunk_id", event.citation.chunk_id}}
                                                   .dump());
     case Kind::kHandoff: return http::FormatSseEvent("handoff", json{{"message", event.text}}.dump());
@@ -136,7 +137,7 @@ Response JsonTurnResponse(const chat::TurnResult& result) {
   json out = DoneJson(result);
   json citations = json::array();
   for (const auto& ref : result.citations) {
-    citations.push_back({{"number", ref.number}, {"title", ref.passage.title}, {"source", ref.passage.source},
+    citations.push_back({{"number", ref.number}, {"title", ref.passage.title}, {"source", webchat::VisitorSource(ref.passage.source)},
                          {"chunk_id", ref.passage.chunk_id}});
   }
   json tools = json::array();

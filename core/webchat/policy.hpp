@@ -1,6 +1,6 @@
 // The rules of the public chat API that need no database: whether a
-// business is open now, which web origins may use its chat, and message
-// length in characters.
+// business is open now, which web origins may use its chat, which citation
+// sources a visitor sees, and message length in characters.
 // Thread-safe: pure functions (the time zone database is read-only).
 #pragma once
 
@@ -28,6 +28,11 @@ bool OriginAllowed(const std::vector<std::string>& allowed_origins, const std::s
 // allowed origins: "frame-ancestors 'self' https://a.example ..." or
 // "frame-ancestors *" when any origin is allowed.
 std::string FrameAncestors(const std::vector<std::string>& allowed_origins);
+
+// A citation's source as a visitor may see it: an http(s) URL as it is, ""
+// for anything else. A file path is where the operator keeps the file on
+// their own machine, which is not the visitor's to know.
+std::string VisitorSource(const std::string& source);
 
 // The number of Unicode code points in UTF-8 `text` (continuation bytes
 // are not counted).

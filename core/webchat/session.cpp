@@ -8,6 +8,7 @@
 
 #include "core/common/error.hpp"
 #include "core/db/pqxx.hpp"
+#include "core/webchat/policy.hpp"
 
 namespace omni::webchat {
 namespace {
@@ -109,7 +110,7 @@ std::vector<VisibleMessage> VisibleMessages(db::Pool& pool, const std::string& b
         for (const auto& c : metadata["citations"]) {
           if (!c.is_object()) continue;
           citations.push_back({{"number", c.value("number", 0)}, {"title", c.value("title", "")},
-                               {"source", c.value("source", "")}});
+                               {"source", VisitorSource(c.value("source", ""))}});
         }
         message.citations_json = citations.dump();
       }

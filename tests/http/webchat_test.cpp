@@ -23,6 +23,7 @@
 #include "core/business/business.hpp"
 #include "core/config/business_file.hpp"
 #include "core/customers/customers.hpp"
+#include "core/kb/ingest.hpp"
 #include "core/webchat/token.hpp"
 #include "tests/support/fake_openai.hpp"
 #include "tests/support/http_test_client.hpp"
@@ -290,6 +291,32 @@ TEST_CASE("an escalation tells the visitor a team member follows up, never the t
   REQUIRE(events.back().event == "done");
   CHECK(events.back().data["status"] == "ESCALATED");
   CHECK(events.back().data["handoff"] == true);
+}
+
+TEST_CASE("a citation of a file reaches the visitor with its title but not its path", "[webchat]") {
+  Desk desk;
+  const auto business_id = business::Get(desk.db.pool(), "demo-salon").id;
+  kb::IngestOptions ingest;
+  ingest.inputs = {OMNI_SOURCE_DIR "/config/demo-kb/location-and-parking.md"};
+  kb::Ingest(desk.db.pool(), business_id, config::KbSettings{}, ingest);
+  Omnid omnid(desk.db.url(), desk.fake.base_url());
+  const std::string token = StartSession(omnid.port())["token"];
+  desk.fake.Enqueue(test::TextReply({"Street parking is on Court Street [1]."}));
+  std::string conversation_id;
+  const auto events = SendMessage(omnid.port(), token, {{"message", "Where can I park?"}}, &conversation_id);
+  std::optional<json> citation;
+  for (const auto& e : events) {
+    if (e.event == "citation") citation = e.data;
+  }
+  REQUIRE(citation);
+  CHECK((*citation)["title"] == "Location, hours and parking");
+  CHECK((*citation)["source"] == "");
+  const auto history = HttpGet(omnid.port(), "/v1/chat/demo-salon/conversations/" + conversation_id + "/messages",
+                               Bearer(token));
+  REQUIRE(history.status == 200);
+  INFO(history.body);
+  CHECK(history.body.find("location-and-parking.md") == std::string::npos);
+  CHECK(history.Json()["messages"][1]["citations"][0]["title"] == "Location, hours and parking");
 }
 
 TEST_CASE("forged, expired and cross-business tokens get 401", "[webchat]") {

@@ -160,4 +160,13 @@ TEST_CASE("LISTEN payloads become notices", "[webchat]") {
 }
 
 }  // namespace
+TEST_CASE("a visitor sees a citation's source only when it is a web address", "[webchat]") {
+  CHECK(webchat::VisitorSource("https://bella.example/parking") == "https://bella.example/parking");
+  CHECK(webchat::VisitorSource("HTTP://bella.example/") == "HTTP://bella.example/");
+  CHECK(webchat::VisitorSource("/srv/bella/kb/pricing-draft.md") == "");
+  CHECK(webchat::VisitorSource("config/demo-kb/faq.md") == "");
+  CHECK(webchat::VisitorSource("file:///srv/bella/faq.md") == "");
+  CHECK(webchat::VisitorSource("") == "");
+}
+
 }  // namespace omni
