@@ -137,7 +137,9 @@ Response JsonTurnResponse(const chat::TurnResult& result) {
   json out = DoneJson(result);
   json citations = json::array();
   for (const auto& ref : result.citations) {
-    citations.push_back({{"number", ref.number}, {"title", ref.passage.title}, {"source", webchat::VisitorSource(ref.passage.source)},
+    citations.push_back({{"number", ref.number},
+                         {"title", ref.passage.title},
+                         {"source", webchat::VisitorSource(ref.passage.source)},
                          {"chunk_id", ref.passage.chunk_id}});
   }
   json tools = json::array();
