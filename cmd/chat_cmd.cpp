@@ -212,8 +212,8 @@ Command MakeChatCommand() {
       "the conversation. Interactive by default: the answer streams as it is written and tool calls show on "
       "stderr as they happen. -m sends one message (for scripts); -o json prints the reply, tool calls, "
       "citations and usage. --customer continues that customer's latest conversation; --conversation picks "
-      "one. Without an LLM API key the offline responder answers from the knowledge base and hands off the "
-      "rest. `omni chat replay` checks a change of knowledge or prompt against past conversations.",
+      "one. Without an API key for OpenRouter or OpenAI the offline responder answers from the knowledge base "
+      "and hands off the rest. `omni chat replay` checks a change of knowledge or prompt against past conversations.",
       {"$ omni chat -b demo-salon", "$ omni chat -b demo-salon --customer ann@example.com",
        "$ omni chat -b demo-salon -m \"Do you have parking?\" -o json"},
       [](ChatOptions& o) {
