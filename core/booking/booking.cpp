@@ -417,10 +417,6 @@ std::string BookingService::TimeZone(const std::string& business_id) {
 
 SlotList BookingService::Slots(const std::string& business_id, const std::string& service,
                                std::chrono::year_month_day first_day, int days, const std::string& resource) {
-  if (days < 1 || days > kMaxSlotDays) {
-    throw InvalidInput("invalid number of days " + std::to_string(days) + ": expected 1 to " +
-                       std::to_string(kMaxSlotDays));
-  }
   return SlotsForEach(business_id, {service}, first_day, days, resource).front();
 }
 

@@ -1,6 +1,7 @@
 // The offline responder. See offline.hpp.
 #include "core/chat/offline.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <set>
 #include <string_view>
@@ -103,9 +104,8 @@ std::string Excerpt(const std::string& text, const std::set<std::string>& query,
   // The window ran on as far as it fits: its last paragraphs, when they
   // hold none of the terms (often the heading of the next section), go.
   for (auto gap = excerpt.rfind("\n\n"); gap != std::string::npos && gap > 0; gap = excerpt.rfind("\n\n")) {
-    bool relevant = false;
-    for (const auto& term : Terms(std::string_view(excerpt).substr(gap))) relevant = relevant || query.count(term) > 0;
-    if (relevant) break;
+    const auto tail = Terms(std::string_view(excerpt).substr(gap));
+    if (std::any_of(tail.begin(), tail.end(), [&](const std::string& term) { return query.count(term) > 0; })) break;
     excerpt = TrimRight(excerpt.substr(0, gap));
   }
   return excerpt;

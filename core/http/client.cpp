@@ -20,6 +20,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <deque>
@@ -671,6 +672,18 @@ std::unique_ptr<HttpClient> MakeHttpClient(const ClientSettings& settings) {
 
 std::unique_ptr<HttpClient> MakeHttpClient(boost::asio::io_context& io, const ClientSettings& settings) {
   return std::make_unique<AsioHttpClient>(io, std::make_shared<Shared>(settings));
+}
+
+std::string UrlHost(const std::string& url) {
+  std::string host;
+  try {
+    host = ParseUrl(url).host;
+  } catch (const InvalidInput&) {
+    return {};
+  }
+  std::transform(host.begin(), host.end(), host.begin(), [](unsigned char c) { return std::tolower(c); });
+  while (!host.empty() && host.back() == '.') host.pop_back();
+  return host;
 }
 
 Response Fetch(HttpClient& client, Request request, ResponseHandlers handlers, std::shared_ptr<Cancellation> cancel) {

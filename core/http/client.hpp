@@ -125,6 +125,10 @@ std::unique_ptr<HttpClient> MakeHttpClient(boost::asio::io_context& io, const Cl
 
 // Sends and waits. Rethrows the request's error. Must not be called from the
 // client's own I/O thread (it would wait on itself).
+// The host of an http:// or https:// URL, lower-case, without port or IPv6
+// brackets and without a trailing dot; "" when `url` is not such a URL.
+std::string UrlHost(const std::string& url);
+
 Response Fetch(HttpClient& client, Request request, ResponseHandlers handlers = {},
                std::shared_ptr<Cancellation> cancel = nullptr);
 

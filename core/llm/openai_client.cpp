@@ -10,14 +10,13 @@
 // the same refusal. Callbacks of one attempt run on one strand and attempts
 // follow each other, so a Call needs no lock.
 #include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <future>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <cstdio>
 #include <random>
 #include <string_view>
 
@@ -640,16 +639,8 @@ bool IsOffline(const config::LlmSettings& settings) {
   // OpenRouter and OpenAI refuse every request without a key, so with none
   // omni answers offline instead of failing each turn. A server of one's own
   // (Ollama, vLLM, llama.cpp) is called without a key.
-  std::string_view host = settings.base_url;
-  if (const auto scheme = host.find("://"); scheme != std::string_view::npos) host.remove_prefix(scheme + 3);
-  host = host.substr(0, host.find_first_of("/?#"));
-  if (const auto colon = host.rfind(':'); colon != std::string_view::npos && host.find(']') == std::string_view::npos) {
-    host = host.substr(0, colon);
-  }
-  std::string lower(host);
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-  while (!lower.empty() && lower.back() == '.') lower.pop_back();
-  return lower == "openrouter.ai" || lower.ends_with(".openrouter.ai") || lower == "api.openai.com";
+  const std::string host = http::UrlHost(settings.base_url);
+  return host == "openrouter.ai" || host.ends_with(".openrouter.ai") || host == "api.openai.com";
 }
 
 std::unique_ptr<LlmClient> MakeOpenAiClient(const config::LlmSettings& settings, http::HttpClient& http,

@@ -8,6 +8,7 @@
 #include <cctype>
 
 #include "core/common/error.hpp"
+#include "core/http/client.hpp"
 
 namespace omni::webchat {
 namespace {
@@ -67,10 +68,6 @@ std::size_t CountCharacters(std::string_view text) {
       std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
-std::string VisitorSource(const std::string& source) {
-  std::string scheme = source.substr(0, source.find("://") == std::string::npos ? 0 : source.find("://"));
-  std::transform(scheme.begin(), scheme.end(), scheme.begin(), [](unsigned char c) { return std::tolower(c); });
-  return scheme == "http" || scheme == "https" ? source : std::string();
-}
+std::string VisitorSource(const std::string& source) { return http::UrlHost(source).empty() ? std::string() : source; }
 
 }  // namespace omni::webchat

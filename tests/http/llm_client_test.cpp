@@ -80,6 +80,15 @@ Run Collect(llm::LlmClient& client, llm::ChatRequest request,
   return run;
 }
 
+// Collects one chat through a client of its own and measures how long it took.
+std::pair<Run, long long> TimedRun(const FakeOpenAi& fake) {
+  auto http = http::MakeHttpClient({});
+  auto client = llm::MakeOpenAiClient(SettingsFor(fake), *http, 1);
+  const auto start = SteadyClock::now();
+  Run run = Collect(*client, Hello());
+  return {std::move(run), MsSince(start)};
+}
+
 std::string ErrorMessage(const std::function<void()>& fn) {
   try {
     fn();
@@ -307,12 +316,8 @@ TEST_CASE("llm: 429 waits for Retry-After before retrying", "[llm][http]") {
   limited.headers = {{"Retry-After", "1"}};
   fake.Enqueue(limited);
   fake.Enqueue(TextReply({"after the wait"}));
-  auto http = http::MakeHttpClient({});
-  auto client = llm::MakeOpenAiClient(SettingsFor(fake), *http, 1);
 
-  const auto start = SteadyClock::now();
-  const Run run = Collect(*client, Hello());
-  const auto elapsed = MsSince(start);
+  const auto [run, elapsed] = TimedRun(fake);
   CHECK(run.result.message.content == "after the wait");
   CHECK(run.result.attempts == 2);
   // The backoff alone (5 ms base) would retry at once; only Retry-After explains a second.
@@ -331,12 +336,8 @@ TEST_CASE("llm: a Retry-After date is waited out, measured from the response's D
   undated.headers = {{"Retry-After", "Sun, 06 Nov 2094 08:49:38 GMT"}};  // no Date: backoff instead
   fake.Enqueue(undated);
   fake.Enqueue(TextReply({"after the wait"}));
-  auto http = http::MakeHttpClient({});
-  auto client = llm::MakeOpenAiClient(SettingsFor(fake), *http, 1);
 
-  const auto start = SteadyClock::now();
-  const Run run = Collect(*client, Hello());
-  const auto elapsed = MsSince(start);
+  const auto [run, elapsed] = TimedRun(fake);
   CHECK(run.result.message.content == "after the wait");
   CHECK(run.result.attempts == 3);
   CHECK(elapsed >= 950);
