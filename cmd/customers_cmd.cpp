@@ -47,8 +47,8 @@ const std::vector<Column> kListColumns = {{"id", "ID"},       {"name", "NAME"}, 
 
 const std::vector<Column> kRecordFields = {
     {"id", "ID"},       {"name", "NAME"},         {"email", "EMAIL"},
-    {"phone", "PHONE"}, {"external_id", "EXTERNAL ID"}, {"tags", "TAGS"},
-    {"notes", "NOTES"}, {"metadata_text", "METADATA"},  {"visit_count", "VISITS"},
+    {"phone", "PHONE"}, {"external_id", "EXTERNAL ID"}, {"claimed_email", "CLAIMED EMAIL"},
+    {"claimed_phone", "CLAIMED PHONE"}, {"tags", "TAGS"}, {"notes", "NOTES"}, {"metadata_text", "METADATA"},  {"visit_count", "VISITS"},
     {"last_contact_at", "LAST CONTACT"}, {"created_at", "CREATED"}, {"updated_at", "UPDATED"}};
 
 std::string Utc(TimePoint t) { return date::format("%FT%TZ", std::chrono::floor<std::chrono::seconds>(t)); }
@@ -61,6 +61,8 @@ Json CustomerJson(const customers::Customer& c) {
           {"email", c.email},
           {"phone", c.phone},
           {"external_id", c.external_id},
+          {"claimed_email", c.claimed_email},
+          {"claimed_phone", c.claimed_phone},
           {"tags", c.tags},
           {"notes", c.notes},
           {"metadata", c.metadata},
@@ -140,10 +142,12 @@ const char* const kKeyHelp = "customer id, email or phone";
 Command MakeCustomersCommand() {
   return MakeGroup(
       "customers", "list, show, update and tag customers",
-      "Customers of the business chosen with -b: the people who chatted or booked. They are found or created "
-      "by email (case-insensitive) or phone when they book or give their details in the chat; a phone is "
-      "matched on its digits, so \"(555) 010-2030\" and \"555.010.2030\" are one customer. A customer is named by "
-      "id, email or phone.",
+      "Customers of the business chosen with -b: the people who chatted or booked. A booking an operator makes "
+      "finds or creates them by email (case-insensitive) or phone; a phone is matched on its digits, so "
+      "\"(555) 010-2030\" and \"555.010.2030\" are one customer. A site's signed-in user (a verified identity) "
+      "is found by that identity. What a chat visitor types is kept as a claim (claimed_email, claimed_phone): "
+      "it never matches an existing customer, so an unverified visitor is a customer of their own. A customer "
+      "is named by id, email or phone.",
       {
           MakeCommand<ListOptions>(
               "list", "list customers, most recent contact first",
@@ -152,7 +156,7 @@ Command MakeCustomersCommand() {
               {"$ omni customers list -b demo-salon", "$ omni customers list -b demo-salon --tag vip -o json",
                "$ omni customers list -b demo-salon --search lee --limit 10"},
               [](ListOptions& o) {
-                return std::vector<Option>{{"-s,--search", "part of the name, email or phone", &o.search},
+                return std::vector<Option>{{"-s,--search", "part of the name, email or phone, claimed ones too", &o.search},
                                            {"-t,--tag", "only customers with this tag", &o.tag},
                                            {"--limit", "at most this many (1 to 1000, default 50)", &o.limit},
                                            {"--offset", "skip this many first", &o.offset}};

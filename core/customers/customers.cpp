@@ -21,7 +21,8 @@ constexpr const char* kColumns =
     "id::text, business_id::text, name, coalesce(email, ''), coalesce(phone, ''), coalesce(external_id, ''), "
     "array_to_json(tags)::text, notes, metadata::text, visit_count, "
     "(extract(epoch FROM last_contact_at) * 1000000)::bigint, "
-    "(extract(epoch FROM created_at) * 1000000)::bigint, (extract(epoch FROM updated_at) * 1000000)::bigint";
+    "(extract(epoch FROM created_at) * 1000000)::bigint, (extract(epoch FROM updated_at) * 1000000)::bigint, "
+    "coalesce(claimed_email, ''), coalesce(claimed_phone, '')";
 
 TimePoint FromMicros(long long micros) { return TimePoint{std::chrono::microseconds{micros}}; }
 
@@ -72,6 +73,8 @@ Customer FromRow(const pqxx::row& row) {
   if (!row[10].is_null()) c.last_contact_at = FromMicros(row[10].as<long long>());
   c.created_at = FromMicros(row[11].as<long long>());
   c.updated_at = FromMicros(row[12].as<long long>());
+  c.claimed_email = row[13].as<std::string>();
+  c.claimed_phone = row[14].as<std::string>();
   return c;
 }
 
@@ -104,6 +107,19 @@ CustomerContact NormalizeContact(const CustomerContact& contact) {
 std::optional<std::string> OrNull(const std::string& value) {
   if (value.empty()) return std::nullopt;
   return value;
+}
+
+// A visitor's claims with email and phone normalised; all may be empty.
+CustomerContact NormalizeClaims(const CustomerContact& claims) {
+  CustomerContact out;
+  out.name = Trim(claims.name);
+  if (!Trim(claims.email).empty()) out.email = NormalizeEmail(claims.email);
+  if (!Trim(claims.phone).empty()) out.phone = NormalizePhone(claims.phone);
+  return out;
+}
+
+NotFound CustomerNotFound(const std::string& id) {
+  return NotFound("customer \"" + id + "\" not found", "Give a customer id from `omni customers list`.");
 }
 
 // Fills the fields `found` lacks from `contact`, skipping a value another
@@ -140,6 +156,10 @@ Customer FillMissing(pqxx::dbtransaction& tx, const Customer& found, const Custo
 }
 
 }  // namespace
+
+bool IsClaimsOnly(const Customer& customer) {
+  return customer.email.empty() && customer.phone.empty() && customer.external_id.empty();
+}
 
 std::string NormalizePhone(const std::string& phone) {
   const std::string trimmed = Trim(phone);
@@ -202,6 +222,59 @@ FindOrCreateResult FindOrCreate(pqxx::dbtransaction& tx, const std::string& busi
                  "Try again.");
 }
 
+Customer CreateFromClaims(pqxx::dbtransaction& tx, const std::string& business_id, const CustomerContact& raw_claims) {
+  const CustomerContact claims = NormalizeClaims(raw_claims);
+  const auto rows = db::ExecPrepared(
+      tx, "omni_customers_insert_claims",
+      std::string("INSERT INTO customers (business_id, name, claimed_email, claimed_phone) "
+                  "VALUES ($1::uuid, $2, $3, $4) RETURNING ") +
+          kColumns,
+      business_id, claims.name, OrNull(claims.email), OrNull(claims.phone));
+  return FromRow(rows[0]);
+}
+
+FindOrCreateResult FindOrCreateByIdentity(pqxx::dbtransaction& tx, const std::string& business_id,
+                                          const std::string& external_id, const CustomerContact& raw_claims) {
+  const std::string identity = Trim(external_id);
+  if (identity.empty()) throw InvalidInput("a verified identity must not be empty");
+  const CustomerContact claims = NormalizeClaims(raw_claims);
+  // As in FindOrCreate: an insert that loses a race returns nothing, and
+  // the next lookup sees the winner.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    const auto found = db::ExecPrepared(tx, "omni_customers_by_external_id", Select("external_id = $2::text"),
+                                        business_id, identity);
+    if (!found.empty()) return {FromRow(found[0]), false};
+    const auto inserted = db::ExecPrepared(
+        tx, "omni_customers_insert_identity",
+        std::string("INSERT INTO customers (business_id, name, external_id, claimed_email, claimed_phone) "
+                    "VALUES ($1::uuid, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING ") +
+            kColumns,
+        business_id, claims.name, identity, OrNull(claims.email), OrNull(claims.phone));
+    if (!inserted.empty()) return {FromRow(inserted[0]), true};
+  }
+  throw Conflict("could not find or create the customer: concurrent changes kept conflicting", "Try again.");
+}
+
+Customer AddClaims(pqxx::dbtransaction& tx, const std::string& business_id, const std::string& customer_id,
+                   const CustomerContact& raw_claims) {
+  const CustomerContact claims = NormalizeClaims(raw_claims);
+  if (!IsUuid(Trim(customer_id))) throw CustomerNotFound(customer_id);
+  // Only what is missing is filled, and no column is touched when nothing
+  // is, so a visitor's later claims never overwrite earlier ones.
+  const auto rows = db::ExecPrepared(
+      tx, "omni_customers_add_claims",
+      std::string("UPDATE customers SET "
+                  "name = CASE WHEN name = '' THEN $3 ELSE name END, "
+                  "claimed_email = coalesce(claimed_email, $4), claimed_phone = coalesce(claimed_phone, $5) "
+                  "WHERE business_id = $1::uuid AND id = $2::uuid "
+                  "AND ((name = '' AND $3 <> '') OR (claimed_email IS NULL AND $4::text IS NOT NULL) "
+                  "     OR (claimed_phone IS NULL AND $5::text IS NOT NULL)) RETURNING ") +
+          kColumns,
+      business_id, Trim(customer_id), claims.name, OrNull(claims.email), OrNull(claims.phone));
+  if (!rows.empty()) return FromRow(rows[0]);
+  return Get(tx, business_id, Trim(customer_id));
+}
+
 FindOrCreateResult FindOrCreate(db::Pool& pool, const std::string& business_id, const CustomerContact& contact) {
   return db::WithTransaction(pool, [&](pqxx::work& tx) { return FindOrCreate(tx, business_id, contact); });
 }
@@ -238,7 +311,9 @@ std::vector<Customer> List(db::Pool& pool, const std::string& business_id, const
     // The search term is matched literally: LIKE's wildcards are escaped.
     const auto rows = tx.exec_params(
         Select("($2 = '' OR name ILIKE $3 ESCAPE '\\' OR email ILIKE $3 ESCAPE '\\' "
-               "     OR ($4 <> '' AND phone_normalized LIKE '%' || $4 || '%')) "
+               "     OR claimed_email ILIKE $3 ESCAPE '\\' "
+               "     OR ($4 <> '' AND phone_normalized LIKE '%' || $4 || '%') "
+               "     OR ($4 <> '' AND regexp_replace(claimed_phone, '[^0-9]', '', 'g') LIKE '%' || $4 || '%')) "
                "AND ($5 = '' OR $5 = ANY (tags)) "
                "ORDER BY last_contact_at DESC NULLS LAST, created_at DESC, id LIMIT $6 OFFSET $7"),
         business_id, search, "%" + std::regex_replace(search, std::regex(R"(([%_\\]))"), "\\$1") + "%", digits, tag,

@@ -6,6 +6,12 @@
 // is never read, matched or changed. Within a business a customer is unique
 // by email (case-insensitive), by phone (digits, see NormalizePhone) and by
 // external id, which the database enforces with unique indexes.
+//
+// Keys and claims: email, phone and external id are keys, set by operators
+// (the CLI, a booking they make) or by a verified identity. What a visitor
+// of a public chat types is a claim (claimed_email, claimed_phone): it is
+// kept so the team can read it and reach the visitor, but it never selects,
+// merges into or changes another customer (customers_tx.hpp).
 // To work inside a caller's transaction (a booking), use the overloads in
 // core/customers/customers_tx.hpp.
 // Thread-safe: free functions over a db::Pool; each call leases a connection.
@@ -41,6 +47,8 @@ struct Customer {
   std::string email;         // "" when unknown
   std::string phone;         // normalised (NormalizePhone); "" when unknown
   std::string external_id;   // "" when none
+  std::string claimed_email;  // typed by an unverified visitor; "" when none
+  std::string claimed_phone;  // typed by an unverified visitor, normalised; "" when none
   std::vector<std::string> tags;              // lower-case, sorted, unique
   std::string notes;
   std::map<std::string, std::string> metadata;  // free-form operator data
@@ -49,6 +57,10 @@ struct Customer {
   TimePoint created_at;
   TimePoint updated_at;
 };
+
+// True when the customer has no key (email, phone or external id): a
+// visitor known only by what they typed.
+bool IsClaimsOnly(const Customer& customer);
 
 struct FindOrCreateResult {
   Customer customer;
@@ -80,7 +92,7 @@ FindOrCreateResult FindOrCreate(db::Pool& pool, const std::string& business_id, 
 Customer Get(db::Pool& pool, const std::string& business_id, const std::string& key);
 
 struct ListFilter {
-  std::string search{};  // part of the name, email or phone (case-insensitive); "" for all
+  std::string search{};  // part of the name, email or phone, claimed ones too (case-insensitive); "" for all
   std::string tag{};     // only customers with this tag; "" for all
   int limit = 50;      // 1 to 1000
   int offset = 0;

@@ -23,6 +23,30 @@ namespace omni::customers {
 FindOrCreateResult FindOrCreate(pqxx::dbtransaction& tx, const std::string& business_id,
                                 const CustomerContact& contact);
 
+// A new customer for a visitor nobody verified. `claims` (name, email,
+// phone as the visitor typed them) are stored as the name and claims, never
+// as keys, so no existing customer is selected, merged into or changed.
+// Throws InvalidInput for a malformed email or phone.
+Customer CreateFromClaims(pqxx::dbtransaction& tx, const std::string& business_id, const CustomerContact& claims);
+
+// The customer with the verified identity `external_id` (the business
+// site's user id, proven by identity_hash), or a new one holding it.
+// Matches by external id only: a verified identity never takes over a
+// customer with another identity, or one known only by email or phone.
+// `claims` (unverified name, email, phone) go onto a new customer as its
+// name and claims; an existing one is left as it is. Safe under
+// concurrency. Throws InvalidInput for an empty identity or a malformed
+// claim.
+FindOrCreateResult FindOrCreateByIdentity(pqxx::dbtransaction& tx, const std::string& business_id,
+                                          const std::string& external_id, const CustomerContact& claims);
+
+// Fills the name, claimed email and claimed phone that the customer
+// `customer_id` lacks from `claims`, for the visitor's own customer (one a
+// public chat created or proved). Keys are never touched. Returns the
+// customer; throws NotFound when it is not a customer of the business.
+Customer AddClaims(pqxx::dbtransaction& tx, const std::string& business_id, const std::string& customer_id,
+                   const CustomerContact& claims);
+
 // As Get(pool, ...), inside `tx`.
 Customer Get(pqxx::dbtransaction& tx, const std::string& business_id, const std::string& key);
 

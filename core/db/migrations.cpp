@@ -14,7 +14,8 @@
 #define OMNI_MIGRATIONS(X) \
   X(1, core_schema) \
   X(2, kb_index) \
-  X(3, server_settings)
+  X(3, server_settings) \
+  X(4, customer_claims)
 
 namespace omni::db {
 namespace migrations {
