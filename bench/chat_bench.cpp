@@ -139,6 +139,7 @@ int main(int argc, char** argv) {
     request.business_slug = "demo-salon";
     request.text = kQuestions[i % (sizeof kQuestions / sizeof *kQuestions)];
     request.conversation_id = conversation;
+    request.caller = chat::Caller::kOperator;
     request.customer.email = "guest" + std::to_string(i / 10) + "@example.com";
     request.channel = chat::Channel::kApi;
     const auto started = SteadyClock::now();

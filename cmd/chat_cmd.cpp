@@ -175,6 +175,7 @@ int RunChat(Context& ctx, const ChatOptions& options) {
   chat::TurnRequest request;
   request.business_slug = ctx.RequireBusiness();
   request.channel = chat::Channel::kCli;
+  request.caller = chat::Caller::kOperator;
   request.conversation_id = options.conversation;
   if (!options.customer.empty()) {
     request.customer = Contact(options);

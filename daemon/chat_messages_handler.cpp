@@ -227,6 +227,7 @@ asio::awaitable<Response> Messages(Exchange& exchange, ChatScope& scope) {
   turn.conversation_id = conversation_id;
   turn.channel = chat::Channel::kWebchat;
   turn.visitor_id = claims.visitor_id;
+  if (claims.verified) turn.verified_customer_id = claims.customer_id;
 
   const bool json_only = WantsJson(request);
   auto queue = co_await MakeEventQueue();

@@ -103,9 +103,7 @@ asio::awaitable<Response> Session(Exchange& exchange, ChatScope& scope) {
     const bool usable = verdict.check == webchat::TokenCheck::kValid ||
                         (verdict.check == webchat::TokenCheck::kExpired &&
                          now_s - verdict.claims.expires_at_s < kResumeWindowS);
-    if (usable && verdict.claims.business_id == business.id) {
-      session_request.previous_visitor_id = verdict.claims.visitor_id;
-    }
+    if (usable && verdict.claims.business_id == business.id) session_request.previous = verdict.claims;
   }
 
   auto& pool = exchange.app().pool();

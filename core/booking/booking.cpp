@@ -465,7 +465,14 @@ BookingResult BookingService::Create(const std::string& business_id, const Creat
       std::vector<ResourceRow> resources = LoadResources(tx, business_id, request.resource);
       StartCheck check = CheckStart(business.rules, service.timing, now, request.start);
       if (check != StartCheck::kOk) throw StartRejected(check, business.rules, service, request.start);
-      std::string customer_id = customers::FindOrCreate(tx, business_id, contact).customer.id;
+      std::string customer_id;
+      if (!request.contact_is_claim) {
+        customer_id = customers::FindOrCreate(tx, business_id, contact).customer.id;
+      } else if (request.customer_id.empty()) {
+        customer_id = customers::CreateFromClaims(tx, business_id, contact).id;
+      } else {
+        customer_id = customers::AddClaims(tx, business_id, request.customer_id, contact).id;
+      }
       customers::RecordContact(tx, business_id, customer_id, now);
       TimePoint end = request.start + minutes{service.timing.duration_min};
       // Each resource in turn, in the order LoadResources gives: the first

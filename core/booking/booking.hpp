@@ -87,6 +87,12 @@ struct CreateRequest {
   std::string notes;
   std::string resource;       // resource name or id; "" takes the first free one
   std::string conversation_id;  // optional: the chat that booked it
+  // A public chat's booking: `customer` is what the visitor typed, a claim.
+  // The booking is then for `customer_id` (the chat's own customer), or a
+  // new customer holding the claims when "", and never for a customer
+  // matched by the contact.
+  bool contact_is_claim = false;
+  std::string customer_id;
 };
 
 struct BookingResult {

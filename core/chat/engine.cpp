@@ -72,6 +72,21 @@ struct Engine::Impl {
 
 namespace {
 
+// What the turn may use of the conversation's customer.
+enum class CustomerAccess {
+  kNone,    // no customer, or one the visitor has not proved to be
+  kClaims,  // the visitor's own customer, known only by what they typed
+  kProven,  // a verified identity, or a customer an operator named
+};
+
+CustomerAccess AccessOf(const TurnRequest& request, const std::optional<customers::Customer>& customer) {
+  if (!customer) return CustomerAccess::kNone;
+  if (request.caller == Caller::kOperator || customer->id == request.verified_customer_id) {
+    return CustomerAccess::kProven;
+  }
+  return customers::IsClaimsOnly(*customer) ? CustomerAccess::kClaims : CustomerAccess::kNone;
+}
+
 struct Turn {
   std::shared_ptr<Engine::Impl> engine;
   TurnRequest request;
@@ -81,8 +96,9 @@ struct Turn {
   bool persist = true;
 
   std::shared_ptr<const business::Business> business;
-  std::optional<customers::Customer> customer;
-  std::vector<booking::Appointment> upcoming;  // the customer's, for the prompt
+  std::optional<customers::Customer> customer;  // the conversation's
+  CustomerAccess customer_access = CustomerAccess::kNone;
+  std::vector<booking::Appointment> upcoming;  // the customer's, for the prompt; kProven only
   std::vector<llm::Message> messages;  // what the next model call sends
   std::vector<Passage> retrieved;      // for the offline responder
   std::vector<Passage> citations;      // [1], [2], ...: retrieved, then searched
@@ -225,10 +241,19 @@ std::vector<Passage> Search(Engine::Impl& engine, const std::string& business_id
   return passages;
 }
 
-CustomerContext ContextOf(const business::Business& business, const customers::Customer& customer,
-                          const std::vector<booking::Appointment>& upcoming) {
+// What the prompt says of the customer. A visitor's own claims are all an
+// unproven visitor gets: never a record's keys, notes, tags or bookings.
+std::optional<CustomerContext> ContextOf(const business::Business& business, const customers::Customer& customer,
+                                         CustomerAccess access, const std::vector<booking::Appointment>& upcoming) {
+  if (access == CustomerAccess::kNone) return std::nullopt;
   CustomerContext context;
   context.name = customer.name;
+  if (access == CustomerAccess::kClaims) {
+    context.verified = false;
+    context.email = customer.claimed_email;
+    context.phone = customer.claimed_phone;
+    return context;
+  }
   context.email = customer.email;
   context.phone = customer.phone;
   context.visit_count = customer.visit_count;
@@ -252,7 +277,7 @@ void BuildRequest(Turn& turn, const std::vector<HistoryMessage>& history) {
   PromptInput input;
   input.business = &business.spec;
   input.now = engine.clock.Now();
-  if (turn.customer) input.customer = ContextOf(business, *turn.customer, turn.upcoming);
+  if (turn.customer) input.customer = ContextOf(business, *turn.customer, turn.customer_access, turn.upcoming);
   input.knowledge = turn.retrieved;
   turn.messages.clear();
   turn.messages.push_back({llm::Role::kSystem, BuildSystemPrompt(input), {}, {}});
@@ -264,11 +289,14 @@ void BuildRequest(Turn& turn, const std::vector<HistoryMessage>& history) {
   turn.tools.booking = &engine.booking;
   turn.tools.business = &business;
   turn.tools.conversation_id = turn.result.conversation_id;
-  if (turn.customer) {
+  turn.tools.contacts_are_claims = turn.request.caller == Caller::kVisitor;
+  if (turn.customer && turn.customer_access != CustomerAccess::kNone) {
+    const bool proven = turn.customer_access == CustomerAccess::kProven;
     turn.tools.customer_id = turn.customer->id;
+    turn.tools.customer_proven = proven;
     turn.tools.customer_name = turn.customer->name;
-    turn.tools.customer_email = turn.customer->email;
-    turn.tools.customer_phone = turn.customer->phone;
+    turn.tools.customer_email = proven ? turn.customer->email : turn.customer->claimed_email;
+    turn.tools.customer_phone = proven ? turn.customer->phone : turn.customer->claimed_phone;
   }
   turn.tools.search = [&engine, id = business.id](const std::string& query, int limit) {
     return Search(engine, id, query, limit);
@@ -497,9 +525,14 @@ void Prepare(const TurnPtr& turn) {
   auto& engine = *turn->engine;
   auto& request = turn->request;
   if (request.text.find_first_not_of(" \t\r\n") == std::string::npos) throw InvalidInput("message: it is empty");
+  const auto& contact = request.customer;
+  const bool named = !contact.email.empty() || !contact.phone.empty() || !contact.external_id.empty();
+  if (named && request.caller != Caller::kOperator) {
+    throw InvalidInput("customer: a visitor's contact details are claims and cannot name a customer",
+                       "Start a webchat session with them, or name the customer as an operator.");
+  }
   turn->business = engine.LoadBusiness(request.business_slug);
   const auto& business = *turn->business;
-  const auto& contact = request.customer;
   OpenRequest open;
   open.conversation_id = request.conversation_id;
   open.latest_of_customer = request.continue_latest;
@@ -514,6 +547,7 @@ void Prepare(const TurnPtr& turn) {
   // transaction usable, so the customer's message is still kept.
   struct Opening {
     std::optional<customers::Customer> customer;
+    CustomerAccess access = CustomerAccess::kNone;
     std::string conversation_id;
     UserMessageResult added;
     std::exception_ptr meter_error;
@@ -523,9 +557,7 @@ void Prepare(const TurnPtr& turn) {
   const bool ai_enabled = business.spec.ai.enabled;
   Opening opening = db::WithTransaction(engine.pool, [&](pqxx::work& tx) {
     Opening result;
-    if (!contact.email.empty() || !contact.phone.empty() || !contact.external_id.empty()) {
-      result.customer = customers::FindOrCreate(tx, business.id, contact).customer;
-    }
+    if (named) result.customer = customers::FindOrCreate(tx, business.id, contact).customer;
     OpenRequest scoped = open;
     scoped.customer_id = result.customer ? result.customer->id : "";
     const auto conversation = Open(tx, business.id, scoped);
@@ -533,6 +565,7 @@ void Prepare(const TurnPtr& turn) {
     if (!result.customer && !conversation.customer_id.empty()) {
       result.customer = customers::Get(tx, business.id, conversation.customer_id);
     }
+    result.access = AccessOf(request, result.customer);
     result.added = AddUserMessage(tx, business.id, conversation.id, request.text, now);
     if (!AiMayAnswer(result.added.status) || !ai_enabled) return result;
     try {
@@ -546,10 +579,13 @@ void Prepare(const TurnPtr& turn) {
     query.last = static_cast<std::size_t>(std::max(1, engine.settings.llm.history_messages));
     query.include_dropped = false;
     result.history = Messages(tx, business.id, conversation.id, query);
-    if (result.customer) result.upcoming = booking::Upcoming(tx, business.id, result.customer->id, now, kUpcomingInPrompt);
+    if (result.access == CustomerAccess::kProven) {
+      result.upcoming = booking::Upcoming(tx, business.id, result.customer->id, now, kUpcomingInPrompt);
+    }
     return result;
   });
   turn->customer = std::move(opening.customer);
+  turn->customer_access = opening.access;
   turn->upcoming = std::move(opening.upcoming);
   turn->result.conversation_id = opening.conversation_id;
   const auto& added = opening.added;
@@ -654,11 +690,13 @@ std::vector<ReplayStep> Engine::Replay(const std::string& business_slug, const s
     request.business_slug = business_slug;
     request.text = step.user_text;
     request.conversation_id = conversation.id;
+    request.caller = Caller::kOperator;
     step.now = Wait([&](TurnDone done) {
       auto turn = NewTurn(impl_, request, {}, std::move(done), nullptr);
       turn->persist = false;
       turn->business = business;
       turn->customer = customer;
+      turn->customer_access = AccessOf(request, customer);
       turn->upcoming = upcoming;
       turn->result.conversation_id = conversation.id;
       Post(turn, [turn, history = ToHistory(before)] {

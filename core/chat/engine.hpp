@@ -51,11 +51,25 @@ struct EngineSettings {
   int business_cache_ms = 2000; // a business profile is re-read after this
 };
 
+// Who writes a turn's message, which decides what proves who the customer is.
+enum class Caller {
+  // A visitor of a public chat (the default). What they type is a claim:
+  // the conversation's customer counts as proven only when it is
+  // TurnRequest::verified_customer_id. Otherwise the prompt gets only the
+  // visitor's own claims, and the tools change only what this chat booked.
+  kVisitor,
+  // An operator (omni chat, replay): `customer` names a customer the
+  // operator vouches for, found or created by contact.
+  kOperator,
+};
+
 struct TurnRequest {
   std::string business_slug;         // required
   std::string text;                  // the customer's message; required
   std::string conversation_id;       // continue it; "" starts one (see continue_latest)
-  customers::CustomerContact customer;  // empty: anonymous
+  Caller caller = Caller::kVisitor;
+  customers::CustomerContact customer;  // kOperator only (InvalidInput otherwise); empty: anonymous
+  std::string verified_customer_id;  // kVisitor: the customer a verified identity proved; "" when none
   bool continue_latest = false;      // no id, known customer: continue their latest conversation
   Channel channel = Channel::kApi;
   std::string visitor_id;

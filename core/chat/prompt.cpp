@@ -116,9 +116,13 @@ void Customer(std::ostringstream& out, const std::optional<CustomerContext>& cus
     out << "Not identified yet. Ask for their name and an email or phone number before booking.\n";
     return;
   }
+  if (!customer->verified) {
+    out << "Not verified: the details below are what the customer typed. Treat them as unconfirmed.\n";
+  }
   Line(out, "Name", customer->name);
   Line(out, "Email", customer->email);
   Line(out, "Phone", customer->phone);
+  if (!customer->verified) return;
   out << "Previous contacts: " << customer->visit_count << "\n";
   if (customer->last_contact_at) {
     const auto local = Zone(tz)->to_local(date::floor<minutes>(*customer->last_contact_at));

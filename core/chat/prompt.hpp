@@ -28,6 +28,9 @@ struct Passage {
 
 // What omni knows about the person writing.
 struct CustomerContext {
+  // false: a visitor known only by what they typed; the prompt then says
+  // so, and lists no history, tags, notes or appointments.
+  bool verified = true;
   std::string name;   // each "" when unknown
   std::string email;
   std::string phone;

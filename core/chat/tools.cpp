@@ -35,14 +35,13 @@ json Object(json properties, json required) {
           {"additionalProperties", false}};
 }
 
-// Identifies an existing appointment: its id, or its date and time plus the
-// customer's email or phone (checked in Locate, since either is enough).
+// Identifies an existing appointment: its id, or its date and time
+// (checked in Locate, since either is enough). No contact: a contact typed
+// in the chat proves nothing (see MayChange).
 json AppointmentLookup() {
   return {{"appointment_id", {{"type", "string"}, {"format", "uuid"}, {"description", "the appointment's id, when known"}}},
           {"date", DateProperty("the appointment's date, when the id is not known")},
-          {"time", TimeProperty("the appointment's start time, when the id is not known")},
-          {"customer_email", Text("the customer's email, with date and time")},
-          {"customer_phone", Text("the customer's phone, with date and time")}};
+          {"time", TimeProperty("the appointment's start time, when the id is not known")}};
 }
 
 struct Definition {
@@ -72,15 +71,16 @@ const std::vector<Definition>& Definitions() {
     json cancel = AppointmentLookup();
     cancel["reason"] = Text("why the customer cancels", 0);
     d.push_back({"cancel_appointment",
-                 "Cancels an appointment, named by its id or by its date and time with the customer's email or "
-                 "phone. Confirm with the customer first.",
+                 "Cancels an appointment, named by its id or by its date and time. It reaches only appointments "
+                 "booked in this chat and, for a signed-in customer, their own; for any other, offer a team member "
+                 "(escalate_to_human). Confirm with the customer first.",
                  Object(cancel, json::array())});
     json reschedule = AppointmentLookup();
     reschedule["new_date"] = DateProperty("the new date");
     reschedule["new_time"] = TimeProperty("the new start time");
     d.push_back({"reschedule_appointment",
                  "Moves an appointment to a new date and time that check_availability offered. Name it by id or "
-                 "by its current date and time with the customer's email or phone.",
+                 "by its current date and time. It reaches the same appointments as cancel_appointment.",
                  Object(reschedule, {"new_date", "new_time"})});
     d.push_back({"list_services", "Lists the business's services with duration, price and description.",
                  Object(json::object(), json::array())});
@@ -203,6 +203,8 @@ ToolOutcome BookAppointment(ToolContext& context, const json& args) {
                    "Ask the customer for an email address or phone number, then call again.");
   }
   request.conversation_id = context.conversation_id;
+  request.contact_is_claim = context.contacts_are_claims;
+  if (context.contacts_are_claims) request.customer_id = context.customer_id;
   const auto result = context.booking->Create(context.business->id, request);
   if (result.outcome == booking::BookingResult::kSlotTaken) {
     return Ok("book_appointment", {{"booked", false},
@@ -217,15 +219,17 @@ ToolOutcome BookAppointment(ToolContext& context, const json& args) {
   return outcome;
 }
 
-// Whether this conversation may change `appointment`. A known customer
-// reaches their own and what was booked in this chat, so that a visitor
-// cannot cancel someone else's booking by quoting its email; an anonymous
-// visitor proves it with the date, time and contact (see Locate).
+// Whether this conversation may change `appointment`: one booked in this
+// chat, or one of a customer the visitor proved to be. A date, a time and
+// an email are no proof: a stranger can know all three.
 bool MayChange(const ToolContext& context, const booking::Appointment& appointment) {
-  if (context.customer_id.empty()) return true;
-  return appointment.customer_id == context.customer_id ||
-         (!context.conversation_id.empty() && appointment.conversation_id == context.conversation_id);
+  if (!context.conversation_id.empty() && appointment.conversation_id == context.conversation_id) return true;
+  return context.customer_proven && !context.customer_id.empty() && appointment.customer_id == context.customer_id;
 }
+
+constexpr const char* kNotYoursHint =
+    "Only appointments booked in this chat, or a signed-in customer's own, can be changed here. Check the date "
+    "and time with the customer, or offer to have a team member help (escalate_to_human).";
 
 // The live appointment the arguments name, in this business only.
 booking::Appointment Locate(ToolContext& context, const std::string& tool, const json& args) {
@@ -237,32 +241,26 @@ booking::Appointment Locate(ToolContext& context, const std::string& tool, const
     }
     // Someone else's appointment reads as missing: its existence is not the visitor's to learn.
     if (!found || !MayChange(context, *found)) {
-      throw NotFound(tool + ": appointment " + id + " not found",
-                     "Ask the customer for the date and time of the appointment and their email or phone.");
+      throw NotFound(tool + ": appointment " + id + " not found", kNotYoursHint);
     }
     return *found;
   }
   const auto date = Str(args, "date");
   const auto time = Str(args, "time");
-  auto contact = Str(args, "customer_email");
-  if (contact.empty()) contact = Str(args, "customer_phone");
-  if (contact.empty()) contact = !context.customer_email.empty() ? context.customer_email : context.customer_phone;
-  if (date.empty() || time.empty() || contact.empty()) {
-    throw InvalidInput(tool + ": give appointment_id, or date and time with customer_email or customer_phone",
-                       "Ask the customer when the appointment is and for their email or phone.");
+  if (date.empty() || time.empty()) {
+    throw InvalidInput(tool + ": give appointment_id, or date and time",
+                       "Ask the customer when the appointment is.");
   }
   const auto start = booking::ParseStartTime(date + " " + time, Zone(context));
   booking::ListFilter filter;
   filter.from = start;
   filter.to = start + std::chrono::minutes(1);
-  filter.customer = contact;
   for (const auto& appointment : context.booking->List(context.business->id, filter)) {
     const bool live =
         appointment.status == booking::Status::kScheduled || appointment.status == booking::Status::kConfirmed;
     if (live && MayChange(context, appointment)) return appointment;
   }
-  throw NotFound(tool + ": no appointment on " + date + " at " + time + " for " + contact,
-                 "Check the date, time and contact with the customer.");
+  throw NotFound(tool + ": no appointment on " + date + " at " + time + " that this chat may change", kNotYoursHint);
 }
 
 ToolOutcome CancelAppointment(ToolContext& context, const json& args) {

@@ -42,12 +42,19 @@ struct ToolContext {
   booking::BookingService* booking = nullptr;              // required
   const business::Business* business = nullptr;     // the conversation's business; required
   std::string conversation_id;
-  // The conversation's known customer: cancel and reschedule reach only
-  // their appointments and the ones booked in this conversation.
+  // The conversation's customer, when the turn may act for them; "" when
+  // none. Cancel and reschedule reach the appointments booked in this
+  // conversation and, when customer_proven, the customer's own. A date, a
+  // time or a contact typed in the chat proves nothing.
   std::string customer_id;
-  std::string customer_name;   // the conversation's known customer, used when
-  std::string customer_email;  // the model leaves the contact out of a booking
-  std::string customer_phone;
+  bool customer_proven = false;  // a verified identity, or named by an operator
+  // A public chat: contacts the model passes are the visitor's claims, so a
+  // booking is for customer_id (or a new customer holding the claims),
+  // never for a customer matched by the contact.
+  bool contacts_are_claims = false;
+  std::string customer_name;   // the customer's name, email and phone (claimed
+  std::string customer_email;  // ones when not proven), used when the model
+  std::string customer_phone;  // leaves the contact out of a booking
   KnowledgeSearch search;      // may be empty: search_knowledge then finds nothing
   // The passages cited so far in this turn ([1] is the first); search
   // results are appended (once each) and numbered after them. Required.

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/common/error.hpp"
+#include "core/customers/customers_tx.hpp"
 #include "core/db/pqxx.hpp"
 #include "core/webchat/policy.hpp"
 
@@ -40,24 +41,36 @@ Session StartSession(db::Pool& pool, const business::Business& business, const S
   Session session;
   auto& claims = session.claims;
   claims.business_id = business.id;
-  claims.visitor_id = request.previous_visitor_id.empty() ? "v_" + RandomHex(16) : request.previous_visitor_id;
+  const bool carried = !request.previous.business_id.empty() && request.previous.business_id == business.id &&
+                       !request.previous.visitor_id.empty();
+  claims.visitor_id = carried ? request.previous.visitor_id : "v_" + RandomHex(16);
   claims.expires_at_s = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count() + token_ttl_s;
 
-  customers::CustomerContact contact = request.prechat;
-  contact.external_id = request.verified_identity;
-  if (!contact.email.empty() || !contact.phone.empty() || !contact.external_id.empty()) {
-    claims.customer_id = customers::FindOrCreate(pool, business.id, contact).customer.id;
-    claims.verified = !request.verified_identity.empty();
-  }
-
-  const std::string resume_customer = claims.verified ? claims.customer_id : std::string();
+  const auto& prechat = request.prechat;
+  const bool has_claims = !prechat.name.empty() || !prechat.email.empty() || !prechat.phone.empty();
+  // A verified customer of an earlier token is not carried into an
+  // unverified session: signing out of the site ends access to their data.
+  const std::string own_customer = carried && !request.previous.verified ? request.previous.customer_id : "";
   session.conversation_id = db::WithTransaction(pool, [&](pqxx::work& tx) {
+    if (!request.verified_identity.empty()) {
+      claims.customer_id =
+          customers::FindOrCreateByIdentity(tx, business.id, request.verified_identity, prechat).customer.id;
+      claims.verified = true;
+    } else if (!own_customer.empty()) {
+      claims.customer_id = customers::AddClaims(tx, business.id, own_customer, prechat).id;
+    } else if (has_claims) {
+      claims.customer_id = customers::CreateFromClaims(tx, business.id, prechat).id;
+    }
+    const std::string verified_customer = claims.verified ? claims.customer_id : std::string();
     const auto rows = tx.exec_params(
-        "SELECT id::text FROM conversations"
-        " WHERE business_id = $1 AND channel = 'WEBCHAT' AND status <> 'RESOLVED'"
-        " AND (visitor_id = $2 OR customer_id = nullif($3, '')::uuid)"
-        " ORDER BY coalesce(last_message_at, created_at) DESC LIMIT 1",
-        business.id, claims.visitor_id, resume_customer);
+        "SELECT c.id::text FROM conversations c LEFT JOIN customers k"
+        "   ON k.business_id = c.business_id AND k.id = c.customer_id"
+        " WHERE c.business_id = $1 AND c.channel = 'WEBCHAT' AND c.status <> $4"
+        " AND ((c.visitor_id = $2 AND (k.external_id IS NULL OR k.id = nullif($3, '')::uuid))"
+        "      OR c.customer_id = nullif($3, '')::uuid)"
+        " ORDER BY coalesce(c.last_message_at, c.created_at) DESC LIMIT 1",
+        business.id, claims.visitor_id, verified_customer,
+        std::string(chat::StatusName(chat::ConversationStatus::kResolved)));
     return rows.empty() ? std::string() : rows[0][0].as<std::string>();
   });
   return session;
@@ -72,10 +85,19 @@ chat::Conversation OwnedConversation(db::Pool& pool, const VisitorClaims& claims
   } catch (const NotFound&) {
     throw ConversationNotFound(conversation_id);
   }
+  const bool theirs = !conversation.customer_id.empty() && conversation.customer_id == claims.customer_id;
+  if (claims.verified && theirs) return conversation;
   const bool visitors = !conversation.visitor_id.empty() && conversation.visitor_id == claims.visitor_id;
-  const bool customers =
-      claims.verified && !claims.customer_id.empty() && conversation.customer_id == claims.customer_id;
-  if (!visitors && !customers) throw ConversationNotFound(conversation_id);
+  if (!visitors) throw ConversationNotFound(conversation_id);
+  if (conversation.customer_id.empty() || theirs) return conversation;
+  // The visitor's conversation now belongs to a customer other than the
+  // token's: their own, created by a booking in it, or a verified customer
+  // who has since signed out, whose conversation the visitor id alone must
+  // not reach.
+  const auto customer = db::WithTransaction(pool, [&](pqxx::work& tx) {
+    return customers::Get(tx, claims.business_id, conversation.customer_id);
+  });
+  if (!customer.external_id.empty()) throw ConversationNotFound(conversation_id);
   return conversation;
 }
 

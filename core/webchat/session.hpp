@@ -5,9 +5,13 @@
 //
 // Ownership: a conversation belongs to a token when it carries the token's
 // visitor id, or when the token's customer was proven by identity_hash and
-// the conversation is that customer's. A customer from unverified pre-chat
-// fields sees only the visitor's own conversations (anyone can type an
-// email address). Everything is scoped by the business id.
+// the conversation is that customer's. Pre-chat fields are claims (anyone
+// can type an email address): an unverified visitor is a customer of their
+// own, holding what they typed as claims, and is never bound to an
+// existing customer by them. A verified identity selects its own customer
+// only. A conversation of a verified customer stays theirs: the visitor id
+// alone no longer reaches it once the visitor signs out. Everything is
+// scoped by the business id.
 // Thread-safe: free functions over a db::Pool.
 #pragma once
 
@@ -32,10 +36,13 @@ struct SessionRequest {
   // A verified identity (the caller checked identity_hash): the customer
   // with this external id is found or created. "" when none.
   std::string verified_identity;
-  customers::CustomerContact prechat;  // name, email, phone; all may be empty
-  // The visitor id of an earlier token of this business (signature checked
-  // by the caller), to keep the visitor and resume its conversation.
-  std::string previous_visitor_id;
+  // Name, email, phone as typed; all may be empty. Claims only: they never
+  // select an existing customer.
+  customers::CustomerContact prechat;
+  // The claims of an earlier token of this business (signature checked by
+  // the caller), to keep the visitor, its own customer and its
+  // conversation. Empty business_id when none.
+  VisitorClaims previous;
 };
 
 struct Session {
@@ -44,10 +51,11 @@ struct Session {
 };
 
 // Starts a visitor session for `business`: a new visitor id unless one is
-// carried over, the customer from the verified identity and/or pre-chat
-// fields, and the most recent open (not RESOLVED) webchat conversation of
-// the visitor (or of the verified customer). Throws InvalidInput for a
-// malformed email or phone.
+// carried over; the customer of the verified identity, else the visitor's
+// own customer from an earlier unverified token, else a new customer
+// holding the pre-chat claims (none without any); and the most recent
+// open (not RESOLVED) webchat conversation of the visitor (or of the
+// verified customer). Throws InvalidInput for a malformed email or phone.
 Session StartSession(db::Pool& pool, const business::Business& business, const SessionRequest& request,
                      TimePoint now, int token_ttl_s);
 

@@ -20,9 +20,14 @@
 #include <thread>
 #include <vector>
 
+#include "core/booking/booking.hpp"
+#include "core/booking/local_time.hpp"
 #include "core/business/business.hpp"
+#include "core/chat/conversations.hpp"
+#include "core/common/clock.hpp"
 #include "core/config/business_file.hpp"
 #include "core/customers/customers.hpp"
+#include "core/db/pqxx.hpp"
 #include "core/kb/ingest.hpp"
 #include "core/webchat/token.hpp"
 #include "tests/support/fake_openai.hpp"
@@ -200,20 +205,27 @@ TEST_CASE("a session returns a token, the widget settings and whether the busine
   CHECK(session["open_now"].is_boolean());
   CHECK(session["ai_enabled"] == true);
 
-  SECTION("pre-chat fields find or create the customer") {
+  SECTION("pre-chat fields make a customer of the visitor's own, holding them as claims") {
     StartSession(omnid.port(), {{"name", "Maria Lopez"}, {"email", "maria@example.com"}});
-    const auto customer = customers::Get(desk.db.pool(), business::FindId(desk.db.pool(), "demo-salon"),
-                                         "maria@example.com");
-    CHECK(customer.name == "Maria Lopez");
+    customers::ListFilter filter;
+    filter.search = "maria@example.com";
+    const auto found = customers::List(desk.db.pool(), business::FindId(desk.db.pool(), "demo-salon"), filter);
+    REQUIRE(found.size() == 1);
+    CHECK(found[0].name == "Maria Lopez");
+    CHECK(found[0].claimed_email == "maria@example.com");
+    CHECK(found[0].email.empty());
     const auto bad = HttpPost(omnid.port(), "/v1/chat/demo-salon/session", json{{"email", "not-an-email"}}.dump());
     CHECK(bad.status == 400);
   }
   SECTION("a verified identity links the customer; a wrong hash is 401") {
     const std::string hash = webchat::HmacSha256Hex(desk.widget_secret, "site-user-7");
     StartSession(omnid.port(), {{"identity", "site-user-7"}, {"identity_hash", hash}, {"email", "u7@example.com"}});
-    const auto customer = customers::Get(desk.db.pool(), business::FindId(desk.db.pool(), "demo-salon"),
-                                         "u7@example.com");
-    CHECK(customer.external_id == "site-user-7");
+    customers::ListFilter filter;
+    filter.search = "u7@example.com";
+    const auto found = customers::List(desk.db.pool(), business::FindId(desk.db.pool(), "demo-salon"), filter);
+    REQUIRE(found.size() == 1);
+    CHECK(found[0].external_id == "site-user-7");
+    CHECK(found[0].claimed_email == "u7@example.com");
     const auto wrong = HttpPost(omnid.port(), "/v1/chat/demo-salon/session",
                                 json{{"identity", "site-user-8"}, {"identity_hash", hash}}.dump());
     CHECK(wrong.status == 401);
@@ -221,6 +233,124 @@ TEST_CASE("a session returns a token, the widget settings and whether the busine
   SECTION("an unknown business is 404") {
     CHECK(HttpPost(omnid.port(), "/v1/chat/no-such-salon/session", "{}").status == 404);
   }
+}
+
+// A customer the team knows (an operator booked them, with notes), with a
+// conversation and an upcoming appointment; and a customer signed in
+// through the business's site (a verified identity) with a conversation.
+struct Victims {
+  Victims(Desk& desk, std::uint16_t port) : pool(desk.db.pool()) {
+    business_id = business::FindId(pool, "demo-salon");
+    booking::BookingService booking(pool, DefaultClock());
+    const auto first_day = std::chrono::year_month_day{
+        std::chrono::floor<std::chrono::days>(DefaultClock().Now()) + std::chrono::days{2}};
+    const auto slots = booking.Slots(business_id, "Blowout", first_day, 14);
+    REQUIRE_FALSE(slots.starts.empty());
+    booking::CreateRequest create;
+    create.service = "Blowout";
+    create.start = slots.starts.front();
+    create.customer = {"Vera Victim", "victim@example.com", "+1 555 010 9999"};
+    const auto booked = booking.Create(business_id, create);
+    REQUIRE(booked.appointment);
+    appointment_id = booked.appointment->id;
+    appointment_local = booking::FormatLocal(booked.appointment->start, "America/New_York");
+    known_id = booked.appointment->customer_id;
+    customers::CustomerUpdate notes;
+    notes.notes = "owes a deposit from March";
+    customers::Update(pool, business_id, known_id, notes);
+    chat::OpenRequest open;
+    open.customer_id = known_id;
+    open.channel = chat::Channel::kWebchat;
+    open.visitor_id = "v_victim_browser";
+    known_conversation = chat::Open(pool, business_id, open).id;
+    chat::AddUserMessage(pool, business_id, known_conversation, "my secret question", DefaultClock().Now());
+
+    const std::string hash = webchat::HmacSha256Hex(desk.widget_secret, "victim-1");
+    const json session = StartSession(port, {{"identity", "victim-1"}, {"identity_hash", hash},
+                                             {"email", "verified-victim@example.com"}});
+    std::string conversation;
+    SendMessage(port, session["token"], {{"message", "my private verified question"}}, &conversation);
+    verified_conversation = conversation;
+    verified_id = Row("SELECT customer_id::text FROM conversations WHERE id = $1", verified_conversation);
+  }
+  // The first column of the first row, "" for none or NULL.
+  std::string Row(const std::string& sql, const std::string& param) const {
+    return db::WithTransaction(pool, [&](pqxx::work& tx) {
+      const auto r = tx.exec_params(sql, param);
+      return r.empty() || r[0][0].is_null() ? std::string() : r[0][0].as<std::string>();
+    });
+  }
+  db::Pool& pool;
+  std::string business_id, appointment_id, appointment_local, known_id, known_conversation;
+  std::string verified_id, verified_conversation;
+};
+
+TEST_CASE("a verified identity with someone else's email takes over neither their record nor their chats",
+          "[webchat][security]") {
+  Desk desk;
+  Omnid omnid(desk.db.url(), desk.fake.base_url());
+  Victims victims(desk, omnid.port());
+
+  for (const std::string email : {"victim@example.com", "verified-victim@example.com"}) {
+    const std::string identity = "attacker-" + email.substr(0, 8);
+    const std::string hash = webchat::HmacSha256Hex(desk.widget_secret, identity);
+    const json session =
+        StartSession(omnid.port(), {{"identity", identity}, {"identity_hash", hash}, {"email", email}});
+    CHECK(session["conversation_id"].is_null());
+    const std::string token = session["token"];
+    for (const auto& conversation : {victims.known_conversation, victims.verified_conversation}) {
+      const auto history = HttpGet(omnid.port(), "/v1/chat/demo-salon/conversations/" + conversation + "/messages",
+                                   Bearer(token));
+      CHECK(history.status == 404);
+      CHECK(history.body.find("secret") == std::string::npos);
+      CHECK(history.body.find("private") == std::string::npos);
+    }
+    // The attacker's own message lands in a conversation of their own.
+    std::string conversation;
+    SendMessage(omnid.port(), token, {{"message", "hello"}}, &conversation);
+    CHECK(conversation != victims.known_conversation);
+    CHECK(conversation != victims.verified_conversation);
+    const std::string attacker = victims.Row("SELECT customer_id::text FROM conversations WHERE id = $1", conversation);
+    CHECK(attacker != victims.known_id);
+    CHECK(attacker != victims.verified_id);
+    CHECK(victims.Row("SELECT external_id FROM customers WHERE id = $1", attacker) == identity);
+  }
+  CHECK(victims.Row("SELECT coalesce(external_id, '') FROM customers WHERE id = $1", victims.known_id).empty());
+  CHECK(victims.Row("SELECT external_id FROM customers WHERE id = $1", victims.verified_id) == "victim-1");
+}
+
+TEST_CASE("an unverified pre-chat email binds the visitor to no one: no private data, no changing their bookings",
+          "[webchat][security]") {
+  Desk desk;
+  Omnid omnid(desk.db.url(), desk.fake.base_url());
+  Victims victims(desk, omnid.port());
+
+  const json session = StartSession(omnid.port(), {{"name", "Mallory"}, {"email", "VICTIM@example.com"}});
+  CHECK(session["conversation_id"].is_null());
+  const std::string date = victims.appointment_local.substr(0, 10);
+  const std::string time = victims.appointment_local.substr(11, 5);
+  desk.fake.Enqueue(test::ToolCallReply(
+      {{"c1", "cancel_appointment", {json{{"date", date}, {"time", time}}.dump()}},
+       {"c2", "cancel_appointment", {json{{"appointment_id", victims.appointment_id}}.dump()}}}));
+  desk.fake.Enqueue(test::TextReply({"A team member can help with that."}));
+  const std::size_t before = desk.fake.request_count();
+  const auto events = SendMessage(omnid.port(), session["token"],
+                                  {{"message", "cancel my blowout on " + date + " at " + time}});
+  CHECK(ReplyText(events) == "A team member can help with that.");
+  const auto requests = desk.fake.requests();
+  REQUIRE(requests.size() == before + 2);
+  for (std::size_t i = before; i < requests.size(); ++i) {
+    const std::string& sent = requests[i].body;
+    CHECK(sent.find("Vera") == std::string::npos);
+    CHECK(sent.find("0109999") == std::string::npos);
+    CHECK(sent.find("deposit") == std::string::npos);
+    CHECK(sent.find("secret question") == std::string::npos);
+  }
+  const std::string tool_results = requests.back().body;
+  CHECK(tool_results.find("that this chat may change") != std::string::npos);
+  CHECK(tool_results.find("appointment " + victims.appointment_id + " not found") != std::string::npos);
+  CHECK(victims.Row("SELECT status FROM appointments WHERE id = $1", victims.appointment_id) == "SCHEDULED");
+  CHECK(victims.Row("SELECT name FROM customers WHERE id = $1", victims.known_id) == "Vera Victim");
 }
 
 TEST_CASE("a message streams typed events, and the history resumes the conversation", "[webchat]") {

@@ -22,6 +22,7 @@
 #include "core/common/error.hpp"
 #include "core/common/executor.hpp"
 #include "core/config/business_file.hpp"
+#include "core/customers/customers.hpp"
 #include "core/db/pqxx.hpp"
 #include "core/http/client.hpp"
 #include "core/kb/ingest.hpp"
@@ -73,6 +74,7 @@ struct Desk {
     request.text = text;
     request.conversation_id = conversation_id;
     request.channel = chat::Channel::kCli;
+    request.caller = chat::Caller::kOperator;
     return request;
   }
 
@@ -363,18 +365,15 @@ TEST_CASE("a known customer changes only their own appointments and those booked
   const auto eves = booking.Create(desk.business_id, create);
   REQUIRE(eves.appointment);
 
-  // Ann, known by her email, names Eve's booking by id, then by Eve's contact.
+  // Ann, named by an operator, names Eve's booking by id, then by its date and time.
   desk.fake.Enqueue(test::ToolCallReply({Call("c1", "cancel_appointment", {{"appointment_id", eves.appointment->id}}),
-                                         Call("c2", "cancel_appointment",
-                                              {{"date", "2026-12-02"}, {"time", "15:00"},
-                                               {"customer_email", "eve@example.com"}})}));
+                                         Call("c2", "cancel_appointment", {{"date", "2026-12-02"}, {"time", "15:00"}})}));
   // She books for her son under his own email, in this chat, and moves it.
   desk.fake.Enqueue(test::ToolCallReply({Call("c3", "book_appointment",
                                               {{"date", "2026-12-03"}, {"time", "11:00"}, {"service", "Blowout"},
                                                {"customer_name", "Leo"}, {"customer_email", "leo@example.com"}})}));
   desk.fake.Enqueue(test::ToolCallReply({Call("c4", "reschedule_appointment",
-                                              {{"date", "2026-12-03"}, {"time", "11:00"},
-                                               {"customer_email", "leo@example.com"}, {"new_date", "2026-12-03"},
+                                              {{"date", "2026-12-03"}, {"time", "11:00"}, {"new_date", "2026-12-03"},
                                                {"new_time", "14:00"}})}));
   desk.fake.Enqueue(test::TextReply({"Done."}));
   auto request = desk.Request("cancel Eve's blowout, then book one for my son Leo");
@@ -391,15 +390,116 @@ TEST_CASE("a known customer changes only their own appointments and those booked
   CHECK(result.tool_calls[3].ok);
   CHECK(json::parse(result.tool_calls[3].result_json)["time"] == "14:00");
 
-  // Anonymous, the date, the time and Eve's email are what prove it is hers.
-  desk.fake.Enqueue(test::ToolCallReply({Call("c5", "cancel_appointment",
-                                              {{"date", "2026-12-02"}, {"time", "15:00"},
-                                               {"customer_email", "eve@example.com"}})}));
-  desk.fake.Enqueue(test::TextReply({"Cancelled."}));
+  // Anonymous, the date, the time and Eve's email prove nothing: anyone can know them.
+  desk.fake.Enqueue(test::ToolCallReply({Call("c5", "cancel_appointment", {{"date", "2026-12-02"}, {"time", "15:00"}})}));
+  desk.fake.Enqueue(test::TextReply({"A team member can help with that."}));
   const auto anonymous = desk.engine->Turn(desk.Request("I'm Eve, cancel my 3pm blowout on Dec 2, eve@example.com"));
   REQUIRE(anonymous.tool_calls.size() == 1);
-  CHECK(anonymous.tool_calls[0].ok);
-  CHECK(booking.Get(desk.business_id, eves.appointment->id).status == booking::Status::kCanceled);
+  CHECK_FALSE(anonymous.tool_calls[0].ok);
+  CHECK(json::parse(anonymous.tool_calls[0].result_json)["error"] ==
+        "cancel_appointment: no appointment on 2026-12-02 at 15:00 that this chat may change");
+  CHECK(booking.Get(desk.business_id, eves.appointment->id).status == booking::Status::kScheduled);
+}
+
+TEST_CASE("a visitor's typed contact is a claim: no existing customer's data, bookings or record", "[chat]") {
+  Desk desk;
+  booking::BookingService booking(desk.db.pool(), desk.clock);
+  customers::CustomerUpdate notes;
+  booking::CreateRequest create;
+  create.service = "Blowout";
+  create.start = booking::ParseStartTime("2026-12-02 15:00", kTz);
+  create.customer = {"Eve Victim", "eve@example.com", "+1 555 010 2030"};
+  const auto eves = booking.Create(desk.business_id, create);
+  REQUIRE(eves.appointment);
+  notes.notes = "prefers the quiet chair";
+  customers::Update(desk.db.pool(), desk.business_id, eves.appointment->customer_id, notes);
+
+  // A visitor books as "eve@example.com": a customer of their own, holding the email as a claim.
+  desk.fake.Enqueue(test::ToolCallReply({Call("c1", "book_appointment",
+                                              {{"date", "2026-12-03"}, {"time", "11:00"}, {"service", "Blowout"},
+                                               {"customer_name", "Mallory"}, {"customer_email", "EVE@example.com"}})}));
+  desk.fake.Enqueue(test::TextReply({"Booked."}));
+  auto visitor = desk.Request("book me a blowout on Dec 3 at 11, I'm eve@example.com");
+  visitor.caller = chat::Caller::kVisitor;
+  visitor.channel = chat::Channel::kWebchat;
+  const auto booked = desk.engine->Turn(visitor);
+  REQUIRE(booked.tool_calls.size() == 1);
+  REQUIRE(booked.tool_calls[0].ok);
+  const auto mine = booking.Get(desk.business_id, json::parse(booked.tool_calls[0].result_json)["appointment_id"]);
+  CHECK(mine.customer_id != eves.appointment->customer_id);
+  const auto claimer = customers::Get(desk.db.pool(), desk.business_id, mine.customer_id);
+  CHECK(claimer.email.empty());
+  CHECK(claimer.claimed_email == "EVE@example.com");
+  CHECK(claimer.name == "Mallory");
+  const auto eve = customers::Get(desk.db.pool(), desk.business_id, "eve@example.com");
+  CHECK(eve.id == eves.appointment->customer_id);
+  CHECK(eve.name == "Eve Victim");
+  CHECK(eve.visit_count == 1);
+
+  // In the same conversation: the prompt holds only the visitor's claims,
+  // and Eve's booking cannot be reached by its date and time, while the
+  // visitor's own booking of this chat can be moved.
+  desk.fake.Enqueue(test::ToolCallReply({Call("c2", "cancel_appointment", {{"date", "2026-12-02"}, {"time", "15:00"}}),
+                                         Call("c3", "reschedule_appointment",
+                                              {{"date", "2026-12-03"}, {"time", "11:00"}, {"new_date", "2026-12-03"},
+                                               {"new_time", "14:00"}})}));
+  desk.fake.Enqueue(test::TextReply({"Moved yours; the other one is not yours to change."}));
+  visitor.text = "also cancel my Dec 2 3pm blowout and move the new one to 2pm";
+  visitor.conversation_id = booked.conversation_id;
+  const auto second = desk.engine->Turn(visitor);
+  REQUIRE(second.tool_calls.size() == 2);
+  CHECK_FALSE(second.tool_calls[0].ok);
+  CHECK(second.tool_calls[1].ok);
+  CHECK(booking.Get(desk.business_id, eves.appointment->id).status == booking::Status::kScheduled);
+  CHECK(booking.Get(desk.business_id, mine.id).start == booking::ParseStartTime("2026-12-03 14:00", kTz));
+  const auto requests = desk.fake.requests();
+  REQUIRE_FALSE(requests.empty());
+  const std::string prompt = requests.back().body;
+  CHECK(prompt.find("Not verified") != std::string::npos);
+  CHECK(prompt.find("Eve Victim") == std::string::npos);
+  CHECK(prompt.find("quiet chair") == std::string::npos);
+  CHECK(prompt.find("5550102030") == std::string::npos);
+  CHECK(prompt.find(eves.appointment->id) == std::string::npos);
+
+  // A visitor cannot name a customer by contact at all.
+  auto claiming = desk.Request("hi");
+  claiming.caller = chat::Caller::kVisitor;
+  claiming.customer.email = "eve@example.com";
+  CHECK_THROWS_AS(desk.engine->Turn(claiming), InvalidInput);
+}
+
+TEST_CASE("a verified visitor's prompt and tools reach their own record and bookings", "[chat]") {
+  Desk desk;
+  booking::BookingService booking(desk.db.pool(), desk.clock);
+  booking::CreateRequest create;
+  create.service = "Blowout";
+  create.start = booking::ParseStartTime("2026-12-02 15:00", kTz);
+  create.customer = {"Ann Lee", "ann@example.com", ""};
+  const auto anns = booking.Create(desk.business_id, create);
+  REQUIRE(anns.appointment);
+  chat::OpenRequest open;
+  open.customer_id = anns.appointment->customer_id;
+  open.channel = chat::Channel::kWebchat;
+  const auto conversation = chat::Open(desk.db.pool(), desk.business_id, open).id;
+
+  desk.fake.Enqueue(test::ToolCallReply({Call("c1", "cancel_appointment", {{"date", "2026-12-02"}, {"time", "15:00"}})}));
+  desk.fake.Enqueue(test::TextReply({"Cancelled."}));
+  auto unproven = desk.Request("cancel my Dec 2 blowout", conversation);
+  unproven.caller = chat::Caller::kVisitor;
+  const auto refused = desk.engine->Turn(unproven);
+  REQUIRE(refused.tool_calls.size() == 1);
+  CHECK_FALSE(refused.tool_calls[0].ok);
+  CHECK(desk.fake.requests().back().body.find("Ann Lee") == std::string::npos);
+
+  desk.fake.Enqueue(test::ToolCallReply({Call("c2", "cancel_appointment", {{"date", "2026-12-02"}, {"time", "15:00"}})}));
+  desk.fake.Enqueue(test::TextReply({"Cancelled."}));
+  auto proven = unproven;
+  proven.verified_customer_id = anns.appointment->customer_id;
+  const auto done = desk.engine->Turn(proven);
+  REQUIRE(done.tool_calls.size() == 1);
+  CHECK(done.tool_calls[0].ok);
+  CHECK(booking.Get(desk.business_id, anns.appointment->id).status == booking::Status::kCanceled);
+  CHECK(desk.fake.requests().back().body.find("Ann Lee") != std::string::npos);
 }
 
 TEST_CASE("escalate_to_human hands off after the model's last words", "[chat]") {
