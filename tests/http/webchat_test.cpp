@@ -268,8 +268,10 @@ struct Victims {
     const std::string hash = webchat::HmacSha256Hex(desk.widget_secret, "victim-1");
     const json session = StartSession(port, {{"identity", "victim-1"}, {"identity_hash", hash},
                                              {"email", "verified-victim@example.com"}});
+    verified_token = session["token"];
+    verified_visitor = session["visitor_id"];
     std::string conversation;
-    SendMessage(port, session["token"], {{"message", "my private verified question"}}, &conversation);
+    SendMessage(port, verified_token, {{"message", "my private verified question"}}, &conversation);
     verified_conversation = conversation;
     verified_id = Row("SELECT customer_id::text FROM conversations WHERE id = $1", verified_conversation);
   }
@@ -282,7 +284,7 @@ struct Victims {
   }
   db::Pool& pool;
   std::string business_id, appointment_id, appointment_local, known_id, known_conversation;
-  std::string verified_id, verified_conversation;
+  std::string verified_id, verified_conversation, verified_token, verified_visitor;
 };
 
 TEST_CASE("a verified identity with someone else's email takes over neither their record nor their chats",
@@ -304,6 +306,12 @@ TEST_CASE("a verified identity with someone else's email takes over neither thei
       CHECK(history.status == 404);
       CHECK(history.body.find("secret") == std::string::npos);
       CHECK(history.body.find("private") == std::string::npos);
+      const auto events = HttpGet(omnid.port(), "/v1/chat/demo-salon/conversations/" + conversation + "/events",
+                                  Bearer(token));
+      CHECK(events.status == 404);
+      const auto message = HttpPost(omnid.port(), "/v1/chat/demo-salon/messages",
+                                    json{{"message", "hi"}, {"conversation_id", conversation}}.dump(), Bearer(token));
+      CHECK(message.status == 404);
     }
     // The attacker's own message lands in a conversation of their own.
     std::string conversation;
@@ -317,6 +325,16 @@ TEST_CASE("a verified identity with someone else's email takes over neither thei
   }
   CHECK(victims.Row("SELECT coalesce(external_id, '') FROM customers WHERE id = $1", victims.known_id).empty());
   CHECK(victims.Row("SELECT external_id FROM customers WHERE id = $1", victims.verified_id) == "victim-1");
+
+  // Signed out of the site, the same browser keeps its visitor id but no
+  // longer reaches the verified customer's conversation.
+  const json signed_out = StartSession(omnid.port(), {{"token", victims.verified_token}});
+  CHECK(signed_out["visitor_id"] == victims.verified_visitor);
+  CHECK(signed_out["conversation_id"].is_null());
+  const auto history = HttpGet(omnid.port(),
+                               "/v1/chat/demo-salon/conversations/" + victims.verified_conversation + "/messages",
+                               Bearer(signed_out["token"]));
+  CHECK(history.status == 404);
 }
 
 TEST_CASE("an unverified pre-chat email binds the visitor to no one: no private data, no changing their bookings",
