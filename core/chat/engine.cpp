@@ -24,6 +24,7 @@
 #include "core/chat/tools.hpp"
 #include "core/common/error.hpp"
 #include "core/common/log.hpp"
+#include "core/common/text.hpp"
 #include "core/customers/customers_tx.hpp"
 #include "core/kb/retriever.hpp"
 
@@ -497,6 +498,7 @@ void Prepare(const TurnPtr& turn) {
   auto& engine = *turn->engine;
   auto& request = turn->request;
   if (request.text.find_first_not_of(" \t\r\n") == std::string::npos) throw InvalidInput("message: it is empty");
+  RejectNul("message", request.text);
   turn->business = engine.LoadBusiness(request.business_slug);
   const auto& business = *turn->business;
   const auto& contact = request.customer;

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/common/error.hpp"
+#include "core/common/text.hpp"
 #include "core/customers/customers_tx.hpp"
 #include "core/db/pqxx.hpp"
 
@@ -87,8 +88,13 @@ std::string NormalizeTag(const std::string& tag) {
   return value;
 }
 
-// The contact with email and phone normalised; at least one key present.
+// The contact with email and phone normalised; at least one key present,
+// and no NUL anywhere.
 CustomerContact NormalizeContact(const CustomerContact& contact) {
+  RejectNul("name", contact.name);
+  RejectNul("email", contact.email);
+  RejectNul("phone", contact.phone);
+  RejectNul("external_id", contact.external_id);
   CustomerContact out;
   out.name = Trim(contact.name);
   if (!Trim(contact.email).empty()) out.email = NormalizeEmail(contact.email);
