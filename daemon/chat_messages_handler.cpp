@@ -127,8 +127,8 @@ Response MessageTooLong(std::size_t chars, int limit) {
 }
 
 // The same code and message a JSON client would get, never internals.
-std::string ErrorEventData(const std::exception_ptr& error) {
-  const auto body = json::parse(ResponseForException(error).body, nullptr, false);
+std::string ErrorEventData(const std::exception_ptr& error, const Request& request) {
+  const auto body = json::parse(ResponseForException(error, request).body, nullptr, false);
   return body.value("error", json::object()).dump();
 }
 
@@ -199,7 +199,7 @@ asio::awaitable<void> Stream(Exchange& exchange, Headers head, const std::string
     last_write = std::chrono::steady_clock::now();
   }
   if (outcome.error) {
-    co_await sse.Send("error", ErrorEventData(outcome.error));
+    co_await sse.Send("error", ErrorEventData(outcome.error, exchange.request()));
   } else {
     co_await sse.Send("done", DoneJson(outcome.result).dump());
   }

@@ -75,7 +75,7 @@ asio::awaitable<Response> HandleChatPage(Exchange& exchange) {
   } catch (...) {
     error = std::current_exception();
   }
-  if (error) co_return ResponseForException(error);
+  if (error) co_return ResponseForException(error, exchange.request());
 
   const auto& spec = business->spec;
   const std::string title = spec.widget.title.empty() ? spec.name : spec.widget.title;

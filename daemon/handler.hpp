@@ -58,7 +58,9 @@ struct Request {
   const std::string& Param(const std::string& name) const;
   std::optional<std::string> Query(const std::string& name) const;
   std::optional<std::string> Header(const std::string& name) const { return headers.Get(name); }
-  // The body parsed as JSON; throws InvalidInput when it is not valid JSON.
+  // The body parsed as JSON. Throws InvalidInput when it is not valid JSON,
+  // holds a number beyond a double's range, or a string with a NUL (named by
+  // its path in the document).
   nlohmann::json JsonBody() const;
 };
 

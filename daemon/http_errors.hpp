@@ -3,8 +3,11 @@
 //
 //   InvalidInput 400, NotFound 404, Conflict 409, LimitReached 402 (the plan
 //   does not allow it), Unavailable 503, UpstreamError 502, ConfigError 500,
-//   anything else 500 "internal" (details only in the server log).
-// Thread-safe: pure functions.
+//   anything else 500 "internal".
+// A 5xx body says only what kind of failure it was, with the request's id:
+// its message may name a host, a port, a socket or the database, which the
+// public never sees. The full message goes to the server log under that id.
+// Thread-safe: pure functions, apart from the log line.
 #pragma once
 
 #include <exception>
@@ -18,8 +21,10 @@ namespace omni::omnid {
 Response ErrorResponse(int status, const std::string& code, const std::string& message,
                        const std::string& hint = {});
 
-// The response for an exception a handler threw.
-Response ResponseForException(const std::exception_ptr& error);
+// The response for an exception a handler threw while answering `request`.
+// Logs a 5xx with the request's id and route (warn for 502 and 503, error
+// for 500).
+Response ResponseForException(const std::exception_ptr& error, const Request& request);
 
 // The exception's message, for the server log.
 std::string DescribeException(const std::exception_ptr& error);

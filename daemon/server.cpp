@@ -438,15 +438,7 @@ asio::awaitable<bool> Session::HandleRequest(Clock::time_point started) {
                           std::chrono::duration<double>(Clock::now() - started).count());
     co_return ended && keep_alive;
   }
-  if (error) {
-    response = ResponseForException(error);
-    if (response.status >= 500) {
-      // A bug or a broken config is an error; a dependency being down (502,
-      // 503) is expected now and then.
-      log::Write(response.status == 500 ? log::Level::kError : log::Level::kWarn, "request failed",
-                 {{"request_id", request.request_id}, {"route", route.pattern}, {"error", DescribeException(error)}});
-    }
-  }
+  if (error) response = ResponseForException(error, request);
   co_return co_await Send(request, std::move(response), started, keep_alive);
 }
 

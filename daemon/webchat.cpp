@@ -15,7 +15,6 @@
 #include "core/chat/engine.hpp"
 #include "core/common/error.hpp"
 #include "core/common/executor.hpp"
-#include "core/common/log.hpp"
 #include "core/http/client.hpp"
 #include "core/kb/retriever.hpp"
 #include "core/llm/llm.hpp"
@@ -240,7 +239,7 @@ asio::awaitable<Response> RunChat(Exchange& exchange, ChatAuth auth, ChatBody bo
   } catch (...) {
     error = std::current_exception();
   }
-  if (error) co_return ResponseForException(error);
+  if (error) co_return ResponseForException(error, request);
 
   const auto& widget = scope.business->spec.widget;
   if (const auto origin = request.Header("Origin")) {
@@ -290,12 +289,7 @@ asio::awaitable<Response> RunChat(Exchange& exchange, ChatAuth auth, ChatBody bo
   } catch (...) {
     error = std::current_exception();
   }
-  if (error) {
-    response = ResponseForException(error);
-    if (response.status >= 500) {
-      log::Warn("chat request failed", {{"request_id", request.request_id}, {"error", DescribeException(error)}});
-    }
-  }
+  if (error) response = ResponseForException(error, request);
   co_return WithHeaders(std::move(response), scope.cors);
 }
 

@@ -24,6 +24,7 @@
 #include "core/chat/tools.hpp"
 #include "core/common/error.hpp"
 #include "core/common/log.hpp"
+#include "core/common/text.hpp"
 #include "core/customers/customers_tx.hpp"
 #include "core/kb/retriever.hpp"
 
@@ -525,6 +526,7 @@ void Prepare(const TurnPtr& turn) {
   auto& engine = *turn->engine;
   auto& request = turn->request;
   if (request.text.find_first_not_of(" \t\r\n") == std::string::npos) throw InvalidInput("message: it is empty");
+  RejectNul("message", request.text);
   const auto& contact = request.customer;
   const bool named = !contact.email.empty() || !contact.phone.empty() || !contact.external_id.empty();
   if (named && request.caller != Caller::kOperator) {

@@ -18,6 +18,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "core/common/conninfo.hpp"
 #include "core/common/error.hpp"
 
 namespace omni::config {
@@ -255,67 +256,6 @@ bool IsConninfo(const std::string& text) {
 bool IsPostgresUrl(const std::string& text) {
   std::string lower = Lower(text);
   return StartsWith(lower, "postgresql://") || StartsWith(lower, "postgres://");
-}
-
-// Replaces the password of a libpq URL or conninfo string with <redacted>.
-std::string RedactDatabaseUrl(const std::string& url) {
-  if (url.empty()) return url;
-  if (IsPostgresUrl(url)) {
-    std::string result = url;
-    std::size_t authority = result.find("://") + 3;
-    std::size_t authority_end = result.find_first_of("/?", authority);
-    if (authority_end == std::string::npos) authority_end = result.size();
-    std::size_t at = result.rfind('@', authority_end);
-    if (at != std::string::npos && at >= authority) {
-      std::size_t colon = result.find(':', authority);
-      if (colon != std::string::npos && colon < at) {
-        result.replace(colon + 1, at - colon - 1, kRedacted);
-      }
-    }
-    std::size_t query = result.find('?');
-    while (query != std::string::npos) {
-      std::size_t start = query + 1;
-      std::size_t end = result.find('&', start);
-      if (end == std::string::npos) end = result.size();
-      if (StartsWith(Lower(result.substr(start, end - start)), "password=")) {
-        result.replace(start + 9, end - start - 9, kRedacted);
-        end = start + 9 + std::string(kRedacted).size();
-      }
-      query = end < result.size() ? end : std::string::npos;
-    }
-    return result;
-  }
-  std::string result;
-  std::size_t i = 0;
-  while (i < url.size()) {
-    std::size_t key_start = i;
-    while (i < url.size() && url[i] != '=' && !std::isspace(static_cast<unsigned char>(url[i]))) ++i;
-    std::string key = url.substr(key_start, i - key_start);
-    std::size_t value_start = url.find('=', i);
-    if (value_start == std::string::npos) {
-      result += url.substr(key_start);
-      break;
-    }
-    result += url.substr(key_start, value_start + 1 - key_start);
-    i = value_start + 1;
-    while (i < url.size() && std::isspace(static_cast<unsigned char>(url[i]))) ++i;
-    std::size_t value_begin = i;
-    if (i < url.size() && url[i] == '\'') {
-      ++i;
-      while (i < url.size() && url[i] != '\'') {
-        if (url[i] == '\\') ++i;
-        ++i;
-      }
-      if (i < url.size()) ++i;
-    } else {
-      while (i < url.size() && !std::isspace(static_cast<unsigned char>(url[i]))) ++i;
-    }
-    result += Lower(key) == "password" ? std::string(kRedacted) : url.substr(value_begin, i - value_begin);
-    std::size_t space_start = i;
-    while (i < url.size() && std::isspace(static_cast<unsigned char>(url[i]))) ++i;
-    result += url.substr(space_start, i - space_start);
-  }
-  return result;
 }
 
 std::string Secret(const std::string& value) { return value.empty() ? "" : kRedacted; }
@@ -998,7 +938,7 @@ nlohmann::ordered_json RedactedJson(const Config& config) {
   std::string host =
       server.listen_host.find(':') != std::string::npos ? "[" + server.listen_host + "]" : server.listen_host;
   Json json;
-  json["database"] = Json{{"url", RedactDatabaseUrl(db.url)},
+  json["database"] = Json{{"url", RedactConninfo(db.url)},
                           {"embedded", Json{{"data_dir", db.embedded_data_dir}}},
                           {"pool_size", db.pool_size},
                           {"connect_timeout_ms", db.connect_timeout_ms},

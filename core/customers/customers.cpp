@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/common/error.hpp"
+#include "core/common/text.hpp"
 #include "core/customers/customers_tx.hpp"
 #include "core/db/pqxx.hpp"
 
@@ -83,6 +84,7 @@ std::string Select(const std::string& where) {
 }
 
 std::string NormalizeTag(const std::string& tag) {
+  RejectNul("tag", tag);
   std::string value = Lower(Trim(tag));
   if (value.empty() || value.size() > 64) {
     throw InvalidInput("invalid tag \"" + tag + "\": a tag has 1 to 64 characters");
@@ -90,12 +92,24 @@ std::string NormalizeTag(const std::string& tag) {
   return value;
 }
 
-// The contact with email and phone normalised; at least one key present.
-CustomerContact NormalizeContact(const CustomerContact& contact) {
+// Name, email and phone as given, with email and phone normalised; all may
+// be empty. A NUL anywhere is refused: PostgreSQL text would cut it there.
+CustomerContact NormalizeClaims(const CustomerContact& claims) {
+  RejectNul("name", claims.name);
+  RejectNul("email", claims.email);
+  RejectNul("phone", claims.phone);
   CustomerContact out;
-  out.name = Trim(contact.name);
-  if (!Trim(contact.email).empty()) out.email = NormalizeEmail(contact.email);
-  if (!Trim(contact.phone).empty()) out.phone = NormalizePhone(contact.phone);
+  out.name = Trim(claims.name);
+  if (!Trim(claims.email).empty()) out.email = NormalizeEmail(claims.email);
+  if (!Trim(claims.phone).empty()) out.phone = NormalizePhone(claims.phone);
+  return out;
+}
+
+// The contact normalised as NormalizeClaims does, with its external id; at
+// least one key present.
+CustomerContact NormalizeContact(const CustomerContact& contact) {
+  RejectNul("external_id", contact.external_id);
+  CustomerContact out = NormalizeClaims(contact);
   out.external_id = Trim(contact.external_id);
   if (out.email.empty() && out.phone.empty() && out.external_id.empty()) {
     throw InvalidInput("a customer needs an email address or a phone number",
@@ -107,15 +121,6 @@ CustomerContact NormalizeContact(const CustomerContact& contact) {
 std::optional<std::string> OrNull(const std::string& value) {
   if (value.empty()) return std::nullopt;
   return value;
-}
-
-// A visitor's claims with email and phone normalised; all may be empty.
-CustomerContact NormalizeClaims(const CustomerContact& claims) {
-  CustomerContact out;
-  out.name = Trim(claims.name);
-  if (!Trim(claims.email).empty()) out.email = NormalizeEmail(claims.email);
-  if (!Trim(claims.phone).empty()) out.phone = NormalizePhone(claims.phone);
-  return out;
 }
 
 NotFound CustomerNotFound(const std::string& id) {
@@ -235,6 +240,7 @@ Customer CreateFromClaims(pqxx::dbtransaction& tx, const std::string& business_i
 
 FindOrCreateResult FindOrCreateByIdentity(pqxx::dbtransaction& tx, const std::string& business_id,
                                           const std::string& external_id, const CustomerContact& raw_claims) {
+  RejectNul("identity", external_id);
   const std::string identity = Trim(external_id);
   if (identity.empty()) throw InvalidInput("a verified identity must not be empty");
   const CustomerContact claims = NormalizeClaims(raw_claims);
@@ -330,6 +336,12 @@ Customer Update(db::Pool& pool, const std::string& business_id, const std::strin
   if (update.email) email = Trim(*update.email).empty() ? std::string() : NormalizeEmail(*update.email);
   std::optional<std::string> phone;
   if (update.phone) phone = Trim(*update.phone).empty() ? std::string() : NormalizePhone(*update.phone);
+  if (update.name) RejectNul("name", *update.name);
+  if (update.notes) RejectNul("notes", *update.notes);
+  for (const auto& [key, value] : update.set_metadata) {
+    RejectNul("metadata key", key);
+    RejectNul("metadata " + key, value);
+  }
   std::set<std::string> add, remove;
   for (const auto& tag : update.add_tags) add.insert(NormalizeTag(tag));
   for (const auto& tag : update.remove_tags) remove.insert(NormalizeTag(tag));

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/common/conninfo.hpp"
 #include "core/db/embedded.hpp"
 #include "core/db/migrations.hpp"
 #include "core/db/pqxx.hpp"
@@ -36,16 +37,6 @@ std::string WithSessionSettings(const std::string& conninfo, const config::Datab
   }
   return conninfo + " application_name=omni connect_timeout=" + std::to_string(connect_timeout_s) +
          " options='-c statement_timeout=" + timeout + "'";
-}
-
-// The conninfo without its password, for messages.
-std::string RedactPassword(const std::string& conninfo) {
-  if (IsUrl(conninfo)) {
-    static const std::regex kUserInfo(R"(^(postgres(?:ql)?://[^:@/]*):[^@/]*@)");
-    return std::regex_replace(conninfo, kUserInfo, "$1@");
-  }
-  static const std::regex kPassword(R"(password\s*=\s*('([^'\\]|\\.)*'|\S+))");
-  return std::regex_replace(conninfo, kPassword, "password=<redacted>");
 }
 
 std::string FirstLine(const std::string& text) {
@@ -158,7 +149,13 @@ void Pool::Lease::Release() noexcept {
 }
 
 Pool::Pool(std::string conninfo, const config::DatabaseSettings& settings) : impl_(std::make_unique<Impl>()) {
-  impl_->display_name = RedactPassword(conninfo);
+  impl_->display_name = RedactConninfo(conninfo);
+  // libpq's own complaint about such a string may quote the password.
+  if (impl_->display_name == kUnparseableConninfo) {
+    throw ConfigError("the database connection string is malformed",
+                      "Check database.url: quote values with spaces in key=value form, and percent-encode "
+                      "reserved characters such as @, / and % in a URL.");
+  }
   impl_->conninfo = WithSessionSettings(conninfo, settings);
   impl_->settings = settings;
   impl_->settings.pool_size = std::max(1, settings.pool_size);

@@ -28,7 +28,8 @@ class Pool {
   class Lease;  // RAII lease of one connection; see core/db/pqxx.hpp
 
   // Does not connect yet; the first Acquire does. `conninfo` is a libpq
-  // connection string or URL.
+  // connection string or URL. Throws ConfigError, without quoting it, when
+  // libpq cannot parse it.
   Pool(std::string conninfo, const config::DatabaseSettings& settings);
   // Closes the idle connections. Every Lease must be gone by then.
   ~Pool();
@@ -41,7 +42,8 @@ class Pool {
   Lease Acquire();
 
   PoolStats Stats() const;
-  // The target, with any password removed, for messages.
+  // The target as RedactConninfo (core/common/conninfo.hpp) shows it, for
+  // messages: never the password.
   const std::string& DisplayName() const;
   // The full libpq connection string the pool connects with, including
   // omni's session settings (for a dedicated connection, e.g. LISTEN).

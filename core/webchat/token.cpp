@@ -50,7 +50,10 @@ int Base64UrlValue(char c) {
   return -1;
 }
 
-// False for characters outside the alphabet or an impossible length.
+// Strict: false for padding or any character outside the alphabet, an
+// impossible length, or unused low bits of the last character that are not
+// zero. Each byte string then has exactly one accepted spelling, so a token
+// cannot be altered and still pass.
 bool Base64UrlDecode(std::string_view text, std::string& out) {
   if (text.size() % 4 == 1) return false;
   unsigned buffer = 0;
@@ -65,7 +68,7 @@ bool Base64UrlDecode(std::string_view text, std::string& out) {
       out += static_cast<char>((buffer >> bits) & 0xff);
     }
   }
-  return true;
+  return (buffer & ((1u << bits) - 1)) == 0;
 }
 
 std::string HmacSha256Raw(std::string_view key, std::string_view message) {
@@ -108,12 +111,14 @@ TokenVerdict VerifyVisitorToken(std::string_view token, const std::string& secre
   const std::string_view signed_part = token.substr(0, dot);
   std::string signature;
   if (!Base64UrlDecode(token.substr(dot + 1), signature)) return verdict;
+  if (Base64UrlEncode(signature) != token.substr(dot + 1)) return verdict;
   if (!ConstantTimeEquals(signature, HmacSha256Raw(secret, signed_part))) {
     verdict.check = TokenCheck::kBadSignature;
     return verdict;
   }
   std::string payload_text;
   if (!Base64UrlDecode(signed_part.substr(kPrefix.size()), payload_text)) return verdict;
+  if (Base64UrlEncode(payload_text) != signed_part.substr(kPrefix.size())) return verdict;
   const auto payload = nlohmann::json::parse(payload_text, nullptr, false);
   if (!payload.is_object() || !payload.contains("b") || !payload["b"].is_string() || !payload.contains("v") ||
       !payload["v"].is_string() || !payload.contains("e") || !payload["e"].is_number_integer()) {

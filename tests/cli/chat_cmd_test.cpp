@@ -142,3 +142,13 @@ TEST_CASE("omni chat without an API key answers offline with a citation", "[chat
   CHECK(listed[0]["messages"] == 4);
   CHECK(listed[0]["status"] == "ESCALATED");
 }
+
+TEST_CASE("omni chat refuses a line holding a NUL character and stores nothing", "[chat][cli]") {
+  ChatCli cli(/*offline=*/true);
+  const auto run = cli.Omni({"chat"}, std::string("Where can I park?") + '\0' + " Ignore this\n");
+  INFO(run.err);
+  CHECK(run.exit_code == 2);
+  CHECK(run.err.find("omni: message: contains a NUL character (\\u0000)") != std::string::npos);
+  const json listed = json::parse(cli.Omni({"conversations", "list", "-o", "json"}).out);
+  CHECK(listed.empty());
+}

@@ -143,6 +143,18 @@ TEST_CASE("an unreachable database exits 4 with the reason", "[cli]") {
   CHECK(status.err.find("omni: ") == 0);
 }
 
+TEST_CASE("an unreachable database is named in errors without its password", "[cli]") {
+  TempDir dir;
+  const std::string socket_dir = (dir.path() / "nosocket").string();
+  fs::path file = dir.Write("omni.yaml", "database:\n  url: \"postgresql://shop_user@/shopdb?host=" + socket_dir +
+                                             "&password=Cl1-s3cret-pw\"\n  connect_timeout_ms: 2000\n");
+  RunResult listed = Omni({"--config", file.string(), "business", "list"});
+  CHECK(listed.exit_code == 4);
+  CHECK(listed.err.find("Cl1-s3cret-pw") == std::string::npos);
+  CHECK(listed.err.find("omni: could not connect to database host=" + socket_dir +
+                        " dbname=shopdb user=shop_user password=<redacted>: ") == 0);
+}
+
 TEST_CASE("db migrate and db status against a real database, as table and json", "[cli]") {
   omni::test::TestDatabase db(omni::test::TestDatabaseOptions{.migrated = false});
   TempDir dir;

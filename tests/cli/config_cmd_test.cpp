@@ -97,7 +97,7 @@ TEST_CASE("omni config show prints the effective config with secrets redacted", 
   REQUIRE(shown.exit_code == 0);
   CHECK(shown.out.find("hunter2-db") == std::string::npos);
   CHECK(shown.out.find("sk-or-live") == std::string::npos);
-  CHECK(shown.out.find("url: postgresql://omni:<redacted>@db.example.com/omni") != std::string::npos);
+  CHECK(shown.out.find("url: host=db.example.com dbname=omni user=omni password=<redacted>") != std::string::npos);
   CHECK(shown.out.find("api_key: <redacted>") != std::string::npos);
   CHECK(shown.out.find("listen: 0.0.0.0:9090") != std::string::npos);
   CHECK(shown.err.find(file) != std::string::npos);

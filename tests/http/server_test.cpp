@@ -1,7 +1,8 @@
 // omnid as a user runs it: the real binary on 127.0.0.1 with a free port and
 // a throwaway database, driven over HTTP and raw TCP. Covers the health
-// endpoints, metrics, error bodies, request ids and logs, limits, timeouts,
-// the SIGTERM drain and the command line.
+// endpoints, metrics, error bodies, request ids and logs, what a database
+// outage shows the public, limits, timeouts, the SIGTERM drain and the
+// command line.
 #include <signal.h>
 
 #include <atomic>
@@ -18,7 +19,11 @@
 #include <thread>
 #include <vector>
 
+#include "core/business/business.hpp"
+#include "core/config/business_file.hpp"
+#include "core/db/embedded.hpp"
 #include "core/db/migrations.hpp"
+#include "core/db/pqxx.hpp"
 #include "tests/support/http_test_client.hpp"
 #include "tests/support/pg_harness.hpp"
 #include "tests/support/process.hpp"
@@ -232,14 +237,137 @@ TEST_CASE("omnid starts without its database and reports it in readyz", "[http]"
   CHECK(ready.status == 503);
   CHECK(ready.Header("Retry-After") == "5");
   const auto body = ready.Json();
+  CHECK(body["status"] == "unavailable");
+  CHECK(body["database"] == "down");
   CHECK(body["error"]["code"] == "unavailable");
-  CHECK(body["error"]["message"].get<std::string>().find("nonexistent-omni-test-sockets") != std::string::npos);
+  CHECK(body.dump().find("nonexistent-omni-test-sockets") == std::string::npos);
   const std::string metrics = MetricsText(omnid.port());
   CHECK(MetricValue(metrics, R"(omni_http_requests_total{route="/readyz",method="GET",status="503"})") == 1);
   CHECK(metrics.find("omni_db_pool_connections") == std::string::npos);
   bool warned = false;
   for (const auto& line : omnid.LogLines()) warned = warned || line.value("msg", "") == "database unreachable, serving without it and retrying";
   CHECK(warned);
+}
+
+// What a database outage must never show the public: how the database is
+// reached. The password must not reach the log either.
+struct Infrastructure {
+  std::string socket_dir;
+  std::string user = "omni_sweep_user";
+  std::string dbname = "omni_sweep_db";
+  std::string password = "Pw-9f31c7e2-sweep";
+
+  std::string Url() const {
+    return "postgresql://" + user + "@/" + dbname + "?host=" + socket_dir + "&password=" + password;
+  }
+  std::vector<std::string> Secrets() const { return {socket_dir, user, dbname, password, ".s.PGSQL", "port="}; }
+};
+
+// Every public endpoint of daemon/router.cpp, once each, while the database
+// is down; `token` is a visitor token when one could be had before.
+void SweepPublicEndpoints(Omnid& omnid, const Infrastructure& infra, const std::string& token) {
+  const std::string chat = "/v1/chat/demo-salon";
+  const std::string conversation = chat + "/conversations/6f1c1f9e-4b7a-4d55-9a51-0c0fd8a0e1d2";
+  const omni::test::HttpHeaders bearer = {{"Authorization", "Bearer " + token}};
+  const omni::test::HttpHeaders preflight = {{"Origin", "https://bellahairstudio.example"},
+                                             {"Access-Control-Request-Method", "POST"}};
+  struct Probe {
+    std::string method;
+    std::string target;
+    std::string body = {};
+    omni::test::HttpHeaders headers = {};
+  };
+  const std::vector<Probe> probes = {
+      {"GET", "/healthz"},
+      {"GET", "/readyz"},
+      {"GET", "/metrics"},
+      {"POST", chat + "/session", "{}"},
+      {"POST", chat + "/session", R"({"name":"Ann","email":"ann@example.com","token":")" + token + "\"}"},
+      {"POST", "/v1/chat/no-such-business/session", "{}"},
+      {"POST", chat + "/messages", R"({"message":"Is there parking?"})", bearer},
+      {"POST", chat + "/messages?stream=false", R"({"message":"Is there parking?"})", bearer},
+      {"GET", conversation + "/messages", "", bearer},
+      {"GET", conversation + "/events", "", bearer},
+      {"OPTIONS", chat + "/session", "", preflight},
+      {"OPTIONS", chat + "/messages", "", preflight},
+      {"OPTIONS", conversation + "/messages", "", preflight},
+      {"OPTIONS", conversation + "/events", "", preflight},
+      {"GET", "/widget.js"},
+      {"GET", "/chat/demo-salon"},
+      {"GET", "/chat/no-such-business"},
+  };
+  int unavailable = 0;
+  for (const auto& probe : probes) {
+    auto headers = probe.headers;
+    if (probe.method == "POST") headers["Content-Type"] = "application/json";
+    const auto response = omni::test::HttpRequest(omnid.port(), probe.method, probe.target, probe.body, headers);
+    INFO(probe.method << " " << probe.target << " -> " << response.status << "\n" << response.body);
+    for (const auto& secret : infra.Secrets()) {
+      CHECK(response.body.find(secret) == std::string::npos);
+      for (const auto& [name, value] : response.headers) CHECK(value.find(secret) == std::string::npos);
+    }
+    if (response.status != 503) continue;
+    ++unavailable;
+    // The visitor learns only that the service is down, and the id under
+    // which the log has the details.
+    const auto error = response.Json().value("error", nlohmann::json::object());
+    CHECK(error.value("code", "") == "unavailable");
+    CHECK(error.value("message", "") == "service unavailable");
+    const auto id = response.Header("X-Request-Id");
+    REQUIRE(id);
+    CHECK(error.value("request_id", "") == *id);
+    bool logged = false;
+    for (const auto& line : omnid.LogLines()) {
+      logged = logged || (line.value("request_id", "") == *id && line.value("level", "") == "warn" &&
+                          !line.value("error", "").empty());
+    }
+    CHECK(logged);
+  }
+  CHECK(unavailable >= 8);
+
+  const auto ready = HttpGet(omnid.port(), "/readyz");
+  CHECK(ready.status == 503);
+  CHECK(ready.Json()["status"] == "unavailable");
+  CHECK(ready.Json()["database"] == "down");
+
+  const std::string log = omnid.process().Stderr();
+  CHECK(log.find(infra.password) == std::string::npos);
+  // The operator still learns where omnid failed to connect.
+  CHECK(log.find("could not connect to database host=" + infra.socket_dir + " dbname=" + infra.dbname + " user=" +
+                 infra.user + " password=<redacted>") != std::string::npos);
+}
+
+TEST_CASE("a database outage shows the public no database details and the log no password", "[http]") {
+  SECTION("the database stops after omnid reached it") {
+    TempDir dir;
+    omni::db::EmbeddedCluster cluster({.data_dir = dir.path().string(), .fast_unsafe = true});
+    cluster.EnsureInitialized();
+    cluster.Start(/*detached=*/false);
+    Infrastructure infra;
+    infra.socket_dir = cluster.socket_dir();
+    {
+      pqxx::connection admin(cluster.ConnInfo("postgres"));
+      pqxx::nontransaction tx(admin);
+      tx.exec("CREATE ROLE " + infra.user + " LOGIN SUPERUSER");
+      tx.exec("CREATE DATABASE " + infra.dbname + " OWNER " + infra.user);
+    }
+    Omnid omnid({.database_url = infra.Url()});
+    {
+      omni::db::Pool pool(infra.Url(), omni::config::DatabaseSettings{});
+      omni::business::Apply(pool, omni::config::LoadBusinessFile(OMNI_SOURCE_DIR "/config/demo-salon.yaml"));
+    }
+    const auto session = HttpPost(omnid.port(), "/v1/chat/demo-salon/session", "{}");
+    REQUIRE(session.status == 200);
+    REQUIRE(HttpGet(omnid.port(), "/readyz").status == 200);
+    REQUIRE(cluster.Stop());
+    SweepPublicEndpoints(omnid, infra, session.Json()["token"]);
+  }
+  SECTION("the database was never reachable") {
+    Infrastructure infra;
+    infra.socket_dir = "/nonexistent-omni-sweep-sockets";
+    Omnid omnid({.database_url = infra.Url()});
+    SweepPublicEndpoints(omnid, infra, "v1.e30.AAAA");
+  }
 }
 
 TEST_CASE("omnid answers unknown paths and methods with JSON errors", "[http]") {

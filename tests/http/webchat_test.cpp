@@ -76,6 +76,7 @@ class Omnid {
   }
   std::uint16_t port() const { return port_; }
   const std::string& config_path() const { return config_path_; }
+  std::string Log() const { return process_->Stderr(); }
 
  private:
   TempDir dir_;
@@ -662,6 +663,63 @@ TEST_CASE("a human reply from the CLI reaches the visitor through another omnid,
   RunCli(a.config_path(), {"conversations", "reply", conversation_id, "Still here after a reconnect", "-b",
                            "demo-salon", "--as", "Maria"});
   CHECK(stream.WaitFor("after a reconnect").find("after a reconnect") != std::string::npos);
+}
+
+TEST_CASE("a number out of range in a JSON body is a 400 and the log never holds it whole", "[webchat]") {
+  Desk desk;
+  Omnid omnid(desk.db.url(), desk.fake.base_url());
+  const std::string token = StartSession(omnid.port())["token"];
+  const std::string digits(5000, '7');
+  for (const std::string& number : {std::string("1e999999"), std::string("-1e999999"), digits, "-" + digits}) {
+    INFO(number.substr(0, 20));
+    const auto session =
+        HttpPost(omnid.port(), "/v1/chat/demo-salon/session", R"({"name":"Ann","age":)" + number + "}");
+    CHECK(session.status == 400);
+    CHECK(session.Json()["error"]["code"] == "invalid_input");
+    CHECK(session.Json()["error"]["message"] == "request body: a number is out of range");
+    CHECK(session.body.size() < 400);
+    for (const char* target : {"/v1/chat/demo-salon/messages", "/v1/chat/demo-salon/messages?stream=false"}) {
+      const auto message =
+          HttpPost(omnid.port(), target, R"({"message":"Is there parking?","n":[)" + number + "]}", Bearer(token));
+      CHECK(message.status == 400);
+      CHECK(message.Json()["error"]["message"] == "request body: a number is out of range");
+    }
+  }
+  CHECK(omnid.Log().find(digits.substr(0, 100)) == std::string::npos);
+}
+
+TEST_CASE("a NUL character is refused with a 400 naming the field and nothing is stored", "[webchat]") {
+  Desk desk;
+  Omnid omnid(desk.db.url(), desk.fake.base_url());
+  const auto business_id = business::Get(desk.db.pool(), "demo-salon").id;
+  const auto count = [&](const std::string& table) {
+    return db::WithTransaction(desk.db.pool(), [&](pqxx::work& tx) {
+      return tx.exec_params1("SELECT count(*) FROM " + table + " WHERE business_id = $1::uuid", business_id)[0]
+          .as<long long>();
+    });
+  };
+  const std::string token = StartSession(omnid.port())["token"];
+  const std::string with_nul = std::string("Is there parking?") + '\0' + " Ignore this";
+
+  for (const char* target : {"/v1/chat/demo-salon/messages", "/v1/chat/demo-salon/messages?stream=false"}) {
+    const auto sent = HttpPost(omnid.port(), target, json{{"message", with_nul}}.dump(), Bearer(token));
+    INFO(sent.body);
+    CHECK(sent.status == 400);
+    CHECK(sent.Json()["error"]["code"] == "invalid_input");
+    CHECK(sent.Json()["error"]["message"] == "message: contains a NUL character (\\u0000)");
+  }
+  CHECK(count("messages") == 0);
+  CHECK(count("conversations") == 0);
+
+  for (const char* field : {"name", "email", "phone"}) {
+    json body = {{"name", "Ann"}, {"email", "ann@example.com"}, {"phone", "+1 555 010 0199"}};
+    body[field] = body[field].get<std::string>() + std::string(1, '\0') + "x";
+    const auto started = HttpPost(omnid.port(), "/v1/chat/demo-salon/session", body.dump());
+    INFO(started.body);
+    CHECK(started.status == 400);
+    CHECK(started.Json()["error"]["message"] == std::string(field) + ": contains a NUL character (\\u0000)");
+  }
+  CHECK(count("customers") == 0);
 }
 
 }  // namespace omni

@@ -649,6 +649,26 @@ TEST_CASE("interactions are metered once per message and capped by the plan", "[
   CHECK_FALSE(again.counted);
 }
 
+TEST_CASE("a NUL in the message or the customer's contact is refused whole and never cut", "[chat]") {
+  Desk desk(/*offline=*/true);
+  const std::string nul(1, '\0');
+  CHECK_THROWS_MATCHES(desk.engine->Turn(desk.Request("Where can I park?" + nul + " Ignore this")), InvalidInput,
+                       Catch::Message("message: contains a NUL character (\\u0000)"));
+  for (const std::string field : {"name", "email", "phone", "external_id"}) {
+    auto request = desk.Request("Where can I park?");
+    request.customer = {"Ann", "ann@example.com", "+1 555 010 0199", "user-42"};
+    auto& value = field == "name"    ? request.customer.name
+                  : field == "email" ? request.customer.email
+                  : field == "phone" ? request.customer.phone
+                                     : request.customer.external_id;
+    value += nul + "x";
+    CHECK_THROWS_MATCHES(desk.engine->Turn(request), InvalidInput,
+                         Catch::Message(field + ": contains a NUL character (\\u0000)"));
+  }
+  CHECK(desk.Count("SELECT count(*) FROM messages WHERE business_id = $1::uuid", desk.business_id) == 0);
+  CHECK(desk.Count("SELECT count(*) FROM customers WHERE business_id = $1::uuid", desk.business_id) == 0);
+}
+
 TEST_CASE("the prompt lists the customer's own live upcoming appointments", "[chat]") {
   Desk desk;
   booking::BookingService booking(desk.db.pool(), desk.clock);

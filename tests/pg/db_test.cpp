@@ -277,16 +277,32 @@ TEST_CASE("the pool replaces a connection the server closed", "[db]") {
 TEST_CASE("an unreachable database is Unavailable and names the target without its password", "[db]") {
   config::DatabaseSettings settings;
   settings.connect_timeout_ms = 2000;
-  db::Pool pool("postgresql://omni:s3cret@/nowhere?host=/tmp/omni-no-such-dir", settings);
-  CHECK(pool.DisplayName().find("s3cret") == std::string::npos);
-  try {
-    pool.Acquire();
-    FAIL("connecting must fail");
-  } catch (const Unavailable& e) {
-    CHECK_THAT(e.what(), Catch::StartsWith("could not connect to database postgresql://omni@/nowhere"));
-    CHECK_THAT(e.what(), !Catch::Contains("s3cret"));
+  for (const std::string url : {"postgresql://omni:s3cret@/nowhere?host=/tmp/omni-no-such-dir",
+                                "postgresql://omni@/nowhere?host=/tmp/omni-no-such-dir&password=s3cret",
+                                "host=/tmp/omni-no-such-dir user=omni dbname=nowhere password='s3cret'"}) {
+    INFO(url);
+    db::Pool pool(url, settings);
+    CHECK(pool.DisplayName() == "host=/tmp/omni-no-such-dir dbname=nowhere user=omni password=<redacted>");
+    try {
+      pool.Acquire();
+      FAIL("connecting must fail");
+    } catch (const Unavailable& e) {
+      CHECK_THAT(e.what(), Catch::StartsWith("could not connect to database host=/tmp/omni-no-such-dir dbname=nowhere "
+                                             "user=omni password=<redacted>: "));
+      CHECK_THAT(e.what(), !Catch::Contains("s3cret"));
+    }
+    CHECK(pool.Stats().open == 0);
   }
-  CHECK(pool.Stats().open == 0);
+}
+
+TEST_CASE("a connection string libpq cannot parse is a ConfigError that never quotes it", "[db]") {
+  try {
+    db::Pool pool("postgresql://omni:%zzs3cret@db/omni", config::DatabaseSettings{});
+    FAIL("an unparseable connection string must be refused");
+  } catch (const ConfigError& e) {
+    CHECK(std::string(e.what()) == "the database connection string is malformed");
+    CHECK_THAT(e.hint(), !Catch::Contains("s3cret"));
+  }
 }
 
 TEST_CASE("customer email is unique per business, case-insensitively", "[db]") {

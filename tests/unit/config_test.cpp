@@ -535,7 +535,7 @@ stripe:
   }
   CHECK_THAT(
       rendered,
-      Contains("url: postgresql://omni:<redacted>@db.example.com:5432/omni?sslmode=require&password=<redacted>"));
+      Contains("url: host=db.example.com port=5432 dbname=omni user=omni password=<redacted> sslmode=require"));
   CHECK_THAT(rendered, Contains("api_key: <redacted>"));
   CHECK_THAT(rendered, Contains("token_secret: <redacted>"));
   CHECK_THAT(rendered, Contains("price_1"));
@@ -553,7 +553,19 @@ stripe:
   SECTION("conninfo passwords") {
     Config conninfo = Parse("database:\n  url: host=db password='s3 cret' dbname=omni\n");
     std::string text = omni::config::RedactedJson(conninfo)["database"]["url"];
-    CHECK(text == "host=db password=<redacted> dbname=omni");
+    CHECK(text == "host=db dbname=omni password=<redacted>");
+  }
+  SECTION("a password as libpq reads it, whatever its characters") {
+    for (const std::string url : {"postgresql://omni@db/omni?password=q%2Fs3cr%40t", "postgresql://omni:q%2Fs3cr%40t@db/omni",
+                                  "host=db dbname=omni user=omni password='q/s3cr@t'"}) {
+      INFO(url);
+      const std::string text = omni::config::RedactedJson(Parse("database:\n  url: \"" + url + "\"\n"))["database"]["url"];
+      CHECK(text == "host=db dbname=omni user=omni password=<redacted>");
+    }
+  }
+  SECTION("an unparseable url is shown as a placeholder") {
+    Config broken = Parse("database:\n  url: \"postgresql://omni:%zzs3cret@db/omni\"\n");
+    CHECK(omni::config::RedactedJson(broken)["database"]["url"] == "<unparseable conninfo>");
   }
   SECTION("unset secrets stay empty") {
     nlohmann::ordered_json defaults = omni::config::RedactedJson(omni::config::DefaultConfig());
@@ -562,9 +574,9 @@ stripe:
     CHECK(defaults["database"]["url"] == "");
     CHECK(defaults["stripe"]["webhook_secrets"].empty());
   }
-  SECTION("a URL without a password is shown as it is") {
+  SECTION("a URL without a password shows all it holds") {
     Config plain = Parse("database:\n  url: postgresql://omni@db/omni\n");
-    CHECK(omni::config::RedactedJson(plain)["database"]["url"] == "postgresql://omni@db/omni");
+    CHECK(omni::config::RedactedJson(plain)["database"]["url"] == "host=db dbname=omni user=omni");
   }
 }
 

@@ -60,6 +60,49 @@ TEST_CASE("forged and mangled visitor tokens are refused", "[webchat]") {
   }
 }
 
+// The same bytes spelt another way: the unused low bits of the last base64url
+// character set. Only a segment whose length is not a multiple of 4 has any.
+std::string WithUnusedBitsSet(std::string segment) {
+  static const std::string kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  REQUIRE(segment.size() % 4 != 0);
+  const std::size_t value = kAlphabet.find(segment.back());
+  REQUIRE(value != std::string::npos);
+  REQUIRE((value & 1) == 0);
+  segment.back() = kAlphabet[value | 1];
+  return segment;
+}
+
+TEST_CASE("a visitor token is accepted only in its one canonical spelling", "[webchat]") {
+  const std::string secret = "secret-0123456789";
+  // A visitor id that leaves the payload's last character with unused bits.
+  auto claims = Claims();
+  std::string token;
+  for (claims.visitor_id = "v_a";; claims.visitor_id += "b") {
+    token = webchat::SignVisitorToken(claims, secret);
+    if ((token.rfind('.') - 3) % 4 != 0) break;
+  }
+  REQUIRE(webchat::VerifyVisitorToken(token, secret, At(1)).check == webchat::TokenCheck::kValid);
+  const std::size_t dot = token.rfind('.');
+  const std::string payload = token.substr(3, dot - 3);
+  const std::string signature = token.substr(dot + 1);
+
+  SECTION("the signature's unused bits") {
+    const std::string respelt = "v1." + payload + "." + WithUnusedBitsSet(signature);
+    REQUIRE(respelt != token);
+    CHECK(webchat::VerifyVisitorToken(respelt, secret, At(1)).check == webchat::TokenCheck::kMalformed);
+  }
+  SECTION("the payload's unused bits") {
+    const std::string respelt = "v1." + WithUnusedBitsSet(payload) + "." + signature;
+    CHECK(webchat::VerifyVisitorToken(respelt, secret, At(1)).check != webchat::TokenCheck::kValid);
+  }
+  SECTION("padding or stray characters") {
+    for (const std::string& bad : {token + "=", token + "==", "v1." + payload + "=." + signature, token + "\n",
+                                  "v1." + payload + "." + signature + "A"}) {
+      CHECK(webchat::VerifyVisitorToken(bad, secret, At(1)).check != webchat::TokenCheck::kValid);
+    }
+  }
+}
+
 TEST_CASE("identity hashes are HMAC-SHA256 hex under the widget secret", "[webchat]") {
   // RFC 4231 test case 2.
   CHECK(webchat::HmacSha256Hex("Jefe", "what do ya want for nothing?") ==
