@@ -32,12 +32,6 @@ constexpr const char* kDays[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun
 
 std::string Utc(TimePoint t) { return date::format("%FT%TZ", std::chrono::floor<std::chrono::seconds>(t)); }
 
-std::string Clock(int minutes) {
-  char text[24];
-  std::snprintf(text, sizeof text, "%02d:%02d", minutes / 60, minutes % 60);
-  return text;
-}
-
 std::string Price(std::int64_t cents) {
   char text[32];
   std::snprintf(text, sizeof text, "%lld.%02lld", static_cast<long long>(cents / 100),
@@ -47,14 +41,14 @@ std::string Price(std::int64_t cents) {
 
 Json WindowsJson(const business::DayWindows& windows) {
   Json out = Json::array();
-  for (const auto& w : windows) out.push_back({Clock(w.start_min), Clock(w.end_min)});
+  for (const auto& w : windows) out.push_back({business::FormatClockTime(w.start_min), business::FormatClockTime(w.end_min)});
   return out;
 }
 
 std::string WindowsText(const business::DayWindows& windows) {
   if (windows.empty()) return "closed";
   std::string out;
-  for (const auto& w : windows) out += (out.empty() ? "" : ", ") + Clock(w.start_min) + "-" + Clock(w.end_min);
+  for (const auto& w : windows) out += (out.empty() ? "" : ", ") + business::FormatClockTime(w.start_min) + "-" + business::FormatClockTime(w.end_min);
   return out;
 }
 
