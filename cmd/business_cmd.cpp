@@ -127,13 +127,11 @@ int RunApply(Context& ctx, const ApplyOptions& opts) {
   for (const auto& c : result.changes) changes.push_back({{"field", c.field}, {"before", c.before}, {"after", c.after}});
   const std::string action = business::ApplyActionName(result.action);
   if (ctx.out().format() == Format::kJson) {
-    std::cout << Json{{"slug", spec.slug},
-                      {"business_id", result.business_id},
-                      {"action", action},
-                      {"dry_run", opts.dry_run},
-                      {"changes", changes}}
-                     .dump(2)
-              << '\n';
+    ctx.out().Json({{"slug", spec.slug},
+                    {"business_id", result.business_id},
+                    {"action", action},
+                    {"dry_run", opts.dry_run},
+                    {"changes", changes}});
   } else {
     ctx.out().List({{"field", "FIELD"}, {"before", "BEFORE"}, {"after", "AFTER"}}, changes);
   }
@@ -170,7 +168,7 @@ int RunShow(Context& ctx, const ShowOptions& opts) {
   const business::Business b = business::Get(ctx.Database(), slug);
   Json record = DetailJson(b, opts.show_secret);
   if (ctx.out().format() == Format::kJson) {
-    std::cout << record.dump(2) << '\n';
+    ctx.out().Json(record);
     return 0;
   }
   const auto& spec = b.spec;
@@ -212,7 +210,7 @@ int RunShow(Context& ctx, const ShowOptions& opts) {
   fields.insert(fields.end(), {{"created_at", "CREATED"}, {"updated_at", "UPDATED"}});
   ctx.out().Record(fields, flat);
   if (ctx.out().format() == Format::kTable) {
-    std::cout << '\n';
+    ctx.out().Gap();
     Json services = Json::array();
     for (const auto& s : spec.services) {
       Json row = ServiceJson(s);
