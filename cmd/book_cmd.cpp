@@ -10,6 +10,7 @@
 #include "core/booking/booking.hpp"
 #include "core/booking/local_time.hpp"
 #include "core/common/error.hpp"
+#include "core/common/exit_code.hpp"
 
 namespace omni::cli {
 namespace {
@@ -18,7 +19,6 @@ using booking::Appointment;
 using booking::BookingResult;
 using booking::BookingService;
 
-constexpr int kExitConflict = 6;
 
 struct SlotsOptions {
   std::string service;
@@ -126,11 +126,9 @@ int ShowResult(Context& ctx, const Session& session, const BookingResult& result
                  session.time_zone + ") is no longer free" +
                  (alternatives.empty() ? "; no other start nearby" : "; nearest free starts:"));
   if (ctx.out().format() == Format::kJson) {
-    std::cout << nlohmann::json{{"outcome", "slot_taken"},
-                                {"requested_start_utc", booking::FormatUtc(wanted)},
-                                {"alternatives", alternatives}}
-                     .dump(2)
-              << '\n';
+    ctx.out().Json({{"outcome", "slot_taken"},
+                    {"requested_start_utc", booking::FormatUtc(wanted)},
+                    {"alternatives", alternatives}});
   } else {
     ctx.out().List({{"start_local", "START"}}, alternatives);
   }
@@ -238,9 +236,9 @@ int RunIcs(Context& ctx, const IdOptions& opts) {
   Session session(ctx);
   std::string ics = session.service.Ics(session.business_id, opts.id);
   if (ctx.out().format() == Format::kJson) {
-    std::cout << nlohmann::json{{"id", opts.id}, {"ics", ics}}.dump(2) << '\n';
+    ctx.out().Json({{"id", opts.id}, {"ics", ics}});
   } else {
-    std::cout << ics;
+    ctx.out().Text(ics);
   }
   return 0;
 }

@@ -32,12 +32,6 @@ constexpr const char* kDays[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun
 
 std::string Utc(TimePoint t) { return date::format("%FT%TZ", std::chrono::floor<std::chrono::seconds>(t)); }
 
-std::string Clock(int minutes) {
-  char text[24];
-  std::snprintf(text, sizeof text, "%02d:%02d", minutes / 60, minutes % 60);
-  return text;
-}
-
 std::string Price(std::int64_t cents) {
   char text[32];
   std::snprintf(text, sizeof text, "%lld.%02lld", static_cast<long long>(cents / 100),
@@ -47,14 +41,14 @@ std::string Price(std::int64_t cents) {
 
 Json WindowsJson(const business::DayWindows& windows) {
   Json out = Json::array();
-  for (const auto& w : windows) out.push_back({Clock(w.start_min), Clock(w.end_min)});
+  for (const auto& w : windows) out.push_back({business::FormatClockTime(w.start_min), business::FormatClockTime(w.end_min)});
   return out;
 }
 
 std::string WindowsText(const business::DayWindows& windows) {
   if (windows.empty()) return "closed";
   std::string out;
-  for (const auto& w : windows) out += (out.empty() ? "" : ", ") + Clock(w.start_min) + "-" + Clock(w.end_min);
+  for (const auto& w : windows) out += (out.empty() ? "" : ", ") + business::FormatClockTime(w.start_min) + "-" + business::FormatClockTime(w.end_min);
   return out;
 }
 
@@ -133,13 +127,11 @@ int RunApply(Context& ctx, const ApplyOptions& opts) {
   for (const auto& c : result.changes) changes.push_back({{"field", c.field}, {"before", c.before}, {"after", c.after}});
   const std::string action = business::ApplyActionName(result.action);
   if (ctx.out().format() == Format::kJson) {
-    std::cout << Json{{"slug", spec.slug},
-                      {"business_id", result.business_id},
-                      {"action", action},
-                      {"dry_run", opts.dry_run},
-                      {"changes", changes}}
-                     .dump(2)
-              << '\n';
+    ctx.out().Json({{"slug", spec.slug},
+                    {"business_id", result.business_id},
+                    {"action", action},
+                    {"dry_run", opts.dry_run},
+                    {"changes", changes}});
   } else {
     ctx.out().List({{"field", "FIELD"}, {"before", "BEFORE"}, {"after", "AFTER"}}, changes);
   }
@@ -176,7 +168,7 @@ int RunShow(Context& ctx, const ShowOptions& opts) {
   const business::Business b = business::Get(ctx.Database(), slug);
   Json record = DetailJson(b, opts.show_secret);
   if (ctx.out().format() == Format::kJson) {
-    std::cout << record.dump(2) << '\n';
+    ctx.out().Json(record);
     return 0;
   }
   const auto& spec = b.spec;
@@ -218,7 +210,7 @@ int RunShow(Context& ctx, const ShowOptions& opts) {
   fields.insert(fields.end(), {{"created_at", "CREATED"}, {"updated_at", "UPDATED"}});
   ctx.out().Record(fields, flat);
   if (ctx.out().format() == Format::kTable) {
-    std::cout << '\n';
+    ctx.out().Gap();
     Json services = Json::array();
     for (const auto& s : spec.services) {
       Json row = ServiceJson(s);

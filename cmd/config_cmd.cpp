@@ -24,9 +24,9 @@ int RunShow(Context& ctx, const ShowOptions&) {
   const config::Config& config = ctx.Config();
   ctx.out().Status("config: " + SourceDescription(config.source_path));
   if (ctx.out().format() == Format::kJson) {
-    std::cout << config::RedactedJson(config).dump(2) << '\n';
+    ctx.out().Json(config::RedactedJson(config));
   } else {
-    std::cout << config::RenderRedacted(config);
+    ctx.out().Text(config::RenderRedacted(config));
   }
   return 0;
 }
@@ -38,9 +38,9 @@ int RunCheck(Context& ctx, const CheckOptions& opts) {
   std::string source = SourceDescription(path.value_or(""));
   if (ctx.out().format() == Format::kJson) {
     nlohmann::json result = {{"ok", true}, {"file", path ? nlohmann::json(*path) : nlohmann::json(nullptr)}};
-    std::cout << result.dump(2) << '\n';
+    ctx.out().Json(result);
   } else {
-    std::cout << "ok: " << source << '\n';
+    ctx.out().Text("ok: " + source + "\n");
   }
   return 0;
 }

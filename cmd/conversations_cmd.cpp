@@ -149,7 +149,7 @@ int RunShow(Context& ctx, const ShowOptions& options) {
     return 0;
   }
   ctx.out().Record(kConversationFields, record);
-  std::cout << '\n';
+  ctx.out().Gap();
   for (auto& m : messages) {
     if (m["dropped"] == true) m["from"] = m["from"].get<std::string>() + " (dropped)";
   }

@@ -9,6 +9,7 @@
 
 #include "cmd/commands.hpp"
 #include "core/common/error.hpp"
+#include "core/common/exit_code.hpp"
 #include "core/db/embedded.hpp"
 #include "core/db/migrations.hpp"
 #include "core/db/pqxx.hpp"
@@ -108,12 +109,12 @@ int RunStatus(Context& ctx, const StatusOptions&) {
       record["error"] = e.what();
       // An external database that cannot be reached is a failed dependency;
       // a stopped embedded one is a normal state.
-      if (External(ctx)) exit_code = 4;
+      if (External(ctx)) exit_code = kExitUnavailable;
     }
   }
 
   if (ctx.out().format() == Format::kJson) {
-    std::cout << record.dump(2) << '\n';
+    ctx.out().Json(record);
     return exit_code;
   }
   std::vector<Column> fields = {{"mode", "MODE"}, {"database", "DATABASE"}};
@@ -134,7 +135,7 @@ int RunStatus(Context& ctx, const StatusOptions&) {
   if (record.contains("error")) fields.push_back({"error", "ERROR"});
   ctx.out().Record(fields, record);
   if (!record["migrations"].empty() && ctx.out().format() == Format::kTable) {
-    std::cout << '\n';
+    ctx.out().Gap();
     ctx.out().List({{"version", "VERSION"}, {"name", "NAME"}, {"applied", "APPLIED"}, {"applied_at", "APPLIED AT"}},
                    record["migrations"]);
   }
@@ -168,7 +169,7 @@ int RunDown(Context& ctx, const DownOptions&) {
   auto cluster = EmbeddedFor(ctx);
   const bool stopped = cluster.Stop();
   if (ctx.out().format() == Format::kJson) {
-    std::cout << nlohmann::json{{"stopped", stopped}, {"data_dir", cluster.data_dir()}}.dump(2) << '\n';
+    ctx.out().Json({{"stopped", stopped}, {"data_dir", cluster.data_dir()}});
   }
   ctx.out().Status(stopped ? "stopped the embedded database" : "the embedded database was not running");
   return 0;

@@ -158,7 +158,7 @@ int RunShow(Context& ctx, const ShowCmdOptions& opts) {
     return 0;
   }
   ctx.out().Record(fields, record);
-  std::cout << '\n';
+  ctx.out().Gap();
   ctx.out().List({{"ordinal", "#"}, {"char_start", "START"}, {"char_end", "END"}, {"text", "TEXT"}}, chunks);
   return 0;
 }

@@ -137,7 +137,7 @@ void Output::List(const std::vector<Column>& columns, const nlohmann::json& rows
 
 void Output::Record(const std::vector<Column>& fields, const nlohmann::json& record) const {
   if (format_ == Format::kJson) {
-    std::cout << record.dump(2) << '\n';
+    Json(record);
     return;
   }
   if (format_ == Format::kCsv) {
@@ -154,6 +154,12 @@ void Output::Record(const std::vector<Column>& fields, const nlohmann::json& rec
     std::cout << (stdout_tty_ && color_ ? "\033[1m" + label + "\033[0m" : label) << value << '\n';
   }
 }
+
+void Output::Json(const nlohmann::json& document) const { std::cout << document.dump(2) << '\n'; }
+
+void Output::Text(const std::string& text) const { std::cout << text; }
+
+void Output::Gap() const { std::cout << '\n'; }
 
 void Output::Status(const std::string& line) const {
   if (!quiet_) std::cerr << line << '\n';

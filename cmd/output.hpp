@@ -33,6 +33,13 @@ class Output {
   void List(const std::vector<Column>& columns, const nlohmann::json& rows) const;
   // A single record; table prints aligned "key: value" lines.
   void Record(const std::vector<Column>& fields, const nlohmann::json& record) const;
+  // A JSON document on stdout, whatever the format (for -o json results
+  // that are neither a list nor a flat record).
+  void Json(const nlohmann::json& document) const;
+  // Data on stdout exactly as given (an .ics file, a summary line).
+  void Text(const std::string& text) const;
+  // A blank line on stdout between two parts of a table result.
+  void Gap() const;
   // A status line on stderr, unless -q.
   void Status(const std::string& line) const;
   // A warning on stderr, even with -q.

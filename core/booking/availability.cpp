@@ -6,8 +6,6 @@
 #include <date/tz.h>
 
 #include <algorithm>
-#include <cctype>
-#include <cstdio>
 #include <initializer_list>
 #include <optional>
 
@@ -60,13 +58,13 @@ std::vector<Range> OpenRanges(const AvailabilityRules& rules, const date::time_z
   std::vector<Range> open;
   for (date::local_days day = first; day <= last; day += date::days{1}) {
     std::chrono::year_month_day ymd{std::chrono::sys_days{day.time_since_epoch()}};
-    const std::vector<LocalWindow>* windows = nullptr;
+    const business::DayWindows* windows = nullptr;
     if (auto it = rules.overrides.find(ymd); it != rules.overrides.end()) {
       windows = &it->second;
     } else {
-      windows = &rules.weekly[std::chrono::weekday{std::chrono::sys_days{ymd}}.c_encoding()];
+      windows = &rules.weekly[std::chrono::weekday{std::chrono::sys_days{ymd}}.iso_encoding() - 1];
     }
-    for (const LocalWindow& w : *windows) {
+    for (const business::TimeWindow& w : *windows) {
       open.push_back({Resolve(zone, day, w.start_min, false), Resolve(zone, day, w.end_min, true)});
     }
   }
@@ -106,11 +104,11 @@ TimePoint AlignUp(const date::time_zone* zone, TimePoint t, int unit) {
   return std::chrono::time_point_cast<std::chrono::microseconds>(aligned);
 }
 
-void CheckWindows(const std::vector<LocalWindow>& windows, const std::string& where) {
-  for (const LocalWindow& w : windows) {
+void CheckWindows(const business::DayWindows& windows, const std::string& where) {
+  for (const business::TimeWindow& w : windows) {
     if (w.start_min < 0 || w.end_min > kMinutesPerDay || w.start_min >= w.end_min) {
-      throw ConfigError("invalid hours window " + FormatClockTime(w.start_min) +
-                            "-" + FormatClockTime(w.end_min) + " on " +
+      throw ConfigError("invalid hours window " + business::FormatClockTime(w.start_min) +
+                            "-" + business::FormatClockTime(w.end_min) + " on " +
                             where + ": the end must be after the start, within 00:00-24:00",
                         "Write windows as [\"09:00\", \"17:00\"]; 24:00 means midnight at the end of the day.");
     }
@@ -132,8 +130,8 @@ int AlignmentMinutes(int interval_min) {
 
 void ValidateRules(const AvailabilityRules& rules, const ServiceTiming& service) {
   CheckTimeZone(rules.time_zone);
-  static const char* const kDayNames[] = {"sunday", "monday", "tuesday", "wednesday",
-                                          "thursday", "friday", "saturday"};
+  static const char* const kDayNames[] = {"monday", "tuesday", "wednesday", "thursday",
+                                          "friday", "saturday", "sunday"};
   for (int day = 0; day < 7; ++day) CheckWindows(rules.weekly[day], kDayNames[day]);
   for (const auto& [date, windows] : rules.overrides) CheckWindows(windows, FormatDate(date));
   if (rules.interval_min < 1 || rules.interval_min > kMinutesPerDay) {
@@ -261,37 +259,6 @@ bool IsOfferedStart(const AvailabilityRules& rules, const ServiceTiming& service
                     const std::vector<BusyRange>& busy, TimePoint now, TimePoint start) {
   auto slots = ComputeSlots(rules, service, busy, {now, start, start + std::chrono::microseconds{1}});
   return !slots.empty() && slots.front() == start;
-}
-
-int ParseClockTime(const std::string& text, const std::string& what) {
-  auto bad = [&] {
-    return InvalidInput("invalid " + what + " \"" + text + "\": expected HH:MM between 00:00 and 24:00",
-                        "Write times on a 24-hour clock, e.g. \"09:00\" or \"17:30\".");
-  };
-  if (text.size() != 5 || text[2] != ':') throw bad();
-  for (int i : {0, 1, 3, 4}) {
-    if (!std::isdigit(static_cast<unsigned char>(text[i]))) throw bad();
-  }
-  int hour = (text[0] - '0') * 10 + (text[1] - '0');
-  int minute = (text[3] - '0') * 10 + (text[4] - '0');
-  if (minute > 59 || hour > 24 || (hour == 24 && minute != 0)) throw bad();
-  return hour * 60 + minute;
-}
-
-LocalWindow ParseWindow(const std::string& start, const std::string& end) {
-  LocalWindow window{ParseClockTime(start, "window start"), ParseClockTime(end, "window end")};
-  if (window.end_min <= window.start_min) {
-    throw InvalidInput("invalid hours window [\"" + start + "\", \"" + end + "\"]: the end is not after the start",
-                       "Use 24:00 for a window that runs until midnight.");
-  }
-  return window;
-}
-
-std::string FormatClockTime(int minutes_of_day) {
-  int clamped = std::clamp(minutes_of_day, 0, kMinutesPerDay);
-  char text[16];
-  std::snprintf(text, sizeof text, "%02d:%02d", clamped / 60, clamped % 60);
-  return text;
 }
 
 }  // namespace omni::booking

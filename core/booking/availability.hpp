@@ -51,26 +51,19 @@
 #include <string>
 #include <vector>
 
+#include "core/business/business.hpp"
 #include "core/common/clock.hpp"
 
 namespace omni::booking {
 
-// A local opening window of one date, in minutes since local midnight:
-// 0 <= start_min < end_min <= 1440.
-struct LocalWindow {
-  int start_min = 0;
-  int end_min = 0;
-  friend bool operator==(const LocalWindow&, const LocalWindow&) = default;
-};
-
 // When and how a business takes bookings.
 struct AvailabilityRules {
   std::string time_zone;  // IANA name, e.g. "America/New_York"
-  // Weekly windows indexed by weekday, 0 = Sunday ... 6 = Saturday; an empty
-  // day is closed.
-  std::array<std::vector<LocalWindow>, 7> weekly;
+  // Weekly windows as the business keeps them: [0] Monday ... [6] Sunday;
+  // an empty day is closed.
+  std::array<business::DayWindows, 7> weekly;
   // Local date -> windows replacing that date's weekly ones; empty closes it.
-  std::map<std::chrono::year_month_day, std::vector<LocalWindow>> overrides;
+  std::map<std::chrono::year_month_day, business::DayWindows> overrides;
   int interval_min = 30;     // distance between offered starts
   int min_notice_min = 0;    // earliest start is now + this
   int horizon_days = 0;      // latest start is before now + this; 0: no limit
@@ -148,14 +141,5 @@ void ValidateRules(const AvailabilityRules& rules, const ServiceTiming& service)
 // The alignment unit for an interval: the first of 60, 30, 20, 15, 10, 5
 // that divides it, else 1.
 int AlignmentMinutes(int interval_min);
-
-// Parses "HH:MM" (00:00 to 24:00) into minutes since midnight. Throws
-// InvalidInput naming `what` when malformed.
-int ParseClockTime(const std::string& text, const std::string& what);
-// Parses a ["HH:MM","HH:MM"] window; throws InvalidInput when malformed or
-// when the end is not after the start.
-LocalWindow ParseWindow(const std::string& start, const std::string& end);
-// Formats minutes since midnight as "HH:MM" (1440 as "24:00").
-std::string FormatClockTime(int minutes);
 
 }  // namespace omni::booking

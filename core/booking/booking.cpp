@@ -17,11 +17,11 @@
 #include <cctype>
 #include <cmath>
 
-#include <nlohmann/json.hpp>
 
 #include "core/booking/availability.hpp"
 #include "core/booking/ics.hpp"
 #include "core/booking/local_time.hpp"
+#include "core/business/business_tx.hpp"
 #include "core/common/error.hpp"
 #include "core/customers/customers_tx.hpp"
 #include "core/db/pqxx.hpp"
@@ -92,68 +92,19 @@ std::string EpochMicros(const std::string& column) {
   return "(extract(epoch FROM " + column + ") * 1000000)::int8";
 }
 
-std::vector<LocalWindow> ParseWindows(const nlohmann::json& list, const std::string& where) {
-  if (!list.is_array()) throw ConfigError(where + ": expected a list of [\"HH:MM\", \"HH:MM\"] windows");
-  std::vector<LocalWindow> windows;
-  for (const auto& w : list) {
-    if (!w.is_array() || w.size() != 2 || !w[0].is_string() || !w[1].is_string()) {
-      throw ConfigError(where + ": expected a list of [\"HH:MM\", \"HH:MM\"] windows");
-    }
-    try {
-      windows.push_back(ParseWindow(w[0].get<std::string>(), w[1].get<std::string>()));
-    } catch (const InvalidInput& e) {
-      throw ConfigError(where + ": " + e.what(), e.hint());
-    }
-  }
-  return windows;
-}
-
-int WeekdayIndex(const std::string& key) {
-  static const char* const kNames[] = {"sunday", "monday", "tuesday", "wednesday",
-                                       "thursday", "friday", "saturday"};
-  std::string lower = Lower(key);
-  for (int i = 0; i < 7; ++i) {
-    std::string name = kNames[i];
-    if (lower == name || lower == name.substr(0, 3)) return i;
-  }
-  return -1;
-}
-
 BusinessRow LoadBusiness(pqxx::work& tx, const std::string& business_id) {
-  auto rows = db::ExecPrepared(
-      tx, "omni_booking_business",
-      "SELECT timezone, weekly_hours::text, date_overrides::text, slot_interval_min, min_notice_min,"
-      " advance_days, name, coalesce(email, ''), coalesce(address, '')"
-      " FROM businesses WHERE id = $1::uuid",
-      business_id);
-  if (rows.empty()) throw NotFound("business " + business_id + " not found");
-  const auto& row = rows[0];
+  business::Schedule schedule = business::LoadSchedule(tx, business_id);
   BusinessRow business;
-  business.name = row[6].as<std::string>();
-  business.email = row[7].as<std::string>();
-  business.address = row[8].as<std::string>();
+  business.name = std::move(schedule.name);
+  business.email = std::move(schedule.email);
+  business.address = std::move(schedule.address);
   AvailabilityRules& rules = business.rules;
-  rules.time_zone = row[0].as<std::string>();
-  rules.interval_min = row[3].as<int>();
-  rules.min_notice_min = row[4].as<int>();
-  rules.horizon_days = row[5].as<int>();
-  const std::string where = "business \"" + business.name + "\"";
-  const nlohmann::json weekly = nlohmann::json::parse(row[1].as<std::string>());
-  const nlohmann::json overrides = nlohmann::json::parse(row[2].as<std::string>());
-  for (const auto& [day, windows] : weekly.items()) {
-    int index = WeekdayIndex(day);
-    if (index < 0) throw ConfigError(where + " has hours for an unknown weekday \"" + day + "\"");
-    rules.weekly[index] = ParseWindows(windows, where + " hours on " + day);
-  }
-  for (const auto& [day, windows] : overrides.items()) {
-    std::chrono::year_month_day date;
-    try {
-      date = ParseDate(day, "override date");
-    } catch (const InvalidInput& e) {
-      throw ConfigError(where + ": " + e.what(), e.hint());
-    }
-    rules.overrides[date] = ParseWindows(windows, where + " override " + day);
-  }
+  rules.time_zone = std::move(schedule.timezone);
+  rules.weekly = std::move(schedule.weekly);
+  rules.overrides = std::move(schedule.overrides);
+  rules.interval_min = schedule.rules.slot_interval_min;
+  rules.min_notice_min = schedule.rules.min_notice_min;
+  rules.horizon_days = schedule.rules.advance_days;
   CheckTimeZone(rules.time_zone);
   return business;
 }

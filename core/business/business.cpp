@@ -7,10 +7,12 @@
 
 #include <cstdio>
 #include <regex>
+#include <sstream>
 
 #include <date/tz.h>
 #include <nlohmann/json.hpp>
 
+#include "core/business/business_tx.hpp"
 #include "core/common/error.hpp"
 #include "core/db/pqxx.hpp"
 
@@ -48,36 +50,45 @@ std::string Lower(std::string text) {
   return text;
 }
 
-std::string ClockText(int minutes) {
-  char buffer[24];
-  std::snprintf(buffer, sizeof buffer, "%02d:%02d", minutes / 60, minutes % 60);
-  return buffer;
-}
-
-int ParseStoredClock(const std::string& text) {
-  if (text.size() != 5 || text[2] != ':' || !std::isdigit(static_cast<unsigned char>(text[0])) ||
-      !std::isdigit(static_cast<unsigned char>(text[1])) || !std::isdigit(static_cast<unsigned char>(text[3])) ||
-      !std::isdigit(static_cast<unsigned char>(text[4]))) {
-    throw Error("stored business hours hold a malformed time \"" + text + "\"",
-                "Apply the business file again to rewrite them.");
-  }
-  return std::stoi(text.substr(0, 2)) * 60 + std::stoi(text.substr(3, 2));
-}
-
 Json WindowsJson(const DayWindows& windows) {
   Json out = Json::array();
-  for (const auto& w : windows) out.push_back({ClockText(w.start_min), ClockText(w.end_min)});
+  for (const auto& w : windows) out.push_back({FormatClockTime(w.start_min), FormatClockTime(w.end_min)});
   return out;
 }
 
-DayWindows WindowsFromJson(const Json& json) {
+// Stored hours are written only by Apply, so a malformed value means the
+// row was edited by hand: it is a configuration error naming the business.
+DayWindows WindowsFromJson(const Json& json, const std::string& where) {
+  const std::string expected = where + ": expected a list of [\"HH:MM\", \"HH:MM\"] windows";
+  const std::string hint = "Apply the business file again to rewrite them.";
+  if (!json.is_array()) throw ConfigError(expected, hint);
   DayWindows windows;
-  if (!json.is_array()) return windows;
   for (const auto& pair : json) {
-    if (!pair.is_array() || pair.size() != 2 || !pair[0].is_string() || !pair[1].is_string()) continue;
-    windows.push_back({ParseStoredClock(pair[0].get<std::string>()), ParseStoredClock(pair[1].get<std::string>())});
+    if (!pair.is_array() || pair.size() != 2 || !pair[0].is_string() || !pair[1].is_string()) {
+      throw ConfigError(expected, hint);
+    }
+    try {
+      windows.push_back({ParseClockTime(pair[0].get<std::string>(), "window start"),
+                         ParseClockTime(pair[1].get<std::string>(), "window end")});
+    } catch (const InvalidInput& e) {
+      throw ConfigError(where + ": " + e.what(), hint);
+    }
   }
   return windows;
+}
+
+std::array<DayWindows, 7> WeeklyFromJson(const Json& weekly, const std::string& business) {
+  std::array<DayWindows, 7> out;
+  for (const auto& [day, windows] : weekly.items()) {
+    const auto* found = std::find(std::begin(kStoredDays), std::end(kStoredDays), day);
+    if (found == std::end(kStoredDays)) {
+      throw ConfigError("business \"" + business + "\" has hours for an unknown weekday \"" + day + "\"",
+                        "Apply the business file again to rewrite them.");
+    }
+    out[static_cast<std::size_t>(found - std::begin(kStoredDays))] =
+        WindowsFromJson(windows, "business \"" + business + "\" hours on " + day);
+  }
+  return out;
 }
 
 std::string DescribeWindows(const DayWindows& windows) {
@@ -85,7 +96,7 @@ std::string DescribeWindows(const DayWindows& windows) {
   std::string out;
   for (const auto& w : windows) {
     if (!out.empty()) out += ", ";
-    out += ClockText(w.start_min) + "-" + ClockText(w.end_min);
+    out += FormatClockTime(w.start_min) + "-" + FormatClockTime(w.end_min);
   }
   return out;
 }
@@ -145,12 +156,11 @@ Business BusinessFromRow(const pqxx::row& row) {
   spec.timezone = row[4].as<std::string>();
   spec.contact = {row[5].as<std::string>(), row[6].as<std::string>(), row[7].as<std::string>(),
                   row[8].as<std::string>()};
-  const Json weekly = Json::parse(row[9].as<std::string>());
-  for (int day = 0; day < 7; ++day) {
-    if (weekly.contains(kStoredDays[day])) spec.weekly[day] = WindowsFromJson(weekly[kStoredDays[day]]);
-  }
+  spec.weekly = WeeklyFromJson(Json::parse(row[9].as<std::string>()), spec.name);
   const Json overrides = Json::parse(row[10].as<std::string>());
-  for (const auto& [date, windows] : overrides.items()) spec.overrides[date] = WindowsFromJson(windows);
+  for (const auto& [date, windows] : overrides.items()) {
+    spec.overrides[date] = WindowsFromJson(windows, "business \"" + spec.name + "\" override " + date);
+  }
   spec.ai = {row[11].as<bool>(), row[12].as<std::string>(), row[13].as<std::string>(), row[14].as<std::string>()};
   spec.booking = {row[15].as<int>(), row[16].as<int>(), row[17].as<int>(), row[18].as<int>(), row[19].as<int>()};
   spec.plan = config::ParsePlanTier(row[20].as<std::string>()).value_or(config::PlanTier::kFree);
@@ -448,6 +458,57 @@ NotFound UnknownSlug(const std::string& slug) {
 }
 
 }  // namespace
+
+std::string FormatClockTime(int minutes) {
+  const int clamped = std::clamp(minutes, 0, 24 * 60);
+  char text[16];
+  std::snprintf(text, sizeof text, "%02d:%02d", clamped / 60, clamped % 60);
+  return text;
+}
+
+int ParseClockTime(const std::string& text, const std::string& what) {
+  auto bad = [&] {
+    return InvalidInput("invalid " + what + " \"" + text + "\": expected HH:MM between 00:00 and 24:00",
+                        "Write times on a 24-hour clock, e.g. \"09:00\" or \"17:30\".");
+  };
+  if (text.size() != 5 || text[2] != ':') throw bad();
+  for (int i : {0, 1, 3, 4}) {
+    if (!std::isdigit(static_cast<unsigned char>(text[i]))) throw bad();
+  }
+  const int hour = (text[0] - '0') * 10 + (text[1] - '0');
+  const int minute = (text[3] - '0') * 10 + (text[4] - '0');
+  if (minute > 59 || hour > 24 || (hour == 24 && minute != 0)) throw bad();
+  return hour * 60 + minute;
+}
+
+Schedule LoadSchedule(pqxx::dbtransaction& tx, const std::string& business_id) {
+  const auto rows = db::ExecPrepared(
+      tx, "omni_business_schedule",
+      "SELECT name, coalesce(email, ''), coalesce(address, ''), timezone, weekly_hours::text, date_overrides::text,"
+      " slot_interval_min, min_notice_min, advance_days, buffer_before_min, buffer_after_min"
+      " FROM businesses WHERE id = $1::uuid",
+      business_id);
+  if (rows.empty()) throw NotFound("business " + business_id + " not found");
+  const auto& row = rows[0];
+  Schedule schedule;
+  schedule.name = row[0].as<std::string>();
+  schedule.email = row[1].as<std::string>();
+  schedule.address = row[2].as<std::string>();
+  schedule.timezone = row[3].as<std::string>();
+  schedule.weekly = WeeklyFromJson(Json::parse(row[4].as<std::string>()), schedule.name);
+  const Json overrides = Json::parse(row[5].as<std::string>());
+  for (const auto& [key, windows] : overrides.items()) {
+    const std::string where = "business \"" + schedule.name + "\" override " + key;
+    std::istringstream in(key);
+    date::sys_days day;
+    in >> date::parse("%F", day);
+    if (in.fail()) throw ConfigError(where + ": expected a date YYYY-MM-DD", "Apply the business file again.");
+    schedule.overrides[std::chrono::year_month_day{std::chrono::sys_days{day.time_since_epoch()}}] =
+        WindowsFromJson(windows, where);
+  }
+  schedule.rules = {row[6].as<int>(), row[7].as<int>(), row[8].as<int>(), row[9].as<int>(), row[10].as<int>()};
+  return schedule;
+}
 
 const char* IndustryName(Industry industry) {
   for (const auto& [value, name] : kIndustries) {

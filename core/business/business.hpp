@@ -31,12 +31,20 @@ std::optional<Industry> ParseIndustry(const std::string& name);
 
 // An opening window in local wall-clock minutes since midnight, half-open
 // [start_min, end_min); end_min 1440 ("24:00") is the next local midnight.
+// The one representation of opening hours: the business file fills it, the
+// database stores it, booking computes slots from it.
 struct TimeWindow {
   int start_min = 0;
   int end_min = 0;
   bool operator==(const TimeWindow&) const = default;
 };
 using DayWindows = std::vector<TimeWindow>;  // sorted, non-overlapping; empty: closed
+
+// Minutes since midnight as "HH:MM"; 1440 is "24:00". Clamped to 0..1440.
+std::string FormatClockTime(int minutes);
+// "HH:MM" from 00:00 to 24:00 as minutes since midnight. Throws
+// InvalidInput naming `what` when malformed.
+int ParseClockTime(const std::string& text, const std::string& what);
 
 struct Contact {
   std::string email, phone, website, address;  // each may be empty

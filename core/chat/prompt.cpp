@@ -9,7 +9,7 @@
 #include <set>
 #include <sstream>
 
-#include "core/booking/availability.hpp"
+#include "core/business/business.hpp"
 #include "core/common/error.hpp"
 
 namespace omni::chat {
@@ -35,7 +35,7 @@ std::string Windows(const business::DayWindows& windows) {
   std::string out;
   for (const auto& window : windows) {
     if (!out.empty()) out += ", ";
-    out += booking::FormatClockTime(window.start_min) + "-" + booking::FormatClockTime(window.end_min);
+    out += business::FormatClockTime(window.start_min) + "-" + business::FormatClockTime(window.end_min);
   }
   return out;
 }

@@ -1,7 +1,8 @@
 // The one error tree of omni. Every failure a user can see is one of these.
 //
-// Adapters map them to outcomes in exactly one place each: cmd/main.cpp to
-// exit codes, daemon/ to HTTP statuses. Messages are lower-case, name the
+// Adapters map them to outcomes in exactly one place each: ExitCodeFor
+// (core/common/exit_code.hpp) to exit codes, daemon/http_errors.cpp to HTTP
+// statuses. Messages are lower-case, name the
 // input and say what failed; `hint` is an optional full sentence of advice.
 // Expected outcomes (a slot taken, nothing found in a search) are return
 // values, not exceptions. Thread-safe: these are plain values.

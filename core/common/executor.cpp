@@ -1,7 +1,12 @@
 // The worker pool behind BlockingExecutor. See executor.hpp.
 #include "core/common/executor.hpp"
 
+#include <cxxabi.h>
+
 #include <condition_variable>
+#include <cstdlib>
+#include <memory>
+#include <typeinfo>
 #include <deque>
 #include <exception>
 #include <mutex>
@@ -13,6 +18,20 @@
 #include "core/common/log.hpp"
 
 namespace omni {
+namespace {
+
+// The demangled type of the exception being handled, so that a log line
+// says what failed even when the exception carries no message.
+std::string ExceptionTypeName() {
+  const std::type_info* type = abi::__cxa_current_exception_type();
+  if (type == nullptr) return "unknown";
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> name(abi::__cxa_demangle(type->name(), nullptr, nullptr, &status),
+                                              std::free);
+  return status == 0 && name ? name.get() : type->name();
+}
+
+}  // namespace
 
 struct ThreadPoolExecutor::Impl {
   std::mutex mutex;
@@ -34,9 +53,10 @@ struct ThreadPoolExecutor::Impl {
       try {
         task();
       } catch (const std::exception& e) {
-        log::Error("blocking task failed", {{"error", e.what()}});
+        log::Error("blocking task failed", {{"error", e.what()}, {"exception", ExceptionTypeName()}});
       } catch (...) {
-        log::Error("blocking task failed");
+        log::Error("blocking task failed", {{"error", "an exception not derived from std::exception"},
+                                            {"exception", ExceptionTypeName()}});
       }
     }
   }

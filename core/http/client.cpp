@@ -38,7 +38,10 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <future>
+#include <nlohmann/json.hpp>
 #include <thread>
+
+#include "core/common/log.hpp"
 
 namespace omni::http {
 namespace {
@@ -314,8 +317,12 @@ class Operation : public std::enable_shared_from_this<Operation> {
     Completion done = std::move(done_);
     try {
       done(error, std::move(response));
+    } catch (const std::exception& e) {
+      // A completion must not throw into the I/O loop: the caller is gone, so the log is all that is left.
+      log::Error("http completion handler failed", {{"host", UrlHost(request_.url)}, {"error", e.what()}});
     } catch (...) {
-      // A completion must not throw into the I/O loop; there is no one left to tell.
+      log::Error("http completion handler failed",
+                 {{"host", UrlHost(request_.url)}, {"error", "an exception not derived from std::exception"}});
     }
   }
 

@@ -38,9 +38,12 @@ using nlohmann::json;
 
 TimePoint Utc(const std::string& text) { return omni::booking::ParseStartTime(text, "UTC"); }
 
-std::vector<omni::booking::LocalWindow> Windows(const json& list) {
-  std::vector<omni::booking::LocalWindow> windows;
-  for (const json& w : list) windows.push_back(omni::booking::ParseWindow(w.at(0), w.at(1)));
+omni::business::DayWindows Windows(const json& list) {
+  omni::business::DayWindows windows;
+  for (const json& w : list) {
+    windows.push_back({omni::business::ParseClockTime(w.at(0), "window start"),
+                       omni::business::ParseClockTime(w.at(1), "window end")});
+  }
   return windows;
 }
 
@@ -61,8 +64,8 @@ std::string Join(const std::vector<std::string>& items) {
 
 // Runs one case; returns an empty string when it passes, else a report.
 std::string RunCase(const json& c) {
-  static const std::map<std::string, int> kWeekdays = {{"sun", 0}, {"mon", 1}, {"tue", 2}, {"wed", 3},
-                                                       {"thu", 4}, {"fri", 5}, {"sat", 6}};
+  static const std::map<std::string, int> kWeekdays = {{"mon", 0}, {"tue", 1}, {"wed", 2}, {"thu", 3},
+                                                       {"fri", 4}, {"sat", 5}, {"sun", 6}};
   AvailabilityRules rules;
   rules.time_zone = c.at("tz");
   for (const auto& [day, windows] : c.at("weekly").items()) {
@@ -170,7 +173,7 @@ TEST_CASE("alignment unit is the first of 60, 30, 20, 15, 10, 5 dividing the int
 TEST_CASE("invalid rules and ranges are rejected with clear errors", "[booking]") {
   AvailabilityRules rules;
   rules.time_zone = "America/New_York";
-  rules.weekly[1] = {{9 * 60, 17 * 60}};
+  rules.weekly[0] = {{9 * 60, 17 * 60}};
   ServiceTiming service;
   omni::booking::SlotQuery query{Utc("2026-06-01T00:00Z"), Utc("2026-06-08T00:00Z"), Utc("2026-06-09T00:00Z")};
 
@@ -180,7 +183,7 @@ TEST_CASE("invalid rules and ranges are rejected with clear errors", "[booking]"
                          Catch::Matchers::Message("unknown time zone \"Mars/Olympus_Mons\""));
   }
   SECTION("window end before start") {
-    rules.weekly[1] = {{17 * 60, 9 * 60}};
+    rules.weekly[0] = {{17 * 60, 9 * 60}};
     CHECK_THROWS_AS(omni::booking::ComputeSlots(rules, service, {}, query), omni::ConfigError);
   }
   SECTION("zero interval") {
@@ -202,18 +205,16 @@ TEST_CASE("invalid rules and ranges are rejected with clear errors", "[booking]"
   }
 }
 
-TEST_CASE("window and clock times parse strictly", "[booking]") {
-  using omni::booking::ParseClockTime;
-  using omni::booking::ParseWindow;
+TEST_CASE("clock times parse strictly", "[booking]") {
+  using omni::business::ParseClockTime;
   CHECK(ParseClockTime("00:00", "t") == 0);
   CHECK(ParseClockTime("24:00", "t") == 1440);
   CHECK(ParseClockTime("17:45", "t") == 17 * 60 + 45);
   for (const char* bad : {"9:00", "24:01", "12:60", "ab:cd", "", "12:000", "25:00"}) {
     CHECK_THROWS_AS(ParseClockTime(bad, "t"), omni::InvalidInput);
   }
-  CHECK_THROWS_WITH(ParseWindow("17:00", "09:00"), Catch::Contains("the end is not after the start"));
-  CHECK_THROWS_AS(ParseWindow("09:00", "09:00"), omni::InvalidInput);
-  CHECK(omni::booking::FormatClockTime(1440) == "24:00");
+  CHECK(omni::business::FormatClockTime(1440) == "24:00");
+  CHECK(omni::business::FormatClockTime(9 * 60 + 5) == "09:05");
 }
 
 TEST_CASE("start times parse as local time or with an offset", "[booking]") {
@@ -248,7 +249,7 @@ TEST_CASE("local dates and midnights follow the zone", "[booking]") {
 TEST_CASE("IsOfferedStart agrees with the computed slots", "[booking]") {
   AvailabilityRules rules;
   rules.time_zone = "UTC";
-  rules.weekly[1] = {{9 * 60, 12 * 60}};
+  rules.weekly[0] = {{9 * 60, 12 * 60}};
   ServiceTiming service;
   std::vector<BusyRange> busy = {{Utc("2026-06-08T10:00Z"), Utc("2026-06-08T10:30Z")}};
   TimePoint now = Utc("2026-06-01T00:00Z");
@@ -263,8 +264,8 @@ TEST_CASE("CheckStart names why a start cannot be booked", "[booking]") {
   using omni::booking::StartCheck;
   AvailabilityRules rules;
   rules.time_zone = "America/New_York";
-  rules.weekly[0] = {{0, 3 * 60}};  // Sunday 00:00-03:00
-  rules.weekly[1] = {{9 * 60, 17 * 60}};
+  rules.weekly[6] = {{0, 3 * 60}};  // Sunday 00:00-03:00
+  rules.weekly[0] = {{9 * 60, 17 * 60}};
   rules.min_notice_min = 60;
   rules.horizon_days = 30;
   ServiceTiming service{60, 0, 10};
@@ -292,7 +293,7 @@ TEST_CASE("two chairs: one booked keeps the slot, both or a whole-business booki
   using omni::booking::BusyByResource;
   AvailabilityRules rules;
   rules.time_zone = "UTC";
-  rules.weekly[1] = {{9 * 60, 11 * 60}};
+  rules.weekly[0] = {{9 * 60, 11 * 60}};
   ServiceTiming service;
   const omni::booking::SlotQuery query{Utc("2026-06-01T00:00Z"), Utc("2026-06-08T00:00Z"), Utc("2026-06-09T00:00Z")};
   const BusyRange ten{Utc("2026-06-08T10:00Z"), Utc("2026-06-08T10:30Z")};

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/common/error.hpp"
+#include "core/common/executor.hpp"
 #include "core/common/log.hpp"
 
 namespace {
@@ -124,4 +125,30 @@ TEST_CASE("text logs carry time, level, program, message and fields", "[unit][lo
   omni::log::Setup({.level = "info", .format = "text"}, "test");
   REQUIRE(lines.size() == 1);
   CHECK(std::regex_match(lines[0], std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z debug omnid: starting version="omnid 0\.1\.0")")));
+}
+
+namespace {
+struct OddFailure {};  // not derived from std::exception
+}  // namespace
+
+TEST_CASE("a failing blocking task is logged with what failed and its exception type", "[unit][log]") {
+  std::vector<std::string> lines;
+  {
+    StderrCapture capture;
+    omni::log::Setup({.level = "info", .format = "json"}, "omnid");
+    {
+      omni::ThreadPoolExecutor executor(1);
+      executor.Post([] { throw omni::NotFound("customer \"x\" not found"); });
+      executor.Post([] { throw OddFailure{}; });
+    }
+    lines = capture.Lines();
+  }
+  omni::log::Setup({.level = "info", .format = "text"}, "test");
+  REQUIRE(lines.size() == 2);
+  const auto first = nlohmann::json::parse(lines[0]);
+  CHECK(first["msg"] == "blocking task failed");
+  CHECK(first["error"] == "customer \"x\" not found");
+  CHECK(first["exception"] == "omni::NotFound");
+  const auto second = nlohmann::json::parse(lines[1]);
+  CHECK(second["exception"].get<std::string>().find("OddFailure") != std::string::npos);
 }
