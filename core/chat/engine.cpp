@@ -19,6 +19,7 @@
 #include "core/booking/booking_tx.hpp"
 #include "core/booking/local_time.hpp"
 #include "core/business/business.hpp"
+#include "core/chat/confirmation.hpp"
 #include "core/chat/conversations_tx.hpp"
 #include "core/chat/offline.hpp"
 #include "core/chat/tools.hpp"
@@ -88,6 +89,7 @@ struct Turn {
   std::vector<Passage> citations;      // [1], [2], ...: retrieved, then searched
   ToolContext tools;
   int rounds = 0;                      // tool rounds run
+  std::vector<AppointmentChange> changes;  // appointments the tools booked, moved or cancelled
   std::optional<std::string> pending_escalation;
   TurnResult result;
   SteadyClock::time_point step_started;
@@ -343,7 +345,12 @@ void Dropped(Turn& turn, const SaveResult& save) {
 
 void AnswerOffline(const TurnPtr& turn, OfflineReason reason, const std::string& why) {
   auto& engine = *turn->engine;
-  const auto reply = OfflineAnswer(turn->request.text, turn->retrieved, reason);
+  // The tools changed appointments before the model failed: those changes
+  // stand, so omni says what was done (an apology would have the customer
+  // book again) and the team takes over whatever else was asked.
+  const std::string told = reason == OfflineReason::kModelFailed ? ConfirmChanges(turn->changes) : "";
+  const auto reply =
+      told.empty() ? OfflineAnswer(turn->request.text, turn->retrieved, reason) : OfflineReply{told, {}, true};
   std::optional<std::string> escalation;
   if (reply.handoff) {
     escalation = "the assistant could not answer offline";
@@ -352,6 +359,10 @@ void AnswerOffline(const TurnPtr& turn, OfflineReason reason, const std::string&
     escalation = "the AI could not answer: " + why;
   }
   if (turn->pending_escalation) escalation = turn->pending_escalation;
+  if (!told.empty()) {
+    escalation = (turn->pending_escalation ? *turn->pending_escalation + "; " : std::string()) +
+                 "the AI could not answer after changing appointments: " + why;
+  }
   turn->result.offline = true;
   if (reply.citation) turn->result.citations.push_back({1, *reply.citation});
   if (turn->persist) {
@@ -416,6 +427,7 @@ void RunTools(const TurnPtr& turn, const std::vector<llm::ToolCall>& calls) {
     Emit(*turn, started);
     const auto outcome = ExecuteTool(turn->tools, call);
     if (outcome.escalation_reason) turn->pending_escalation = *outcome.escalation_reason;
+    if (!outcome.appointment_id.empty()) turn->changes.push_back({call.name, outcome.result_json});
     if (!outcome.customer_id.empty() && !turn->customer && turn->persist) {
       AttachCustomer(engine.pool, turn->business->id, turn->result.conversation_id, outcome.customer_id);
     }

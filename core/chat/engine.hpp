@@ -11,7 +11,9 @@
 // stored. The reply is saved only if the AI may still answer (atomic with a
 // human taking over); otherwise it is recorded as dropped. With no model
 // configured, or when every model fails, the offline responder answers
-// (and, on failure, the conversation is escalated if the config says so).
+// (and, on failure, the conversation is escalated if the config says so);
+// when every model fails after the tools booked, moved or cancelled an
+// appointment, omni tells the customer what was done and hands off.
 //
 // Threading: the LlmClient calls back on its I/O threads; the engine never
 // touches the database there but posts that work to the BlockingExecutor,

@@ -487,6 +487,76 @@ TEST_CASE("when every model fails the customer gets a graceful answer and a huma
   CHECK_THAT(result.handoff_reason, Catch::Contains("no credits"));
 }
 
+TEST_CASE("a booking the model cannot confirm is told by omni, and the team takes over", "[chat]") {
+  Desk desk;
+  const std::string internal = "upstream exploded on gpu-node-7";
+  const auto fail_twice = [&] {
+    desk.fake.Enqueue(test::ErrorReply(500, internal));  // model-a
+    desk.fake.Enqueue(test::ErrorReply(500, internal));  // model-b
+  };
+  const auto appointments = [&] {
+    return booking::BookingService(desk.db.pool(), desk.clock).List(desk.business_id, {});
+  };
+  const auto check_told = [&](const chat::TurnResult& result, Events& events, const std::string& told) {
+    CHECK(result.reply == told);
+    CHECK(events.Visible() == told);
+    CHECK(events.Count(chat::TurnEvent::Kind::kDone) == 1);
+    REQUIRE(events.Handoff());
+    CHECK(events.Handoff()->text == "A team member will follow up here.");
+    CHECK(result.handoff);
+    CHECK(result.status == chat::ConversationStatus::kEscalated);
+    CHECK_THAT(result.handoff_reason, Catch::Contains(internal));
+    const auto conversation = chat::Get(desk.db.pool(), desk.business_id, result.conversation_id);
+    CHECK(conversation.status == chat::ConversationStatus::kEscalated);
+    CHECK_THAT(conversation.escalation_reason, Catch::Contains("could not answer") && Catch::Contains(internal));
+    // What the customer can read never names the internal error.
+    for (const auto& event : events.list) {
+      CHECK(event.text.find("gpu-node") == std::string::npos);
+      CHECK(event.citation.text.find("gpu-node") == std::string::npos);
+    }
+    const auto stored = chat::Messages(desk.db.pool(), desk.business_id, result.conversation_id);
+    REQUIRE_FALSE(stored.empty());
+    CHECK(stored.back().role == chat::MessageRole::kAssistant);
+    CHECK(stored.back().content == told);
+    CHECK(stored.back().id == result.reply_message_id);
+  };
+
+  desk.fake.Enqueue(test::ToolCallReply({Call("c1", "book_appointment",
+                                              {{"date", "2026-12-01"}, {"time", "15:00"}, {"service", "Blowout"},
+                                               {"customer_name", "Ann"}, {"customer_email", "ann@example.com"}})}));
+  fail_twice();
+  Events booked_events;
+  const auto booked = desk.engine->Turn(desk.Request("A blowout on Dec 1 at 3pm please, ann@example.com"),
+                                        booked_events.Callback());
+  check_told(booked, booked_events, "You're booked for Tuesday 1 Dec at 15:00 (Blowout).");
+  REQUIRE(appointments().size() == 1);
+  CHECK(booking::FormatLocal(appointments()[0].start, kTz) == "2026-12-01 15:00");
+
+  desk.fake.Enqueue(test::ToolCallReply({Call("c2", "reschedule_appointment",
+                                              {{"date", "2026-12-01"}, {"time", "15:00"},
+                                               {"customer_email", "ann@example.com"}, {"new_date", "2026-12-02"},
+                                               {"new_time", "11:00"}})}));
+  fail_twice();
+  Events moved_events;
+  const auto moved = desk.engine->Turn(desk.Request("Move my blowout to Dec 2 at 11, ann@example.com"),
+                                       moved_events.Callback());
+  check_told(moved, moved_events, "Your Blowout is moved to Wednesday 2 Dec at 11:00.");
+  REQUIRE(appointments().size() == 1);
+  CHECK(booking::FormatLocal(appointments()[0].start, kTz) == "2026-12-02 11:00");
+
+  desk.fake.Enqueue(test::ToolCallReply({Call("c3", "cancel_appointment",
+                                              {{"date", "2026-12-02"}, {"time", "11:00"},
+                                               {"customer_email", "ann@example.com"}})}));
+  fail_twice();
+  Events cancelled_events;
+  const auto cancelled = desk.engine->Turn(desk.Request("Cancel my blowout on Dec 2, ann@example.com"),
+                                           cancelled_events.Callback());
+  check_told(cancelled, cancelled_events, "Your Blowout on Wednesday 2 Dec at 11:00 is cancelled.");
+  REQUIRE(appointments().size() == 1);
+  CHECK(appointments()[0].status == booking::Status::kCanceled);
+  CHECK(desk.fake.request_count() == 9);
+}
+
 TEST_CASE("a model that fails mid-answer leaves the customer only the fallback answer", "[chat]") {
   Desk desk;
   FakeReply cut = test::TextReply({"We do balay", "age from"});
