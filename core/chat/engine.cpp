@@ -12,6 +12,7 @@
 #include <mutex>
 #include <regex>
 #include <set>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -136,9 +137,13 @@ void Finish(Turn& turn) {
   turn.done(nullptr, std::move(turn.result));
 }
 
+void ResetStream(Turn& turn, const std::string& why);
+
 void Fail(Turn& turn, std::exception_ptr error) {
   if (turn.finished) return;
   turn.finished = true;
+  // No reply was stored: the customer must not keep reading one.
+  ResetStream(turn, "the turn failed");
   TurnEvent event;
   event.kind = TurnEvent::Kind::kError;
   try {
@@ -321,6 +326,31 @@ void EmitHandoff(Turn& turn, const std::string& notice, const std::string& reaso
   Emit(turn, event);
 }
 
+// Stores an AI message, retrying for up to settings.reply_save_retry_ms
+// while the database is unreachable (a restart, a failover): the customer
+// has usually read the reply already, and it must not vanish from the
+// history. The id chosen here makes a retry after a commit whose answer was
+// lost store nothing twice. It blocks an executor thread meanwhile, as the
+// database calls it waits on would.
+SaveResult SaveWithRetry(const Turn& turn, NewAiMessage message, const std::optional<std::string>& escalation) {
+  auto& engine = *turn.engine;
+  message.id = NewMessageId();
+  const auto deadline = SteadyClock::now() + std::chrono::milliseconds(engine.settings.reply_save_retry_ms);
+  auto delay = std::chrono::milliseconds(50);
+  for (;;) {
+    try {
+      return SaveAiMessage(engine.pool, turn.business->id, turn.result.conversation_id, message, escalation);
+    } catch (const Unavailable& e) {
+      if (SteadyClock::now() + delay > deadline) throw;
+      log::Warn("storing an AI message failed, retrying", {{"conversation_id", turn.result.conversation_id},
+                                                           {"error", e.what()},
+                                                           {"retry_in_ms", delay.count()}});
+      std::this_thread::sleep_for(delay);
+      delay = std::min(delay * 2, std::chrono::milliseconds(1000));
+    }
+  }
+}
+
 // Withdraws the text streamed so far, which is not the reply after all.
 void ResetStream(Turn& turn, const std::string& why) {
   if (!turn.streamed) return;
@@ -370,7 +400,7 @@ void AnswerOffline(const TurnPtr& turn, OfflineReason reason, const std::string&
     message.content = reply.text;
     message.model = "offline";
     message.metadata_json = json{{"offline", true}, {"citations", CitationsJson(turn->result.citations)}}.dump();
-    const auto save = SaveAiMessage(engine.pool, turn->business->id, turn->result.conversation_id, message, escalation);
+    const auto save = SaveWithRetry(*turn, message, escalation);
     if (save.dropped) return Dropped(*turn, save);
     turn->result.reply_message_id = save.message_id;
     turn->result.status = save.status;
@@ -488,7 +518,7 @@ void HandleModelResult(const TurnPtr& turn, std::exception_ptr error, llm::ChatR
     escalation = turn->pending_escalation;
   }
   if (turn->persist) {
-    const auto save = SaveAiMessage(engine.pool, turn->business->id, turn->result.conversation_id, message, escalation);
+    const auto save = SaveWithRetry(*turn, message, escalation);
     if (save.dropped) return Dropped(*turn, save);
     turn->result.status = save.status;
     if (!calls_tools) turn->result.reply_message_id = save.message_id;

@@ -51,6 +51,9 @@ struct EngineSettings {
   std::map<config::PlanTier, config::PlanLimits> plans = config::DefaultPlans();
   int knowledge_passages = 4;   // passages retrieved into the prompt
   int business_cache_ms = 2000; // a business profile is re-read after this
+  // An AI message is stored retrying this long while the database is
+  // unreachable; past it the turn fails and what streamed is withdrawn.
+  int reply_save_retry_ms = 5000;
 };
 
 struct TurnRequest {
@@ -91,7 +94,7 @@ struct TurnEvent {
     kCitation,  // citation_number, citation
     kHandoff,   // text: what to tell the customer; reason: why, for the team only
     kDone,      // the turn ended: message_id, usage (details in the TurnResult)
-    kError,     // text: what failed
+    kError,     // text: what failed; a kReset before it withdraws any text streamed
   };
   Kind kind = Kind::kToken;
   std::string text;
