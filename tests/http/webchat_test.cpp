@@ -2,8 +2,9 @@
 // two instances on one throwaway database), the fake model, and the omni
 // CLI for operator replies. Covers sessions and identity, streamed and JSON
 // turns, history, token forgery, expiry and cross-business use, rate
-// limits, oversize messages, origins, a slow reader, and a human reply
-// reaching a visitor's event stream through another instance.
+// limits, oversize messages, origins, a slow reader, a human reply
+// reaching a visitor's event stream through another instance, and turns
+// caught by a PostgreSQL restart.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -20,9 +21,12 @@
 #include <thread>
 #include <vector>
 
+#include "core/billing/usage.hpp"
 #include "core/business/business.hpp"
+#include "core/chat/conversations.hpp"
 #include "core/config/business_file.hpp"
 #include "core/customers/customers.hpp"
+#include "core/db/pqxx.hpp"
 #include "core/kb/ingest.hpp"
 #include "core/webchat/token.hpp"
 #include "tests/support/fake_openai.hpp"
@@ -514,6 +518,180 @@ TEST_CASE("a human reply from the CLI reaches the visitor through another omnid,
   RunCli(a.config_path(), {"conversations", "reply", conversation_id, "Still here after a reconnect", "-b",
                            "demo-salon", "--as", "Maria"});
   CHECK(stream.WaitFor("after a reconnect").find("after a reconnect") != std::string::npos);
+}
+
+namespace {
+
+// One visitor's turn sent while the database restarts, and what came back.
+struct RestartTurn {
+  std::string text;
+  bool json = false;  // Accept: application/json; else the event stream
+  std::string token;
+  int status = 0;
+  std::string body;
+  std::string conversation_id;
+  std::vector<SseEvent> events;
+  std::string failure;  // the request itself failed: no answer at all
+};
+
+void SendDuringRestart(std::uint16_t port, RestartTurn& turn) {
+  HttpHeaders headers = Bearer(turn.token);
+  if (turn.json) headers["Accept"] = "application/json";
+  try {
+    const auto response =
+        HttpPost(port, "/v1/chat/demo-salon/messages", json{{"message", turn.text}}.dump(), headers, 30s);
+    turn.status = response.status;
+    turn.body = response.body;
+    turn.conversation_id = response.Header("X-Conversation-Id").value_or("");
+    if (!turn.json && response.status == 200) turn.events = ParseEvents(response.body);
+  } catch (const std::exception& e) {
+    turn.failure = e.what();
+  }
+}
+
+// The model names the question it answers, so that every reply can be found.
+std::string ReplyTo(const std::string& question) { return "About \"" + question + "\": yes."; }
+
+}  // namespace
+
+TEST_CASE("a turn caught by a database restart is answered and stored once, or withdrawn and marked failed",
+          "[webchat]") {
+  test::RestartableDatabase database;
+  auto& pool = database.pool();
+  business::Apply(pool, config::LoadBusinessFile(OMNI_SOURCE_DIR "/config/demo-salon.yaml"));
+  const auto business_id = business::FindId(pool, "demo-salon");
+  test::FakeOpenAi fake;
+  // The model thinks long enough for the database to go away meanwhile.
+  fake.SetFallback([](const test::RecordedRequest& request) {
+    const std::string question = request.json["messages"].back().value("content", "");
+    auto reply = test::TextReply({"About \"", question, "\": yes."});
+    reply.first_byte_delay_ms = 1000;
+    return reply;
+  });
+  // Long enough that no turn in progress is marked: one takes about 4 s here.
+  Omnid omnid(database.url(), fake.base_url(), "  unanswered_after_s: 8\n");
+
+  // A question stored and metered by a turn that then died with its omnid.
+  const auto stranded_conversation = chat::Open(pool, business_id, {"", "", false, chat::Channel::kWebchat, "v_gone"}).id;
+  const auto stranded = chat::AddUserMessage(pool, business_id, stranded_conversation, "Is parking free?",
+                                             DefaultClock().Now());
+  billing::MeterInteraction(pool, business_id, config::DefaultPlans(), stranded.message.id, stranded_conversation,
+                            DefaultClock().Now());
+
+  constexpr int kInFlight = 6;
+  constexpr int kDuringOutage = 2;
+  std::vector<RestartTurn> turns(kInFlight + kDuringOutage);
+  for (int i = 0; i < kInFlight + kDuringOutage; ++i) {
+    turns[i].text = "question " + std::to_string(i);
+    turns[i].json = i % 2 == 0;
+    turns[i].token = StartSession(omnid.port())["token"];
+  }
+  std::vector<std::thread> senders;
+  for (int i = 0; i < kInFlight; ++i) {
+    senders.emplace_back([&, i] { SendDuringRestart(omnid.port(), turns[i]); });
+  }
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (fake.request_count() < kInFlight && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
+  REQUIRE(fake.request_count() == kInFlight);
+  // Every turn in flight waits on the model: the database goes away under them.
+  database.Stop();
+  for (int i = kInFlight; i < kInFlight + kDuringOutage; ++i) {
+    senders.emplace_back([&, i] { SendDuringRestart(omnid.port(), turns[i]); });
+  }
+  std::this_thread::sleep_for(1500ms);
+  database.Start();
+  for (auto& sender : senders) sender.join();
+
+  const auto count = [&](const std::string& sql, const std::string& text) {
+    return db::WithTransaction(pool, [&](pqxx::work& tx) {
+      return tx.exec_params1(sql, business_id, text)[0].as<long long>();
+    });
+  };
+  int answered = 0;
+  std::vector<std::string> unanswered;
+  for (const auto& turn : turns) {
+    INFO(turn.text << (turn.json ? " (JSON)" : " (SSE)") << ": " << turn.status << " " << turn.body << turn.failure);
+    REQUIRE(turn.failure.empty());
+    CHECK((turn.status == 200 || turn.status == 503));
+    std::string reply;
+    bool got_reply = false;
+    if (turn.json && turn.status == 200) {
+      reply = json::parse(turn.body).value("reply", "");
+      got_reply = true;
+    }
+    if (!turn.json && turn.status == 200) {
+      REQUIRE_FALSE(turn.events.empty());
+      const auto& last = turn.events.back();
+      CHECK((last.event == "done" || last.event == "error"));
+      // What the visitor is left reading: the tokens after the last reset.
+      std::string visible;
+      for (const auto& e : turn.events) {
+        if (e.event == "reset") visible.clear();
+        if (e.event == "token") visible += e.data.value("text", "");
+      }
+      if (last.event == "done") {
+        reply = last.data.value("reply", "");
+        got_reply = true;
+        CHECK(visible == reply);
+      } else {
+        CHECK(visible.empty());
+        const std::string message = last.data.value("message", "");
+        CHECK_FALSE(message.empty());
+        for (const char* internal : {"database", "postgres", "/tmp", "socket", "5432"}) {
+          CHECK(message.find(internal) == std::string::npos);
+        }
+      }
+    }
+    const auto questions = count(
+        "SELECT count(*) FROM messages WHERE business_id = $1 AND role = 'USER' AND content = $2", turn.text);
+    const auto replies = count(
+        "SELECT count(*) FROM messages WHERE business_id = $1 AND role = 'ASSISTANT' AND NOT dropped"
+        " AND content = $2", ReplyTo(turn.text));
+    CHECK(questions <= 1);
+    if (got_reply) {
+      ++answered;
+      CHECK(reply == ReplyTo(turn.text));
+      CHECK(questions == 1);
+      CHECK(replies == 1);
+    } else {
+      CHECK(replies == 0);
+      if (questions == 1) unanswered.push_back(turn.text);
+    }
+  }
+  // The turns in flight outlast the restart: their replies are stored.
+  CHECK(answered >= kInFlight);
+
+  // Questions stored but never answered are marked failed by omnid's sweep.
+  unanswered.push_back("Is parking free?");
+  const auto marked = [&] {
+    for (const auto& text : unanswered) {
+      if (count("SELECT count(*) FROM messages WHERE business_id = $1 AND role = 'USER' AND content = $2"
+                " AND metadata @> '{\"failed\": true}'",
+                text) == 0) {
+        return false;
+      }
+    }
+    return true;
+  };
+  const auto sweep_deadline = std::chrono::steady_clock::now() + 30s;
+  while (!marked() && std::chrono::steady_clock::now() < sweep_deadline) std::this_thread::sleep_for(200ms);
+  CHECK(marked());
+  test::ProcessOptions show;
+  show.args = {"conversations", "show", stranded_conversation, "-b", "demo-salon"};
+  show.env = {{"OMNI_CONFIG", omnid.config_path()}, {"NO_COLOR", "1"}};
+  const auto shown = test::Run(OMNI_CLI_PATH, show);
+  INFO(shown.err);
+  CHECK(shown.exit_code == 0);
+  CHECK_THAT(shown.out, Catch::Contains("customer (not answered)\tIs parking free?"));
+
+  // omnid serves on after the restart.
+  const std::string token = StartSession(omnid.port())["token"];
+  const auto after = SendMessage(omnid.port(), token, {{"message", "after the restart"}});
+  REQUIRE_FALSE(after.empty());
+  CHECK(after.back().event == "done");
+  CHECK(ReplyText(after) == ReplyTo("after the restart"));
 }
 
 }  // namespace omni
