@@ -122,6 +122,13 @@ std::string MessageText(const chat::StoredMessage& m) {
   return m.content;
 }
 
+// A customer message whose turn failed before storing a reply (marked by
+// omnid, see chat::MarkUnanswered).
+bool Failed(const chat::StoredMessage& m) {
+  const json metadata = json::parse(m.metadata_json, nullptr, false);
+  return metadata.is_object() && metadata.value("failed", false);
+}
+
 int RunShow(Context& ctx, const ShowOptions& options) {
   const auto tenant = RequireTenant(ctx);
   const auto conversation = chat::Get(ctx.Database(), tenant.id, options.id);
@@ -140,7 +147,8 @@ int RunShow(Context& ctx, const ShowOptions& options) {
                         {"completion_tokens", m.completion_tokens},
                         {"cost_usd", static_cast<double>(m.cost_micros) / 1e6},
                         {"latency_ms", m.latency_ms},
-                        {"dropped", m.dropped}});
+                        {"dropped", m.dropped},
+                        {"failed", Failed(m)}});
   }
   json record = ConversationJson(conversation, tenant.time_zone);
   if (ctx.out().format() == Format::kJson) {
@@ -152,6 +160,7 @@ int RunShow(Context& ctx, const ShowOptions& options) {
   ctx.out().Gap();
   for (auto& m : messages) {
     if (m["dropped"] == true) m["from"] = m["from"].get<std::string>() + " (dropped)";
+    if (m["failed"] == true) m["from"] = m["from"].get<std::string>() + " (not answered)";
   }
   ctx.out().List({{"time", "TIME"}, {"from", "FROM"}, {"text", "TEXT"}}, messages);
   return 0;
@@ -228,7 +237,9 @@ Command MakeConversationsCommand() {
           MakeCommand<ShowOptions>(
               "show", "show a conversation and its messages",
               "Shows the conversation and its messages in order. --all adds the AI's tool calls, the tool "
-              "results and replies dropped because a human took over.",
+              "results and replies dropped because a human took over. A customer message that got no reply "
+              "because its turn failed (the database went away mid-turn) is marked (not answered), and "
+              "\"failed\": true with -o json: reply to it yourself.",
               {"$ omni conversations show 4f9c2a1e-8d3b-4c55-9a7e-2b1f0c6d8e90 -b demo-salon",
                "$ omni conversations show 4f9c2a1e-8d3b-4c55-9a7e-2b1f0c6d8e90 -b demo-salon --all -o json"},
               [](ShowOptions& o) {

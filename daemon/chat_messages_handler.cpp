@@ -18,7 +18,8 @@
 //                                               for the visitor (the team's reason is not sent)
 //   done      {"conversation_id","message_id","reply","status","handoff",
 //              "offline","usage":{"prompt_tokens","completion_tokens","model"}}
-//   error     {"code","message"}                the turn failed; the stream ends
+//   error     {"code","message"}                the turn failed and no reply was stored (a reset
+//                                               came first if text had streamed); the stream ends
 // and a comment line (": keep-alive") every server.sse_keepalive_ms while
 // the model thinks. done or error is always the last event.
 //
@@ -50,6 +51,9 @@ namespace omni::omnid {
 namespace {
 
 using nlohmann::json;
+
+constexpr const char* kTurnFailedText =
+    "Sorry, your message could not be answered just now. Please send it again in a moment.";
 
 // The result of a turn, filled by the engine's done callback before the
 // queue closes.
@@ -126,10 +130,17 @@ Response MessageTooLong(std::size_t chars, int limit) {
                        "Send a shorter message.");
 }
 
-// The same code and message a JSON client would get, never internals.
+// The same code and message a JSON client would get, never internals. A
+// failure on omni's side gets words for the visitor instead: the reply
+// streamed so far was withdrawn (a reset event) and nothing was stored.
 std::string ErrorEventData(const std::exception_ptr& error, const Request& request) {
-  const auto body = json::parse(ResponseForException(error, request).body, nullptr, false);
-  return body.value("error", json::object()).dump();
+  const auto response = ResponseForException(error, request);
+  auto data = json::parse(response.body, nullptr, false).value("error", json::object());
+  if (response.status >= 500) {
+    data["message"] = kTurnFailedText;
+    data.erase("hint");
+  }
+  return data.dump();
 }
 
 // The non-streaming answer.

@@ -5,7 +5,10 @@
 #include <date/date.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
+#include <cstdio>
+#include <random>
 
 #include <nlohmann/json.hpp>
 
@@ -148,6 +151,7 @@ void SetStatus(pqxx::work& tx, const std::string& business_id, const std::string
 }
 
 struct Insert {
+  std::string id;  // "" : a new one
   MessageRole role = MessageRole::kUser;
   std::string content;
   std::string tool_calls_json;
@@ -164,14 +168,16 @@ struct Insert {
 };
 
 // The values of a message row from parameters $1 to $14 (see
-// ExecWithMessage), with `dropped` an SQL boolean expression.
-std::string MessageValues(const std::string& dropped) {
-  return "$1, $2, $3, $4, nullif($5, '')::jsonb, nullif($6, ''), nullif($7, ''), nullif($8, '')::jsonb,"
+// ExecWithMessage), with `id` the parameter of the message's id ("" for a
+// new one) and `dropped` an SQL boolean expression.
+std::string MessageValues(const std::string& id, const std::string& dropped) {
+  return "coalesce(nullif(" + id + ", '')::uuid, gen_random_uuid()),"
+         " $1, $2, $3, $4, nullif($5, '')::jsonb, nullif($6, ''), nullif($7, ''), nullif($8, '')::jsonb,"
          " nullif($9::int, 0), nullif($10::int, 0), nullif($11::int8, 0), nullif($12::int, 0), nullif($13, ''), " +
          dropped + ", $14::jsonb";
 }
 constexpr const char* kMessageColumns =
-    "INSERT INTO messages (business_id, conversation_id, role, content, tool_calls, tool_call_id, tool_name,"
+    "INSERT INTO messages (id, business_id, conversation_id, role, content, tool_calls, tool_call_id, tool_name,"
     " tool_result, prompt_tokens, completion_tokens, cost_micros, latency_ms, model, dropped, metadata) ";
 // Announces the inserted message `m` on the channel in $15.
 constexpr const char* kNotifyMessage =
@@ -216,31 +222,48 @@ StoredMessage Stored(const pqxx::row& row, const Insert& in) {
 // Inserts a message and, unless it is dropped, announces it, in one round
 // trip. The caller holds the conversation's lock (LockForMessage).
 StoredMessage InsertMessage(pqxx::work& tx, const std::string& business_id, const std::string& id, const Insert& in) {
-  const std::string sql = "WITH m AS (" + std::string(kMessageColumns) + "VALUES (" + MessageValues("$16") +
+  const std::string sql = "WITH m AS (" + std::string(kMessageColumns) + "VALUES (" + MessageValues("$17", "$16") +
                           ") RETURNING id, seq, created_at) SELECT m.id::text, m.seq, " +
                           OMNI_CHAT_EPOCH_US("m.created_at") + ", " +
                           (in.dropped ? std::string("$15::text") : kNotifyMessage) + " FROM m";
   const auto rows = ExecWithMessage(tx, in.dropped ? "omni_chat_insert_dropped" : "omni_chat_insert", sql,
-                                    business_id, id, in, in.dropped);
+                                    business_id, id, in, in.dropped, in.id);
   return Stored(rows.at(0), in);
+}
+
+// The AI message `message_id` of the conversation as already stored, with
+// the conversation's status; nullopt when there is none (or no id).
+std::optional<SaveResult> SavedAiMessage(pqxx::transaction_base& tx, const std::string& business_id,
+                                         const std::string& id, const std::string& message_id) {
+  if (message_id.empty()) return std::nullopt;
+  const auto rows = db::ExecPrepared(
+      tx, "omni_chat_saved_ai",
+      "SELECT m.dropped, c.status FROM messages m JOIN conversations c ON c.business_id = m.business_id"
+      " AND c.id = m.conversation_id WHERE m.business_id = $1 AND m.conversation_id = $2 AND m.id = $3::uuid"
+      " AND m.role = 'ASSISTANT'",
+      business_id, id, message_id);
+  if (rows.empty()) return std::nullopt;
+  return SaveResult{message_id, rows[0][0].as<bool>(), ParseStatus(rows[0][1].as<std::string>())};
 }
 
 // Stores an AI message in one statement, which is atomic on its own: it
 // locks the conversation row (the UPDATE), stores the message as dropped
 // unless the AI may still answer, and announces it when kept. One round
-// trip instead of a transaction's four, on every model call.
+// trip instead of a transaction's four, on every model call. A message
+// whose id is already stored (a retried save) is left as it is.
 SaveResult SaveAiMessageAtOnce(pqxx::transaction_base& tx, const std::string& business_id, const std::string& id,
                                const Insert& in) {
   const std::string sql =
       "WITH c AS (UPDATE conversations SET last_message_at = CASE WHEN status IN ('AI_ACTIVE', 'REOPENED')"
       " THEN now() ELSE last_message_at END WHERE business_id = $1 AND id = $2"
       " RETURNING status, status IN ('AI_ACTIVE', 'REOPENED') AS ai_may_answer),"
-      " m AS (" + std::string(kMessageColumns) + "SELECT " + MessageValues("NOT c.ai_may_answer") +
-      " FROM c RETURNING id, seq, created_at, dropped)"
+      " m AS (" + std::string(kMessageColumns) + "SELECT " + MessageValues("$16", "NOT c.ai_may_answer") +
+      " FROM c ON CONFLICT (id) DO NOTHING RETURNING id, seq, created_at, dropped)"
       " SELECT m.id::text, m.seq, " OMNI_CHAT_EPOCH_US("m.created_at") ", m.dropped, c.status,"
       " CASE WHEN m.dropped THEN NULL ELSE " + std::string(kNotifyMessage) + " END FROM m, c";
-  const auto rows = ExecWithMessage(tx, "omni_chat_save_ai", sql, business_id, id, in);
+  const auto rows = ExecWithMessage(tx, "omni_chat_save_ai", sql, business_id, id, in, in.id);
   if (rows.empty()) {
+    if (auto saved = SavedAiMessage(tx, business_id, id, in.id)) return *saved;
     throw NotFound("conversation " + id + " not found",
                    "List conversations with `omni conversations list` to see their ids.");
   }
@@ -455,6 +478,7 @@ SaveResult SaveAiMessage(db::Pool& pool, const std::string& business_id, const s
                          const NewAiMessage& message, const std::optional<std::string>& escalate_reason) {
   RequireId(conversation_id);
   Insert in;
+  in.id = message.id;
   in.role = MessageRole::kAssistant;
   in.content = message.content;
   in.tool_calls_json = message.tool_calls_json;
@@ -471,6 +495,7 @@ SaveResult SaveAiMessage(db::Pool& pool, const std::string& business_id, const s
   }
   return db::WithTransaction(pool, [&](pqxx::work& tx) {
     const auto from = LockForMessage(tx, business_id, conversation_id, true).status;
+    if (auto saved = SavedAiMessage(tx, business_id, conversation_id, in.id)) return *saved;
     SaveResult result;
     in.dropped = !AiMayAnswer(from);
     result.message_id = InsertMessage(tx, business_id, conversation_id, in).id;
@@ -509,6 +534,39 @@ void SaveToolResults(db::Pool& pool, const std::string& business_id, const std::
         " metadata, n)"
         " ORDER BY r.n",
         business_id, conversation_id, rows.dump());
+  });
+}
+
+std::string NewMessageId() {
+  thread_local std::random_device random;
+  std::array<std::uint32_t, 4> words{random(), random(), random(), random()};
+  words[1] = (words[1] & 0xFFFF0FFFu) | 0x00004000u;  // version 4: random
+  words[2] = (words[2] & 0x3FFFFFFFu) | 0x80000000u;  // the RFC 4122 variant
+  char text[37];
+  std::snprintf(text, sizeof text, "%08x-%04x-%04x-%04x-%04x%08x", words[0], words[1] >> 16, words[1] & 0xFFFFu,
+                words[2] >> 16, words[2] & 0xFFFFu, words[3]);
+  return text;
+}
+
+int MarkUnanswered(db::Pool& pool, const std::string& business_id, int older_than_s) {
+  // A turn meters its message in the transaction that stores it, under the
+  // message's id: metered means the turn set out to answer it. The week
+  // bounds the scan to recent messages; the sweep runs far more often.
+  return db::WithConnection(pool, [&](pqxx::nontransaction& tx) {
+    return static_cast<int>(
+        tx.exec_params(
+              "UPDATE messages m SET metadata = m.metadata || '{\"failed\": true}'::jsonb"
+              " FROM conversations c"
+              " WHERE m.business_id = $1 AND c.business_id = $1 AND c.id = m.conversation_id"
+              " AND c.status IN ('AI_ACTIVE', 'REOPENED') AND m.role = 'USER' AND NOT (m.metadata ? 'failed')"
+              " AND m.created_at <= now() - make_interval(secs => $2)"
+              " AND m.created_at > now() - interval '7 days'"
+              " AND EXISTS (SELECT 1 FROM usage_events e WHERE e.business_id = $1 AND e.idempotency_key = m.id::text)"
+              " AND NOT EXISTS (SELECT 1 FROM messages r WHERE r.business_id = $1"
+              "   AND r.conversation_id = m.conversation_id AND r.seq > m.seq AND NOT r.dropped"
+              "   AND (r.role = 'HUMAN' OR (r.role = 'ASSISTANT' AND r.tool_calls IS NULL)))",
+              business_id, std::max(0, older_than_s))
+            .affected_rows());
   });
 }
 

@@ -146,6 +146,10 @@ UserMessageResult AddUserMessage(db::Pool& pool, const std::string& business_id,
                                  const std::string& conversation_id, const std::string& text, TimePoint now);
 
 struct NewAiMessage {
+  // "" lets the database pick the id. A caller that may retry the save (the
+  // connection broke, so it cannot tell whether the first one committed)
+  // sets one from NewMessageId: saving again with it stores nothing new.
+  std::string id;
   std::string content;
   std::string tool_calls_json;  // "" when none
   std::int64_t prompt_tokens = 0;
@@ -162,10 +166,15 @@ struct SaveResult {
   ConversationStatus status = ConversationStatus::kAiActive;  // after saving
 };
 
+// A new random message id (a UUID) for NewAiMessage::id.
+std::string NewMessageId();
+
 // Stores an assistant message unless the AI may no longer answer, atomically
 // (see the file comment). When `escalate_reason` is set and the message is
 // kept, the conversation becomes ESCALATED in the same transaction (the
-// model called escalate_to_human; its goodbye is still delivered).
+// model called escalate_to_human; its goodbye is still delivered). When a
+// message with `message.id` is already stored, stores nothing and returns
+// it, with the conversation's status now.
 SaveResult SaveAiMessage(db::Pool& pool, const std::string& business_id, const std::string& conversation_id,
                          const NewAiMessage& message, const std::optional<std::string>& escalate_reason = {});
 
@@ -180,6 +189,17 @@ struct ToolResultRecord {
 // Stores the results of one round of tool calls.
 void SaveToolResults(db::Pool& pool, const std::string& business_id, const std::string& conversation_id,
                      const std::vector<ToolResultRecord>& results);
+
+// Marks failed, for the team, the customer messages that a turn stored and
+// metered and then never answered: the database went away mid-turn past
+// the engine's retries, or omni stopped. Such a message is in a
+// conversation the AI answers (AI_ACTIVE or REOPENED), at least
+// `older_than_s` seconds old (longer than any turn takes, so that no turn
+// in progress is marked), with no AI reply and no team member's message
+// after it. It gets metadata {"failed": true}; `omni conversations show`
+// displays it. A message refused by the plan was never metered and is left
+// alone. Returns how many were marked; marking twice is a no-op.
+int MarkUnanswered(db::Pool& pool, const std::string& business_id, int older_than_s);
 
 // Links the conversation to `customer_id` when it has no customer yet.
 void AttachCustomer(db::Pool& pool, const std::string& business_id, const std::string& conversation_id,

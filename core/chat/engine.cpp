@@ -12,6 +12,7 @@
 #include <mutex>
 #include <regex>
 #include <set>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -19,6 +20,7 @@
 #include "core/booking/booking_tx.hpp"
 #include "core/booking/local_time.hpp"
 #include "core/business/business.hpp"
+#include "core/chat/confirmation.hpp"
 #include "core/chat/conversations_tx.hpp"
 #include "core/chat/offline.hpp"
 #include "core/chat/tools.hpp"
@@ -105,6 +107,7 @@ struct Turn {
   std::vector<Passage> citations;      // [1], [2], ...: retrieved, then searched
   ToolContext tools;
   int rounds = 0;                      // tool rounds run
+  std::vector<AppointmentChange> changes;  // appointments the tools booked, moved or cancelled
   std::optional<std::string> pending_escalation;
   TurnResult result;
   SteadyClock::time_point step_started;
@@ -151,9 +154,13 @@ void Finish(Turn& turn) {
   turn.done(nullptr, std::move(turn.result));
 }
 
+void ResetStream(Turn& turn, const std::string& why);
+
 void Fail(Turn& turn, std::exception_ptr error) {
   if (turn.finished) return;
   turn.finished = true;
+  // No reply was stored: the customer must not keep reading one.
+  ResetStream(turn, "the turn failed");
   TurnEvent event;
   event.kind = TurnEvent::Kind::kError;
   try {
@@ -348,6 +355,31 @@ void EmitHandoff(Turn& turn, const std::string& notice, const std::string& reaso
   Emit(turn, event);
 }
 
+// Stores an AI message, retrying for up to settings.reply_save_retry_ms
+// while the database is unreachable (a restart, a failover): the customer
+// has usually read the reply already, and it must not vanish from the
+// history. The id chosen here makes a retry after a commit whose answer was
+// lost store nothing twice. It blocks an executor thread meanwhile, as the
+// database calls it waits on would.
+SaveResult SaveWithRetry(const Turn& turn, NewAiMessage message, const std::optional<std::string>& escalation) {
+  auto& engine = *turn.engine;
+  message.id = NewMessageId();
+  const auto deadline = SteadyClock::now() + std::chrono::milliseconds(engine.settings.reply_save_retry_ms);
+  auto delay = std::chrono::milliseconds(50);
+  for (;;) {
+    try {
+      return SaveAiMessage(engine.pool, turn.business->id, turn.result.conversation_id, message, escalation);
+    } catch (const Unavailable& e) {
+      if (SteadyClock::now() + delay > deadline) throw;
+      log::Warn("storing an AI message failed, retrying", {{"conversation_id", turn.result.conversation_id},
+                                                           {"error", e.what()},
+                                                           {"retry_in_ms", delay.count()}});
+      std::this_thread::sleep_for(delay);
+      delay = std::min(delay * 2, std::chrono::milliseconds(1000));
+    }
+  }
+}
+
 // Withdraws the text streamed so far, which is not the reply after all.
 void ResetStream(Turn& turn, const std::string& why) {
   if (!turn.streamed) return;
@@ -372,7 +404,12 @@ void Dropped(Turn& turn, const SaveResult& save) {
 
 void AnswerOffline(const TurnPtr& turn, OfflineReason reason, const std::string& why) {
   auto& engine = *turn->engine;
-  const auto reply = OfflineAnswer(turn->request.text, turn->retrieved, reason);
+  // The tools changed appointments before the model failed: those changes
+  // stand, so omni says what was done (an apology would have the customer
+  // book again) and the team takes over whatever else was asked.
+  const std::string told = reason == OfflineReason::kModelFailed ? ConfirmChanges(turn->changes) : "";
+  const auto reply =
+      told.empty() ? OfflineAnswer(turn->request.text, turn->retrieved, reason) : OfflineReply{told, {}, true};
   std::optional<std::string> escalation;
   if (reply.handoff) {
     escalation = "the assistant could not answer offline";
@@ -381,6 +418,10 @@ void AnswerOffline(const TurnPtr& turn, OfflineReason reason, const std::string&
     escalation = "the AI could not answer: " + why;
   }
   if (turn->pending_escalation) escalation = turn->pending_escalation;
+  if (!told.empty()) {
+    escalation = (turn->pending_escalation ? *turn->pending_escalation + "; " : std::string()) +
+                 "the AI could not answer after changing appointments: " + why;
+  }
   turn->result.offline = true;
   if (reply.citation) turn->result.citations.push_back({1, *reply.citation});
   if (turn->persist) {
@@ -388,7 +429,7 @@ void AnswerOffline(const TurnPtr& turn, OfflineReason reason, const std::string&
     message.content = reply.text;
     message.model = "offline";
     message.metadata_json = json{{"offline", true}, {"citations", CitationsJson(turn->result.citations)}}.dump();
-    const auto save = SaveAiMessage(engine.pool, turn->business->id, turn->result.conversation_id, message, escalation);
+    const auto save = SaveWithRetry(*turn, message, escalation);
     if (save.dropped) return Dropped(*turn, save);
     turn->result.reply_message_id = save.message_id;
     turn->result.status = save.status;
@@ -445,6 +486,7 @@ void RunTools(const TurnPtr& turn, const std::vector<llm::ToolCall>& calls) {
     Emit(*turn, started);
     const auto outcome = ExecuteTool(turn->tools, call);
     if (outcome.escalation_reason) turn->pending_escalation = *outcome.escalation_reason;
+    if (!outcome.appointment_id.empty()) turn->changes.push_back({call.name, outcome.result_json});
     if (!outcome.customer_id.empty() && !turn->customer && turn->persist) {
       AttachCustomer(engine.pool, turn->business->id, turn->result.conversation_id, outcome.customer_id);
     }
@@ -505,7 +547,7 @@ void HandleModelResult(const TurnPtr& turn, std::exception_ptr error, llm::ChatR
     escalation = turn->pending_escalation;
   }
   if (turn->persist) {
-    const auto save = SaveAiMessage(engine.pool, turn->business->id, turn->result.conversation_id, message, escalation);
+    const auto save = SaveWithRetry(*turn, message, escalation);
     if (save.dropped) return Dropped(*turn, save);
     turn->result.status = save.status;
     if (!calls_tools) turn->result.reply_message_id = save.message_id;

@@ -11,7 +11,9 @@
 // stored. The reply is saved only if the AI may still answer (atomic with a
 // human taking over); otherwise it is recorded as dropped. With no model
 // configured, or when every model fails, the offline responder answers
-// (and, on failure, the conversation is escalated if the config says so).
+// (and, on failure, the conversation is escalated if the config says so);
+// when every model fails after the tools booked, moved or cancelled an
+// appointment, omni tells the customer what was done and hands off.
 //
 // Threading: the LlmClient calls back on its I/O threads; the engine never
 // touches the database there but posts that work to the BlockingExecutor,
@@ -49,6 +51,9 @@ struct EngineSettings {
   std::map<config::PlanTier, config::PlanLimits> plans = config::DefaultPlans();
   int knowledge_passages = 4;   // passages retrieved into the prompt
   int business_cache_ms = 2000; // a business profile is re-read after this
+  // An AI message is stored retrying this long while the database is
+  // unreachable; past it the turn fails and what streamed is withdrawn.
+  int reply_save_retry_ms = 5000;
 };
 
 // Who writes a turn's message, which decides what proves who the customer is.
@@ -103,7 +108,7 @@ struct TurnEvent {
     kCitation,  // citation_number, citation
     kHandoff,   // text: what to tell the customer; reason: why, for the team only
     kDone,      // the turn ended: message_id, usage (details in the TurnResult)
-    kError,     // text: what failed
+    kError,     // text: what failed; a kReset before it withdraws any text streamed
   };
   Kind kind = Kind::kToken;
   std::string text;

@@ -38,7 +38,7 @@ const std::vector<std::string> kServerKeys = {
     "listen",          "public_url",        "max_body_bytes", "max_header_bytes", "read_timeout_ms", "write_timeout_ms",
     "idle_timeout_ms", "shutdown_grace_ms", "io_threads",     "db_threads",       "token_secret",
     "token_ttl_s",     "max_message_chars", "visitor_rate_per_min", "visitor_burst", "ip_rate_per_min", "ip_burst",
-    "sse_keepalive_ms"};
+    "sse_keepalive_ms", "unanswered_after_s"};
 const std::vector<std::string> kLlmKeys = {"base_url",
                                            "api_key",
                                            "models",
@@ -650,6 +650,7 @@ void ParseServer(const Parser& parser, const Entry& entry, ServerSettings& serve
   section.Number("ip_rate_per_min", &server.ip_rate_per_min, 0, 1e9, false, "a number from 0 up");
   section.Integer("ip_burst", &server.ip_burst, 1, 1000000);
   section.Millis("sse_keepalive_ms", &server.sse_keepalive_ms);
+  section.Integer("unanswered_after_s", &server.unanswered_after_s, 1, 86400);
 }
 
 void ParseLlm(const Parser& parser, const Entry& entry, LlmSettings& llm) {
@@ -961,7 +962,8 @@ nlohmann::ordered_json RedactedJson(const Config& config) {
                         {"visitor_burst", server.visitor_burst},
                         {"ip_rate_per_min", server.ip_rate_per_min},
                         {"ip_burst", server.ip_burst},
-                        {"sse_keepalive_ms", server.sse_keepalive_ms}};
+                        {"sse_keepalive_ms", server.sse_keepalive_ms},
+                        {"unanswered_after_s", server.unanswered_after_s}};
   json["llm"] = Json{{"base_url", llm.base_url},
                      {"api_key", Secret(llm.api_key)},
                      {"models", llm.models},

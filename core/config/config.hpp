@@ -54,6 +54,9 @@ struct ServerSettings {
   double ip_rate_per_min = 120;              // chat API requests per client IP; 0: no limit
   int ip_burst = 60;                         // token bucket size per IP
   int sse_keepalive_ms = 10000;              // comment line on a quiet stream
+  // A customer message stored this long ago with no reply (its turn failed
+  // mid-way) is marked failed for the team; longer than any turn takes.
+  int unanswered_after_s = 900;
 };
 
 struct LlmSettings {

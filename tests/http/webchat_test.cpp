@@ -2,8 +2,9 @@
 // two instances on one throwaway database), the fake model, and the omni
 // CLI for operator replies. Covers sessions and identity, streamed and JSON
 // turns, history, token forgery, expiry and cross-business use, rate
-// limits, oversize messages, origins, a slow reader, and a human reply
-// reaching a visitor's event stream through another instance.
+// limits, oversize messages, origins, a slow reader, a human reply
+// reaching a visitor's event stream through another instance, and turns
+// caught by a PostgreSQL restart.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -720,6 +721,198 @@ TEST_CASE("a NUL character is refused with a 400 naming the field and nothing is
     CHECK(started.Json()["error"]["message"] == std::string(field) + ": contains a NUL character (\\u0000)");
   }
   CHECK(count("customers") == 0);
+}
+
+namespace {
+
+// One visitor's turn sent while the database restarts, and what came back.
+struct RestartTurn {
+  std::string text;
+  bool json = false;  // Accept: application/json; else the event stream
+  std::string token;
+  int status = 0;
+  std::string body;
+  std::string conversation_id;
+  std::vector<SseEvent> events;
+  std::string failure;  // the request itself failed: no answer at all
+};
+
+void SendDuringRestart(std::uint16_t port, RestartTurn& turn) {
+  HttpHeaders headers = Bearer(turn.token);
+  if (turn.json) headers["Accept"] = "application/json";
+  try {
+    const auto response =
+        HttpPost(port, "/v1/chat/demo-salon/messages", json{{"message", turn.text}}.dump(), headers, 30s);
+    turn.status = response.status;
+    turn.body = response.body;
+    turn.conversation_id = response.Header("X-Conversation-Id").value_or("");
+    if (!turn.json && response.status == 200) turn.events = ParseEvents(response.body);
+  } catch (const std::exception& e) {
+    turn.failure = e.what();
+  }
+}
+
+// The model names the question it answers, so that every reply can be found.
+std::string ReplyTo(const std::string& question) { return "About \"" + question + "\": yes."; }
+
+}  // namespace
+
+TEST_CASE("a turn caught by a database restart is answered and stored once, or withdrawn and marked failed",
+          "[webchat]") {
+  test::RestartableDatabase database;
+  auto& pool = database.pool();
+  business::Apply(pool, config::LoadBusinessFile(OMNI_SOURCE_DIR "/config/demo-salon.yaml"));
+  const auto business_id = business::FindId(pool, "demo-salon");
+  test::FakeOpenAi fake;
+  // The model thinks long enough for the database to go away meanwhile.
+  fake.SetFallback([](const test::RecordedRequest& request) {
+    const std::string question = request.json["messages"].back().value("content", "");
+    auto reply = test::TextReply({"About \"", question, "\": yes."});
+    reply.first_byte_delay_ms = 1000;
+    return reply;
+  });
+  // Longer than any turn here takes (the longest, about 7 s, outlasts the
+  // engine's retries), so that no turn in progress is marked.
+  Omnid omnid(database.url(), fake.base_url(), "  unanswered_after_s: 9\n");
+
+  const auto count = [&](const std::string& sql, const std::string& text) {
+    return db::WithTransaction(pool, [&](pqxx::work& tx) {
+      return tx.exec_params1(sql, business_id, text)[0].as<long long>();
+    });
+  };
+  std::vector<std::string> unanswered;  // questions stored, with no reply stored
+  // Checks what the visitor got against what the history holds; true when they got a reply.
+  const auto check = [&](const RestartTurn& turn) {
+    INFO(turn.text << (turn.json ? " (JSON)" : " (SSE)") << ": " << turn.status << " " << turn.body << turn.failure);
+    REQUIRE(turn.failure.empty());
+    CHECK((turn.status == 200 || turn.status == 503));
+    std::string reply;
+    bool got_reply = false;
+    if (turn.json && turn.status == 200) {
+      reply = json::parse(turn.body).value("reply", "");
+      got_reply = true;
+    }
+    if (!turn.json && turn.status == 200) {
+      REQUIRE_FALSE(turn.events.empty());
+      const auto& last = turn.events.back();
+      CHECK((last.event == "done" || last.event == "error"));
+      // What the visitor is left reading: the tokens after the last reset.
+      std::string visible;
+      for (const auto& e : turn.events) {
+        if (e.event == "reset") visible.clear();
+        if (e.event == "token") visible += e.data.value("text", "");
+      }
+      if (last.event == "done") {
+        reply = last.data.value("reply", "");
+        got_reply = true;
+        CHECK(visible == reply);
+      } else {
+        CHECK(visible.empty());
+        const std::string message = last.data.value("message", "");
+        CHECK_THAT(message, Catch::Contains("could not be answered"));
+        for (const char* internal : {"database", "postgres", "/tmp", "socket", "5432"}) {
+          CHECK(message.find(internal) == std::string::npos);
+        }
+      }
+    }
+    const auto questions = count(
+        "SELECT count(*) FROM messages WHERE business_id = $1 AND role = 'USER' AND content = $2", turn.text);
+    const auto replies = count(
+        "SELECT count(*) FROM messages WHERE business_id = $1 AND role = 'ASSISTANT' AND NOT dropped"
+        " AND content = $2", ReplyTo(turn.text));
+    CHECK(questions <= 1);
+    if (got_reply) {
+      CHECK(reply == ReplyTo(turn.text));
+      CHECK(questions == 1);
+      CHECK(replies == 1);
+    } else {
+      CHECK(replies == 0);
+      if (questions == 1) unanswered.push_back(turn.text);
+    }
+    return got_reply;
+  };
+  const auto new_turn = [&](const std::string& text, bool json_only) {
+    RestartTurn turn;
+    turn.text = text;
+    turn.json = json_only;
+    turn.token = StartSession(omnid.port())["token"];
+    return turn;
+  };
+  const auto wait_for_model_calls = [&](std::size_t calls) {
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (fake.request_count() < calls && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(10ms);
+    }
+    REQUIRE(fake.request_count() == calls);
+  };
+
+  // A restart shorter than the engine's retries: turns in flight, waiting
+  // on the model, and turns sent while the database is down.
+  constexpr int kInFlight = 6;
+  constexpr int kDuringOutage = 2;
+  std::vector<RestartTurn> turns;
+  for (int i = 0; i < kInFlight + kDuringOutage; ++i) turns.push_back(new_turn("question " + std::to_string(i), i % 2 == 0));
+  std::vector<std::thread> senders;
+  for (int i = 0; i < kInFlight; ++i) senders.emplace_back([&, i] { SendDuringRestart(omnid.port(), turns[i]); });
+  wait_for_model_calls(kInFlight);
+  database.Stop();
+  for (int i = kInFlight; i < kInFlight + kDuringOutage; ++i) {
+    senders.emplace_back([&, i] { SendDuringRestart(omnid.port(), turns[i]); });
+  }
+  std::this_thread::sleep_for(1500ms);
+  database.Start();
+  for (auto& sender : senders) sender.join();
+  senders.clear();
+  int answered = 0;
+  for (const auto& turn : turns) answered += check(turn) ? 1 : 0;
+  // The turns in flight outlast the restart: their replies are stored.
+  CHECK(answered >= kInFlight);
+  const auto unanswered_in_restart = static_cast<long long>(unanswered.size());
+
+  // An outage longer than the engine's retries: the replies are never stored.
+  std::vector<RestartTurn> lost = {new_turn("lost question 0", true), new_turn("lost question 1", false)};
+  const std::size_t calls_before = fake.request_count();
+  for (auto& turn : lost) senders.emplace_back([&, t = &turn] { SendDuringRestart(omnid.port(), *t); });
+  wait_for_model_calls(calls_before + lost.size());
+  database.Stop();
+  for (auto& sender : senders) sender.join();
+  database.Start();
+  for (const auto& turn : lost) {
+    CHECK_FALSE(check(turn));
+    CHECK(turn.status == (turn.json ? 503 : 200));
+  }
+  REQUIRE(unanswered.size() >= lost.size());
+
+  // omnid's sweep marks the questions stored but never answered.
+  const auto marked = [&] {
+    for (const auto& text : unanswered) {
+      if (count("SELECT count(*) FROM messages WHERE business_id = $1 AND role = 'USER' AND content = $2"
+                " AND metadata @> '{\"failed\": true}'",
+                text) == 0) {
+        return false;
+      }
+    }
+    return true;
+  };
+  const auto sweep_deadline = std::chrono::steady_clock::now() + 30s;
+  while (!marked() && std::chrono::steady_clock::now() < sweep_deadline) std::this_thread::sleep_for(200ms);
+  CHECK(marked());
+  CHECK(count("SELECT count(*) FROM messages WHERE business_id = $1 AND role = 'USER' AND content LIKE $2"
+              " AND metadata ? 'failed'",
+              "question %") == unanswered_in_restart);
+  test::ProcessOptions show;
+  show.args = {"conversations", "show", lost[1].conversation_id, "-b", "demo-salon"};
+  show.env = {{"OMNI_CONFIG", omnid.config_path()}, {"NO_COLOR", "1"}};
+  const auto shown = test::Run(OMNI_CLI_PATH, show);
+  INFO(shown.err);
+  CHECK(shown.exit_code == 0);
+  CHECK_THAT(shown.out, Catch::Contains("customer (not answered)\tlost question 1"));
+
+  // omnid serves on after the restarts.
+  const auto after = SendMessage(omnid.port(), StartSession(omnid.port())["token"], {{"message", "after the restart"}});
+  REQUIRE_FALSE(after.empty());
+  CHECK(after.back().event == "done");
+  CHECK(ReplyText(after) == ReplyTo("after the restart"));
 }
 
 }  // namespace omni

@@ -23,6 +23,7 @@
 #include "core/common/executor.hpp"
 #include "core/config/business_file.hpp"
 #include "core/customers/customers.hpp"
+#include "core/db/embedded.hpp"
 #include "core/db/pqxx.hpp"
 #include "core/http/client.hpp"
 #include "core/kb/ingest.hpp"
@@ -62,7 +63,6 @@ struct Desk {
     llm_settings.max_retries = 0;
     llm_settings.retry_base_delay_ms = 1;
     llm = llm::MakeOpenAiClient(llm_settings, *http, 1);
-    chat::EngineSettings settings;
     settings.llm = llm_settings;
     settings.plans = std::move(plans);
     engine = std::make_unique<chat::Engine>(db.pool(), retriever, llm.get(), executor, clock, settings);
@@ -89,6 +89,7 @@ struct Desk {
   std::unique_ptr<llm::LlmClient> llm;
   kb::Retriever retriever{db.pool(), config::KbSettings{}};
   ThreadPoolExecutor executor{2};
+  chat::EngineSettings settings;
   std::unique_ptr<chat::Engine> engine;
   std::string business_id;
 };
@@ -143,6 +144,15 @@ struct Events {
   std::mutex mutex;
   std::vector<chat::TurnEvent> list;
 };
+
+// An outage of one test database: new connections are refused and the
+// open ones cut, as while PostgreSQL restarts; `false` ends it.
+void CutOff(const test::TestDatabase& db, bool cut) {
+  pqxx::connection admin(test::TestCluster().ConnInfo("postgres"));
+  pqxx::nontransaction tx(admin);
+  tx.exec("ALTER DATABASE " + db.name() + " ALLOW_CONNECTIONS " + (cut ? "false" : "true"));
+  if (cut) tx.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = " + tx.quote(db.name()));
+}
 
 FakeToolCall Call(std::string id, std::string name, const json& args) {
   const std::string text = args.dump();
@@ -587,6 +597,77 @@ TEST_CASE("when every model fails the customer gets a graceful answer and a huma
   CHECK_THAT(result.handoff_reason, Catch::Contains("no credits"));
 }
 
+TEST_CASE("a booking the model cannot confirm is told by omni, and the team takes over", "[chat]") {
+  Desk desk;
+  const std::string internal = "upstream exploded on gpu-node-7";
+  const auto fail_twice = [&] {
+    desk.fake.Enqueue(test::ErrorReply(500, internal));  // model-a
+    desk.fake.Enqueue(test::ErrorReply(500, internal));  // model-b
+  };
+  const auto appointments = [&] {
+    return booking::BookingService(desk.db.pool(), desk.clock).List(desk.business_id, {});
+  };
+  const auto check_told = [&](const chat::TurnResult& result, Events& events, const std::string& told) {
+    CHECK(result.reply == told);
+    CHECK(events.Visible() == told);
+    CHECK(events.Count(chat::TurnEvent::Kind::kDone) == 1);
+    REQUIRE(events.Handoff());
+    CHECK(events.Handoff()->text == "A team member will follow up here.");
+    CHECK(result.handoff);
+    CHECK(result.status == chat::ConversationStatus::kEscalated);
+    CHECK_THAT(result.handoff_reason, Catch::Contains(internal));
+    const auto conversation = chat::Get(desk.db.pool(), desk.business_id, result.conversation_id);
+    CHECK(conversation.status == chat::ConversationStatus::kEscalated);
+    CHECK_THAT(conversation.escalation_reason, Catch::Contains("could not answer") && Catch::Contains(internal));
+    // What the customer can read never names the internal error.
+    for (const auto& event : events.list) {
+      CHECK(event.text.find("gpu-node") == std::string::npos);
+      CHECK(event.citation.text.find("gpu-node") == std::string::npos);
+    }
+    const auto stored = chat::Messages(desk.db.pool(), desk.business_id, result.conversation_id);
+    REQUIRE_FALSE(stored.empty());
+    CHECK(stored.back().role == chat::MessageRole::kAssistant);
+    CHECK(stored.back().content == told);
+    CHECK(stored.back().id == result.reply_message_id);
+  };
+
+  desk.fake.Enqueue(test::ToolCallReply({Call("c1", "book_appointment",
+                                              {{"date", "2026-12-01"}, {"time", "15:00"}, {"service", "Blowout"},
+                                               {"customer_name", "Ann"}, {"customer_email", "ann@example.com"}})}));
+  fail_twice();
+  Events booked_events;
+  const auto booked = desk.engine->Turn(desk.Request("A blowout on Dec 1 at 3pm please, ann@example.com"),
+                                        booked_events.Callback());
+  check_told(booked, booked_events, "You're booked for Tuesday 1 Dec at 15:00 (Blowout).");
+  REQUIRE(appointments().size() == 1);
+  CHECK(booking::FormatLocal(appointments()[0].start, kTz) == "2026-12-01 15:00");
+
+  desk.fake.Enqueue(test::ToolCallReply({Call("c2", "reschedule_appointment",
+                                              {{"date", "2026-12-01"}, {"time", "15:00"}, {"new_date", "2026-12-02"},
+                                               {"new_time", "11:00"}})}));
+  fail_twice();
+  Events moved_events;
+  // Ann, named by an operator, reaches her own booking from a new conversation.
+  auto move = desk.Request("Move my blowout to Dec 2 at 11");
+  move.customer.email = "ann@example.com";
+  const auto moved = desk.engine->Turn(move, moved_events.Callback());
+  check_told(moved, moved_events, "Your Blowout is moved to Wednesday 2 Dec at 11:00.");
+  REQUIRE(appointments().size() == 1);
+  CHECK(booking::FormatLocal(appointments()[0].start, kTz) == "2026-12-02 11:00");
+
+  desk.fake.Enqueue(test::ToolCallReply({Call("c3", "cancel_appointment",
+                                              {{"date", "2026-12-02"}, {"time", "11:00"}})}));
+  fail_twice();
+  Events cancelled_events;
+  auto cancel = desk.Request("Cancel my blowout on Dec 2");
+  cancel.customer.email = "ann@example.com";
+  const auto cancelled = desk.engine->Turn(cancel, cancelled_events.Callback());
+  check_told(cancelled, cancelled_events, "Your Blowout on Wednesday 2 Dec at 11:00 is cancelled.");
+  REQUIRE(appointments().size() == 1);
+  CHECK(appointments()[0].status == booking::Status::kCanceled);
+  CHECK(desk.fake.request_count() == 9);
+}
+
 TEST_CASE("a model that fails mid-answer leaves the customer only the fallback answer", "[chat]") {
   Desk desk;
   FakeReply cut = test::TextReply({"We do balay", "age from"});
@@ -606,6 +687,151 @@ TEST_CASE("a model that fails mid-answer leaves the customer only the fallback a
   CHECK(events.Handoff()->text == "A team member will follow up here.");
   CHECK_THAT(events.Handoff()->reason, Catch::Contains("model-b"));
   CHECK(result.reply.find("model-") == std::string::npos);
+}
+
+TEST_CASE("saving a reply again with its id stores it once", "[chat]") {
+  Desk desk;
+  auto& pool = desk.db.pool();
+  const auto conversation = chat::Open(pool, desk.business_id, {});
+  chat::AddUserMessage(pool, desk.business_id, conversation.id, "Hello", desk.clock.Now());
+  const auto count = [&](const std::string& role) {
+    return desk.Count("SELECT count(*) FROM messages WHERE conversation_id = $1::uuid AND role = '" + role + "'",
+                      conversation.id);
+  };
+
+  // As a retry after a commit whose acknowledgement was lost.
+  chat::NewAiMessage reply;
+  reply.content = "Hi there!";
+  reply.id = chat::NewMessageId();
+  const auto first = chat::SaveAiMessage(pool, desk.business_id, conversation.id, reply);
+  const auto again = chat::SaveAiMessage(pool, desk.business_id, conversation.id, reply);
+  CHECK(first.message_id == reply.id);
+  CHECK(again.message_id == reply.id);
+  CHECK_FALSE(again.dropped);
+  CHECK(again.status == chat::ConversationStatus::kAiActive);
+  CHECK(count("ASSISTANT") == 1);
+
+  // The same with a hand-off in the same transaction.
+  chat::NewAiMessage goodbye;
+  goodbye.content = "A team member will reply here.";
+  goodbye.id = chat::NewMessageId();
+  CHECK(goodbye.id != reply.id);
+  const auto handed = chat::SaveAiMessage(pool, desk.business_id, conversation.id, goodbye, "asked for a manager");
+  const auto handed_again = chat::SaveAiMessage(pool, desk.business_id, conversation.id, goodbye, "asked for a manager");
+  CHECK(handed.message_id == goodbye.id);
+  CHECK(handed_again.message_id == goodbye.id);
+  CHECK_FALSE(handed_again.dropped);
+  CHECK(handed_again.status == chat::ConversationStatus::kEscalated);
+  CHECK(count("ASSISTANT") == 2);
+
+  // Without an id, the database picks one each time.
+  chat::NewAiMessage plain;
+  plain.content = "Anything else?";
+  chat::Resolve(pool, desk.business_id, conversation.id);
+  chat::AddUserMessage(pool, desk.business_id, conversation.id, "Back again", desk.clock.Now());
+  CHECK(chat::SaveAiMessage(pool, desk.business_id, conversation.id, plain).message_id !=
+        chat::SaveAiMessage(pool, desk.business_id, conversation.id, plain).message_id);
+  CHECK(count("ASSISTANT") == 4);
+}
+
+TEST_CASE("a reply finished while the database is away is stored once it is back", "[chat]") {
+  Desk desk;
+  FakeReply slow = test::TextReply({"We open at ", "9 on Tuesdays."});
+  slow.first_byte_delay_ms = 300;
+  desk.fake.Enqueue(slow);
+  std::thread outage([&] {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (desk.fake.request_count() == 0 && std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    CutOff(desk.db, true);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+    CutOff(desk.db, false);
+  });
+  Events events;
+  std::optional<chat::TurnResult> result;
+  CHECK_NOTHROW(result = desk.engine->Turn(desk.Request("When do you open on Tuesday?"), events.Callback()));
+  outage.join();
+  REQUIRE(result);
+  CHECK(result->reply == "We open at 9 on Tuesdays.");
+  CHECK(events.Visible() == result->reply);
+  CHECK(events.Count(chat::TurnEvent::Kind::kError) == 0);
+  const auto stored = chat::Messages(desk.db.pool(), desk.business_id, result->conversation_id);
+  REQUIRE(stored.size() == 2);
+  CHECK(stored[1].content == result->reply);
+  CHECK(stored[1].id == result->reply_message_id);
+}
+
+TEST_CASE("a reply that cannot be stored is withdrawn, and its question marked failed", "[chat]") {
+  Desk desk;
+  auto settings = desk.settings;
+  settings.reply_save_retry_ms = 200;
+  chat::Engine engine(desk.db.pool(), desk.retriever, desk.llm.get(), desk.executor, desk.clock, settings);
+  FakeReply slow = test::TextReply({"We open at ", "9 on Tuesdays."});
+  slow.first_byte_delay_ms = 300;
+  desk.fake.Enqueue(slow);
+  std::thread outage([&] {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (desk.fake.request_count() == 0 && std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    CutOff(desk.db, true);
+  });
+  Events events;
+  CHECK_THROWS_AS(engine.Turn(desk.Request("When do you open on Tuesday?"), events.Callback()), Unavailable);
+  outage.join();
+  CutOff(desk.db, false);
+  // The text streamed, then was withdrawn before the error: the customer is left with nothing.
+  CHECK(events.Tokens() == "We open at 9 on Tuesdays.");
+  CHECK(events.Visible().empty());
+  REQUIRE_FALSE(events.list.empty());
+  CHECK(events.list.back().kind == chat::TurnEvent::Kind::kError);
+  CHECK(events.list[events.list.size() - 2].kind == chat::TurnEvent::Kind::kReset);
+
+  const auto conversations = chat::List(desk.db.pool(), desk.business_id);
+  REQUIRE(conversations.size() == 1);
+  const auto stored = chat::Messages(desk.db.pool(), desk.business_id, conversations[0].id);
+  REQUIRE(stored.size() == 1);
+  CHECK(stored[0].role == chat::MessageRole::kUser);
+  CHECK(chat::MarkUnanswered(desk.db.pool(), desk.business_id, 0) == 1);
+  CHECK(json::parse(chat::Messages(desk.db.pool(), desk.business_id, conversations[0].id)[0].metadata_json)["failed"] ==
+        true);
+}
+
+TEST_CASE("only customer messages a turn left without a reply are marked failed", "[chat]") {
+  auto plans = config::DefaultPlans();
+  plans[config::PlanTier::kFree].interactions_per_month = 4;
+  Desk desk(/*offline=*/true, plans);
+  auto& pool = desk.db.pool();
+  const auto failed = [&](const std::string& message_id) {
+    return desk.Count("SELECT count(*) FROM messages WHERE id = $1::uuid AND metadata->>'failed' = 'true'", message_id);
+  };
+  // A turn that stored and metered its question, then stopped: the database went away, or omni stopped.
+  const auto stranded = [&](const std::string& conversation_id, const std::string& text) {
+    const auto added = chat::AddUserMessage(pool, desk.business_id, conversation_id, text, desk.clock.Now());
+    billing::MeterInteraction(pool, desk.business_id, desk.settings.plans, added.message.id, conversation_id,
+                              desk.clock.Now());
+    return added.message.id;
+  };
+
+  const auto answered = desk.engine->Turn(desk.Request("Where can I park?"));
+  const auto lost = stranded(chat::Open(pool, desk.business_id, {}).id, "Are you open on Sunday?");
+  const auto team_owned = chat::Open(pool, desk.business_id, {}).id;
+  const auto waits_for_team = stranded(team_owned, "Can I talk to Maria?");
+  chat::Escalate(pool, desk.business_id, team_owned, "customer asked for Maria");
+  // Over the plan's limit: kept for the team, never meant to be answered.
+  const auto refused_conversation = desk.engine->Turn(desk.Request("Where can I park?")).conversation_id;
+  CHECK_THROWS_AS(desk.engine->Turn(desk.Request("And on Sunday?", refused_conversation)), LimitReached);
+
+  CHECK(chat::MarkUnanswered(pool, desk.business_id, 3600) == 0);
+  CHECK(chat::MarkUnanswered(pool, desk.business_id, 0) == 1);
+  CHECK(failed(lost) == 1);
+  CHECK(failed(answered.user_message_id) == 0);
+  CHECK(failed(waits_for_team) == 0);
+  CHECK(desk.Count("SELECT count(*) FROM messages WHERE conversation_id = $1::uuid AND metadata ? 'failed'",
+                   refused_conversation) == 0);
+  // Marking is done once.
+  CHECK(chat::MarkUnanswered(pool, desk.business_id, 0) == 0);
 }
 
 TEST_CASE("the offline responder answers from the knowledge base with a citation", "[chat]") {

@@ -143,6 +143,39 @@ TestDatabase::~TestDatabase() {
   }
 }
 
+RestartableDatabase::RestartableDatabase() {
+  RemoveAbandonedClusters();
+  char dir[] = "/tmp/omni-test-XXXXXX";
+  if (::mkdtemp(dir) == nullptr) throw std::runtime_error("mkdtemp failed for a restartable cluster");
+  dir_ = dir;
+  std::ofstream(fs::path(dir_) / "owner.pid") << ::getpid() << "\n";
+  db::EmbeddedSettings settings;
+  settings.data_dir = dir_;
+  settings.fast_unsafe = true;
+  cluster_ = std::make_unique<db::EmbeddedCluster>(settings);
+  cluster_->EnsureInitialized();
+  cluster_->Start(/*detached=*/false);
+  url_ = UrlFor(*cluster_, db::kEmbeddedDatabase);
+  pool_ = std::make_unique<db::Pool>(url_, config::DatabaseSettings{});
+  db::Migrate(*pool_);
+}
+
+RestartableDatabase::~RestartableDatabase() {
+  pool_.reset();
+  try {
+    cluster_->Stop();
+  } catch (const std::exception&) {
+    // The directory goes anyway; the server has SIGQUIT coming from PDEATHSIG.
+  }
+  cluster_.reset();
+  std::error_code error;
+  fs::remove_all(dir_, error);
+}
+
+void RestartableDatabase::Stop() { cluster_->Stop(); }
+
+void RestartableDatabase::Start() { cluster_->Start(/*detached=*/false); }
+
 void TestDatabase::ExecAsSuperuser(const std::string& sql) const {
   pqxx::connection connection(TestCluster().ConnInfo(name_));
   pqxx::nontransaction tx(connection);

@@ -58,6 +58,35 @@ class TestDatabase {
   std::unique_ptr<db::Pool> pool_;
 };
 
+// A cluster of its own with one migrated database, for a test that stops
+// PostgreSQL under load and starts it again on the same socket directory
+// (a database restart), which the shared cluster must never do. It is
+// started by the constructing thread, which must outlive it (the server
+// gets SIGQUIT when that thread ends).
+class RestartableDatabase {
+ public:
+  RestartableDatabase();
+  // Stops the server and removes its directory.
+  ~RestartableDatabase();
+  RestartableDatabase(const RestartableDatabase&) = delete;
+  RestartableDatabase& operator=(const RestartableDatabase&) = delete;
+
+  // A libpq URL to the database over the cluster's Unix socket.
+  const std::string& url() const { return url_; }
+  // A pool on it for the test's own queries; it reconnects after Start.
+  db::Pool& pool() { return *pool_; }
+  // Fast shutdown: open sessions are cut and new ones refused.
+  void Stop();
+  // Starts the server again, on the same socket, and waits until it accepts connections.
+  void Start();
+
+ private:
+  std::string dir_;
+  std::unique_ptr<db::EmbeddedCluster> cluster_;
+  std::string url_;
+  std::unique_ptr<db::Pool> pool_;
+};
+
 // The process's test cluster, started on first use.
 db::EmbeddedCluster& TestCluster();
 

@@ -296,7 +296,7 @@ TEST_CASE("a wrong type says what was expected", "[config]") {
         "omni.yaml:1:9: server: expected a mapping with keys listen, public_url, max_body_bytes, "
         "max_header_bytes, read_timeout_ms, write_timeout_ms, idle_timeout_ms, shutdown_grace_ms, io_threads, "
         "db_threads, token_secret, token_ttl_s, max_message_chars, visitor_rate_per_min, visitor_burst, "
-        "ip_rate_per_min, ip_burst, sse_keepalive_ms, got \"8080\"");
+        "ip_rate_per_min, ip_burst, sse_keepalive_ms, unanswered_after_s, got \"8080\"");
   CHECK(MessageOf("- database\n- server\n") == "omni.yaml:1:1: expected a mapping of sections, got a list");
   CHECK(MessageOf("? [a, b]\n: 1\n") == "omni.yaml:1:3: expected a key name, got a list");
 }
