@@ -11,6 +11,7 @@
 #include "core/booking/local_time.hpp"
 #include "core/common/error.hpp"
 #include "core/common/exit_code.hpp"
+#include "core/common/text.hpp"
 
 namespace omni::cli {
 namespace {
@@ -70,11 +71,6 @@ struct Session {
   std::string business_id;
   std::string time_zone;
 };
-
-std::string Lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
 
 nlohmann::json AppointmentJson(const Appointment& a) {
   return {{"id", a.id},

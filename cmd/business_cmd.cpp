@@ -9,6 +9,7 @@
 #include "cmd/commands.hpp"
 #include "core/business/business.hpp"
 #include "core/common/error.hpp"
+#include "core/common/text.hpp"
 #include "core/config/business_file.hpp"
 
 namespace omni::cli {
@@ -31,13 +32,6 @@ struct ShowOptions {
 constexpr const char* kDays[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 
 std::string Utc(TimePoint t) { return date::format("%FT%TZ", std::chrono::floor<std::chrono::seconds>(t)); }
-
-std::string Price(std::int64_t cents) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%lld.%02lld", static_cast<long long>(cents / 100),
-                static_cast<long long>(cents % 100));
-  return text;
-}
 
 Json WindowsJson(const business::DayWindows& windows) {
   Json out = Json::array();
@@ -214,7 +208,7 @@ int RunShow(Context& ctx, const ShowOptions& opts) {
     Json services = Json::array();
     for (const auto& s : spec.services) {
       Json row = ServiceJson(s);
-      row["price"] = Price(s.price_cents);
+      row["price"] = FormatCents(s.price_cents);
       services.push_back(row);
     }
     ctx.out().List({{"name", "SERVICE"},

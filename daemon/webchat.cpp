@@ -15,6 +15,7 @@
 #include "core/chat/engine.hpp"
 #include "core/common/error.hpp"
 #include "core/common/executor.hpp"
+#include "core/common/text.hpp"
 #include "core/http/client.hpp"
 #include "core/kb/retriever.hpp"
 #include "core/llm/llm.hpp"
@@ -103,11 +104,6 @@ class StrandQueue final : public EventQueue, public std::enable_shared_from_this
   bool closed_ = false;
   bool wake_posted_ = false;
 };
-
-std::string Lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
 
 Response TooManyRequests(int retry_after_s, const std::string& what) {
   auto response = ErrorResponse(429, "rate_limited",

@@ -23,6 +23,7 @@
 #include "core/booking/local_time.hpp"
 #include "core/business/business_tx.hpp"
 #include "core/common/error.hpp"
+#include "core/common/text.hpp"
 #include "core/customers/customers_tx.hpp"
 #include "core/db/pqxx.hpp"
 
@@ -53,27 +54,6 @@ struct ServiceRow {
   std::string name;
   ServiceTiming timing;
 };
-
-std::string Lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
-
-std::string Trim(const std::string& text) {
-  auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return "";
-  auto last = text.find_last_not_of(" \t\r\n");
-  return text.substr(first, last - first + 1);
-}
-
-bool IsUuid(const std::string& text) {
-  if (text.size() != 36) return false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? text[i] != '-' : !std::isxdigit(static_cast<unsigned char>(text[i]))) return false;
-  }
-  return true;
-}
 
 void RequireAppointmentId(const std::string& id) {
   if (!IsUuid(id)) {

@@ -14,6 +14,7 @@
 
 #include "core/business/business_tx.hpp"
 #include "core/common/error.hpp"
+#include "core/common/text.hpp"
 #include "core/db/pqxx.hpp"
 
 namespace omni::business {
@@ -43,12 +44,6 @@ constexpr const char* kBusinessColumns =
 constexpr const char* kServiceColumns =
     "business_id::text, id::text, name, description, duration_min, price_cents, buffer_before_min, "
     "buffer_after_min, bookable, active, sort_order";
-
-std::string Lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
 
 Json WindowsJson(const DayWindows& windows) {
   Json out = Json::array();

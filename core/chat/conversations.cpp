@@ -14,6 +14,7 @@
 
 #include "core/chat/schema.hpp"
 #include "core/common/error.hpp"
+#include "core/common/text.hpp"
 #include "core/customers/customers_tx.hpp"
 #include "core/db/pqxx.hpp"
 

@@ -11,6 +11,7 @@
 
 #include "core/business/business.hpp"
 #include "core/common/error.hpp"
+#include "core/common/text.hpp"
 
 namespace omni::chat {
 namespace {
@@ -102,7 +103,7 @@ void Services(std::ostringstream& out, const business::BusinessSpec& spec) {
   for (const auto& service : spec.services) {
     if (!service.active) continue;
     any = true;
-    out << "- " << service.name << ": " << service.duration_min << " min, " << FormatPrice(service.price_cents);
+    out << "- " << service.name << ": " << service.duration_min << " min, " << FormatCents(service.price_cents);
     if (!service.bookable) out << ", not bookable online";
     if (!service.description.empty()) out << ". " << service.description;
     out << "\n";
@@ -175,13 +176,6 @@ std::size_t Chars(const llm::Message& message) {
 }
 
 }  // namespace
-
-std::string FormatPrice(std::int64_t cents) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%s%lld.%02lld", cents < 0 ? "-" : "", static_cast<long long>(std::llabs(cents) / 100),
-                static_cast<long long>(std::llabs(cents) % 100));
-  return text;
-}
 
 std::string FormatLocalNow(TimePoint now, const std::string& time_zone) {
   const auto zoned = date::make_zoned(Zone(time_zone), date::floor<minutes>(now));

@@ -83,7 +83,4 @@ std::vector<llm::Message> HistoryForModel(const std::vector<HistoryMessage>& mes
 // of thumb for English with GPT-style tokenizers (tool schemas included).
 std::size_t EstimateTokens(const std::vector<llm::Message>& messages, const std::vector<llm::ToolSpec>& tools);
 
-// "65.00" for 6500 cents.
-std::string FormatPrice(std::int64_t cents);
-
 }  // namespace omni::chat

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/common/error.hpp"
+#include "core/common/text.hpp"
 
 namespace omni::chat {
 namespace {
@@ -163,18 +164,6 @@ bool IsIsoDate(const std::string& text) {
 bool IsClockTime(const std::string& text) {
   if (text.size() != 5 || text[2] != ':' || !DigitsAt(text, 0, 2) || !DigitsAt(text, 3, 2)) return false;
   return std::stoi(text.substr(0, 2)) < 24 && std::stoi(text.substr(3, 2)) < 60;
-}
-
-bool IsUuid(const std::string& text) {
-  if (text.size() != 36) return false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (text[i] != '-') return false;
-    } else if (!std::isxdigit(static_cast<unsigned char>(text[i]))) {
-      return false;
-    }
-  }
-  return true;
 }
 
 }  // namespace omni::chat

@@ -28,7 +28,5 @@ std::vector<std::string> ValidateJson(const nlohmann::json& schema, const nlohma
 bool IsIsoDate(const std::string& text);
 // True for HH:MM with 00 <= HH <= 23 and 00 <= MM <= 59.
 bool IsClockTime(const std::string& text);
-// True for a canonical 8-4-4-4-12 hexadecimal UUID.
-bool IsUuid(const std::string& text);
 
 }  // namespace omni::chat

@@ -11,6 +11,7 @@
 #include "core/booking/local_time.hpp"
 #include "core/chat/schema.hpp"
 #include "core/common/error.hpp"
+#include "core/common/text.hpp"
 
 namespace omni::chat {
 namespace {
@@ -296,7 +297,7 @@ ToolOutcome ListServices(ToolContext& context) {
     if (!service.active) continue;
     services.push_back({{"name", service.name},
                         {"duration_min", service.duration_min},
-                        {"price", FormatPrice(service.price_cents)},
+                        {"price", FormatCents(service.price_cents)},
                         {"description", service.description},
                         {"bookable_online", service.bookable}});
   }

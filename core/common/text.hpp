@@ -1,8 +1,11 @@
-// Checks on text where it enters omni, shared by the adapters and the core
-// modules that store it.
+// Text helpers shared by every module: checks on text where it enters omni,
+// and the small normalisations and formats that must agree everywhere
+// (lower-casing, trimming, UUIDs, digits, money).
 // Thread-safe: pure functions.
 #pragma once
 
+#include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace omni {
@@ -11,5 +14,20 @@ namespace omni {
 // holds one. PostgreSQL text cannot store NUL, and cutting the text there
 // would store something other than what was sent.
 void RejectNul(std::string_view field, std::string_view text);
+
+// `text` with ASCII letters lower-cased; other bytes (UTF-8 included) kept.
+std::string Lower(std::string_view text);
+
+// `text` without leading and trailing spaces, tabs, CRs and LFs.
+std::string Trim(std::string_view text);
+
+// True for a canonical 8-4-4-4-12 hexadecimal UUID, in either case.
+bool IsUuid(std::string_view text);
+
+// The ASCII digits of `text`, in order: "(555) 010-2030" is "5550102030".
+std::string Digits(std::string_view text);
+
+// An amount in cents as "12.50", "-0.05": two decimals, no currency sign.
+std::string FormatCents(std::int64_t cents);
 
 }  // namespace omni

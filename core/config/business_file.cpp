@@ -1,4 +1,5 @@
 // Strict parsing of business YAML files into business::BusinessSpec.
+#include "core/common/text.hpp"
 #include "core/config/business_file.hpp"
 
 #include <algorithm>
@@ -28,12 +29,6 @@ using detail::Location;
 using detail::MapReader;
 
 constexpr const char* kWeekdays[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
-
-std::string Lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
 
 // "HH:MM" -> minutes since midnight; 24:00 (1440) only when `allow_24`.
 int ReadClock(const YAML::Node& node, const Location& where, bool allow_24) {

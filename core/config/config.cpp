@@ -3,6 +3,7 @@
 // file:line:column (1-based), the dotted key path and what was expected.
 // `${VAR}` and `${VAR:-default}` are expanded in scalar values before they
 // are converted; `$$` is a literal `$`.
+#include "core/common/text.hpp"
 #include "core/config/config.hpp"
 
 #include <yaml-cpp/yaml.h>
@@ -75,12 +76,6 @@ const std::vector<std::pair<std::string, const std::vector<std::string>*>> kSche
     {"stripe", &kStripeKeys},     {"plans.<tier>", &kPlanKeys},          {"logging", &kLoggingKeys}};
 const std::vector<std::string> kLogLevels = {"trace", "debug", "info", "warn", "error", "off"};
 const std::vector<std::string> kLogFormats = {"text", "json"};
-
-std::string Lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
 
 std::string Join(const std::vector<std::string>& items, const std::string& separator) {
   std::string joined;

@@ -29,32 +29,6 @@ TimePoint FromMicros(long long micros) { return TimePoint{std::chrono::microseco
 
 long long ToMicros(TimePoint t) { return t.time_since_epoch().count(); }
 
-std::string Trim(const std::string& text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return {};
-  const auto last = text.find_last_not_of(" \t\r\n");
-  return text.substr(first, last - first + 1);
-}
-
-std::string Lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
-
-std::string Digits(const std::string& text) {
-  std::string digits;
-  for (char c : text) {
-    if (std::isdigit(static_cast<unsigned char>(c))) digits += c;
-  }
-  return digits;
-}
-
-bool IsUuid(const std::string& text) {
-  static const std::regex kUuid("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
-  return std::regex_match(text, kUuid);
-}
-
 Customer FromRow(const pqxx::row& row) {
   Customer c;
   c.id = row[0].as<std::string>();

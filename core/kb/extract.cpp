@@ -1,5 +1,6 @@
 // Format detection and text extraction: Markdown clean-up, HTML through
 // gumbo, PDF through poppler-cpp, CSV and JSONL records.
+#include "core/common/text.hpp"
 #include "core/kb/extract.hpp"
 
 #include <gumbo.h>
@@ -17,12 +18,6 @@
 
 namespace omni::kb {
 namespace {
-
-std::string Lower(std::string_view text) {
-  std::string lowered(text);
-  for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return lowered;
-}
 
 bool EndsWith(std::string_view text, std::string_view suffix) {
   return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;

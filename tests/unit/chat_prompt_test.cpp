@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "core/chat/prompt.hpp"
+#include "core/common/text.hpp"
 
 namespace omni::chat {
 namespace {
@@ -143,8 +144,8 @@ TEST_CASE("history keeps roles right and never starts inside a tool exchange", "
 TEST_CASE("token estimates are characters over four", "[chat]") {
   std::vector<llm::Message> messages = {{llm::Role::kUser, std::string(396, 'x'), {}, {}}};
   CHECK(EstimateTokens(messages, {}) == 100);
-  CHECK(FormatPrice(6500) == "65.00");
-  CHECK(FormatPrice(5) == "0.05");
+  CHECK(omni::FormatCents(6500) == "65.00");
+  CHECK(omni::FormatCents(5) == "0.05");
 }
 
 }  // namespace omni::chat

@@ -5,6 +5,7 @@
 
 #include "core/chat/schema.hpp"
 #include "core/chat/tools.hpp"
+#include "core/common/text.hpp"
 
 namespace omni::chat {
 namespace {

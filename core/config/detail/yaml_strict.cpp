@@ -1,4 +1,5 @@
 // Strict YAML reading: positions, key paths and expectations in every error.
+#include "core/common/text.hpp"
 #include "core/config/detail/yaml_strict.hpp"
 
 #include <algorithm>
@@ -10,19 +11,6 @@
 
 namespace omni::config::detail {
 namespace {
-
-std::string Lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
-
-std::string Trim(const std::string& text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return {};
-  const auto last = text.find_last_not_of(" \t\r\n");
-  return text.substr(first, last - first + 1);
-}
 
 // A quoted scalar carries the non-specific tag "!"; a plain one "?".
 bool IsQuoted(const YAML::Node& node) { return node.Tag() == "!"; }
