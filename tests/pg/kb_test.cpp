@@ -221,6 +221,23 @@ TEST_CASE("bad files are reported one by one and the others still go in", "[kb]"
   CheckConsistent(db.pool(), business);
 }
 
+TEST_CASE("an HTML file nested too deep gets its own error and the others still go in", "[kb]") {
+  TestDatabase db;
+  const auto business = CreateBusiness(db.pool(), "salon");
+  TempDir dir;
+  dir.Write("hours.html", "<title>Hours</title><p>Open Tuesday to Saturday.</p>");
+  std::string deep = "<title>Deep</title>";
+  for (int i = 0; i < 200000; ++i) deep += "<div>";
+  dir.Write("page.html", deep + "buried");
+  dir.Write("notes.txt", "Parking behind the shop.");
+  const auto report = IngestPaths(db.pool(), business, {dir.path().string()});
+  CHECK(report.added == 2);
+  REQUIRE(report.failures.size() == 1);
+  CHECK(fs::path(report.failures[0].input).filename() == "page.html");
+  CHECK(report.failures[0].message == "has HTML nested deeper than 512 levels");
+  CheckConsistent(db.pool(), business);
+}
+
 TEST_CASE("--sync keeps the documents of an input that failed this time", "[kb]") {
   TestDatabase db;
   const auto business = CreateBusiness(db.pool(), "salon");
