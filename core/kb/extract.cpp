@@ -12,8 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/common/error.hpp"
+#include "core/common/utf8.hpp"
 #include "core/kb/detail/html_parse.hpp"
-#include "core/kb/detail/utf8.hpp"
 
 namespace omni::kb {
 namespace {
@@ -46,19 +46,9 @@ void CheckText(std::string_view bytes) {
     throw InvalidInput("looks binary (it contains NUL bytes)",
                        "Only text, Markdown, HTML, PDF, CSV and JSONL documents can be ingested.");
   }
-  std::size_t pos = 0;
-  char32_t cp = 0;
-  while (pos < bytes.size()) {
-    if (static_cast<unsigned char>(bytes[pos]) < 0x80) {
-      ++pos;
-      continue;
-    }
-    const std::size_t length = detail::DecodeUtf8(bytes, pos, cp);
-    if (length == 0) {
-      throw InvalidInput("is not valid UTF-8 (at byte " + std::to_string(pos) + ")",
-                         "Convert the file to UTF-8, for example with iconv.");
-    }
-    pos += length;
+  if (const std::size_t bad = FindInvalidUtf8(bytes); bad != std::string_view::npos) {
+    throw InvalidInput("is not valid UTF-8 (at byte " + std::to_string(bad) + ")",
+                       "Convert the file to UTF-8, for example with iconv.");
   }
 }
 
@@ -418,7 +408,7 @@ ExtractedDocument ExtractPdf(std::string_view bytes) {
     if (!doc.text.empty()) doc.text += "\n\n";
     doc.text += std::string(Trim(text));
   }
-  if (doc.text.empty() || !detail::IsValidUtf8(doc.text)) {
+  if (doc.text.empty() || !IsValidUtf8(doc.text)) {
     throw InvalidInput("has no extractable text",
                        "The PDF may be scanned images; run OCR on it first.");
   }
