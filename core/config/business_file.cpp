@@ -3,17 +3,14 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <regex>
 #include <set>
-#include <sstream>
 
 #include <date/date.h>
 #include <date/tz.h>
 
 #include "core/common/error.hpp"
+#include "core/config/detail/text_file.hpp"
 #include "core/config/detail/yaml_strict.hpp"
 
 namespace omni::config {
@@ -306,6 +303,7 @@ void ReadResources(const YAML::Node& node, const Location& where, BusinessSpec& 
 }  // namespace
 
 business::BusinessSpec ParseBusinessSpec(const std::string& yaml_text, const std::string& source_name) {
+  detail::CheckUtf8(yaml_text, source_name);
   const Location root{source_name, ""};
   const YAML::Node document = detail::LoadDocument(yaml_text, source_name);
   if (document.IsNull()) Fail(root, document.Mark(), "the business file is empty; expected a mapping");
@@ -339,14 +337,8 @@ business::BusinessSpec ParseBusinessSpec(const std::string& yaml_text, const std
 }
 
 business::BusinessSpec LoadBusinessFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw ConfigError("could not read business file \"" + path + "\": " + std::strerror(errno),
-                      "Check the path given to -f.");
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return ParseBusinessSpec(text.str(), path);
+  return ParseBusinessSpec(detail::ReadTextFile(path, "business file \"" + path + "\"", "Check the path given to -f."),
+                           path);
 }
 
 }  // namespace omni::config

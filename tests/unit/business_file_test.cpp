@@ -311,3 +311,15 @@ TEST_CASE("an unreadable business file is a config error naming the path", "[bus
     CHECK_THAT(e.what(), Catch::StartsWith("could not read business file \"/nonexistent/acme.yaml\""));
   }
 }
+
+TEST_CASE("a business file that is not UTF-8 names the line and column of the first bad byte", "[business]") {
+  CHECK(ErrorOf(kMinimal + "ai:\n  personality: caf\xE9 cr\xE8me\n") == "b.yaml:5:19: byte 0xE9 is not valid UTF-8");
+  CHECK(ErrorOf("slug: acme\nname: Caf\xC3\xA9 \xE9\ntimezone: America/Chicago\n") ==
+        "b.yaml:2:12: byte 0xE9 is not valid UTF-8");
+  CHECK_THAT(HintOf(kMinimal + "name2: \xFF\n"), Catch::Contains("iconv"));
+}
+
+TEST_CASE("a business file is read no further than 1 MiB", "[business]") {
+  CHECK_THROWS_WITH(omni::config::LoadBusinessFile("/dev/zero"),
+                    "business file \"/dev/zero\" is larger than the limit of 1 MiB");
+}
