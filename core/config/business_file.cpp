@@ -10,6 +10,7 @@
 #include <date/tz.h>
 
 #include "core/common/error.hpp"
+#include "core/common/utf8.hpp"
 #include "core/config/detail/text_file.hpp"
 #include "core/config/detail/yaml_strict.hpp"
 
@@ -26,9 +27,34 @@ using detail::MapReader;
 
 constexpr const char* kWeekdays[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 
+// Free texts are capped, in characters: the AI texts, the services and the
+// contact details go into every prompt, and the widget shows its texts on
+// every page. The same limits are listed in config/demo-salon.yaml.
+constexpr std::size_t kMaxNameChars = 200;  // the business's and each service's
+constexpr std::size_t kMaxAddressChars = 500;
+constexpr std::size_t kMaxPersonalityChars = 2000;
+constexpr std::size_t kMaxGreetingChars = 1000;  // ai.greeting and widget.greeting
+constexpr std::size_t kMaxInstructionsChars = 4000;
+constexpr std::size_t kMaxWidgetTitleChars = 100;
+constexpr std::size_t kMaxDescriptionChars = 1000;
+constexpr std::size_t kMaxResourceChars = 100;
+
 std::string Lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+
+// A non-empty string of at most `max_chars` characters.
+std::string ReadText(const YAML::Node& node, const Location& where, std::size_t max_chars) {
+  std::string text = detail::ReadNonEmptyString(node, where);
+  const std::size_t chars = CountChars(text);
+  if (chars > max_chars) {
+    Fail(where, node.Mark(),
+         "expected at most " + std::to_string(max_chars) + " characters, got " + std::to_string(chars),
+         "Keep it short: it goes into every prompt sent to the model, or onto every page with the widget. "
+         "Longer material belongs in the knowledge base (omni ingest).");
+  }
   return text;
 }
 
@@ -141,7 +167,7 @@ void ReadContact(const YAML::Node& node, const Location& where, BusinessSpec& sp
   if (auto v = map.Get("email")) spec.contact.email = ReadEmail(*v, where.Key("email"));
   if (auto v = map.Get("phone")) spec.contact.phone = ReadPhone(*v, where.Key("phone"));
   if (auto v = map.Get("website")) spec.contact.website = ReadHttpUrl(*v, where.Key("website"), false);
-  if (auto v = map.Get("address")) spec.contact.address = detail::ReadNonEmptyString(*v, where.Key("address"));
+  if (auto v = map.Get("address")) spec.contact.address = ReadText(*v, where.Key("address"), kMaxAddressChars);
 }
 
 void ReadHours(const YAML::Node& node, const Location& where, BusinessSpec& spec) {
@@ -184,18 +210,20 @@ void ReadBooking(const YAML::Node& node, const Location& where, BusinessSpec& sp
 void ReadAi(const YAML::Node& node, const Location& where, BusinessSpec& spec) {
   MapReader map(node, where, {"enabled", "personality", "greeting", "instructions"});
   if (auto v = map.Get("enabled")) spec.ai.enabled = detail::ReadBool(*v, where.Key("enabled"));
-  if (auto v = map.Get("personality")) spec.ai.personality = detail::ReadNonEmptyString(*v, where.Key("personality"));
-  if (auto v = map.Get("greeting")) spec.ai.greeting = detail::ReadNonEmptyString(*v, where.Key("greeting"));
+  if (auto v = map.Get("personality")) {
+    spec.ai.personality = ReadText(*v, where.Key("personality"), kMaxPersonalityChars);
+  }
+  if (auto v = map.Get("greeting")) spec.ai.greeting = ReadText(*v, where.Key("greeting"), kMaxGreetingChars);
   if (auto v = map.Get("instructions")) {
-    spec.ai.instructions = detail::ReadNonEmptyString(*v, where.Key("instructions"));
+    spec.ai.instructions = ReadText(*v, where.Key("instructions"), kMaxInstructionsChars);
   }
 }
 
 void ReadWidget(const YAML::Node& node, const Location& where, BusinessSpec& spec) {
   MapReader map(node, where, {"title", "greeting", "colors", "position", "prechat_fields", "allowed_origins"});
   auto& widget = spec.widget;
-  if (auto v = map.Get("title")) widget.title = detail::ReadNonEmptyString(*v, where.Key("title"));
-  if (auto v = map.Get("greeting")) widget.greeting = detail::ReadNonEmptyString(*v, where.Key("greeting"));
+  if (auto v = map.Get("title")) widget.title = ReadText(*v, where.Key("title"), kMaxWidgetTitleChars);
+  if (auto v = map.Get("greeting")) widget.greeting = ReadText(*v, where.Key("greeting"), kMaxGreetingChars);
   if (auto v = map.Get("colors")) {
     static const std::regex kColor(R"(#([0-9a-fA-F]{3}|[0-9a-fA-F]{6}))");
     const Location at = where.Key("colors");
@@ -253,8 +281,10 @@ ServiceSpec ReadService(const YAML::Node& node, const Location& where, const Bus
                 {"name", "description", "duration_min", "price", "price_cents", "buffer_before_min",
                  "buffer_after_min", "bookable", "active"});
   ServiceSpec service;
-  service.name = detail::ReadNonEmptyString(map.Require("name"), where.Key("name"));
-  if (auto v = map.Get("description")) service.description = detail::ReadNonEmptyString(*v, where.Key("description"));
+  service.name = ReadText(map.Require("name"), where.Key("name"), kMaxNameChars);
+  if (auto v = map.Get("description")) {
+    service.description = ReadText(*v, where.Key("description"), kMaxDescriptionChars);
+  }
   service.duration_min = static_cast<int>(detail::ReadInt(map.Require("duration_min"), where.Key("duration_min"), 5, 1440));
   const auto price = map.Get("price");
   const auto price_cents = map.Get("price_cents");
@@ -292,7 +322,7 @@ void ReadResources(const YAML::Node& node, const Location& where, BusinessSpec& 
   const auto items = detail::ReadList(node, where);
   std::set<std::string> names;
   for (std::size_t i = 0; i < items.size(); ++i) {
-    std::string name = detail::ReadNonEmptyString(items[i], where.Index(i));
+    std::string name = ReadText(items[i], where.Index(i), kMaxResourceChars);
     if (!names.insert(Lower(name)).second) {
       Fail(where.Index(i), items[i].Mark(), "resource \"" + name + "\" is declared twice");
     }
@@ -312,7 +342,7 @@ business::BusinessSpec ParseBusinessSpec(const std::string& yaml_text, const std
                  "widget", "services", "resources"});
   BusinessSpec spec;
   ReadSlug(map.Require("slug"), root.Key("slug"), spec);
-  spec.name = detail::ReadNonEmptyString(map.Require("name"), root.Key("name"));
+  spec.name = ReadText(map.Require("name"), root.Key("name"), kMaxNameChars);
   if (auto v = map.Get("industry")) {
     const std::string name = detail::ReadChoice(
         *v, root.Key("industry"),

@@ -4,10 +4,13 @@
 // a complete, commented example.
 //
 // Parsing is as strict as omni.yaml: an unknown key, a wrong type, a bad
-// value (time, date, time zone, colour, origin...), a byte that is not UTF-8
-// or a missing required key throws ConfigError naming the file, the 1-based
-// line and column, the key path, and what was expected. Thread-safe: pure
-// functions.
+// value (time, date, time zone, colour, origin...), a text over its length
+// limit, a byte that is not UTF-8 or a missing required key throws
+// ConfigError naming the file, the 1-based line and column, the key path,
+// and what was expected. Texts are limited in characters: name 200,
+// contact.address 500, ai.personality 2000, ai.greeting 1000,
+// ai.instructions 4000, widget.title 100, widget.greeting 1000, a service's
+// name 200 and description 1000, a resource 100. Thread-safe: pure functions.
 #pragma once
 
 #include <string>
