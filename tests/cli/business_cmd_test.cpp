@@ -153,9 +153,14 @@ TEST_CASE("omni business exit codes: bad file 3, unknown slug 5, no slug 2", "[b
 TEST_CASE("omni business apply --dry-run refuses a file that is not UTF-8 or over 1 MiB", "[business]") {
   Cli cli;
   const std::string latin1 = cli.EditedDemo("name: Bella Hair Studio", "name: Bella Caf\xE9");
+  std::ifstream demo(kDemo);
+  std::string line;
+  int name_line = 1;
+  while (std::getline(demo, line) && line.rfind("name: Bella", 0) != 0) ++name_line;
   const auto invalid = cli.Omni({"business", "apply", "-f", latin1, "--dry-run"});
   CHECK(invalid.exit_code == 3);
-  CHECK_THAT(invalid.err, Catch::Contains(latin1 + ":11:16: byte 0xE9 is not valid UTF-8"));
+  CHECK_THAT(invalid.err,
+             Catch::Contains(latin1 + ":" + std::to_string(name_line) + ":16: byte 0xE9 is not valid UTF-8"));
 
   const auto endless = cli.Omni({"business", "apply", "-f", "/dev/zero", "--dry-run"});
   CHECK(endless.exit_code == 3);
