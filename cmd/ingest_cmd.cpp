@@ -3,8 +3,8 @@
 // summary always.
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
-#include <iterator>
 #include <memory>
 #include <sstream>
 
@@ -102,8 +102,14 @@ int RunIngest(Context& ctx, const IngestCmdOptions& opts) {
   kb::IngestEnvironment environment;
   environment.http = http_client.get();
   environment.embedder = embedder.get();
-  environment.read_stdin = [] {
-    return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  environment.read_stdin = [](std::size_t max_bytes) {
+    std::string bytes;
+    char buffer[64 * 1024];
+    while (bytes.size() < max_bytes && std::cin) {
+      std::cin.read(buffer, static_cast<std::streamsize>(std::min(sizeof(buffer), max_bytes - bytes.size())));
+      bytes.append(buffer, static_cast<std::size_t>(std::cin.gcount()));
+    }
+    return bytes;
   };
   environment.on_progress = [&](const kb::IngestProgress& progress) { bar.Draw(progress); };
   EnableGracefulInterrupt();

@@ -4,17 +4,15 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <regex>
 #include <set>
-#include <sstream>
 
 #include <date/date.h>
 #include <date/tz.h>
 
 #include "core/common/error.hpp"
+#include "core/common/utf8.hpp"
+#include "core/config/detail/text_file.hpp"
 #include "core/config/detail/yaml_strict.hpp"
 
 namespace omni::config {
@@ -29,6 +27,31 @@ using detail::Location;
 using detail::MapReader;
 
 constexpr const char* kWeekdays[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+
+// Free texts are capped, in characters: the AI texts, the services and the
+// contact details go into every prompt, and the widget shows its texts on
+// every page. The same limits are listed in config/demo-salon.yaml.
+constexpr std::size_t kMaxNameChars = 200;  // the business's and each service's
+constexpr std::size_t kMaxAddressChars = 500;
+constexpr std::size_t kMaxPersonalityChars = 2000;
+constexpr std::size_t kMaxGreetingChars = 1000;  // ai.greeting and widget.greeting
+constexpr std::size_t kMaxInstructionsChars = 4000;
+constexpr std::size_t kMaxWidgetTitleChars = 100;
+constexpr std::size_t kMaxDescriptionChars = 1000;
+constexpr std::size_t kMaxResourceChars = 100;
+
+// A non-empty string of at most `max_chars` characters.
+std::string ReadText(const YAML::Node& node, const Location& where, std::size_t max_chars) {
+  std::string text = detail::ReadNonEmptyString(node, where);
+  const std::size_t chars = CountChars(text);
+  if (chars > max_chars) {
+    Fail(where, node.Mark(),
+         "expected at most " + std::to_string(max_chars) + " characters, got " + std::to_string(chars),
+         "Keep it short: it goes into every prompt sent to the model, or onto every page with the widget. "
+         "Longer material belongs in the knowledge base (omni ingest).");
+  }
+  return text;
+}
 
 // "HH:MM" -> minutes since midnight; 24:00 (1440) only when `allow_24`.
 int ReadClock(const YAML::Node& node, const Location& where, bool allow_24) {
@@ -139,7 +162,7 @@ void ReadContact(const YAML::Node& node, const Location& where, BusinessSpec& sp
   if (auto v = map.Get("email")) spec.contact.email = ReadEmail(*v, where.Key("email"));
   if (auto v = map.Get("phone")) spec.contact.phone = ReadPhone(*v, where.Key("phone"));
   if (auto v = map.Get("website")) spec.contact.website = ReadHttpUrl(*v, where.Key("website"), false);
-  if (auto v = map.Get("address")) spec.contact.address = detail::ReadNonEmptyString(*v, where.Key("address"));
+  if (auto v = map.Get("address")) spec.contact.address = ReadText(*v, where.Key("address"), kMaxAddressChars);
 }
 
 void ReadHours(const YAML::Node& node, const Location& where, BusinessSpec& spec) {
@@ -182,18 +205,20 @@ void ReadBooking(const YAML::Node& node, const Location& where, BusinessSpec& sp
 void ReadAi(const YAML::Node& node, const Location& where, BusinessSpec& spec) {
   MapReader map(node, where, {"enabled", "personality", "greeting", "instructions"});
   if (auto v = map.Get("enabled")) spec.ai.enabled = detail::ReadBool(*v, where.Key("enabled"));
-  if (auto v = map.Get("personality")) spec.ai.personality = detail::ReadNonEmptyString(*v, where.Key("personality"));
-  if (auto v = map.Get("greeting")) spec.ai.greeting = detail::ReadNonEmptyString(*v, where.Key("greeting"));
+  if (auto v = map.Get("personality")) {
+    spec.ai.personality = ReadText(*v, where.Key("personality"), kMaxPersonalityChars);
+  }
+  if (auto v = map.Get("greeting")) spec.ai.greeting = ReadText(*v, where.Key("greeting"), kMaxGreetingChars);
   if (auto v = map.Get("instructions")) {
-    spec.ai.instructions = detail::ReadNonEmptyString(*v, where.Key("instructions"));
+    spec.ai.instructions = ReadText(*v, where.Key("instructions"), kMaxInstructionsChars);
   }
 }
 
 void ReadWidget(const YAML::Node& node, const Location& where, BusinessSpec& spec) {
   MapReader map(node, where, {"title", "greeting", "colors", "position", "prechat_fields", "allowed_origins"});
   auto& widget = spec.widget;
-  if (auto v = map.Get("title")) widget.title = detail::ReadNonEmptyString(*v, where.Key("title"));
-  if (auto v = map.Get("greeting")) widget.greeting = detail::ReadNonEmptyString(*v, where.Key("greeting"));
+  if (auto v = map.Get("title")) widget.title = ReadText(*v, where.Key("title"), kMaxWidgetTitleChars);
+  if (auto v = map.Get("greeting")) widget.greeting = ReadText(*v, where.Key("greeting"), kMaxGreetingChars);
   if (auto v = map.Get("colors")) {
     static const std::regex kColor(R"(#([0-9a-fA-F]{3}|[0-9a-fA-F]{6}))");
     const Location at = where.Key("colors");
@@ -251,8 +276,10 @@ ServiceSpec ReadService(const YAML::Node& node, const Location& where, const Bus
                 {"name", "description", "duration_min", "price", "price_cents", "buffer_before_min",
                  "buffer_after_min", "bookable", "active"});
   ServiceSpec service;
-  service.name = detail::ReadNonEmptyString(map.Require("name"), where.Key("name"));
-  if (auto v = map.Get("description")) service.description = detail::ReadNonEmptyString(*v, where.Key("description"));
+  service.name = ReadText(map.Require("name"), where.Key("name"), kMaxNameChars);
+  if (auto v = map.Get("description")) {
+    service.description = ReadText(*v, where.Key("description"), kMaxDescriptionChars);
+  }
   service.duration_min = static_cast<int>(detail::ReadInt(map.Require("duration_min"), where.Key("duration_min"), 5, 1440));
   const auto price = map.Get("price");
   const auto price_cents = map.Get("price_cents");
@@ -290,7 +317,7 @@ void ReadResources(const YAML::Node& node, const Location& where, BusinessSpec& 
   const auto items = detail::ReadList(node, where);
   std::set<std::string> names;
   for (std::size_t i = 0; i < items.size(); ++i) {
-    std::string name = detail::ReadNonEmptyString(items[i], where.Index(i));
+    std::string name = ReadText(items[i], where.Index(i), kMaxResourceChars);
     if (!names.insert(Lower(name)).second) {
       Fail(where.Index(i), items[i].Mark(), "resource \"" + name + "\" is declared twice");
     }
@@ -301,6 +328,7 @@ void ReadResources(const YAML::Node& node, const Location& where, BusinessSpec& 
 }  // namespace
 
 business::BusinessSpec ParseBusinessSpec(const std::string& yaml_text, const std::string& source_name) {
+  detail::CheckUtf8(yaml_text, source_name);
   const Location root{source_name, ""};
   const YAML::Node document = detail::LoadDocument(yaml_text, source_name);
   if (document.IsNull()) Fail(root, document.Mark(), "the business file is empty; expected a mapping");
@@ -309,7 +337,7 @@ business::BusinessSpec ParseBusinessSpec(const std::string& yaml_text, const std
                  "widget", "services", "resources"});
   BusinessSpec spec;
   ReadSlug(map.Require("slug"), root.Key("slug"), spec);
-  spec.name = detail::ReadNonEmptyString(map.Require("name"), root.Key("name"));
+  spec.name = ReadText(map.Require("name"), root.Key("name"), kMaxNameChars);
   if (auto v = map.Get("industry")) {
     const std::string name = detail::ReadChoice(
         *v, root.Key("industry"),
@@ -334,14 +362,8 @@ business::BusinessSpec ParseBusinessSpec(const std::string& yaml_text, const std
 }
 
 business::BusinessSpec LoadBusinessFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw ConfigError("could not read business file \"" + path + "\": " + std::strerror(errno),
-                      "Check the path given to -f.");
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return ParseBusinessSpec(text.str(), path);
+  return ParseBusinessSpec(detail::ReadTextFile(path, "business file \"" + path + "\"", "Check the path given to -f."),
+                           path);
 }
 
 }  // namespace omni::config

@@ -4,9 +4,13 @@
 // a complete, commented example.
 //
 // Parsing is as strict as omni.yaml: an unknown key, a wrong type, a bad
-// value (time, date, time zone, colour, origin...) or a missing required key
-// throws ConfigError naming the file, the 1-based line and column, the key
-// path, and what was expected. Thread-safe: pure functions.
+// value (time, date, time zone, colour, origin...), a text over its length
+// limit, a byte that is not UTF-8 or a missing required key throws
+// ConfigError naming the file, the 1-based line and column, the key path,
+// and what was expected. Texts are limited in characters: name 200,
+// contact.address 500, ai.personality 2000, ai.greeting 1000,
+// ai.instructions 4000, widget.title 100, widget.greeting 1000, a service's
+// name 200 and description 1000, a resource 100. Thread-safe: pure functions.
 #pragma once
 
 #include <string>
@@ -22,7 +26,8 @@ namespace omni::config {
 // `price` (a decimal amount such as 45 or 45.00) or `price_cents`.
 business::BusinessSpec ParseBusinessSpec(const std::string& yaml_text, const std::string& source_name);
 
-// Reads and parses a file. Throws ConfigError when unreadable or invalid.
+// Reads (at most 1 MiB, else ConfigError) and parses a file. Throws
+// ConfigError when unreadable or invalid.
 business::BusinessSpec LoadBusinessFile(const std::string& path);
 
 }  // namespace omni::config

@@ -13,7 +13,6 @@
 #include <charconv>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -21,6 +20,7 @@
 
 #include "core/common/conninfo.hpp"
 #include "core/common/error.hpp"
+#include "core/config/detail/text_file.hpp"
 
 namespace omni::config {
 namespace {
@@ -825,6 +825,7 @@ std::map<PlanTier, PlanLimits> DefaultPlans() {
 Config DefaultConfig() { return Config{}; }
 
 Config ParseConfig(const std::string& yaml_text, const std::string& source_name, const EnvLookup& env) {
+  detail::CheckUtf8(yaml_text, source_name);
   std::vector<YAML::Node> documents;
   try {
     documents = YAML::LoadAll(yaml_text);
@@ -876,17 +877,9 @@ Config LoadConfigFile(const std::string& path, const EnvLookup& env) {
     throw ConfigError("could not read config file " + path + ": it is a directory",
                       "Pass the path of the omni.yaml file itself.");
   }
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
-    throw ConfigError("could not read config file " + path + ": " + std::generic_category().message(errno),
-                      "Check that the file exists and is readable by this user.");
-  }
-  std::ostringstream text;
-  text << file.rdbuf();
-  if (file.bad()) {
-    throw ConfigError("could not read config file " + path + ": " + std::generic_category().message(errno));
-  }
-  return ParseConfig(text.str(), path, env);
+  return ParseConfig(detail::ReadTextFile(path, "config file " + path,
+                                          "Check that the file exists and is readable by this user."),
+                     path, env);
 }
 
 std::optional<std::string> FindConfigFile(const std::string& explicit_path, const EnvLookup& env,

@@ -165,10 +165,12 @@ std::optional<std::string> FindConfigFile(const std::string& explicit_path, cons
 Config DefaultConfig();
 
 // Parses YAML text strictly; `source_name` names it in errors. Throws
-// ConfigError with file:line:column, key path and the expectation.
+// ConfigError with file:line:column, key path and the expectation, also for
+// the first byte that is not UTF-8.
 Config ParseConfig(const std::string& yaml_text, const std::string& source_name, const EnvLookup& env);
 
-// Reads and parses a file. Throws ConfigError when unreadable or invalid.
+// Reads (at most 1 MiB, else ConfigError) and parses a file. Throws
+// ConfigError when unreadable or invalid.
 Config LoadConfigFile(const std::string& path, const EnvLookup& env);
 
 // FindConfigFile, then LoadConfigFile or DefaultConfig.

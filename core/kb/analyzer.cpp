@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <unordered_set>
 
+#include "core/common/utf8.hpp"
 #include "core/kb/detail/utf8.hpp"
 
 namespace omni::kb {
@@ -88,7 +89,7 @@ void ForEachToken(std::string_view text, OnToken&& on_token) {
       }
     } else {
       char32_t cp = 0;
-      const std::size_t length = detail::DecodeUtf8(text, pos, cp);
+      const std::size_t length = DecodeUtf8(text, pos, cp);
       if (length == 0) {
         ++pos;
         flush();

@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "core/kb/detail/utf8.hpp"
+#include "core/common/utf8.hpp"
 
 namespace omni::kb {
 namespace {
@@ -109,7 +109,7 @@ std::vector<ChunkSpan> ChunkText(std::string_view text, std::size_t size_chars,
   std::size_t byte_cursor = 0;
   std::size_t char_cursor = 0;
   const auto chars_at = [&](std::size_t byte) {
-    char_cursor += detail::CountChars(text.substr(byte_cursor, byte - byte_cursor));
+    char_cursor += CountChars(text.substr(byte_cursor, byte - byte_cursor));
     byte_cursor = byte;
     return char_cursor;
   };

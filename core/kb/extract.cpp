@@ -3,7 +3,6 @@
 #include "core/common/text.hpp"
 #include "core/kb/extract.hpp"
 
-#include <gumbo.h>
 #include <poppler/cpp/poppler-document.h>
 #include <poppler/cpp/poppler-global.h>
 #include <poppler/cpp/poppler-page.h>
@@ -14,7 +13,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/common/error.hpp"
-#include "core/kb/detail/utf8.hpp"
+#include "core/common/utf8.hpp"
+#include "core/kb/detail/html_parse.hpp"
 
 namespace omni::kb {
 namespace {
@@ -41,19 +41,9 @@ void CheckText(std::string_view bytes) {
     throw InvalidInput("looks binary (it contains NUL bytes)",
                        "Only text, Markdown, HTML, PDF, CSV and JSONL documents can be ingested.");
   }
-  std::size_t pos = 0;
-  char32_t cp = 0;
-  while (pos < bytes.size()) {
-    if (static_cast<unsigned char>(bytes[pos]) < 0x80) {
-      ++pos;
-      continue;
-    }
-    const std::size_t length = detail::DecodeUtf8(bytes, pos, cp);
-    if (length == 0) {
-      throw InvalidInput("is not valid UTF-8 (at byte " + std::to_string(pos) + ")",
-                         "Convert the file to UTF-8, for example with iconv.");
-    }
-    pos += length;
+  if (const std::size_t bad = FindInvalidUtf8(bytes); bad != std::string_view::npos) {
+    throw InvalidInput("is not valid UTF-8 (at byte " + std::to_string(bad) + ")",
+                       "Convert the file to UTF-8, for example with iconv.");
   }
 }
 
@@ -208,68 +198,90 @@ ExtractedDocument ExtractMarkdown(std::string_view source) {
 
 class HtmlText {
  public:
-  void Walk(const GumboNode* node, int depth) {
-    if (depth > 400) return;  // pathological nesting
-    switch (node->type) {
-      case GUMBO_NODE_TEXT:
-      case GUMBO_NODE_CDATA:
-      case GUMBO_NODE_WHITESPACE:
-        AppendText(node->v.text.text);
-        return;
-      case GUMBO_NODE_DOCUMENT:
-      case GUMBO_NODE_ELEMENT:
-      case GUMBO_NODE_TEMPLATE:
-        break;
-      default:
-        return;
-    }
-    const GumboVector* children = nullptr;
-    GumboTag tag = GUMBO_TAG_UNKNOWN;
-    if (node->type == GUMBO_NODE_DOCUMENT) {
-      children = &node->v.document.children;
-    } else {
-      tag = node->v.element.tag;
-      children = &node->v.element.children;
-      switch (tag) {
-        case GUMBO_TAG_TITLE:
-          if (title_.empty()) title_ = CollectText(node);
-          return;
-        case GUMBO_TAG_SCRIPT:
-        case GUMBO_TAG_STYLE:
-        case GUMBO_TAG_NAV:
-        case GUMBO_TAG_NOSCRIPT:
-        case GUMBO_TAG_TEMPLATE:
-        case GUMBO_TAG_SVG:
-        case GUMBO_TAG_IFRAME:
-        case GUMBO_TAG_HEAD:
-          if (tag == GUMBO_TAG_HEAD) WalkHeadForTitle(node);
-          return;
-        case GUMBO_TAG_BR:
-          LineBreak();
-          return;
-        case GUMBO_TAG_H1:
-          if (first_h1_.empty()) first_h1_ = CollectText(node);
-          break;
-        default:
-          break;
+  // `nested`: collecting a title or heading, which holds no title of its own.
+  explicit HtmlText(bool nested = false) : nested_(nested) {}
+
+  // Walks the descendants of `parent` with a stack of its own: the tree may
+  // be hundreds of levels deep, deeper than the estimate the parser checked
+  // (it adds tbody and tr, and rebuilds formatting elements left open).
+  void WalkChildren(const GumboNode* parent) {
+    struct Frame {
+      const GumboNode* node;
+      unsigned next;
+    };
+    std::vector<Frame> stack{{parent, 0}};
+    while (!stack.empty()) {
+      Frame& frame = stack.back();
+      const GumboVector& children = ChildrenOf(frame.node);
+      if (frame.next == children.length) {
+        if (stack.size() > 1) Leave(frame.node);
+        stack.pop_back();
+        continue;
       }
+      const auto* child = static_cast<const GumboNode*>(children.data[frame.next++]);
+      if (Enter(child)) stack.push_back({child, 0});
     }
-    const bool block = IsBlock(tag);
-    const bool pre = tag == GUMBO_TAG_PRE;
-    if (block) ParagraphBreak();
-    if (pre) ++in_pre_;
-    for (unsigned i = 0; i < children->length; ++i) {
-      Walk(static_cast<const GumboNode*>(children->data[i]), depth + 1);
-    }
-    if (pre) --in_pre_;
-    if (block) ParagraphBreak();
-    if (tag == GUMBO_TAG_TD || tag == GUMBO_TAG_TH) pending_space_ = true;
   }
 
   std::string text() const { return std::string(Trim(out_)); }
   std::string title() const { return title_.empty() ? first_h1_ : title_; }
 
  private:
+  static const GumboVector& ChildrenOf(const GumboNode* node) {
+    return node->type == GUMBO_NODE_DOCUMENT ? node->v.document.children : node->v.element.children;
+  }
+
+  // Handles a node on the way down; true when its children are to be walked.
+  bool Enter(const GumboNode* node) {
+    switch (node->type) {
+      case GUMBO_NODE_TEXT:
+      case GUMBO_NODE_CDATA:
+      case GUMBO_NODE_WHITESPACE:
+        AppendText(node->v.text.text);
+        return false;
+      case GUMBO_NODE_ELEMENT:
+      case GUMBO_NODE_TEMPLATE:
+        break;
+      default:
+        return false;
+    }
+    const GumboTag tag = node->v.element.tag;
+    switch (tag) {
+      case GUMBO_TAG_TITLE:
+        if (title_.empty() && !nested_) title_ = CollectText(node);
+        return false;
+      case GUMBO_TAG_SCRIPT:
+      case GUMBO_TAG_STYLE:
+      case GUMBO_TAG_NAV:
+      case GUMBO_TAG_NOSCRIPT:
+      case GUMBO_TAG_TEMPLATE:
+      case GUMBO_TAG_SVG:
+      case GUMBO_TAG_IFRAME:
+      case GUMBO_TAG_HEAD:
+        if (tag == GUMBO_TAG_HEAD) WalkHeadForTitle(node);
+        return false;
+      case GUMBO_TAG_BR:
+        LineBreak();
+        return false;
+      case GUMBO_TAG_H1:
+        if (first_h1_.empty() && !nested_) first_h1_ = CollectText(node);
+        break;
+      default:
+        break;
+    }
+    if (IsBlock(tag)) ParagraphBreak();
+    if (tag == GUMBO_TAG_PRE) ++in_pre_;
+    return true;
+  }
+
+  // Handles an element on the way up, after its children.
+  void Leave(const GumboNode* node) {
+    const GumboTag tag = node->v.element.tag;
+    if (tag == GUMBO_TAG_PRE) --in_pre_;
+    if (IsBlock(tag)) ParagraphBreak();
+    if (tag == GUMBO_TAG_TD || tag == GUMBO_TAG_TH) pending_space_ = true;
+  }
+
   static bool IsBlock(GumboTag tag) {
     switch (tag) {
       case GUMBO_TAG_P: case GUMBO_TAG_DIV: case GUMBO_TAG_SECTION: case GUMBO_TAG_ARTICLE:
@@ -287,6 +299,7 @@ class HtmlText {
   }
 
   void WalkHeadForTitle(const GumboNode* head) {
+    if (nested_) return;
     const GumboVector& children = head->v.element.children;
     for (unsigned i = 0; i < children.length; ++i) {
       const auto* child = static_cast<const GumboNode*>(children.data[i]);
@@ -298,11 +311,8 @@ class HtmlText {
   }
 
   static std::string CollectText(const GumboNode* node) {
-    HtmlText inner;
-    const GumboVector& children = node->v.element.children;
-    for (unsigned i = 0; i < children.length; ++i) {
-      inner.Walk(static_cast<const GumboNode*>(children.data[i]), 1);
-    }
+    HtmlText inner(true);
+    inner.WalkChildren(node);
     std::string text = inner.text();
     std::replace(text.begin(), text.end(), '\n', ' ');
     return text;
@@ -343,6 +353,7 @@ class HtmlText {
   void ParagraphBreak() { pending_break_ = 2; }
   void LineBreak() { pending_break_ = std::max(pending_break_, 1); }
 
+  bool nested_;
   std::string out_;
   std::string title_;
   std::string first_h1_;
@@ -352,11 +363,9 @@ class HtmlText {
 };
 
 ExtractedDocument ExtractHtml(std::string_view source) {
-  std::unique_ptr<GumboOutput, void (*)(GumboOutput*)> output(
-      gumbo_parse_with_options(&kGumboDefaultOptions, source.data(), source.size()),
-      [](GumboOutput* out) { gumbo_destroy_output(&kGumboDefaultOptions, out); });
+  const detail::ParsedHtml parsed = detail::ParseHtml(source, detail::DefaultHtmlLimits(source.size()));
   HtmlText walker;
-  walker.Walk(output->document, 0);
+  walker.WalkChildren(parsed.document());
   return {"", walker.title(), walker.text()};
 }
 
@@ -394,7 +403,7 @@ ExtractedDocument ExtractPdf(std::string_view bytes) {
     if (!doc.text.empty()) doc.text += "\n\n";
     doc.text += std::string(Trim(text));
   }
-  if (doc.text.empty() || !detail::IsValidUtf8(doc.text)) {
+  if (doc.text.empty() || !IsValidUtf8(doc.text)) {
     throw InvalidInput("has no extractable text",
                        "The PDF may be scanned images; run OCR on it first.");
   }

@@ -7,7 +7,10 @@
 //   html      parsed with gumbo (a full HTML5 parser); script, style, nav,
 //             noscript, template, svg and iframe content dropped; block
 //             elements become paragraph breaks; <title> (else the first
-//             <h1>) is the title
+//             <h1>) is the title. Nesting deeper than 512 levels is refused
+//             before parsing, and the parse is bounded in memory and CPU
+//             time (kb/detail/html_parse.hpp), so a hostile page costs time
+//             linear in its size
 //   pdf       the text of every page through poppler's C++ API; the PDF's
 //             Title entry is the title
 //   csv       RFC 4180 with a header row; one document per row
@@ -59,8 +62,9 @@ struct Extraction {
 // Extracts the documents of `bytes` in `format`. Throws InvalidInput with a
 // message for the whole input: "looks binary" (a NUL byte in a text
 // format), "is not valid UTF-8 (at byte N)", "is empty" (no text at all),
-// "is not a readable PDF", "has no extractable text", or, for records, a
-// missing text field (naming the fields that exist).
+// "is not a readable PDF", "has no extractable text", "has HTML nested
+// deeper than 512 levels", "has HTML too complex to parse (...)", or, for
+// records, a missing text field (naming the fields that exist).
 Extraction Extract(Format format, std::string_view bytes, const RecordFields& fields = {});
 
 }  // namespace omni::kb

@@ -257,7 +257,12 @@ class Run {
           Fail("stdin", "cannot be read here");
           return false;
         }
-        bytes = environment_.read_stdin();
+        bytes = environment_.read_stdin(settings_.max_document_bytes + 1);
+        if (bytes.size() > settings_.max_document_bytes) {
+          Fail("stdin", "is too large (more than " + std::to_string(settings_.max_document_bytes) +
+                            " bytes; the limit is " + std::to_string(settings_.max_document_bytes) + ")");
+          return false;
+        }
         break;
       case SourceKind::kUrl: {
         if (environment_.http == nullptr) {

@@ -71,7 +71,10 @@ struct IngestProgress {
 // How the run reaches the outside; all optional.
 struct IngestEnvironment {
   http::HttpClient* http = nullptr;           // for URLs; null: URLs fail
-  std::function<std::string()> read_stdin;    // for "-"; null: "-" fails
+  // For "-": reads stdin up to its end or `max_bytes`, whichever comes
+  // first (the run asks for one byte past the document limit, so that an
+  // endless stdin is refused, not read). Null: "-" fails.
+  std::function<std::string(std::size_t max_bytes)> read_stdin;
   std::function<void(const IngestProgress&)> on_progress;
   // Polled between documents; true stops the run after the batch in
   // flight (what is committed stays).

@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/common/utf8.hpp"
 #include "core/db/pqxx.hpp"
 #include "core/kb/analyzer.hpp"
 #include "core/kb/bm25.hpp"
@@ -299,7 +300,7 @@ std::string Snippet(std::string_view text, std::string_view query, std::size_t m
   };
   while (pos < text.size()) {
     char32_t cp = 0;
-    std::size_t length = detail::DecodeUtf8(text, pos, cp);
+    std::size_t length = DecodeUtf8(text, pos, cp);
     const bool word = length > 0 && detail::IsWordChar(cp);
     if (length == 0) length = 1;
     if (word && word_begin == std::string_view::npos) word_begin = pos;
@@ -322,7 +323,7 @@ std::string Snippet(std::string_view text, std::string_view query, std::size_t m
   std::size_t last_break = std::string::npos;
   for (pos = begin; pos < text.size();) {
     char32_t cp = 0;
-    std::size_t length = detail::DecodeUtf8(text, pos, cp);
+    std::size_t length = DecodeUtf8(text, pos, cp);
     if (length == 0) length = 1;
     const char c = text[pos];
     if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {

@@ -150,6 +150,28 @@ TEST_CASE("omni business exit codes: bad file 3, unknown slug 5, no slug 2", "[b
   CHECK(cli.Omni({"business", "show"}).exit_code == 2);
 }
 
+TEST_CASE("omni business apply --dry-run refuses a file that is not UTF-8 or over 1 MiB", "[business]") {
+  Cli cli;
+  const std::string latin1 = cli.EditedDemo("name: Bella Hair Studio", "name: Bella Caf\xE9");
+  std::ifstream demo(kDemo);
+  std::string line;
+  int name_line = 1;
+  while (std::getline(demo, line) && line.rfind("name: Bella", 0) != 0) ++name_line;
+  const auto invalid = cli.Omni({"business", "apply", "-f", latin1, "--dry-run"});
+  CHECK(invalid.exit_code == 3);
+  CHECK_THAT(invalid.err,
+             Catch::Contains(latin1 + ":" + std::to_string(name_line) + ":16: byte 0xE9 is not valid UTF-8"));
+
+  const auto endless = cli.Omni({"business", "apply", "-f", "/dev/zero", "--dry-run"});
+  CHECK(endless.exit_code == 3);
+  CHECK_THAT(endless.err, Catch::Contains("business file \"/dev/zero\" is larger than the limit of 1 MiB"));
+  const std::string large =
+      cli.EditedDemo("slug: demo-salon", "# " + std::string(1024 * 1024, 'x') + "\nslug: demo-salon");
+  const auto too_large = cli.Omni({"business", "apply", "-f", large, "--dry-run"});
+  CHECK(too_large.exit_code == 3);
+  CHECK_THAT(too_large.err, Catch::Contains("business file \"" + large + "\" is larger than the limit of 1 MiB"));
+}
+
 TEST_CASE("omni customers list, show, tag and update", "[customers]") {
   Cli cli;
   REQUIRE(cli.Omni({"business", "apply", "-f", kDemo}).exit_code == 0);

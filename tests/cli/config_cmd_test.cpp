@@ -86,6 +86,18 @@ TEST_CASE("omni config check reports env and value errors with exit 3", "[cli][c
   CHECK(out_of_range.err.find(bad + ":2:11: kb.bm25_b: expected a number from 0 to 1, got 2") != std::string::npos);
 }
 
+TEST_CASE("omni config check reads no further than 1 MiB and wants UTF-8", "[cli][config]") {
+  auto endless = OmniConfig({"config", "check", "/dev/zero"});
+  CHECK(endless.exit_code == 3);
+  CHECK(endless.err.find("config file /dev/zero is larger than the limit of 1 MiB") != std::string::npos);
+
+  ConfigDir dir;
+  std::string latin1 = dir.Write("omni.yaml", "llm:\n  app_name: Caf\xE9\n");
+  auto invalid = OmniConfig({"config", "check", latin1});
+  CHECK(invalid.exit_code == 3);
+  CHECK(invalid.err.find(latin1 + ":2:16: byte 0xE9 is not valid UTF-8") != std::string::npos);
+}
+
 TEST_CASE("omni config show prints the effective config with secrets redacted", "[cli][config]") {
   ConfigDir dir;
   std::string file = dir.Write("omni.yaml",

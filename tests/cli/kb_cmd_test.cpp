@@ -121,6 +121,21 @@ TEST_CASE("omni ingest reads stdin and rejects bad flags", "[kb]") {
   CHECK(omni::test::Run(OMNI_CLI_PATH, options).exit_code == 5);
 }
 
+TEST_CASE("omni ingest - stops reading stdin past the document size limit", "[kb]") {
+  KbCli cli;
+  std::ofstream(cli.config_path, std::ios::app) << "kb:\n  max_document_bytes: 1000\n";
+  omni::test::ProcessOptions options;
+  options.args = {"--config", cli.config_path, "-b", "acme", "ingest", "-"};
+  options.unset_env = {"OMNI_CONFIG"};
+  options.stdin_file = "/dev/zero";  // never ends
+  const auto result = omni::test::Run(OMNI_CLI_PATH, options);
+  INFO(result.err);
+  CHECK(result.exit_code == 1);
+  CHECK(result.err.find("error: stdin: is too large (more than 1000 bytes; the limit is 1000)") != std::string::npos);
+  CHECK(result.out.rfind("added 0, updated 0, unchanged 0, removed 0, failed 1;", 0) == 0);
+  CHECK(Parse(cli.Omni({"-o", "json", "kb", "list"})).empty());
+}
+
 TEST_CASE("omni kb search shows ranked hits with score, title, source and snippet", "[kb]") {
   KbCli cli;
   const auto colour = cli.Write("colour.md", "# Colour\n\nWe do balayage, ombre and highlights.");

@@ -221,6 +221,23 @@ TEST_CASE("bad files are reported one by one and the others still go in", "[kb]"
   CheckConsistent(db.pool(), business);
 }
 
+TEST_CASE("an HTML file nested too deep gets its own error and the others still go in", "[kb]") {
+  TestDatabase db;
+  const auto business = CreateBusiness(db.pool(), "salon");
+  TempDir dir;
+  dir.Write("hours.html", "<title>Hours</title><p>Open Tuesday to Saturday.</p>");
+  std::string deep = "<title>Deep</title>";
+  for (int i = 0; i < 200000; ++i) deep += "<div>";
+  dir.Write("page.html", deep + "buried");
+  dir.Write("notes.txt", "Parking behind the shop.");
+  const auto report = IngestPaths(db.pool(), business, {dir.path().string()});
+  CHECK(report.added == 2);
+  REQUIRE(report.failures.size() == 1);
+  CHECK(fs::path(report.failures[0].input).filename() == "page.html");
+  CHECK(report.failures[0].message == "has HTML nested deeper than 512 levels");
+  CheckConsistent(db.pool(), business);
+}
+
 TEST_CASE("--sync keeps the documents of an input that failed this time", "[kb]") {
   TestDatabase db;
   const auto business = CreateBusiness(db.pool(), "salon");
@@ -274,12 +291,35 @@ TEST_CASE("stdin becomes one document with the given title", "[kb]") {
   options.title = "Cancellation policy";
   options.type = kb::DocType::kPolicy;
   kb::IngestEnvironment environment;
-  environment.read_stdin = [] { return std::string("Cancel a day ahead."); };
+  environment.read_stdin = [](std::size_t) { return std::string("Cancel a day ahead."); };
   const auto report = kb::Ingest(db.pool(), business, {}, options, environment);
   CHECK(report.added == 1);
   const auto doc = kb::GetDocument(db.pool(), business, "stdin");
   CHECK(doc.title == "Cancellation policy");
   CHECK(doc.type == kb::DocType::kPolicy);
+}
+
+TEST_CASE("stdin is read no further than the document size limit", "[kb]") {
+  TestDatabase db;
+  const auto business = CreateBusiness(db.pool(), "salon");
+  omni::config::KbSettings settings;
+  settings.max_document_bytes = 1000;
+  kb::IngestOptions options;
+  options.inputs = {"-"};
+  std::size_t asked = 0;
+  kb::IngestEnvironment environment;
+  // An endless stdin: whatever is asked for is there.
+  environment.read_stdin = [&](std::size_t max_bytes) {
+    asked = max_bytes;
+    return std::string(max_bytes, 'a');
+  };
+  const auto report = kb::Ingest(db.pool(), business, settings, options, environment);
+  CHECK(asked == 1001);
+  CHECK(report.added == 0);
+  REQUIRE(report.failures.size() == 1);
+  CHECK(report.failures[0].input == "stdin");
+  CHECK(report.failures[0].message == "is too large (more than 1000 bytes; the limit is 1000)");
+  CHECK(Documents(db.pool(), business) == 0);
 }
 
 TEST_CASE("URLs are fetched with redirects capped and errors reported", "[kb]") {
@@ -332,6 +372,32 @@ TEST_CASE("URLs are fetched with redirects capped and errors reported", "[kb]") 
   CHECK(page.type == kb::DocType::kWebsite);
   REQUIRE(page.chunks.size() == 1);
   CHECK(page.chunks[0].text == "We offer keratin treatments.");
+}
+
+TEST_CASE("a URL whose body never ends is cut at the size limit", "[kb]") {
+  TestDatabase db;
+  const auto business = CreateBusiness(db.pool(), "salon");
+  omni::test::LoopbackServer server([](const omni::test::LoopbackRequest&) {
+    omni::test::LoopbackResponse response;
+    response.headers = {{"Content-Type", "text/html"}};
+    response.body = "<p>again and again</p>";
+    response.endless = true;
+    return response;
+  });
+  omni::config::KbSettings settings;
+  settings.max_url_bytes = 100000;
+  settings.url_timeout_ms = 5000;
+  auto client = omni::http::MakeHttpClient(omni::http::ClientSettings{});
+  kb::IngestOptions options;
+  options.inputs = {server.Url("/endless")};
+  kb::IngestEnvironment environment;
+  environment.http = client.get();
+  const auto report = kb::Ingest(db.pool(), business, settings, options, environment);
+  REQUIRE(report.failures.size() == 1);
+  CHECK(report.failures[0].input == server.Url("/endless"));
+  CHECK(report.failures[0].message ==
+        "could not be fetched: response from 127.0.0.1:" + std::to_string(server.port()) + " exceeds 100000 bytes");
+  CHECK(Documents(db.pool(), business) == 0);
 }
 
 TEST_CASE("PDF files are ingested through poppler", "[kb]") {

@@ -124,13 +124,21 @@ void LoopbackServer::Answer(int client) {
     if (name == "Content-Type") has_type = true;
   }
   if (!has_type) out += "Content-Type: text/plain\r\n";
-  out += "Content-Length: " + std::to_string(response.body.size()) + "\r\nConnection: close\r\n\r\n";
+  if (!response.endless) out += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
+  out += "Connection: close\r\n\r\n";
   out += response.body;
-  std::size_t sent = 0;
-  while (sent < out.size()) {
-    const ssize_t wrote = ::send(client, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
-    if (wrote <= 0) return;
-    sent += static_cast<std::size_t>(wrote);
+  while (true) {
+    std::size_t sent = 0;
+    while (sent < out.size()) {
+      pollfd writable{client, POLLOUT, 0};
+      if (stopping_) return;
+      if (::poll(&writable, 1, 50) <= 0) continue;
+      const ssize_t wrote = ::send(client, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
+      if (wrote <= 0) return;
+      sent += static_cast<std::size_t>(wrote);
+    }
+    if (!response.endless || response.body.empty()) return;
+    out = response.body;
   }
 }
 

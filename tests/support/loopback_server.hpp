@@ -36,6 +36,9 @@ struct LoopbackResponse {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   int delay_ms = 0;  // before anything is written
+  // Sent without Content-Length, `body` repeated until the client hangs up
+  // or the server stops: a page that never ends.
+  bool endless = false;
 };
 
 class LoopbackServer {

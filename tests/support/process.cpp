@@ -122,7 +122,8 @@ void Process::Start(const std::string& program, const ProcessOptions& options) {
   for (auto& entry : env_strings) envp.push_back(entry.data());
   envp.push_back(nullptr);
 
-  const int in_fd = open(impl_->stdin_path.c_str(), O_RDONLY | O_CLOEXEC);
+  const std::string& stdin_source = options.stdin_file.empty() ? impl_->stdin_path : options.stdin_file;
+  const int in_fd = open(stdin_source.c_str(), O_RDONLY | O_CLOEXEC);
   const int out_fd = open(impl_->stdout_path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
   const int err_fd = open(impl_->stderr_path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
   int exec_error_pipe[2] = {-1, -1};

@@ -36,6 +36,7 @@ struct ProcessOptions {
   bool clear_env = false;                    // true: inherit nothing but `env`
   std::string cwd{};                         // empty: the test's working directory
   std::string stdin_data{};                  // fed on stdin, then end of file
+  std::string stdin_file{};                  // or stdin read from this file (e.g. /dev/zero)
 };
 
 class Process {

@@ -311,3 +311,45 @@ TEST_CASE("an unreadable business file is a config error naming the path", "[bus
     CHECK_THAT(e.what(), Catch::StartsWith("could not read business file \"/nonexistent/acme.yaml\""));
   }
 }
+
+TEST_CASE("a business file that is not UTF-8 names the line and column of the first bad byte", "[business]") {
+  CHECK(ErrorOf(kMinimal + "ai:\n  personality: caf\xE9 cr\xE8me\n") == "b.yaml:5:19: byte 0xE9 is not valid UTF-8");
+  CHECK(ErrorOf("slug: acme\nname: Caf\xC3\xA9 \xE9\ntimezone: America/Chicago\n") ==
+        "b.yaml:2:12: byte 0xE9 is not valid UTF-8");
+  CHECK_THAT(HintOf(kMinimal + "name2: \xFF\n"), Catch::Contains("iconv"));
+}
+
+TEST_CASE("free texts of a business file have a length limit each", "[business]") {
+  // `before` + limit + 1 letters + `after` fails at `where`; the limit passes.
+  const auto check = [](const std::string& before, const std::string& after, const std::string& where,
+                        std::size_t limit) {
+    INFO(where);
+    CHECK(ErrorOf(kMinimal + before + std::string(limit + 1, 'a') + after) ==
+          where + ": expected at most " + std::to_string(limit) + " characters, got " + std::to_string(limit + 1));
+    CHECK_NOTHROW(ParseBusinessSpec(kMinimal + before + std::string(limit, 'a') + after, "b.yaml"));
+  };
+  check("ai:\n  personality: ", "\n", "b.yaml:5:16: ai.personality", 2000);
+  check("ai:\n  greeting: ", "\n", "b.yaml:5:13: ai.greeting", 1000);
+  check("ai:\n  instructions: ", "\n", "b.yaml:5:17: ai.instructions", 4000);
+  check("widget:\n  title: ", "\n", "b.yaml:5:10: widget.title", 100);
+  check("widget:\n  greeting: ", "\n", "b.yaml:5:13: widget.greeting", 1000);
+  check("contact:\n  address: ", "\n", "b.yaml:5:12: contact.address", 500);
+  check("services:\n  - name: ", "\n    duration_min: 30\n", "b.yaml:5:11: services[0].name", 200);
+  check("services:\n  - name: Cut\n    duration_min: 30\n    description: ", "\n",
+        "b.yaml:7:18: services[0].description", 1000);
+  check("resources: [", "]\n", "b.yaml:4:13: resources[0]", 100);
+  CHECK(ErrorOf("slug: acme\nname: " + std::string(201, 'a') + "\ntimezone: America/Chicago\n") ==
+        "b.yaml:2:7: name: expected at most 200 characters, got 201");
+  CHECK_THAT(HintOf(kMinimal + "ai:\n  instructions: " + std::string(4001, 'a') + "\n"),
+             Catch::Contains("every prompt"));
+
+  // Characters, not bytes: 2000 accented letters are 4000 bytes.
+  std::string accented;
+  for (int i = 0; i < 2000; ++i) accented += "\xC3\xA9";
+  CHECK(ParseBusinessSpec(kMinimal + "ai:\n  personality: " + accented + "\n", "b.yaml").ai.personality == accented);
+}
+
+TEST_CASE("a business file is read no further than 1 MiB", "[business]") {
+  CHECK_THROWS_WITH(omni::config::LoadBusinessFile("/dev/zero"),
+                    "business file \"/dev/zero\" is larger than the limit of 1 MiB");
+}

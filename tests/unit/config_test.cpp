@@ -649,6 +649,17 @@ TEST_CASE("loading files", "[config]") {
   CHECK_THROWS_WITH(omni::config::LoadConfigFile(bad, FakeEnv()), bad + ":2:3: logging.levle: unknown key");
   CHECK_THROWS_AS(omni::config::LoadConfigFile((dir.path() / "nope.yaml").string(), FakeEnv()), ConfigError);
   CHECK_THROWS_WITH(omni::config::LoadConfigFile(dir.path().string(), FakeEnv()), Contains("is a directory"));
+  // Read no further than 1 MiB, whatever the file is.
+  CHECK_THROWS_WITH(omni::config::LoadConfigFile("/dev/zero", FakeEnv()),
+                    "config file /dev/zero is larger than the limit of 1 MiB");
+  std::string large = dir.Write("large.yaml", "# " + std::string(1024 * 1024, 'x') + "\n");
+  CHECK_THROWS_WITH(omni::config::LoadConfigFile(large, FakeEnv()),
+                    "config file " + large + " is larger than the limit of 1 MiB");
+}
+
+TEST_CASE("a config file that is not UTF-8 names the line and column of the first bad byte", "[config]") {
+  CHECK(MessageOf("llm:\n  app_name: caf\xE9\n") == "omni.yaml:2:16: byte 0xE9 is not valid UTF-8");
+  CHECK(MessageOf("# na\xC3\xAFve \xC3\n") == "omni.yaml:1:9: byte 0xC3 is not valid UTF-8");
 }
 
 TEST_CASE("the embedded data dir", "[config]") {

@@ -1,8 +1,8 @@
 // The kb analyzer: tokens, stopwords and Snowball English stems.
 #include <catch2/catch.hpp>
 
+#include "core/common/utf8.hpp"
 #include "core/kb/analyzer.hpp"
-#include "core/kb/detail/utf8.hpp"
 
 namespace kb = omni::kb;
 using Strings = std::vector<std::string>;
@@ -24,10 +24,12 @@ TEST_CASE("non-ASCII letters are lower-cased and punctuation splits", "[kb]") {
 
 TEST_CASE("invalid UTF-8 bytes separate tokens", "[kb]") {
   CHECK(kb::Tokenize("abc\xFF" "def\xC3") == Strings{"abc", "def"});
-  CHECK_FALSE(omni::kb::detail::IsValidUtf8("abc\xFF"));
-  CHECK_FALSE(omni::kb::detail::IsValidUtf8("\xC0\x80"));  // overlong NUL
-  CHECK_FALSE(omni::kb::detail::IsValidUtf8("\xED\xA0\x80"));  // surrogate
-  CHECK(omni::kb::detail::IsValidUtf8("h\xC3\xA9llo \xF0\x9F\x98\x80"));
+  CHECK_FALSE(omni::IsValidUtf8("abc\xFF"));
+  CHECK_FALSE(omni::IsValidUtf8("\xC0\x80"));  // overlong NUL
+  CHECK_FALSE(omni::IsValidUtf8("\xED\xA0\x80"));  // surrogate
+  CHECK(omni::IsValidUtf8("h\xC3\xA9llo \xF0\x9F\x98\x80"));
+  CHECK(omni::FindInvalidUtf8("h\xC3\xA9llo \xE9t\xE9") == 7);
+  CHECK(omni::FindInvalidUtf8("h\xC3\xA9llo") == std::string_view::npos);
 }
 
 TEST_CASE("tokens longer than the limit are dropped", "[kb]") {

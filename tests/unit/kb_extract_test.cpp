@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "core/common/error.hpp"
+#include "core/kb/detail/html_parse.hpp"
 #include "core/kb/extract.hpp"
 #include "tests/support/kb_fixtures.hpp"
 
@@ -123,4 +124,73 @@ TEST_CASE("JSONL without an id field numbers its records", "[kb]") {
   REQUIRE(out.documents.size() == 2);
   CHECK(out.documents[1].record_id == "2");
   CHECK(out.documents[1].text == "b");
+}
+
+namespace {
+
+std::string Nested(std::size_t levels, const std::string& text) {
+  std::string html;
+  for (std::size_t i = 0; i < levels; ++i) html += "<div>";
+  html += text;
+  for (std::size_t i = 0; i < levels; ++i) html += "</div>";
+  return html;
+}
+
+}  // namespace
+
+TEST_CASE("HTML nested 200000 levels deep is refused with the limit named", "[kb]") {
+  std::string html = "<!doctype html><title>Deep</title>";
+  for (int i = 0; i < 200000; ++i) html += "<div>";
+  html += "deep";
+  CHECK_THROWS_WITH(kb::Extract(kb::Format::kHtml, html), "has HTML nested deeper than 512 levels");
+  CHECK_THROWS_AS(kb::Extract(kb::Format::kHtml, Nested(513, "deep")), omni::InvalidInput);
+}
+
+TEST_CASE("HTML nested hundreds of levels deep keeps its deepest text", "[kb]") {
+  CHECK(kb::Extract(kb::Format::kHtml, Nested(300, "three hundred")).documents[0].text == "three hundred");
+  const auto out = kb::Extract(kb::Format::kHtml, "<title>Deep</title>" + Nested(500, "five <b>hundred</b>"));
+  CHECK(out.documents[0].title == "Deep");
+  CHECK(out.documents[0].text == "five hundred");
+}
+
+TEST_CASE("the depth estimate is not fooled by markup the parser closes or never sees", "[kb]") {
+  // Elements closed by their next sibling or by their block's end tag,
+  // voids, and markup inside comments, scripts and quoted values: the page
+  // stays a few levels deep however long it is.
+  std::string html;
+  for (int i = 0; i < 2000; ++i) {
+    html += "<div class=row><p>para<p>second<ul><li>one<li>two</ul><dl><dt>t<dd>d<dt>t2<dd>d2</dl>"
+            "<table><tr><td>cell<td>cell<tr><td>x</table><select><option>a<option>b</select>"
+            "<span>unclosed <b>bold</div><br><img src=a.png><input value='<div>'><!-- <div> -->"
+            "<script>if (a<b) x('<div>')</script><h2>one</h3><a href=1>a</a><a href=2>b</a>";
+  }
+  const auto out = kb::Extract(kb::Format::kHtml, html);
+  CHECK(out.documents[0].text.rfind("para\n\nsecond\n\none\n\ntwo", 0) == 0);
+  // Markup a naive scanner would skip is counted: an unquoted value opens
+  // no quote, and a comment ends at --!> too.
+  std::string hidden = "<a title=x\">";
+  for (int i = 0; i < 600; ++i) hidden += "<span>";
+  hidden += "<!-- --!><p>\"x";
+  CHECK_THROWS_WITH(kb::Extract(kb::Format::kHtml, hidden), "has HTML nested deeper than 512 levels");
+}
+
+TEST_CASE("HTML that makes the parser rebuild formatting without end is refused", "[kb]") {
+  // 400 formatting elements left open inside a closed div are rebuilt by
+  // the HTML5 parser before every paragraph's text: gigabytes from 250 KB.
+  std::string html = "<div>";
+  for (int i = 0; i < 400; ++i) html += "<b id=" + std::to_string(i) + ">";
+  html += "</div>";
+  for (int i = 0; i < 30000; ++i) html += "<p>x</p>";
+  CHECK_THROWS_WITH(kb::Extract(kb::Format::kHtml, html), Catch::StartsWith("has HTML too complex to parse"));
+}
+
+TEST_CASE("HTML that keeps the parser busy past its time is refused", "[kb]") {
+  // 20000 formatting elements left in the parser's list, each scanned
+  // again by every stray end tag that follows.
+  std::string html;
+  for (int i = 0; i < 20000; ++i) html += "<div><b id=" + std::to_string(i) + "></div>";
+  for (int i = 0; i < 200000; ++i) html += "</i>";
+  auto limits = kb::detail::DefaultHtmlLimits(html.size());
+  limits.max_parser_cpu_ms = 100;
+  CHECK_THROWS_WITH(kb::detail::ParseHtml(html, limits), "has HTML too complex to parse (it takes more than 0.1 s)");
 }

@@ -1,4 +1,5 @@
-// UTF-8 helpers shared by the kb analyzer, chunker and extractors.
+// The kb's own UTF-8 helpers: encoding, and the case and word-character
+// tables of the analyzer (decoding and validation are in common/utf8.hpp).
 // Thread-safe: pure functions.
 #pragma once
 
@@ -9,19 +10,8 @@
 
 namespace omni::kb::detail {
 
-// Decodes the code point at text[pos]. Returns its byte length (1 to 4) and
-// stores it in `cp`; returns 0 for an invalid or truncated sequence
-// (overlong forms, surrogates and values above U+10FFFF are invalid).
-std::size_t DecodeUtf8(std::string_view text, std::size_t pos, char32_t& cp);
-
 // Appends `cp` encoded as UTF-8.
 void AppendUtf8(char32_t cp, std::string& out);
-
-// True when all of `text` is valid UTF-8.
-bool IsValidUtf8(std::string_view text);
-
-// Number of code points in `text` (each invalid byte counts as one).
-std::size_t CountChars(std::string_view text);
 
 // True for Unicode letters, digits and combining marks, approximated by
 // excluding the punctuation, symbol and space blocks.
