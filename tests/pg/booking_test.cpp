@@ -16,6 +16,7 @@
 #include "core/booking/local_time.hpp"
 #include "core/common/error.hpp"
 #include "core/db/pqxx.hpp"
+#include "tests/support/fixed_clock.hpp"
 #include "tests/support/pg_harness.hpp"
 
 namespace omni {
@@ -29,15 +30,7 @@ using db::WithTransaction;
 
 constexpr const char* kTz = "America/New_York";
 
-class FixedClock final : public Clock {
- public:
-  explicit FixedClock(TimePoint now) : now_(now) {}
-  TimePoint Now() const override { return now_; }
-  void Set(TimePoint now) { now_ = now; }
-
- private:
-  TimePoint now_;
-};
+using test::FixedClock;
 
 TimePoint Local(const std::string& text) { return booking::ParseStartTime(text, kTz); }
 std::string Utc(TimePoint t) { return booking::FormatUtc(t); }

@@ -30,6 +30,7 @@
 #include "core/kb/retriever.hpp"
 #include "core/llm/llm.hpp"
 #include "tests/support/fake_openai.hpp"
+#include "tests/support/fixed_clock.hpp"
 #include "tests/support/pg_harness.hpp"
 
 namespace omni {
@@ -41,10 +42,7 @@ using test::FakeToolCall;
 
 constexpr const char* kTz = "America/New_York";
 
-class FixedClock final : public Clock {
- public:
-  TimePoint Now() const override { return booking::ParseStartTime("2026-11-24 09:00", kTz); }
-};
+using test::FixedClock;
 
 // The demo salon (config/demo-salon.yaml) with its knowledge base, an
 // engine on the fake model (or offline), and helpers to read the database.
@@ -83,7 +81,7 @@ struct Desk {
   }
 
   test::TestDatabase db;
-  FixedClock clock;
+  FixedClock clock{booking::ParseStartTime("2026-11-24 09:00", kTz)};
   test::FakeOpenAi fake;
   std::unique_ptr<http::HttpClient> http = http::MakeHttpClient(http::ClientSettings{});
   std::unique_ptr<llm::LlmClient> llm;
