@@ -176,7 +176,8 @@ BusyByResource LoadBusyAround(pqxx::work& tx, const std::string& business_id,
 
 std::string SelectAppointmentSql(const std::string& where) {
   return "SELECT a.id::text, a.business_id::text, b.timezone, a.service_id::text, s.name, a.customer_id::text,"
-         " c.name, coalesce(c.email, ''), coalesce(c.phone, ''), coalesce(r.name, ''), " +
+         " c.name, coalesce(c.email, c.claimed_email, ''), coalesce(c.phone, c.claimed_phone, ''),"
+         " coalesce(r.name, ''), " +
          EpochMicros("a.starts_at") + ", " + EpochMicros("a.ends_at") +
          ", a.status, a.sequence, a.notes, coalesce(a.cancel_reason, ''), " + EpochMicros("a.created_at") + ", " +
          EpochMicros("a.updated_at") + ", coalesce(a.resource_id::text, ''), coalesce(a.conversation_id::text, '')"
@@ -572,7 +573,9 @@ std::vector<Appointment> BookingService::List(const std::string& business_id, co
             " AND ($3 = '' OR a.starts_at < nullif($3, '')::timestamptz)"
             " AND ($4 = '' OR a.status = $4)"
             " AND ($5 = '' OR c.id::text = lower($5) OR lower(c.email) = lower($5)"
+            "      OR lower(c.claimed_email) = lower($5)"
             "      OR c.phone_normalized = nullif(regexp_replace($5, '[^0-9]', '', 'g'), '')"
+            "      OR regexp_replace(c.claimed_phone, '[^0-9]', '', 'g') = nullif(regexp_replace($5, '[^0-9]', '', 'g'), '')"
             "      OR c.name ILIKE '%' || $6 || '%')"
             " ORDER BY a.starts_at, a.id LIMIT $7"),
         business_id, filter.from ? SqlTime(*filter.from) : "", filter.to ? SqlTime(*filter.to) : "",

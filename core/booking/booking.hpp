@@ -51,7 +51,7 @@ struct Appointment {
   std::string service_name;
   std::string customer_id;
   std::string customer_name;
-  std::string customer_email;     // "" when unknown
+  std::string customer_email;     // the key, else the claimed one; "" when unknown
   std::string customer_phone;
   std::string resource_id;        // "" when the booking takes the whole business
   std::string resource_name;
@@ -106,7 +106,7 @@ struct ListFilter {
   std::optional<TimePoint> from;    // appointments starting at or after
   std::optional<TimePoint> to;      // ... and before
   std::optional<Status> status;
-  std::string customer;             // id, email, phone, or part of the name
+  std::string customer;             // id, email, phone (claimed ones too), or part of the name
   int limit = 200;
 };
 

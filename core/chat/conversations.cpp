@@ -380,7 +380,9 @@ std::vector<Conversation> List(db::Pool& pool, const std::string& business_id, c
         kConversationColumns +
             "WHERE c.business_id = $1 AND ($2 = '' OR c.status = $2)"
             " AND ($3 = '' OR c.customer_id::text = lower($3) OR lower(cu.email) = lower($3)"
+            "      OR lower(cu.claimed_email) = lower($3)"
             "      OR cu.phone_normalized = nullif(regexp_replace($3, '[^0-9]', '', 'g'), '')"
+            "      OR regexp_replace(cu.claimed_phone, '[^0-9]', '', 'g') = nullif(regexp_replace($3, '[^0-9]', '', 'g'), '')"
             "      OR cu.name ILIKE '%' || $4 || '%')"
             " ORDER BY coalesce(c.last_message_at, c.created_at) DESC, c.id LIMIT $5",
         business_id, filter.status ? std::string(StatusName(*filter.status)) : std::string(), filter.customer,

@@ -115,7 +115,7 @@ Conversation Get(db::Pool& pool, const std::string& business_id, const std::stri
 
 struct ListFilter {
   std::optional<ConversationStatus> status;
-  std::string customer;  // customer id, email, phone, or part of the name
+  std::string customer;  // customer id, email, phone (claimed ones too), or part of the name
   int limit = 50;        // 1 to 1000
 };
 

@@ -439,6 +439,13 @@ TEST_CASE("a visitor's typed contact is a claim: no existing customer's data, bo
   CHECK(claimer.email.empty());
   CHECK(claimer.claimed_email == "EVE@example.com");
   CHECK(claimer.name == "Mallory");
+  CHECK(mine.customer_email == "EVE@example.com");
+  booking::ListFilter by_claim;
+  by_claim.customer = "eve@example.com";
+  CHECK(booking.List(desk.business_id, by_claim).size() == 2);  // Eve's and the claimer's, for the team to tell apart
+  chat::ListFilter conversations_by_claim;
+  conversations_by_claim.customer = "eve@EXAMPLE.com";
+  CHECK(chat::List(desk.db.pool(), desk.business_id, conversations_by_claim).size() == 1);
   const auto eve = customers::Get(desk.db.pool(), desk.business_id, "eve@example.com");
   CHECK(eve.id == eves.appointment->customer_id);
   CHECK(eve.name == "Eve Victim");
