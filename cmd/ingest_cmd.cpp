@@ -14,6 +14,7 @@
 #include "cmd/interrupt.hpp"
 #include "core/business/business.hpp"
 #include "core/common/error.hpp"
+#include "core/common/exit_code.hpp"
 #include "core/http/client.hpp"
 #include "core/kb/embeddings.hpp"
 #include "core/kb/ingest.hpp"
@@ -132,19 +133,20 @@ int RunIngest(Context& ctx, const IngestCmdOptions& opts) {
         {"failed", report.failed},       {"chunks", report.chunks_written},
         {"seconds", report.seconds},     {"partial", report.partial()},
         {"interrupted", report.interrupted}, {"failures", failures}};
-    std::cout << summary.dump(2) << '\n';
+    ctx.out().Json(summary);
   } else {
     std::ostringstream seconds;
     seconds.precision(2);
     seconds << std::fixed << report.seconds;
     const bool nothing_changed = report.added == 0 && report.updated == 0 && report.removed == 0;
-    std::cout << "added " << report.added << ", updated " << report.updated << ", unchanged "
-              << report.unchanged << ", removed " << report.removed << ", failed " << report.failed
-              << "; " << report.chunks_written << " chunks written in " << seconds.str() << " s"
-              << (nothing_changed && report.failed == 0 ? " (nothing changed)" : "") << '\n';
+    ctx.out().Text("added " + std::to_string(report.added) + ", updated " + std::to_string(report.updated) +
+                   ", unchanged " + std::to_string(report.unchanged) + ", removed " +
+                   std::to_string(report.removed) + ", failed " + std::to_string(report.failed) + "; " +
+                   std::to_string(report.chunks_written) + " chunks written in " + seconds.str() + " s" +
+                   (nothing_changed && report.failed == 0 ? " (nothing changed)" : "") + "\n");
   }
   if (report.interrupted) throw Interrupted();
-  return report.partial() ? 1 : 0;
+  return report.partial() ? kExitFailure : kExitOk;
 }
 
 }  // namespace

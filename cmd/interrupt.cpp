@@ -5,6 +5,8 @@
 
 #include <csignal>
 
+#include "core/common/exit_code.hpp"
+
 namespace omni::cli {
 namespace {
 
@@ -12,7 +14,7 @@ std::atomic<bool> interrupted{false};
 std::atomic<bool> graceful{false};
 
 extern "C" void OnSigint(int) {
-  if (!graceful.load() || interrupted.exchange(true)) _exit(130);
+  if (!graceful.load() || interrupted.exchange(true)) _exit(kExitInterrupted);
 }
 
 }  // namespace
