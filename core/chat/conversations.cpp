@@ -42,9 +42,7 @@ void RequireId(const std::string& id) {
 }
 
 MessageRole ParseRole(const std::string& text) {
-  for (int i = 0; i < 5; ++i) {
-    if (text == kRoleNames[i]) return static_cast<MessageRole>(i);
-  }
+  if (const auto role = FindRole(text)) return *role;
   throw Error("unknown message role \"" + text + "\" in the database");
 }
 
@@ -327,6 +325,13 @@ const char* ChannelName(Channel channel) {
 }
 
 const char* RoleName(MessageRole role) { return kRoleNames[static_cast<int>(role)]; }
+
+std::optional<MessageRole> FindRole(const std::string& name) {
+  for (int i = 0; i < 5; ++i) {
+    if (name == kRoleNames[i]) return static_cast<MessageRole>(i);
+  }
+  return std::nullopt;
+}
 
 Conversation Open(pqxx::work& tx, const std::string& business_id, const OpenRequest& request) {
   if (!request.conversation_id.empty()) RequireId(request.conversation_id);

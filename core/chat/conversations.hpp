@@ -77,6 +77,8 @@ struct Conversation {
 enum class MessageRole { kUser, kAssistant, kSystem, kHuman, kTool };
 // "USER", "ASSISTANT", "SYSTEM", "HUMAN", "TOOL".
 const char* RoleName(MessageRole role);
+// The role of one of those names (exact case); nullopt for any other text.
+std::optional<MessageRole> FindRole(const std::string& name);
 
 struct StoredMessage {
   std::string id;

@@ -16,15 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-const char* VisibleRole(chat::MessageRole role) {
-  switch (role) {
-    case chat::MessageRole::kUser: return "user";
-    case chat::MessageRole::kAssistant: return "assistant";
-    case chat::MessageRole::kHuman: return "human";
-    default: return nullptr;
-  }
-}
-
 std::string FormatUtcSeconds(TimePoint instant) {
   return date::format("%FT%TZ", date::floor<std::chrono::seconds>(instant));
 }
@@ -116,7 +107,7 @@ std::vector<VisibleMessage> VisibleMessages(db::Pool& pool, const std::string& b
   query.include_tools = false;
   std::vector<VisibleMessage> visible;
   for (const auto& stored : chat::Messages(pool, business_id, conversation_id, query)) {
-    const char* role = VisibleRole(stored.role);
+    const char* role = VisibleRoleName(stored.role);
     if (role == nullptr || stored.seq <= after_seq || stored.content.empty()) continue;
     VisibleMessage message;
     message.id = stored.id;

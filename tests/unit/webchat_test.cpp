@@ -1,6 +1,7 @@
-// The public chat API's pure rules: visitor tokens, identity hashes, the
-// token-bucket rate limiter, opening hours in the business's zone, allowed
-// origins, and LISTEN payloads.
+// The public chat API's pure rules: visitor tokens and resuming them,
+// identity hashes, the token-bucket rate limiter, opening hours in the
+// business's zone, widget defaults, allowed origins, what a visitor sees,
+// and LISTEN payloads.
 #include <catch2/catch.hpp>
 #include <chrono>
 
@@ -103,6 +104,22 @@ TEST_CASE("a visitor token is accepted only in its one canonical spelling", "[we
   }
 }
 
+TEST_CASE("an earlier token of the business resumes its visitor while valid and for 30 days after", "[webchat]") {
+  const std::string secret = "secret-0123456789";
+  const std::string token = webchat::SignVisitorToken(Claims(), secret);  // expires at 1000
+  auto resumed = webchat::ResumableClaims(token, secret, "b-1", At(999));
+  REQUIRE(resumed);
+  CHECK(resumed->visitor_id == "v_abc");
+  CHECK(resumed->customer_id == "c-9");
+  CHECK(resumed->verified);
+  CHECK(webchat::ResumableClaims(token, secret, "b-1", At(1000 + webchat::kResumeWindowS - 1)));
+  CHECK_FALSE(webchat::ResumableClaims(token, secret, "b-1", At(1000 + webchat::kResumeWindowS)));
+  CHECK(webchat::kResumeWindowS == 30 * 86400);
+  CHECK_FALSE(webchat::ResumableClaims(token, secret, "b-2", At(999)));
+  CHECK_FALSE(webchat::ResumableClaims(token, "another-secret-0000", "b-1", At(999)));
+  CHECK_FALSE(webchat::ResumableClaims("garbage", secret, "b-1", At(999)));
+}
+
 TEST_CASE("identity hashes are HMAC-SHA256 hex under the widget secret", "[webchat]") {
   // RFC 4231 test case 2.
   CHECK(webchat::HmacSha256Hex("Jefe", "what do ya want for nothing?") ==
@@ -168,6 +185,18 @@ TEST_CASE("open now follows the weekly hours and overrides in the business's zon
   CHECK(webchat::OpenNow(spec, booking::ParseStartTime("2026-11-25 12:30", spec.timezone)));
 }
 
+TEST_CASE("the widget's title and greeting fall back to the business name and the AI's greeting", "[webchat]") {
+  business::BusinessSpec spec;
+  spec.name = "Bella Hair Studio";
+  spec.ai.greeting = "Hi! How can I help?";
+  CHECK(webchat::WidgetTitle(spec) == "Bella Hair Studio");
+  CHECK(webchat::WidgetGreeting(spec) == "Hi! How can I help?");
+  spec.widget.title = "Chat with Bella";
+  spec.widget.greeting = "Welcome to Bella!";
+  CHECK(webchat::WidgetTitle(spec) == "Chat with Bella");
+  CHECK(webchat::WidgetGreeting(spec) == "Welcome to Bella!");
+}
+
 TEST_CASE("allowed origins decide CORS and frame-ancestors", "[webchat]") {
   const std::vector<std::string> allowed = {"https://shop.example", "http://localhost:8080/"};
   CHECK(webchat::OriginAllowed(allowed, "https://shop.example"));
@@ -200,6 +229,43 @@ TEST_CASE("LISTEN payloads become notices", "[webchat]") {
   CHECK_FALSE(webchat::ParseNotice(R"({"business_id":"b","conversation_id":"c","assigned_to":"sam"})"));
   CHECK_FALSE(webchat::ParseNotice("not json"));
   CHECK_FALSE(webchat::ParseNotice(R"({"status":"ESCALATED"})"));
+}
+
+TEST_CASE("a visitor sees user, assistant and team messages, never tool steps or system notes", "[webchat]") {
+  CHECK(std::string(webchat::VisibleRoleName(chat::MessageRole::kUser)) == "user");
+  CHECK(std::string(webchat::VisibleRoleName(chat::MessageRole::kAssistant)) == "assistant");
+  CHECK(std::string(webchat::VisibleRoleName(chat::MessageRole::kHuman)) == "human");
+  CHECK(webchat::VisibleRoleName(chat::MessageRole::kTool) == nullptr);
+  CHECK(webchat::VisibleRoleName(chat::MessageRole::kSystem) == nullptr);
+}
+
+TEST_CASE("a visitor's stream re-reads messages it may see and follows status changes", "[webchat]") {
+  webchat::ConversationNotice notice;
+  notice.kind = webchat::ConversationNotice::Kind::kStatus;
+  notice.status = "ESCALATED";
+  auto update = webchat::UpdateForVisitor(notice);
+  REQUIRE(update);
+  CHECK(update->kind == webchat::VisitorUpdate::Kind::kStatus);
+  CHECK(update->status == "ESCALATED");
+
+  notice.kind = webchat::ConversationNotice::Kind::kMessage;
+  notice.status.clear();
+  for (const char* role : {"USER", "ASSISTANT", "HUMAN", "A_ROLE_FROM_A_NEWER_OMNI"}) {
+    notice.role = role;
+    update = webchat::UpdateForVisitor(notice);
+    REQUIRE(update);
+    CHECK(update->kind == webchat::VisitorUpdate::Kind::kMessages);
+  }
+  for (const char* role : {"TOOL", "SYSTEM"}) {
+    notice.role = role;
+    CHECK_FALSE(webchat::UpdateForVisitor(notice));
+  }
+  // Notices were lost while the listener reconnected: re-read.
+  notice = {};
+  notice.kind = webchat::ConversationNotice::Kind::kResync;
+  update = webchat::UpdateForVisitor(notice);
+  REQUIRE(update);
+  CHECK(update->kind == webchat::VisitorUpdate::Kind::kMessages);
 }
 
 }  // namespace
