@@ -1,11 +1,12 @@
 // The public chat API's pure rules: visitor tokens and resuming them,
 // identity hashes, the token-bucket rate limiter, opening hours in the
-// business's zone, widget defaults, allowed origins, what a visitor sees,
-// and LISTEN payloads.
+// business's zone, widget defaults, allowed origins, what a visitor sees
+// and may continue, and LISTEN payloads.
 #include <catch2/catch.hpp>
 #include <chrono>
 
 #include "core/booking/local_time.hpp"
+#include "core/chat/conversations.hpp"
 #include "core/webchat/notifications.hpp"
 #include "core/webchat/policy.hpp"
 #include "core/webchat/rate_limit.hpp"
@@ -266,6 +267,34 @@ TEST_CASE("a visitor's stream re-reads messages it may see and follows status ch
   update = webchat::UpdateForVisitor(notice);
   REQUIRE(update);
   CHECK(update->kind == webchat::VisitorUpdate::Kind::kMessages);
+}
+
+TEST_CASE("a visitor continues their own conversations, never a verified customer's they do not prove",
+          "[webchat][chat]") {
+  chat::Conversation conversation;
+  conversation.visitor_id = "v_abc";
+  const chat::Visitor anonymous{"v_abc", "", false};
+  const chat::Visitor stranger{"v_xyz", "", false};
+  CHECK(chat::VisitorMayContinue(anonymous, conversation));
+  CHECK_FALSE(chat::VisitorMayContinue(stranger, conversation));
+  conversation.visitor_id.clear();
+  CHECK_FALSE(chat::VisitorMayContinue(chat::Visitor{"", "", false}, conversation));
+
+  // Their own customer from pre-chat claims, or one a booking in the chat made.
+  conversation.visitor_id = "v_abc";
+  conversation.customer_id = "c-own";
+  CHECK(chat::VisitorMayContinue(chat::Visitor{"v_abc", "c-own", false}, conversation));
+  CHECK(chat::VisitorMayContinue(anonymous, conversation));
+  CHECK_FALSE(chat::VisitorMayContinue(chat::Visitor{"v_xyz", "c-own", false}, conversation));
+
+  // A verified customer's: theirs from any browser once proven; the visitor
+  // id alone no longer reaches it after signing out.
+  conversation.customer_id = "c-verified";
+  conversation.customer_external_id = "user-42";
+  CHECK(chat::VisitorMayContinue(chat::Visitor{"v_other_browser", "c-verified", true}, conversation));
+  CHECK(chat::VisitorMayContinue(chat::Visitor{"v_abc", "c-verified", true}, conversation));
+  CHECK_FALSE(chat::VisitorMayContinue(anonymous, conversation));
+  CHECK_FALSE(chat::VisitorMayContinue(chat::Visitor{"v_abc", "c-someone-else", true}, conversation));
 }
 
 }  // namespace
