@@ -62,14 +62,6 @@ chat::Conversation OwnedConversation(db::Pool& pool, const VisitorClaims& claims
   return chat::VisitorConversation(pool, claims.business_id, VisitorOf(claims), conversation_id);
 }
 
-std::string NewConversation(db::Pool& pool, const VisitorClaims& claims) {
-  chat::OpenRequest open;
-  open.customer_id = claims.customer_id;
-  open.channel = chat::Channel::kWebchat;
-  open.visitor_id = claims.visitor_id;
-  return chat::Open(pool, claims.business_id, open).id;
-}
-
 std::vector<VisibleMessage> VisibleMessages(db::Pool& pool, const std::string& business_id,
                                             const std::string& conversation_id, std::int64_t after_seq) {
   chat::MessageQuery query;

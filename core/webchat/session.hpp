@@ -69,9 +69,6 @@ chat::Visitor VisitorOf(const VisitorClaims& claims);
 // someone else's conversation exists.
 chat::Conversation OwnedConversation(db::Pool& pool, const VisitorClaims& claims, const std::string& conversation_id);
 
-// A new webchat conversation for the visitor (and its customer).
-std::string NewConversation(db::Pool& pool, const VisitorClaims& claims);
-
 // What a visitor sees of a message.
 struct VisibleMessage {
   std::string id;
