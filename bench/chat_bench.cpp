@@ -32,15 +32,14 @@
 #include "core/chat/conversations.hpp"
 #include "core/customers/customers.hpp"
 #include "core/business/business.hpp"
+#include "core/chat/assistant.hpp"
 #include "core/chat/engine.hpp"
 #include "core/chat/prompt.hpp"
 #include "core/chat/tools.hpp"
 #include "core/common/executor.hpp"
 #include "core/config/business_file.hpp"
-#include "core/http/client.hpp"
 #include "core/kb/ingest.hpp"
 #include "core/kb/retriever.hpp"
-#include "core/llm/llm.hpp"
 #include "tests/support/fake_openai.hpp"
 #include "tests/support/pg_harness.hpp"
 
@@ -113,22 +112,19 @@ int main(int argc, char** argv) {
     return test::TextReply({"Happy to help! ", "Free street parking is on Court Street [1]."});
   });
 
-  config::LlmSettings llm_settings;
-  llm_settings.base_url = fake.base_url();
-  llm_settings.api_key = "bench";
-  llm_settings.models = {"bench-model"};
-  auto http = http::MakeHttpClient(http::ClientSettings{});
-  auto llm = llm::MakeOpenAiClient(llm_settings, *http, 1);
-  kb::Retriever retriever(db.pool(), config::KbSettings{});
+  config::Config config;
+  config.llm.base_url = fake.base_url();
+  config.llm.api_key = "bench";
+  config.llm.models = {"bench-model"};
+  config.plans[config::PlanTier::kFree].interactions_per_month = -1;
   ThreadPoolExecutor executor(2);
   class PinnedClock final : public Clock {
    public:
     TimePoint Now() const override { return booking::ParseStartTime("2026-11-24 09:00", "America/New_York"); }
   } clock;
-  chat::EngineSettings settings;
-  settings.llm = llm_settings;
-  settings.plans[config::PlanTier::kFree].interactions_per_month = -1;
-  chat::Engine engine(db.pool(), retriever, llm.get(), executor, clock, settings);
+  chat::Assistant assistant(config, db.pool(), executor, clock, "omni-bench/0.1");
+  chat::Engine& engine = assistant.engine();
+  kb::Retriever& retriever = assistant.retriever();
 
   std::vector<double> omni_ms, wall_ms, omni_tool_ms, retrieval_ms, prompt_ms;
   std::string conversation;
@@ -203,7 +199,7 @@ int main(int argc, char** argv) {
       message_id = chat::AddUserMessage(db.pool(), business.id, conversation_id, "Where can I park?", clock.Now()).message.id;
     });
     timed("billing::MeterInteraction", [&] {
-      billing::MeterInteraction(db.pool(), business.id, settings.plans, message_id, conversation_id, clock.Now());
+      billing::MeterInteraction(db.pool(), business.id, config.plans, message_id, conversation_id, clock.Now());
     });
     timed("chat::Messages (history)", [&] {
       chat::MessageQuery query;

@@ -11,12 +11,10 @@
 #include <nlohmann/json.hpp>
 
 #include "cmd/commands.hpp"
+#include "core/chat/assistant.hpp"
 #include "core/chat/engine.hpp"
 #include "core/common/error.hpp"
 #include "core/common/executor.hpp"
-#include "core/http/client.hpp"
-#include "core/kb/retriever.hpp"
-#include "core/llm/llm.hpp"
 
 namespace omni::cli {
 namespace {
@@ -33,21 +31,13 @@ struct ChatOptions {
 // Everything a turn needs, built from the config once per command.
 struct Session {
   explicit Session(Context& ctx)
-      : http(http::MakeHttpClient(http::ClientSettings{ctx.Config().llm.ca_file, "omni/0.1"})),
-        llm(llm::IsOffline(ctx.Config().llm) ? nullptr : llm::MakeOpenAiClient(ctx.Config().llm, *http)),
-        retriever(ctx.Database(), ctx.Config().kb),
-        executor(2),
-        engine(ctx.Database(), retriever, llm.get(), executor, DefaultClock(),
-               chat::EngineSettings{ctx.Config().llm, ctx.Config().plans}) {
-    if (!llm) {
+      : executor(2), assistant(ctx.Config(), ctx.Database(), executor, DefaultClock(), "omni/0.1") {
+    if (assistant.offline()) {
       ctx.out().Status("no LLM API key is configured: the offline responder answers from the knowledge base");
     }
   }
-  std::unique_ptr<http::HttpClient> http;
-  std::unique_ptr<llm::LlmClient> llm;
-  kb::Retriever retriever;
   ThreadPoolExecutor executor;
-  chat::Engine engine;
+  chat::Assistant assistant;
 };
 
 customers::CustomerContact Contact(const ChatOptions& options) {
@@ -130,7 +120,7 @@ chat::TurnResult RunTurn(Context& ctx, Session& session, chat::TurnRequest reque
         break;
     }
   };
-  const auto result = session.engine.Turn(std::move(request), on_event);
+  const auto result = session.assistant.engine().Turn(std::move(request), on_event);
   if (!stream) {
     ctx.out().Record({}, ResultJson(result));
     return result;
@@ -152,7 +142,7 @@ struct ReplayOptions {
 
 int RunReplay(Context& ctx, const ReplayOptions& options) {
   Session session(ctx);
-  const auto steps = session.engine.Replay(ctx.RequireBusiness(), options.conversation_id);
+  const auto steps = session.assistant.engine().Replay(ctx.RequireBusiness(), options.conversation_id);
   json rows = json::array();
   int turn = 0;
   for (const auto& step : steps) {

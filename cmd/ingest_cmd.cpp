@@ -16,8 +16,8 @@
 #include "core/common/error.hpp"
 #include "core/common/exit_code.hpp"
 #include "core/http/client.hpp"
-#include "core/kb/embeddings.hpp"
 #include "core/kb/ingest.hpp"
+#include "core/kb/search.hpp"
 
 namespace omni::cli {
 namespace {
@@ -92,17 +92,11 @@ int RunIngest(Context& ctx, const IngestCmdOptions& opts) {
     }
   }
   // With embeddings configured, chunks are embedded for hybrid search.
-  std::unique_ptr<kb::Embedder> embedder;
-  if (config.embeddings.enabled) {
-    if (!http_client) {
-      http_client = http::MakeHttpClient(http::ClientSettings{config.llm.ca_file, "omni/0.1 (ingest)"});
-    }
-    embedder = kb::MakeEmbeddingsClient(config.embeddings, *http_client, pool);
-  }
+  kb::KnowledgeSearch search(pool, config, http_client.get(), "omni/0.1 (ingest)");
   ProgressBar bar(ctx.out().stderr_is_tty() && !ctx.global().quiet);
   kb::IngestEnvironment environment;
   environment.http = http_client.get();
-  environment.embedder = embedder.get();
+  environment.embedder = search.embedder();
   environment.read_stdin = [](std::size_t max_bytes) {
     std::string bytes;
     char buffer[64 * 1024];

@@ -8,11 +8,10 @@
 #include "cmd/commands.hpp"
 #include "core/business/business.hpp"
 #include "core/common/error.hpp"
-#include "core/http/client.hpp"
 #include "core/kb/documents.hpp"
-#include "core/kb/embeddings.hpp"
 #include "core/kb/eval.hpp"
 #include "core/kb/retriever.hpp"
+#include "core/kb/search.hpp"
 
 namespace omni::cli {
 namespace {
@@ -72,14 +71,8 @@ std::string Fixed(double value, int precision) {
 int RunSearch(Context& ctx, const SearchCmdOptions& opts) {
   if (opts.top < 1) throw InvalidInput("--top must be at least 1");
   const std::string business_id = BusinessId(ctx);
-  // With embeddings configured, search is hybrid (BM25 and vectors, fused).
-  std::unique_ptr<http::HttpClient> http_client;
-  std::unique_ptr<kb::Embedder> embedder;
-  if (ctx.Config().embeddings.enabled) {
-    http_client = http::MakeHttpClient(http::ClientSettings{ctx.Config().llm.ca_file, "omni/0.1"});
-    embedder = kb::MakeEmbeddingsClient(ctx.Config().embeddings, *http_client, ctx.Database());
-  }
-  kb::Retriever retriever(ctx.Database(), ctx.Config().kb, embedder.get());
+  kb::KnowledgeSearch search(ctx.Database(), ctx.Config(), nullptr, "omni/0.1");
+  kb::Retriever& retriever = search.retriever();
   kb::SearchOptions options;
   options.k = static_cast<std::size_t>(opts.top);
   options.types = ParseTypes(opts.types);

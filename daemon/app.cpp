@@ -2,8 +2,17 @@
 #include "daemon/app.hpp"
 
 #include "core/common/error.hpp"
+#include "daemon/webchat.hpp"
 
 namespace omni::omnid {
+
+App::App(config::Config config, BlockingExecutor& blocking, Metrics& metrics)
+    : config_(std::move(config)),
+      blocking_(blocking),
+      metrics_(metrics),
+      webchat_(std::make_unique<WebchatService>(*this)) {}
+
+App::~App() = default;
 
 db::Pool& App::pool() const {
   if (auto* pool = pool_if_ready()) return *pool;
@@ -12,6 +21,8 @@ db::Pool& App::pool() const {
 }
 
 void App::SetPool(std::unique_ptr<db::Pool> pool) {
+  if (pool_if_ready() != nullptr) return;
+  webchat_->Start(*pool);
   std::lock_guard lock(mutex_);
   if (pool_) return;
   pool_ = std::move(pool);
@@ -22,12 +33,6 @@ void App::SetDatabaseError(std::string message, std::string hint) {
   std::lock_guard lock(mutex_);
   database_error_ = std::move(message);
   database_hint_ = std::move(hint);
-}
-
-WebchatService& App::Webchat(const std::function<std::shared_ptr<WebchatService>()>& make) {
-  std::lock_guard lock(webchat_mutex_);
-  if (!webchat_) webchat_ = make();
-  return *webchat_;
 }
 
 }  // namespace omni::omnid

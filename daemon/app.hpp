@@ -1,16 +1,18 @@
 // The services omnid's handlers share: configuration, the database pool,
-// the blocking-work executor and the metrics registry.
+// the blocking-work executor, the metrics registry and the public chat's
+// services (daemon/webchat.hpp, with the assistant).
 //
 // The database may be unreachable when omnid starts; the pool then appears
 // later (see daemon/database.hpp) and until it does, pool() throws
-// Unavailable so that database-backed endpoints answer 503.
+// Unavailable so that database-backed endpoints answer 503. The chat's
+// services are started with the pool, before it is published, so that no
+// request builds them.
 // Thread-safe: all accessors may be called from any thread; the pool is set
 // at most once and never replaced.
 #pragma once
 
 #include <atomic>
 #include <chrono>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -27,8 +29,8 @@ class WebchatService;  // daemon/webchat.hpp
 class App {
  public:
   // Keeps references to `blocking` and `metrics`, which must outlive it.
-  App(config::Config config, BlockingExecutor& blocking, Metrics& metrics)
-      : config_(std::move(config)), blocking_(blocking), metrics_(metrics) {}
+  App(config::Config config, BlockingExecutor& blocking, Metrics& metrics);
+  ~App();
 
   const config::Config& config() const { return config_; }
   BlockingExecutor& blocking() const { return blocking_; }
@@ -40,16 +42,17 @@ class App {
   // The pool, or nullptr while the database has not been reached.
   db::Pool* pool_if_ready() const { return pool_ptr_.load(std::memory_order_acquire); }
 
-  // Installs the pool once the database is reached (and migrated). Only the
-  // first call has an effect.
+  // Installs the pool once the database is reached (and migrated), after
+  // starting the chat's services on it (WebchatService::Start, blocking).
+  // Only the first successful call has an effect. Throws what Start throws,
+  // and then installs nothing.
   void SetPool(std::unique_ptr<db::Pool> pool);
   // Records why the database could not be reached, for pool() and /readyz.
   void SetDatabaseError(std::string message, std::string hint);
 
-  // The public chat API's shared services (daemon/webchat.hpp), made by
-  // `make` on the first call (under a lock; it may block), then reused.
-  // Destroyed before the pool.
-  WebchatService& Webchat(const std::function<std::shared_ptr<WebchatService>()>& make);
+  // The public chat API's shared services (daemon/webchat.hpp). Destroyed
+  // before the pool.
+  WebchatService& webchat() const { return *webchat_; }
 
  private:
   const config::Config config_;
@@ -60,8 +63,7 @@ class App {
   std::atomic<db::Pool*> pool_ptr_{nullptr};
   std::string database_error_ = "database not connected yet";
   std::string database_hint_;
-  std::mutex webchat_mutex_;
-  std::shared_ptr<WebchatService> webchat_;
+  std::unique_ptr<WebchatService> webchat_;
 };
 
 }  // namespace omni::omnid

@@ -26,6 +26,7 @@
 #include "daemon/app.hpp"
 #include "daemon/blocking.hpp"
 #include "daemon/chat_handlers.hpp"
+#include "daemon/event_queue.hpp"
 #include "daemon/sse.hpp"
 #include "daemon/webchat.hpp"
 
@@ -37,10 +38,6 @@ using SteadyClock = std::chrono::steady_clock;
 
 // How often a quiet stream checks whether omnid is shutting down.
 constexpr auto kStopCheck = std::chrono::milliseconds(1000);
-
-// Queue items: "m" a message was added (or a resync), "s<STATUS>" a status.
-constexpr char kMessageItem = 'm';
-constexpr char kStatusItem = 's';
 
 std::optional<std::int64_t> AfterSeq(const Request& request) {
   auto text = request.Query("after");
@@ -77,15 +74,11 @@ asio::awaitable<Response> Events(Exchange& exchange, ChatScope& scope) {
   const std::string& id = request.Param("id");
   std::optional<std::int64_t> after = AfterSeq(request);
 
-  auto queue = co_await MakeEventQueue();
+  auto queue = co_await MakeEventQueue<webchat::VisitorUpdate>();
   // Subscribe before reading the database, so nothing falls in between.
   std::optional<webchat::NotificationHub::Subscription> subscription;
   subscription.emplace(scope.service->hub().Subscribe(id, [queue](const webchat::ConversationNotice& notice) {
-    if (notice.kind == webchat::ConversationNotice::Kind::kStatus) {
-      queue->Push(std::string(1, kStatusItem) + notice.status);
-    } else if (notice.role != "TOOL" && notice.role != "SYSTEM") {
-      queue->Push(std::string(1, kMessageItem));
-    }
+    if (auto update = webchat::UpdateForVisitor(notice)) queue->Push(std::move(*update));
   }));
   const auto snapshot = co_await RunBlocking(app.blocking(), [&] {
     Snapshot result;
@@ -115,12 +108,11 @@ asio::awaitable<Response> Events(Exchange& exchange, ChatScope& scope) {
     const auto items = co_await queue->Next(std::min(kStopCheck, keepalive));
     bool fetch = false;
     std::string chunk;
-    for (const auto& item : items) {
-      if (item.empty()) continue;
-      if (item[0] == kMessageItem) {
+    for (const auto& update : items) {
+      if (update.kind == webchat::VisitorUpdate::Kind::kMessages) {
         fetch = true;
-      } else if (item[0] == kStatusItem && item.substr(1) != status) {
-        status = item.substr(1);
+      } else if (update.status != status) {
+        status = update.status;
         chunk += http::FormatSseEvent("status", json{{"status", status}}.dump());
       }
     }

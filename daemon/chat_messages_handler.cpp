@@ -29,12 +29,17 @@
 //
 // The turn runs in chat::Engine: database steps on omnid's worker pool,
 // the model's stream on the LLM client's I/O thread; this coroutine only
-// waits on an EventQueue, so a waiting turn holds no thread. A client that
-// goes away does not stop the turn: the reply is stored and shows up in
-// the history.
+// waits on an EventQueue, so a waiting turn holds no thread. The engine
+// checks that a given conversation is the visitor's, or opens a new one,
+// in the transaction that stores the message; the stream starts once it
+// has (kOpened), so a conversation that is not the visitor's, like a
+// database that is down, is a plain JSON error. A client that goes away
+// does not stop the turn: the reply is stored and shows up in the history.
 #include <chrono>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
+#include "core/chat/assistant.hpp"
 #include "core/chat/engine.hpp"
 #include "core/common/error.hpp"
 #include "core/http/sse.hpp"
@@ -43,6 +48,7 @@
 #include "daemon/app.hpp"
 #include "daemon/blocking.hpp"
 #include "daemon/chat_handlers.hpp"
+#include "daemon/event_queue.hpp"
 #include "daemon/http_errors.hpp"
 #include "daemon/sse.hpp"
 #include "daemon/webchat.hpp"
@@ -61,6 +67,15 @@ struct TurnOutcome {
   std::exception_ptr error;
   chat::TurnResult result;
 };
+
+// What a turn sends this coroutine: first that its conversation is open,
+// then its events.
+struct TurnItem {
+  enum class Kind { kOpened, kEvent };
+  Kind kind = Kind::kEvent;
+  std::string text;  // kOpened: the conversation id; kEvent: an SSE event
+};
+using TurnQueue = EventQueue<TurnItem>;
 
 json DoneJson(const chat::TurnResult& result) {
   return {{"conversation_id", result.conversation_id},
@@ -162,18 +177,17 @@ Response JsonTurnResponse(const chat::TurnResult& result) {
   return response;
 }
 
-// The visitor's conversation `id`, or a new one when `id` is empty.
-std::string ResolveConversation(db::Pool& pool, const webchat::VisitorClaims& claims, const std::string& id) {
-  return id.empty() ? webchat::NewConversation(pool, claims) : webchat::OwnedConversation(pool, claims, id).id;
-}
-
 // Starts the turn; its events (unless `json_only`) and its end go to `queue`.
-void Start(chat::Engine& engine, chat::TurnRequest turn, const std::shared_ptr<EventQueue>& queue,
+void Start(chat::Engine& engine, chat::TurnRequest turn, const std::shared_ptr<TurnQueue>& queue,
            const std::shared_ptr<TurnOutcome>& outcome, bool json_only) {
   chat::TurnEventCallback on_event;
   if (!json_only) {
     on_event = [queue](const chat::TurnEvent& event) {
-      if (auto chunk = FormatEvent(event); !chunk.empty()) queue->Push(std::move(chunk));
+      if (event.kind == chat::TurnEvent::Kind::kOpened) {
+        queue->Push({TurnItem::Kind::kOpened, event.conversation_id});
+      } else if (auto chunk = FormatEvent(event); !chunk.empty()) {
+        queue->Push({TurnItem::Kind::kEvent, std::move(chunk)});
+      }
     };
   }
   engine.StartTurn(std::move(turn), std::move(on_event),
@@ -184,18 +198,39 @@ void Start(chat::Engine& engine, chat::TurnRequest turn, const std::shared_ptr<E
                    });
 }
 
+// Waits until the turn's conversation is open; its id, or "" when the
+// turn ended before (outcome.error says why). `pending` gets the events
+// that came with it.
+asio::awaitable<std::string> WaitOpened(TurnQueue& queue, std::vector<TurnItem>& pending) {
+  while (!queue.finished()) {
+    auto items = co_await queue.Next(std::chrono::seconds(1));
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (items[i].kind != TurnItem::Kind::kOpened) continue;
+      pending.assign(std::make_move_iterator(items.begin() + static_cast<std::ptrdiff_t>(i) + 1),
+                     std::make_move_iterator(items.end()));
+      co_return items[i].text;
+    }
+  }
+  co_return std::string();
+}
+
 // Relays the turn's events as SSE until it ends with done or error.
-asio::awaitable<void> Stream(Exchange& exchange, Headers head, const std::string& conversation_id, EventQueue& queue,
-                             const TurnOutcome& outcome, std::chrono::milliseconds keepalive) {
+asio::awaitable<void> Stream(Exchange& exchange, Headers head, const std::string& conversation_id, TurnQueue& queue,
+                             std::vector<TurnItem> pending, const TurnOutcome& outcome,
+                             std::chrono::milliseconds keepalive) {
   head.Set("X-Conversation-Id", conversation_id);
   SseStream sse(exchange);
   co_await sse.Start(std::move(head));
   auto last_write = std::chrono::steady_clock::now();
-  while (!queue.finished()) {
-    const auto since =
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - last_write);
-    const auto wait = since < keepalive ? keepalive - since : std::chrono::milliseconds(1);
-    auto items = co_await queue.Next(wait);
+  auto items = std::move(pending);
+  for (;;) {
+    if (items.empty()) {
+      if (queue.finished()) break;
+      const auto since =
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - last_write);
+      const auto wait = since < keepalive ? keepalive - since : std::chrono::milliseconds(1);
+      items = co_await queue.Next(wait);
+    }
     if (items.empty()) {
       if (std::chrono::steady_clock::now() - last_write >= keepalive) {
         co_await sse.Comment("keep-alive");
@@ -205,7 +240,8 @@ asio::awaitable<void> Stream(Exchange& exchange, Headers head, const std::string
     }
     // One chunk for everything queued: fewer writes when the client is slow.
     std::string batch;
-    for (auto& item : items) batch += item;
+    for (auto& item : items) batch += item.text;
+    items.clear();
     co_await exchange.WriteChunk(std::move(batch));
     last_write = std::chrono::steady_clock::now();
   }
@@ -227,23 +263,19 @@ asio::awaitable<Response> Messages(Exchange& exchange, ChatScope& scope) {
     co_return MessageTooLong(chars, settings.max_message_chars);
   }
 
-  auto& pool = app.pool();
   const auto& claims = scope.claims;
-  conversation_id =
-      co_await RunBlocking(app.blocking(), [&] { return ResolveConversation(pool, claims, conversation_id); });
-
   chat::TurnRequest turn;
-  turn.business_slug = scope.business->spec.slug;
+  turn.business = scope.business;
   turn.text = std::move(input.text);
-  turn.conversation_id = conversation_id;
+  turn.conversation_id = std::move(conversation_id);
   turn.channel = chat::Channel::kWebchat;
-  turn.visitor_id = claims.visitor_id;
+  turn.visitor = webchat::VisitorOf(claims);
   if (claims.verified) turn.verified_customer_id = claims.customer_id;
 
   const bool json_only = WantsJson(request);
-  auto queue = co_await MakeEventQueue();
+  auto queue = co_await MakeEventQueue<TurnItem>();
   auto outcome = std::make_shared<TurnOutcome>();
-  Start(scope.service->engine(), std::move(turn), queue, outcome, json_only);
+  Start(scope.service->assistant().engine(), std::move(turn), queue, outcome, json_only);
 
   const auto keepalive = std::chrono::milliseconds(settings.sse_keepalive_ms);
   if (json_only) {
@@ -255,7 +287,11 @@ asio::awaitable<Response> Messages(Exchange& exchange, ChatScope& scope) {
     co_return JsonTurnResponse(outcome->result);
   }
 
-  co_await Stream(exchange, scope.cors, conversation_id, *queue, *outcome, keepalive);
+  std::vector<TurnItem> pending;
+  const std::string opened = co_await WaitOpened(*queue, pending);
+  // Nothing was stored: a plain error, as for a JSON client.
+  if (opened.empty()) ThrowIfFailed(outcome->error);
+  co_await Stream(exchange, scope.cors, opened, *queue, std::move(pending), *outcome, keepalive);
   co_return Response();
 }
 

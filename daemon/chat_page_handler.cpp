@@ -78,7 +78,7 @@ asio::awaitable<Response> HandleChatPage(Exchange& exchange) {
   if (error) co_return ResponseForException(error, exchange.request());
 
   const auto& spec = business->spec;
-  const std::string title = spec.widget.title.empty() ? spec.name : spec.widget.title;
+  const std::string title = webchat::WidgetTitle(spec);
   const std::string body = "<noscript><p style=\"text-align:center;margin-top:20vh\">Please turn on JavaScript to chat with " +
                            EscapeHtml(title) + ".</p></noscript>\n<script src=\"/widget.js\" data-business=\"" +
                            EscapeHtml(spec.slug) + "\" data-mode=\"page\"></script>\n";

@@ -35,9 +35,6 @@ namespace {
 
 using nlohmann::json;
 
-// An expired token still carries its visitor over for this long.
-constexpr std::int64_t kResumeWindowS = 30 * 86400;
-
 std::string Field(const json& body, const char* key) {
   if (!body.contains(key) || body[key].is_null()) return {};
   if (!body[key].is_string()) throw InvalidInput(std::string(key) + ": expected a string");
@@ -69,8 +66,8 @@ json SessionJson(const business::Business& business, const webchat::Session& ses
       {"conversation_id", session.conversation_id.empty() ? json(nullptr) : json(session.conversation_id)},
       {"business", {{"slug", business.spec.slug}, {"name", business.spec.name}, {"timezone", business.spec.timezone}}},
       {"widget",
-       {{"title", widget.title.empty() ? business.spec.name : widget.title},
-        {"greeting", widget.greeting.empty() ? business.spec.ai.greeting : widget.greeting},
+       {{"title", webchat::WidgetTitle(business.spec)},
+        {"greeting", webchat::WidgetGreeting(business.spec)},
         {"colors", colors},
         {"position", widget.position},
         {"prechat_fields", widget.prechat_fields}}},
@@ -98,12 +95,9 @@ asio::awaitable<Response> Session(Exchange& exchange, ChatScope& scope) {
     session_request.verified_identity = identity;
   }
   if (const std::string previous = Field(body, "token"); !previous.empty()) {
-    const auto verdict = webchat::VerifyVisitorToken(previous, scope.service->token_secret(), now);
-    const auto now_s = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-    const bool usable = verdict.check == webchat::TokenCheck::kValid ||
-                        (verdict.check == webchat::TokenCheck::kExpired &&
-                         now_s - verdict.claims.expires_at_s < kResumeWindowS);
-    if (usable && verdict.claims.business_id == business.id) session_request.previous = verdict.claims;
+    if (auto claims = webchat::ResumableClaims(previous, scope.service->token_secret(), business.id, now)) {
+      session_request.previous = std::move(*claims);
+    }
   }
 
   auto& pool = exchange.app().pool();

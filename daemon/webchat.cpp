@@ -1,24 +1,15 @@
-// WebchatService, EventQueue and RunChat; see webchat.hpp.
+// WebchatService and RunChat; see webchat.hpp.
 #include "daemon/webchat.hpp"
 
 #include <atomic>
-#include <boost/asio/post.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <deque>
-#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 
-#include "core/chat/engine.hpp"
+#include "core/chat/assistant.hpp"
+#include "core/chat/business_cache.hpp"
 #include "core/common/error.hpp"
 #include "core/common/executor.hpp"
 #include "core/common/text.hpp"
-#include "core/http/client.hpp"
-#include "core/kb/retriever.hpp"
-#include "core/llm/llm.hpp"
 #include "core/webchat/notifications.hpp"
 #include "core/webchat/policy.hpp"
 #include "core/webchat/rate_limit.hpp"
@@ -29,9 +20,6 @@
 namespace omni::omnid {
 namespace {
 
-using SteadyClock = std::chrono::steady_clock;
-constexpr auto kBusinessCacheTtl = std::chrono::seconds(2);
-
 // The engine posts its database steps to omnid's worker pool.
 class WorkerExecutor final : public omni::BlockingExecutor {
  public:
@@ -40,69 +28,6 @@ class WorkerExecutor final : public omni::BlockingExecutor {
 
  private:
   omnid::BlockingExecutor& workers_;
-};
-
-class StrandQueue final : public EventQueue, public std::enable_shared_from_this<StrandQueue> {
- public:
-  explicit StrandQueue(const asio::any_io_executor& executor) : executor_(executor), timer_(executor) {}
-
-  void Push(std::string item) override {
-    {
-      std::lock_guard lock(mutex_);
-      if (closed_) return;
-      items_.push_back(std::move(item));
-    }
-    Wake();
-  }
-
-  void Close() override {
-    {
-      std::lock_guard lock(mutex_);
-      closed_ = true;
-    }
-    Wake();
-  }
-
-  asio::awaitable<std::vector<std::string>> Next(std::chrono::milliseconds timeout) override {
-    if (auto items = Take(); !items.empty() || finished()) co_return items;
-    // The wake-up posted by Push runs on this executor, after this wait
-    // began, so an item pushed after Take is never missed; a stale wake-up
-    // only ends one wait early.
-    timer_.expires_after(timeout);
-    boost::system::error_code ec;
-    co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    co_return Take();
-  }
-
-  bool finished() const override {
-    std::lock_guard lock(mutex_);
-    return closed_ && items_.empty();
-  }
-
- private:
-  std::vector<std::string> Take() {
-    std::lock_guard lock(mutex_);
-    std::vector<std::string> items(std::make_move_iterator(items_.begin()), std::make_move_iterator(items_.end()));
-    items_.clear();
-    wake_posted_ = false;
-    return items;
-  }
-
-  void Wake() {
-    {
-      std::lock_guard lock(mutex_);
-      if (wake_posted_) return;
-      wake_posted_ = true;
-    }
-    asio::post(executor_, [self = shared_from_this()] { self->timer_.cancel(); });
-  }
-
-  asio::any_io_executor executor_;
-  asio::steady_timer timer_;  // used on executor_ only
-  mutable std::mutex mutex_;
-  std::deque<std::string> items_;
-  bool closed_ = false;
-  bool wake_posted_ = false;
 };
 
 Response TooManyRequests(int retry_after_s, const std::string& what) {
@@ -129,67 +54,38 @@ struct WebchatService::Impl {
   webchat::RateLimiter ip_limiter;
   WorkerExecutor workers;
 
-  std::mutex init_mutex;
+  std::mutex start_mutex;
   std::atomic<bool> ready{false};
   std::string token_secret;
-  std::unique_ptr<http::HttpClient> http;
-  std::unique_ptr<llm::LlmClient> llm;
-  std::unique_ptr<kb::Retriever> retriever;
-  std::unique_ptr<chat::Engine> engine;
   std::unique_ptr<webchat::NotificationHub> hub;
-
-  mutable std::mutex cache_mutex;
-  std::map<std::string, std::pair<std::shared_ptr<const business::Business>, SteadyClock::time_point>> cache;
+  std::unique_ptr<chat::Assistant> assistant;
 };
 
 WebchatService::WebchatService(App& app) : impl_(std::make_unique<Impl>(app)) {}
 
-WebchatService::~WebchatService() {
-  // Stop the LLM client's thread first: its callbacks reach the engine.
-  if (impl_->http) impl_->http.reset();
-}
+WebchatService::~WebchatService() = default;
 
-void WebchatService::Initialize() {
-  if (impl_->ready.load(std::memory_order_acquire)) return;
-  std::lock_guard lock(impl_->init_mutex);
+void WebchatService::Start(db::Pool& pool) {
+  std::lock_guard lock(impl_->start_mutex);
   if (impl_->ready.load()) return;
-  auto& pool = impl_->app.pool();
   const auto& config = impl_->app.config();
-  impl_->token_secret =
+  // Nothing is kept from an attempt that fails: its pool goes with it.
+  auto token_secret =
       config.server.token_secret.empty() ? webchat::LoadOrCreateTokenSecret(pool) : config.server.token_secret;
-  impl_->hub = std::make_unique<webchat::NotificationHub>(pool);
-  impl_->http = http::MakeHttpClient(http::ClientSettings{config.llm.ca_file, "omnid/0.1"});
-  if (!llm::IsOffline(config.llm)) impl_->llm = llm::MakeOpenAiClient(config.llm, *impl_->http);
-  impl_->retriever = std::make_unique<kb::Retriever>(pool, config.kb);
-  impl_->engine = std::make_unique<chat::Engine>(pool, *impl_->retriever, impl_->llm.get(), impl_->workers,
-                                                 DefaultClock(), chat::EngineSettings{config.llm, config.plans});
+  auto hub = std::make_unique<webchat::NotificationHub>(pool);
+  auto assistant = std::make_unique<chat::Assistant>(config, pool, impl_->workers, DefaultClock(), "omnid/0.1");
+  impl_->token_secret = std::move(token_secret);
+  impl_->hub = std::move(hub);
+  impl_->assistant = std::move(assistant);
   impl_->ready.store(true, std::memory_order_release);
 }
 
 bool WebchatService::ready() const { return impl_->ready.load(std::memory_order_acquire); }
 const std::string& WebchatService::token_secret() const { return impl_->token_secret; }
-chat::Engine& WebchatService::engine() { return *impl_->engine; }
+chat::Assistant& WebchatService::assistant() { return *impl_->assistant; }
 webchat::NotificationHub& WebchatService::hub() { return *impl_->hub; }
 webchat::RateLimiter& WebchatService::visitor_limiter() { return impl_->visitor_limiter; }
 webchat::RateLimiter& WebchatService::ip_limiter() { return impl_->ip_limiter; }
-
-std::shared_ptr<const business::Business> WebchatService::CachedBusiness(const std::string& slug) const {
-  std::lock_guard lock(impl_->cache_mutex);
-  const auto it = impl_->cache.find(slug);
-  if (it == impl_->cache.end() || SteadyClock::now() >= it->second.second) return nullptr;
-  return it->second.first;
-}
-
-std::shared_ptr<const business::Business> WebchatService::LoadBusiness(const std::string& slug) {
-  auto loaded = std::make_shared<const business::Business>(business::Get(impl_->app.pool(), slug));
-  std::lock_guard lock(impl_->cache_mutex);
-  impl_->cache[slug] = {loaded, SteadyClock::now() + kBusinessCacheTtl};
-  return loaded;
-}
-
-asio::awaitable<std::shared_ptr<EventQueue>> MakeEventQueue() {
-  co_return std::make_shared<StrandQueue>(co_await asio::this_coro::executor);
-}
 
 Response WithHeaders(Response response, const Headers& headers) {
   for (const auto& [name, value] : headers.fields()) response.headers.Set(name, value);
@@ -214,7 +110,7 @@ bool IsOwnOrigin(const Request& request, const std::string& origin) {
 asio::awaitable<Response> RunChat(Exchange& exchange, ChatAuth auth, ChatBody body) {
   const Request& request = exchange.request();
   App& app = exchange.app();
-  WebchatService& service = app.Webchat([&app] { return std::make_shared<WebchatService>(app); });
+  WebchatService& service = app.webchat();
   const auto now = DefaultClock().Now();
 
   // Before any database work, so that a flood costs nothing but this.
@@ -226,11 +122,13 @@ asio::awaitable<Response> RunChat(Exchange& exchange, ChatAuth auth, ChatBody bo
   scope.service = &service;
   std::exception_ptr error;
   try {
-    if (!service.ready()) co_await RunBlocking(app.blocking(), [&service] { service.Initialize(); });
+    // Until the database is reached: Unavailable, with why.
+    if (!service.ready()) app.pool();
+    auto& businesses = service.assistant().businesses();
     const std::string& slug = request.Param("business_slug");
-    scope.business = service.CachedBusiness(slug);
+    scope.business = businesses.Find(slug);
     if (!scope.business) {
-      scope.business = co_await RunBlocking(app.blocking(), [&service, &slug] { return service.LoadBusiness(slug); });
+      scope.business = co_await RunBlocking(app.blocking(), [&businesses, &slug] { return businesses.Get(slug); });
     }
   } catch (...) {
     error = std::current_exception();

@@ -1,16 +1,13 @@
 // The public chat API's shared state and plumbing, used by the chat_*
-// handlers: the chat engine and its LLM client, the LISTEN hub for live
-// conversation changes, the visitor token secret, rate limiters, a short
-// business cache, the CORS/authentication wrapper every chat route runs
-// through (RunChat), and EventQueue, which carries events from other
-// threads (LLM I/O, the listener) to a handler's coroutine.
+// handlers: the assistant (core/chat/assistant.hpp: the chat engine, its
+// clients and the business cache), the LISTEN hub for live conversation
+// changes, the visitor token secret, rate limiters, and the
+// CORS/authentication wrapper every chat route runs through (RunChat).
 //
-// Thread-safe: WebchatService may be used from any thread once Ready has
-// completed; an EventQueue may be pushed to from any thread and awaited by
-// one coroutine.
+// Thread-safe: WebchatService may be used from any thread; what needs the
+// database is there once Start has returned.
 #pragma once
 
-#include <chrono>
 #include <memory>
 #include <string>
 
@@ -19,7 +16,10 @@
 #include "daemon/handler.hpp"
 
 namespace omni::chat {
-class Engine;
+class Assistant;
+}
+namespace omni::db {
+class Pool;
 }
 namespace omni::webchat {
 class NotificationHub;
@@ -30,52 +30,35 @@ namespace omni::omnid {
 
 class WebchatService {
  public:
-  // Cheap: the database work happens in Initialize.
+  // Cheap: the rate limiters only, so that they work while the database
+  // has not been reached yet.
   explicit WebchatService(App& app);
   ~WebchatService();
   WebchatService(const WebchatService&) = delete;
   WebchatService& operator=(const WebchatService&) = delete;
 
-  // Blocking (call on a database thread; later calls return at once):
-  // loads or creates the token secret, starts the notification hub, builds
-  // the engine. Throws Unavailable while the database is unreachable.
-  void Initialize();
+  // Blocking, called once the database is reached, before omnid uses it
+  // (App::SetPool): loads or creates the token secret, starts the
+  // notification hub and builds the assistant. Throws Unavailable when the
+  // database is lost meanwhile, and ConfigError for a CA file
+  // (llm.ca_file) that cannot be loaded; a later call starts afresh.
+  void Start(db::Pool& pool);
+  // Start has succeeded.
   bool ready() const;
 
+  // These need ready().
   const std::string& token_secret() const;
-  chat::Engine& engine();
+  chat::Assistant& assistant();
   webchat::NotificationHub& hub();
+
   webchat::RateLimiter& visitor_limiter();
   webchat::RateLimiter& ip_limiter();
-
-  // The business from a 2-second cache, or nullptr when not cached.
-  std::shared_ptr<const business::Business> CachedBusiness(const std::string& slug) const;
-  // Reads the business (blocking) and caches it; NotFound when unknown.
-  std::shared_ptr<const business::Business> LoadBusiness(const std::string& slug);
 
   struct Impl;
 
  private:
   std::unique_ptr<Impl> impl_;
 };
-
-// Carries SSE chunks (or any strings) from other threads to one coroutine.
-class EventQueue {
- public:
-  virtual ~EventQueue() = default;
-  // Appends and wakes the waiting coroutine. Any thread; never blocks long.
-  virtual void Push(std::string item) = 0;
-  // No more items will come. Any thread.
-  virtual void Close() = 0;
-  // Waits until items are queued, the queue is closed, or `timeout`
-  // passed; returns the items queued so far (empty on timeout).
-  virtual asio::awaitable<std::vector<std::string>> Next(std::chrono::milliseconds timeout) = 0;
-  // Closed and every item taken.
-  virtual bool finished() const = 0;
-};
-
-// A queue bound to the calling coroutine's executor.
-asio::awaitable<std::shared_ptr<EventQueue>> MakeEventQueue();
 
 // What RunChat established for a chat route's body.
 struct ChatScope {

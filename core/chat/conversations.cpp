@@ -43,9 +43,7 @@ void RequireId(const std::string& id) {
 }
 
 MessageRole ParseRole(const std::string& text) {
-  for (int i = 0; i < 5; ++i) {
-    if (text == kRoleNames[i]) return static_cast<MessageRole>(i);
-  }
+  if (const auto role = FindRole(text)) return *role;
   throw Error("unknown message role \"" + text + "\" in the database");
 }
 
@@ -54,7 +52,7 @@ const std::string kConversationColumns =
     " coalesce(cu.email, ''), coalesce(cu.phone, ''), c.channel, c.status, coalesce(c.assigned_to, ''),"
     " coalesce(c.escalation_reason, ''), " OMNI_CHAT_EPOCH_US("c.escalated_at") ", " OMNI_CHAT_EPOCH_US(
         "c.resolved_at") ", coalesce(c.visitor_id, ''), " OMNI_CHAT_EPOCH_US("c.last_message_at") ", " OMNI_CHAT_EPOCH_US(
-        "c.created_at") ","
+        "c.created_at") ", coalesce(cu.external_id, ''),"
     " (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id AND NOT m.dropped"
     "   AND (m.role IN ('USER', 'HUMAN') OR (m.role = 'ASSISTANT' AND m.content <> '')))::int"
     " FROM conversations c"
@@ -77,18 +75,22 @@ Conversation ReadConversation(const pqxx::row& row) {
   c.visitor_id = row[12].as<std::string>();
   c.last_message_at = OptionalTime(row[13]);
   c.created_at = FromMicros(row[14].as<long long>());
-  c.message_count = row[15].as<int>();
+  c.customer_external_id = row[15].as<std::string>();
+  c.message_count = row[16].as<int>();
   return c;
 }
 
-Conversation Load(pqxx::work& tx, const std::string& business_id, const std::string& id) {
+std::optional<Conversation> Find(pqxx::work& tx, const std::string& business_id, const std::string& id) {
   const auto rows = db::ExecPrepared(tx, "omni_chat_conversation",
                                      kConversationColumns + "WHERE c.business_id = $1 AND c.id = $2", business_id, id);
-  if (rows.empty()) {
-    throw NotFound("conversation " + id + " not found",
-                   "List conversations with `omni conversations list` to see their ids.");
-  }
+  if (rows.empty()) return std::nullopt;
   return ReadConversation(rows[0]);
+}
+
+Conversation Load(pqxx::work& tx, const std::string& business_id, const std::string& id) {
+  if (auto conversation = Find(tx, business_id, id)) return *conversation;
+  throw NotFound("conversation " + id + " not found",
+                 "List conversations with `omni conversations list` to see their ids.");
 }
 
 // Locks the conversation row until the transaction ends: every status
@@ -329,6 +331,13 @@ const char* ChannelName(Channel channel) {
 
 const char* RoleName(MessageRole role) { return kRoleNames[static_cast<int>(role)]; }
 
+std::optional<MessageRole> FindRole(const std::string& name) {
+  for (int i = 0; i < 5; ++i) {
+    if (name == kRoleNames[i]) return static_cast<MessageRole>(i);
+  }
+  return std::nullopt;
+}
+
 Conversation Open(pqxx::work& tx, const std::string& business_id, const OpenRequest& request) {
   if (!request.conversation_id.empty()) RequireId(request.conversation_id);
   std::string id = request.conversation_id;
@@ -364,6 +373,44 @@ Conversation Open(db::Pool& pool, const std::string& business_id, const OpenRequ
 Conversation Get(db::Pool& pool, const std::string& business_id, const std::string& conversation_id) {
   RequireId(conversation_id);
   return db::WithTransaction(pool, [&](pqxx::work& tx) { return Load(tx, business_id, conversation_id); });
+}
+
+bool VisitorMayContinue(const Visitor& visitor, const Conversation& conversation) {
+  const bool theirs = !conversation.customer_id.empty() && conversation.customer_id == visitor.customer_id;
+  if (visitor.verified && theirs) return true;
+  const bool visitors = !conversation.visitor_id.empty() && conversation.visitor_id == visitor.visitor_id;
+  if (!visitors) return false;
+  return conversation.customer_id.empty() || theirs || conversation.customer_external_id.empty();
+}
+
+Conversation VisitorConversation(pqxx::work& tx, const std::string& business_id, const Visitor& visitor,
+                                 const std::string& conversation_id) {
+  auto conversation = IsUuid(conversation_id) ? Find(tx, business_id, conversation_id) : std::nullopt;
+  if (!conversation || !VisitorMayContinue(visitor, *conversation)) {
+    throw NotFound("conversation " + conversation_id + " not found",
+                   "Use the conversation_id this visitor's session or messages returned.");
+  }
+  return *conversation;
+}
+
+Conversation VisitorConversation(db::Pool& pool, const std::string& business_id, const Visitor& visitor,
+                                 const std::string& conversation_id) {
+  return db::WithTransaction(
+      pool, [&](pqxx::work& tx) { return VisitorConversation(tx, business_id, visitor, conversation_id); });
+}
+
+std::string LatestOpenWebchatConversation(pqxx::work& tx, const std::string& business_id, const std::string& visitor_id,
+                                          const std::string& verified_customer_id) {
+  const auto rows = tx.exec_params(
+      "SELECT c.id::text FROM conversations c LEFT JOIN customers k"
+      "   ON k.business_id = c.business_id AND k.id = c.customer_id"
+      " WHERE c.business_id = $1 AND c.channel = $5 AND c.status <> $4"
+      " AND ((c.visitor_id = $2 AND (k.external_id IS NULL OR k.id = nullif($3, '')::uuid))"
+      "      OR c.customer_id = nullif($3, '')::uuid)"
+      " ORDER BY coalesce(c.last_message_at, c.created_at) DESC LIMIT 1",
+      business_id, visitor_id, verified_customer_id, std::string(StatusName(ConversationStatus::kResolved)),
+      std::string(ChannelName(Channel::kWebchat)));
+  return rows.empty() ? std::string() : rows[0][0].as<std::string>();
 }
 
 std::vector<Conversation> List(db::Pool& pool, const std::string& business_id, const ListFilter& filter) {

@@ -62,6 +62,7 @@ struct Conversation {
   std::string customer_name;   // "" when unknown
   std::string customer_email;
   std::string customer_phone;
+  std::string customer_external_id;  // the customer's verified identity; "" when none
   std::string channel;         // ChannelName
   ConversationStatus status = ConversationStatus::kAiActive;
   std::string assigned_to;     // "" when unassigned
@@ -77,6 +78,8 @@ struct Conversation {
 enum class MessageRole { kUser, kAssistant, kSystem, kHuman, kTool };
 // "USER", "ASSISTANT", "SYSTEM", "HUMAN", "TOOL".
 const char* RoleName(MessageRole role);
+// The role of one of those names (exact case); nullopt for any other text.
+std::optional<MessageRole> FindRole(const std::string& name);
 
 struct StoredMessage {
   std::string id;
@@ -112,6 +115,26 @@ Conversation Open(db::Pool& pool, const std::string& business_id, const OpenRequ
 // The conversation; NotFound (with a hint) for an unknown id or one of
 // another business, InvalidInput for a malformed id.
 Conversation Get(db::Pool& pool, const std::string& business_id, const std::string& conversation_id);
+
+// A public chat's visitor, as their verified token names them.
+struct Visitor {
+  std::string visitor_id;
+  std::string customer_id;  // their own customer, or the verified one; "" when none
+  bool verified = false;    // customer_id was proven by a verified identity
+};
+
+// True when `visitor` may continue `conversation`: one of their verified
+// customer, or one carrying their visitor id whose customer is none, their
+// own, or one without a verified identity (a customer made by a booking in
+// the chat). So a verified customer's conversation stays theirs: the visitor
+// id alone no longer reaches it once the visitor signs out. Pure.
+bool VisitorMayContinue(const Visitor& visitor, const Conversation& conversation);
+
+// The conversation if `visitor` may continue it (VisitorMayContinue);
+// NotFound otherwise, also for a malformed id or another business's, so
+// that nothing tells a visitor whether someone else's conversation exists.
+Conversation VisitorConversation(db::Pool& pool, const std::string& business_id, const Visitor& visitor,
+                                 const std::string& conversation_id);
 
 struct ListFilter {
   std::optional<ConversationStatus> status;

@@ -16,6 +16,14 @@ namespace omni::chat {
 Conversation Open(pqxx::work& tx, const std::string& business_id, const OpenRequest& request);
 std::vector<StoredMessage> Messages(pqxx::work& tx, const std::string& business_id,
                                     const std::string& conversation_id, const MessageQuery& query = {});
+Conversation VisitorConversation(pqxx::work& tx, const std::string& business_id, const Visitor& visitor,
+                                 const std::string& conversation_id);
+// The id of the visitor's most recent open (not RESOLVED) webchat
+// conversation, "" when none: one of `verified_customer_id` ("" when the
+// visitor is not verified), or one carrying `visitor_id` whose customer
+// has no verified identity or is that verified customer.
+std::string LatestOpenWebchatConversation(pqxx::work& tx, const std::string& business_id, const std::string& visitor_id,
+                                          const std::string& verified_customer_id);
 UserMessageResult AddUserMessage(pqxx::work& tx, const std::string& business_id,
                                  const std::string& conversation_id, const std::string& text, TimePoint now);
 

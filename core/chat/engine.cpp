@@ -20,6 +20,7 @@
 #include "core/booking/booking_tx.hpp"
 #include "core/booking/local_time.hpp"
 #include "core/business/business.hpp"
+#include "core/chat/business_cache.hpp"
 #include "core/chat/confirmation.hpp"
 #include "core/chat/conversations_tx.hpp"
 #include "core/chat/offline.hpp"
@@ -36,9 +37,10 @@ using nlohmann::json;
 using SteadyClock = std::chrono::steady_clock;
 
 struct Engine::Impl {
-  Impl(db::Pool& pool_in, kb::Retriever& retriever_in, llm::LlmClient* llm_in, BlockingExecutor& executor_in,
-       const Clock& clock_in, EngineSettings settings_in)
+  Impl(db::Pool& pool_in, BusinessCache& businesses_in, kb::Retriever& retriever_in, llm::LlmClient* llm_in,
+       BlockingExecutor& executor_in, const Clock& clock_in, EngineSettings settings_in)
       : pool(pool_in),
+        businesses(businesses_in),
         retriever(retriever_in),
         llm(llm_in),
         executor(executor_in),
@@ -48,29 +50,14 @@ struct Engine::Impl {
 
   bool Offline() const { return llm == nullptr || llm::IsOffline(settings.llm); }
 
-  // Business profiles change rarely (`omni business apply`) and are read
-  // on every turn: a short cache saves several queries per turn.
-  std::shared_ptr<const business::Business> LoadBusiness(const std::string& slug) {
-    const auto now = SteadyClock::now();
-    {
-      std::lock_guard lock(cache_mutex);
-      if (auto it = cache.find(slug); it != cache.end() && now < it->second.second) return it->second.first;
-    }
-    auto loaded = std::make_shared<const business::Business>(business::Get(pool, slug));
-    std::lock_guard lock(cache_mutex);
-    cache[slug] = {loaded, now + std::chrono::milliseconds(settings.business_cache_ms)};
-    return loaded;
-  }
-
   db::Pool& pool;
+  BusinessCache& businesses;
   kb::Retriever& retriever;
   llm::LlmClient* llm;
   BlockingExecutor& executor;
   const Clock& clock;
   EngineSettings settings;
   booking::BookingService booking;
-  std::mutex cache_mutex;
-  std::map<std::string, std::pair<std::shared_ptr<const business::Business>, SteadyClock::time_point>> cache;
 };
 
 namespace {
@@ -575,13 +562,13 @@ void Prepare(const TurnPtr& turn) {
     throw InvalidInput("customer: a visitor's contact details are claims and cannot name a customer",
                        "Start a webchat session with them, or name the customer as an operator.");
   }
-  turn->business = engine.LoadBusiness(request.business_slug);
+  turn->business = request.business ? request.business : engine.businesses.Get(request.business_slug);
   const auto& business = *turn->business;
   OpenRequest open;
   open.conversation_id = request.conversation_id;
   open.latest_of_customer = request.continue_latest;
   open.channel = request.channel;
-  open.visitor_id = request.visitor_id;
+  if (request.visitor) open.visitor_id = request.visitor->visitor_id;
   const auto now = engine.clock.Now();
   // The turn's opening (customer, conversation, the message, the meter,
   // the history and the customer's upcoming appointments) is one
@@ -602,9 +589,15 @@ void Prepare(const TurnPtr& turn) {
   Opening opening = db::WithTransaction(engine.pool, [&](pqxx::work& tx) {
     Opening result;
     if (named) result.customer = customers::FindOrCreate(tx, business.id, contact).customer;
-    OpenRequest scoped = open;
-    scoped.customer_id = result.customer ? result.customer->id : "";
-    const auto conversation = Open(tx, business.id, scoped);
+    Conversation conversation;
+    if (request.visitor && !request.conversation_id.empty()) {
+      conversation = VisitorConversation(tx, business.id, *request.visitor, request.conversation_id);
+    } else {
+      OpenRequest scoped = open;
+      // A visitor's new conversation is theirs: their visitor id and customer.
+      scoped.customer_id = result.customer ? result.customer->id : request.visitor ? request.visitor->customer_id : "";
+      conversation = Open(tx, business.id, scoped);
+    }
     result.conversation_id = conversation.id;
     if (!result.customer && !conversation.customer_id.empty()) {
       result.customer = customers::Get(tx, business.id, conversation.customer_id);
@@ -635,6 +628,10 @@ void Prepare(const TurnPtr& turn) {
   const auto& added = opening.added;
   turn->result.user_message_id = added.message.id;
   turn->result.status = added.status;
+  TurnEvent opened;
+  opened.kind = TurnEvent::Kind::kOpened;
+  opened.conversation_id = opening.conversation_id;
+  Emit(*turn, opened);
 
   if (!AiMayAnswer(added.status)) {
     turn->result.ai_silent = true;
@@ -684,9 +681,9 @@ TurnResult Wait(Start start) {
 
 }  // namespace
 
-Engine::Engine(db::Pool& pool, kb::Retriever& retriever, llm::LlmClient* llm, BlockingExecutor& executor,
-               const Clock& clock, EngineSettings settings)
-    : impl_(std::make_shared<Impl>(pool, retriever, llm, executor, clock, std::move(settings))) {}
+Engine::Engine(db::Pool& pool, BusinessCache& businesses, kb::Retriever& retriever, llm::LlmClient* llm,
+               BlockingExecutor& executor, const Clock& clock, EngineSettings settings)
+    : impl_(std::make_shared<Impl>(pool, businesses, retriever, llm, executor, clock, std::move(settings))) {}
 
 Engine::~Engine() = default;
 
@@ -701,7 +698,7 @@ TurnResult Engine::Turn(TurnRequest request, TurnEventCallback on_event, std::sh
 }
 
 std::vector<ReplayStep> Engine::Replay(const std::string& business_slug, const std::string& conversation_id) {
-  auto business = impl_->LoadBusiness(business_slug);
+  auto business = impl_->businesses.Get(business_slug);
   const auto conversation = Get(impl_->pool, business->id, conversation_id);
   std::optional<customers::Customer> customer;
   std::vector<booking::Appointment> upcoming;

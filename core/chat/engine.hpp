@@ -2,11 +2,13 @@
 // everything recorded. The same Engine serves `omni chat` and omnid's chat
 // routes; each passes an `on_event` callback and renders the events itself.
 //
-// A turn: find or create the customer and the conversation, store the user
-// message, stop there if a human owns the conversation (the AI stays
-// silent), meter one interaction, retrieve knowledge, build the prompt with
-// recent history, then call the model with the tools, running the tool
-// calls it makes (at most max_tool_rounds rounds) until it answers. Every
+// A turn: find or create the customer and the conversation (a visitor's
+// only if it is theirs), store the user message, tell the caller the
+// conversation is open, stop there if a human owns the conversation (the
+// AI stays silent), meter one interaction, retrieve knowledge (hybrid when
+// the retriever has embeddings), build the prompt with recent history,
+// then call the model with the tools, running the tool calls it makes (at
+// most max_tool_rounds rounds) until it answers. Every
 // assistant step, tool result, token count, cost, latency and model is
 // stored. The reply is saved only if the AI may still answer (atomic with a
 // human taking over); otherwise it is recorded as dropped. With no model
@@ -40,17 +42,21 @@
 #include "core/http/client.hpp"
 #include "core/llm/llm.hpp"
 
+namespace omni::business {
+struct Business;
+}
 namespace omni::kb {
 class Retriever;
 }
 
 namespace omni::chat {
 
+class BusinessCache;
+
 struct EngineSettings {
   config::LlmSettings llm;  // models, history_messages, max_tool_rounds, escalate_on_failure
   std::map<config::PlanTier, config::PlanLimits> plans = config::DefaultPlans();
   int knowledge_passages = 4;   // passages retrieved into the prompt
-  int business_cache_ms = 2000; // a business profile is re-read after this
   // An AI message is stored retrying this long while the database is
   // unreachable; past it the turn fails and what streamed is withdrawn.
   int reply_save_retry_ms = 5000;
@@ -69,7 +75,10 @@ enum class Caller {
 };
 
 struct TurnRequest {
-  std::string business_slug;         // required
+  std::string business_slug;         // required unless `business` is given
+  // The business as the caller already loaded it; null: read by
+  // business_slug through the engine's BusinessCache.
+  std::shared_ptr<const business::Business> business;
   std::string text;                  // the customer's message; required
   std::string conversation_id;       // continue it; "" starts one (see continue_latest)
   Caller caller = Caller::kVisitor;
@@ -77,7 +86,10 @@ struct TurnRequest {
   std::string verified_customer_id;  // kVisitor: the customer a verified identity proved; "" when none
   bool continue_latest = false;      // no id, known customer: continue their latest conversation
   Channel channel = Channel::kApi;
-  std::string visitor_id;
+  // A public chat's visitor: conversation_id must be a conversation they
+  // may continue (VisitorConversation; NotFound otherwise, and nothing is
+  // stored), and a new conversation carries their visitor id and customer.
+  std::optional<Visitor> visitor;
 };
 
 struct ToolCallRecord {
@@ -102,6 +114,7 @@ struct TurnUsage {
 
 struct TurnEvent {
   enum class Kind {
+    kOpened,    // conversation_id: the conversation is open and the message stored; comes first
     kToken,     // text: a delta of the reply
     kReset,     // discard the text streamed so far: a model restarted, or the reply was withdrawn
     kTool,      // tool_name, tool_status "started" | "finished" | "failed"
@@ -111,6 +124,7 @@ struct TurnEvent {
     kError,     // text: what failed; a kReset before it withdraws any text streamed
   };
   Kind kind = Kind::kToken;
+  std::string conversation_id;  // kOpened
   std::string text;
   std::string reason;  // kHandoff
   std::string tool_name;
@@ -157,15 +171,16 @@ class Engine {
  public:
   // `llm` may be null: then, as when settings.llm has no API key, the
   // offline responder answers. Everything referenced must outlive the engine.
-  Engine(db::Pool& pool, kb::Retriever& retriever, llm::LlmClient* llm, BlockingExecutor& executor,
-         const Clock& clock, EngineSettings settings);
+  Engine(db::Pool& pool, BusinessCache& businesses, kb::Retriever& retriever, llm::LlmClient* llm,
+         BlockingExecutor& executor, const Clock& clock, EngineSettings settings);
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  // Starts a turn and returns at once. Errors (NotFound business,
-  // InvalidInput contact, LimitReached, Unavailable, http::Cancelled) reach
-  // `done`. `cancel` may be null.
+  // Starts a turn and returns at once. Errors (NotFound business or
+  // visitor's conversation, InvalidInput contact, LimitReached,
+  // Unavailable, http::Cancelled) reach `done`; one that comes before
+  // kOpened stored nothing. `cancel` may be null.
   void StartTurn(TurnRequest request, TurnEventCallback on_event, TurnDone done,
                  std::shared_ptr<http::Cancellation> cancel = nullptr);
 

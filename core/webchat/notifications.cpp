@@ -18,6 +18,7 @@
 #include "core/common/error.hpp"
 #include "core/common/log.hpp"
 #include "core/db/pqxx.hpp"
+#include "core/webchat/policy.hpp"
 
 namespace omni::webchat {
 namespace {
@@ -50,6 +51,18 @@ std::optional<ConversationNotice> ParseNotice(const std::string& payload) {
     return std::nullopt;
   }
   return notice;
+}
+
+std::optional<VisitorUpdate> UpdateForVisitor(const ConversationNotice& notice) {
+  if (notice.kind == ConversationNotice::Kind::kStatus) {
+    return VisitorUpdate{VisitorUpdate::Kind::kStatus, notice.status};
+  }
+  // A role this build does not know may be a visible one: re-reading shows
+  // only what a visitor may see.
+  if (notice.kind == ConversationNotice::Kind::kMessage) {
+    if (const auto role = chat::FindRole(notice.role); role && VisibleRoleName(*role) == nullptr) return std::nullopt;
+  }
+  return VisitorUpdate{VisitorUpdate::Kind::kMessages, {}};
 }
 
 struct NotificationHub::Impl {

@@ -36,6 +36,20 @@ struct ConversationNotice {
 // message nor a status change (an assignment, or malformed).
 std::optional<ConversationNotice> ParseNotice(const std::string& payload);
 
+// What a visitor's open event stream does about a notice.
+struct VisitorUpdate {
+  enum class Kind {
+    kMessages,  // re-read the messages the visitor sees: one was added, or notices were lost (kResync)
+    kStatus,    // the conversation's status changed to `status`
+  };
+  Kind kind = Kind::kMessages;
+  std::string status;  // kStatus
+};
+
+// The update a notice makes for a visitor; nullopt for a message the
+// visitor never sees (webchat::VisibleRoleName: a tool step, a system note).
+std::optional<VisitorUpdate> UpdateForVisitor(const ConversationNotice& notice);
+
 class NotificationHub {
  public:
   // Starts the listener thread and waits until it listens. Throws

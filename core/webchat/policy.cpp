@@ -46,6 +46,23 @@ bool OpenNow(const business::BusinessSpec& spec, TimePoint now) {
                      [minute](const business::TimeWindow& w) { return minute >= w.start_min && minute < w.end_min; });
 }
 
+std::string WidgetTitle(const business::BusinessSpec& spec) {
+  return spec.widget.title.empty() ? spec.name : spec.widget.title;
+}
+
+std::string WidgetGreeting(const business::BusinessSpec& spec) {
+  return spec.widget.greeting.empty() ? spec.ai.greeting : spec.widget.greeting;
+}
+
+const char* VisibleRoleName(chat::MessageRole role) {
+  switch (role) {
+    case chat::MessageRole::kUser: return "user";
+    case chat::MessageRole::kAssistant: return "assistant";
+    case chat::MessageRole::kHuman: return "human";
+    default: return nullptr;
+  }
+}
+
 bool OriginAllowed(const std::vector<std::string>& allowed_origins, const std::string& origin) {
   if (allowed_origins.empty()) return true;
   const std::string wanted = NormalizeOrigin(origin);

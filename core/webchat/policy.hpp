@@ -1,6 +1,7 @@
 // The rules of the public chat API that need no database: whether a
-// business is open now, which web origins may use its chat, which citation
-// sources a visitor sees, and message length in characters.
+// business is open now, what the widget shows by default, which web origins
+// may use its chat, which messages and citation sources a visitor sees, and
+// message length in characters.
 // Thread-safe: pure functions (the time zone database is read-only).
 #pragma once
 
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "core/business/business.hpp"
+#include "core/chat/conversations.hpp"
 #include "core/common/clock.hpp"
 
 namespace omni::webchat {
@@ -23,6 +25,15 @@ bool OpenNow(const business::BusinessSpec& spec, TimePoint now);
 // the business's chat: the list is empty (any origin), or holds it exactly
 // (case-insensitive, a trailing '/' ignored), or holds "*".
 bool OriginAllowed(const std::vector<std::string>& allowed_origins, const std::string& origin);
+
+// The chat panel's title: widget.title, else the business name.
+std::string WidgetTitle(const business::BusinessSpec& spec);
+// The greeting the chat opens with: widget.greeting, else ai.greeting.
+std::string WidgetGreeting(const business::BusinessSpec& spec);
+
+// The role a visitor sees a message under: "user", "assistant" or "human";
+// nullptr for a message a visitor never sees (a tool step, a system note).
+const char* VisibleRoleName(chat::MessageRole role);
 
 // The Content-Security-Policy value for pages that may be framed by the
 // allowed origins: "frame-ancestors 'self' https://a.example ..." or

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "core/chat/conversations_tx.hpp"
 #include "core/common/error.hpp"
 #include "core/customers/customers_tx.hpp"
 #include "core/db/pqxx.hpp"
@@ -16,22 +17,8 @@ namespace {
 
 using nlohmann::json;
 
-const char* VisibleRole(chat::MessageRole role) {
-  switch (role) {
-    case chat::MessageRole::kUser: return "user";
-    case chat::MessageRole::kAssistant: return "assistant";
-    case chat::MessageRole::kHuman: return "human";
-    default: return nullptr;
-  }
-}
-
 std::string FormatUtcSeconds(TimePoint instant) {
   return date::format("%FT%TZ", date::floor<std::chrono::seconds>(instant));
-}
-
-NotFound ConversationNotFound(const std::string& id) {
-  return NotFound("conversation " + id + " not found",
-                  "Use the conversation_id this visitor's session or messages returned.");
 }
 
 }  // namespace
@@ -61,52 +48,18 @@ Session StartSession(db::Pool& pool, const business::Business& business, const S
     } else if (has_claims) {
       claims.customer_id = customers::CreateFromClaims(tx, business.id, prechat).id;
     }
-    const std::string verified_customer = claims.verified ? claims.customer_id : std::string();
-    const auto rows = tx.exec_params(
-        "SELECT c.id::text FROM conversations c LEFT JOIN customers k"
-        "   ON k.business_id = c.business_id AND k.id = c.customer_id"
-        " WHERE c.business_id = $1 AND c.channel = 'WEBCHAT' AND c.status <> $4"
-        " AND ((c.visitor_id = $2 AND (k.external_id IS NULL OR k.id = nullif($3, '')::uuid))"
-        "      OR c.customer_id = nullif($3, '')::uuid)"
-        " ORDER BY coalesce(c.last_message_at, c.created_at) DESC LIMIT 1",
-        business.id, claims.visitor_id, verified_customer,
-        std::string(chat::StatusName(chat::ConversationStatus::kResolved)));
-    return rows.empty() ? std::string() : rows[0][0].as<std::string>();
+    return chat::LatestOpenWebchatConversation(tx, business.id, claims.visitor_id,
+                                               claims.verified ? claims.customer_id : std::string());
   });
   return session;
 }
 
-chat::Conversation OwnedConversation(db::Pool& pool, const VisitorClaims& claims, const std::string& conversation_id) {
-  chat::Conversation conversation;
-  try {
-    conversation = chat::Get(pool, claims.business_id, conversation_id);
-  } catch (const InvalidInput&) {
-    throw ConversationNotFound(conversation_id);
-  } catch (const NotFound&) {
-    throw ConversationNotFound(conversation_id);
-  }
-  const bool theirs = !conversation.customer_id.empty() && conversation.customer_id == claims.customer_id;
-  if (claims.verified && theirs) return conversation;
-  const bool visitors = !conversation.visitor_id.empty() && conversation.visitor_id == claims.visitor_id;
-  if (!visitors) throw ConversationNotFound(conversation_id);
-  if (conversation.customer_id.empty() || theirs) return conversation;
-  // The visitor's conversation now belongs to a customer other than the
-  // token's: their own, created by a booking in it, or a verified customer
-  // who has since signed out, whose conversation the visitor id alone must
-  // not reach.
-  const auto customer = db::WithTransaction(pool, [&](pqxx::work& tx) {
-    return customers::Get(tx, claims.business_id, conversation.customer_id);
-  });
-  if (!customer.external_id.empty()) throw ConversationNotFound(conversation_id);
-  return conversation;
+chat::Visitor VisitorOf(const VisitorClaims& claims) {
+  return chat::Visitor{claims.visitor_id, claims.customer_id, claims.verified};
 }
 
-std::string NewConversation(db::Pool& pool, const VisitorClaims& claims) {
-  chat::OpenRequest open;
-  open.customer_id = claims.customer_id;
-  open.channel = chat::Channel::kWebchat;
-  open.visitor_id = claims.visitor_id;
-  return chat::Open(pool, claims.business_id, open).id;
+chat::Conversation OwnedConversation(db::Pool& pool, const VisitorClaims& claims, const std::string& conversation_id) {
+  return chat::VisitorConversation(pool, claims.business_id, VisitorOf(claims), conversation_id);
 }
 
 std::vector<VisibleMessage> VisibleMessages(db::Pool& pool, const std::string& business_id,
@@ -116,7 +69,7 @@ std::vector<VisibleMessage> VisibleMessages(db::Pool& pool, const std::string& b
   query.include_tools = false;
   std::vector<VisibleMessage> visible;
   for (const auto& stored : chat::Messages(pool, business_id, conversation_id, query)) {
-    const char* role = VisibleRole(stored.role);
+    const char* role = VisibleRoleName(stored.role);
     if (role == nullptr || stored.seq <= after_seq || stored.content.empty()) continue;
     VisibleMessage message;
     message.id = stored.id;

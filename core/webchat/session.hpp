@@ -3,7 +3,8 @@
 // conversations a visitor may see, what a visitor sees of them, and the
 // server's token secret.
 //
-// Ownership: a conversation belongs to a token when it carries the token's
+// Ownership (chat::VisitorMayContinue, the one rule the chat engine applies
+// too): a conversation belongs to a token when it carries the token's
 // visitor id, or when the token's customer was proven by identity_hash and
 // the conversation is that customer's. Pre-chat fields are claims (anyone
 // can type an email address): an unverified visitor is a customer of their
@@ -59,13 +60,14 @@ struct Session {
 Session StartSession(db::Pool& pool, const business::Business& business, const SessionRequest& request,
                      TimePoint now, int token_ttl_s);
 
-// The conversation `conversation_id` if `claims` own it; NotFound otherwise
-// (also for another business's or a malformed id), so that nothing tells a
-// visitor whether someone else's conversation exists.
-chat::Conversation OwnedConversation(db::Pool& pool, const VisitorClaims& claims, const std::string& conversation_id);
+// The visitor a token's claims name, as the chat engine knows visitors.
+chat::Visitor VisitorOf(const VisitorClaims& claims);
 
-// A new webchat conversation for the visitor (and its customer).
-std::string NewConversation(db::Pool& pool, const VisitorClaims& claims);
+// The conversation `conversation_id` if `claims` own it
+// (chat::VisitorMayContinue); NotFound otherwise (also for another
+// business's or a malformed id), so that nothing tells a visitor whether
+// someone else's conversation exists.
+chat::Conversation OwnedConversation(db::Pool& pool, const VisitorClaims& claims, const std::string& conversation_id);
 
 // What a visitor sees of a message.
 struct VisibleMessage {

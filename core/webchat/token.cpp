@@ -134,6 +134,16 @@ TokenVerdict VerifyVisitorToken(std::string_view token, const std::string& secre
   return verdict;
 }
 
+std::optional<VisitorClaims> ResumableClaims(std::string_view previous, const std::string& secret,
+                                             const std::string& business_id, TimePoint now) {
+  const auto verdict = VerifyVisitorToken(previous, secret, now);
+  const auto now_s = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  const bool usable = verdict.check == TokenCheck::kValid ||
+                      (verdict.check == TokenCheck::kExpired && now_s - verdict.claims.expires_at_s < kResumeWindowS);
+  if (!usable || verdict.claims.business_id != business_id) return std::nullopt;
+  return verdict.claims;
+}
+
 std::string HmacSha256Hex(std::string_view key, std::string_view message) {
   return ToHex(HmacSha256Raw(key, message));
 }

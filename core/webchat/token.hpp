@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -43,6 +44,17 @@ struct TokenVerdict {
 
 // Checks the signature (in constant time) and the expiry against `now`.
 TokenVerdict VerifyVisitorToken(std::string_view token, const std::string& secret, TimePoint now);
+
+// An expired token still carries its visitor over to a new session for
+// this long after it expired.
+inline constexpr std::int64_t kResumeWindowS = 30 * 86400;
+
+// The claims of an earlier token (`previous`, sent to start a new session)
+// that the session keeps: those of a token of `business_id` that is valid,
+// or expired less than kResumeWindowS ago. nullopt for a forged, malformed
+// or too old token, or one of another business.
+std::optional<VisitorClaims> ResumableClaims(std::string_view previous, const std::string& secret,
+                                             const std::string& business_id, TimePoint now);
 
 // HMAC-SHA256 of `message` under `key`, as 64 lower-case hex digits.
 std::string HmacSha256Hex(std::string_view key, std::string_view message);

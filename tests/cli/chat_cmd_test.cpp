@@ -10,7 +10,10 @@
 
 #include "core/business/business.hpp"
 #include "core/config/business_file.hpp"
+#include "core/http/client.hpp"
+#include "core/kb/embeddings.hpp"
 #include "core/kb/ingest.hpp"
+#include "tests/support/fake_embeddings.hpp"
 #include "tests/support/fake_openai.hpp"
 #include "tests/support/pg_harness.hpp"
 #include "tests/support/process.hpp"
@@ -118,6 +121,39 @@ TEST_CASE("omni chat -m -o json prints the reply, tool calls and usage", "[chat]
   const auto misplaced = cli.Omni({"chat", "replay", id, "-m", "hello"});
   CHECK(misplaced.exit_code == 2);
   CHECK(misplaced.err.find("--message is an option of `omni chat`, not of `omni chat replay`") != std::string::npos);
+}
+
+TEST_CASE("omni chat finds the knowledge that only its meaning matches when embeddings are configured",
+          "[chat][cli][kb]") {
+  ChatCli cli;
+  omni::test::FakeEmbeddings embeddings;
+  // "car" is in no document: only the embeddings relate it to parking.
+  const fs::path kb = cli.dir / "kb";
+  fs::create_directories(kb);
+  std::ofstream(kb / "parking.txt") << "Free parking behind the salon.";
+  std::ofstream(kb / "colour.txt") << "We do balayage and colour.";
+  auto http = omni::http::MakeHttpClient({});
+  auto embedder = omni::kb::MakeEmbeddingsClient(embeddings.Settings(), *http, cli.db.pool());
+  omni::kb::IngestOptions ingest;
+  ingest.inputs = {kb.string()};
+  omni::kb::IngestEnvironment environment;
+  environment.embedder = embedder.get();
+  omni::kb::Ingest(cli.db.pool(), omni::business::Get(cli.db.pool(), "demo-salon").id, omni::config::KbSettings{},
+                   ingest, environment);
+  std::ofstream(cli.dir / "omni.yaml", std::ios::app) << "embeddings:\n  base_url: " << embeddings.Settings().base_url
+                                                      << "\n  api_key: test-key\n  model: fake/concepts-5\n";
+  cli.fake.Enqueue(omni::test::TextReply({"Behind the salon."}));
+
+  const std::string question = "Where do I leave my car?";
+  const auto run = cli.Omni({"chat", "-m", question, "-o", "json"});
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  const auto inputs = embeddings.Inputs();
+  CHECK(std::find(inputs.begin(), inputs.end(), question) != inputs.end());
+  const auto requests = cli.fake.requests();
+  REQUIRE(requests.size() == 1);
+  const std::string system_prompt = requests[0].json["messages"][0].value("content", "");
+  CHECK(system_prompt.find("Free parking behind the salon.") != std::string::npos);
 }
 
 TEST_CASE("omni chat without an API key answers offline with a citation", "[chat][cli]") {

@@ -29,8 +29,11 @@
 #include "core/config/business_file.hpp"
 #include "core/customers/customers.hpp"
 #include "core/db/pqxx.hpp"
+#include "core/http/client.hpp"
+#include "core/kb/embeddings.hpp"
 #include "core/kb/ingest.hpp"
 #include "core/webchat/token.hpp"
+#include "tests/support/fake_embeddings.hpp"
 #include "tests/support/fake_openai.hpp"
 #include "tests/support/http_test_client.hpp"
 #include "tests/support/pg_harness.hpp"
@@ -54,17 +57,18 @@ using test::RawConnection;
 constexpr const char* kOrigin = "https://bellahairstudio.example";
 
 // omnid on the test database and the fake model; `server_yaml` adds
-// indented lines under `server:`.
+// indented lines under `server:`, `sections_yaml` whole sections.
 class Omnid {
  public:
-  Omnid(const std::string& database_url, const std::string& model_url, const std::string& server_yaml = "") {
+  Omnid(const std::string& database_url, const std::string& model_url, const std::string& server_yaml = "",
+        const std::string& sections_yaml = "") {
     config_path_ = (dir_.path() / "omni.yaml").string();
     std::ofstream out(config_path_);
     out << "database:\n  url: \"" << database_url << "\"\n"
         << "server:\n  listen: 127.0.0.1:0\n  sse_keepalive_ms: 300\n" << server_yaml
         << "llm:\n  base_url: " << model_url << "\n  api_key: test-key\n  models: [fake-model]\n"
         << "  max_retries: 0\n"
-        << "logging:\n  level: warn\n";
+        << "logging:\n  level: warn\n" << sections_yaml;
     out.close();
     process_.emplace(OMNID_PATH, test::ProcessOptions{.args = {"--config", config_path_}});
     const bool started = process_->WaitForStdout("omnid listening on http://127.0.0.1:", 60s);
@@ -419,6 +423,39 @@ TEST_CASE("a message streams typed events, and the history resumes the conversat
   const auto hijack = HttpPost(omnid.port(), "/v1/chat/demo-salon/messages",
                                json{{"message", "hi"}, {"conversation_id", conversation_id}}.dump(), Bearer(stranger));
   CHECK(hijack.status == 404);
+}
+
+TEST_CASE("with embeddings configured, a visitor's question finds the knowledge that only its meaning matches",
+          "[webchat][kb]") {
+  Desk desk;
+  test::FakeEmbeddings embeddings;
+  // "car" is in no document: only the embeddings relate it to parking.
+  TempDir dir;
+  dir.Write("parking.txt", "Free parking behind the salon.");
+  dir.Write("colour.txt", "We do balayage and colour.");
+  dir.Write("prices.txt", "Our price list is on the wall.");
+  auto http = http::MakeHttpClient({});
+  auto embedder = kb::MakeEmbeddingsClient(embeddings.Settings(), *http, desk.db.pool());
+  kb::IngestOptions ingest;
+  ingest.inputs = {dir.path().string()};
+  kb::IngestEnvironment environment;
+  environment.embedder = embedder.get();
+  REQUIRE(kb::Ingest(desk.db.pool(), business::Get(desk.db.pool(), "demo-salon").id, config::KbSettings{}, ingest,
+                     environment)
+              .added == 3);
+  Omnid omnid(desk.db.url(), desk.fake.base_url(), "",
+              "embeddings:\n  base_url: " + embeddings.Settings().base_url +
+                  "\n  api_key: test-key\n  model: fake/concepts-5\n");
+
+  const std::string question = "Where do I leave my car?";
+  const auto events = SendMessage(omnid.port(), StartSession(omnid.port())["token"], {{"message", question}});
+  CHECK(events.back().event == "done");
+  const auto inputs = embeddings.Inputs();
+  CHECK(std::find(inputs.begin(), inputs.end(), question) != inputs.end());
+  const auto requests = desk.fake.requests();
+  REQUIRE(requests.size() == 1);
+  const std::string system_prompt = requests[0].json["messages"][0].value("content", "");
+  CHECK(system_prompt.find("Free parking behind the salon.") != std::string::npos);
 }
 
 TEST_CASE("an escalation tells the visitor a team member follows up, never the team's reason", "[webchat]") {

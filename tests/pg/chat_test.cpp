@@ -17,12 +17,14 @@
 #include "core/booking/booking.hpp"
 #include "core/booking/local_time.hpp"
 #include "core/business/business.hpp"
+#include "core/chat/business_cache.hpp"
 #include "core/chat/conversations.hpp"
 #include "core/chat/engine.hpp"
 #include "core/common/error.hpp"
 #include "core/common/executor.hpp"
 #include "core/config/business_file.hpp"
 #include "core/customers/customers.hpp"
+#include "core/customers/customers_tx.hpp"
 #include "core/db/embedded.hpp"
 #include "core/db/pqxx.hpp"
 #include "core/http/client.hpp"
@@ -63,7 +65,7 @@ struct Desk {
     llm = llm::MakeOpenAiClient(llm_settings, *http, 1);
     settings.llm = llm_settings;
     settings.plans = std::move(plans);
-    engine = std::make_unique<chat::Engine>(db.pool(), retriever, llm.get(), executor, clock, settings);
+    engine = std::make_unique<chat::Engine>(db.pool(), businesses, retriever, llm.get(), executor, clock, settings);
   }
 
   chat::TurnRequest Request(const std::string& text, const std::string& conversation_id = "") {
@@ -85,6 +87,7 @@ struct Desk {
   test::FakeOpenAi fake;
   std::unique_ptr<http::HttpClient> http = http::MakeHttpClient(http::ClientSettings{});
   std::unique_ptr<llm::LlmClient> llm;
+  chat::BusinessCache businesses{db.pool()};
   kb::Retriever retriever{db.pool(), config::KbSettings{}};
   ThreadPoolExecutor executor{2};
   chat::EngineSettings settings;
@@ -517,6 +520,51 @@ TEST_CASE("a verified visitor's prompt and tools reach their own record and book
   CHECK(desk.fake.requests().back().body.find("Ann Lee") != std::string::npos);
 }
 
+TEST_CASE("a visitor's turn opens their conversation once, and another's is not found with nothing stored",
+          "[chat]") {
+  Desk desk;
+  const auto customer = db::WithTransaction(desk.db.pool(), [&](pqxx::work& tx) {
+    return customers::CreateFromClaims(tx, desk.business_id, {"Mallory", "", ""});
+  });
+  auto request = desk.Request("Is there parking?");
+  request.caller = chat::Caller::kVisitor;
+  request.channel = chat::Channel::kWebchat;
+  request.business = std::make_shared<const business::Business>(business::Get(desk.db.pool(), "demo-salon"));
+  request.business_slug.clear();
+  request.visitor = chat::Visitor{"v_mallory", customer.id, false};
+  desk.fake.Enqueue(test::TextReply({"Free street parking on Court Street."}));
+  desk.fake.Enqueue(test::TextReply({"Yes, on Sundays too."}));
+  Events events;
+  const auto first = desk.engine->Turn(request, events.Callback());
+  REQUIRE_FALSE(events.list.empty());
+  CHECK(events.list.front().kind == chat::TurnEvent::Kind::kOpened);
+  CHECK(events.list.front().conversation_id == first.conversation_id);
+  CHECK(events.Count(chat::TurnEvent::Kind::kOpened) == 1);
+  const auto opened = chat::Get(desk.db.pool(), desk.business_id, first.conversation_id);
+  CHECK(opened.visitor_id == "v_mallory");
+  CHECK(opened.customer_id == customer.id);
+  CHECK(opened.channel == "WEBCHAT");
+
+  request.conversation_id = first.conversation_id;
+  request.text = "And on Sundays?";
+  CHECK(desk.engine->Turn(request).conversation_id == first.conversation_id);
+
+  const auto count = [&] {
+    return desk.Count("SELECT count(*) FROM messages WHERE business_id = $1 AND role = 'USER'", desk.business_id);
+  };
+  const auto stored = count();
+  for (const std::string& id : {first.conversation_id, std::string("not-a-uuid"),
+                               std::string("00000000-0000-4000-8000-000000000000")}) {
+    auto stranger = request;
+    stranger.visitor = chat::Visitor{"v_stranger", "", false};
+    stranger.conversation_id = id;
+    Events seen;
+    CHECK_THROWS_WITH(desk.engine->Turn(stranger, seen.Callback()), "conversation " + id + " not found");
+    CHECK(seen.Count(chat::TurnEvent::Kind::kOpened) == 0);
+  }
+  CHECK(count() == stored);
+}
+
 TEST_CASE("escalate_to_human hands off after the model's last words", "[chat]") {
   Desk desk;
   desk.fake.Enqueue(test::ToolCallReply({Call("c1", "escalate_to_human", {{"reason", "complaint about a color"}})}));
@@ -771,7 +819,8 @@ TEST_CASE("a reply that cannot be stored is withdrawn, and its question marked f
   Desk desk;
   auto settings = desk.settings;
   settings.reply_save_retry_ms = 200;
-  chat::Engine engine(desk.db.pool(), desk.retriever, desk.llm.get(), desk.executor, desk.clock, settings);
+  chat::Engine engine(desk.db.pool(), desk.businesses, desk.retriever, desk.llm.get(), desk.executor, desk.clock,
+                      settings);
   FakeReply slow = test::TextReply({"We open at ", "9 on Tuesdays."});
   slow.first_byte_delay_ms = 300;
   desk.fake.Enqueue(slow);

@@ -1,10 +1,12 @@
-// The public chat API's pure rules: visitor tokens, identity hashes, the
-// token-bucket rate limiter, opening hours in the business's zone, allowed
-// origins, and LISTEN payloads.
+// The public chat API's pure rules: visitor tokens and resuming them,
+// identity hashes, the token-bucket rate limiter, opening hours in the
+// business's zone, widget defaults, allowed origins, what a visitor sees
+// and may continue, and LISTEN payloads.
 #include <catch2/catch.hpp>
 #include <chrono>
 
 #include "core/booking/local_time.hpp"
+#include "core/chat/conversations.hpp"
 #include "core/webchat/notifications.hpp"
 #include "core/webchat/policy.hpp"
 #include "core/webchat/rate_limit.hpp"
@@ -103,6 +105,22 @@ TEST_CASE("a visitor token is accepted only in its one canonical spelling", "[we
   }
 }
 
+TEST_CASE("an earlier token of the business resumes its visitor while valid and for 30 days after", "[webchat]") {
+  const std::string secret = "secret-0123456789";
+  const std::string token = webchat::SignVisitorToken(Claims(), secret);  // expires at 1000
+  auto resumed = webchat::ResumableClaims(token, secret, "b-1", At(999));
+  REQUIRE(resumed);
+  CHECK(resumed->visitor_id == "v_abc");
+  CHECK(resumed->customer_id == "c-9");
+  CHECK(resumed->verified);
+  CHECK(webchat::ResumableClaims(token, secret, "b-1", At(1000 + webchat::kResumeWindowS - 1)));
+  CHECK_FALSE(webchat::ResumableClaims(token, secret, "b-1", At(1000 + webchat::kResumeWindowS)));
+  CHECK(webchat::kResumeWindowS == 30 * 86400);
+  CHECK_FALSE(webchat::ResumableClaims(token, secret, "b-2", At(999)));
+  CHECK_FALSE(webchat::ResumableClaims(token, "another-secret-0000", "b-1", At(999)));
+  CHECK_FALSE(webchat::ResumableClaims("garbage", secret, "b-1", At(999)));
+}
+
 TEST_CASE("identity hashes are HMAC-SHA256 hex under the widget secret", "[webchat]") {
   // RFC 4231 test case 2.
   CHECK(webchat::HmacSha256Hex("Jefe", "what do ya want for nothing?") ==
@@ -168,6 +186,18 @@ TEST_CASE("open now follows the weekly hours and overrides in the business's zon
   CHECK(webchat::OpenNow(spec, booking::ParseStartTime("2026-11-25 12:30", spec.timezone)));
 }
 
+TEST_CASE("the widget's title and greeting fall back to the business name and the AI's greeting", "[webchat]") {
+  business::BusinessSpec spec;
+  spec.name = "Bella Hair Studio";
+  spec.ai.greeting = "Hi! How can I help?";
+  CHECK(webchat::WidgetTitle(spec) == "Bella Hair Studio");
+  CHECK(webchat::WidgetGreeting(spec) == "Hi! How can I help?");
+  spec.widget.title = "Chat with Bella";
+  spec.widget.greeting = "Welcome to Bella!";
+  CHECK(webchat::WidgetTitle(spec) == "Chat with Bella");
+  CHECK(webchat::WidgetGreeting(spec) == "Welcome to Bella!");
+}
+
 TEST_CASE("allowed origins decide CORS and frame-ancestors", "[webchat]") {
   const std::vector<std::string> allowed = {"https://shop.example", "http://localhost:8080/"};
   CHECK(webchat::OriginAllowed(allowed, "https://shop.example"));
@@ -200,6 +230,71 @@ TEST_CASE("LISTEN payloads become notices", "[webchat]") {
   CHECK_FALSE(webchat::ParseNotice(R"({"business_id":"b","conversation_id":"c","assigned_to":"sam"})"));
   CHECK_FALSE(webchat::ParseNotice("not json"));
   CHECK_FALSE(webchat::ParseNotice(R"({"status":"ESCALATED"})"));
+}
+
+TEST_CASE("a visitor sees user, assistant and team messages, never tool steps or system notes", "[webchat]") {
+  CHECK(std::string(webchat::VisibleRoleName(chat::MessageRole::kUser)) == "user");
+  CHECK(std::string(webchat::VisibleRoleName(chat::MessageRole::kAssistant)) == "assistant");
+  CHECK(std::string(webchat::VisibleRoleName(chat::MessageRole::kHuman)) == "human");
+  CHECK(webchat::VisibleRoleName(chat::MessageRole::kTool) == nullptr);
+  CHECK(webchat::VisibleRoleName(chat::MessageRole::kSystem) == nullptr);
+}
+
+TEST_CASE("a visitor's stream re-reads messages it may see and follows status changes", "[webchat]") {
+  webchat::ConversationNotice notice;
+  notice.kind = webchat::ConversationNotice::Kind::kStatus;
+  notice.status = "ESCALATED";
+  auto update = webchat::UpdateForVisitor(notice);
+  REQUIRE(update);
+  CHECK(update->kind == webchat::VisitorUpdate::Kind::kStatus);
+  CHECK(update->status == "ESCALATED");
+
+  notice.kind = webchat::ConversationNotice::Kind::kMessage;
+  notice.status.clear();
+  for (const char* role : {"USER", "ASSISTANT", "HUMAN", "A_ROLE_FROM_A_NEWER_OMNI"}) {
+    notice.role = role;
+    update = webchat::UpdateForVisitor(notice);
+    REQUIRE(update);
+    CHECK(update->kind == webchat::VisitorUpdate::Kind::kMessages);
+  }
+  for (const char* role : {"TOOL", "SYSTEM"}) {
+    notice.role = role;
+    CHECK_FALSE(webchat::UpdateForVisitor(notice));
+  }
+  // Notices were lost while the listener reconnected: re-read.
+  notice = {};
+  notice.kind = webchat::ConversationNotice::Kind::kResync;
+  update = webchat::UpdateForVisitor(notice);
+  REQUIRE(update);
+  CHECK(update->kind == webchat::VisitorUpdate::Kind::kMessages);
+}
+
+TEST_CASE("a visitor continues their own conversations, never a verified customer's they do not prove",
+          "[webchat][chat]") {
+  chat::Conversation conversation;
+  conversation.visitor_id = "v_abc";
+  const chat::Visitor anonymous{"v_abc", "", false};
+  const chat::Visitor stranger{"v_xyz", "", false};
+  CHECK(chat::VisitorMayContinue(anonymous, conversation));
+  CHECK_FALSE(chat::VisitorMayContinue(stranger, conversation));
+  conversation.visitor_id.clear();
+  CHECK_FALSE(chat::VisitorMayContinue(chat::Visitor{"", "", false}, conversation));
+
+  // Their own customer from pre-chat claims, or one a booking in the chat made.
+  conversation.visitor_id = "v_abc";
+  conversation.customer_id = "c-own";
+  CHECK(chat::VisitorMayContinue(chat::Visitor{"v_abc", "c-own", false}, conversation));
+  CHECK(chat::VisitorMayContinue(anonymous, conversation));
+  CHECK_FALSE(chat::VisitorMayContinue(chat::Visitor{"v_xyz", "c-own", false}, conversation));
+
+  // A verified customer's: theirs from any browser once proven; the visitor
+  // id alone no longer reaches it after signing out.
+  conversation.customer_id = "c-verified";
+  conversation.customer_external_id = "user-42";
+  CHECK(chat::VisitorMayContinue(chat::Visitor{"v_other_browser", "c-verified", true}, conversation));
+  CHECK(chat::VisitorMayContinue(chat::Visitor{"v_abc", "c-verified", true}, conversation));
+  CHECK_FALSE(chat::VisitorMayContinue(anonymous, conversation));
+  CHECK_FALSE(chat::VisitorMayContinue(chat::Visitor{"v_abc", "c-someone-else", true}, conversation));
 }
 
 }  // namespace
