@@ -231,6 +231,7 @@ Passage ToPassage(const kb::SearchHit& hit) {
 std::vector<Passage> Search(Engine::Impl& engine, const std::string& business_id, const std::string& query, int limit) {
   kb::SearchOptions options;
   options.k = static_cast<std::size_t>(limit);
+  options.keyword_fallback = true;
   std::vector<Passage> passages;
   for (const auto& hit : engine.retriever.Search(business_id, query, options)) passages.push_back(ToPassage(hit));
   return passages;

@@ -7,6 +7,10 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include <nlohmann/json.hpp>
+
+#include "core/common/error.hpp"
+#include "core/common/log.hpp"
 #include "core/common/utf8.hpp"
 #include "core/db/pqxx.hpp"
 #include "core/kb/analyzer.hpp"
@@ -269,11 +273,17 @@ std::vector<SearchHit> Retriever::Search(const std::string& business_id, std::st
   }
   const std::vector<char>* filter = allowed.empty() ? nullptr : &allowed;
   std::vector<Bm25Hit> found;
-  if (impl_->embedder != nullptr && snapshot->dimensions > 0) {
-    found = HybridSearch(*snapshot, *impl_->embedder, terms, query, options, filter);
-  } else {
-    found = snapshot->index.Search(terms, options.k, filter, options.one_per_document);
+  bool keyword_only = impl_->embedder == nullptr || snapshot->dimensions == 0;
+  if (!keyword_only) {
+    try {
+      found = HybridSearch(*snapshot, *impl_->embedder, terms, query, options, filter);
+    } catch (const Error& e) {
+      if (!options.keyword_fallback) throw;
+      log::Warn("embeddings failed; searching by keywords only", {{"business_id", business_id}, {"error", e.what()}});
+      keyword_only = true;
+    }
   }
+  if (keyword_only) found = snapshot->index.Search(terms, options.k, filter, options.one_per_document);
   hits.reserve(found.size());
   for (const Bm25Hit& hit : found) {
     hits.push_back({std::shared_ptr<const Chunk>(snapshot, &snapshot->chunks[hit.chunk]), hit.score});

@@ -55,6 +55,10 @@ struct SearchOptions {
   std::vector<DocType> types;     // empty: every type; else any of these
   std::vector<std::string> tags;  // empty: any; else documents with any of these
   bool one_per_document = false;  // only each document's best chunk
+  // Hybrid search only: when the embeddings service fails, answer from BM25
+  // alone and log a warning, rather than throw. A chat turn asks for this:
+  // a visitor is better served by keyword matches than by no answer.
+  bool keyword_fallback = false;
 };
 
 struct SearchHit {

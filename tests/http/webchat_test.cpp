@@ -456,6 +456,16 @@ TEST_CASE("with embeddings configured, a visitor's question finds the knowledge 
   REQUIRE(requests.size() == 1);
   const std::string system_prompt = requests[0].json["messages"][0].value("content", "");
   CHECK(system_prompt.find("Free parking behind the salon.") != std::string::npos);
+
+  // The embeddings service down (every retry): the turn still answers, from
+  // keyword matches alone.
+  embeddings.Fail(std::vector<int>(40, 503));
+  const auto degraded =
+      SendMessage(omnid.port(), StartSession(omnid.port())["token"], {{"message", "What is on the price list?"}});
+  CHECK(degraded.back().event == "done");
+  REQUIRE(desk.fake.requests().size() == 2);
+  const std::string keyword_prompt = desk.fake.requests()[1].json["messages"][0].value("content", "");
+  CHECK(keyword_prompt.find("Our price list is on the wall.") != std::string::npos);
 }
 
 TEST_CASE("an escalation tells the visitor a team member follows up, never the team's reason", "[webchat]") {

@@ -116,5 +116,16 @@ TEST_CASE("hybrid search fuses BM25 and vectors stored per chunk", "[kb]") {
   CHECK(hits[0].chunk->title == "colour.txt");
   CHECK(hits[0].score == Approx(2.0 / 61));
   CHECK(hybrid.Search(business, "the and of", {}).empty());
+
+  // The embeddings service down: kb search says so; a chat turn's search
+  // (keyword_fallback) still answers from BM25.
+  fake.Fail({503, 503, 503, 503, 503, 503, 503, 503});
+  CHECK_THROWS_AS(hybrid.Search(business, "balayage price", {}), omni::UpstreamError);
+  kb::SearchOptions fallback;
+  fallback.keyword_fallback = true;
+  hits = hybrid.Search(business, "balayage price", fallback);
+  REQUIRE(hits.size() == 2);
+  CHECK(hits[0].chunk->title != "parking.txt");
+  CHECK(hits[1].chunk->title != "parking.txt");
   fs::remove_all(dir);
 }
