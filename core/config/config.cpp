@@ -740,7 +740,7 @@ void ParsePlans(const Parser& parser, const Entry& entry, std::map<PlanTier, Pla
   }
 }
 
-void ParseLogging(const Parser& parser, const Entry& entry, LoggingSettings& logging) {
+void ParseLogging(const Parser& parser, const Entry& entry, log::Settings& logging) {
   Section section(parser, entry, kLoggingKeys);
   section.Choice("level", &logging.level, kLogLevels);
   section.Choice("format", &logging.format, kLogFormats);

@@ -17,6 +17,8 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "core/common/log.hpp"
+
 namespace omni::config {
 
 struct DatabaseSettings {
@@ -131,11 +133,6 @@ struct StripeSettings {
   std::string metered_price_id;               // usage-based overage price
 };
 
-struct LoggingSettings {
-  std::string level = "info";  // trace, debug, info, warn, error, off
-  std::string format = "text";  // text or json
-};
-
 struct Config {
   std::string source_path;  // the file it came from; empty for defaults
   DatabaseSettings database;
@@ -145,7 +142,7 @@ struct Config {
   KbSettings kb;
   StripeSettings stripe;
   std::map<PlanTier, PlanLimits> plans = DefaultPlans();  // always holds all four tiers
-  LoggingSettings logging;
+  log::Settings logging;
 };
 
 // Looks up an environment variable; nullopt when unset.
