@@ -127,7 +127,7 @@ int main(int argc, char** argv) {
   } clock;
   chat::EngineSettings settings;
   settings.llm = llm_settings;
-  settings.plans[config::PlanTier::kFree].interactions_per_month = -1;
+  settings.plans[billing::PlanTier::kFree].interactions_per_month = -1;
   chat::Engine engine(db.pool(), retriever, llm.get(), executor, clock, settings);
 
   std::vector<double> omni_ms, wall_ms, omni_tool_ms, retrieval_ms, prompt_ms;

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cmd/commands.hpp"
+#include "core/billing/plans.hpp"
 #include "core/business/business.hpp"
 #include "core/common/error.hpp"
 #include "core/common/text.hpp"
@@ -70,7 +71,7 @@ Json SummaryJson(const business::Business& b) {
           {"name", b.spec.name},
           {"industry", business::IndustryName(b.spec.industry)},
           {"timezone", b.spec.timezone},
-          {"plan", config::PlanTierName(b.spec.plan.value_or(config::PlanTier::kFree))},
+          {"plan", billing::PlanTierName(b.spec.plan.value_or(billing::PlanTier::kFree))},
           {"subscription_status", b.subscription_status},
           {"services", ActiveServices(b)},
           {"created_at", Utc(b.created_at)},

@@ -38,7 +38,7 @@ struct Session {
         retriever(ctx.Database(), ctx.Config().kb),
         executor(2),
         engine(ctx.Database(), retriever, llm.get(), executor, DefaultClock(),
-               chat::EngineSettings{ctx.Config().llm, ctx.Config().plans}) {
+               chat::EngineSettings{ctx.Config().llm, billing::ResolvePlans(ctx.Config().plans)}) {
     if (!llm) {
       ctx.out().Status("no LLM API key is configured: the offline responder answers from the knowledge base");
     }

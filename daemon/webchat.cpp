@@ -162,7 +162,7 @@ void WebchatService::Initialize() {
   if (!llm::IsOffline(config.llm)) impl_->llm = llm::MakeOpenAiClient(config.llm, *impl_->http);
   impl_->retriever = std::make_unique<kb::Retriever>(pool, config.kb);
   impl_->engine = std::make_unique<chat::Engine>(pool, *impl_->retriever, impl_->llm.get(), impl_->workers,
-                                                 DefaultClock(), chat::EngineSettings{config.llm, config.plans});
+                                                 DefaultClock(), chat::EngineSettings{config.llm, billing::ResolvePlans(config.plans)});
   impl_->ready.store(true, std::memory_order_release);
 }
 

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "core/common/clock.hpp"
-#include "core/config/config.hpp"
+#include "core/billing/plans.hpp"
 
 namespace omni::db {
 class Pool;
@@ -103,7 +103,7 @@ struct BusinessSpec {
   AiSettings ai;
   // Unset: apply leaves the stored tier alone (billing may manage it); a new
   // business starts on FREE. Always set when read from the database.
-  std::optional<config::PlanTier> plan;
+  std::optional<billing::PlanTier> plan;
   WidgetSettings widget;
   std::vector<ServiceSpec> services;
   std::vector<std::string> resources;             // e.g. chairs; empty: the business is one resource

@@ -31,6 +31,7 @@
 #include <string>
 #include <vector>
 
+#include "core/billing/plans.hpp"
 #include "core/chat/conversations.hpp"
 #include "core/chat/prompt.hpp"
 #include "core/common/clock.hpp"
@@ -48,7 +49,7 @@ namespace omni::chat {
 
 struct EngineSettings {
   config::LlmSettings llm;  // models, history_messages, max_tool_rounds, escalate_on_failure
-  std::map<config::PlanTier, config::PlanLimits> plans = config::DefaultPlans();
+  std::map<billing::PlanTier, billing::PlanLimits> plans = billing::DefaultPlans();
   int knowledge_passages = 4;   // passages retrieved into the prompt
   int business_cache_ms = 2000; // a business profile is re-read after this
   // An AI message is stored retrying this long while the database is

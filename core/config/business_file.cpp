@@ -10,6 +10,7 @@
 #include <date/date.h>
 #include <date/tz.h>
 
+#include "core/billing/plans.hpp"
 #include "core/common/error.hpp"
 #include "core/common/utf8.hpp"
 #include "core/config/detail/text_file.hpp"
@@ -353,7 +354,7 @@ business::BusinessSpec ParseBusinessSpec(const std::string& yaml_text, const std
   if (auto v = map.Get("plan")) {
     const std::string name =
         detail::ReadChoice(*v, root.Key("plan"), {"FREE", "STARTER", "PROFESSIONAL", "ENTERPRISE"});
-    spec.plan = *ParsePlanTier(name);
+    spec.plan = *billing::ParsePlanTier(name);
   }
   if (auto v = map.Get("widget")) ReadWidget(*v, root.Key("widget"), spec);
   if (auto v = map.Get("services")) ReadServices(*v, root.Key("services"), spec);

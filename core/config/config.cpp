@@ -31,7 +31,6 @@ constexpr long long kMaxBytes = 1LL << 40;
 
 const std::vector<std::string> kRootKeys = {"database", "server", "llm",   "embeddings",
                                             "kb",       "stripe", "plans", "logging"};
-const std::vector<std::string> kTierKeys = {"free", "starter", "professional", "enterprise"};
 const std::vector<std::string> kDatabaseKeys = {
     "url", "embedded", "pool_size", "connect_timeout_ms", "acquire_timeout_ms", "statement_timeout_ms"};
 const std::vector<std::string> kEmbeddedKeys = {"data_dir"};
@@ -255,14 +254,6 @@ bool IsPostgresUrl(const std::string& text) {
 
 std::string Secret(const std::string& value) { return value.empty() ? "" : kRedacted; }
 
-// One key of a mapping as found in the file.
-struct Entry {
-  YAML::Node key;
-  YAML::Node value;
-  std::string path;  // dotted, e.g. "server.listen"
-  std::string name;  // the last component, as written
-};
-
 // The section (other than the one holding `keys`) that has a key `name`.
 std::optional<std::string> SectionHolding(const std::string& name, const std::vector<std::string>& keys) {
   for (const auto& [path, section_keys] : kSchema) {
@@ -272,6 +263,29 @@ std::optional<std::string> SectionHolding(const std::string& name, const std::ve
   return std::nullopt;
 }
 
+// The ConfigError for a key not in `keys`, at `place`.
+[[noreturn]] void ThrowUnknownKey(const std::string& place, const std::string& section, const std::string& name,
+                                  const std::vector<std::string>& keys) {
+  std::string hint;
+  if (auto closest = ClosestKey(name, keys)) {
+    hint = "Did you mean `" + *closest + "`? ";
+  } else if (auto home = SectionHolding(name, keys)) {
+    hint = "`" + name + "` belongs under " + *home + ". ";
+  }
+  hint += "Valid keys " + (section.empty() ? std::string("at the top level") : "under " + section) + ": " +
+          Join(keys, ", ") + ".";
+  const std::string path = (section.empty() ? "" : section + ".") + name;
+  throw ConfigError(place + ": " + (path.empty() ? "" : path + ": ") + "unknown key", hint);
+}
+
+// One key of a mapping as found in the file.
+struct Entry {
+  YAML::Node key;
+  YAML::Node value;
+  std::string path;  // dotted, e.g. "server.listen"
+  std::string name;  // the last component, as written
+};
+
 class Parser {
  public:
   Parser(const std::string& source, const std::string& text, const EnvLookup& env) : source_(source), env_(env) {
@@ -279,14 +293,15 @@ class Parser {
     for (std::string line; std::getline(lines, line);) lines_.push_back(line);
   }
 
+  // "source:line:column", or the source alone for a null mark.
+  std::string Place(const YAML::Mark& mark) const {
+    if (mark.is_null()) return source_;
+    return source_ + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+  }
+
   [[noreturn]] void Fail(const YAML::Mark& mark, const std::string& path, const std::string& message,
                          const std::string& hint = {}) const {
-    std::string location = source_;
-    if (!mark.is_null()) {
-      location += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
-    }
-    std::string text = location + ": " + (path.empty() ? "" : path + ": ") + message;
-    throw ConfigError(text, hint);
+    throw ConfigError(Place(mark) + ": " + (path.empty() ? "" : path + ": ") + message, hint);
   }
 
   // Blames the value, or the key when the value is missing.
@@ -314,11 +329,28 @@ class Parser {
   // only `keys`, each once; returns its entries in file order.
   std::vector<Entry> Mapping(const Entry& entry, const std::vector<std::string>& keys,
                              bool case_insensitive = false) const {
+    return Entries(entry, &keys, case_insensitive, "a mapping with keys " + Join(keys, ", "));
+  }
+
+  // Checks that `entry` is a mapping keyed by names another module checks
+  // (FileKey), each given once ignoring case; `expected` describes it.
+  std::vector<Entry> NamedMapping(const Entry& entry, const std::string& expected) const {
+    return Entries(entry, nullptr, true, expected);
+  }
+
+  FileKey KeyOf(const Entry& entry, const Entry& section) const {
+    return FileKey{entry.name, section.path, Place(entry.key.Mark())};
+  }
+
+  Entry Root(const YAML::Node& root) const { return Entry{YAML::Node(), root, "", ""}; }
+
+ private:
+  // The entries of a mapping; with `keys`, only those are allowed.
+  std::vector<Entry> Entries(const Entry& entry, const std::vector<std::string>* keys, bool case_insensitive,
+                             const std::string& expected) const {
     std::vector<Entry> entries;
     if (entry.value.IsNull()) return entries;
-    if (!entry.value.IsMap()) {
-      FailValue(entry, "expected a mapping with keys " + Join(keys, ", ") + ", got " + Described(entry.value));
-    }
+    if (!entry.value.IsMap()) FailValue(entry, "expected " + expected + ", got " + Described(entry.value));
     for (auto it = entry.value.begin(); it != entry.value.end(); ++it) {
       YAML::Node key = it->first;
       YAML::Node value = it->second;
@@ -326,16 +358,8 @@ class Parser {
       if (!key.IsScalar()) Fail(key.Mark(), entry.path, "expected a key name, got " + Described(key));
       std::string name = key.Scalar();
       std::string normalized = case_insensitive ? Lower(name) : name;
-      if (std::find(keys.begin(), keys.end(), normalized) == keys.end()) {
-        std::string hint;
-        if (auto closest = ClosestKey(name, keys)) {
-          hint = "Did you mean `" + *closest + "`? ";
-        } else if (auto home = SectionHolding(name, keys)) {
-          hint = "`" + name + "` belongs under " + *home + ". ";
-        }
-        hint += "Valid keys " + (entry.path.empty() ? std::string("at the top level") : "under " + entry.path) + ": " +
-                Join(keys, ", ") + ".";
-        Fail(key.Mark(), prefix + name, "unknown key", hint);
+      if (keys && std::find(keys->begin(), keys->end(), normalized) == keys->end()) {
+        ThrowUnknownKey(Place(key.Mark()), entry.path, name, *keys);
       }
       for (const auto& seen : entries) {
         if ((case_insensitive ? Lower(seen.name) : seen.name) == normalized) {
@@ -349,9 +373,6 @@ class Parser {
     return entries;
   }
 
-  Entry Root(const YAML::Node& root) const { return Entry{YAML::Node(), root, "", ""}; }
-
- private:
   // Column of `${name` in the source line of the value, so the error points
   // at the reference itself and not only at the start of the value.
   YAML::Mark ReferenceMark(const Entry& entry, const std::string& reference) const {
@@ -430,6 +451,14 @@ class Section {
       if (entry.name == key) return &entry;
     }
     return nullptr;
+  }
+
+  template <class IntType>
+  const Entry* Integer(const std::string& key, std::optional<IntType>* out, long long min, long long max) const {
+    IntType value{};
+    const Entry* entry = Integer(key, &value, min, max);
+    if (entry) *out = value;
+    return entry;
   }
 
   template <class IntType>
@@ -711,24 +740,18 @@ void ParseStripe(const Parser& parser, const Entry& entry, StripeSettings& strip
   section.StringList("webhook_secrets", &stripe.webhook_secrets, true, true);
   section.Integer("webhook_tolerance_s", &stripe.webhook_tolerance_s, 1, 86400);
   if (const Entry* price_ids = section.Find("price_ids")) {
-    Section prices(parser, *price_ids, kTierKeys, true);
-    for (const auto& price : prices.entries()) {
-      std::string id = parser.Scalar(price, "a Stripe price id (price_...)");
-      PlanTier tier = *ParsePlanTier(price.name);
-      if (id.empty()) {
-        stripe.price_ids.erase(tier);
-      } else {
-        stripe.price_ids[tier] = id;
-      }
+    for (const auto& price : parser.NamedMapping(*price_ids, "a mapping of plan tiers to Stripe price ids")) {
+      stripe.price_ids.push_back(
+          PriceIdSetting{parser.KeyOf(price, *price_ids), parser.Scalar(price, "a Stripe price id (price_...)")});
     }
   }
   section.String("metered_price_id", &stripe.metered_price_id);
 }
 
-void ParsePlans(const Parser& parser, const Entry& entry, std::map<PlanTier, PlanLimits>& plans) {
-  Section section(parser, entry, kTierKeys, true);
-  for (const auto& tier_entry : section.entries()) {
-    PlanLimits& limits = plans[*ParsePlanTier(tier_entry.name)];
+void ParsePlans(const Parser& parser, const Entry& entry, std::vector<PlanLimitsOverride>& plans) {
+  for (const auto& tier_entry : parser.NamedMapping(entry, "a mapping of plan tiers to their limits")) {
+    PlanLimitsOverride& limits = plans.emplace_back();
+    limits.tier = parser.KeyOf(tier_entry, entry);
     Section tier(parser, tier_entry, kPlanKeys);
     constexpr long long kMax = std::numeric_limits<long long>::max();
     tier.Integer("interactions_per_month", &limits.interactions_per_month, -1, kMax);
@@ -789,38 +812,6 @@ void EmitYaml(YAML::Emitter& out, const nlohmann::ordered_json& value) {
 }
 
 }  // namespace
-
-const char* PlanTierName(PlanTier tier) {
-  switch (tier) {
-    case PlanTier::kFree:
-      return "FREE";
-    case PlanTier::kStarter:
-      return "STARTER";
-    case PlanTier::kProfessional:
-      return "PROFESSIONAL";
-    case PlanTier::kEnterprise:
-      return "ENTERPRISE";
-  }
-  return "FREE";
-}
-
-std::optional<PlanTier> ParsePlanTier(const std::string& name) {
-  std::string lower = Lower(name);
-  if (lower == "free") return PlanTier::kFree;
-  if (lower == "starter") return PlanTier::kStarter;
-  if (lower == "professional") return PlanTier::kProfessional;
-  if (lower == "enterprise") return PlanTier::kEnterprise;
-  return std::nullopt;
-}
-
-std::map<PlanTier, PlanLimits> DefaultPlans() {
-  return {
-      {PlanTier::kFree, PlanLimits{100, 50, 20, 10, 1, 0}},
-      {PlanTier::kStarter, PlanLimits{1000, 500, 100, 25, 3, 0}},
-      {PlanTier::kProfessional, PlanLimits{10000, 5000, 1000, 100, 10, 2}},
-      {PlanTier::kEnterprise, PlanLimits{-1, -1, -1, -1, -1, 0}},
-  };
-}
 
 Config DefaultConfig() { return Config{}; }
 
@@ -916,7 +907,11 @@ Config LoadConfig(const std::string& explicit_path, const EnvLookup& env) {
   return LoadConfigFile(*path, env);
 }
 
-nlohmann::ordered_json RedactedJson(const Config& config) {
+void FailUnknownKey(const FileKey& key, const std::vector<std::string>& valid_keys) {
+  ThrowUnknownKey(key.place, key.section, key.name, valid_keys);
+}
+
+nlohmann::ordered_json RedactedJson(const Config& config, const nlohmann::ordered_json& plan_settings) {
   using Json = nlohmann::ordered_json;
   const auto& db = config.database;
   const auto& server = config.server;
@@ -982,32 +977,21 @@ nlohmann::ordered_json RedactedJson(const Config& config) {
                     {"url_max_redirects", kb.url_max_redirects}};
   Json secrets = Json::array();
   for (const auto& secret : stripe.webhook_secrets) secrets.push_back(Secret(secret));
-  Json price_ids = Json::object();
-  for (const auto& [tier, id] : stripe.price_ids) price_ids[PlanTierName(tier)] = id;
   json["stripe"] = Json{{"api_key", Secret(stripe.api_key)},
                         {"api_base", stripe.api_base},
                         {"webhook_secrets", secrets},
                         {"webhook_tolerance_s", stripe.webhook_tolerance_s},
-                        {"price_ids", price_ids},
+                        {"price_ids", plan_settings.at("price_ids")},
                         {"metered_price_id", stripe.metered_price_id}};
-  Json plans = Json::object();
-  for (const auto& [tier, limits] : config.plans) {
-    plans[Lower(PlanTierName(tier))] = Json{{"interactions_per_month", limits.interactions_per_month},
-                                            {"conversations_per_month", limits.conversations_per_month},
-                                            {"documents", limits.documents},
-                                            {"services", limits.services},
-                                            {"operators", limits.operators},
-                                            {"overage_cents_per_interaction", limits.overage_cents_per_interaction}};
-  }
-  json["plans"] = plans;
+  json["plans"] = plan_settings.at("plans");
   json["logging"] = Json{{"level", config.logging.level}, {"format", config.logging.format}};
   return json;
 }
 
-std::string RenderRedacted(const Config& config) {
+std::string RenderRedacted(const Config& config, const nlohmann::ordered_json& plan_settings) {
   YAML::Emitter out;
   out.SetIndent(2);
-  EmitYaml(out, RedactedJson(config));
+  EmitYaml(out, RedactedJson(config, plan_settings));
   return std::string(out.c_str()) + "\n";
 }
 

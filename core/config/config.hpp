@@ -101,36 +101,45 @@ struct KbSettings {
   int url_max_redirects = 5;
 };
 
-enum class PlanTier { kFree, kStarter, kProfessional, kEnterprise };
-
-// Returns "FREE", "STARTER", "PROFESSIONAL" or "ENTERPRISE".
-const char* PlanTierName(PlanTier tier);
-// Parses those names (case-insensitive); nullopt when unknown.
-std::optional<PlanTier> ParsePlanTier(const std::string& name);
-
-// -1 in any limit means unlimited.
-struct PlanLimits {
-  std::int64_t interactions_per_month = 100;
-  std::int64_t conversations_per_month = 50;
-  std::int64_t documents = 20;
-  std::int64_t services = 10;
-  std::int64_t operators = 1;
-  std::int64_t overage_cents_per_interaction = 0;  // 0: hard limit
+// A key of the file whose name another module checks after parsing: plan
+// tiers are billing's (billing::CheckPlanSettings), so config keeps the name
+// as written and where it was written, for an error naming the place.
+struct FileKey {
+  std::string name;     // as written, e.g. "Starter"
+  std::string section;  // dotted path of its mapping, e.g. "plans"
+  std::string place;    // "omni.yaml:12:3" (line and column from 1)
 };
 
-// The built-in limits of all four tiers: FREE 100 interactions, 50
-// conversations, 20 documents, 10 services, 1 operator; STARTER
-// 1000/500/100/25/3; PROFESSIONAL 10000/5000/1000/100/10 with 2 cents per
-// interaction over the limit; ENTERPRISE unlimited.
-std::map<PlanTier, PlanLimits> DefaultPlans();
+// Throws the ConfigError config gives any unknown key: "<place>:
+// <section>.<name>: unknown key", with a hint suggesting the closest of
+// `valid_keys` (or the section that has the key) and listing them all.
+[[noreturn]] void FailUnknownKey(const FileKey& key, const std::vector<std::string>& valid_keys);
+
+// One tier of the `plans` section: the limits the file sets; an unset one
+// keeps billing's default. -1 means unlimited.
+struct PlanLimitsOverride {
+  FileKey tier;
+  std::optional<std::int64_t> interactions_per_month;
+  std::optional<std::int64_t> conversations_per_month;
+  std::optional<std::int64_t> documents;
+  std::optional<std::int64_t> services;
+  std::optional<std::int64_t> operators;
+  std::optional<std::int64_t> overage_cents_per_interaction;  // 0: hard limit
+};
+
+// One entry of stripe.price_ids: a tier's subscription price; "" means none.
+struct PriceIdSetting {
+  FileKey tier;
+  std::string id;
+};
 
 struct StripeSettings {
   std::string api_key;
   std::string api_base = "https://api.stripe.com";
-  std::vector<std::string> webhook_secrets;   // several allow rotation
+  std::vector<std::string> webhook_secrets;  // several allow rotation
   int webhook_tolerance_s = 300;
-  std::map<PlanTier, std::string> price_ids;  // subscription price per plan
-  std::string metered_price_id;               // usage-based overage price
+  std::vector<PriceIdSetting> price_ids;     // in file order; billing::ResolvePriceIds
+  std::string metered_price_id;              // usage-based overage price
 };
 
 struct Config {
@@ -141,7 +150,7 @@ struct Config {
   EmbeddingsSettings embeddings;
   KbSettings kb;
   StripeSettings stripe;
-  std::map<PlanTier, PlanLimits> plans = DefaultPlans();  // always holds all four tiers
+  std::vector<PlanLimitsOverride> plans;  // in file order; billing::ResolvePlans
   log::Settings logging;
 };
 
@@ -163,7 +172,8 @@ Config DefaultConfig();
 
 // Parses YAML text strictly; `source_name` names it in errors. Throws
 // ConfigError with file:line:column, key path and the expectation, also for
-// the first byte that is not UTF-8.
+// the first byte that is not UTF-8. Plan tier names are left to
+// billing::CheckPlanSettings, which every loader of a config calls next.
 Config ParseConfig(const std::string& yaml_text, const std::string& source_name, const EnvLookup& env);
 
 // Reads (at most 1 MiB, else ConfigError) and parses a file. Throws
@@ -174,11 +184,13 @@ Config LoadConfigFile(const std::string& path, const EnvLookup& env);
 Config LoadConfig(const std::string& explicit_path, const EnvLookup& env);
 
 // Renders the effective config as YAML with every secret replaced by
-// "<redacted>" (or "" when unset), for `omni config show`.
-std::string RenderRedacted(const Config& config);
+// "<redacted>" (or "" when unset), for `omni config show`. The effective
+// plan limits and prices are billing's: `plan_settings` is
+// billing::PlanSettingsJson(config), shown as `plans` and stripe.price_ids.
+std::string RenderRedacted(const Config& config, const nlohmann::ordered_json& plan_settings);
 // The same effective config as a JSON object (keys in file order), for
 // `omni config show -o json`.
-nlohmann::ordered_json RedactedJson(const Config& config);
+nlohmann::ordered_json RedactedJson(const Config& config, const nlohmann::ordered_json& plan_settings);
 
 // The embedded data dir after defaults and `~` expansion, given $HOME and
 // whether the process runs as root. A relative data_dir is taken relative to

@@ -635,6 +635,14 @@ TEST_CASE("omnid's command line", "[http]") {
     CHECK(result.exit_code == 3);
     CHECK(result.err.find("omni.yaml:3") != std::string::npos);
   }
+  SECTION("a plan tier that does not exist exits 3 naming its place") {
+    TempDir dir;
+    const auto path = (dir.path() / "omni.yaml").string();
+    std::ofstream(path) << "database:\n  url: \"" << kUnreachableDatabase << "\"\nplans:\n  gold:\n    documents: 5\n";
+    const auto result = Run(OMNID_PATH, {.args = {"--config", path, "--listen", "127.0.0.1:0"}}, 10s);
+    CHECK(result.exit_code == 3);
+    CHECK(result.err.find(path + ":4:3: plans.gold: unknown key") != std::string::npos);
+  }
   SECTION("a taken listen address exits 4") {
     Omnid first({.database_url = kUnreachableDatabase});
     TempDir dir;

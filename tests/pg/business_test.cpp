@@ -98,7 +98,7 @@ TEST_CASE("apply creates a business with everything in the spec", "[business]") 
   CHECK(b.spec.booking == Spa().booking);
   CHECK(b.spec.ai == Spa().ai);
   CHECK(b.spec.widget == Spa().widget);
-  CHECK(b.spec.plan == std::optional{config::PlanTier::kFree});
+  CHECK(b.spec.plan == std::optional{billing::PlanTier::kFree});
   CHECK(b.subscription_status == "NONE");
   CHECK(b.spec.resources == std::vector<std::string>{"Room A", "Room B"});
   REQUIRE(b.spec.services.size() == 3);
@@ -191,7 +191,7 @@ TEST_CASE("apply reports exactly the fields that changed", "[business]") {
     });
     CHECK(business::Apply(db.pool(), Spa()).action == ApplyAction::kUnchanged);
     BusinessSpec spec = Spa();
-    spec.plan = config::PlanTier::kStarter;
+    spec.plan = billing::PlanTier::kStarter;
     CHECK(ChangedFields(business::Apply(db.pool(), spec)) == "plan=PROFESSIONAL->STARTER;");
   }
   SECTION("a dry run reports changes and writes nothing") {

@@ -49,7 +49,7 @@ class FixedClock final : public Clock {
 // The demo salon (config/demo-salon.yaml) with its knowledge base, an
 // engine on the fake model (or offline), and helpers to read the database.
 struct Desk {
-  explicit Desk(bool offline = false, std::map<config::PlanTier, config::PlanLimits> plans = config::DefaultPlans()) {
+  explicit Desk(bool offline = false, std::map<billing::PlanTier, billing::PlanLimits> plans = billing::DefaultPlans()) {
     business::Apply(db.pool(), config::LoadBusinessFile(OMNI_SOURCE_DIR "/config/demo-salon.yaml"));
     business_id = business::Get(db.pool(), "demo-salon").id;
     kb::IngestOptions ingest;
@@ -799,8 +799,8 @@ TEST_CASE("a reply that cannot be stored is withdrawn, and its question marked f
 }
 
 TEST_CASE("only customer messages a turn left without a reply are marked failed", "[chat]") {
-  auto plans = config::DefaultPlans();
-  plans[config::PlanTier::kFree].interactions_per_month = 4;
+  auto plans = billing::DefaultPlans();
+  plans[billing::PlanTier::kFree].interactions_per_month = 4;
   Desk desk(/*offline=*/true, plans);
   auto& pool = desk.db.pool();
   const auto failed = [&](const std::string& message_id) {
@@ -857,8 +857,8 @@ TEST_CASE("the offline responder answers from the knowledge base with a citation
 }
 
 TEST_CASE("interactions are metered once per message and capped by the plan", "[chat]") {
-  auto plans = config::DefaultPlans();
-  plans[config::PlanTier::kFree].interactions_per_month = 2;
+  auto plans = billing::DefaultPlans();
+  plans[billing::PlanTier::kFree].interactions_per_month = 2;
   Desk desk(/*offline=*/true, plans);
   const auto first = desk.engine->Turn(desk.Request("Where can I park?"));
   desk.engine->Turn(desk.Request("Where can I park?", first.conversation_id));

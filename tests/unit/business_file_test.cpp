@@ -96,7 +96,7 @@ resources: [Room 1, Room 2]
   CHECK(spec.name == "Acme Spa");
   CHECK(spec.industry == Industry::kMedspa);
   CHECK(spec.timezone == "Europe/Berlin");
-  CHECK(spec.plan == std::optional{omni::config::PlanTier::kStarter});
+  CHECK(spec.plan == std::optional{omni::billing::PlanTier::kStarter});
   CHECK(spec.contact.email == "hi@acme.example");
   CHECK(spec.contact.phone == "+49 30 1234567");
   CHECK(spec.contact.website == "https://acme.example/spa");
