@@ -32,11 +32,11 @@
 #include "core/chat/conversations.hpp"
 #include "core/customers/customers.hpp"
 #include "core/business/business.hpp"
+#include "core/business/business_file.hpp"
 #include "core/chat/engine.hpp"
 #include "core/chat/prompt.hpp"
 #include "core/chat/tools.hpp"
 #include "core/common/executor.hpp"
-#include "core/config/business_file.hpp"
 #include "core/http/client.hpp"
 #include "core/kb/ingest.hpp"
 #include "core/kb/retriever.hpp"
@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
   const int warmup = 20;
 
   test::TestDatabase db;
-  business::Apply(db.pool(), config::LoadBusinessFile(OMNI_SOURCE_DIR "/config/demo-salon.yaml"));
+  business::Apply(db.pool(), business::LoadBusinessFile(OMNI_SOURCE_DIR "/config/demo-salon.yaml"));
   const auto business = business::Get(db.pool(), "demo-salon");
   kb::IngestOptions ingest;
   ingest.inputs = {OMNI_SOURCE_DIR "/config/demo-kb"};

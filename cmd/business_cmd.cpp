@@ -9,9 +9,9 @@
 #include "cmd/commands.hpp"
 #include "core/billing/plans.hpp"
 #include "core/business/business.hpp"
+#include "core/business/business_file.hpp"
 #include "core/common/error.hpp"
 #include "core/common/text.hpp"
-#include "core/config/business_file.hpp"
 
 namespace omni::cli {
 namespace {
@@ -116,7 +116,7 @@ Json DetailJson(const business::Business& b, bool show_secret) {
 }
 
 int RunApply(Context& ctx, const ApplyOptions& opts) {
-  const business::BusinessSpec spec = config::LoadBusinessFile(opts.file);
+  const business::BusinessSpec spec = business::LoadBusinessFile(opts.file);
   const auto result = business::Apply(ctx.Database(), spec, {.dry_run = opts.dry_run});
   Json changes = Json::array();
   for (const auto& c : result.changes) changes.push_back({{"field", c.field}, {"before", c.before}, {"after", c.after}});

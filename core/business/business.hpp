@@ -1,4 +1,4 @@
-// Businesses: the tenants of omni, declared in YAML (core/config/
+// Businesses: the tenants of omni, declared in YAML (core/business/
 // business_file.hpp parses the file into a BusinessSpec) and applied
 // idempotently to the database. A business owns its profile, weekly hours
 // and date overrides, booking rules, AI and widget settings, services and

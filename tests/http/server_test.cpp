@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "core/business/business.hpp"
-#include "core/config/business_file.hpp"
+#include "core/business/business_file.hpp"
 #include "core/db/embedded.hpp"
 #include "core/db/migrations.hpp"
 #include "core/db/pqxx.hpp"
@@ -354,7 +354,7 @@ TEST_CASE("a database outage shows the public no database details and the log no
     Omnid omnid({.database_url = infra.Url()});
     {
       omni::db::Pool pool(infra.Url(), omni::config::DatabaseSettings{});
-      omni::business::Apply(pool, omni::config::LoadBusinessFile(OMNI_SOURCE_DIR "/config/demo-salon.yaml"));
+      omni::business::Apply(pool, omni::business::LoadBusinessFile(OMNI_SOURCE_DIR "/config/demo-salon.yaml"));
     }
     const auto session = HttpPost(omnid.port(), "/v1/chat/demo-salon/session", "{}");
     REQUIRE(session.status == 200);

@@ -17,11 +17,11 @@
 #include "core/booking/booking.hpp"
 #include "core/booking/local_time.hpp"
 #include "core/business/business.hpp"
+#include "core/business/business_file.hpp"
 #include "core/chat/conversations.hpp"
 #include "core/chat/engine.hpp"
 #include "core/common/error.hpp"
 #include "core/common/executor.hpp"
-#include "core/config/business_file.hpp"
 #include "core/customers/customers.hpp"
 #include "core/db/embedded.hpp"
 #include "core/db/pqxx.hpp"
@@ -50,7 +50,7 @@ class FixedClock final : public Clock {
 // engine on the fake model (or offline), and helpers to read the database.
 struct Desk {
   explicit Desk(bool offline = false, std::map<billing::PlanTier, billing::PlanLimits> plans = billing::DefaultPlans()) {
-    business::Apply(db.pool(), config::LoadBusinessFile(OMNI_SOURCE_DIR "/config/demo-salon.yaml"));
+    business::Apply(db.pool(), business::LoadBusinessFile(OMNI_SOURCE_DIR "/config/demo-salon.yaml"));
     business_id = business::Get(db.pool(), "demo-salon").id;
     kb::IngestOptions ingest;
     ingest.inputs = {OMNI_SOURCE_DIR "/config/demo-kb"};
@@ -342,7 +342,7 @@ TEST_CASE("an escalated conversation gets no AI answer", "[chat]") {
 
 TEST_CASE("a tool call naming another business's appointment is refused", "[chat]") {
   Desk desk;
-  auto other = config::LoadBusinessFile(OMNI_SOURCE_DIR "/config/demo-salon.yaml");
+  auto other = business::LoadBusinessFile(OMNI_SOURCE_DIR "/config/demo-salon.yaml");
   other.slug = "other-salon";
   business::Apply(desk.db.pool(), other);
   const auto other_id = business::Get(desk.db.pool(), "other-salon").id;
