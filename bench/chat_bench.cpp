@@ -26,6 +26,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/billing/plans.hpp"
 #include "core/billing/usage.hpp"
 #include "core/booking/booking_tx.hpp"
 #include "core/booking/local_time.hpp"
@@ -37,7 +38,7 @@
 #include "core/chat/prompt.hpp"
 #include "core/chat/tools.hpp"
 #include "core/common/executor.hpp"
-#include "core/config/business_file.hpp"
+#include "core/business/business_file.hpp"
 #include "core/kb/ingest.hpp"
 #include "core/kb/retriever.hpp"
 #include "tests/support/fake_openai.hpp"
@@ -93,7 +94,7 @@ int main(int argc, char** argv) {
   const int warmup = 20;
 
   test::TestDatabase db;
-  business::Apply(db.pool(), config::LoadBusinessFile(OMNI_SOURCE_DIR "/config/demo-salon.yaml"));
+  business::Apply(db.pool(), business::LoadBusinessFile(OMNI_SOURCE_DIR "/config/demo-salon.yaml"));
   const auto business = business::Get(db.pool(), "demo-salon");
   kb::IngestOptions ingest;
   ingest.inputs = {OMNI_SOURCE_DIR "/config/demo-kb"};
@@ -116,13 +117,17 @@ int main(int argc, char** argv) {
   config.llm.base_url = fake.base_url();
   config.llm.api_key = "bench";
   config.llm.models = {"bench-model"};
-  config.plans[config::PlanTier::kFree].interactions_per_month = -1;
+  config::PlanLimitsOverride unlimited_free;
+  unlimited_free.tier.name = "FREE";
+  unlimited_free.interactions_per_month = -1;
+  config.plans.push_back(unlimited_free);
   ThreadPoolExecutor executor(2);
   class PinnedClock final : public Clock {
    public:
     TimePoint Now() const override { return booking::ParseStartTime("2026-11-24 09:00", "America/New_York"); }
   } clock;
   chat::Assistant assistant(config, db.pool(), executor, clock, "omni-bench/0.1");
+  const auto plans = billing::ResolvePlans(config.plans);
   chat::Engine& engine = assistant.engine();
   kb::Retriever& retriever = assistant.retriever();
 
@@ -199,7 +204,7 @@ int main(int argc, char** argv) {
       message_id = chat::AddUserMessage(db.pool(), business.id, conversation_id, "Where can I park?", clock.Now()).message.id;
     });
     timed("billing::MeterInteraction", [&] {
-      billing::MeterInteraction(db.pool(), business.id, config.plans, message_id, conversation_id, clock.Now());
+      billing::MeterInteraction(db.pool(), business.id, plans, message_id, conversation_id, clock.Now());
     });
     timed("chat::Messages (history)", [&] {
       chat::MessageQuery query;

@@ -7,10 +7,11 @@
 #include <nlohmann/json.hpp>
 
 #include "cmd/commands.hpp"
+#include "core/billing/plans.hpp"
 #include "core/business/business.hpp"
+#include "core/business/business_file.hpp"
 #include "core/common/error.hpp"
 #include "core/common/text.hpp"
-#include "core/config/business_file.hpp"
 
 namespace omni::cli {
 namespace {
@@ -70,7 +71,7 @@ Json SummaryJson(const business::Business& b) {
           {"name", b.spec.name},
           {"industry", business::IndustryName(b.spec.industry)},
           {"timezone", b.spec.timezone},
-          {"plan", config::PlanTierName(b.spec.plan.value_or(config::PlanTier::kFree))},
+          {"plan", billing::PlanTierName(b.spec.plan.value_or(billing::PlanTier::kFree))},
           {"subscription_status", b.subscription_status},
           {"services", ActiveServices(b)},
           {"created_at", Utc(b.created_at)},
@@ -115,7 +116,7 @@ Json DetailJson(const business::Business& b, bool show_secret) {
 }
 
 int RunApply(Context& ctx, const ApplyOptions& opts) {
-  const business::BusinessSpec spec = config::LoadBusinessFile(opts.file);
+  const business::BusinessSpec spec = business::LoadBusinessFile(opts.file);
   const auto result = business::Apply(ctx.Database(), spec, {.dry_run = opts.dry_run});
   Json changes = Json::array();
   for (const auto& c : result.changes) changes.push_back({{"field", c.field}, {"before", c.before}, {"after", c.after}});

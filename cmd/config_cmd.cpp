@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "cmd/commands.hpp"
+#include "core/billing/plans.hpp"
 #include "core/config/config.hpp"
 
 namespace omni::cli {
@@ -24,9 +25,9 @@ int RunShow(Context& ctx, const ShowOptions&) {
   const config::Config& config = ctx.Config();
   ctx.out().Status("config: " + SourceDescription(config.source_path));
   if (ctx.out().format() == Format::kJson) {
-    ctx.out().Json(config::RedactedJson(config));
+    ctx.out().Json(config::RedactedJson(config, billing::PlanSettingsJson(config)));
   } else {
-    ctx.out().Text(config::RenderRedacted(config));
+    ctx.out().Text(config::RenderRedacted(config, billing::PlanSettingsJson(config)));
   }
   return 0;
 }
@@ -34,7 +35,7 @@ int RunShow(Context& ctx, const ShowOptions&) {
 int RunCheck(Context& ctx, const CheckOptions& opts) {
   std::optional<std::string> path =
       opts.file.empty() ? config::FindConfigFile(ctx.global().config_path, Context::Env()) : opts.file;
-  if (path) config::LoadConfigFile(*path, Context::Env());
+  if (path) billing::CheckPlanSettings(config::LoadConfigFile(*path, Context::Env()));
   std::string source = SourceDescription(path.value_or(""));
   if (ctx.out().format() == Format::kJson) {
     nlohmann::json result = {{"ok", true}, {"file", path ? nlohmann::json(*path) : nlohmann::json(nullptr)}};

@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 
+#include "core/billing/plans.hpp"
 #include "core/common/error.hpp"
 #include "core/db/pool.hpp"
 
@@ -24,7 +25,11 @@ config::EnvLookup Context::Env() {
 }
 
 const config::Config& Context::Config() {
-  if (!config_) config_ = std::make_unique<config::Config>(config::LoadConfig(global_.config_path, Env()));
+  if (!config_) {
+    auto loaded = std::make_unique<config::Config>(config::LoadConfig(global_.config_path, Env()));
+    billing::CheckPlanSettings(*loaded);
+    config_ = std::move(loaded);
+  }
   return *config_;
 }
 

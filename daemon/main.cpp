@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "core/billing/plans.hpp"
 #include "core/common/error.hpp"
 #include "core/common/exit_code.hpp"
 #include "core/common/log.hpp"
@@ -158,6 +159,7 @@ int Serve(const Flags& flags) {
     return std::string(value);
   };
   config::Config config = config::LoadConfig(flags.config_path, env);
+  billing::CheckPlanSettings(config);
   if (flags.listen) {
     config.server.listen_host = flags.listen->host;
     config.server.listen_port = flags.listen->port;

@@ -22,7 +22,7 @@ std::chrono::year_month_day PeriodStart(TimePoint now) {
 }
 
 MeterResult MeterInteraction(pqxx::work& tx, const std::string& business_id,
-                             const std::map<config::PlanTier, config::PlanLimits>& plans,
+                             const std::map<PlanTier, PlanLimits>& plans,
                              const std::string& idempotency_key, const std::string& conversation_id, TimePoint now) {
   const std::string period = Day(PeriodStart(now));
   // The period row is the lock every meter of this business and month
@@ -45,15 +45,15 @@ MeterResult MeterInteraction(pqxx::work& tx, const std::string& business_id,
     rows = lock_period();
   }
   if (rows.empty()) throw NotFound("business " + business_id + " not found");
-  const auto tier = config::ParsePlanTier(rows[0][0].as<std::string>()).value_or(config::PlanTier::kFree);
-  const auto plan = plans.count(tier) ? plans.at(tier) : config::PlanLimits{};
+  const auto tier = ParsePlanTier(rows[0][0].as<std::string>()).value_or(PlanTier::kFree);
+  const auto plan = plans.count(tier) ? plans.at(tier) : PlanLimits{};
   MeterResult result;
   result.limit = plan.interactions_per_month;
   result.used = rows[0][1].as<long long>();
   if (rows[0][2].as<bool>()) return result;  // already metered
   const bool at_limit = result.limit >= 0 && result.used >= result.limit;
   if (at_limit && plan.overage_cents_per_interaction == 0) {
-    throw LimitReached("plan " + std::string(config::PlanTierName(tier)) + " allows " +
+    throw LimitReached("plan " + std::string(PlanTierName(tier)) + " allows " +
                            std::to_string(result.limit) + " interactions a month, and " +
                            std::to_string(result.used) + " were used since " + period,
                        "Upgrade the plan (plan: in the business file, then `omni business apply`) or wait for "
@@ -74,7 +74,7 @@ MeterResult MeterInteraction(pqxx::work& tx, const std::string& business_id,
 }
 
 MeterResult MeterInteraction(db::Pool& pool, const std::string& business_id,
-                             const std::map<config::PlanTier, config::PlanLimits>& plans,
+                             const std::map<PlanTier, PlanLimits>& plans,
                              const std::string& idempotency_key, const std::string& conversation_id, TimePoint now) {
   return db::WithTransaction(pool, [&](pqxx::work& tx) { return MeterInteraction(tx, business_id, plans, idempotency_key, conversation_id, now); });
 }

@@ -13,8 +13,8 @@
 #include <map>
 #include <string>
 
+#include "core/billing/plans.hpp"
 #include "core/common/clock.hpp"
-#include "core/config/config.hpp"
 
 namespace omni::db {
 class Pool;
@@ -39,7 +39,7 @@ struct MeterResult {
 // a hard limit and the period already holds that many; nothing is counted
 // then. Throws NotFound for an unknown business.
 MeterResult MeterInteraction(db::Pool& pool, const std::string& business_id,
-                             const std::map<config::PlanTier, config::PlanLimits>& plans,
+                             const std::map<PlanTier, PlanLimits>& plans,
                              const std::string& idempotency_key, const std::string& conversation_id, TimePoint now);
 
 // Interactions counted in the period holding `now`.

@@ -14,7 +14,7 @@
 namespace omni::billing {
 
 MeterResult MeterInteraction(pqxx::work& tx, const std::string& business_id,
-                             const std::map<config::PlanTier, config::PlanLimits>& plans,
+                             const std::map<PlanTier, PlanLimits>& plans,
                              const std::string& idempotency_key, const std::string& conversation_id, TimePoint now);
 
 }  // namespace omni::billing

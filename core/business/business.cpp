@@ -158,7 +158,7 @@ Business BusinessFromRow(const pqxx::row& row) {
   }
   spec.ai = {row[11].as<bool>(), row[12].as<std::string>(), row[13].as<std::string>(), row[14].as<std::string>()};
   spec.booking = {row[15].as<int>(), row[16].as<int>(), row[17].as<int>(), row[18].as<int>(), row[19].as<int>()};
-  spec.plan = config::ParsePlanTier(row[20].as<std::string>()).value_or(config::PlanTier::kFree);
+  spec.plan = billing::ParsePlanTier(row[20].as<std::string>()).value_or(billing::PlanTier::kFree);
   b.subscription_status = row[21].as<std::string>();
   const Json widget = Json::parse(row[22].as<std::string>());
   spec.widget.title = widget.value("title", "");
@@ -289,7 +289,7 @@ std::vector<FieldChange> DiffProfile(const BusinessSpec& was, const BusinessSpec
   Add(changes, "ai.personality", was.ai.personality, want.ai.personality);
   Add(changes, "ai.greeting", was.ai.greeting, want.ai.greeting);
   Add(changes, "ai.instructions", was.ai.instructions, want.ai.instructions);
-  if (want.plan && was.plan) Add(changes, "plan", config::PlanTierName(*was.plan), config::PlanTierName(*want.plan));
+  if (want.plan && was.plan) Add(changes, "plan", billing::PlanTierName(*was.plan), billing::PlanTierName(*want.plan));
   Add(changes, "widget.title", was.widget.title, want.widget.title);
   Add(changes, "widget.greeting", was.widget.greeting, want.widget.greeting);
   Add(changes, "widget.colors", DescribeColors(was.widget.colors), DescribeColors(want.widget.colors));
@@ -339,7 +339,7 @@ std::optional<std::string> OrNull(const std::string& value) {
 // insert and update share one column list.
 void WriteProfile(pqxx::work& tx, const std::string& id, const BusinessSpec& spec) {
   std::optional<std::string> plan;
-  if (spec.plan) plan = config::PlanTierName(*spec.plan);
+  if (spec.plan) plan = billing::PlanTierName(*spec.plan);
   const Json origins = spec.widget.allowed_origins;
   tx.exec_params("UPDATE businesses SET " + ProfileAssignments() + " WHERE id = $1::uuid", id, spec.slug, spec.name,
                  IndustryName(spec.industry), spec.timezone, OrNull(spec.contact.email), OrNull(spec.contact.phone),
@@ -552,7 +552,7 @@ ApplyResult Apply(db::Pool& pool, const BusinessSpec& spec, const ApplyOptions& 
                            spec.name)[0][0]
                 .as<std::string>();
         BusinessSpec created = spec;
-        if (!created.plan) created.plan = config::PlanTier::kFree;
+        if (!created.plan) created.plan = billing::PlanTier::kFree;
         WriteProfile(tx, result.business_id, created);
       }
     } else {

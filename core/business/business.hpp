@@ -1,4 +1,4 @@
-// Businesses: the tenants of omni, declared in YAML (core/config/
+// Businesses: the tenants of omni, declared in YAML (core/business/
 // business_file.hpp parses the file into a BusinessSpec) and applied
 // idempotently to the database. A business owns its profile, weekly hours
 // and date overrides, booking rules, AI and widget settings, services and
@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "core/common/clock.hpp"
-#include "core/config/config.hpp"
+#include "core/billing/plans.hpp"
 
 namespace omni::db {
 class Pool;
@@ -103,7 +103,7 @@ struct BusinessSpec {
   AiSettings ai;
   // Unset: apply leaves the stored tier alone (billing may manage it); a new
   // business starts on FREE. Always set when read from the database.
-  std::optional<config::PlanTier> plan;
+  std::optional<billing::PlanTier> plan;
   WidgetSettings widget;
   std::vector<ServiceSpec> services;
   std::vector<std::string> resources;             // e.g. chairs; empty: the business is one resource

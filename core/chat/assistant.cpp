@@ -1,6 +1,7 @@
 // Assistant; see assistant.hpp.
 #include "core/chat/assistant.hpp"
 
+#include "core/billing/plans.hpp"
 #include "core/chat/business_cache.hpp"
 #include "core/chat/engine.hpp"
 #include "core/http/client.hpp"
@@ -17,7 +18,7 @@ struct Assistant::Impl {
         search(pool, config, http.get(), user_agent),
         businesses(pool),
         engine(pool, businesses, search.retriever(), llm.get(), executor, clock,
-               EngineSettings{config.llm, config.plans}) {}
+               EngineSettings{config.llm, billing::ResolvePlans(config.plans)}) {}
 
   std::unique_ptr<http::HttpClient> http;
   std::unique_ptr<llm::LlmClient> llm;

@@ -33,6 +33,7 @@
 #include <string>
 #include <vector>
 
+#include "core/billing/plans.hpp"
 #include "core/chat/conversations.hpp"
 #include "core/chat/prompt.hpp"
 #include "core/common/clock.hpp"
@@ -55,7 +56,7 @@ class BusinessCache;
 
 struct EngineSettings {
   config::LlmSettings llm;  // models, history_messages, max_tool_rounds, escalate_on_failure
-  std::map<config::PlanTier, config::PlanLimits> plans = config::DefaultPlans();
+  std::map<billing::PlanTier, billing::PlanLimits> plans = billing::DefaultPlans();
   int knowledge_passages = 4;   // passages retrieved into the prompt
   // An AI message is stored retrying this long while the database is
   // unreachable; past it the turn fails and what streamed is withdrawn.

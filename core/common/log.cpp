@@ -113,7 +113,7 @@ std::optional<Level> ParseLevel(std::string_view name) {
   return std::nullopt;
 }
 
-void Setup(const config::LoggingSettings& settings, const std::string& program) {
+void Setup(const Settings& settings, const std::string& program) {
   const auto level = ParseLevel(settings.level);
   if (!level) {
     throw ConfigError("logging.level: unknown level \"" + settings.level + "\"",

@@ -18,11 +18,15 @@
 #include <string>
 #include <string_view>
 
-#include "core/config/config.hpp"
-
 namespace omni::log {
 
 enum class Level { kTrace, kDebug, kInfo, kWarn, kError, kOff };
+
+// How the process logs; omni.yaml's `logging` section.
+struct Settings {
+  std::string level = "info";   // trace, debug, info, warn, error, off
+  std::string format = "text";  // text or json
+};
 
 // Parses "trace", "debug", "info", "warn" (or "warning"), "error", "off";
 // nullopt for anything else.
@@ -32,7 +36,7 @@ std::optional<Level> ParseLevel(std::string_view name);
 // `settings`, output to stderr, `program` (e.g. "omnid") shown in text lines.
 // Throws ConfigError naming the setting when the level or format is unknown.
 // May be called again (tests, reconfiguration); the last call wins.
-void Setup(const config::LoggingSettings& settings, const std::string& program);
+void Setup(const Settings& settings, const std::string& program);
 
 // True when a line at `level` would be written.
 bool Enabled(Level level);

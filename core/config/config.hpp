@@ -1,21 +1,19 @@
-// The omni.yaml configuration shared by `omni` and `omnid`.
-//
-// This module is the only user of yaml-cpp. Loading is strict: an unknown
-// key, a wrong type, a bad value or a missing required value throws
-// ConfigError naming the file, line and column, the key path, and what was
-// expected. `${ENV_VAR}` references in string values are expanded through
-// the caller's lookup function, so secrets never live in the file.
-// Thread-safe: a loaded Config is an immutable value.
+// The omni.yaml configuration shared by `omni` and `omnid`. This module is
+// the only user of yaml-cpp. Loading is strict: an unknown key, a wrong type,
+// a bad value or a missing required value throws ConfigError naming the file,
+// line and column, the key path, and what was expected. `${ENV_VAR}` in
+// string values is expanded through the caller's lookup function, so secrets
+// never live in the file. Thread-safe: a loaded Config is an immutable value.
 #pragma once
 
 #include <cstdint>
 #include <functional>
-#include <map>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json_fwd.hpp>
+#include "core/common/log.hpp"
 
 namespace omni::config {
 
@@ -43,10 +41,9 @@ struct ServerSettings {
   int shutdown_grace_ms = 10000;             // SIGTERM: drain in-flight, then force
   int io_threads = 1;                        // Asio threads for sockets
   int db_threads = 4;                        // blocking database work
-  std::string token_secret;                  // HMAC key for visitor tokens
-  // Public chat API (daemon/chat_*_handler.cpp). An empty token_secret
-  // makes omnid generate one and keep it in the database (server_settings),
-  // shared by every omnid on that database.
+  // The public chat API's HMAC key for visitor tokens. Empty: omnid keeps a
+  // generated one in the database, shared by every omnid on it.
+  std::string token_secret;
   int token_ttl_s = 86400;                   // visitor tokens expire after this
   int max_message_chars = 4000;              // longer chat messages get 413
   double visitor_rate_per_min = 20;          // chat messages per visitor; 0: no limit
@@ -99,41 +96,41 @@ struct KbSettings {
   int url_max_redirects = 5;
 };
 
-enum class PlanTier { kFree, kStarter, kProfessional, kEnterprise };
-
-// Returns "FREE", "STARTER", "PROFESSIONAL" or "ENTERPRISE".
-const char* PlanTierName(PlanTier tier);
-// Parses those names (case-insensitive); nullopt when unknown.
-std::optional<PlanTier> ParsePlanTier(const std::string& name);
-
-// -1 in any limit means unlimited.
-struct PlanLimits {
-  std::int64_t interactions_per_month = 100;
-  std::int64_t conversations_per_month = 50;
-  std::int64_t documents = 20;
-  std::int64_t services = 10;
-  std::int64_t operators = 1;
-  std::int64_t overage_cents_per_interaction = 0;  // 0: hard limit
+// A key whose name another module checks after parsing (plan tiers are
+// billing's), kept with its place so that the error can name it.
+struct FileKey {
+  std::string name;     // as written, e.g. "Starter"
+  std::string section;  // dotted path of its mapping, e.g. "plans"
+  std::string place;    // "omni.yaml:12:3" (line and column from 1)
 };
 
-// The built-in limits of all four tiers: FREE 100 interactions, 50
-// conversations, 20 documents, 10 services, 1 operator; STARTER
-// 1000/500/100/25/3; PROFESSIONAL 10000/5000/1000/100/10 with 2 cents per
-// interaction over the limit; ENTERPRISE unlimited.
-std::map<PlanTier, PlanLimits> DefaultPlans();
+// Throws config's ConfigError for an unknown key, "<place>: <section>.<name>:
+// unknown key", the hint suggesting the closest of `valid_keys` and all.
+[[noreturn]] void FailUnknownKey(const FileKey& key, const std::vector<std::string>& valid_keys);
+
+// A tier of `plans`: an unset limit keeps billing's default; -1: unlimited.
+struct PlanLimitsOverride {
+  FileKey tier;
+  std::optional<std::int64_t> interactions_per_month;
+  std::optional<std::int64_t> conversations_per_month;
+  std::optional<std::int64_t> documents;
+  std::optional<std::int64_t> services;
+  std::optional<std::int64_t> operators;
+  std::optional<std::int64_t> overage_cents_per_interaction;  // 0: hard limit
+};
+
+struct PriceIdSetting {  // an entry of stripe.price_ids
+  FileKey tier;
+  std::string id;  // the tier's subscription price; "" means none
+};
 
 struct StripeSettings {
   std::string api_key;
   std::string api_base = "https://api.stripe.com";
-  std::vector<std::string> webhook_secrets;   // several allow rotation
+  std::vector<std::string> webhook_secrets;  // several allow rotation
   int webhook_tolerance_s = 300;
-  std::map<PlanTier, std::string> price_ids;  // subscription price per plan
-  std::string metered_price_id;               // usage-based overage price
-};
-
-struct LoggingSettings {
-  std::string level = "info";  // trace, debug, info, warn, error, off
-  std::string format = "text";  // text or json
+  std::vector<PriceIdSetting> price_ids;     // in file order; billing::ResolvePriceIds
+  std::string metered_price_id;              // usage-based overage price
 };
 
 struct Config {
@@ -144,29 +141,28 @@ struct Config {
   EmbeddingsSettings embeddings;
   KbSettings kb;
   StripeSettings stripe;
-  std::map<PlanTier, PlanLimits> plans = DefaultPlans();  // always holds all four tiers
-  LoggingSettings logging;
+  std::vector<PlanLimitsOverride> plans;  // in file order; billing::ResolvePlans
+  log::Settings logging;
 };
 
 // Looks up an environment variable; nullopt when unset.
 using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 
 // Picks the config file: `explicit_path` if given (it must exist), then
-// $OMNI_CONFIG, then ./omni.yaml, then /etc/omni/omni.yaml. nullopt when none
-// exists (built-in defaults apply). Throws ConfigError when an explicitly
-// named file (flag or $OMNI_CONFIG) is missing.
-std::optional<std::string> FindConfigFile(const std::string& explicit_path, const EnvLookup& env);
-// The same with the fallback locations given (first existing one wins), so
-// tests need not touch the working directory or /etc.
+// $OMNI_CONFIG, then the first of `fallback_paths` that exists (tests pass
+// their own). nullopt when none exists (built-in defaults apply). Throws
+// ConfigError when an explicitly named file (flag or $OMNI_CONFIG) is missing.
 std::optional<std::string> FindConfigFile(const std::string& explicit_path, const EnvLookup& env,
-                                          const std::vector<std::string>& fallback_paths);
+                                          const std::vector<std::string>& fallback_paths = {"omni.yaml",
+                                                                                            "/etc/omni/omni.yaml"});
 
 // Returns the built-in defaults: embedded database, no LLM key, 127.0.0.1:8080.
 Config DefaultConfig();
 
 // Parses YAML text strictly; `source_name` names it in errors. Throws
 // ConfigError with file:line:column, key path and the expectation, also for
-// the first byte that is not UTF-8.
+// the first byte that is not UTF-8. Plan tier names are left to
+// billing::CheckPlanSettings, which every loader of a config calls next.
 Config ParseConfig(const std::string& yaml_text, const std::string& source_name, const EnvLookup& env);
 
 // Reads (at most 1 MiB, else ConfigError) and parses a file. Throws
@@ -176,12 +172,13 @@ Config LoadConfigFile(const std::string& path, const EnvLookup& env);
 // FindConfigFile, then LoadConfigFile or DefaultConfig.
 Config LoadConfig(const std::string& explicit_path, const EnvLookup& env);
 
-// Renders the effective config as YAML with every secret replaced by
-// "<redacted>" (or "" when unset), for `omni config show`.
-std::string RenderRedacted(const Config& config);
-// The same effective config as a JSON object (keys in file order), for
-// `omni config show -o json`.
-nlohmann::ordered_json RedactedJson(const Config& config);
+// The effective config as a JSON object (keys in file order) with every
+// secret as "<redacted>" ("" when unset), for `omni config show -o json`.
+// Plan limits and prices are billing's: `plan_settings` is
+// billing::PlanSettingsJson(config), shown as `plans` and stripe.price_ids.
+nlohmann::ordered_json RedactedJson(const Config& config, const nlohmann::ordered_json& plan_settings);
+// The same rendered as YAML, for `omni config show`.
+std::string RenderRedacted(const Config& config, const nlohmann::ordered_json& plan_settings);
 
 // The embedded data dir after defaults and `~` expansion, given $HOME and
 // whether the process runs as root. A relative data_dir is taken relative to

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/business/business.hpp"
-#include "core/config/business_file.hpp"
+#include "core/business/business_file.hpp"
 #include "core/http/client.hpp"
 #include "core/kb/embeddings.hpp"
 #include "core/kb/ingest.hpp"
@@ -27,7 +27,7 @@ namespace {
 // pointing at it and (unless offline) at the fake model.
 struct ChatCli {
   explicit ChatCli(bool offline = false) {
-    omni::business::Apply(db.pool(), omni::config::LoadBusinessFile(OMNI_SOURCE_DIR "/config/demo-salon.yaml"));
+    omni::business::Apply(db.pool(), omni::business::LoadBusinessFile(OMNI_SOURCE_DIR "/config/demo-salon.yaml"));
     omni::kb::IngestOptions ingest;
     ingest.inputs = {OMNI_SOURCE_DIR "/config/demo-kb"};
     omni::kb::Ingest(db.pool(), omni::business::Get(db.pool(), "demo-salon").id, omni::config::KbSettings{}, ingest);

@@ -125,3 +125,17 @@ TEST_CASE("omni config show prints the effective config with secrets redacted", 
   CHECK(quiet.exit_code == 0);
   CHECK(quiet.err.empty());
 }
+
+TEST_CASE("a plan tier that does not exist stops omni at its place in the file", "[cli][config]") {
+  ConfigDir dir;
+  std::string file = dir.Write("omni.yaml", "plans:\n  gold:\n    documents: 5\n");
+  auto checked = OmniConfig({"config", "check", file});
+  CHECK(checked.exit_code == 3);
+  CHECK(checked.err.find(file + ":2:3: plans.gold: unknown key") != std::string::npos);
+  CHECK(checked.err.find("free, starter, professional, enterprise") != std::string::npos);
+
+  std::string prices = dir.Write("prices.yaml", "stripe:\n  price_ids:\n    GOLD: price_x\n");
+  auto shown = OmniConfig({"--config", prices, "config", "show"});
+  CHECK(shown.exit_code == 3);
+  CHECK(shown.err.find(prices + ":3:5: stripe.price_ids.GOLD: unknown key") != std::string::npos);
+}

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "core/business/business.hpp"
-#include "core/config/business_file.hpp"
+#include "core/business/business_file.hpp"
 #include "core/db/embedded.hpp"
 #include "core/db/migrations.hpp"
 #include "core/db/pqxx.hpp"
@@ -354,7 +354,7 @@ TEST_CASE("a database outage shows the public no database details and the log no
     Omnid omnid({.database_url = infra.Url()});
     {
       omni::db::Pool pool(infra.Url(), omni::config::DatabaseSettings{});
-      omni::business::Apply(pool, omni::config::LoadBusinessFile(OMNI_SOURCE_DIR "/config/demo-salon.yaml"));
+      omni::business::Apply(pool, omni::business::LoadBusinessFile(OMNI_SOURCE_DIR "/config/demo-salon.yaml"));
     }
     const auto session = HttpPost(omnid.port(), "/v1/chat/demo-salon/session", "{}");
     REQUIRE(session.status == 200);
@@ -634,6 +634,14 @@ TEST_CASE("omnid's command line", "[http]") {
     const auto result = Run(OMNID_PATH, {.args = {"--config", path}});
     CHECK(result.exit_code == 3);
     CHECK(result.err.find("omni.yaml:3") != std::string::npos);
+  }
+  SECTION("a plan tier that does not exist exits 3 naming its place") {
+    TempDir dir;
+    const auto path = (dir.path() / "omni.yaml").string();
+    std::ofstream(path) << "database:\n  url: \"" << kUnreachableDatabase << "\"\nplans:\n  gold:\n    documents: 5\n";
+    const auto result = Run(OMNID_PATH, {.args = {"--config", path, "--listen", "127.0.0.1:0"}}, 10s);
+    CHECK(result.exit_code == 3);
+    CHECK(result.err.find(path + ":4:3: plans.gold: unknown key") != std::string::npos);
   }
   SECTION("a taken listen address exits 4") {
     Omnid first({.database_url = kUnreachableDatabase});

@@ -24,9 +24,9 @@
 #include "core/booking/booking.hpp"
 #include "core/booking/local_time.hpp"
 #include "core/business/business.hpp"
+#include "core/business/business_file.hpp"
 #include "core/chat/conversations.hpp"
 #include "core/common/clock.hpp"
-#include "core/config/business_file.hpp"
 #include "core/customers/customers.hpp"
 #include "core/db/pqxx.hpp"
 #include "core/http/client.hpp"
@@ -93,7 +93,7 @@ class Omnid {
 // The demo salon and a second business on one database, and the fake model.
 struct Desk {
   Desk() {
-    auto spec = config::LoadBusinessFile(OMNI_SOURCE_DIR "/config/demo-salon.yaml");
+    auto spec = business::LoadBusinessFile(OMNI_SOURCE_DIR "/config/demo-salon.yaml");
     business::Apply(db.pool(), spec);
     spec.slug = "other-salon";
     spec.widget.allowed_origins = {};
@@ -808,7 +808,7 @@ TEST_CASE("a turn caught by a database restart is answered and stored once, or w
           "[webchat]") {
   test::RestartableDatabase database;
   auto& pool = database.pool();
-  business::Apply(pool, config::LoadBusinessFile(OMNI_SOURCE_DIR "/config/demo-salon.yaml"));
+  business::Apply(pool, business::LoadBusinessFile(OMNI_SOURCE_DIR "/config/demo-salon.yaml"));
   const auto business_id = business::FindId(pool, "demo-salon");
   test::FakeOpenAi fake;
   // The model thinks long enough for the database to go away meanwhile.

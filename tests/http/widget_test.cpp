@@ -13,7 +13,7 @@
 #include <string>
 
 #include "core/business/business.hpp"
-#include "core/config/business_file.hpp"
+#include "core/business/business_file.hpp"
 #include "tests/support/http_test_client.hpp"
 #include "tests/support/pg_harness.hpp"
 #include "tests/support/process.hpp"
@@ -71,7 +71,7 @@ TEST_CASE("omnid serves the widget script with revalidation", "[http][widget]") 
 
 TEST_CASE("omnid serves the full-page chat framed only by the allowed origins", "[http][widget]") {
   omni::test::TestDatabase db;
-  auto spec = omni::config::LoadBusinessFile(OMNI_SOURCE_DIR "/config/demo-salon.yaml");
+  auto spec = omni::business::LoadBusinessFile(OMNI_SOURCE_DIR "/config/demo-salon.yaml");
   spec.widget.title = "Bella <Hair> & \"Co\"";
   omni::business::Apply(db.pool(), spec);
   WidgetOmnid omnid(db.url());

@@ -13,26 +13,26 @@
 #include "core/booking/local_time.hpp"
 #include "core/business/business.hpp"
 #include "core/common/error.hpp"
-#include "core/config/business_file.hpp"
+#include "core/business/business_file.hpp"
 #include "tests/support/pg_harness.hpp"
 
 namespace omni {
 namespace {
 
 using test::TestDatabase;
-using Plans = std::map<config::PlanTier, config::PlanLimits>;
+using Plans = std::map<billing::PlanTier, billing::PlanLimits>;
 
 TimePoint Utc(const std::string& text) { return booking::ParseStartTime(text, "UTC"); }
 
 std::string NewBusinessId(db::Pool& pool, const std::string& slug) {
-  business::BusinessSpec spec = config::ParseBusinessSpec("slug: " + slug + "\nname: N\ntimezone: UTC\n", "t.yaml");
+  business::BusinessSpec spec = business::ParseBusinessSpec("slug: " + slug + "\nname: N\ntimezone: UTC\n", "t.yaml");
   return business::Apply(pool, spec).business_id;
 }
 
 // Every tier allows `limit` interactions a month, with `overage_cents` per
 // interaction past it (0: a hard limit).
 Plans EveryTier(std::int64_t limit, std::int64_t overage_cents = 0) {
-  Plans plans = config::DefaultPlans();
+  Plans plans = billing::DefaultPlans();
   for (auto& [tier, limits] : plans) {
     limits.interactions_per_month = limit;
     limits.overage_cents_per_interaction = overage_cents;

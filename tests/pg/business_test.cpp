@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/business/business.hpp"
+#include "core/business/business_file.hpp"
 #include "core/common/error.hpp"
-#include "core/config/business_file.hpp"
 #include "core/db/pqxx.hpp"
 #include "tests/support/pg_harness.hpp"
 
@@ -44,7 +44,7 @@ services:
 resources: [Room A, Room B]
 )";
 
-BusinessSpec Spa() { return config::ParseBusinessSpec(kSpa, "acme.yaml"); }
+BusinessSpec Spa() { return business::ParseBusinessSpec(kSpa, "acme.yaml"); }
 
 // Row versions (xmin) of the business and all its child rows: equal
 // snapshots mean no row was written in between, not even with equal values.
@@ -75,7 +75,7 @@ std::string ChangedFields(const business::ApplyResult& result) {
 }
 
 std::string NewBusinessId(db::Pool& pool, const std::string& slug) {
-  BusinessSpec spec = config::ParseBusinessSpec("slug: " + slug + "\nname: N\ntimezone: UTC\n", "t.yaml");
+  BusinessSpec spec = business::ParseBusinessSpec("slug: " + slug + "\nname: N\ntimezone: UTC\n", "t.yaml");
   return business::Apply(pool, spec).business_id;
 }
 
@@ -98,7 +98,7 @@ TEST_CASE("apply creates a business with everything in the spec", "[business]") 
   CHECK(b.spec.booking == Spa().booking);
   CHECK(b.spec.ai == Spa().ai);
   CHECK(b.spec.widget == Spa().widget);
-  CHECK(b.spec.plan == std::optional{config::PlanTier::kFree});
+  CHECK(b.spec.plan == std::optional{billing::PlanTier::kFree});
   CHECK(b.subscription_status == "NONE");
   CHECK(b.spec.resources == std::vector<std::string>{"Room A", "Room B"});
   REQUIRE(b.spec.services.size() == 3);
@@ -144,7 +144,7 @@ TEST_CASE("applying the same spec twice reports unchanged and writes no row", "[
   CHECK(RowVersions(db.pool(), "acme-spa") == before);
 
   // The shipped demo too, parsed from its file.
-  const BusinessSpec demo = config::LoadBusinessFile(OMNI_SOURCE_DIR "/config/demo-salon.yaml");
+  const BusinessSpec demo = business::LoadBusinessFile(OMNI_SOURCE_DIR "/config/demo-salon.yaml");
   CHECK(business::Apply(db.pool(), demo).action == ApplyAction::kCreated);
   const std::string demo_before = RowVersions(db.pool(), "demo-salon");
   CHECK(business::Apply(db.pool(), demo).action == ApplyAction::kUnchanged);
@@ -191,7 +191,7 @@ TEST_CASE("apply reports exactly the fields that changed", "[business]") {
     });
     CHECK(business::Apply(db.pool(), Spa()).action == ApplyAction::kUnchanged);
     BusinessSpec spec = Spa();
-    spec.plan = config::PlanTier::kStarter;
+    spec.plan = billing::PlanTier::kStarter;
     CHECK(ChangedFields(business::Apply(db.pool(), spec)) == "plan=PROFESSIONAL->STARTER;");
   }
   SECTION("a dry run reports changes and writes nothing") {

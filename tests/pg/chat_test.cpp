@@ -18,11 +18,11 @@
 #include "core/booking/local_time.hpp"
 #include "core/business/business.hpp"
 #include "core/chat/business_cache.hpp"
+#include "core/business/business_file.hpp"
 #include "core/chat/conversations.hpp"
 #include "core/chat/engine.hpp"
 #include "core/common/error.hpp"
 #include "core/common/executor.hpp"
-#include "core/config/business_file.hpp"
 #include "core/customers/customers.hpp"
 #include "core/customers/customers_tx.hpp"
 #include "core/db/embedded.hpp"
@@ -49,8 +49,8 @@ using test::FixedClock;
 // The demo salon (config/demo-salon.yaml) with its knowledge base, an
 // engine on the fake model (or offline), and helpers to read the database.
 struct Desk {
-  explicit Desk(bool offline = false, std::map<config::PlanTier, config::PlanLimits> plans = config::DefaultPlans()) {
-    business::Apply(db.pool(), config::LoadBusinessFile(OMNI_SOURCE_DIR "/config/demo-salon.yaml"));
+  explicit Desk(bool offline = false, std::map<billing::PlanTier, billing::PlanLimits> plans = billing::DefaultPlans()) {
+    business::Apply(db.pool(), business::LoadBusinessFile(OMNI_SOURCE_DIR "/config/demo-salon.yaml"));
     business_id = business::Get(db.pool(), "demo-salon").id;
     kb::IngestOptions ingest;
     ingest.inputs = {OMNI_SOURCE_DIR "/config/demo-kb"};
@@ -343,7 +343,7 @@ TEST_CASE("an escalated conversation gets no AI answer", "[chat]") {
 
 TEST_CASE("a tool call naming another business's appointment is refused", "[chat]") {
   Desk desk;
-  auto other = config::LoadBusinessFile(OMNI_SOURCE_DIR "/config/demo-salon.yaml");
+  auto other = business::LoadBusinessFile(OMNI_SOURCE_DIR "/config/demo-salon.yaml");
   other.slug = "other-salon";
   business::Apply(desk.db.pool(), other);
   const auto other_id = business::Get(desk.db.pool(), "other-salon").id;
@@ -853,8 +853,8 @@ TEST_CASE("a reply that cannot be stored is withdrawn, and its question marked f
 }
 
 TEST_CASE("only customer messages a turn left without a reply are marked failed", "[chat]") {
-  auto plans = config::DefaultPlans();
-  plans[config::PlanTier::kFree].interactions_per_month = 4;
+  auto plans = billing::DefaultPlans();
+  plans[billing::PlanTier::kFree].interactions_per_month = 4;
   Desk desk(/*offline=*/true, plans);
   auto& pool = desk.db.pool();
   const auto failed = [&](const std::string& message_id) {
@@ -911,8 +911,8 @@ TEST_CASE("the offline responder answers from the knowledge base with a citation
 }
 
 TEST_CASE("interactions are metered once per message and capped by the plan", "[chat]") {
-  auto plans = config::DefaultPlans();
-  plans[config::PlanTier::kFree].interactions_per_month = 2;
+  auto plans = billing::DefaultPlans();
+  plans[billing::PlanTier::kFree].interactions_per_month = 2;
   Desk desk(/*offline=*/true, plans);
   const auto first = desk.engine->Turn(desk.Request("Where can I park?"));
   desk.engine->Turn(desk.Request("Where can I park?", first.conversation_id));

@@ -10,8 +10,8 @@
 #include <catch2/catch.hpp>
 
 #include "core/business/business.hpp"
+#include "core/business/business_file.hpp"
 #include "core/common/error.hpp"
-#include "core/config/business_file.hpp"
 #include "core/customers/customers.hpp"
 #include "core/customers/customers_tx.hpp"
 #include "core/db/pqxx.hpp"
@@ -24,7 +24,7 @@ using customers::CustomerContact;
 using test::TestDatabase;
 
 std::string NewBusinessId(db::Pool& pool, const std::string& slug) {
-  business::BusinessSpec spec = config::ParseBusinessSpec("slug: " + slug + "\nname: N\ntimezone: UTC\n", "t.yaml");
+  business::BusinessSpec spec = business::ParseBusinessSpec("slug: " + slug + "\nname: N\ntimezone: UTC\n", "t.yaml");
   return business::Apply(pool, spec).business_id;
 }
 

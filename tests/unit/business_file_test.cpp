@@ -5,13 +5,13 @@
 #include <algorithm>
 #include <string>
 
+#include "core/business/business_file.hpp"
 #include "core/common/error.hpp"
-#include "core/config/business_file.hpp"
 
 using omni::business::BusinessSpec;
 using omni::business::Industry;
 using omni::business::TimeWindow;
-using omni::config::ParseBusinessSpec;
+using omni::business::ParseBusinessSpec;
 
 namespace {
 
@@ -96,7 +96,7 @@ resources: [Room 1, Room 2]
   CHECK(spec.name == "Acme Spa");
   CHECK(spec.industry == Industry::kMedspa);
   CHECK(spec.timezone == "Europe/Berlin");
-  CHECK(spec.plan == std::optional{omni::config::PlanTier::kStarter});
+  CHECK(spec.plan == std::optional{omni::billing::PlanTier::kStarter});
   CHECK(spec.contact.email == "hi@acme.example");
   CHECK(spec.contact.phone == "+49 30 1234567");
   CHECK(spec.contact.website == "https://acme.example/spa");
@@ -155,7 +155,7 @@ TEST_CASE("a minimal business file gets the documented defaults", "[business]") 
 }
 
 TEST_CASE("the shipped demo salon parses", "[business]") {
-  const BusinessSpec spec = omni::config::LoadBusinessFile(OMNI_SOURCE_DIR "/config/demo-salon.yaml");
+  const BusinessSpec spec = omni::business::LoadBusinessFile(OMNI_SOURCE_DIR "/config/demo-salon.yaml");
   CHECK(spec.slug == "demo-salon");
   CHECK(spec.industry == Industry::kSalon);
   CHECK(spec.timezone == "America/New_York");
@@ -305,7 +305,7 @@ TEST_CASE("business file errors name file, line, column, key path and expectatio
 
 TEST_CASE("an unreadable business file is a config error naming the path", "[business]") {
   try {
-    omni::config::LoadBusinessFile("/nonexistent/acme.yaml");
+    omni::business::LoadBusinessFile("/nonexistent/acme.yaml");
     FAIL("expected ConfigError");
   } catch (const omni::ConfigError& e) {
     CHECK_THAT(e.what(), Catch::StartsWith("could not read business file \"/nonexistent/acme.yaml\""));
@@ -350,6 +350,6 @@ TEST_CASE("free texts of a business file have a length limit each", "[business]"
 }
 
 TEST_CASE("a business file is read no further than 1 MiB", "[business]") {
-  CHECK_THROWS_WITH(omni::config::LoadBusinessFile("/dev/zero"),
+  CHECK_THROWS_WITH(omni::business::LoadBusinessFile("/dev/zero"),
                     "business file \"/dev/zero\" is larger than the limit of 1 MiB");
 }

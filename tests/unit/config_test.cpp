@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/billing/plans.hpp"
 #include "core/common/error.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -21,10 +22,12 @@ using omni::test::TempDir;
 using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
 using omni::ConfigError;
+using omni::billing::PlanTier;
+using omni::billing::ResolvePlans;
+using omni::billing::ResolvePriceIds;
 using omni::config::Config;
 using omni::config::EnvLookup;
 using omni::config::ParseConfig;
-using omni::config::PlanTier;
 
 EnvLookup FakeEnv(std::map<std::string, std::string> vars = {}) {
   return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
@@ -34,7 +37,21 @@ EnvLookup FakeEnv(std::map<std::string, std::string> vars = {}) {
   };
 }
 
-Config Parse(const std::string& yaml, const EnvLookup& env = FakeEnv()) { return ParseConfig(yaml, "omni.yaml", env); }
+// Parses as omni and omnid load a config: config's strict parsing, then
+// billing's check of the plan tiers it names.
+Config Parse(const std::string& yaml, const EnvLookup& env = FakeEnv()) {
+  Config config = ParseConfig(yaml, "omni.yaml", env);
+  omni::billing::CheckPlanSettings(config);
+  return config;
+}
+
+// The effective config as `omni config show` prints it, plans from billing.
+nlohmann::ordered_json Redacted(const Config& config) {
+  return omni::config::RedactedJson(config, omni::billing::PlanSettingsJson(config));
+}
+std::string Rendered(const Config& config) {
+  return omni::config::RenderRedacted(config, omni::billing::PlanSettingsJson(config));
+}
 
 // The message and hint of the ConfigError that parsing `yaml` throws.
 std::pair<std::string, std::string> ErrorOf(const std::string& yaml, const EnvLookup& env = FakeEnv()) {
@@ -74,12 +91,12 @@ TEST_CASE("an empty or comment-only file gives the built-in defaults", "[config]
     CHECK_FALSE(config.embeddings.enabled);
     CHECK(config.logging.level == "info");
     CHECK(config.logging.format == "text");
-    CHECK(config.plans.size() == 4);
+    CHECK(ResolvePlans(config.plans).size() == 4);
     CHECK(config.source_path == "omni.yaml");
   }
   Config defaults = omni::config::DefaultConfig();
   CHECK(defaults.source_path.empty());
-  CHECK(defaults.plans.at(PlanTier::kFree).interactions_per_month == 100);
+  CHECK(ResolvePlans(defaults.plans).at(PlanTier::kFree).interactions_per_month == 100);
 }
 
 TEST_CASE("a complete file sets every section", "[config]") {
@@ -203,9 +220,9 @@ logging:
   CHECK(config.stripe.api_base == "http://127.0.0.1:12111");
   CHECK(config.stripe.webhook_secrets == std::vector<std::string>{"whsec_old", "whsec_new"});
   CHECK(config.stripe.webhook_tolerance_s == 60);
-  CHECK(config.stripe.price_ids.size() == 2);
-  CHECK(config.stripe.price_ids.at(PlanTier::kStarter) == "price_starter");
-  CHECK(config.stripe.price_ids.at(PlanTier::kProfessional) == "price_pro");
+  CHECK(ResolvePriceIds(config.stripe.price_ids).size() == 2);
+  CHECK(ResolvePriceIds(config.stripe.price_ids).at(PlanTier::kStarter) == "price_starter");
+  CHECK(ResolvePriceIds(config.stripe.price_ids).at(PlanTier::kProfessional) == "price_pro");
   CHECK(config.stripe.metered_price_id == "price_metered");
   CHECK(config.logging.level == "debug");
   CHECK(config.logging.format == "json");
@@ -455,36 +472,36 @@ TEST_CASE("embeddings are enabled by the presence of their section", "[config]")
 
 TEST_CASE("plan limits: defaults for every tier, a file overrides single fields", "[config]") {
   Config defaults = Parse("");
-  const auto& free = defaults.plans.at(PlanTier::kFree);
+  const auto free = ResolvePlans(defaults.plans).at(PlanTier::kFree);
   CHECK(free.interactions_per_month == 100);
   CHECK(free.conversations_per_month == 50);
   CHECK(free.documents == 20);
   CHECK(free.services == 10);
   CHECK(free.operators == 1);
   CHECK(free.overage_cents_per_interaction == 0);
-  const auto& starter = defaults.plans.at(PlanTier::kStarter);
+  const auto starter = ResolvePlans(defaults.plans).at(PlanTier::kStarter);
   CHECK(starter.interactions_per_month == 1000);
   CHECK(starter.conversations_per_month == 500);
   CHECK(starter.documents == 100);
   CHECK(starter.services == 25);
   CHECK(starter.operators == 3);
-  const auto& pro = defaults.plans.at(PlanTier::kProfessional);
+  const auto pro = ResolvePlans(defaults.plans).at(PlanTier::kProfessional);
   CHECK(pro.interactions_per_month == 10000);
   CHECK(pro.operators == 10);
   CHECK(pro.overage_cents_per_interaction > 0);
-  const auto& enterprise = defaults.plans.at(PlanTier::kEnterprise);
+  const auto enterprise = ResolvePlans(defaults.plans).at(PlanTier::kEnterprise);
   CHECK(enterprise.interactions_per_month == -1);
   CHECK(enterprise.documents == -1);
   CHECK(enterprise.operators == -1);
 
   Config config = Parse("plans:\n  starter:\n    documents: 250\n  Enterprise:\n    operators: 500\n");
-  CHECK(config.plans.size() == 4);
-  CHECK(config.plans.at(PlanTier::kStarter).documents == 250);
-  CHECK(config.plans.at(PlanTier::kStarter).interactions_per_month == 1000);
-  CHECK(config.plans.at(PlanTier::kStarter).services == 25);
-  CHECK(config.plans.at(PlanTier::kEnterprise).operators == 500);
-  CHECK(config.plans.at(PlanTier::kEnterprise).documents == -1);
-  CHECK(config.plans.at(PlanTier::kFree).documents == 20);
+  CHECK(ResolvePlans(config.plans).size() == 4);
+  CHECK(ResolvePlans(config.plans).at(PlanTier::kStarter).documents == 250);
+  CHECK(ResolvePlans(config.plans).at(PlanTier::kStarter).interactions_per_month == 1000);
+  CHECK(ResolvePlans(config.plans).at(PlanTier::kStarter).services == 25);
+  CHECK(ResolvePlans(config.plans).at(PlanTier::kEnterprise).operators == 500);
+  CHECK(ResolvePlans(config.plans).at(PlanTier::kEnterprise).documents == -1);
+  CHECK(ResolvePlans(config.plans).at(PlanTier::kFree).documents == 20);
 }
 
 TEST_CASE("stripe secrets and price ids", "[config]") {
@@ -495,21 +512,8 @@ TEST_CASE("stripe secrets and price ids", "[config]") {
         std::vector<std::string>{"whsec_env"});
   CHECK(Parse("stripe:\n  webhook_secrets: \"${OLD_WHSEC:-}\"\n", env).stripe.webhook_secrets.empty());
   Config prices = Parse("stripe:\n  price_ids:\n    free: \"\"\n    Enterprise: price_ent\n");
-  CHECK(prices.stripe.price_ids.size() == 1);
-  CHECK(prices.stripe.price_ids.at(PlanTier::kEnterprise) == "price_ent");
-}
-
-TEST_CASE("plan tier names", "[config]") {
-  using omni::config::ParsePlanTier;
-  using omni::config::PlanTierName;
-  for (PlanTier tier : {PlanTier::kFree, PlanTier::kStarter, PlanTier::kProfessional, PlanTier::kEnterprise}) {
-    CHECK(ParsePlanTier(PlanTierName(tier)) == tier);
-  }
-  CHECK(std::string(PlanTierName(PlanTier::kProfessional)) == "PROFESSIONAL");
-  CHECK(ParsePlanTier("starter") == PlanTier::kStarter);
-  CHECK(ParsePlanTier("Enterprise") == PlanTier::kEnterprise);
-  CHECK_FALSE(ParsePlanTier("gold"));
-  CHECK_FALSE(ParsePlanTier(""));
+  CHECK(ResolvePriceIds(prices.stripe.price_ids).size() == 1);
+  CHECK(ResolvePriceIds(prices.stripe.price_ids).at(PlanTier::kEnterprise) == "price_ent");
 }
 
 TEST_CASE("the rendered config redacts every secret", "[config]") {
@@ -528,7 +532,7 @@ stripe:
     starter: price_1
 )";
   Config config = Parse(yaml);
-  std::string rendered = omni::config::RenderRedacted(config);
+  std::string rendered = Rendered(config);
   for (const std::string secret : {"hunter2", "also-secret", "tok-0123456789abcdef", "sk-or-live-1", "emb-live-2",
                                    "sk_live_3", "whsec_a", "whsec_b"}) {
     CHECK_THAT(rendered, !Contains(secret));
@@ -541,7 +545,7 @@ stripe:
   CHECK_THAT(rendered, Contains("price_1"));
   CHECK_THAT(rendered, Contains("listen: 127.0.0.1:8080"));
 
-  nlohmann::ordered_json json = omni::config::RedactedJson(config);
+  nlohmann::ordered_json json = Redacted(config);
   CHECK(json["stripe"]["webhook_secrets"] == nlohmann::ordered_json::array({"<redacted>", "<redacted>"}));
   CHECK(json["llm"]["api_key"] == "<redacted>");
   CHECK(json["embeddings"]["api_key"] == "<redacted>");
@@ -552,23 +556,23 @@ stripe:
 
   SECTION("conninfo passwords") {
     Config conninfo = Parse("database:\n  url: host=db password='s3 cret' dbname=omni\n");
-    std::string text = omni::config::RedactedJson(conninfo)["database"]["url"];
+    std::string text = Redacted(conninfo)["database"]["url"];
     CHECK(text == "host=db dbname=omni password=<redacted>");
   }
   SECTION("a password as libpq reads it, whatever its characters") {
     for (const std::string url : {"postgresql://omni@db/omni?password=q%2Fs3cr%40t", "postgresql://omni:q%2Fs3cr%40t@db/omni",
                                   "host=db dbname=omni user=omni password='q/s3cr@t'"}) {
       INFO(url);
-      const std::string text = omni::config::RedactedJson(Parse("database:\n  url: \"" + url + "\"\n"))["database"]["url"];
+      const std::string text = Redacted(Parse("database:\n  url: \"" + url + "\"\n"))["database"]["url"];
       CHECK(text == "host=db dbname=omni user=omni password=<redacted>");
     }
   }
   SECTION("an unparseable url is shown as a placeholder") {
     Config broken = Parse("database:\n  url: \"postgresql://omni:%zzs3cret@db/omni\"\n");
-    CHECK(omni::config::RedactedJson(broken)["database"]["url"] == "<unparseable conninfo>");
+    CHECK(Redacted(broken)["database"]["url"] == "<unparseable conninfo>");
   }
   SECTION("unset secrets stay empty") {
-    nlohmann::ordered_json defaults = omni::config::RedactedJson(omni::config::DefaultConfig());
+    nlohmann::ordered_json defaults = Redacted(omni::config::DefaultConfig());
     CHECK(defaults["llm"]["api_key"] == "");
     CHECK(defaults["server"]["token_secret"] == "");
     CHECK(defaults["database"]["url"] == "");
@@ -576,7 +580,7 @@ stripe:
   }
   SECTION("a URL without a password shows all it holds") {
     Config plain = Parse("database:\n  url: postgresql://omni@db/omni\n");
-    CHECK(omni::config::RedactedJson(plain)["database"]["url"] == "host=db dbname=omni user=omni");
+    CHECK(Redacted(plain)["database"]["url"] == "host=db dbname=omni user=omni");
   }
 }
 
@@ -584,18 +588,18 @@ TEST_CASE("the rendered config parses back to the same settings", "[config]") {
   Config original = Parse(
       "server:\n  listen: \"[::1]:9000\"\nllm:\n  models: [a, \"123\", \"true\"]\n  temperature: 0.25\n"
       "  app_name: \"\"\nplans:\n  free:\n    documents: 7\nlogging:\n  format: json\n");
-  std::string rendered = omni::config::RenderRedacted(original);
+  std::string rendered = Rendered(original);
   Config again = ParseConfig(rendered, "rendered.yaml", FakeEnv());
   CHECK(again.server.listen_host == "::1");
   CHECK(again.server.listen_port == 9000);
   CHECK(again.llm.models == std::vector<std::string>{"a", "123", "true"});
   CHECK(again.llm.temperature == Approx(0.25));
   CHECK(again.llm.app_name.empty());
-  CHECK(again.plans.at(PlanTier::kFree).documents == 7);
-  CHECK(again.plans.at(PlanTier::kEnterprise).documents == -1);
+  CHECK(ResolvePlans(again.plans).at(PlanTier::kFree).documents == 7);
+  CHECK(ResolvePlans(again.plans).at(PlanTier::kEnterprise).documents == -1);
   CHECK(again.logging.format == "json");
   CHECK_FALSE(again.embeddings.enabled);
-  CHECK(omni::config::RenderRedacted(again) == rendered);
+  CHECK(Rendered(again) == rendered);
 }
 
 TEST_CASE("config files are found by flag, $OMNI_CONFIG, then the fallbacks", "[config]") {
@@ -694,7 +698,7 @@ TEST_CASE("the example config/omni.yaml is valid", "[config]") {
     CHECK(config.server.listen_port == 8080);
     CHECK(config.llm.base_url == "https://openrouter.ai/api/v1");
     CHECK(config.llm.models.size() >= 2);
-    CHECK(config.plans.size() == 4);
+    CHECK(ResolvePlans(config.plans).size() == 4);
   }
   SECTION("with secrets from the environment") {
     Config config =
@@ -706,7 +710,7 @@ TEST_CASE("the example config/omni.yaml is valid", "[config]") {
     CHECK(config.stripe.api_key == "sk_test_env");
     CHECK(config.stripe.webhook_secrets == std::vector<std::string>{"whsec_env"});
     CHECK(config.server.token_secret == "0123456789abcdef0123456789abcdef");
-    std::string rendered = omni::config::RenderRedacted(config);
+    std::string rendered = Rendered(config);
     CHECK_THAT(rendered, !Contains("sk-or-from-env"));
   }
 }
@@ -738,7 +742,7 @@ void LeafPaths(const nlohmann::ordered_json& node, const std::string& prefix, st
 
 TEST_CASE("every setting is documented in omni.yaml(5) and the example config", "[config]") {
   std::vector<std::string> paths;
-  LeafPaths(omni::config::RedactedJson(omni::config::DefaultConfig()), "", paths);
+  LeafPaths(Redacted(omni::config::DefaultConfig()), "", paths);
   REQUIRE(paths.size() > 60);
   std::string man = ReadSourceFile("man/omni.yaml.5");
   std::string example = ReadSourceFile("config/omni.yaml");
@@ -766,6 +770,6 @@ TEST_CASE("the EXAMPLE in omni.yaml(5) is a valid config", "[config]") {
                                        {"STRIPE_SECRET_KEY", "k"},
                                        {"STRIPE_WEBHOOK_SECRET", "w"}}));
   CHECK(config.server.listen_host == "0.0.0.0");
-  CHECK(config.plans.at(PlanTier::kStarter).documents == 250);
+  CHECK(ResolvePlans(config.plans).at(PlanTier::kStarter).documents == 250);
   CHECK(config.stripe.webhook_secrets == std::vector<std::string>{"w"});
 }

@@ -1,7 +1,8 @@
 // Reading the config module's files (omni.yaml, business files): at most
 // 1 MiB, whatever the path names (a regular file, a pipe, /dev/zero), and
 // only UTF-8, so that what passes a check is what the database will take.
-// Private to core/config. Thread-safe: plain functions.
+// Private to core/config and the business file reader next to it
+// (core/business/business_file.cpp). Thread-safe: plain functions.
 #pragma once
 
 #include <cstddef>

@@ -5,8 +5,10 @@
 //
 //   acme.yaml:12:7: services[1].duration_min: expected an integer from 5 to 1440, got "sixty"
 //
-// Private to core/config (the only user of yaml-cpp). Thread-safe: plain
-// functions over values; a MapReader belongs to one thread.
+// Private to core/config (the only user of yaml-cpp), and used by the
+// business file reader (core/business/business_file.cpp), since a business
+// file is YAML held to omni.yaml's strictness. Thread-safe: plain functions
+// over values; a MapReader belongs to one thread.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,5 @@
-// Strict parsing of business YAML files into business::BusinessSpec.
-#include "core/common/text.hpp"
-#include "core/config/business_file.hpp"
+// Strict parsing of business YAML files into BusinessSpec.
+#include "core/business/business_file.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -10,21 +9,23 @@
 #include <date/date.h>
 #include <date/tz.h>
 
+#include "core/billing/plans.hpp"
 #include "core/common/error.hpp"
+#include "core/common/text.hpp"
 #include "core/common/utf8.hpp"
 #include "core/config/detail/text_file.hpp"
 #include "core/config/detail/yaml_strict.hpp"
 
-namespace omni::config {
+namespace omni::business {
 namespace {
 
-using business::BusinessSpec;
-using business::DayWindows;
-using business::ServiceSpec;
-using business::TimeWindow;
-using detail::Fail;
-using detail::Location;
-using detail::MapReader;
+// A business file is YAML like omni.yaml and held to the same strictness, so
+// it is read with config's one strict YAML reader: yaml-cpp stays private to
+// config/detail, and the two files report errors the same way.
+namespace strict = config::detail;
+using strict::Fail;
+using strict::Location;
+using strict::MapReader;
 
 constexpr const char* kWeekdays[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 
@@ -42,7 +43,7 @@ constexpr std::size_t kMaxResourceChars = 100;
 
 // A non-empty string of at most `max_chars` characters.
 std::string ReadText(const YAML::Node& node, const Location& where, std::size_t max_chars) {
-  std::string text = detail::ReadNonEmptyString(node, where);
+  std::string text = strict::ReadNonEmptyString(node, where);
   const std::size_t chars = CountChars(text);
   if (chars > max_chars) {
     Fail(where, node.Mark(),
@@ -57,7 +58,7 @@ std::string ReadText(const YAML::Node& node, const Location& where, std::size_t 
 int ReadClock(const YAML::Node& node, const Location& where, bool allow_24) {
   const std::string expected = allow_24 ? "expected a time \"HH:MM\" from 00:00 to 24:00"
                                         : "expected a time \"HH:MM\" from 00:00 to 23:59";
-  if (!node.IsScalar()) Fail(where, node.Mark(), expected + ", got " + detail::Describe(node));
+  if (!node.IsScalar()) Fail(where, node.Mark(), expected + ", got " + strict::Describe(node));
   static const std::regex kClock(R"(([0-9]{2}):([0-9]{2}))");
   std::smatch match;
   const std::string& text = node.Scalar();
@@ -80,12 +81,12 @@ DayWindows ReadWindows(const YAML::Node& node, const Location& where) {
     std::size_t index;
   };
   std::vector<Parsed> parsed;
-  const auto items = detail::ReadList(node, where);
+  const auto items = strict::ReadList(node, where);
   for (std::size_t i = 0; i < items.size(); ++i) {
     const Location at = where.Index(i);
     const auto& item = items[i];
     if (!item.IsSequence() || item.size() != 2) {
-      Fail(at, item.Mark(), "expected a window [\"HH:MM\", \"HH:MM\"], got " + detail::Describe(item));
+      Fail(at, item.Mark(), "expected a window [\"HH:MM\", \"HH:MM\"], got " + strict::Describe(item));
     }
     TimeWindow window{ReadClock(item[0], at.Index(0), false), ReadClock(item[1], at.Index(1), true)};
     if (window.end_min <= window.start_min) {
@@ -108,7 +109,7 @@ DayWindows ReadWindows(const YAML::Node& node, const Location& where) {
 
 void ReadSlug(const YAML::Node& node, const Location& where, BusinessSpec& spec) {
   static const std::regex kSlug(R"([a-z0-9]([a-z0-9-]*[a-z0-9])?)");
-  spec.slug = detail::ReadString(node, where);
+  spec.slug = strict::ReadString(node, where);
   if (spec.slug.size() < 2 || spec.slug.size() > 63 || !std::regex_match(spec.slug, kSlug)) {
     Fail(where, node.Mark(),
          "expected a slug of 2 to 63 characters from a-z, 0-9 and '-' (not at either end), got \"" +
@@ -117,7 +118,7 @@ void ReadSlug(const YAML::Node& node, const Location& where, BusinessSpec& spec)
 }
 
 void ReadTimezone(const YAML::Node& node, const Location& where, BusinessSpec& spec) {
-  spec.timezone = detail::ReadNonEmptyString(node, where);
+  spec.timezone = strict::ReadNonEmptyString(node, where);
   try {
     date::locate_zone(spec.timezone);
   } catch (const std::exception&) {
@@ -128,14 +129,14 @@ void ReadTimezone(const YAML::Node& node, const Location& where, BusinessSpec& s
 
 std::string ReadEmail(const YAML::Node& node, const Location& where) {
   static const std::regex kEmail(R"([^@\s]+@[^@\s]+\.[^@\s]+)");
-  const std::string email = detail::ReadNonEmptyString(node, where);
+  const std::string email = strict::ReadNonEmptyString(node, where);
   if (!std::regex_match(email, kEmail)) Fail(where, node.Mark(), "expected an email address, got \"" + email + "\"");
   return email;
 }
 
 std::string ReadPhone(const YAML::Node& node, const Location& where) {
   static const std::regex kPhone(R"(\+?[0-9 ().-]+)");
-  const std::string phone = detail::ReadNonEmptyString(node, where);
+  const std::string phone = strict::ReadNonEmptyString(node, where);
   const auto digits = std::count_if(phone.begin(), phone.end(), [](unsigned char c) { return std::isdigit(c); });
   if (!std::regex_match(phone, kPhone) || digits < 7 || digits > 15) {
     Fail(where, node.Mark(), "expected a phone number of 7 to 15 digits, got \"" + phone + "\"");
@@ -146,7 +147,7 @@ std::string ReadPhone(const YAML::Node& node, const Location& where) {
 std::string ReadHttpUrl(const YAML::Node& node, const Location& where, bool origin_only) {
   static const std::regex kOrigin(R"((https?)://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\])(:[0-9]{1,5})?)");
   static const std::regex kUrl(R"((https?)://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\])(:[0-9]{1,5})?(/\S*)?)");
-  std::string url = detail::ReadNonEmptyString(node, where);
+  std::string url = strict::ReadNonEmptyString(node, where);
   if (origin_only && url.size() > 1 && url.back() == '/') url.pop_back();
   if (!std::regex_match(url, origin_only ? kOrigin : kUrl)) {
     Fail(where, node.Mark(),
@@ -193,7 +194,7 @@ void ReadBooking(const YAML::Node& node, const Location& where, BusinessSpec& sp
                 {"slot_interval_min", "min_notice_min", "advance_days", "buffer_before_min", "buffer_after_min"});
   auto& rules = spec.booking;
   auto read = [&](const char* key, int& target, int min, int max) {
-    if (auto v = map.Get(key)) target = static_cast<int>(detail::ReadInt(*v, where.Key(key), min, max));
+    if (auto v = map.Get(key)) target = static_cast<int>(strict::ReadInt(*v, where.Key(key), min, max));
   };
   read("slot_interval_min", rules.slot_interval_min, 5, 240);
   read("min_notice_min", rules.min_notice_min, 0, 30 * 24 * 60);
@@ -204,7 +205,7 @@ void ReadBooking(const YAML::Node& node, const Location& where, BusinessSpec& sp
 
 void ReadAi(const YAML::Node& node, const Location& where, BusinessSpec& spec) {
   MapReader map(node, where, {"enabled", "personality", "greeting", "instructions"});
-  if (auto v = map.Get("enabled")) spec.ai.enabled = detail::ReadBool(*v, where.Key("enabled"));
+  if (auto v = map.Get("enabled")) spec.ai.enabled = strict::ReadBool(*v, where.Key("enabled"));
   if (auto v = map.Get("personality")) {
     spec.ai.personality = ReadText(*v, where.Key("personality"), kMaxPersonalityChars);
   }
@@ -225,7 +226,7 @@ void ReadWidget(const YAML::Node& node, const Location& where, BusinessSpec& spe
     MapReader colors(*v, at, {"primary", "text", "background", "accent"});
     for (const auto& [key, key_node] : colors.Keys()) {
       const auto value_node = *colors.Get(key);
-      const std::string value = detail::ReadString(value_node, at.Key(key));
+      const std::string value = strict::ReadString(value_node, at.Key(key));
       if (!std::regex_match(value, kColor)) {
         Fail(at.Key(key), value_node.Mark(), "expected a colour \"#rrggbb\" or \"#rgb\", got \"" + value + "\"");
       }
@@ -233,13 +234,13 @@ void ReadWidget(const YAML::Node& node, const Location& where, BusinessSpec& spe
     }
   }
   if (auto v = map.Get("position")) {
-    widget.position = detail::ReadChoice(*v, where.Key("position"), {"bottom-right", "bottom-left"});
+    widget.position = strict::ReadChoice(*v, where.Key("position"), {"bottom-right", "bottom-left"});
   }
   if (auto v = map.Get("prechat_fields")) {
     const Location at = where.Key("prechat_fields");
-    const auto items = detail::ReadList(*v, at);
+    const auto items = strict::ReadList(*v, at);
     for (std::size_t i = 0; i < items.size(); ++i) {
-      const std::string field = detail::ReadChoice(items[i], at.Index(i), {"name", "email", "phone"});
+      const std::string field = strict::ReadChoice(items[i], at.Index(i), {"name", "email", "phone"});
       if (std::find(widget.prechat_fields.begin(), widget.prechat_fields.end(), field) !=
           widget.prechat_fields.end()) {
         Fail(at.Index(i), items[i].Mark(), "field \"" + field + "\" is listed twice");
@@ -249,7 +250,7 @@ void ReadWidget(const YAML::Node& node, const Location& where, BusinessSpec& spe
   }
   if (auto v = map.Get("allowed_origins")) {
     const Location at = where.Key("allowed_origins");
-    const auto items = detail::ReadList(*v, at);
+    const auto items = strict::ReadList(*v, at);
     for (std::size_t i = 0; i < items.size(); ++i) {
       widget.allowed_origins.push_back(ReadHttpUrl(items[i], at.Index(i), true));
     }
@@ -259,7 +260,7 @@ void ReadWidget(const YAML::Node& node, const Location& where, BusinessSpec& spe
 std::int64_t ReadPrice(const YAML::Node& node, const Location& where) {
   static const std::regex kPrice(R"(([0-9]{1,7})(\.([0-9]{1,2}))?)");
   const std::string expected = "expected an amount such as 45 or 45.00";
-  if (!node.IsScalar() || node.Tag() == "!") Fail(where, node.Mark(), expected + ", got " + detail::Describe(node));
+  if (!node.IsScalar() || node.Tag() == "!") Fail(where, node.Mark(), expected + ", got " + strict::Describe(node));
   std::smatch match;
   const std::string& text = node.Scalar();
   if (!std::regex_match(text, match, kPrice)) Fail(where, node.Mark(), expected + ", got \"" + text + "\"");
@@ -280,29 +281,29 @@ ServiceSpec ReadService(const YAML::Node& node, const Location& where, const Bus
   if (auto v = map.Get("description")) {
     service.description = ReadText(*v, where.Key("description"), kMaxDescriptionChars);
   }
-  service.duration_min = static_cast<int>(detail::ReadInt(map.Require("duration_min"), where.Key("duration_min"), 5, 1440));
+  service.duration_min = static_cast<int>(strict::ReadInt(map.Require("duration_min"), where.Key("duration_min"), 5, 1440));
   const auto price = map.Get("price");
   const auto price_cents = map.Get("price_cents");
   if (price && price_cents) {
     Fail(where.Key("price_cents"), price_cents->Mark(), "set either price or price_cents, not both");
   }
   if (price) service.price_cents = ReadPrice(*price, where.Key("price"));
-  if (price_cents) service.price_cents = detail::ReadInt(*price_cents, where.Key("price_cents"), 0, 999'999'999);
+  if (price_cents) service.price_cents = strict::ReadInt(*price_cents, where.Key("price_cents"), 0, 999'999'999);
   service.buffer_before_min = spec.booking.buffer_before_min;
   service.buffer_after_min = spec.booking.buffer_after_min;
   if (auto v = map.Get("buffer_before_min")) {
-    service.buffer_before_min = static_cast<int>(detail::ReadInt(*v, where.Key("buffer_before_min"), 0, 240));
+    service.buffer_before_min = static_cast<int>(strict::ReadInt(*v, where.Key("buffer_before_min"), 0, 240));
   }
   if (auto v = map.Get("buffer_after_min")) {
-    service.buffer_after_min = static_cast<int>(detail::ReadInt(*v, where.Key("buffer_after_min"), 0, 240));
+    service.buffer_after_min = static_cast<int>(strict::ReadInt(*v, where.Key("buffer_after_min"), 0, 240));
   }
-  if (auto v = map.Get("bookable")) service.bookable = detail::ReadBool(*v, where.Key("bookable"));
-  if (auto v = map.Get("active")) service.active = detail::ReadBool(*v, where.Key("active"));
+  if (auto v = map.Get("bookable")) service.bookable = strict::ReadBool(*v, where.Key("bookable"));
+  if (auto v = map.Get("active")) service.active = strict::ReadBool(*v, where.Key("active"));
   return service;
 }
 
 void ReadServices(const YAML::Node& node, const Location& where, BusinessSpec& spec) {
-  const auto items = detail::ReadList(node, where);
+  const auto items = strict::ReadList(node, where);
   std::set<std::string> names;
   for (std::size_t i = 0; i < items.size(); ++i) {
     ServiceSpec service = ReadService(items[i], where.Index(i), spec);
@@ -314,7 +315,7 @@ void ReadServices(const YAML::Node& node, const Location& where, BusinessSpec& s
 }
 
 void ReadResources(const YAML::Node& node, const Location& where, BusinessSpec& spec) {
-  const auto items = detail::ReadList(node, where);
+  const auto items = strict::ReadList(node, where);
   std::set<std::string> names;
   for (std::size_t i = 0; i < items.size(); ++i) {
     std::string name = ReadText(items[i], where.Index(i), kMaxResourceChars);
@@ -327,10 +328,10 @@ void ReadResources(const YAML::Node& node, const Location& where, BusinessSpec& 
 
 }  // namespace
 
-business::BusinessSpec ParseBusinessSpec(const std::string& yaml_text, const std::string& source_name) {
-  detail::CheckUtf8(yaml_text, source_name);
+BusinessSpec ParseBusinessSpec(const std::string& yaml_text, const std::string& source_name) {
+  strict::CheckUtf8(yaml_text, source_name);
   const Location root{source_name, ""};
-  const YAML::Node document = detail::LoadDocument(yaml_text, source_name);
+  const YAML::Node document = strict::LoadDocument(yaml_text, source_name);
   if (document.IsNull()) Fail(root, document.Mark(), "the business file is empty; expected a mapping");
   MapReader map(document, root,
                 {"slug", "name", "industry", "timezone", "contact", "hours", "overrides", "booking", "ai", "plan",
@@ -339,10 +340,10 @@ business::BusinessSpec ParseBusinessSpec(const std::string& yaml_text, const std
   ReadSlug(map.Require("slug"), root.Key("slug"), spec);
   spec.name = ReadText(map.Require("name"), root.Key("name"), kMaxNameChars);
   if (auto v = map.Get("industry")) {
-    const std::string name = detail::ReadChoice(
+    const std::string name = strict::ReadChoice(
         *v, root.Key("industry"),
         {"MEDSPA", "SALON", "DENTAL", "FITNESS", "HEALTHCARE", "HOME_SERVICES", "OTHER"});
-    spec.industry = *business::ParseIndustry(name);
+    spec.industry = *ParseIndustry(name);
   }
   ReadTimezone(map.Require("timezone"), root.Key("timezone"), spec);
   if (auto v = map.Get("contact")) ReadContact(*v, root.Key("contact"), spec);
@@ -352,8 +353,8 @@ business::BusinessSpec ParseBusinessSpec(const std::string& yaml_text, const std
   if (auto v = map.Get("ai")) ReadAi(*v, root.Key("ai"), spec);
   if (auto v = map.Get("plan")) {
     const std::string name =
-        detail::ReadChoice(*v, root.Key("plan"), {"FREE", "STARTER", "PROFESSIONAL", "ENTERPRISE"});
-    spec.plan = *ParsePlanTier(name);
+        strict::ReadChoice(*v, root.Key("plan"), {"FREE", "STARTER", "PROFESSIONAL", "ENTERPRISE"});
+    spec.plan = *billing::ParsePlanTier(name);
   }
   if (auto v = map.Get("widget")) ReadWidget(*v, root.Key("widget"), spec);
   if (auto v = map.Get("services")) ReadServices(*v, root.Key("services"), spec);
@@ -361,9 +362,9 @@ business::BusinessSpec ParseBusinessSpec(const std::string& yaml_text, const std
   return spec;
 }
 
-business::BusinessSpec LoadBusinessFile(const std::string& path) {
-  return ParseBusinessSpec(detail::ReadTextFile(path, "business file \"" + path + "\"", "Check the path given to -f."),
+BusinessSpec LoadBusinessFile(const std::string& path) {
+  return ParseBusinessSpec(strict::ReadTextFile(path, "business file \"" + path + "\"", "Check the path given to -f."),
                            path);
 }
 
-}  // namespace omni::config
+}  // namespace omni::business

@@ -17,17 +17,17 @@
 
 #include "core/business/business.hpp"
 
-namespace omni::config {
+namespace omni::business {
 
 // Parses business YAML text; `source_name` names it in errors. Times are
 // "HH:MM" (24-hour, "24:00" allowed as an end); windows must end after they
 // start and not overlap; the time zone must exist in the system tz database.
 // A service's buffers default to booking.buffer_*_min; its price is either
 // `price` (a decimal amount such as 45 or 45.00) or `price_cents`.
-business::BusinessSpec ParseBusinessSpec(const std::string& yaml_text, const std::string& source_name);
+BusinessSpec ParseBusinessSpec(const std::string& yaml_text, const std::string& source_name);
 
 // Reads (at most 1 MiB, else ConfigError) and parses a file. Throws
 // ConfigError when unreadable or invalid.
-business::BusinessSpec LoadBusinessFile(const std::string& path);
+BusinessSpec LoadBusinessFile(const std::string& path);
 
-}  // namespace omni::config
+}  // namespace omni::business
