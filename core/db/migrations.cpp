@@ -15,7 +15,8 @@
   X(1, core_schema) \
   X(2, kb_index) \
   X(3, server_settings) \
-  X(4, customer_claims)
+  X(4, customer_claims) \
+  X(5, subscription_state)
 
 namespace omni::db {
 namespace migrations {
