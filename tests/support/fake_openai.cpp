@@ -23,6 +23,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "core/common/text.hpp"
+
 namespace omni::test {
 namespace {
 
@@ -35,11 +37,6 @@ using boost::system::error_code;
 using nlohmann::json;
 
 constexpr std::int64_t kCreated = 1700000000;
-
-std::string Lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 json Chunk(const std::string& model, json delta, json finish_reason = nullptr) {
   return {{"id", "chatcmpl-fake"},

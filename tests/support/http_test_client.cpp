@@ -19,6 +19,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "core/common/text.hpp"
+
 namespace omni::test {
 namespace {
 
@@ -26,11 +28,6 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
-
-std::string Lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
 
 }  // namespace
 
