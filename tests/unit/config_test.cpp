@@ -773,3 +773,10 @@ TEST_CASE("the EXAMPLE in omni.yaml(5) is a valid config", "[config]") {
   CHECK(ResolvePlans(config.plans).at(PlanTier::kStarter).documents == 250);
   CHECK(config.stripe.webhook_secrets == std::vector<std::string>{"w"});
 }
+
+TEST_CASE("default_business names the business omni acts on, as a slug", "[config]") {
+  CHECK(Parse("default_business: demo-salon\n").default_business == "demo-salon");
+  CHECK(omni::config::DefaultConfig().default_business.empty());
+  CHECK(Redacted(Parse("default_business: acme\n"))["default_business"] == "acme");
+  CHECK_THROWS_WITH(Parse("default_business:\n  slug: acme\n"), Contains("default_business"));
+}
