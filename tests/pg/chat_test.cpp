@@ -715,7 +715,7 @@ TEST_CASE("a booking the model cannot confirm is told by omni, and the team take
   auto cancel = desk.Request("Cancel my blowout on Dec 2");
   cancel.customer.email = "ann@example.com";
   const auto cancelled = desk.engine->Turn(cancel, cancelled_events.Callback());
-  check_told(cancelled, cancelled_events, "Your Blowout on Wednesday 2 Dec at 11:00 is cancelled.");
+  check_told(cancelled, cancelled_events, "Your Blowout on Wednesday 2 Dec at 11:00 is canceled.");
   REQUIRE(appointments().size() == 1);
   CHECK(appointments()[0].status == booking::Status::kCanceled);
   CHECK(desk.fake.request_count() == 9);
