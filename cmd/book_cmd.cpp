@@ -153,7 +153,7 @@ int RunSlots(Context& ctx, const SlotsOptions& opts) {
                    slots.service_name + " (" + std::to_string(slots.duration_min) + " min) from " +
                    booking::FormatDate(first_day) + ", " + std::to_string(opts.days) + " day" +
                    (opts.days == 1 ? "" : "s") + (opts.resource.empty() ? "" : ", on " + opts.resource) +
-                   ", times in " + slots.time_zone);
+                   ", times in " + slots.time_zone + (slots.why_none.empty() ? "" : ": " + slots.why_none));
   return 0;
 }
 
@@ -188,12 +188,14 @@ int RunList(Context& ctx, const ListOptions& opts) {
                   {"customer_name", "CUSTOMER"},
                   {"status", "STATUS"}},
                  rows);
+  if (!rows.empty()) ctx.out().TimesIn(session.time_zone);
   return 0;
 }
 
 int RunShow(Context& ctx, const IdOptions& opts) {
   Session session(ctx);
   ctx.out().Record(kAppointmentFields, AppointmentJson(session.service.Get(session.business_id, opts.id)));
+  ctx.out().TimesIn(session.time_zone);
   return 0;
 }
 
@@ -201,7 +203,7 @@ int RunCancel(Context& ctx, const CancelOptions& opts) {
   Session session(ctx);
   Appointment a = session.service.Cancel(session.business_id, opts.id, opts.reason);
   ctx.out().Record(kAppointmentFields, AppointmentJson(a));
-  ctx.out().Status(ctx.out().Green("cancelled") + " " + a.id + "; the slot is free again");
+  ctx.out().Status(ctx.out().Green("canceled") + " " + a.id + "; the slot is free again");
   return 0;
 }
 
@@ -322,7 +324,7 @@ Command MakeBookCommand() {
               {"$ omni book cancel -b acme 3f2b8c1e-5d4a-4e6b-9c7d-1a2b3c4d5e6f --reason \"client is ill\""},
               [](CancelOptions& o) {
                 return std::vector<Option>{{"id", "appointment id", &o.id, true},
-                                           {"--reason", "why it was cancelled", &o.reason}};
+                                           {"--reason", "why it was canceled", &o.reason}};
               },
               RunCancel),
           MakeCommand<RescheduleOptions>(
@@ -355,7 +357,7 @@ Command MakeBookCommand() {
           MakeCommand<IdOptions>(
               "ics", "print an appointment as an iCalendar file",
               "Prints the appointment as an RFC 5545 calendar (.ics) to import or attach to an email: UTC "
-              "times, a stable UID, and METHOD:CANCEL once cancelled.",
+              "times, a stable UID, and METHOD:CANCEL once canceled.",
               {"$ omni book ics -b acme 3f2b8c1e-5d4a-4e6b-9c7d-1a2b3c4d5e6f > appointment.ics"},
               [](IdOptions& o) { return std::vector<Option>{{"id", "appointment id", &o.id, true}}; }, RunIcs),
       });

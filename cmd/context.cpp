@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "core/billing/plans.hpp"
+#include "core/business/business.hpp"
 #include "core/common/error.hpp"
 #include "core/db/pool.hpp"
 
@@ -42,12 +43,22 @@ db::Pool& Context::Database() {
   return *pool_;
 }
 
-const std::string& Context::RequireBusiness() const {
-  if (global_.business.empty()) {
-    throw InvalidInput("no business selected",
-                       "Pass -b SLUG (see `omni business list` for the slugs).");
+const std::string& Context::RequireBusiness() {
+  if (!business_.empty()) return business_;
+  if (!global_.business.empty()) return business_ = global_.business;
+  if (auto from_env = Env()("OMNI_BUSINESS"); from_env && !from_env->empty()) return business_ = *from_env;
+  if (!Config().default_business.empty()) return business_ = Config().default_business;
+  const std::vector<business::Business> all = business::List(Database());
+  if (all.size() == 1) {
+    out_.Status("using business " + all[0].spec.slug + ", the only one (choose with -b or $OMNI_BUSINESS)");
+    return business_ = all[0].spec.slug;
   }
-  return global_.business;
+  if (all.empty()) {
+    throw InvalidInput("no business selected, and none exists yet",
+                       "Create one with `omni business apply -f FILE` (see config/demo-salon.yaml).");
+  }
+  throw InvalidInput("no business selected among " + std::to_string(all.size()) + " businesses",
+                     "Pass -b SLUG, set OMNI_BUSINESS, or set default_business in omni.yaml (see `omni business list`).");
 }
 
 }  // namespace omni::cli

@@ -35,8 +35,10 @@ class Context {
   // Opens the database on first call: the embedded cluster is started on
   // demand and migrations are applied.
   db::Pool& Database();
-  // The business slug from -b; throws InvalidInput when it is missing.
-  const std::string& RequireBusiness() const;
+  // The business slug to act on: -b, then $OMNI_BUSINESS, then the config's
+  // default_business, then the only business when exactly one exists (said
+  // on stderr). Throws InvalidInput when none of them gives one.
+  const std::string& RequireBusiness();
 
   // The environment, for config expansion and paths.
   static config::EnvLookup Env();
@@ -47,6 +49,7 @@ class Context {
   Output out_;
   std::unique_ptr<config::Config> config_;
   std::unique_ptr<db::Pool> pool_;
+  std::string business_;  // resolved by RequireBusiness
 };
 
 }  // namespace omni::cli

@@ -73,13 +73,14 @@ json ConversationJson(const chat::Conversation& c, const std::string& zone) {
           {"escalated_at", Time(c.escalated_at, zone)},
           {"resolved_at", Time(c.resolved_at, zone)},
           {"last_message_at", Time(c.last_message_at, zone)},
-          {"created_at", booking::FormatLocal(c.created_at, zone)}};
+          {"created_at", booking::FormatLocal(c.created_at, zone)},
+          {"time_zone", zone}};
 }
 
 const std::vector<Column> kConversationFields = {
     {"id", "ID"},           {"status", "STATUS"},     {"channel", "CHANNEL"},
     {"customer", "CUSTOMER"}, {"messages", "MESSAGES"}, {"assigned_to", "ASSIGNED"},
-    {"escalation_reason", "REASON"}, {"last_message_at", "LAST MESSAGE"}};
+    {"escalation_reason", "REASON"}, {"last_message_at", "LAST MESSAGE"}, {"time_zone", "TIME ZONE"}};
 
 int RunList(Context& ctx, const ListOptions& options) {
   const auto tenant = RequireTenant(ctx);
@@ -92,6 +93,7 @@ int RunList(Context& ctx, const ListOptions& options) {
   ctx.out().List({{"id", "ID"}, {"status", "STATUS"}, {"channel", "CHANNEL"}, {"customer", "CUSTOMER"},
                   {"messages", "MESSAGES"}, {"assigned_to", "ASSIGNED"}, {"last_message_at", "LAST MESSAGE"}},
                  rows);
+  if (!rows.empty()) ctx.out().TimesIn(tenant.time_zone);
   return 0;
 }
 
@@ -163,6 +165,7 @@ int RunShow(Context& ctx, const ShowOptions& options) {
     if (m["failed"] == true) m["from"] = m["from"].get<std::string>() + " (not answered)";
   }
   ctx.out().List({{"time", "TIME"}, {"from", "FROM"}, {"text", "TEXT"}}, messages);
+  ctx.out().TimesIn(tenant.time_zone);
   return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cmd/commands.hpp"
+#include "core/booking/local_time.hpp"
 #include "core/business/business.hpp"
 #include "core/common/error.hpp"
 #include "core/customers/customers.hpp"
@@ -49,11 +50,26 @@ const std::vector<Column> kRecordFields = {
     {"id", "ID"},       {"name", "NAME"},         {"email", "EMAIL"},
     {"phone", "PHONE"}, {"external_id", "EXTERNAL ID"}, {"claimed_email", "CLAIMED EMAIL"},
     {"claimed_phone", "CLAIMED PHONE"}, {"tags", "TAGS"}, {"notes", "NOTES"}, {"metadata_text", "METADATA"},  {"visit_count", "VISITS"},
-    {"last_contact_at", "LAST CONTACT"}, {"created_at", "CREATED"}, {"updated_at", "UPDATED"}};
+    {"last_contact_at", "LAST CONTACT"}, {"created_at", "CREATED"}, {"updated_at", "UPDATED"},
+    {"time_zone", "TIME ZONE"}};
 
 std::string Utc(TimePoint t) { return date::format("%FT%TZ", std::chrono::floor<std::chrono::seconds>(t)); }
 
-Json CustomerJson(const customers::Customer& c) {
+struct Tenant {
+  std::string id;
+  std::string time_zone;
+};
+
+Tenant RequireTenant(Context& ctx) {
+  const auto business = business::Get(ctx.Database(), ctx.RequireBusiness());
+  return {business.id, business.spec.timezone};
+}
+
+// JSON keeps UTC instants; a table shows the business's local time, and
+// the command names the zone (Output::TimesIn).
+Json CustomerJson(const customers::Customer& c, Format format, const std::string& zone) {
+  const bool local = format != Format::kJson;
+  const auto time = [&](TimePoint t) { return local ? booking::FormatLocal(t, zone) : Utc(t); };
   std::string metadata_text;
   for (const auto& [key, value] : c.metadata) metadata_text += (metadata_text.empty() ? "" : ", ") + key + "=" + value;
   return {{"id", c.id},
@@ -68,41 +84,47 @@ Json CustomerJson(const customers::Customer& c) {
           {"metadata", c.metadata},
           {"metadata_text", metadata_text},
           {"visit_count", c.visit_count},
-          {"last_contact_at", c.last_contact_at ? Json(Utc(*c.last_contact_at)) : Json(nullptr)},
-          {"created_at", Utc(c.created_at)},
-          {"updated_at", Utc(c.updated_at)}};
+          {"last_contact_at", c.last_contact_at ? Json(time(*c.last_contact_at)) : Json(nullptr)},
+          {"created_at", time(c.created_at)},
+          {"updated_at", time(c.updated_at)},
+          {"time_zone", zone}};
 }
 
-void PrintRecord(Context& ctx, const customers::Customer& c) {
-  Json record = CustomerJson(c);
+void PrintRecord(Context& ctx, const Tenant& tenant, const customers::Customer& c) {
+  Json record = CustomerJson(c, ctx.out().format(), tenant.time_zone);
   if (ctx.out().format() == Format::kJson) record.erase("metadata_text");
   ctx.out().Record(kRecordFields, record);
+  ctx.out().TimesIn(tenant.time_zone);
 }
 
-std::string BusinessId(Context& ctx) { return business::FindId(ctx.Database(), ctx.RequireBusiness()); }
-
 int RunList(Context& ctx, const ListOptions& opts) {
-  const std::string business_id = BusinessId(ctx);
+  const Tenant tenant = RequireTenant(ctx);
   Json rows = Json::array();
-  for (const auto& c : customers::List(ctx.Database(), business_id,
+  for (const auto& c : customers::List(ctx.Database(), tenant.id,
                                        {.search = opts.search, .tag = opts.tag, .limit = opts.limit,
                                         .offset = opts.offset})) {
-    Json row = CustomerJson(c);
+    Json row = CustomerJson(c, ctx.out().format(), tenant.time_zone);
     row.erase("metadata_text");
     rows.push_back(row);
   }
   ctx.out().List(kListColumns, rows);
-  if (rows.empty()) ctx.out().Status("no customers match");
+  if (rows.empty()) {
+    ctx.out().Status("no customers match");
+  } else {
+    ctx.out().TimesIn(tenant.time_zone);
+  }
   return 0;
 }
 
 int RunShow(Context& ctx, const ShowOptions& opts) {
-  PrintRecord(ctx, customers::Get(ctx.Database(), BusinessId(ctx), opts.key));
+  const Tenant tenant = RequireTenant(ctx);
+  PrintRecord(ctx, tenant, customers::Get(ctx.Database(), tenant.id, opts.key));
   return 0;
 }
 
 int RunUpdate(Context& ctx, const UpdateOptions& opts) {
-  const std::string business_id = BusinessId(ctx);
+  const Tenant tenant = RequireTenant(ctx);
+  const std::string& business_id = tenant.id;
   customers::CustomerUpdate update;
   update.name = opts.name;
   update.email = opts.email;
@@ -118,19 +140,20 @@ int RunUpdate(Context& ctx, const UpdateOptions& opts) {
   update.unset_metadata = opts.unset_metadata;
   const auto current = customers::Get(ctx.Database(), business_id, opts.key);
   const auto updated = customers::Update(ctx.Database(), business_id, current.id, update);
-  PrintRecord(ctx, updated);
+  PrintRecord(ctx, tenant, updated);
   ctx.out().Status(updated.updated_at == current.updated_at ? "customer " + updated.id + " unchanged"
                                                              : ctx.out().Green("updated") + " customer " + updated.id);
   return 0;
 }
 
 int RunTag(Context& ctx, const TagOptions& opts) {
-  const std::string business_id = BusinessId(ctx);
+  const Tenant tenant = RequireTenant(ctx);
+  const std::string& business_id = tenant.id;
   customers::CustomerUpdate update;
   (opts.remove ? update.remove_tags : update.add_tags) = opts.tags;
   const auto current = customers::Get(ctx.Database(), business_id, opts.key);
   const auto updated = customers::Update(ctx.Database(), business_id, current.id, update);
-  PrintRecord(ctx, updated);
+  PrintRecord(ctx, tenant, updated);
   ctx.out().Status((opts.remove ? "removed tags from customer " : "tagged customer ") + updated.id);
   return 0;
 }

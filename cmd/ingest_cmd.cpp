@@ -29,6 +29,7 @@ struct IngestCmdOptions {
   std::vector<std::string> include;
   std::vector<std::string> exclude;
   bool sync = false;
+  bool dry_run = false;
   std::string title;
   std::string title_field;
   std::string text_field;
@@ -71,6 +72,7 @@ int RunIngest(Context& ctx, const IngestCmdOptions& opts) {
   options.exclude = opts.exclude;
   options.tags = SplitCommas(opts.tags);
   options.sync = opts.sync;
+  options.dry_run = opts.dry_run;
   options.title = opts.title;
   options.fields = {opts.title_field, opts.text_field, opts.id_field};
   if (!opts.type.empty()) {
@@ -126,18 +128,26 @@ int RunIngest(Context& ctx, const IngestCmdOptions& opts) {
         {"unchanged", report.unchanged}, {"removed", report.removed},
         {"failed", report.failed},       {"chunks", report.chunks_written},
         {"seconds", report.seconds},     {"partial", report.partial()},
-        {"interrupted", report.interrupted}, {"failures", failures}};
+        {"interrupted", report.interrupted}, {"failures", failures},
+        {"removed_sources", report.removed_sources}, {"dry_run", opts.dry_run}};
     ctx.out().Json(summary);
   } else {
     std::ostringstream seconds;
     seconds.precision(2);
     seconds << std::fixed << report.seconds;
     const bool nothing_changed = report.added == 0 && report.updated == 0 && report.removed == 0;
-    ctx.out().Text("added " + std::to_string(report.added) + ", updated " + std::to_string(report.updated) +
-                   ", unchanged " + std::to_string(report.unchanged) + ", removed " +
-                   std::to_string(report.removed) + ", failed " + std::to_string(report.failed) + "; " +
-                   std::to_string(report.chunks_written) + " chunks written in " + seconds.str() + " s" +
-                   (nothing_changed && report.failed == 0 ? " (nothing changed)" : "") + "\n");
+    for (const auto& source : report.removed_sources) {
+      ctx.out().Status((opts.dry_run ? "would remove " : "removed ") + source);
+    }
+    const std::string chunks =
+        std::to_string(report.chunks_written) + (report.chunks_written == 1 ? " chunk" : " chunks");
+    ctx.out().Text(std::string(opts.dry_run ? "dry run, nothing changed: would add " : "added ") +
+                   std::to_string(report.added) + ", " + (opts.dry_run ? "update " : "updated ") +
+                   std::to_string(report.updated) + ", unchanged " + std::to_string(report.unchanged) + ", " +
+                   (opts.dry_run ? "remove " : "removed ") + std::to_string(report.removed) + ", failed " +
+                   std::to_string(report.failed) + "; " + chunks + (opts.dry_run ? " to write" : " written") +
+                   " in " + seconds.str() + " s" +
+                   (nothing_changed && report.failed == 0 && !opts.dry_run ? " (nothing changed)" : "") + "\n");
   }
   if (report.interrupted) throw Interrupted();
   return report.partial() ? kExitFailure : kExitOk;
@@ -153,10 +163,12 @@ Command MakeIngestCommand() {
       "sentences, and indexes them for `omni kb search`. Directories are walked recursively; --include and "
       "--exclude filter the files found there by glob. Ingest is incremental: an unchanged document is "
       "skipped, a changed one is re-chunked in one transaction, and --sync removes the documents that are no "
-      "longer among the inputs. A file that cannot be ingested (missing, unreadable, binary, not UTF-8, empty, "
+      "longer among the inputs, only from the same roots (under a directory given, or a file or URL given), "
+      "naming each; --dry-run previews all of it and changes nothing. A file that cannot be ingested (missing, unreadable, binary, not UTF-8, empty, "
       "too large) is reported and the others still go in; the exit code is then 1. A progress bar shows on a "
       "terminal; a summary always ends the run (-o json for a machine-readable report).",
-      {"$ omni ingest -b acme ./docs --sync", "$ omni ingest -b acme faq.md --type FAQ --tags hair,color",
+      {"$ omni ingest -b acme ./docs --sync", "$ omni ingest -b acme ./docs --sync --dry-run",
+       "$ omni ingest -b acme faq.md --type FAQ --tags hair,color",
        "$ omni ingest -b acme https://acme.example.com/services.html",
        "$ cat policy.txt | omni ingest -b acme - --type POLICY --title \"Cancellation policy\"",
        "$ omni ingest -b acme ./site --include '*.html' --exclude 'drafts/*' -o json"},
@@ -168,7 +180,8 @@ Command MakeIngestCommand() {
             {"--tags", "Tags for every document (comma-separated or repeated)", &opts.tags},
             {"--include", "Only files found in directories that match this glob (repeatable)", &opts.include},
             {"--exclude", "Skip files found in directories that match this glob (repeatable)", &opts.exclude},
-            {"--sync", "Remove the business's documents that these inputs no longer yield", &opts.sync},
+            {"--sync", "Remove the documents under these inputs that they no longer yield", &opts.sync},
+            {"--dry-run", "Report what would be added, updated and removed; change nothing", &opts.dry_run},
             {"--title", "Title for a single document without one of its own (e.g. stdin)", &opts.title},
             {"--title-field", "CSV/JSONL field holding the title (default: title)", &opts.title_field},
             {"--text-field", "CSV/JSONL field holding the text (default: text, content or body)",

@@ -2,7 +2,10 @@
 // the one place where errors become exit codes (STYLE.md rule 18).
 #include <csignal>
 #include <cstdlib>
+#include <algorithm>
 #include <iostream>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <utility>
 
@@ -14,6 +17,7 @@
 #include "cmd/man_page.hpp"
 #include "core/common/error.hpp"
 #include "core/common/exit_code.hpp"
+#include "core/common/text.hpp"
 
 namespace omni::cli {
 namespace {
@@ -86,6 +90,64 @@ void PrintError(const std::string& message, const std::string& hint) {
   if (!hint.empty()) std::cerr << "hint: " << hint << '\n';
 }
 
+// Options of `command` that take a value, by each of their names.
+void AddValueOptions(const std::vector<Option>& options, std::vector<std::string>& names) {
+  for (const auto& option : options) {
+    if (std::holds_alternative<bool*>(option.target)) continue;
+    std::istringstream parts(option.names);
+    for (std::string name; std::getline(parts, name, ',');) {
+      if (!name.empty() && name[0] == '-') names.push_back(name);
+    }
+  }
+}
+
+bool HasPositional(const Command& command) {
+  for (const auto& option : command.options) {
+    if (!option.names.empty() && option.names[0] != '-') return true;
+  }
+  return false;
+}
+
+// Finds the first word of the command line that should name a subcommand
+// and names none, before CLI11 parses: CLI11 only says "A subcommand is
+// required", which hides the typo. Returns the usage error to print, with
+// the nearest subcommand at that level.
+std::optional<std::pair<std::string, std::string>> UnknownCommand(const std::vector<Command>& commands, int argc,
+                                                                    char** argv) {
+  std::vector<std::string> value_options = {"--config", "-b", "--business", "-o", "--output"};
+  const std::vector<Command>* level = &commands;
+  const Command* current = nullptr;
+  std::string path = "omni";
+  for (int i = 1; i < argc; ++i) {
+    const std::string word = argv[i];
+    if (word == "--") return std::nullopt;
+    if (word.size() > 1 && word[0] == '-') {
+      const bool takes_value = word.find('=') == std::string::npos &&
+                               std::find(value_options.begin(), value_options.end(), word) != value_options.end();
+      if (takes_value) ++i;
+      continue;
+    }
+    const auto found = std::find_if(level->begin(), level->end(),
+                                    [&](const Command& command) { return command.name == word; });
+    if (found == level->end()) {
+      // A runnable command's words are its own arguments (`omni kb search WORDS`).
+      if (current != nullptr && current->run && HasPositional(*current)) return std::nullopt;
+      std::vector<std::string> names;
+      for (const auto& command : *level) names.push_back(command.name);
+      const std::string closest = ClosestWord(word, names);
+      std::string message = "unknown command '" + word + "'";
+      if (!closest.empty()) message += "; did you mean '" + closest + "'?";
+      return std::make_pair(message, "Run `" + path + " --help` for its commands.");
+    }
+    current = &*found;
+    path += " " + current->name;
+    AddValueOptions(current->options, value_options);
+    level = &current->subcommands;
+    if (level->empty()) return std::nullopt;
+  }
+  return std::nullopt;
+}
+
 int Main(int argc, char** argv) {
   InstallInterruptHandler();
   GlobalOptions global;
@@ -94,7 +156,7 @@ int Main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", kVersion);
   app.add_option("--config", global.config_path, "Config file (default: $OMNI_CONFIG, ./omni.yaml, /etc/omni/omni.yaml)");
-  app.add_option("-b,--business", global.business, "Business slug to act on");
+  app.add_option("-b,--business", global.business, "Business slug to act on (default: $OMNI_BUSINESS, default_business, or the only one)");
   app.add_option("-o,--output", global.output, "Output format")->check(CLI::IsMember({"table", "json", "csv"}));
   app.add_flag("-q,--quiet", global.quiet, "Print no status lines on stderr");
   app.add_flag("-v,--verbose", global.verbose, "Print more detail");
@@ -115,6 +177,10 @@ int Main(int argc, char** argv) {
   std::vector<Leaf> leaves;
   for (const auto& command : commands) Register(app, command, leaves);
 
+  if (auto unknown = UnknownCommand(commands, argc, argv)) {
+    PrintError(unknown->first, unknown->second);
+    return kExitUsage;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {  // --help, --version

@@ -60,7 +60,7 @@ std::string RenderManPage(const std::vector<Command>& commands, const std::strin
   out << ".SH GLOBAL OPTIONS\n"
          ".TP\n.B \\-\\-config FILE\nThe config file. Default: $OMNI_CONFIG, then ./omni.yaml, then /etc/omni/omni.yaml, "
          "then built\\-in defaults.\n"
-         ".TP\n.B \\-b, \\-\\-business SLUG\nThe business to act on.\n"
+         ".TP\n.B \\-b, \\-\\-business SLUG\nThe business to act on. Default: $OMNI_BUSINESS, then default_business in omni.yaml, then the only business when exactly one exists (said on standard error).\n"
          ".TP\n.B \\-o, \\-\\-output table|json|csv\nOutput format. On a terminal, table prints aligned columns; "
          "piped, tab\\-separated rows without a header. json prints a list as an array of objects and a "
          "single record as one object, with stable snake_case fields.\n"
@@ -72,7 +72,7 @@ std::string RenderManPage(const std::vector<Command>& commands, const std::strin
          "invalid input.\n.TP\n3\nThe configuration is invalid.\n.TP\n4\nA dependency (database, network service) "
          "is unavailable.\n.TP\n5\nNot found.\n.TP\n6\nConflict with the current state.\n.TP\n7\nA plan limit was "
          "reached.\n.TP\n130\nInterrupted.\n";
-  out << ".SH ENVIRONMENT\n.TP\n.B OMNI_CONFIG\nThe config file, when \\-\\-config is not given.\n.TP\n.B NO_COLOR\n"
+  out << ".SH ENVIRONMENT\n.TP\n.B OMNI_CONFIG\nThe config file, when \\-\\-config is not given.\n.TP\n.B OMNI_BUSINESS\nThe business slug, when \\-b is not given.\n.TP\n.B NO_COLOR\n"
          "Disables colour.\n";
   out << ".SH SEE ALSO\n.BR omnid (8),\n.BR omni.yaml (5)\n";
   return out.str();

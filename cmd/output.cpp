@@ -165,6 +165,10 @@ void Output::Status(const std::string& line) const {
   if (!quiet_) std::cerr << line << '\n';
 }
 
+void Output::TimesIn(const std::string& time_zone) const {
+  if (format_ != Format::kJson) Status("times in " + time_zone);
+}
+
 void Output::Warn(const std::string& line) const { std::cerr << line << '\n'; }
 
 std::string Output::Green(const std::string& text) const {

@@ -42,6 +42,9 @@ class Output {
   void Gap() const;
   // A status line on stderr, unless -q.
   void Status(const std::string& line) const;
+  // Says on stderr, unless -q or json (whose records carry time_zone), that
+  // the times shown are local to the business: "times in Europe/Paris".
+  void TimesIn(const std::string& time_zone) const;
   // A warning on stderr, even with -q.
   void Warn(const std::string& line) const;
   // Colours `text` green/red/yellow/bold when stderr or stdout is a colour tty.

@@ -15,50 +15,19 @@
 #include "core/webchat/policy.hpp"
 #include "daemon/app.hpp"
 #include "daemon/blocking.hpp"
+#include "daemon/html_page.hpp"
 #include "daemon/http_errors.hpp"
 #include "daemon/widget_handlers.hpp"
 
 namespace omni::omnid {
 namespace {
 
-std::string EscapeHtml(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+constexpr const char* kChatPageStyle =
+    "html,body{margin:0;height:100%;background:#eef0f3;font-family:system-ui,sans-serif}";
 
 std::string Page(const std::string& title, const std::string& body) {
-  return "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-         "<meta name=\"referrer\" content=\"no-referrer\">\n<title>" +
-         EscapeHtml(title) + "</title>\n<style>html,body{margin:0;height:100%;background:#eef0f3;"
-         "font-family:system-ui,sans-serif}</style>\n</head>\n<body>\n" + body + "</body>\n</html>\n";
+  return HtmlPage(title, body, kChatPageStyle);
 }
-
-Response Html(int status, std::string body, const std::string& csp) {
-  auto response = Response::Text(status, std::move(body), "text/html; charset=utf-8");
-  response.headers.Set("Content-Security-Policy", csp);
-  response.headers.Set("X-Content-Type-Options", "nosniff");
-  response.headers.Set("Referrer-Policy", "no-referrer");
-  response.headers.Set("Cache-Control", "no-cache");
-  return response;
-}
-
-// Scripts, styles and connections from omnid only; the widget builds its
-// styles in a shadow root, hence 'unsafe-inline' for styles (never scripts).
-constexpr const char* kBasePolicy =
-    "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; base-uri 'none'; form-action 'none'; ";
 
 }  // namespace
 
@@ -70,8 +39,8 @@ asio::awaitable<Response> HandleChatPage(Exchange& exchange) {
   try {
     business = co_await RunBlocking(app.blocking(), [&app, &slug] { return business::Get(app.pool(), slug); });
   } catch (const NotFound&) {
-    co_return Html(404, Page("Chat not found", "<p style=\"text-align:center;margin-top:20vh\">This chat does not exist.</p>\n"),
-                   std::string(kBasePolicy) + "frame-ancestors 'none'");
+    co_return HtmlResponse(404, Page("Chat not found", "<p style=\"text-align:center;margin-top:20vh\">This chat does not exist.</p>\n"),
+                   std::string(kPagePolicy) + "frame-ancestors 'none'");
   } catch (...) {
     error = std::current_exception();
   }
@@ -82,7 +51,7 @@ asio::awaitable<Response> HandleChatPage(Exchange& exchange) {
   const std::string body = "<noscript><p style=\"text-align:center;margin-top:20vh\">Please turn on JavaScript to chat with " +
                            EscapeHtml(title) + ".</p></noscript>\n<script src=\"/widget.js\" data-business=\"" +
                            EscapeHtml(spec.slug) + "\" data-mode=\"page\"></script>\n";
-  co_return Html(200, Page(title, body), kBasePolicy + webchat::FrameAncestors(spec.widget.allowed_origins));
+  co_return HtmlResponse(200, Page(title, body), kPagePolicy + webchat::FrameAncestors(spec.widget.allowed_origins));
 }
 
 }  // namespace omni::omnid

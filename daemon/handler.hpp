@@ -20,6 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "core/common/error.hpp"
+
 namespace omni::omnid {
 
 namespace asio = boost::asio;
@@ -74,6 +76,14 @@ struct Response {
   static Response Text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8");
 };
 
+// The client closed its connection while a response was being written (a
+// visitor closed the tab or navigated away): expected, not a fault, so the
+// server logs it as information.
+class ClientGone : public Unavailable {
+ public:
+  using Unavailable::Unavailable;
+};
+
 // One request being answered. Handlers either return a Response, or call
 // StartStream and then WriteChunk repeatedly (Server-Sent Events, see
 // daemon/sse.hpp), in which case the Response they return is ignored.
@@ -88,10 +98,11 @@ class Exchange {
   App& app() const { return app_; }
 
   // Sends the status line and headers of a chunked response (X-Request-Id is
-  // added). At most once per exchange. Throws Unavailable when the client is gone.
+  // added). At most once per exchange. Throws ClientGone when the client is gone.
   virtual asio::awaitable<void> StartStream(int status, Headers headers) = 0;
   // Sends one chunk and waits until the client took it (the server's write
-  // timeout applies). Throws Unavailable when the client is gone or too slow.
+  // timeout applies). Throws ClientGone when the client is gone,
+  // Unavailable when it is too slow.
   virtual asio::awaitable<void> WriteChunk(std::string data) = 0;
   // True once shutdown began: a long-lived stream should end promptly; the
   // server force-closes it after server.shutdown_grace_ms.

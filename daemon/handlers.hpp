@@ -16,4 +16,11 @@ asio::awaitable<Response> HandleReadyz(Exchange& exchange);
 // GET /metrics: Prometheus text exposition (see daemon/metrics.hpp).
 asio::awaitable<Response> HandleMetrics(Exchange& exchange);
 
+// GET /: a page linking each business's chat (/chat/{slug}), or saying how
+// to add one; 503 JSON while the database is unreachable.
+asio::awaitable<Response> HandleIndex(Exchange& exchange);
+
+// GET /favicon.ico: a 16x16 icon, cached for a day.
+asio::awaitable<Response> HandleFavicon(Exchange& exchange);
+
 }  // namespace omni::omnid

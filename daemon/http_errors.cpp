@@ -42,6 +42,10 @@ Response ResponseForException(const std::exception_ptr& error, const Request& re
     return ErrorResponse(409, "conflict", e.what(), e.hint());
   } catch (const LimitReached& e) {
     return ErrorResponse(402, "limit_reached", e.what(), e.hint());
+  } catch (const ClientGone& e) {
+    // Nobody reads this answer; the visitor closing the tab is no fault.
+    log::Info("client left", {{"request_id", request.request_id}, {"route", request.route}, {"detail", e.what()}});
+    return ServerFailure(503, "unavailable", "service unavailable", request);
   } catch (const Unavailable&) {
     response = ServerFailure(503, "unavailable", "service unavailable", request);
     response.headers.Set("Retry-After", "5");

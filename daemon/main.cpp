@@ -18,10 +18,12 @@
 #include <vector>
 
 #include "core/billing/plans.hpp"
+#include "core/business/business.hpp"
 #include "core/common/error.hpp"
 #include "core/common/exit_code.hpp"
 #include "core/common/log.hpp"
 #include "core/config/config.hpp"
+#include "core/db/pool.hpp"
 #include "daemon/app.hpp"
 #include "daemon/blocking.hpp"
 #include "daemon/database.hpp"
@@ -137,6 +139,35 @@ std::string UrlFor(const std::string& host, std::uint16_t port) {
   return "http://" + (ipv6 ? "[" + shown + "]" : shown) + ":" + std::to_string(port);
 }
 
+// What an operator needs to try the chat at once: each business's chat URL
+// and the origins its widget may be embedded on. Read at start only; a
+// business applied later shows on GET /.
+void PrintChatLinks(App& app, const std::string& base_url) {
+  db::Pool* pool = app.pool_if_ready();
+  if (pool == nullptr) {
+    std::cout << "chat links: not known until the database is reached; then see " << base_url << "/" << std::endl;
+    return;
+  }
+  std::vector<business::Business> businesses;
+  try {
+    businesses = business::List(*pool);
+  } catch (const Error& e) {
+    log::Warn("could not list the businesses for their chat links", {{"error", e.what()}});
+    return;
+  }
+  if (businesses.empty()) {
+    std::cout << "no business yet: add one with `omni business apply -f FILE`" << std::endl;
+    return;
+  }
+  for (const auto& business : businesses) {
+    const auto& origins = business.spec.widget.allowed_origins;
+    std::string allowed;
+    for (const auto& origin : origins) allowed += (allowed.empty() ? "" : ", ") + origin;
+    std::cout << "chat of " << business.spec.slug << ": " << base_url << "/chat/" << business.spec.slug
+              << " (widget allowed on " << (origins.empty() ? "any site" : allowed) << ")" << std::endl;
+  }
+}
+
 // Each streaming conversation holds two sockets (the visitor's and the
 // model's), so the usual soft limit of 1,024 open files caps omnid near
 // 500 conversations: lift it to the hard limit, as servers do. Returns the
@@ -199,6 +230,7 @@ int Serve(const Flags& flags) {
   std::cout << "omnid listening on " << url;
   if (!server_settings.public_url.empty()) std::cout << " (public URL " << server_settings.public_url << ")";
   std::cout << std::endl;
+  PrintChatLinks(app, server_settings.public_url.empty() ? url : server_settings.public_url);
 
   server.Run();
   if (!blocking.Shutdown(kBlockingDrainTimeout)) {

@@ -39,6 +39,8 @@ int HexValue(char c) {
 
 Router MakeRouter() {
   Router router;
+  router.Add({"GET", "/", HandleIndex});
+  router.Add({"GET", "/favicon.ico", HandleFavicon});
   router.Add({"GET", "/healthz", HandleHealthz});
   router.Add({"GET", "/readyz", HandleReadyz});
   router.Add({"GET", "/metrics", HandleMetrics});

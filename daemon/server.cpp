@@ -129,6 +129,25 @@ bool IsDisconnect(const beast::error_code& ec) {
          ec == asio::error::not_connected || ec == asio::error::bad_descriptor;
 }
 
+// A write that failed because the peer left is ClientGone; a timed-out one
+// (a reader too slow to keep up) stays Unavailable.
+void ThrowIfWriteFailed(const beast::error_code& ec) {
+  if (!ec) return;
+  if (ec != beast::error::timeout && IsDisconnect(ec)) throw ClientGone("client connection closed: " + ec.message());
+  throw Unavailable("client connection failed: " + ec.message());
+}
+
+void LogStreamFailure(const Request& request, const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const ClientGone& e) {
+    log::Info("client left during a stream", {{"request_id", request.request_id}, {"detail", e.what()}});
+    return;
+  } catch (...) {
+  }
+  log::Warn("stream failed", {{"request_id", request.request_id}, {"error", DescribeException(error)}});
+}
+
 }  // namespace
 
 class Session;
@@ -232,7 +251,7 @@ class SessionExchange final : public Exchange {
     beast::error_code ec;
     session_.stream_.expires_after(std::chrono::milliseconds(session_.server_.settings.write_timeout_ms));
     co_await http::async_write_header(session_.stream_, serializer, asio::redirect_error(kUseAwaitable, ec));
-    if (ec) throw Unavailable("client connection closed: " + ec.message());
+    ThrowIfWriteFailed(ec);
     streaming_ = true;
     status_ = status;
   }
@@ -246,7 +265,7 @@ class SessionExchange final : public Exchange {
     session_.stream_.expires_after(std::chrono::milliseconds(session_.server_.settings.write_timeout_ms));
     co_await asio::async_write(session_.stream_, http::make_chunk(asio::buffer(data)),
                                asio::redirect_error(kUseAwaitable, ec));
-    if (ec) throw Unavailable("client connection closed: " + ec.message());
+    ThrowIfWriteFailed(ec);
     bytes_ += data.size();
   }
 
@@ -429,7 +448,7 @@ asio::awaitable<bool> Session::HandleRequest(Clock::time_point started) {
     if (request.method == "HEAD") {
       ended = true;
     } else if (error) {
-      log::Warn("stream failed", {{"request_id", request.request_id}, {"error", DescribeException(error)}});
+      LogStreamFailure(request, error);
     } else {
       ended = co_await exchange.EndStream();
     }

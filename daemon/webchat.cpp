@@ -9,6 +9,7 @@
 #include "core/chat/business_cache.hpp"
 #include "core/common/error.hpp"
 #include "core/common/executor.hpp"
+#include "core/common/log.hpp"
 #include "core/common/text.hpp"
 #include "core/webchat/notifications.hpp"
 #include "core/webchat/policy.hpp"
@@ -137,14 +138,26 @@ asio::awaitable<Response> RunChat(Exchange& exchange, ChatAuth auth, ChatBody bo
 
   const auto& widget = scope.business->spec.widget;
   if (const auto origin = request.Header("Origin")) {
-    if (!IsOwnOrigin(request, *origin) && !webchat::OriginAllowed(widget.allowed_origins, *origin)) {
-      co_return ErrorResponse(403, "origin_not_allowed",
-                              "origin " + *origin + " may not use the chat of " + scope.business->spec.slug,
-                              "Add it to widget.allowed_origins in the business file and apply it.");
-    }
+    // CORS headers go on every answer, a refusal included: without them the
+    // browser hides the refusal behind "Failed to fetch", and neither the
+    // widget nor the site's developer could learn why. They grant nothing,
+    // since the refused request itself does no work.
     scope.cors.Set("Access-Control-Allow-Origin", *origin);
     scope.cors.Set("Vary", "Origin");
     scope.cors.Set("Access-Control-Expose-Headers", "Retry-After, X-Conversation-Id, X-Request-Id");
+    // The preflight passes, so that the request it precedes can carry its
+    // readable 403.
+    if (request.method != "OPTIONS" && !IsOwnOrigin(request, *origin) &&
+        !webchat::OriginAllowed(widget.allowed_origins, *origin)) {
+      const std::string& slug = scope.business->spec.slug;
+      const std::string hint = "Add " + *origin + " to widget.allowed_origins in the business file of " + slug +
+                               " and run `omni business apply -f FILE`.";
+      log::Warn("chat refused: origin not allowed",
+                {{"request_id", request.request_id}, {"origin", *origin}, {"business", slug}, {"hint", hint}});
+      co_return WithHeaders(
+          ErrorResponse(403, "origin_not_allowed", "origin " + *origin + " may not use the chat of " + slug, hint),
+          scope.cors);
+    }
   }
 
   if (auth != ChatAuth::kNone) {

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The first README command: installs what is missing, builds, starts the
 # embedded database, applies the demo business and its knowledge, then runs
-# omnid in the foreground. Safe to run again.
+# omnid in the foreground. Safe to run again: --sync removes only demo
+# documents that left config/demo-kb, never what you ingested yourself, and
+# names each one it removes.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates man/omni.1 from the command tree (the cli test fails when it is stale).
+# Regenerates man/man1/omni.1 from the command tree (the cli test fails when it is stale).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/build.sh" --target omni
-"$root/build/cmd/omni" --man-page >"$root/man/omni.1"
+"$root/build/cmd/omni" --man-page >"$root/man/man1/omni.1"

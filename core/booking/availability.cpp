@@ -255,6 +255,37 @@ StartCheck CheckStart(const AvailabilityRules& rules, const ServiceTiming& servi
   return StartCheck::kOutsideHours;
 }
 
+NoSlotsReason WhyNoSlots(const AvailabilityRules& rules, const ServiceTiming& service, const BusyByResource& busy,
+                         const SlotQuery& query) {
+  if (!ComputeSlotsAnyResource(rules, service, busy, query).empty()) return NoSlotsReason::kNone;
+  AvailabilityRules timeless = rules;
+  timeless.min_notice_min = 0;
+  timeless.horizon_days = 0;
+  const auto fitting = ComputeSlots(timeless, service, {}, {TimePoint{}, query.from, query.to});
+  if (fitting.empty()) return NoSlotsReason::kClosed;
+  if (!ComputeSlots(rules, service, {}, query).empty()) return NoSlotsReason::kFullyBooked;
+  if (fitting.back() < query.now) return NoSlotsReason::kPast;
+  if (rules.horizon_days > 0 && fitting.front() >= query.now + std::chrono::days{rules.horizon_days}) {
+    return NoSlotsReason::kBeyondHorizon;
+  }
+  if (fitting.back() < query.now + minutes{rules.min_notice_min}) return NoSlotsReason::kTooSoon;
+  return fitting.front() < query.now ? NoSlotsReason::kPast : NoSlotsReason::kBeyondHorizon;
+}
+
+std::string NoSlotsText(NoSlotsReason reason, const AvailabilityRules& rules, int days) {
+  switch (reason) {
+    case NoSlotsReason::kNone: return "";
+    case NoSlotsReason::kClosed: return days == 1 ? "closed that day" : "closed those days";
+    case NoSlotsReason::kPast: return "in the past";
+    case NoSlotsReason::kTooSoon:
+      return "within the " + std::to_string(rules.min_notice_min) + "-minute booking notice";
+    case NoSlotsReason::kBeyondHorizon:
+      return "beyond the " + std::to_string(rules.horizon_days) + "-day booking window";
+    case NoSlotsReason::kFullyBooked: return "fully booked";
+  }
+  return "";
+}
+
 bool IsOfferedStart(const AvailabilityRules& rules, const ServiceTiming& service,
                     const std::vector<BusyRange>& busy, TimePoint now, TimePoint start) {
   auto slots = ComputeSlots(rules, service, busy, {now, start, start + std::chrono::microseconds{1}});

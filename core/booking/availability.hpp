@@ -133,6 +133,27 @@ enum class StartCheck {
 StartCheck CheckStart(const AvailabilityRules& rules, const ServiceTiming& service, TimePoint now,
                       TimePoint start);
 
+// Why a range offers no start, in the order they are told apart.
+enum class NoSlotsReason {
+  kNone,           // the range offers starts
+  kClosed,         // no opening in the range fits the service, whatever the time
+  kPast,           // the openings that fit have all begun
+  kTooSoon,        // those left start within the minimum notice
+  kBeyondHorizon,  // those left are beyond the booking window
+  kFullyBooked,    // free openings exist, and bookings take them all
+};
+
+// Why ComputeSlotsAnyResource(rules, service, busy, query) is empty, or
+// kNone when it is not. Same errors as ComputeSlots.
+NoSlotsReason WhyNoSlots(const AvailabilityRules& rules, const ServiceTiming& service, const BusyByResource& busy,
+                         const SlotQuery& query);
+
+// The reason as a customer or operator reads it, lower-case, naming the
+// notice or window from `rules`: "closed that day" (for a range of one
+// local day, else "closed those days"), "beyond the 60-day booking
+// window"; "" for kNone.
+std::string NoSlotsText(NoSlotsReason reason, const AvailabilityRules& rules, int days = 1);
+
 // Checks the rules and timing: known time zone, windows within the day and
 // non-empty, interval >= 1, notice, horizon and buffers >= 0, duration >= 1.
 // Throws ConfigError naming the field and the problem.

@@ -297,8 +297,14 @@ std::vector<SlotList> ComputeSlotLists(pqxx::work& tx, const BusinessRow& busine
   const auto busy = LoadBusyAround(tx, business_id, LoadResources(tx, business_id, resource), query.from, query.to, "");
   std::vector<SlotList> lists;
   for (const auto& row : rows) {
-    SlotList list{business.rules.time_zone, row.id, row.name, row.timing.duration_min, {}};
+    SlotList list{business.rules.time_zone, row.id, row.name, row.timing.duration_min, {}, {}};
     list.starts = ComputeSlotsAnyResource(business.rules, row.timing, busy, query);
+    if (list.starts.empty()) {
+      // A local day lasts 23 to 25 hours across daylight saving changes.
+      const auto hours = std::chrono::duration_cast<std::chrono::hours>(query.to - query.from).count();
+      list.why_none = NoSlotsText(WhyNoSlots(business.rules, row.timing, busy, query), business.rules,
+                                  hours <= 25 ? 1 : 2);
+    }
     lists.push_back(std::move(list));
   }
   return lists;
@@ -620,7 +626,7 @@ std::string BookingService::Ics(const std::string& business_id, const std::strin
                       " at " + business.name + ".";
   if (!appointment.notes.empty()) event.description += "\nNotes: " + appointment.notes;
   if (appointment.status == Status::kCanceled && !appointment.cancel_reason.empty()) {
-    event.description += "\nCancelled: " + appointment.cancel_reason;
+    event.description += "\nCanceled: " + appointment.cancel_reason;
   }
   event.location = business.address;
   event.organizer_name = business.name;

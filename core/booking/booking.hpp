@@ -72,6 +72,9 @@ struct SlotList {
   std::string service_name;
   int duration_min = 0;
   std::vector<TimePoint> starts;  // ascending, UTC
+  // Why `starts` is empty (availability.hpp's NoSlotsText: "fully booked",
+  // "beyond the 60-day booking window", ...); "" when it is not.
+  std::string why_none;
 };
 
 struct CustomerInfo {

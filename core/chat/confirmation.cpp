@@ -36,8 +36,8 @@ std::string Sentence(const AppointmentChange& change) {
   if (change.tool == "reschedule_appointment" && result.value("rescheduled", false)) {
     return "Your " + service + " is moved to " + when + ".";
   }
-  if (change.tool == "cancel_appointment" && result.value("cancelled", false)) {
-    return "Your " + service + " on " + when + " is cancelled.";
+  if (change.tool == "cancel_appointment" && result.value("canceled", false)) {
+    return "Your " + service + " on " + when + " is canceled.";
   }
   return {};
 }

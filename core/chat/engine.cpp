@@ -167,7 +167,7 @@ void Post(const TurnPtr& turn, Step step) {
   turn->engine->executor.Post([turn, step = std::move(step)]() mutable {
     turn->step_started = SteadyClock::now();
     try {
-      if (turn->cancel && turn->cancel->IsCancelled()) throw http::Cancelled("chat turn cancelled");
+      if (turn->cancel && turn->cancel->IsCancelled()) throw http::Cancelled("chat turn canceled");
       step();
     } catch (...) {
       Fail(*turn, std::current_exception());

@@ -17,10 +17,13 @@ namespace omni::chat {
 // A passage "clearly matches" a message when, with Q the distinct analysed
 // terms of the message (kb::Analyze: stopwords dropped, stemmed):
 //   - Q is not empty,
-//   - the passage (title and text) holds at least kMinCoverage of Q, and
+//   - the passage (title and text) holds at least kMinCoverage of Q, and at
+//     least kMinMatchedTerms of them (all of Q when Q is smaller), so one
+//     shared word of two ("bring" in "Can I bring my dog?") is no match,
 //   - its BM25 score is at least kMinScorePerTerm per term of Q, so a long
 //     message needs proportionally more evidence than a short one.
 inline constexpr double kMinCoverage = 0.5;
+inline constexpr std::size_t kMinMatchedTerms = 2;
 inline constexpr double kMinScorePerTerm = 0.4;
 
 struct MatchStrength {
@@ -43,11 +46,14 @@ struct OfflineReply {
 };
 
 // The reply to `message` from `candidates` (best first, as retrieved): the
-// first clear match quoted and marked [1], with `citation` set; else a message that a
-// team member will follow up, with handoff = true. A passage over about 600
-// characters is quoted in part: the earliest run of whole lines (or
-// sentences) that fits and holds the most of the message's terms, less its
-// last paragraphs when they hold none.
+// first clear match whose quote still matches clearly, marked [1], with
+// `citation` set; else a message that says no clear answer was found and
+// that a team member will follow up, with handoff = true. The quote reads
+// as prose: the section (under one heading) holding the most of the
+// message's terms, its wrapped lines reflowed into sentences and its table
+// rows as "- name: value, value" lines; over about 600 characters, the
+// earliest run of whole sentences and rows that fits and holds the most
+// terms, never a fragment of a sentence.
 OfflineReply OfflineAnswer(const std::string& message, const std::vector<Passage>& candidates, OfflineReason reason);
 
 }  // namespace omni::chat

@@ -268,7 +268,7 @@ ToolOutcome CancelAppointment(ToolContext& context, const json& args) {
   const auto appointment = Locate(context, "cancel_appointment", args);
   const auto cancelled = context.booking->Cancel(context.business->id, appointment.id, Str(args, "reason"));
   json body = AppointmentJson(cancelled, Zone(context));
-  body["cancelled"] = true;
+  body["canceled"] = true;
   auto outcome = Ok("cancel_appointment", std::move(body));
   outcome.appointment_id = cancelled.id;
   return outcome;

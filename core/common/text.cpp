@@ -1,6 +1,7 @@
 // Text helpers; see text.hpp.
 #include "core/common/text.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <string>
@@ -44,6 +45,36 @@ std::string Digits(std::string_view text) {
     if (std::isdigit(static_cast<unsigned char>(c))) digits += c;
   }
   return digits;
+}
+
+std::size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+std::string ClosestWord(std::string_view word, const std::vector<std::string>& candidates) {
+  const std::string lowered = Lower(word);
+  std::string best;
+  std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;
+  for (const auto& candidate : candidates) {
+    const std::size_t distance = EditDistance(lowered, Lower(candidate));
+    if (distance < best_distance) {
+      best_distance = distance;
+      best = candidate;
+    }
+  }
+  return best;
 }
 
 std::string FormatCents(std::int64_t cents) {

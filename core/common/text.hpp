@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace omni {
 
@@ -26,6 +27,16 @@ bool IsUuid(std::string_view text);
 
 // The ASCII digits of `text`, in order: "(555) 010-2030" is "5550102030".
 std::string Digits(std::string_view text);
+
+// The optimal string alignment distance between `a` and `b` in bytes:
+// Levenshtein plus adjacent transpositions, so "databse" is one edit from
+// "database".
+std::size_t EditDistance(std::string_view a, std::string_view b);
+
+// The candidate nearest to `word` ignoring ASCII case, when it is within
+// max(2, size/3) edits, so that a typo finds its word and an unrelated word
+// finds none; on a tie the first candidate wins. "" when none is near.
+std::string ClosestWord(std::string_view word, const std::vector<std::string>& candidates);
 
 // An amount in cents as "12.50", "-0.05": two decimals, no currency sign.
 std::string FormatCents(std::int64_t cents);

@@ -135,6 +135,9 @@ struct StripeSettings {
 
 struct Config {
   std::string source_path;  // the file it came from; empty for defaults
+  // The slug `omni` acts on when neither -b nor $OMNI_BUSINESS gives one;
+  // empty: the only business, when there is exactly one.
+  std::string default_business;
   DatabaseSettings database;
   ServerSettings server;
   LlmSettings llm;

@@ -312,7 +312,7 @@ class Operation : public std::enable_shared_from_this<Operation> {
 
   void Finish(std::exception_ptr error, Response response) {
     if (cancel_) cancel_->Unregister(cancel_handle_);
-    if (aborted_ && !error) error = std::make_exception_ptr(Cancelled("request to " + request_.url + " cancelled"));
+    if (aborted_ && !error) error = std::make_exception_ptr(Cancelled("request to " + request_.url + " canceled"));
     if (!error && handlers_.on_body) response.body.clear();
     Completion done = std::move(done_);
     try {
@@ -334,7 +334,7 @@ class Operation : public std::enable_shared_from_this<Operation> {
   }
 
   void ThrowIfAborted() {
-    if (aborted_) throw Cancelled("request to " + request_.url + " cancelled");
+    if (aborted_) throw Cancelled("request to " + request_.url + " canceled");
   }
 
   [[noreturn]] void Fail(const error_code& ec, Phase phase, const Url& url) {

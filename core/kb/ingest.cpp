@@ -201,16 +201,19 @@ class Run {
     };
     for (const std::string& input : options_.inputs) {
       if (input == "-") {
+        roots_.push_back("stdin");
         add(SourceKind::kStdin, "stdin");
         continue;
       }
       if (IsUrl(input)) {
+        roots_.push_back(input);
         add(SourceKind::kUrl, input);
         continue;
       }
       const fs::path path = fs::absolute(fs::path(input)).lexically_normal();
       std::error_code error;
       const auto status = fs::status(path, error);
+      roots_.push_back(fs::is_directory(status) ? (path / "").string() : path.string());
       if (error || !fs::exists(status)) {
         failed_inputs_.insert(path.string());
         Fail(input, "does not exist");
@@ -432,6 +435,15 @@ class Run {
 
   void Flush() {
     if (batch_.empty()) return;
+    if (options_.dry_run) {
+      for (const PendingDocument& document : batch_) {
+        ++(document.existing_id.empty() ? report_.added : report_.updated);
+        report_.chunks_written += document.chunks.size();
+      }
+      batch_.clear();
+      batch_bytes_ = 0;
+      return;
+    }
     if (environment_.embedder != nullptr) EmbedBatch();
     pqxx::work tx(lease_->connection());
     std::vector<std::string> updated_ids;
@@ -523,18 +535,31 @@ class Run {
     return false;
   }
 
+  // A directory's root ends in '/', so "docs/" never claims "docs-old/x.md";
+  // a file's, URL's or stdin's root also owns its records ("root#7").
+  bool UnderRoots(const std::string& external_id) const {
+    return std::any_of(roots_.begin(), roots_.end(), [&](const std::string& root) {
+      if (!root.empty() && root.back() == '/') return external_id.rfind(root, 0) == 0;
+      return external_id == root || external_id.rfind(root + "#", 0) == 0;
+    });
+  }
+
   void RemoveUnseen() {
     std::vector<std::string> ids;
     for (const auto& [external_id, document] : existing_) {
-      if (seen_.count(external_id) == 0 && !CoveredByFailure(external_id)) ids.push_back(document.id);
+      if (seen_.count(external_id) == 0 && !CoveredByFailure(external_id) && UnderRoots(external_id)) {
+        ids.push_back(document.id);
+        report_.removed_sources.push_back(external_id);
+      }
     }
-    if (ids.empty()) return;
+    std::sort(report_.removed_sources.begin(), report_.removed_sources.end());
+    report_.removed = static_cast<int>(ids.size());
+    if (ids.empty() || options_.dry_run) return;
     pqxx::work tx(lease_->connection());
     tx.exec_params("DELETE FROM kb_documents WHERE business_id = $1 AND id = ANY($2::uuid[])",
                    business_id_, detail::ArrayLiteral(ids));
     detail::BumpGeneration(tx, business_id_);
     tx.commit();
-    report_.removed = static_cast<int>(ids.size());
   }
 
   db::Pool& pool_;
@@ -548,6 +573,7 @@ class Run {
   std::unordered_map<std::string, ExistingDocument> existing_;
   std::set<std::string> seen_;
   std::set<std::string> failed_inputs_;
+  std::vector<std::string> roots_;  // what --sync may remove from (UnderRoots)
   std::vector<PendingDocument> batch_;
   std::size_t batch_bytes_ = 0;
   std::vector<std::string> terms_;

@@ -56,9 +56,14 @@ struct IngestOptions {
   // Title for a single-document input without one of its own (stdin).
   std::string title;
   RecordFields fields;  // CSV and JSONL record fields
-  // Remove the business's documents that this run's inputs did not yield.
-  // Documents of an input that failed are kept.
+  // Remove the business's documents that this run's inputs did not yield,
+  // among those from the same roots: under a directory given, or from a
+  // file, URL or stdin given. Documents from other inputs (what someone else
+  // ingested) and of an input that failed are kept.
   bool sync = false;
+  // Read, extract and compare as usual, and report what would be added,
+  // updated and removed, changing nothing.
+  bool dry_run = false;
 };
 
 struct IngestProgress {
@@ -100,6 +105,9 @@ struct IngestReport {
   std::size_t bytes_read = 0;
   double seconds = 0;
   std::vector<IngestFailure> failures;
+  // The external ids (absolute paths, URLs) of the documents --sync removed
+  // (or, in a dry run, would remove), sorted.
+  std::vector<std::string> removed_sources;
   bool interrupted = false;
   bool partial() const { return failed > 0 || interrupted; }
 };

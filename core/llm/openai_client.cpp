@@ -560,7 +560,7 @@ class Call : public std::enable_shared_from_this<Call> {
         UpstreamError(message, "The model service is failing; retry later or add a fallback to llm.models.")));
   }
 
-  void FinishCancelled() { Finish(std::make_exception_ptr(http::Cancelled("llm request cancelled"))); }
+  void FinishCancelled() { Finish(std::make_exception_ptr(http::Cancelled("llm request canceled"))); }
 
   void Finish(std::exception_ptr error, ChatResult result = {}) {
     if (finished_) return;

@@ -4,7 +4,10 @@
  * (default: the script's origin); data-identity and data-identity-hash (hex
  * HMAC-SHA256 of the identity under the widget secret, computed by the site's
  * server): a logged-in user, linked to its customer, skips the pre-chat form. Uses the chat API of daemon/chat_handlers.hpp;
- * all message text is set with textContent, never as HTML. The session lives
+ * all message text is set with textContent, never as HTML: the assistant's and
+ * the team's Markdown (paragraphs, line breaks, bold, italics, lists, http(s)
+ * and mailto links) is built here as DOM nodes, so no markup from a model or a
+ * person ever becomes HTML. The session lives
  * in localStorage and resumes after a reload. No dependencies, no build step. */
 (function () {
   'use strict';
@@ -78,6 +81,10 @@
     '.user{align-self:flex-end;background:var(--p);color:var(--t);border-bottom-right-radius:4px}',
     '.assistant,.human{align-self:flex-start;background:#fff;color:var(--a);border:1px solid rgba(0,0,0,.07);border-bottom-left-radius:4px}',
     '.author{display:block;font-size:11.5px;font-weight:600;opacity:.7;margin-bottom:2px}',
+    '.assistant,.human{white-space:normal}',
+    '.text p{margin:0}.text p+p,.text p+ul,.text p+ol,.text ul+p,.text ol+p{margin-top:8px}',
+    '.text ul,.text ol{margin:4px 0 0;padding-left:20px}.text li+li{margin-top:2px}',
+    '.text a{color:inherit;text-decoration:underline}',
     '.error{align-self:center;color:#a32020;font-size:13px;text-align:center}',
     '.info{align-self:center;color:#666;font-size:12.5px;text-align:center}',
     '.cites{margin-top:6px;display:flex;flex-wrap:wrap;gap:4px}',
@@ -225,6 +232,12 @@
     });
   }
   function errorText(response, body) {
+    var error = body && body.error;
+    if (error && error.code === 'origin_not_allowed') {
+      // The site's developer reads the console: give them omni's reason and fix.
+      if (window.console) console.error('omni: ' + error.message + (error.hint ? '\nhint: ' + error.hint : ''));
+      return 'This site is not allowed to use this chat.';
+    }
     if (response.status === 429) {
       var wait = response.headers.get('Retry-After');
       return 'You are sending messages quickly. Please wait ' + (wait || 'a few') + ' seconds.';
@@ -294,12 +307,80 @@
     return pump();
   }
 
+  // Markdown --------------------------------------------------------------
+  // A safe subset, rendered into DOM nodes with textContent only. Rendering
+  // here rather than on the server keeps omnid free of an HTML sanitizer
+  // and of innerHTML in the page: what cannot be parsed stays text.
+  var LINK = /^(https?:\/\/|mailto:)/i;
+  function inline(parent, text) {
+    // **bold**, *italic* or _italic_, [label](url); everything else is text.
+    var pattern = /\*\*([^*]+)\*\*|\*([^*\s][^*]*)\*|(^|[^\w])_([^_\s][^_]*)_(?!\w)|\[([^\]]+)\]\(([^)\s]+)\)/g;
+    var at = 0, match;
+    while ((match = pattern.exec(text)) !== null) {
+      var start = match.index + (match[3] ? match[3].length : 0);
+      if (start > at) parent.appendChild(document.createTextNode(text.slice(at, start)));
+      if (match[1] !== undefined) {
+        inline(add(parent, 'strong'), match[1]);
+      } else if (match[2] !== undefined) {
+        inline(add(parent, 'em'), match[2]);
+      } else if (match[4] !== undefined) {
+        inline(add(parent, 'em'), match[4]);
+      } else if (LINK.test(match[6])) {
+        var link = add(parent, 'a', null, match[5]);
+        link.href = match[6];
+        link.target = '_blank';
+        link.rel = 'noopener noreferrer';
+      } else {
+        parent.appendChild(document.createTextNode(match[5]));  // javascript: and the like stay text
+      }
+      at = match.index + match[0].length;
+    }
+    if (at < text.length) parent.appendChild(document.createTextNode(text.slice(at)));
+  }
+  function renderMarkdown(node, text, role) {
+    node.textContent = '';
+    var source = String(text || '').replace(/\r\n?/g, '\n');
+    // A citation's [n] shows once, as its chip under the message.
+    if (role === 'assistant') source = source.replace(/ ?\[\d{1,2}\](?!\()/g, '');
+    source.split(/\n{2,}/).forEach(function (block) {
+      var lines = block.split('\n').filter(function (line) { return line.trim() !== ''; });
+      if (!lines.length) return;
+      var bullet = /^\s*[-*+]\s+/, number = /^\s*\d{1,3}[.)]\s+/;
+      var kind = lines.every(function (l) { return bullet.test(l); }) ? 'ul'
+        : lines.every(function (l) { return number.test(l); }) ? 'ol' : null;
+      if (kind) {
+        var list = add(node, kind);
+        lines.forEach(function (line) { inline(add(list, 'li'), line.replace(kind === 'ul' ? bullet : number, '')); });
+        return;
+      }
+      var paragraph = add(node, 'p');
+      lines.forEach(function (line, i) {
+        if (i > 0) add(paragraph, 'br');
+        inline(paragraph, line);
+      });
+    });
+  }
+
   // Rendering -------------------------------------------------------------
   function scrollDown() { ui.log.scrollTop = ui.log.scrollHeight; }
+  // A reply taller than the log keeps the visitor's question in view: the
+  // log shows the start of the answer, not its end.
+  function follow(question, reply) {
+    var view = ui.log.getBoundingClientRect();
+    var top = (question || reply).getBoundingClientRect().top;
+    if (reply.getBoundingClientRect().bottom - top <= view.height - 16) { scrollDown(); return; }
+    ui.log.scrollTop += top - view.top - 8;
+  }
+  function setText(node, role, text) {
+    var target = node.querySelector('.text');
+    if (role === 'user') target.textContent = text;
+    else renderMarkdown(target, text, role);
+  }
   function addMessage(role, text, author) {
     var node = add(ui.log, 'div', 'msg ' + role);
     if (role === 'human' && author) add(node, 'span', 'author', author);
-    add(node, 'span', 'text', text);
+    add(node, role === 'user' ? 'span' : 'div', 'text');
+    setText(node, role, text);
     scrollDown();
     return node;
   }
@@ -324,7 +405,6 @@
       if (source) link.title = source;
     }
     list.appendChild(link);
-    scrollDown();
   }
   function renderStored(message) {
     if (shown[message.id]) return;
@@ -333,6 +413,7 @@
     var role = message.role === 'user' ? 'user' : message.role === 'human' ? 'human' : 'assistant';
     var node = addMessage(role, message.content, role === 'human' ? (message.author || 'Team') : null);
     (Array.isArray(message.citations) ? message.citations : []).forEach(function (c) { addCitation(node, c); });
+    scrollDown();
     return node;
   }
   function typing(on) {
@@ -468,7 +549,7 @@
   function send(text) {
     busy = true;
     ui.send.disabled = true;
-    addMessage('user', text);
+    var question = addMessage('user', text);
     typing(true);
     var reply = null, tool = null, replyText = '';
     function replyNode() {
@@ -509,11 +590,11 @@
         if (name === 'token') {
           dropTool();
           replyText += data.text || '';
-          replyNode().querySelector('.text').textContent = replyText;
-          scrollDown();
+          setText(replyNode(), 'assistant', replyText);
+          follow(question, reply);
         } else if (name === 'reset') {
           replyText = '';
-          if (reply) reply.querySelector('.text').textContent = '';
+          if (reply) setText(reply, 'assistant', '');
         } else if (name === 'tool') {
           // The line stays until the next step or the reply, so that a quick
           // tool is still seen.
@@ -524,13 +605,17 @@
           }
         } else if (name === 'citation') {
           addCitation(replyNode(), data);
+          follow(question, reply);
         } else if (name === 'handoff') {
           // The notice stands in for a reply only when there is none.
-          if (data.message && !replyText) replyNode().querySelector('.text').textContent = replyText = data.message;
+          if (data.message && !replyText) setText(replyNode(), 'assistant', replyText = data.message);
           addLine('info', 'A team member will continue this conversation here.');
         } else if (name === 'done') {
           if (data.conversation_id) { state.conversation = data.conversation_id; save(); }
-          if (data.reply && data.reply !== replyText) replyNode().querySelector('.text').textContent = data.reply;
+          if (data.reply && data.reply !== replyText) {
+            setText(replyNode(), 'assistant', data.reply);
+            follow(question, reply);
+          }
           if (data.message_id) shown[data.message_id] = true;
           if (!data.reply && !reply) typing(false);
         } else if (name === 'error') {

@@ -100,6 +100,21 @@ FakeReply Respond(const RecordedRequest& request, const std::string& day) {
   if (content.find("park") != std::string::npos) {
     return Text({"Free street parking is on Court Street, ", "and a garage is two blocks away [1]."}, 50);
   }
+  if (content.find("long version") != std::string::npos) {
+    std::vector<std::string> pieces;
+    for (int i = 1; i <= 30; ++i) {
+      pieces.push_back("Part " + std::to_string(i) + " of the story, told at length so that it fills the screen.\n\n");
+    }
+    pieces.push_back("That is the whole story.");
+    return Text(pieces, 10);
+  }
+  if (content.find("markdown") != std::string::npos) {
+    return Text({"Here are your **aftercare tips**:\n\n- Wait *48 hours* before washing\n- Use a _sulfate-free_ ",
+                 "shampoo\n\nRead [our guide](https://bellahairstudio.example/aftercare) or ",
+                 "[click me](javascript:window.__omniPwned=2) <img src=x onerror=\"window.__omniPwned=3\">",
+                 "<script>window.__omniPwned=4</script>\nCall us any time [1]."},
+                20);
+  }
   if (content.find("<img") != std::string::npos) {
     return Text({"You wrote <b>bold</b> <img src=x onerror=\"window.__omniPwned=1\"> and I only show text."}, 0);
   }

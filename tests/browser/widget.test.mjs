@@ -204,8 +204,10 @@ async function main() {
 
     // An answer from the knowledge base links its source.
     await send(page, 'Where can I park?');
-    await waitForText(page, '.msg.assistant .text', 'a garage is two blocks away [1].');
+    await waitForText(page, '.msg.assistant .text', 'and a garage is two blocks away.');
     await waitForText(page, '.cites a', '[1] Parking and directions');
+    check(!(await page.evaluate(inWidget.texts, '.msg.assistant .text')).some((t) => t.includes('[1]')),
+      "a citation's [1] shows once, as its chip, not also in the text");
     const cite = page.locator('[data-omni-chat] .cites a').first();
     check(await cite.getAttribute('href') === `${siteUrl}parking` && await cite.getAttribute('target') === '_blank',
       'the citation links to its source page in a new tab');
@@ -216,6 +218,55 @@ async function main() {
     await waitForText(page, '.msg.assistant .text', '<img src=x onerror="window.__omniPwned=1"> and I only show text.');
     check(await page.evaluate(() => window.__omniPwned) === undefined, 'markup from the visitor and the model is not executed');
     check(await page.locator('[data-omni-chat] .msg img').count() === 0, 'no element was created from message text');
+
+    // A long answer on a phone keeps the question in view: the log shows the
+    // start of the answer, not its end.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await send(page, 'Tell me the long version');
+    await waitForText(page, '.msg.assistant .text', 'That is the whole story.');
+    await page.locator('[data-omni-chat] .send:enabled').waitFor({ timeout: STEP_TIMEOUT_MS });
+    const view = await page.evaluate(() => {
+      const root = document.querySelector('[data-omni-chat]').shadowRoot;
+      const log = root.querySelector('.log');
+      const question = [...root.querySelectorAll('.msg.user')].pop();
+      const l = log.getBoundingClientRect();
+      const q = question.getBoundingClientRect();
+      return { top: q.top - l.top, bottom: q.bottom - l.top, height: l.height,
+        atEnd: log.scrollTop + log.clientHeight >= log.scrollHeight - 2 };
+    });
+    check(view.top >= 0 && view.bottom <= view.height, 'on a phone the question stays in view above a long answer');
+    check(!view.atEnd, 'a long answer is shown from its start, not scrolled to its end');
+    await shot(page, '4-phone-long-answer');
+    await page.setViewportSize({ width: 1280, height: 800 });
+
+    // The assistant's Markdown renders as a safe subset; hostile markup and
+    // javascript: links stay text, and no script runs.
+    await send(page, 'Can you show some markdown?');
+    await waitForText(page, '.msg.assistant .text', 'Call us any time.');
+    const md = await page.evaluate(() => {
+      const root = document.querySelector('[data-omni-chat]').shadowRoot;
+      const last = [...root.querySelectorAll('.msg.assistant .text')].pop();
+      const all = (selector) => [...last.querySelectorAll(selector)];
+      return {
+        paragraphs: all('p').length, breaks: all('br').length,
+        strong: all('strong').map((n) => n.textContent), em: all('em').map((n) => n.textContent),
+        items: all('ul > li').map((n) => n.textContent),
+        links: all('a').map((a) => ({ href: a.getAttribute('href'), target: a.target, rel: a.rel, text: a.textContent })),
+        elements: all('img, script, iframe, b').length, text: last.textContent,
+      };
+    });
+    check(md.strong.join() === 'aftercare tips' && md.em.join() === '48 hours,sulfate-free', 'bold and italics render');
+    check(md.items.length === 2 && md.items[1] === 'Use a sulfate-free shampoo', 'a list renders as a list');
+    check(md.paragraphs === 2 && md.breaks === 1, 'paragraphs and line breaks render');
+    check(md.links.length === 1 && md.links[0].href === 'https://bellahairstudio.example/aftercare' &&
+      md.links[0].target === '_blank' && md.links[0].rel.includes('noopener'), 'an https link opens in a new tab with rel=noopener');
+    check(md.text.includes('click me') && md.text.includes('<img src=x onerror="window.__omniPwned=3">') &&
+      md.text.includes('<script>'), 'a javascript: link and raw HTML stay text');
+    check(md.elements === 0, 'no element is made from raw HTML in a reply');
+    check(!md.text.includes('[1]'), 'the citation marker is not repeated in the text');
+    await page.waitForTimeout(200);
+    check(await page.evaluate(() => window.__omniPwned) === undefined, 'no script from a reply ran');
+    await shot(page, '4-markdown');
 
     // A complaint goes to the team: the visitor reads the model's words and a
     // notice, never the note the model left for the team.
@@ -240,7 +291,7 @@ async function main() {
     await page.reload();
     await waitForText(page, '.msg.human', human);
     const users = await page.evaluate(inWidget.texts, '.msg.user');
-    check(users.length === 5 && users[0] === 'What are your opening hours?', 'the history is resumed after a reload');
+    check(users.length === 7 && users[0] === 'What are your opening hours?', 'the history is resumed after a reload');
     const assistants = await page.evaluate(inWidget.texts, '.msg.assistant .text');
     check(assistants.filter((t) => t.startsWith("You're all set")).length === 1, 'the booking confirmation shows once');
     await shot(page, '6-resumed');
@@ -259,6 +310,7 @@ async function main() {
     const box = await panel.boundingBox();
     check(box.x === 0 && box.y === 0 && box.width === 390 && box.height === 844, 'on a phone the panel is full-screen');
     await shot(page, '7-phone');
+
 
     // The direct link: a full-page chat with frame-ancestors from the business file.
     const direct = await page.goto(`${OMNI_URL}/chat/${SLUG}`);
@@ -293,6 +345,22 @@ async function main() {
     await waitForText(page, '.sub', 'Away');
     await waitForText(page, '.notice', 'We are closed right now. Leave a message and our team will reply when we open.');
     await shot(page, '9-ai-off-closed');
+
+    // A site that is not among the allowed origins: the widget says so in
+    // words, and the console carries omni's reason and fix for the developer.
+    const stranger = await startSite();
+    const strangerOrigin = `http://127.0.0.1:${stranger.address().port}`;
+    const consoleLines = [];
+    page.on('console', (message) => consoleLines.push(message.text()));
+    await page.goto(`${strangerOrigin}/`);
+    await page.locator('[data-omni-chat] .bubble').click();
+    await waitForText(page, '.error', 'This site is not allowed to use this chat.');
+    check(!(await page.evaluate(inWidget.texts, '.error')).some((t) => t.includes('Failed to fetch')),
+      'a refused site reads why, not "Failed to fetch"');
+    check(consoleLines.some((line) => line.includes(`omni: origin ${strangerOrigin} may not use the chat of ${SLUG}`) &&
+      line.includes('hint: Add')), 'the console shows omni\'s reason and hint for a refused site');
+    await shot(page, '10-origin-refused');
+    stranger.close();
 
     check(pageErrors.length === 0, `no script errors on the pages (${pageErrors.join('; ')})`);
   } catch (error) {

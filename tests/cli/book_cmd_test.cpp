@@ -232,3 +232,42 @@ TEST_CASE("omni book: chairs book in parallel, --resource picks or filters one",
   REQUIRE(moved.exit_code == 0);
   CHECK(Parse(moved)["resource"] == "Chair 1");
 }
+
+TEST_CASE("omni book slots: no free start says why", "[cli][booking]") {
+  BookCli cli;
+  const auto shifted = [&](int days) {
+    auto today = omni::booking::LocalDate(omni::DefaultClock().Now(), kTz);
+    return omni::booking::FormatDate(
+        std::chrono::year_month_day{std::chrono::sys_days{today} + std::chrono::days{days}});
+  };
+  const std::string closed_day = shifted(8);
+  const std::string short_day = shifted(9);
+  omni::db::WithTransaction(cli.db.pool(), [&](pqxx::work& tx) {
+    tx.exec_params("UPDATE businesses SET date_overrides = jsonb_build_object($1::text, '[]'::jsonb, $2::text,"
+                   " '[[\"09:00\",\"10:00\"]]'::jsonb) WHERE slug = 'acme'",
+                   closed_day, short_day);
+  });
+  const auto reason = [&](const std::string& date) {
+    auto run = cli.Omni({"book", "slots", "--service", "Women's haircut", "--date", date});
+    INFO(run.err);
+    CHECK(run.exit_code == 0);
+    CHECK(run.out.empty());
+    const auto colon = run.err.rfind(": ");
+    return colon == std::string::npos ? run.err : run.err.substr(colon + 2);
+  };
+  CHECK(reason(closed_day) == "closed that day\n");
+  CHECK(reason(shifted(-3)) == "in the past\n");
+  CHECK(reason(shifted(100)) == "beyond the 60-day booking window\n");
+  auto one = cli.Omni({"book", "slots", "--service", "Women's haircut", "--date", short_day});
+  CHECK(one.out == short_day + " 09:00\t" + short_day + " 10:00\n");
+  CHECK(one.err.find("1 free start for") != std::string::npos);
+
+  REQUIRE(cli.Omni({"book", "create", "--service", "Women's haircut", "--start", short_day + " 09:00", "--email",
+                    "ann@example.com"})
+              .exit_code == 0);
+  CHECK(reason(short_day) == "fully booked\n");
+  auto two_days = cli.Omni({"book", "slots", "--service", "Women's haircut", "--date", closed_day, "--days", "2"});
+  CHECK(two_days.err.find("0 free starts") != std::string::npos);
+  CHECK(two_days.err.find("closed those days") == std::string::npos);
+  CHECK(two_days.err.find("fully booked") != std::string::npos);
+}

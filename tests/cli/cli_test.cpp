@@ -73,7 +73,7 @@ TEST_CASE("omni --help lists the nouns, the exit codes and examples", "[cli]") {
 }
 
 TEST_CASE("every command has help with examples and appears in the man page", "[cli]") {
-  const std::string man = ReadFile(fs::path(OMNI_SOURCE_DIR) / "man" / "omni.1");
+  const std::string man = ReadFile(fs::path(OMNI_SOURCE_DIR) / "man" / "man1" / "omni.1");
   const std::vector<std::string> commands = LeafCommands();
   REQUIRE(commands.size() >= 5);
   for (const auto& command : commands) {
@@ -91,11 +91,11 @@ TEST_CASE("every command has help with examples and appears in the man page", "[
   }
 }
 
-TEST_CASE("man/omni.1 is what omni --man-page generates", "[cli]") {
+TEST_CASE("man/man1/omni.1 is what omni --man-page generates", "[cli]") {
   RunResult generated = Omni({"--man-page"});
   REQUIRE(generated.exit_code == 0);
-  INFO("man/omni.1 is stale: run scripts/gen-man.sh");
-  CHECK(generated.out == ReadFile(fs::path(OMNI_SOURCE_DIR) / "man" / "omni.1"));
+  INFO("man/man1/omni.1 is stale: run scripts/gen-man.sh");
+  CHECK(generated.out == ReadFile(fs::path(OMNI_SOURCE_DIR) / "man" / "man1" / "omni.1"));
 }
 
 TEST_CASE("usage errors exit 2", "[cli]") {

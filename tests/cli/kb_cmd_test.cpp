@@ -3,6 +3,7 @@
 // search output, list/show/rm, usage errors and the eval report.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -218,4 +219,49 @@ TEST_CASE("omni kb eval reports the metrics and cleans up its scratch business",
   options.args = {"--config", cli.config_path, "kb", "eval", "--corpus", corpus, "--queries", queries,
                   "--qrels", (cli.dir / "missing.tsv").string()};
   CHECK(omni::test::Run(OMNI_CLI_PATH, options).exit_code == 2);
+}
+
+TEST_CASE("omni ingest --sync removes only what came from the roots it was given, naming each; --dry-run previews",
+          "[kb]") {
+  KbCli cli;
+  const std::string demo_dir = (cli.dir / "docs" / "demo").string();
+  cli.Write("demo/hours.md", "Open Monday to Saturday.");
+  const std::string old_demo = cli.Write("demo/old.md", "We used to sell wigs.");
+  const std::string sibling = cli.Write("demo-extra/own.md", "Our own parking notes.");
+  const std::string single = cli.Write("mine.md", "My own FAQ about balayage.");
+  auto first = cli.Omni({"ingest", demo_dir});
+  CHECK(first.out.rfind("added 2, updated 0, unchanged 0, removed 0, failed 0; 2 chunks written", 0) == 0);
+  auto one = cli.Omni({"ingest", sibling});
+  CHECK(one.out.rfind("added 1, updated 0, unchanged 0, removed 0, failed 0; 1 chunk written in ", 0) == 0);
+  REQUIRE(cli.Omni({"ingest", single, "-"}, "Typed in by hand.").exit_code == 0);
+  fs::remove(old_demo);
+
+  auto preview = cli.Omni({"ingest", demo_dir, "--sync", "--dry-run"});
+  CHECK(preview.exit_code == 0);
+  CHECK(preview.out.rfind("dry run, nothing changed: would add 0, update 0, unchanged 1, remove 1, failed 0;", 0) == 0);
+  CHECK(preview.err == "would remove " + old_demo + "\n");
+  CHECK(Parse(cli.Omni({"-o", "json", "kb", "list"})).size() == 5);
+
+  auto synced = cli.Omni({"ingest", demo_dir, "--sync", "-o", "json"});
+  CHECK(synced.exit_code == 0);
+  const json report = Parse(synced);
+  CHECK(report["removed"] == 1);
+  CHECK(report["removed_sources"] == json::array({old_demo}));
+  auto table = cli.Omni({"ingest", demo_dir, "--sync"});
+  CHECK(table.err.empty());
+
+  // The user's own file, stdin and the look-alike sibling directory stay.
+  const json left = Parse(cli.Omni({"-o", "json", "kb", "list"}));
+  CHECK(left.size() == 4);
+  std::vector<std::string> sources;
+  for (const auto& doc : left) sources.push_back(doc["source"]);
+  CHECK(std::find(sources.begin(), sources.end(), sibling) != sources.end());
+  CHECK(std::find(sources.begin(), sources.end(), single) != sources.end());
+  CHECK(std::find(sources.begin(), sources.end(), "stdin") != sources.end());
+
+  // A file given alone syncs only itself.
+  fs::remove(single);
+  auto gone = cli.Omni({"ingest", single, "--sync"});
+  CHECK(gone.exit_code == 1);  // a missing input fails, and its document is kept
+  CHECK(Parse(cli.Omni({"-o", "json", "kb", "list"})).size() == 4);
 }

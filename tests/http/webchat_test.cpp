@@ -582,7 +582,8 @@ TEST_CASE("rate limits answer 429 with Retry-After, and long messages 413", "[we
   CHECK(ip_limited.Header("Retry-After").has_value());
 }
 
-TEST_CASE("only allowed origins get CORS headers", "[webchat]") {
+TEST_CASE("an origin not allowed gets a readable 403 with CORS headers, and the log names origin and business",
+          "[webchat]") {
   Desk desk;
   Omnid omnid(desk.db.url(), desk.fake.base_url());
 
@@ -592,10 +593,12 @@ TEST_CASE("only allowed origins get CORS headers", "[webchat]") {
   CHECK(preflight.Header("Access-Control-Allow-Origin") == kOrigin);
   CHECK(preflight.Header("Access-Control-Allow-Headers").value_or("").find("Authorization") != std::string::npos);
 
+  // The preflight passes, so that the browser lets the page read the 403
+  // of the request itself.
   const auto evil = HttpRequest(omnid.port(), "OPTIONS", "/v1/chat/demo-salon/messages", "",
                                 {{"Origin", "https://evil.example"}, {"Access-Control-Request-Method", "POST"}});
-  CHECK(evil.status == 403);
-  CHECK_FALSE(evil.Header("Access-Control-Allow-Origin").has_value());
+  CHECK(evil.status == 204);
+  CHECK(evil.Header("Access-Control-Allow-Origin") == "https://evil.example");
 
   const auto allowed = HttpPost(omnid.port(), "/v1/chat/demo-salon/session", "{}", {{"Origin", kOrigin}});
   CHECK(allowed.status == 200);
@@ -603,7 +606,22 @@ TEST_CASE("only allowed origins get CORS headers", "[webchat]") {
   const auto refused =
       HttpPost(omnid.port(), "/v1/chat/demo-salon/session", "{}", {{"Origin", "https://evil.example"}});
   CHECK(refused.status == 403);
-  CHECK_FALSE(refused.Header("Access-Control-Allow-Origin").has_value());
+  CHECK(refused.Header("Access-Control-Allow-Origin") == "https://evil.example");
+  const json error = refused.Json()["error"];
+  CHECK(error["code"] == "origin_not_allowed");
+  CHECK(error["message"] == "origin https://evil.example may not use the chat of demo-salon");
+  CHECK(error["hint"].get<std::string>().find("widget.allowed_origins") != std::string::npos);
+  const std::string log = omnid.Log();
+  const auto line_start = log.find("origin not allowed");
+  REQUIRE(line_start != std::string::npos);
+  const std::string line = log.substr(line_start, log.find('\n', line_start) - line_start);
+  CHECK(line.find("https://evil.example") != std::string::npos);
+  CHECK(line.find("demo-salon") != std::string::npos);
+  // A message from it is refused before its token is even read.
+  const auto refused_message = HttpPost(omnid.port(), "/v1/chat/demo-salon/messages", R"({"message":"hi"})",
+                                        {{"Origin", "https://evil.example"}});
+  CHECK(refused_message.status == 403);
+  CHECK(refused_message.Header("Access-Control-Allow-Origin") == "https://evil.example");
 
   // The full-page chat is served by omnid itself: its own origin is always allowed.
   const std::string own_origin = "http://127.0.0.1:" + std::to_string(omnid.port());
@@ -960,6 +978,27 @@ TEST_CASE("a turn caught by a database restart is answered and stored once, or w
   REQUIRE_FALSE(after.empty());
   CHECK(after.back().event == "done");
   CHECK(ReplyText(after) == ReplyTo("after the restart"));
+}
+
+TEST_CASE("a visitor who closes the tab is not a warning in the log", "[webchat]") {
+  Desk desk;
+  Omnid omnid(desk.db.url(), desk.fake.base_url());  // logs warnings and errors only
+  const json session = StartSession(omnid.port());
+  const std::string token = session["token"];
+  std::string conversation_id;
+  SendMessage(omnid.port(), token, {{"message", "Do you do balayage?"}}, &conversation_id);
+  {
+    EventStream stream(omnid.port(), conversation_id, token);
+  }  // the tab closes
+  // Keep-alive comments go out every 300 ms: the next ones find the socket closed.
+  std::this_thread::sleep_for(1500ms);
+  const std::string log = omnid.Log();
+  INFO(log);
+  CHECK(log.find("client connection closed") == std::string::npos);
+  CHECK(log.find("stream failed") == std::string::npos);
+  CHECK(log.find("request failed") == std::string::npos);
+  // omnid still serves.
+  CHECK(HttpGet(omnid.port(), "/healthz").status == 200);
 }
 
 }  // namespace omni

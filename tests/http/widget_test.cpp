@@ -94,3 +94,47 @@ TEST_CASE("omnid serves the full-page chat framed only by the allowed origins", 
   CHECK(missing.Header("Content-Type").value_or("") == "text/html; charset=utf-8");
   CHECK(missing.Header("Content-Security-Policy").value_or("").find("frame-ancestors 'none'") != std::string::npos);
 }
+
+TEST_CASE("omnid's own address lists each chat link, serves its icon, and prints the links at start",
+          "[http][widget]") {
+  omni::test::TestDatabase db;
+  auto spec = omni::business::LoadBusinessFile(OMNI_SOURCE_DIR "/config/demo-salon.yaml");
+  spec.widget.title = "Bella <Hair>";
+  omni::business::Apply(db.pool(), spec);
+  spec.slug = "open-studio";
+  spec.widget.title = "Open Studio";
+  spec.widget.allowed_origins = {};
+  omni::business::Apply(db.pool(), spec);
+  WidgetOmnid omnid(db.url());
+
+  const auto index = HttpGet(omnid.port, "/");
+  REQUIRE(index.status == 200);
+  CHECK(index.Header("Content-Type").value_or("") == "text/html; charset=utf-8");
+  CHECK(index.body.find("<a href=\"/chat/demo-salon\">Bella &lt;Hair&gt;</a>") != std::string::npos);
+  CHECK(index.body.find("<a href=\"/chat/open-studio\">Open Studio</a>") != std::string::npos);
+  CHECK(index.Header("Content-Security-Policy").value_or("").find("frame-ancestors 'none'") != std::string::npos);
+
+  const auto icon = HttpGet(omnid.port, "/favicon.ico");
+  REQUIRE(icon.status == 200);
+  CHECK(icon.Header("Content-Type").value_or("") == "image/x-icon");
+  REQUIRE(icon.body.size() > 22);
+  CHECK(icon.body.substr(0, 4) == std::string("\0\0\1\0", 4));
+  CHECK(icon.body.substr(22, 4) == "\x89PNG");
+
+  const std::string out = omnid.process->Stdout();
+  const std::string base = "http://127.0.0.1:" + std::to_string(omnid.port);
+  CHECK(out.find("chat of demo-salon: " + base +
+                 "/chat/demo-salon (widget allowed on https://bellahairstudio.example, http://127.0.0.1:8080, "
+                 "http://localhost:8080)\n") != std::string::npos);
+  CHECK(out.find("chat of open-studio: " + base + "/chat/open-studio (widget allowed on any site)\n") !=
+        std::string::npos);
+}
+
+TEST_CASE("omnid's index says how to add a business when there is none", "[http][widget]") {
+  omni::test::TestDatabase db;
+  WidgetOmnid omnid(db.url());
+  const auto index = HttpGet(omnid.port, "/");
+  CHECK(index.status == 200);
+  CHECK(index.body.find("omni business apply") != std::string::npos);
+  CHECK(omnid.process->Stdout().find("no business yet") != std::string::npos);
+}

@@ -715,7 +715,7 @@ TEST_CASE("a booking the model cannot confirm is told by omni, and the team take
   auto cancel = desk.Request("Cancel my blowout on Dec 2");
   cancel.customer.email = "ann@example.com";
   const auto cancelled = desk.engine->Turn(cancel, cancelled_events.Callback());
-  check_told(cancelled, cancelled_events, "Your Blowout on Wednesday 2 Dec at 11:00 is cancelled.");
+  check_told(cancelled, cancelled_events, "Your Blowout on Wednesday 2 Dec at 11:00 is canceled.");
   REQUIRE(appointments().size() == 1);
   CHECK(appointments()[0].status == booking::Status::kCanceled);
   CHECK(desk.fake.request_count() == 9);
@@ -1020,6 +1020,44 @@ TEST_CASE("replay re-runs customer messages without storing anything", "[chat]")
   CHECK(json::parse(steps[0].now.tool_calls[0].result_json)["dry_run"] == true);
   CHECK(desk.Count("SELECT count(*) FROM messages WHERE conversation_id = $1::uuid", first.conversation_id) == before);
   CHECK(desk.Count("SELECT count(*) FROM appointments WHERE business_id = $1::uuid", desk.business_id) == 0);
+}
+
+TEST_CASE("offline answers from the demo knowledge read well and match the question", "[chat][offline]") {
+  Desk desk(/*offline=*/true);
+  struct Case {
+    std::string question;
+    std::vector<std::string> quoted;      // each must appear in the reply
+    std::vector<std::string> not_quoted;  // none may
+  };
+  const std::vector<Case> cases = {
+      {"Can I bring my kids?",
+       {"Yes. Kids' cuts are for children 12 and under and take about 30 minutes. Children who are not being "
+        "served are welcome in the waiting area with an adult. [1]"},
+       {"wedding", "60 days"}},
+      {"Do you do balayage?",
+       {"Our colorists hand-paint soft, natural-looking highlights that grow out gracefully"},
+       {"gracefully\n", "patch test before"}},
+      {"Is street parking free on Sundays?", {"free on Sundays"}, {"free on\nSundays"}},
+  };
+  for (const auto& c : cases) {
+    INFO(c.question);
+    Events events;
+    const auto result = desk.engine->Turn(desk.Request(c.question), events.Callback());
+    INFO(result.reply);
+    CHECK(result.offline);
+    CHECK_FALSE(result.handoff);
+    for (const auto& text : c.quoted) CHECK_THAT(result.reply, Catch::Contains(text));
+    for (const auto& text : c.not_quoted) CHECK_THAT(result.reply, !Catch::Contains(text));
+  }
+
+  Events events;
+  const auto dog = desk.engine->Turn(desk.Request("Can I bring my dog?"), events.Callback());
+  INFO(dog.reply);
+  CHECK(dog.offline);
+  CHECK(dog.handoff);
+  CHECK(dog.citations.empty());
+  CHECK_THAT(dog.reply, Catch::Contains("I couldn't find a clear answer to that in our information"));
+  CHECK_THAT(dog.reply, !Catch::Contains("Kids"));
 }
 
 }  // namespace omni

@@ -313,3 +313,43 @@ TEST_CASE("two chairs: one booked keeps the slot, both or a whole-business booki
   CHECK(slots({{ten}, {}}) == Names{"09:00", "09:30", "10:30"});
   CHECK(omni::booking::ComputeSlots(rules, service, std::vector<BusyRange>{ten}, query).size() == 3);
 }
+
+TEST_CASE("an empty range says why: closed, past, notice, booking window or fully booked", "[booking]") {
+  using omni::booking::NoSlotsReason;
+  using omni::booking::WhyNoSlots;
+  AvailabilityRules rules;
+  rules.time_zone = "America/New_York";
+  rules.weekly[0] = {{9 * 60, 17 * 60}};  // Mondays only
+  rules.interval_min = 60;
+  ServiceTiming service;
+  service.duration_min = 60;
+  const auto monday = [](TimePoint now) {
+    return omni::booking::SlotQuery{now, Utc("2026-06-08T04:00Z"), Utc("2026-06-09T04:00Z")};
+  };
+  omni::booking::BusyByResource none;
+
+  CHECK(WhyNoSlots(rules, service, none, monday(Utc("2026-06-01T12:00Z"))) == NoSlotsReason::kNone);
+  CHECK(WhyNoSlots(rules, service, none, {Utc("2026-06-01T12:00Z"), Utc("2026-06-09T04:00Z"),
+                                          Utc("2026-06-10T04:00Z")}) == NoSlotsReason::kClosed);
+  service.duration_min = 9 * 60;  // longer than the day is open
+  CHECK(WhyNoSlots(rules, service, none, monday(Utc("2026-06-01T12:00Z"))) == NoSlotsReason::kClosed);
+  service.duration_min = 60;
+  CHECK(WhyNoSlots(rules, service, none, monday(Utc("2026-06-09T12:00Z"))) == NoSlotsReason::kPast);
+  CHECK(WhyNoSlots(rules, service, none, monday(Utc("2026-06-08T20:30Z"))) == NoSlotsReason::kPast);
+
+  rules.min_notice_min = 240;
+  CHECK(WhyNoSlots(rules, service, none, monday(Utc("2026-06-08T18:30Z"))) == NoSlotsReason::kTooSoon);
+  rules.min_notice_min = 0;
+
+  rules.horizon_days = 3;
+  CHECK(WhyNoSlots(rules, service, none, monday(Utc("2026-06-01T12:00Z"))) == NoSlotsReason::kBeyondHorizon);
+  CHECK(omni::booking::NoSlotsText(NoSlotsReason::kBeyondHorizon, rules) == "beyond the 3-day booking window");
+  rules.horizon_days = 0;
+
+  omni::booking::BusyByResource full;
+  full.whole_business = {{Utc("2026-06-08T13:00Z"), Utc("2026-06-08T21:00Z")}};
+  CHECK(WhyNoSlots(rules, service, full, monday(Utc("2026-06-01T12:00Z"))) == NoSlotsReason::kFullyBooked);
+  CHECK(omni::booking::NoSlotsText(NoSlotsReason::kFullyBooked, rules) == "fully booked");
+  CHECK(omni::booking::NoSlotsText(NoSlotsReason::kClosed, rules) == "closed that day");
+  CHECK(omni::booking::NoSlotsText(NoSlotsReason::kNone, rules).empty());
+}

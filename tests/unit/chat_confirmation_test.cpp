@@ -31,14 +31,14 @@ TEST_CASE("a booking, a move and a cancellation are each told in one sentence", 
         "You're booked for Wednesday 9 Dec at 11:00 (Blowout).");
   CHECK(ConfirmChanges({Change("reschedule_appointment", "rescheduled", "2027-01-05", "09:30", "Women's haircut")}) ==
         "Your Women's haircut is moved to Tuesday 5 Jan at 09:30.");
-  CHECK(ConfirmChanges({Change("cancel_appointment", "cancelled", "2026-11-28", "15:00")}) ==
-        "Your Blowout on Saturday 28 Nov at 15:00 is cancelled.");
+  CHECK(ConfirmChanges({Change("cancel_appointment", "canceled", "2026-11-28", "15:00")}) ==
+        "Your Blowout on Saturday 28 Nov at 15:00 is canceled.");
 }
 
 TEST_CASE("several changes of one turn are told in their order", "[chat]") {
-  CHECK(ConfirmChanges({Change("cancel_appointment", "cancelled", "2026-12-01", "10:00"),
+  CHECK(ConfirmChanges({Change("cancel_appointment", "canceled", "2026-12-01", "10:00"),
                         Change("book_appointment", "booked", "2026-12-02", "14:15", "Kids' cut")}) ==
-        "Your Blowout on Tuesday 1 Dec at 10:00 is cancelled. You're booked for Wednesday 2 Dec at 14:15 (Kids' cut).");
+        "Your Blowout on Tuesday 1 Dec at 10:00 is canceled. You're booked for Wednesday 2 Dec at 14:15 (Kids' cut).");
 }
 
 TEST_CASE("a result that names no appointment is left out", "[chat]") {

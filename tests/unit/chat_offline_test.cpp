@@ -84,14 +84,14 @@ TEST_CASE("a long passage is quoted where it answers the message", "[chat]") {
   REQUIRE(reply.citation);
   CHECK_THAT(reply.text, Catch::Contains("Blowout: 45 minutes, $45. Includes a wash."));
   CHECK_THAT(reply.text, !Catch::Contains("Cuts and styling"));
-  // Whole lines only: the quote starts at a line of the passage.
-  CHECK_THAT(reply.text, Catch::Contains("says:\n\nColor service number"));
+  // Whole sentences only, starting with the one that answers.
+  CHECK_THAT(reply.text, Catch::Contains("says:\n\nBlowout: 45 minutes, $45."));
 
   // Paragraphs after the answer that hold none of the terms are left out.
   Passage sections = prices;
   sections.text = "Cuts and styling\n\nBlowout: 45 minutes, $45.\n\nColor\n\n" + std::string(700, 'x') + "\n";
   const auto trimmed = OfflineAnswer("What is the price of a blowout?", {sections}, OfflineReason::kNoModel);
-  CHECK_THAT(trimmed.text, Catch::Contains("Cuts and styling\n\nBlowout: 45 minutes, $45. [1]"));
+  CHECK_THAT(trimmed.text, Catch::Contains("says:\n\nBlowout: 45 minutes, $45. [1]"));
 
   // A sentence wrapped over two lines is quoted whole or not at all.
   Passage wrapped = prices;
@@ -102,8 +102,62 @@ TEST_CASE("a long passage is quoted where it answers the message", "[chat]") {
 
   // A question about the head of the passage quotes its head.
   const auto head = OfflineAnswer("cuts and styling color service", {prices}, OfflineReason::kNoModel);
-  CHECK_THAT(head.text, Catch::Contains("says:\n\nCuts and styling\n\nColor service number 0:"));
+  CHECK_THAT(head.text, Catch::Contains("says:\n\nColor service number 0:"));
   CHECK_THAT(head.text, !Catch::Contains("Blowout"));
+}
+
+TEST_CASE("one shared word of two is no match", "[chat]") {
+  // Q = {bring, dog}: "bring" alone does not make a passage about kids an answer.
+  Passage kids = Parking(3.0);
+  kids.title = "Frequently asked questions";
+  kids.text = "Can I bring my kids?\n\nYes. Kids' cuts are for children 12 and under.";
+  const auto strength = Measure("Can I bring my dog?", kids);
+  CHECK(strength.query_terms == 2);
+  CHECK(strength.matched_terms == 1);
+  CHECK_FALSE(strength.clear);
+  const auto reply = OfflineAnswer("Can I bring my dog?", {kids}, OfflineReason::kNoModel);
+  CHECK(reply.handoff);
+  CHECK_THAT(reply.text, Catch::StartsWith("I couldn't find a clear answer to that in our information"));
+  CHECK_THAT(reply.text, Catch::Contains("a team member will follow up"));
+  CHECK_THAT(reply.text, !Catch::Contains("Kids"));
+}
+
+TEST_CASE("a quote reads as prose: reflowed sentences, the matching section, tables as lists", "[chat]") {
+  Passage faq = Parking(6.0);
+  faq.title = "Frequently asked questions";
+  faq.text =
+      "How far ahead can I book?\n\nYou can book online up to 60 days ahead, and up to two hours before an\n"
+      "appointment starts.\n\nCan I bring my kids?\n\nYes. Kids' cuts are for children 12 and under and take "
+      "about 30 minutes. Children who are not being\nserved are welcome in the waiting area with an adult.\n\n"
+      "Do you do wedding hair?\n\nYes. For bridal parties we recommend a trial.";
+  const auto kids = OfflineAnswer("Can I bring my kids?", {faq}, OfflineReason::kNoModel);
+  REQUIRE_FALSE(kids.handoff);
+  CHECK_THAT(kids.text, Catch::Contains(
+                            "says:\n\nYes. Kids' cuts are for children 12 and under and take about 30 minutes. "
+                            "Children who are not being served are welcome in the waiting area with an adult. [1]"));
+  CHECK_THAT(kids.text, !Catch::Contains("60 days"));
+  CHECK_THAT(kids.text, !Catch::Contains("bridal"));
+
+  Passage parking = Parking(6.0);
+  parking.text = "Metered street parking is available on Court Street (2-hour limit, free on\nSundays). "
+                 "The nearest garage is two blocks away.";
+  const auto sundays = OfflineAnswer("Is parking free on Sundays?", {parking}, OfflineReason::kNoModel);
+  CHECK_THAT(sundays.text, Catch::Contains("free on Sundays). The nearest garage"));
+
+  Passage prices = Parking(6.0);
+  prices.title = "Services and pricing";
+  prices.text = "Cuts and styling\n\nService   Time   Price\nWomen's haircut   60 minutes   $65\n"
+                "Blowout   45 minutes   $45\n\nColor\n\nService   Time   Price\nBalayage   2 hours   from $220";
+  const auto blowout = OfflineAnswer("What is the price of a blowout?", {prices}, OfflineReason::kNoModel);
+  CHECK_THAT(blowout.text, Catch::Contains("says:\n\n- Women's haircut: 60 minutes, $65\n- Blowout: 45 minutes, $45 [1]"));
+  CHECK_THAT(blowout.text, !Catch::Contains("Balayage"));
+  CHECK_THAT(blowout.text, !Catch::Contains("Service   Time"));
+
+  // A chunk that starts inside a sentence (chunks overlap) does not quote the fragment.
+  Passage overlap = Parking(6.0);
+  overlap.text = "with an adult.\n\nParking is free on Sundays on Court Street.";
+  const auto fragment = OfflineAnswer("parking on Court Street", {overlap}, OfflineReason::kNoModel);
+  CHECK_THAT(fragment.text, Catch::Contains("says:\n\nParking is free on Sundays on Court Street. [1]"));
 }
 
 TEST_CASE("handoff state machine transitions", "[chat]") {

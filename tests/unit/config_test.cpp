@@ -744,7 +744,7 @@ TEST_CASE("every setting is documented in omni.yaml(5) and the example config", 
   std::vector<std::string> paths;
   LeafPaths(Redacted(omni::config::DefaultConfig()), "", paths);
   REQUIRE(paths.size() > 60);
-  std::string man = ReadSourceFile("man/omni.yaml.5");
+  std::string man = ReadSourceFile("man/man5/omni.yaml.5");
   std::string example = ReadSourceFile("config/omni.yaml");
   REQUIRE_FALSE(man.empty());
   for (const auto& path : paths) {
@@ -756,7 +756,7 @@ TEST_CASE("every setting is documented in omni.yaml(5) and the example config", 
 }
 
 TEST_CASE("the EXAMPLE in omni.yaml(5) is a valid config", "[config]") {
-  std::string man = ReadSourceFile("man/omni.yaml.5");
+  std::string man = ReadSourceFile("man/man5/omni.yaml.5");
   std::size_t start = man.find(".SH EXAMPLE\n.nf\n");
   REQUIRE(start != std::string::npos);
   start = man.find(".nf\n", start) + 4;
@@ -772,4 +772,11 @@ TEST_CASE("the EXAMPLE in omni.yaml(5) is a valid config", "[config]") {
   CHECK(config.server.listen_host == "0.0.0.0");
   CHECK(ResolvePlans(config.plans).at(PlanTier::kStarter).documents == 250);
   CHECK(config.stripe.webhook_secrets == std::vector<std::string>{"w"});
+}
+
+TEST_CASE("default_business names the business omni acts on, as a slug", "[config]") {
+  CHECK(Parse("default_business: demo-salon\n").default_business == "demo-salon");
+  CHECK(omni::config::DefaultConfig().default_business.empty());
+  CHECK(Redacted(Parse("default_business: acme\n"))["default_business"] == "acme");
+  CHECK_THROWS_WITH(Parse("default_business:\n  slug: acme\n"), Contains("default_business"));
 }

@@ -18,37 +18,10 @@ namespace omni::config {
 namespace detail {
 namespace {
 
-// Optimal string alignment distance: Levenshtein plus adjacent transpositions,
-// so `databse` is one edit from `database`.
-std::size_t EditDistance(const std::string& a, const std::string& b) {
-  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
-  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-      }
-    }
-  }
-  return d[a.size()][b.size()];
-}
-
 std::optional<std::string> ClosestKey(const std::string& key, const std::vector<std::string>& valid) {
-  std::optional<std::string> best;
-  std::size_t best_distance = std::numeric_limits<std::size_t>::max();
-  for (const auto& candidate : valid) {
-    std::size_t distance = EditDistance(Lower(key), candidate);
-    if (distance < best_distance) {
-      best_distance = distance;
-      best = candidate;
-    }
-  }
-  std::size_t allowed = std::max<std::size_t>(2, key.size() / 3);
-  if (best && best_distance <= allowed) return best;
-  return std::nullopt;
+  std::string closest = ClosestWord(key, valid);
+  if (closest.empty()) return std::nullopt;
+  return closest;
 }
 
 std::string UnitSuffix(const std::string& key) {

@@ -38,6 +38,7 @@ SectionSpec KbSection();          // sections_kb.cpp
 SectionSpec StripeSection();      // sections_stripe.cpp
 SectionSpec PlansSection();       // sections_plans.cpp
 SectionSpec LoggingSection();     // sections_logging.cpp
+SectionSpec DefaultBusinessSection();  // sections_default_business.cpp
 
 // "<redacted>" for a set secret, "" for an unset one (redact.cpp).
 std::string Secret(const std::string& value);

@@ -24,21 +24,6 @@ std::string JoinQuoted(const std::vector<std::string>& words) {
   return out;
 }
 
-std::size_t EditDistance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
 }  // namespace
 
 Location Location::Key(const std::string& key) const {
@@ -178,16 +163,7 @@ std::string ReadChoice(const YAML::Node& node, const Location& where, const std:
 }
 
 std::string ClosestMatch(const std::string& word, const std::vector<std::string>& allowed) {
-  std::string best;
-  std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;
-  for (const auto& candidate : allowed) {
-    const std::size_t distance = EditDistance(Lower(word), Lower(candidate));
-    if (distance < best_distance) {
-      best_distance = distance;
-      best = candidate;
-    }
-  }
-  return best;
+  return ClosestWord(word, allowed);
 }
 
 }  // namespace omni::config::detail
