@@ -16,4 +16,9 @@ asio::awaitable<Response> HandleReadyz(Exchange& exchange);
 // GET /metrics: Prometheus text exposition (see daemon/metrics.hpp).
 asio::awaitable<Response> HandleMetrics(Exchange& exchange);
 
+// POST /v1/stripe/webhook: a signed Stripe event (daemon/stripe_webhook_handler.cpp).
+// 400 with the reason for a bad signature, 200 for every authentic event,
+// 503 when it could not be stored (Stripe retries).
+asio::awaitable<Response> HandleStripeWebhook(Exchange& exchange);
+
 }  // namespace omni::omnid
