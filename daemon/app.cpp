@@ -10,6 +10,7 @@ App::App(config::Config config, BlockingExecutor& blocking, Metrics& metrics)
     : config_(std::move(config)),
       blocking_(blocking),
       metrics_(metrics),
+      price_ids_(billing::ResolvePriceIds(config_.stripe.price_ids)),
       webchat_(std::make_unique<WebchatService>(*this)) {}
 
 App::~App() = default;

@@ -13,10 +13,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 
+#include "core/billing/plans.hpp"
 #include "core/config/config.hpp"
 #include "core/db/pool.hpp"
 #include "daemon/blocking.hpp"
@@ -35,6 +37,8 @@ class App {
   const config::Config& config() const { return config_; }
   BlockingExecutor& blocking() const { return blocking_; }
   Metrics& metrics() const { return metrics_; }
+  // stripe.price_ids resolved at start-up (billing::ResolvePriceIds).
+  const std::map<billing::PlanTier, std::string>& price_ids() const { return price_ids_; }
 
   // The database pool. Throws Unavailable, with the last connection error,
   // while the database has not been reached.
@@ -58,6 +62,7 @@ class App {
   const config::Config config_;
   BlockingExecutor& blocking_;
   Metrics& metrics_;
+  const std::map<billing::PlanTier, std::string> price_ids_;
   mutable std::mutex mutex_;
   std::unique_ptr<db::Pool> pool_;
   std::atomic<db::Pool*> pool_ptr_{nullptr};

@@ -23,4 +23,9 @@ asio::awaitable<Response> HandleIndex(Exchange& exchange);
 // GET /favicon.ico: a 16x16 icon, cached for a day.
 asio::awaitable<Response> HandleFavicon(Exchange& exchange);
 
+// POST /v1/stripe/webhook: a signed Stripe event (daemon/stripe_webhook_handler.cpp).
+// 400 with the reason for a bad signature, 200 for every authentic event,
+// 503 when it could not be stored (Stripe retries).
+asio::awaitable<Response> HandleStripeWebhook(Exchange& exchange);
+
 }  // namespace omni::omnid

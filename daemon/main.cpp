@@ -27,6 +27,7 @@
 #include "daemon/app.hpp"
 #include "daemon/blocking.hpp"
 #include "daemon/database.hpp"
+#include "daemon/meter_worker.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/router.hpp"
 #include "daemon/server.hpp"
@@ -219,6 +220,7 @@ int Serve(const Flags& flags) {
     database.RetryInBackground();
   }
   UnansweredSweep unanswered(app);
+  MeterWorker meter_worker(app);
 
   const Router router = MakeRouter();
   Server server(app, router);

@@ -54,6 +54,8 @@ Router MakeRouter() {
                               "/v1/chat/{business_slug}/conversations/{id}/events"}) {
     router.Add({"OPTIONS", pattern, HandleChatPreflight});
   }
+  // Stripe's events; its payloads stay well below 1 MiB.
+  router.Add({"POST", "/v1/stripe/webhook", HandleStripeWebhook, 1 << 20});
   // The webchat front end (daemon/widget_handlers.hpp).
   router.Add({"GET", "/widget.js", HandleWidgetScript});
   router.Add({"GET", "/chat/{business_slug}", HandleChatPage});

@@ -4,6 +4,7 @@
 
 #include <date/date.h>
 
+#include "core/billing/meter_tx.hpp"
 #include "core/common/error.hpp"
 #include "core/db/pqxx.hpp"
 
@@ -67,6 +68,7 @@ MeterResult MeterInteraction(pqxx::work& tx, const std::string& business_id,
       " WHERE business_id = $1 AND period_start = $2::date AND metric = $3",
       business_id, period, std::string(kInteractions), date::format("%Y-%m-%dT%H:%M:%SZ", now), idempotency_key,
       conversation_id);
+  EnqueueMeterEvent(tx, business_id, idempotency_key);
   result.counted = true;
   result.used += 1;
   result.over_limit = at_limit;

@@ -131,6 +131,9 @@ struct StripeSettings {
   int webhook_tolerance_s = 300;
   std::vector<PriceIdSetting> price_ids;     // in file order; billing::ResolvePriceIds
   std::string metered_price_id;              // usage-based overage price
+  std::string meter_event_name = "omni_interactions";  // the Billing Meter's event_name
+  int meter_poll_ms = 1000;                  // omnid's outbox check when it is idle
+  int meter_retry_base_ms = 1000;            // first retry of a failed send; doubles, up to 10 min
 };
 
 struct Config {

@@ -12,7 +12,8 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 const std::vector<std::string> kStripeKeys = {"api_key",   "api_base",        "webhook_secrets", "webhook_tolerance_s",
-                                              "price_ids", "metered_price_id"};
+                                              "price_ids", "metered_price_id", "meter_event_name",
+                                              "meter_poll_ms", "meter_retry_base_ms"};
 
 void ParseStripe(const Parser& parser, const Entry& entry, Config& config) {
   StripeSettings& stripe = config.stripe;
@@ -28,6 +29,9 @@ void ParseStripe(const Parser& parser, const Entry& entry, Config& config) {
     }
   }
   section.String("metered_price_id", &stripe.metered_price_id);
+  section.String("meter_event_name", &stripe.meter_event_name);
+  section.Integer("meter_poll_ms", &stripe.meter_poll_ms, 10, 3'600'000);
+  section.Integer("meter_retry_base_ms", &stripe.meter_retry_base_ms, 10, 600'000);
 }
 
 void ShowStripe(const Config& config, const Json& plan_settings, Json& out) {
@@ -39,7 +43,10 @@ void ShowStripe(const Config& config, const Json& plan_settings, Json& out) {
                        {"webhook_secrets", secrets},
                        {"webhook_tolerance_s", stripe.webhook_tolerance_s},
                        {"price_ids", plan_settings.at("price_ids")},
-                       {"metered_price_id", stripe.metered_price_id}};
+                       {"metered_price_id", stripe.metered_price_id},
+                       {"meter_event_name", stripe.meter_event_name},
+                       {"meter_poll_ms", stripe.meter_poll_ms},
+                       {"meter_retry_base_ms", stripe.meter_retry_base_ms}};
 }
 
 }  // namespace

@@ -80,8 +80,7 @@ Job LoadForChange(pqxx::work& tx, std::int64_t id, const std::string& business_i
                                        " FOR UPDATE",
                                    id, NullIfEmpty(business_id));
   if (rows.empty()) {
-    throw NotFound("job " + std::to_string(id) + " not found",
-                   "List jobs with `omni jobs list` to see their ids.");
+    throw NotFound("job " + std::to_string(id) + " not found");
   }
   return ReadJob(rows[0]);
 }

@@ -117,6 +117,7 @@ void LoopbackServer::Answer(int client) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
   }
+  if (response.drop_connection) return;
   std::string out = "HTTP/1.1 " + std::to_string(response.status) + " Test\r\n";
   bool has_type = false;
   for (const auto& [name, value] : response.headers) {

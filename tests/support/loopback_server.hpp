@@ -39,6 +39,8 @@ struct LoopbackResponse {
   // Sent without Content-Length, `body` repeated until the client hangs up
   // or the server stops: a page that never ends.
   bool endless = false;
+  // Closed without a byte written: the connection drops mid-request.
+  bool drop_connection = false;
 };
 
 class LoopbackServer {
