@@ -12,6 +12,7 @@
 #include "core/business/business.hpp"
 #include "core/chat/conversations.hpp"
 #include "core/common/error.hpp"
+#include "core/db/ids.hpp"
 
 namespace omni::cli {
 namespace {
@@ -52,6 +53,11 @@ struct Tenant {
 Tenant RequireTenant(Context& ctx) {
   const auto business = business::Get(ctx.Database(), ctx.RequireBusiness());
   return {business.id, business.spec.timezone};
+}
+
+// The full id of the conversation named by `text`, an id or its unique prefix.
+std::string ConversationId(Context& ctx, const Tenant& tenant, const std::string& text) {
+  return db::ResolveId(ctx.Database(), db::IdKind::kConversation, tenant.id, text);
 }
 
 json Time(const std::optional<TimePoint>& t, const std::string& zone) {
@@ -131,12 +137,13 @@ bool Failed(const chat::StoredMessage& m) {
 
 int RunShow(Context& ctx, const ShowOptions& options) {
   const auto tenant = RequireTenant(ctx);
-  const auto conversation = chat::Get(ctx.Database(), tenant.id, options.id);
+  const std::string id = ConversationId(ctx, tenant, options.id);
+  const auto conversation = chat::Get(ctx.Database(), tenant.id, id);
   chat::MessageQuery query;
   query.include_dropped = options.all;
   query.include_tools = options.all;
   json messages = json::array();
-  for (const auto& m : chat::Messages(ctx.Database(), tenant.id, options.id, query)) {
+  for (const auto& m : chat::Messages(ctx.Database(), tenant.id, id, query)) {
     messages.push_back({{"id", m.id},
                         {"time", booking::FormatLocal(m.created_at, tenant.time_zone)},
                         {"role", chat::RoleName(m.role)},
@@ -179,36 +186,37 @@ int RunReply(Context& ctx, const ReplyOptions& options) {
     const char* user = std::getenv("USER");
     author = user != nullptr && *user != '\0' ? user : "operator";
   }
-  const auto message = chat::HumanReply(ctx.Database(), tenant.id, options.id, options.text, author);
-  const auto conversation = chat::Get(ctx.Database(), tenant.id, options.id);
+  const std::string id = ConversationId(ctx, tenant, options.id);
+  const auto message = chat::HumanReply(ctx.Database(), tenant.id, id, options.text, author, DefaultClock().Now());
+  const auto conversation = chat::Get(ctx.Database(), tenant.id, id);
   return PrintConversation(ctx, tenant, conversation,
                            "replied as " + author + " (message " + message.id + "); the AI no longer answers");
 }
 
 int RunEscalate(Context& ctx, const EscalateOptions& options) {
   const auto tenant = RequireTenant(ctx);
-  return PrintConversation(ctx, tenant, chat::Escalate(ctx.Database(), tenant.id, options.id, options.reason),
+  return PrintConversation(ctx, tenant, chat::Escalate(ctx.Database(), tenant.id, ConversationId(ctx, tenant, options.id), options.reason),
                            "escalated: a human owns this conversation");
 }
 
 int RunResolve(Context& ctx, const IdOptions& options) {
   const auto tenant = RequireTenant(ctx);
-  return PrintConversation(ctx, tenant, chat::Resolve(ctx.Database(), tenant.id, options.id), "resolved");
+  return PrintConversation(ctx, tenant, chat::Resolve(ctx.Database(), tenant.id, ConversationId(ctx, tenant, options.id)), "resolved");
 }
 
 int RunReopen(Context& ctx, const IdOptions& options) {
   const auto tenant = RequireTenant(ctx);
-  return PrintConversation(ctx, tenant, chat::Reopen(ctx.Database(), tenant.id, options.id),
+  return PrintConversation(ctx, tenant, chat::Reopen(ctx.Database(), tenant.id, ConversationId(ctx, tenant, options.id)),
                            "reopened: the AI answers again");
 }
 
 int RunAssign(Context& ctx, const AssignOptions& options) {
   const auto tenant = RequireTenant(ctx);
-  return PrintConversation(ctx, tenant, chat::Assign(ctx.Database(), tenant.id, options.id, options.assignee),
+  return PrintConversation(ctx, tenant, chat::Assign(ctx.Database(), tenant.id, ConversationId(ctx, tenant, options.id), options.assignee),
                            options.assignee.empty() ? "unassigned" : "assigned to " + options.assignee);
 }
 
-std::vector<Option> IdOption(IdOptions& o) { return {{"id", "conversation id", &o.id, true}}; }
+std::vector<Option> IdOption(IdOptions& o) { return {{"id", "conversation id, or its first 6 or more characters", &o.id, true}}; }
 
 }  // namespace
 
@@ -243,7 +251,7 @@ Command MakeConversationsCommand() {
               {"$ omni conversations show 4f9c2a1e-8d3b-4c55-9a7e-2b1f0c6d8e90 -b demo-salon",
                "$ omni conversations show 4f9c2a1e-8d3b-4c55-9a7e-2b1f0c6d8e90 -b demo-salon --all -o json"},
               [](ShowOptions& o) {
-                return std::vector<Option>{{"id", "conversation id", &o.id, true},
+                return std::vector<Option>{{"id", "conversation id, or its first 6 or more characters", &o.id, true},
                                            {"--all", "include tool steps and dropped replies", &o.all}};
               },
               RunShow),
@@ -253,7 +261,7 @@ Command MakeConversationsCommand() {
               "and is assigned to the author when unassigned.",
               {"$ omni conversations reply 4f9c2a1e-8d3b-4c55-9a7e-2b1f0c6d8e90 \"Hi, Maria here!\" -b demo-salon"},
               [](ReplyOptions& o) {
-                return std::vector<Option>{{"id", "conversation id", &o.id, true},
+                return std::vector<Option>{{"id", "conversation id, or its first 6 or more characters", &o.id, true},
                                            {"text", "the message", &o.text, true},
                                            {"--as", "author name (default: $USER)", &o.author}};
               },
@@ -264,7 +272,7 @@ Command MakeConversationsCommand() {
               "writes again, or it is reopened.",
               {"$ omni conversations escalate 4f9c2a1e-8d3b-4c55-9a7e-2b1f0c6d8e90 --reason \"VIP\" -b demo-salon"},
               [](EscalateOptions& o) {
-                return std::vector<Option>{{"id", "conversation id", &o.id, true},
+                return std::vector<Option>{{"id", "conversation id, or its first 6 or more characters", &o.id, true},
                                            {"--reason", "why, for the team", &o.reason}};
               },
               RunEscalate),
@@ -284,7 +292,7 @@ Command MakeConversationsCommand() {
               "handoff status.",
               {"$ omni conversations assign 4f9c2a1e-8d3b-4c55-9a7e-2b1f0c6d8e90 maria -b demo-salon"},
               [](AssignOptions& o) {
-                return std::vector<Option>{{"id", "conversation id", &o.id, true},
+                return std::vector<Option>{{"id", "conversation id, or its first 6 or more characters", &o.id, true},
                                            {"assignee", "team member name", &o.assignee, true}};
               },
               RunAssign),

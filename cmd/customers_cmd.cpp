@@ -5,9 +5,13 @@
 #include <nlohmann/json.hpp>
 
 #include "cmd/commands.hpp"
+#include "core/booking/local_time.hpp"
 #include "core/business/business.hpp"
+#include "core/common/clock.hpp"
 #include "core/common/error.hpp"
+#include "core/common/text.hpp"
 #include "core/customers/customers.hpp"
+#include "core/customers/profile.hpp"
 
 namespace omni::cli {
 namespace {
@@ -16,9 +20,14 @@ using Json = nlohmann::ordered_json;
 
 struct ListOptions {
   std::string search;
-  std::string tag;
+  bool no_claims = false;
+  std::vector<std::string> tags;
+  std::vector<std::string> any_tags;
+  std::string contacted_after;
+  std::string contacted_before;
+  bool never_contacted = false;
   int limit = 50;
-  int offset = 0;
+  std::string after;
 };
 
 struct ShowOptions {
@@ -81,23 +90,117 @@ void PrintRecord(Context& ctx, const customers::Customer& c) {
 
 std::string BusinessId(Context& ctx) { return business::FindId(ctx.Database(), ctx.RequireBusiness()); }
 
+// A --contacted-after/--before value: "30d" (that many days before now), a
+// date (midnight in the business's time zone) or an ISO-8601 instant.
+TimePoint ParseWhen(const std::string& option, const std::string& text, const std::string& time_zone) {
+  if (text.size() >= 2 && text.back() == 'd' &&
+      text.find_first_not_of("0123456789") == text.size() - 1 && text.size() <= 6) {
+    return DefaultClock().Now() - std::chrono::hours{24} * std::stoi(text.substr(0, text.size() - 1));
+  }
+  try {
+    return booking::ParseInstantOrDate(text, time_zone);
+  } catch (const InvalidInput&) {
+    throw InvalidInput("invalid " + option + " \"" + text + "\": expected 30d, 2026-05-01 or 2026-05-01T09:00:00Z");
+  }
+}
+
 int RunList(Context& ctx, const ListOptions& opts) {
-  const std::string business_id = BusinessId(ctx);
+  const auto business = business::Get(ctx.Database(), ctx.RequireBusiness());
+  customers::ListFilter filter;
+  filter.search = opts.search;
+  filter.include_claims = !opts.no_claims;
+  filter.all_tags = SplitCommas(opts.tags);
+  filter.any_tags = SplitCommas(opts.any_tags);
+  if (!opts.contacted_after.empty()) {
+    filter.contacted_from = ParseWhen("--contacted-after", opts.contacted_after, business.spec.timezone);
+  }
+  if (!opts.contacted_before.empty()) {
+    filter.contacted_to = ParseWhen("--contacted-before", opts.contacted_before, business.spec.timezone);
+  }
+  filter.never_contacted = opts.never_contacted;
+  filter.limit = opts.limit;
+  filter.after = opts.after;
+  const auto page = customers::List(ctx.Database(), business.id, filter);
   Json rows = Json::array();
-  for (const auto& c : customers::List(ctx.Database(), business_id,
-                                       {.search = opts.search, .tag = opts.tag, .limit = opts.limit,
-                                        .offset = opts.offset})) {
+  for (const auto& c : page.customers) {
     Json row = CustomerJson(c);
     row.erase("metadata_text");
+    // A visitor's typed email or phone shows, marked, where no key is known.
+    if (ctx.out().format() == Format::kTable) {
+      if (c.email.empty() && !c.claimed_email.empty()) row["email"] = "(claimed) " + c.claimed_email;
+      if (c.phone.empty() && !c.claimed_phone.empty()) row["phone"] = "(claimed) " + c.claimed_phone;
+    }
     rows.push_back(row);
   }
   ctx.out().List(kListColumns, rows);
   if (rows.empty()) ctx.out().Status("no customers match");
+  if (!page.next_cursor.empty()) ctx.out().Status("more customers: add --after " + page.next_cursor);
   return 0;
 }
 
+Json LocalTime(const std::optional<TimePoint>& t, const std::string& zone) {
+  return t ? Json(booking::FormatLocal(*t, zone)) : Json(nullptr);
+}
+
+Json AppointmentsJson(const std::vector<customers::AppointmentSummary>& appointments, const std::string& zone) {
+  Json rows = Json::array();
+  for (const auto& a : appointments) {
+    rows.push_back({{"id", a.id},
+                    {"service", a.service_name},
+                    {"status", Lower(a.status)},
+                    {"start_local", booking::FormatLocal(a.starts_at, zone)},
+                    {"end_local", booking::FormatLocal(a.ends_at, zone)},
+                    {"start_utc", Utc(a.starts_at)}});
+  }
+  return rows;
+}
+
 int RunShow(Context& ctx, const ShowOptions& opts) {
-  PrintRecord(ctx, customers::Get(ctx.Database(), BusinessId(ctx), opts.key));
+  const auto business = business::Get(ctx.Database(), ctx.RequireBusiness());
+  const std::string& zone = business.spec.timezone;
+  const auto profile = customers::GetProfile(ctx.Database(), business.id, opts.key, DefaultClock().Now());
+  Json conversations = Json::array();
+  for (const auto& c : profile.conversations) {
+    const std::string from = c.last_message_role == "USER"        ? "customer"
+                             : c.last_message_role == "HUMAN"     ? "team"
+                             : c.last_message_role == "ASSISTANT" ? "ai"
+                                                                  : "";
+    conversations.push_back({{"id", c.id},
+                             {"status", c.status},
+                             {"channel", c.channel},
+                             {"messages", c.message_count},
+                             {"last_message_at", LocalTime(c.last_message_at, zone)},
+                             {"last_message_from", from.empty() ? Json(nullptr) : Json(from)},
+                             {"last_message", c.last_message_text},
+                             {"created_at", booking::FormatLocal(c.created_at, zone)}});
+  }
+  const Json upcoming = AppointmentsJson(profile.upcoming, zone);
+  const Json past = AppointmentsJson(profile.past, zone);
+  if (ctx.out().format() != Format::kTable) {
+    Json record = CustomerJson(profile.customer);
+    if (ctx.out().format() == Format::kJson) {
+      record.erase("metadata_text");
+      record["conversations"] = conversations;
+      record["upcoming_appointments"] = upcoming;
+      record["past_appointments"] = past;
+    }
+    ctx.out().Record(kRecordFields, record);
+    return 0;
+  }
+  PrintRecord(ctx, profile.customer);
+  const std::vector<Column> appointment_columns = {
+      {"id", "ID"}, {"start_local", "START"}, {"service", "SERVICE"}, {"status", "STATUS"}};
+  const auto section = [&](const std::string& title, const std::vector<Column>& columns, const Json& rows) {
+    ctx.out().Gap();
+    ctx.out().Text(ctx.out().Bold(title) + (rows.empty() ? ": none" : "") + "\n");
+    if (!rows.empty()) ctx.out().List(columns, rows);
+  };
+  section("Conversations",
+          {{"id", "ID"}, {"status", "STATUS"}, {"last_message_at", "LAST MESSAGE AT"},
+           {"last_message_from", "FROM"}, {"last_message", "LAST MESSAGE"}},
+          conversations);
+  section("Upcoming appointments", appointment_columns, upcoming);
+  section("Past appointments", appointment_columns, past);
   return 0;
 }
 
@@ -135,7 +238,7 @@ int RunTag(Context& ctx, const TagOptions& opts) {
   return 0;
 }
 
-const char* const kKeyHelp = "customer id, email or phone";
+const char* const kKeyHelp = "customer id (or its first 6 or more characters), email or phone";
 
 }  // namespace
 
@@ -152,20 +255,40 @@ Command MakeCustomersCommand() {
           MakeCommand<ListOptions>(
               "list", "list customers, most recent contact first",
               "Lists the business's customers, most recently in contact first. --search matches part of the name, "
-              "email or phone; --tag keeps those with a tag.",
-              {"$ omni customers list -b demo-salon", "$ omni customers list -b demo-salon --tag vip -o json",
-               "$ omni customers list -b demo-salon --search lee --limit 10"},
+              "email or phone, case-insensitive (a phone on its digits). It also matches what an unverified visitor "
+              "typed (claimed email and phone); --no-claims searches only the email and phone the business knows, "
+              "and in a table a claimed value is marked \"(claimed)\". --tag keeps customers with every tag given "
+              "(AND); --any-tag keeps those with at least one (OR); both can be combined. --contacted-after and "
+              "--contacted-before take 30d (days ago), a date (midnight in the business's time zone) or an "
+              "ISO-8601 instant. At most --limit customers are printed; when there are more, the cursor of the next "
+              "page is printed on stderr, for --after.",
+              {"$ omni customers list -b demo-salon", "$ omni customers list -b demo-salon --tag vip --tag color -o json",
+               "$ omni customers list -b demo-salon --any-tag vip,regular --contacted-after 30d",
+               "$ omni customers list -b demo-salon --search lee --no-claims --limit 10",
+               "$ omni customers list -b demo-salon --never-contacted -o csv"},
               [](ListOptions& o) {
-                return std::vector<Option>{{"-s,--search", "part of the name, email or phone, claimed ones too", &o.search},
-                                           {"-t,--tag", "only customers with this tag", &o.tag},
-                                           {"--limit", "at most this many (1 to 1000, default 50)", &o.limit},
-                                           {"--offset", "skip this many first", &o.offset}};
+                return std::vector<Option>{
+                    {"-s,--search", "part of the name, email or phone (claimed ones too)", &o.search},
+                    {"--no-claims", "search only the email and phone the business knows", &o.no_claims},
+                    {"-t,--tag", "only customers with this tag (repeatable: all of them)", &o.tags},
+                    {"--any-tag", "only customers with at least one of these tags (a,b)", &o.any_tags},
+                    {"--contacted-after", "last contact at or after: 30d, a date or an instant", &o.contacted_after},
+                    {"--contacted-before", "last contact before: 30d, a date or an instant", &o.contacted_before},
+                    {"--never-contacted", "only customers never in contact", &o.never_contacted},
+                    {"--limit", "at most this many (1 to 1000, default 50)", &o.limit},
+                    {"--after", "the cursor a previous page printed: the page after it", &o.after}};
               },
               RunList),
           MakeCommand<ShowOptions>(
-              "show", "show one customer",
-              "Shows a customer's contact details, tags, notes, metadata, visit count and last contact.",
-              {"$ omni customers show -b demo-salon ann@example.com", "$ omni customers show -b demo-salon \"555 010 2030\" -o json"},
+              "show", "show one customer, their conversations and appointments",
+              "Shows a customer's contact details, tags, notes, metadata, visit count and last contact, then "
+              "their conversations (status and last message, most recent first) and their appointments: upcoming "
+              "(scheduled or confirmed, soonest first) and past (started, cancelled or done, latest first), in the "
+              "business's local time. A customer is named by id (or its first 6 or more characters), email or "
+              "phone. -o json adds conversations, upcoming_appointments and past_appointments; -o csv prints the "
+              "customer's own fields.",
+              {"$ omni customers show -b demo-salon ann@example.com", "$ omni customers show -b demo-salon 3f2b8c",
+               "$ omni customers show -b demo-salon \"555 010 2030\" -o json"},
               [](ShowOptions& o) { return std::vector<Option>{{"customer", kKeyHelp, &o.key, true}}; }, RunShow),
           MakeCommand<UpdateOptions>(
               "update", "change a customer's details, notes or metadata",
