@@ -1,5 +1,9 @@
 // `omni customers list|show|update|tag`: the people who chat and book.
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <fstream>
+#include <iostream>
 
 #include <date/date.h>
 #include <nlohmann/json.hpp>
@@ -12,6 +16,7 @@
 #include "core/common/text.hpp"
 #include "core/customers/customers.hpp"
 #include "core/customers/profile.hpp"
+#include "core/customers/transfer.hpp"
 
 namespace omni::cli {
 namespace {
@@ -42,6 +47,15 @@ struct UpdateOptions {
   std::optional<std::string> notes;
   std::vector<std::string> set_metadata;  // KEY=VALUE
   std::vector<std::string> unset_metadata;
+};
+
+struct ExportOptions {};
+
+struct ImportOptions {
+  std::string file;
+  bool dry_run = false;
+  bool continue_on_error = false;
+  std::vector<std::string> maps;  // SRC=DEST
 };
 
 struct TagOptions {
@@ -238,13 +252,110 @@ int RunTag(Context& ctx, const TagOptions& opts) {
   return 0;
 }
 
+const std::vector<Column> kExportColumns = {
+    {"id", "ID"},
+    {"name", "NAME"},
+    {"email", "EMAIL"},
+    {"phone", "PHONE"},
+    {"external_id", "EXTERNAL ID"},
+    {"claimed_email", "CLAIMED EMAIL"},
+    {"claimed_phone", "CLAIMED PHONE"},
+    {"tags", "TAGS"},
+    {"notes", "NOTES"},
+    {"metadata", "METADATA"},
+    {"visit_count", "VISITS"},
+    {"last_contact_at", "LAST CONTACT"},
+    {"conversation_count", "CONVERSATIONS"},
+    {"appointment_count", "APPOINTMENTS"},
+    {"created_at", "CREATED"},
+    {"updated_at", "UPDATED"}};
+
+int RunExport(Context& ctx, const ExportOptions&) {
+  const std::string business_id = BusinessId(ctx);
+  const bool json = ctx.out().format() == Format::kJson;
+  RowStream stream(ctx.out().format(), kExportColumns);
+  const long long total = customers::Export(ctx.Database(), business_id, [&](const customers::ExportRow& row) {
+    Json record = CustomerJson(row.customer);
+    record.erase("metadata_text");
+    record["conversation_count"] = row.conversation_count;
+    record["appointment_count"] = row.appointment_count;
+    if (!json) {
+      // One cell each: tags as a,b (what import reads back), metadata as JSON.
+      std::string tags;
+      for (const auto& tag : row.customer.tags) tags += (tags.empty() ? "" : ",") + tag;
+      record["tags"] = tags;
+      record["metadata"] = Json(row.customer.metadata).dump();
+    }
+    stream.Row(record);
+  });
+  stream.Close();
+  ctx.out().Status("exported " + std::to_string(total) + " customer" + (total == 1 ? "" : "s"));
+  return 0;
+}
+
+int RunImport(Context& ctx, const ImportOptions& opts) {
+  const std::string business_id = BusinessId(ctx);
+  customers::ImportOptions options;
+  options.source = opts.file == "-" ? "stdin" : opts.file;
+  options.dry_run = opts.dry_run;
+  options.continue_on_error = opts.continue_on_error;
+  for (const auto& pair : opts.maps) {
+    const auto equals = pair.rfind('=');
+    if (equals == std::string::npos || equals == 0 || equals + 1 == pair.size()) {
+      throw InvalidInput("invalid --map \"" + pair + "\": expected SOURCE=DEST", "Example: --map \"Mobile no=phone\"");
+    }
+    options.header_map[pair.substr(0, equals)] = pair.substr(equals + 1);
+  }
+  std::ifstream file;
+  if (opts.file != "-") {
+    file.open(opts.file, std::ios::binary);
+    if (!file) throw NotFound("cannot open " + opts.file + ": " + std::strerror(errno));
+  }
+  Json rows = Json::array();
+  std::string first_rejection;
+  const auto summary = customers::Import(
+      ctx.Database(), business_id, opts.file == "-" ? std::cin : file, options,
+      [&](const customers::ImportRowReport& report) {
+        rows.push_back({{"line", report.line},
+                        {"outcome", customers::ImportOutcomeName(report.outcome)},
+                        {"customer_id", report.customer_id.empty() ? Json(nullptr) : Json(report.customer_id)},
+                        {"detail", report.detail}});
+        if (report.outcome == customers::ImportOutcome::kRejected && first_rejection.empty()) {
+          first_rejection = "line " + std::to_string(report.line) + ": " + report.detail;
+        }
+      });
+  ctx.out().List({{"line", "LINE"}, {"outcome", "OUTCOME"}, {"customer_id", "CUSTOMER"}, {"detail", "DETAIL"}},
+                 rows);
+  for (const auto& column : summary.ignored_columns) {
+    ctx.out().Warn("warning: column \"" + column + "\" is not imported; map it with --map \"" + column +
+                   "=metadata." + Lower(column) + "\" to keep it");
+  }
+  const std::string counts = std::to_string(summary.created) + " created, " + std::to_string(summary.updated) +
+                             " updated, " + std::to_string(summary.unchanged) + " unchanged, " +
+                             std::to_string(summary.rejected) + " rejected";
+  if (opts.dry_run) {
+    ctx.out().Status("dry run: " + counts + "; nothing was written");
+    return 0;
+  }
+  if (summary.rejected > 0 && !summary.committed) {
+    throw InvalidInput("nothing imported: " + std::to_string(summary.rejected) + " row" +
+                           (summary.rejected == 1 ? "" : "s") + " rejected, first " + first_rejection,
+                       "Fix those rows, or pass --continue-on-error to import the others.");
+  }
+  if (summary.rejected > 0) {
+    throw Error("imported with rejections: " + counts + "; first " + first_rejection);
+  }
+  ctx.out().Status(ctx.out().Green("imported") + ": " + counts);
+  return 0;
+}
+
 const char* const kKeyHelp = "customer id (or its first 6 or more characters), email or phone";
 
 }  // namespace
 
 Command MakeCustomersCommand() {
   return MakeGroup(
-      "customers", "list, show, update and tag customers",
+      "customers", "list, show, export, import, merge, update and tag customers",
       "Customers of the business chosen with -b: the people who chatted or booked. A booking an operator makes "
       "finds or creates them by email (case-insensitive) or phone; a phone is matched on its digits, so "
       "\"(555) 010-2030\" and \"555.010.2030\" are one customer. A site's signed-in user (a verified identity) "
@@ -306,6 +417,41 @@ Command MakeCustomersCommand() {
                                            {"--unset-meta", "remove a metadata key (repeatable)", &o.unset_metadata}};
               },
               RunUpdate),
+          MakeCommand<ExportOptions>(
+              "export", "write every customer with every field, as CSV or JSON",
+              "Writes all of the business's customers, oldest first, with every field: contact details and "
+              "external id, claims, tags, notes, metadata, visit count, last contact, conversation and appointment "
+              "counts, and the created and updated dates (UTC). CSV by default (tags as a,b and metadata as a "
+              "JSON object, which import reads back); -o json gives an array of objects. Rows are streamed as "
+              "they are read, so memory stays flat however many customers there are.",
+              {"$ omni customers export -b demo-salon > customers.csv",
+               "$ omni customers export -b demo-salon -o json | jq length"},
+              [](ExportOptions&) { return std::vector<Option>{}; }, RunExport),
+          MakeCommand<ImportOptions>(
+              "import", "create or update customers from a CSV file",
+              "Reads a CSV file (UTF-8, comma-separated, first line the header; quotes, line breaks inside quotes "
+              "and a byte order mark are fine) and upserts each row: it updates the customer with the row's email "
+              "(case-insensitive), else its phone (on its digits), else its external id, or creates one. Known "
+              "headers: name (or first name and last name), email, phone (mobile, tel), external id, notes, tags "
+              "(a,b or a;b, added to the customer's), metadata (a JSON object). --map renames another column: "
+              "--map \"Mobile no=phone\", --map \"Source=metadata.source\", --map \"Old id=ignore\". Empty cells "
+              "change nothing, and an external id is never replaced. Every row is reported with its line: "
+              "created, updated (with the fields), unchanged or rejected (with the reason). A rejected row writes "
+              "nothing, and the whole file is one transaction: any rejection imports nothing (exit code 2), "
+              "unless --continue-on-error imports the other rows (exit code 1). Importing the same file again "
+              "changes nothing. --dry-run reports without writing. FILE - reads stdin.",
+              {"$ omni customers import -b demo-salon customers.csv --dry-run",
+               "$ omni customers import -b demo-salon export.csv --map \"Mobile no=phone\" --continue-on-error",
+               "$ omni customers import -b demo-salon people.csv -o json"},
+              [](ImportOptions& o) {
+                return std::vector<Option>{
+                    {"file", "the CSV file, or - for stdin", &o.file, true},
+                    {"--dry-run", "report what would change, write nothing", &o.dry_run},
+                    {"--map", "read column SOURCE as DEST (repeatable): SOURCE=DEST", &o.maps},
+                    {"--continue-on-error", "import the good rows even when others are rejected",
+                     &o.continue_on_error}};
+              },
+              RunImport),
           MakeCommand<TagOptions>(
               "tag", "add or remove tags",
               "Adds the tags to a customer (lower-cased), or removes them with --remove.",

@@ -11,15 +11,14 @@
 #include "core/common/error.hpp"
 #include "core/common/text.hpp"
 #include "core/customers/customers_tx.hpp"
+#include "core/customers/detail/row.hpp"
 #include "core/db/ids_tx.hpp"
 #include "core/db/pqxx.hpp"
 
 namespace omni::customers {
-namespace {
+namespace detail {
 
-using Json = nlohmann::json;
-
-constexpr const char* kColumns =
+const char* const kColumns =
     "id::text, business_id::text, name, coalesce(email, ''), coalesce(phone, ''), coalesce(external_id, ''), "
     "array_to_json(tags)::text, notes, metadata::text, visit_count, "
     "(extract(epoch FROM last_contact_at) * 1000000)::bigint, "
@@ -38,10 +37,10 @@ Customer FromRow(const pqxx::row& row) {
   c.email = row[3].as<std::string>();
   c.phone = row[4].as<std::string>();
   c.external_id = row[5].as<std::string>();
-  const Json tags = Json::parse(row[6].as<std::string>());
+  const nlohmann::json tags = nlohmann::json::parse(row[6].as<std::string>());
   for (const auto& tag : tags) c.tags.push_back(tag.get<std::string>());
   c.notes = row[7].as<std::string>();
-  const Json metadata = Json::parse(row[8].as<std::string>());
+  const nlohmann::json metadata = nlohmann::json::parse(row[8].as<std::string>());
   for (const auto& [key, value] : metadata.items()) {
     c.metadata[key] = value.is_string() ? value.get<std::string>() : value.dump();
   }
@@ -66,6 +65,18 @@ std::string NormalizeTag(const std::string& tag) {
   }
   return value;
 }
+
+}  // namespace detail
+
+namespace {
+
+using Json = nlohmann::json;
+using detail::FromMicros;
+using detail::FromRow;
+using detail::kColumns;
+using detail::NormalizeTag;
+using detail::Select;
+using detail::ToMicros;
 
 // Name, email and phone as given, with email and phone normalised; all may
 // be empty. A NUL anywhere is refused: PostgreSQL text would cut it there.

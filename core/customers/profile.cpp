@@ -3,12 +3,13 @@
 
 #include "core/common/error.hpp"
 #include "core/customers/customers_tx.hpp"
+#include "core/customers/detail/row.hpp"
 #include "core/db/pqxx.hpp"
 
 namespace omni::customers {
 namespace {
 
-TimePoint FromMicros(long long micros) { return TimePoint{std::chrono::microseconds{micros}}; }
+using detail::FromMicros;
 
 AppointmentSummary AppointmentFromRow(const pqxx::row& row) {
   return {row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),

@@ -218,3 +218,99 @@ TEST_CASE("omni customers show: conversations with their last message, appointme
   CHECK(table.out.find("Past appointments") != std::string::npos);
   CHECK(cli.Omni({"customers", "show", "c3@example.com"}).exit_code == 5);
 }
+
+TEST_CASE("omni customers export: every field, as CSV Python reads and as JSON, this business only",
+          "[cli][customers][export]") {
+  CustomersCli cli;
+  omni::db::WithTransaction(cli.db.pool(), [&](pqxx::work& tx) {
+    tx.exec_params("UPDATE customers SET tags = '{color,vip}', notes = 'two\nlines, \"quoted\"', "
+                   "metadata = '{\"source\": \"ig\"}', external_id = 'site-1', phone = '555 010 2030' "
+                   "WHERE id = $1::uuid", Id(0, 1));
+  });
+  const auto csv = cli.Omni({"-o", "csv", "customers", "export"});
+  REQUIRE(csv.exit_code == 0);
+  omni::test::ProcessOptions python;
+  python.args = {"-c",
+                 "import sys, csv, json\n"
+                 "rows = list(csv.DictReader(sys.stdin))\n"
+                 "print(json.dumps(rows))\n"};
+  python.stdin_data = csv.out;
+  const auto parsed = omni::test::Run("/usr/bin/python3", python);
+  REQUIRE(parsed.exit_code == 0);
+  const json rows = json::parse(parsed.out);
+  REQUIRE(rows.size() == 2);
+  const json ann = rows[0]["id"] == Id(0, 1) ? rows[0] : rows[1];
+  CHECK(ann["notes"] == "two\nlines, \"quoted\"");
+  CHECK(ann["tags"] == "color,vip");
+  CHECK(json::parse(ann["metadata"].get<std::string>())["source"] == "ig");
+  CHECK(ann["external_id"] == "site-1");
+  CHECK(ann["conversation_count"] == "2");
+  CHECK(ann["appointment_count"] == "2");
+  CHECK(ann["created_at"].get<std::string>().size() == 20);
+  for (const char* field : {"email", "phone", "claimed_email", "claimed_phone", "visit_count", "last_contact_at",
+                            "updated_at", "name"}) {
+    CHECK(ann.contains(field));
+  }
+  const auto as_json = Parse(cli.Omni({"-o", "json", "customers", "export"}));
+  REQUIRE(as_json.size() == 2);
+  CHECK(as_json[0]["tags"].is_array());
+  CHECK(cli.Omni({"customers", "export"}).out.rfind("id,name,email,phone,external_id", 0) == 0);
+  const auto theirs = Parse(cli.Omni("other", {"-o", "json", "customers", "export"}));
+  REQUIRE(theirs.size() == 1);
+  CHECK(theirs[0]["id"] == Id(0, 3));
+
+  // Imported back into the same business, an export changes nothing.
+  const std::string file = cli.dir.Write("export.csv", csv.out);
+  const auto reimport = Parse(cli.Omni({"-o", "json", "customers", "import", file}));
+  REQUIRE(reimport.size() == 2);
+  for (const auto& row : reimport) CHECK(row["outcome"] == "unchanged");
+}
+
+TEST_CASE("omni customers import: per-row report, line 7 named, dry run, continue on error, stdin",
+          "[cli][customers][import]") {
+  CustomersCli cli;
+  const std::string file = cli.dir.Write("people.csv",
+                                         "\xEF\xBB\xBF" "Name,Email,Mobile No\n"  // 1
+                                         "Ann,c1@example.com,\n"                 // 2
+                                         "\"New, Person\",new@example.com,\n"    // 3
+                                         "Multi,multi@example.com,\"555\n"       // 4
+                                         "0102030\"\n"                           // 5
+                                         "Ann,c1@example.com,\n"                 // 6
+                                         "Bad,bad@,\n"                           // 7
+                                         "Other,c3@example.com,\n");             // 8
+  const auto rejected = cli.Omni({"customers", "import", file});
+  CHECK(rejected.exit_code == 2);
+  CHECK(rejected.err.find("nothing imported: 1 row rejected, first line 7: invalid email address \"bad@\"") !=
+        std::string::npos);
+  CHECK(rejected.out.find("7\trejected\t\tinvalid email address \"bad@\"") != std::string::npos);
+  CHECK(Parse(cli.Omni({"-o", "json", "customers", "list", "--search", "new@"})).empty());
+
+  const auto dry = Parse(cli.Omni({"-o", "json", "customers", "import", file, "--dry-run", "--continue-on-error",
+                                   "--map", "mobile no=phone"}));
+  REQUIRE(dry.size() == 6);
+  CHECK(dry[0]["outcome"] == "updated");
+  CHECK(dry[1]["outcome"] == "created");
+  CHECK(dry[2]["line"] == 4);
+  CHECK(dry[3]["line"] == 6);
+  CHECK(dry[4]["line"] == 7);
+  CHECK(dry[4]["outcome"] == "rejected");
+  CHECK(Parse(cli.Omni({"-o", "json", "customers", "list", "--search", "new@"})).empty());
+
+  const auto partial = cli.Omni({"-o", "json", "customers", "import", file, "--continue-on-error"});
+  CHECK(partial.exit_code == 1);
+  CHECK(partial.err.find("warning: column \"Mobile No\" is not imported") != std::string::npos);
+  const auto report = json::parse(partial.out);
+  CHECK(report[5]["outcome"] == "created");  // c3@ belongs to the other business: a new customer here
+  CHECK(Parse(cli.Omni("other", {"-o", "json", "customers", "show", "c3@example.com"}))["name"] == "Customer 3");
+  CHECK(Parse(cli.Omni({"-o", "json", "customers", "list", "--search", "new@"})).size() == 1);
+
+  omni::test::ProcessOptions stdin_run;
+  stdin_run.args = {"--config", cli.config_path, "-b", "acme", "-o", "json", "customers", "import", "-"};
+  stdin_run.unset_env = {"OMNI_CONFIG"};
+  stdin_run.stdin_data = "email,tags\nc1@example.com,vip\n";
+  const auto from_stdin = Parse(omni::test::Run(OMNI_CLI_PATH, stdin_run));
+  CHECK(from_stdin[0]["outcome"] == "updated");
+  CHECK(from_stdin[0]["detail"] == "tags");
+  CHECK(cli.Omni({"customers", "import", "/nonexistent.csv"}).exit_code == 5);
+  CHECK(cli.Omni({"customers", "import", file, "--map", "x"}).exit_code == 2);
+}
