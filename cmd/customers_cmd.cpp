@@ -1,6 +1,7 @@
 // `omni customers list|show|update|tag`: the people who chat and book.
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -15,6 +16,7 @@
 #include "core/common/error.hpp"
 #include "core/common/text.hpp"
 #include "core/customers/customers.hpp"
+#include "core/customers/merge.hpp"
 #include "core/customers/profile.hpp"
 #include "core/customers/transfer.hpp"
 
@@ -56,6 +58,12 @@ struct ImportOptions {
   bool dry_run = false;
   bool continue_on_error = false;
   std::vector<std::string> maps;  // SRC=DEST
+};
+
+struct MergeOptions {
+  std::string keep;
+  std::string other;
+  std::string author;
 };
 
 struct TagOptions {
@@ -349,6 +357,45 @@ int RunImport(Context& ctx, const ImportOptions& opts) {
   return 0;
 }
 
+int RunMerge(Context& ctx, const MergeOptions& opts) {
+  std::string author = opts.author;
+  if (author.empty()) {
+    const char* user = std::getenv("USER");
+    author = user != nullptr ? user : "";
+  }
+  const auto result = customers::Merge(ctx.Database(), BusinessId(ctx), opts.keep, opts.other, author);
+  Json conflicts = Json::array();
+  for (const auto& c : result.conflicts) {
+    conflicts.push_back({{"field", c.field}, {"kept", c.kept}, {"discarded", c.discarded}});
+  }
+  std::string moved;
+  for (const auto& [table, rows] : result.moved) {
+    moved += (moved.empty() ? "" : ", ") + std::to_string(rows) + " " + table;
+  }
+  if (ctx.out().format() == Format::kJson) {
+    Json record = CustomerJson(result.kept);
+    record.erase("metadata_text");
+    ctx.out().Json({{"kept", record},
+                    {"removed_id", result.removed_id},
+                    {"merge_id", result.merge_id},
+                    {"conflicts", conflicts},
+                    {"moved", result.moved}});
+  } else if (ctx.out().format() == Format::kCsv) {
+    ctx.out().List({{"field", "FIELD"}, {"kept", "KEPT"}, {"discarded", "DISCARDED"}}, conflicts);
+  } else {
+    PrintRecord(ctx, result.kept);
+    ctx.out().Gap();
+    ctx.out().Text(ctx.out().Bold("Conflicts (kept from " + result.kept.id + ")") +
+                   (conflicts.empty() ? ": none" : "") + "\n");
+    if (!conflicts.empty()) {
+      ctx.out().List({{"field", "FIELD"}, {"kept", "KEPT"}, {"discarded", "DISCARDED"}}, conflicts);
+    }
+  }
+  ctx.out().Status(ctx.out().Green("merged") + " customer " + result.removed_id + " into " + result.kept.id +
+                   " (moved " + (moved.empty() ? "nothing" : moved) + "; audit record " + result.merge_id + ")");
+  return 0;
+}
+
 const char* const kKeyHelp = "customer id (or its first 6 or more characters), email or phone";
 
 }  // namespace
@@ -452,6 +499,26 @@ Command MakeCustomersCommand() {
                      &o.continue_on_error}};
               },
               RunImport),
+          MakeCommand<MergeOptions>(
+              "merge", "merge a duplicate customer into another",
+              "Merges OTHER into KEEP, which is the base: the direction is yours, never guessed. Everything that "
+              "points at OTHER (its conversations and appointments) moves to KEEP; its tags are added, its notes "
+              "appended below KEEP's, and its metadata keys added where KEEP has none. A field KEEP lacks (name, "
+              "email, phone, external id, claims) is taken from OTHER; where both have one, KEEP's stays and the "
+              "conflict is listed with the value dropped. Visit counts add up; last contact and created date take "
+              "the latest and the earliest. OTHER is then removed, and an audit record (who, when, what OTHER "
+              "was, the conflicts and what moved) is kept. Both must be customers of the business given with -b "
+              "(exit code 5 otherwise); -o csv prints the conflicts.",
+              {"$ omni customers merge -b demo-salon ann@example.com ann.lee@work.example",
+               "$ omni customers merge -b demo-salon 3f2b8c 9a41d0 -o json"},
+              [](MergeOptions& o) {
+                return std::vector<Option>{
+                    {"keep", "the customer to keep (id or its first 6 or more characters, email or phone)", &o.keep,
+                     true},
+                    {"other", "the duplicate, merged into KEEP and removed", &o.other, true},
+                    {"--as", "who merges, for the audit record (default: $USER)", &o.author}};
+              },
+              RunMerge),
           MakeCommand<TagOptions>(
               "tag", "add or remove tags",
               "Adds the tags to a customer (lower-cased), or removes them with --remove.",

@@ -314,3 +314,44 @@ TEST_CASE("omni customers import: per-row report, line 7 named, dry run, continu
   CHECK(cli.Omni({"customers", "import", "/nonexistent.csv"}).exit_code == 5);
   CHECK(cli.Omni({"customers", "import", file, "--map", "x"}).exit_code == 2);
 }
+
+TEST_CASE("omni customers merge: KEEP OTHER by prefix, conflicts listed, nothing left pointing at OTHER",
+          "[cli][customers][merge]") {
+  CustomersCli cli;
+  // Customer 2 gets a conversation and an appointment of its own.
+  omni::db::WithTransaction(cli.db.pool(), [&](pqxx::work& tx) {
+    tx.exec_params("UPDATE appointments SET customer_id = $1::uuid WHERE id = $2::uuid", Id(0, 2), Id(2, 2));
+    tx.exec_params("UPDATE conversations SET customer_id = $1::uuid WHERE id = $2::uuid", Id(0, 2), Id(1, 2));
+  });
+  const auto merged = cli.Omni({"-o", "json", "customers", "merge", "abcdef01", "c2@example.com", "--as", "kim"});
+  const auto result = Parse(merged);
+  CHECK(result["kept"]["id"] == Id(0, 1));
+  CHECK(result["removed_id"] == Id(0, 2));
+  CHECK(result["moved"]["conversations"] == 1);
+  CHECK(result["moved"]["appointments"] == 1);
+  REQUIRE(result["conflicts"].size() == 2);
+  CHECK(result["conflicts"][0] == json{{"field", "name"}, {"kept", "Customer 1"}, {"discarded", "Customer 2"}});
+  CHECK(result["conflicts"][1]["field"] == "email");
+  CHECK(merged.err.find("merged customer " + Id(0, 2) + " into " + Id(0, 1)) != std::string::npos);
+  CHECK(cli.Omni({"customers", "show", Id(0, 2)}).exit_code == 5);
+  const auto shown = Parse(cli.Omni({"-o", "json", "customers", "show", "abcdef01"}));
+  CHECK(shown["conversations"].size() == 2);
+  CHECK(shown["upcoming_appointments"].size() + shown["past_appointments"].size() == 2);
+  const long long left = omni::db::WithTransaction(cli.db.pool(), [&](pqxx::work& tx) {
+    return tx.exec_params("SELECT (SELECT count(*) FROM conversations WHERE customer_id = $1::uuid) + "
+                          "(SELECT count(*) FROM appointments WHERE customer_id = $1::uuid) + "
+                          "(SELECT count(*) FROM customer_merges WHERE removed_customer_id = $1::uuid "
+                          " AND merged_by = 'kim') * 100",
+                          Id(0, 2))[0][0]
+        .as<long long>();
+  });
+  CHECK(left == 100);  // no row points at OTHER; one audit record names it
+
+  // Another business's customer is never merged, in either direction.
+  CHECK(cli.Omni({"customers", "merge", "abcdef01", Id(0, 3)}).exit_code == 5);
+  CHECK(cli.Omni({"customers", "merge", Id(0, 3), "abcdef01"}).exit_code == 5);
+  CHECK(cli.Omni({"customers", "merge", "abcdef01", "abcdef01"}).exit_code == 2);
+  CHECK(Parse(cli.Omni("other", {"-o", "json", "customers", "show", Id(0, 3)}))["name"] == "Customer 3");
+  const auto table = cli.Omni({"customers", "merge", "abcdef01", "--help"});
+  CHECK(table.out.find("$ omni customers merge") != std::string::npos);
+}
