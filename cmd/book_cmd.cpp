@@ -181,7 +181,9 @@ int RunList(Context& ctx, const ListOptions& opts) {
   if (!opts.from.empty()) filter.from = booking::ParseInstantOrDate(opts.from, session.time_zone);
   if (!opts.to.empty()) filter.to = booking::ParseInstantOrDate(opts.to, session.time_zone);
   if (!opts.status.empty()) filter.status = booking::ParseStatus(opts.status);
-  filter.customer = opts.customer;
+  // An id prefix names the customer; any other text is searched as before.
+  filter.customer =
+      db::FindId(session.pool, db::IdKind::kCustomer, session.business_id, opts.customer).value_or(opts.customer);
   if (opts.limit < 1 || opts.limit > 10000) {
     throw InvalidInput("invalid --limit " + std::to_string(opts.limit) + ": expected 1 to 10000");
   }
@@ -313,7 +315,7 @@ Command MakeBookCommand() {
                     {"--from", "earliest start: YYYY-MM-DD, local time or ISO-8601", &o.from},
                     {"--to", "start before: YYYY-MM-DD, local time or ISO-8601", &o.to},
                     {"--status", "scheduled, confirmed, completed, canceled or no_show", &o.status},
-                    {"--customer", "customer id, email, phone or part of the name", &o.customer},
+                    {"--customer", "customer id (or its first 6 or more characters), email, phone or part of the name", &o.customer},
                     {"--limit", "at most this many (default 200)", &o.limit},
                 };
               },

@@ -91,7 +91,9 @@ int RunList(Context& ctx, const ListOptions& options) {
   const auto tenant = RequireTenant(ctx);
   chat::ListFilter filter;
   if (!options.status.empty()) filter.status = chat::ParseStatus(options.status);
-  filter.customer = options.customer;
+  // An id prefix names the customer; any other text is searched as before.
+  filter.customer =
+      db::FindId(ctx.Database(), db::IdKind::kCustomer, tenant.id, options.customer).value_or(options.customer);
   filter.limit = options.limit;
   json rows = json::array();
   for (const auto& c : chat::List(ctx.Database(), tenant.id, filter)) rows.push_back(ConversationJson(c, tenant.time_zone));
@@ -237,7 +239,7 @@ Command MakeConversationsCommand() {
               [](ListOptions& o) {
                 return std::vector<Option>{
                     {"--status", "AI_ACTIVE, ESCALATED, RESOLVED or REOPENED", &o.status},
-                    {"--customer", "customer id, email, phone or part of the name", &o.customer},
+                    {"--customer", "customer id (or its first 6 or more characters), email, phone or part of the name", &o.customer},
                     {"--limit", "at most this many, 1 to 1000 (default 50)", &o.limit},
                 };
               },

@@ -95,6 +95,14 @@ TEST_CASE("omni customers, conversations, book and chat take a unique id prefix"
   CHECK(Parse(cli.Omni({"-o", "json", "book", "confirm", "abcdef21"}))["status"] == "confirmed");
   CHECK(Parse(cli.Omni({"-o", "json", "book", "ics", "abcdef21"}))["id"] == Id(2, 1));
   CHECK(Parse(cli.Omni({"-o", "json", "book", "cancel", "abcdef21"}))["status"] == "canceled");
+  // --customer filters take a customer id prefix too.
+  const auto conversations = Parse(cli.Omni({"-o", "json", "conversations", "list", "--customer", "abcdef01"}));
+  CHECK(conversations.size() == 2);
+  const auto appointments = Parse(cli.Omni({"-o", "json", "book", "list", "--customer", "abcdef01", "--from",
+                                            "2000-01-01", "--to", "2100-01-01"}));
+  CHECK(appointments.size() == 2);
+  CHECK(cli.Omni({"conversations", "list", "--customer", "abcdef0"}).exit_code == 2);
+  CHECK(Parse(cli.Omni({"-o", "json", "conversations", "list", "--customer", "abcdef03"})).empty());
 }
 
 TEST_CASE("omni: an ambiguous id prefix exits 2 listing the matches; a short one names the minimum",
