@@ -300,6 +300,7 @@ Customer Get(pqxx::dbtransaction& tx, const std::string& business_id, const std:
   }
   if (id) return FromRow(db::ExecPrepared(tx, "omni_customers_by_id", Select("id = $2::uuid"), business_id, *id)[0]);
   if (!by_phone.empty()) return FromRow(by_phone[0]);
+  // Hex too short to be a prefix, and no phone: ResolveId names the minimum.
   const auto hex = db::IdHex(trimmed);
   if (hex && !phone && hex->size() < db::kMinIdPrefix) db::ResolveId(tx, db::IdKind::kCustomer, business_id, trimmed);
   throw not_found();

@@ -87,8 +87,11 @@ std::string NormalizeEmail(const std::string& email);
 // Throws InvalidInput for a malformed email or phone, or no key at all.
 FindOrCreateResult FindOrCreate(db::Pool& pool, const std::string& business_id, const CustomerContact& contact);
 
-// The customer with `key` in the business: a customer id, an email
-// address, or a phone number. Throws NotFound when there is none.
+// The customer with `key` in the business: a customer id or a unique
+// prefix of it (core/db/ids.hpp), an email address, or a phone number.
+// Throws NotFound when there is none, InvalidInput when a prefix is
+// ambiguous or too short, or when digits are both an id prefix and another
+// customer's phone.
 Customer Get(db::Pool& pool, const std::string& business_id, const std::string& key);
 
 struct ListFilter {
