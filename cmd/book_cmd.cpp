@@ -12,6 +12,7 @@
 #include "core/common/error.hpp"
 #include "core/common/exit_code.hpp"
 #include "core/common/text.hpp"
+#include "core/db/ids.hpp"
 
 namespace omni::cli {
 namespace {
@@ -63,11 +64,16 @@ struct RescheduleOptions {
 
 // The business of -b and a service bound to the command's database.
 struct Session {
-  explicit Session(Context& ctx) : service(ctx.Database(), DefaultClock()) {
+  explicit Session(Context& ctx) : service(ctx.Database(), DefaultClock()), pool(ctx.Database()) {
     business_id = service.BusinessIdForSlug(ctx.RequireBusiness());
     time_zone = service.TimeZone(business_id);
   }
+  // The full id of the appointment named by `text`, an id or its unique prefix.
+  std::string AppointmentId(const std::string& text) {
+    return db::ResolveId(pool, db::IdKind::kAppointment, business_id, text);
+  }
   BookingService service;
+  db::Pool& pool;
   std::string business_id;
   std::string time_zone;
 };
@@ -175,7 +181,9 @@ int RunList(Context& ctx, const ListOptions& opts) {
   if (!opts.from.empty()) filter.from = booking::ParseInstantOrDate(opts.from, session.time_zone);
   if (!opts.to.empty()) filter.to = booking::ParseInstantOrDate(opts.to, session.time_zone);
   if (!opts.status.empty()) filter.status = booking::ParseStatus(opts.status);
-  filter.customer = opts.customer;
+  // An id prefix names the customer; any other text is searched as before.
+  filter.customer =
+      db::FindId(session.pool, db::IdKind::kCustomer, session.business_id, opts.customer).value_or(opts.customer);
   if (opts.limit < 1 || opts.limit > 10000) {
     throw InvalidInput("invalid --limit " + std::to_string(opts.limit) + ": expected 1 to 10000");
   }
@@ -194,14 +202,14 @@ int RunList(Context& ctx, const ListOptions& opts) {
 
 int RunShow(Context& ctx, const IdOptions& opts) {
   Session session(ctx);
-  ctx.out().Record(kAppointmentFields, AppointmentJson(session.service.Get(session.business_id, opts.id)));
+  ctx.out().Record(kAppointmentFields, AppointmentJson(session.service.Get(session.business_id, session.AppointmentId(opts.id))));
   ctx.out().TimesIn(session.time_zone);
   return 0;
 }
 
 int RunCancel(Context& ctx, const CancelOptions& opts) {
   Session session(ctx);
-  Appointment a = session.service.Cancel(session.business_id, opts.id, opts.reason);
+  Appointment a = session.service.Cancel(session.business_id, session.AppointmentId(opts.id), opts.reason);
   ctx.out().Record(kAppointmentFields, AppointmentJson(a));
   ctx.out().Status(ctx.out().Green("canceled") + " " + a.id + "; the slot is free again");
   return 0;
@@ -210,7 +218,7 @@ int RunCancel(Context& ctx, const CancelOptions& opts) {
 int RunReschedule(Context& ctx, const RescheduleOptions& opts) {
   Session session(ctx);
   TimePoint start = booking::ParseStartTime(opts.start, session.time_zone);
-  auto result = session.service.Reschedule(session.business_id, opts.id, start, opts.resource);
+  auto result = session.service.Reschedule(session.business_id, session.AppointmentId(opts.id), start, opts.resource);
   return ShowResult(ctx, session, result, start, "rescheduled");
 }
 
@@ -220,10 +228,10 @@ Command TransitionCommand(const std::string& name, const std::string& summary, c
                           TransitionFn transition, const std::string& done) {
   return MakeCommand<IdOptions>(
       name, summary, description, {"$ omni book " + name + " -b acme 3f2b8c1e-5d4a-4e6b-9c7d-1a2b3c4d5e6f"},
-      [](IdOptions& o) { return std::vector<Option>{{"id", "appointment id", &o.id, true}}; },
+      [](IdOptions& o) { return std::vector<Option>{{"id", "appointment id, or its first 6 or more characters", &o.id, true}}; },
       [transition, done](Context& ctx, const IdOptions& opts) {
         Session session(ctx);
-        Appointment a = (session.service.*transition)(session.business_id, opts.id);
+        Appointment a = (session.service.*transition)(session.business_id, session.AppointmentId(opts.id));
         ctx.out().Record(kAppointmentFields, AppointmentJson(a));
         ctx.out().Status(ctx.out().Green(done) + " " + a.id);
         return 0;
@@ -232,9 +240,10 @@ Command TransitionCommand(const std::string& name, const std::string& summary, c
 
 int RunIcs(Context& ctx, const IdOptions& opts) {
   Session session(ctx);
-  std::string ics = session.service.Ics(session.business_id, opts.id);
+  const std::string id = session.AppointmentId(opts.id);
+  std::string ics = session.service.Ics(session.business_id, id);
   if (ctx.out().format() == Format::kJson) {
-    ctx.out().Json({{"id", opts.id}, {"ics", ics}});
+    ctx.out().Json({{"id", id}, {"ics", ics}});
   } else {
     ctx.out().Text(ics);
   }
@@ -308,7 +317,7 @@ Command MakeBookCommand() {
                     {"--from", "earliest start: YYYY-MM-DD, local time or ISO-8601", &o.from},
                     {"--to", "start before: YYYY-MM-DD, local time or ISO-8601", &o.to},
                     {"--status", "scheduled, confirmed, completed, canceled or no_show", &o.status},
-                    {"--customer", "customer id, email, phone or part of the name", &o.customer},
+                    {"--customer", "customer id (or its first 6 or more characters), email, phone or part of the name", &o.customer},
                     {"--limit", "at most this many (default 200)", &o.limit},
                 };
               },
@@ -316,14 +325,14 @@ Command MakeBookCommand() {
           MakeCommand<IdOptions>(
               "show", "show one appointment", "Shows an appointment with its customer, times and status.",
               {"$ omni book show -b acme 3f2b8c1e-5d4a-4e6b-9c7d-1a2b3c4d5e6f"},
-              [](IdOptions& o) { return std::vector<Option>{{"id", "appointment id", &o.id, true}}; }, RunShow),
+              [](IdOptions& o) { return std::vector<Option>{{"id", "appointment id, or its first 6 or more characters", &o.id, true}}; }, RunShow),
           MakeCommand<CancelOptions>(
               "cancel", "cancel an appointment and free its slot",
               "Cancels a scheduled or confirmed appointment: its slot is free again at once, and its calendar "
               "event becomes a cancellation (a higher SEQUENCE).",
               {"$ omni book cancel -b acme 3f2b8c1e-5d4a-4e6b-9c7d-1a2b3c4d5e6f --reason \"client is ill\""},
               [](CancelOptions& o) {
-                return std::vector<Option>{{"id", "appointment id", &o.id, true},
+                return std::vector<Option>{{"id", "appointment id, or its first 6 or more characters", &o.id, true},
                                            {"--reason", "why it was canceled", &o.reason}};
               },
               RunCancel),
@@ -337,7 +346,7 @@ Command MakeBookCommand() {
                "$ omni book reschedule -b acme 3f2b8c1e-5d4a-4e6b-9c7d-1a2b3c4d5e6f --start \"2026-12-02 10:00\" "
                "--resource \"Chair 2\""},
               [start_help](RescheduleOptions& o) {
-                return std::vector<Option>{{"id", "appointment id", &o.id, true},
+                return std::vector<Option>{{"id", "appointment id, or its first 6 or more characters", &o.id, true},
                                            {"--start", "new " + start_help, &o.start, true},
                                            {"--resource", "resource (chair, room, provider) to move it to; default: "
                                                           "its own when free, else the first free one",
@@ -359,7 +368,7 @@ Command MakeBookCommand() {
               "Prints the appointment as an RFC 5545 calendar (.ics) to import or attach to an email: UTC "
               "times, a stable UID, and METHOD:CANCEL once canceled.",
               {"$ omni book ics -b acme 3f2b8c1e-5d4a-4e6b-9c7d-1a2b3c4d5e6f > appointment.ics"},
-              [](IdOptions& o) { return std::vector<Option>{{"id", "appointment id", &o.id, true}}; }, RunIcs),
+              [](IdOptions& o) { return std::vector<Option>{{"id", "appointment id, or its first 6 or more characters", &o.id, true}}; }, RunIcs),
       });
 }
 

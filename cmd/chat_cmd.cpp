@@ -12,9 +12,11 @@
 
 #include "cmd/commands.hpp"
 #include "core/chat/assistant.hpp"
+#include "core/business/business.hpp"
 #include "core/chat/engine.hpp"
 #include "core/common/error.hpp"
 #include "core/common/executor.hpp"
+#include "core/db/ids.hpp"
 
 namespace omni::cli {
 namespace {
@@ -136,13 +138,19 @@ chat::TurnResult RunTurn(Context& ctx, Session& session, chat::TurnRequest reque
   return result;
 }
 
+// The full id of the conversation named by `text`, an id or its unique prefix.
+std::string ConversationId(Context& ctx, const std::string& text) {
+  const std::string business_id = business::FindId(ctx.Database(), ctx.RequireBusiness());
+  return db::ResolveId(ctx.Database(), db::IdKind::kConversation, business_id, text);
+}
+
 struct ReplayOptions {
   std::string conversation_id;
 };
 
 int RunReplay(Context& ctx, const ReplayOptions& options) {
   Session session(ctx);
-  const auto steps = session.assistant.engine().Replay(ctx.RequireBusiness(), options.conversation_id);
+  const auto steps = session.assistant.engine().Replay(ctx.RequireBusiness(), ConversationId(ctx, options.conversation_id));
   json rows = json::array();
   int turn = 0;
   for (const auto& step : steps) {
@@ -166,7 +174,7 @@ int RunChat(Context& ctx, const ChatOptions& options) {
   request.business_slug = ctx.RequireBusiness();
   request.channel = chat::Channel::kCli;
   request.caller = chat::Caller::kOperator;
-  request.conversation_id = options.conversation;
+  if (!options.conversation.empty()) request.conversation_id = ConversationId(ctx, options.conversation);
   if (!options.customer.empty()) {
     request.customer = Contact(options);
     request.continue_latest = options.conversation.empty();
@@ -212,7 +220,7 @@ Command MakeChatCommand() {
             {"-m,--message", "send one message and exit", &o.message},
             {"--customer", "the customer's email or phone (found or created)", &o.customer},
             {"--name", "the customer's name, with --customer", &o.name},
-            {"--conversation", "continue this conversation id", &o.conversation},
+            {"--conversation", "continue this conversation (its id or first 6 or more characters)", &o.conversation},
         };
       },
       RunChat);
@@ -225,7 +233,7 @@ Command MakeChatCommand() {
       {"$ omni chat replay 4f9c2a1e-8d3b-4c55-9a7e-2b1f0c6d8e90 -b demo-salon",
        "$ omni chat replay 4f9c2a1e-8d3b-4c55-9a7e-2b1f0c6d8e90 -b demo-salon -o json"},
       [](ReplayOptions& o) {
-        return std::vector<Option>{{"conversation_id", "the conversation to replay", &o.conversation_id, true}};
+        return std::vector<Option>{{"conversation_id", "the conversation to replay (its id or first 6 or more characters)", &o.conversation_id, true}};
       },
       RunReplay));
   return chat;

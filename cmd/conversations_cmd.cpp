@@ -12,6 +12,7 @@
 #include "core/business/business.hpp"
 #include "core/chat/conversations.hpp"
 #include "core/common/error.hpp"
+#include "core/db/ids.hpp"
 
 namespace omni::cli {
 namespace {
@@ -54,6 +55,11 @@ Tenant RequireTenant(Context& ctx) {
   return {business.id, business.spec.timezone};
 }
 
+// The full id of the conversation named by `text`, an id or its unique prefix.
+std::string ConversationId(Context& ctx, const Tenant& tenant, const std::string& text) {
+  return db::ResolveId(ctx.Database(), db::IdKind::kConversation, tenant.id, text);
+}
+
 json Time(const std::optional<TimePoint>& t, const std::string& zone) {
   return t ? json(booking::FormatLocal(*t, zone)) : json(nullptr);
 }
@@ -86,7 +92,9 @@ int RunList(Context& ctx, const ListOptions& options) {
   const auto tenant = RequireTenant(ctx);
   chat::ListFilter filter;
   if (!options.status.empty()) filter.status = chat::ParseStatus(options.status);
-  filter.customer = options.customer;
+  // An id prefix names the customer; any other text is searched as before.
+  filter.customer =
+      db::FindId(ctx.Database(), db::IdKind::kCustomer, tenant.id, options.customer).value_or(options.customer);
   filter.limit = options.limit;
   json rows = json::array();
   for (const auto& c : chat::List(ctx.Database(), tenant.id, filter)) rows.push_back(ConversationJson(c, tenant.time_zone));
@@ -133,12 +141,13 @@ bool Failed(const chat::StoredMessage& m) {
 
 int RunShow(Context& ctx, const ShowOptions& options) {
   const auto tenant = RequireTenant(ctx);
-  const auto conversation = chat::Get(ctx.Database(), tenant.id, options.id);
+  const std::string id = ConversationId(ctx, tenant, options.id);
+  const auto conversation = chat::Get(ctx.Database(), tenant.id, id);
   chat::MessageQuery query;
   query.include_dropped = options.all;
   query.include_tools = options.all;
   json messages = json::array();
-  for (const auto& m : chat::Messages(ctx.Database(), tenant.id, options.id, query)) {
+  for (const auto& m : chat::Messages(ctx.Database(), tenant.id, id, query)) {
     messages.push_back({{"id", m.id},
                         {"time", booking::FormatLocal(m.created_at, tenant.time_zone)},
                         {"role", chat::RoleName(m.role)},
@@ -182,36 +191,37 @@ int RunReply(Context& ctx, const ReplyOptions& options) {
     const char* user = std::getenv("USER");
     author = user != nullptr && *user != '\0' ? user : "operator";
   }
-  const auto message = chat::HumanReply(ctx.Database(), tenant.id, options.id, options.text, author);
-  const auto conversation = chat::Get(ctx.Database(), tenant.id, options.id);
+  const std::string id = ConversationId(ctx, tenant, options.id);
+  const auto message = chat::HumanReply(ctx.Database(), tenant.id, id, options.text, author, DefaultClock().Now());
+  const auto conversation = chat::Get(ctx.Database(), tenant.id, id);
   return PrintConversation(ctx, tenant, conversation,
                            "replied as " + author + " (message " + message.id + "); the AI no longer answers");
 }
 
 int RunEscalate(Context& ctx, const EscalateOptions& options) {
   const auto tenant = RequireTenant(ctx);
-  return PrintConversation(ctx, tenant, chat::Escalate(ctx.Database(), tenant.id, options.id, options.reason),
+  return PrintConversation(ctx, tenant, chat::Escalate(ctx.Database(), tenant.id, ConversationId(ctx, tenant, options.id), options.reason),
                            "escalated: a human owns this conversation");
 }
 
 int RunResolve(Context& ctx, const IdOptions& options) {
   const auto tenant = RequireTenant(ctx);
-  return PrintConversation(ctx, tenant, chat::Resolve(ctx.Database(), tenant.id, options.id), "resolved");
+  return PrintConversation(ctx, tenant, chat::Resolve(ctx.Database(), tenant.id, ConversationId(ctx, tenant, options.id)), "resolved");
 }
 
 int RunReopen(Context& ctx, const IdOptions& options) {
   const auto tenant = RequireTenant(ctx);
-  return PrintConversation(ctx, tenant, chat::Reopen(ctx.Database(), tenant.id, options.id),
+  return PrintConversation(ctx, tenant, chat::Reopen(ctx.Database(), tenant.id, ConversationId(ctx, tenant, options.id)),
                            "reopened: the AI answers again");
 }
 
 int RunAssign(Context& ctx, const AssignOptions& options) {
   const auto tenant = RequireTenant(ctx);
-  return PrintConversation(ctx, tenant, chat::Assign(ctx.Database(), tenant.id, options.id, options.assignee),
+  return PrintConversation(ctx, tenant, chat::Assign(ctx.Database(), tenant.id, ConversationId(ctx, tenant, options.id), options.assignee),
                            options.assignee.empty() ? "unassigned" : "assigned to " + options.assignee);
 }
 
-std::vector<Option> IdOption(IdOptions& o) { return {{"id", "conversation id", &o.id, true}}; }
+std::vector<Option> IdOption(IdOptions& o) { return {{"id", "conversation id, or its first 6 or more characters", &o.id, true}}; }
 
 }  // namespace
 
@@ -232,7 +242,7 @@ Command MakeConversationsCommand() {
               [](ListOptions& o) {
                 return std::vector<Option>{
                     {"--status", "AI_ACTIVE, ESCALATED, RESOLVED or REOPENED", &o.status},
-                    {"--customer", "customer id, email, phone or part of the name", &o.customer},
+                    {"--customer", "customer id (or its first 6 or more characters), email, phone or part of the name", &o.customer},
                     {"--limit", "at most this many, 1 to 1000 (default 50)", &o.limit},
                 };
               },
@@ -246,7 +256,7 @@ Command MakeConversationsCommand() {
               {"$ omni conversations show 4f9c2a1e-8d3b-4c55-9a7e-2b1f0c6d8e90 -b demo-salon",
                "$ omni conversations show 4f9c2a1e-8d3b-4c55-9a7e-2b1f0c6d8e90 -b demo-salon --all -o json"},
               [](ShowOptions& o) {
-                return std::vector<Option>{{"id", "conversation id", &o.id, true},
+                return std::vector<Option>{{"id", "conversation id, or its first 6 or more characters", &o.id, true},
                                            {"--all", "include tool steps and dropped replies", &o.all}};
               },
               RunShow),
@@ -256,7 +266,7 @@ Command MakeConversationsCommand() {
               "and is assigned to the author when unassigned.",
               {"$ omni conversations reply 4f9c2a1e-8d3b-4c55-9a7e-2b1f0c6d8e90 \"Hi, Maria here!\" -b demo-salon"},
               [](ReplyOptions& o) {
-                return std::vector<Option>{{"id", "conversation id", &o.id, true},
+                return std::vector<Option>{{"id", "conversation id, or its first 6 or more characters", &o.id, true},
                                            {"text", "the message", &o.text, true},
                                            {"--as", "author name (default: $USER)", &o.author}};
               },
@@ -267,7 +277,7 @@ Command MakeConversationsCommand() {
               "writes again, or it is reopened.",
               {"$ omni conversations escalate 4f9c2a1e-8d3b-4c55-9a7e-2b1f0c6d8e90 --reason \"VIP\" -b demo-salon"},
               [](EscalateOptions& o) {
-                return std::vector<Option>{{"id", "conversation id", &o.id, true},
+                return std::vector<Option>{{"id", "conversation id, or its first 6 or more characters", &o.id, true},
                                            {"--reason", "why, for the team", &o.reason}};
               },
               RunEscalate),
@@ -287,7 +297,7 @@ Command MakeConversationsCommand() {
               "handoff status.",
               {"$ omni conversations assign 4f9c2a1e-8d3b-4c55-9a7e-2b1f0c6d8e90 maria -b demo-salon"},
               [](AssignOptions& o) {
-                return std::vector<Option>{{"id", "conversation id", &o.id, true},
+                return std::vector<Option>{{"id", "conversation id, or its first 6 or more characters", &o.id, true},
                                            {"assignee", "team member name", &o.assignee, true}};
               },
               RunAssign),

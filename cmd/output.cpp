@@ -56,6 +56,36 @@ std::vector<std::string> RowCells(const std::vector<Column>& columns, const nloh
 
 }  // namespace
 
+RowStream::RowStream(Format format, std::vector<Column> columns)
+    : json_(format == Format::kJson), columns_(std::move(columns)) {
+  if (json_) {
+    std::cout << "[";
+    return;
+  }
+  std::vector<std::string> header;
+  for (const auto& column : columns_) header.push_back(column.key);
+  PrintCsvRow(header);
+}
+
+RowStream::~RowStream() { Close(); }
+
+void RowStream::Row(const nlohmann::json& row) {
+  if (closed_) return;
+  if (json_) {
+    std::cout << (rows_ == 0 ? "\n  " : ",\n  ") << row.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  } else {
+    PrintCsvRow(RowCells(columns_, row));
+  }
+  ++rows_;
+}
+
+void RowStream::Close() {
+  if (closed_) return;
+  closed_ = true;
+  if (json_) std::cout << (rows_ == 0 ? "]\n" : "\n]\n");
+  std::cout.flush();
+}
+
 Format ParseFormat(const std::string& name) {
   if (name == "table") return Format::kTable;
   if (name == "json") return Format::kJson;

@@ -60,6 +60,28 @@ class Output {
   bool color_;
 };
 
+// A list written to stdout one row at a time, so an export of any size
+// runs in constant memory: csv prints its header first, json an array
+// with one object per line. A table cannot be aligned before its last
+// row, so kTable streams as csv. Close() ends the list (the destructor
+// does too, for an early return); rows after Close() are ignored.
+class RowStream {
+ public:
+  RowStream(Format format, std::vector<Column> columns);
+  ~RowStream();
+  RowStream(const RowStream&) = delete;
+  RowStream& operator=(const RowStream&) = delete;
+  // `row` is an object; json prints every field, csv the columns.
+  void Row(const nlohmann::json& row);
+  void Close();
+
+ private:
+  bool json_;
+  std::vector<Column> columns_;
+  long long rows_ = 0;
+  bool closed_ = false;
+};
+
 // Parses "table", "json" or "csv"; throws InvalidInput otherwise.
 Format ParseFormat(const std::string& name);
 // A cell as text: strings as they are, null as "", others dumped.

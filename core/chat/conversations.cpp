@@ -2,7 +2,6 @@
 #include "core/chat/conversations.hpp"
 #include "core/chat/conversations_tx.hpp"
 
-#include <date/date.h>
 
 #include <algorithm>
 #include <array>
@@ -28,7 +27,6 @@ using nlohmann::json;
 constexpr const char* kStatusNames[] = {"AI_ACTIVE", "ESCALATED", "RESOLVED", "REOPENED"};
 constexpr const char* kRoleNames[] = {"USER", "ASSISTANT", "SYSTEM", "HUMAN", "TOOL"};
 
-std::string SqlTime(TimePoint t) { return date::format("%Y-%m-%dT%H:%M:%SZ", t); }
 TimePoint FromMicros(long long micros) { return TimePoint{std::chrono::microseconds{micros}}; }
 std::optional<TimePoint> OptionalTime(const pqxx::field& field) {
   if (field.is_null()) return std::nullopt;
@@ -511,9 +509,7 @@ UserMessageResult AddUserMessage(pqxx::work& tx, const std::string& business_id,
     if (result.first_message || from != to) {
       customers::RecordContact(tx, business_id, customer_id, now);
     } else {
-      db::ExecPrepared(tx, "omni_chat_last_contact",
-                       "UPDATE customers SET last_contact_at = $3 WHERE business_id = $1 AND id = $2", business_id,
-                       customer_id, SqlTime(now));
+      customers::TouchLastContact(tx, business_id, customer_id, now);
     }
   }
   return result;
@@ -655,11 +651,14 @@ Conversation Assign(db::Pool& pool, const std::string& business_id, const std::s
 }
 
 StoredMessage HumanReply(db::Pool& pool, const std::string& business_id, const std::string& conversation_id,
-                         const std::string& text, const std::string& author) {
+                         const std::string& text, const std::string& author, TimePoint now) {
   RequireId(conversation_id);
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) throw InvalidInput("reply: the message is empty");
   return db::WithTransaction(pool, [&](pqxx::work& tx) {
-    const auto from = LockForMessage(tx, business_id, conversation_id, false).status;
+    const auto lock = LockForMessage(tx, business_id, conversation_id, false);
+    const auto from = lock.status;
+    // The team writing to the customer is a contact, not a new visit.
+    if (!lock.customer_id.empty()) customers::TouchLastContact(tx, business_id, lock.customer_id, now);
     Insert in;
     in.role = MessageRole::kHuman;
     in.content = text;

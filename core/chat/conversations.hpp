@@ -237,8 +237,9 @@ Conversation Resolve(db::Pool& pool, const std::string& business_id, const std::
 Conversation Reopen(db::Pool& pool, const std::string& business_id, const std::string& conversation_id);
 Conversation Assign(db::Pool& pool, const std::string& business_id, const std::string& conversation_id,
                     const std::string& assignee);
-// Stores a team member's message (role HUMAN, metadata {"author"}).
+// Stores a team member's message (role HUMAN, metadata {"author"}) and
+// moves the customer's last contact to `now`.
 StoredMessage HumanReply(db::Pool& pool, const std::string& business_id, const std::string& conversation_id,
-                         const std::string& text, const std::string& author);
+                         const std::string& text, const std::string& author, TimePoint now);
 
 }  // namespace omni::chat

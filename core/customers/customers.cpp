@@ -11,14 +11,14 @@
 #include "core/common/error.hpp"
 #include "core/common/text.hpp"
 #include "core/customers/customers_tx.hpp"
+#include "core/customers/detail/row.hpp"
+#include "core/db/ids_tx.hpp"
 #include "core/db/pqxx.hpp"
 
 namespace omni::customers {
-namespace {
+namespace detail {
 
-using Json = nlohmann::json;
-
-constexpr const char* kColumns =
+const char* const kColumns =
     "id::text, business_id::text, name, coalesce(email, ''), coalesce(phone, ''), coalesce(external_id, ''), "
     "array_to_json(tags)::text, notes, metadata::text, visit_count, "
     "(extract(epoch FROM last_contact_at) * 1000000)::bigint, "
@@ -37,10 +37,10 @@ Customer FromRow(const pqxx::row& row) {
   c.email = row[3].as<std::string>();
   c.phone = row[4].as<std::string>();
   c.external_id = row[5].as<std::string>();
-  const Json tags = Json::parse(row[6].as<std::string>());
+  const nlohmann::json tags = nlohmann::json::parse(row[6].as<std::string>());
   for (const auto& tag : tags) c.tags.push_back(tag.get<std::string>());
   c.notes = row[7].as<std::string>();
-  const Json metadata = Json::parse(row[8].as<std::string>());
+  const nlohmann::json metadata = nlohmann::json::parse(row[8].as<std::string>());
   for (const auto& [key, value] : metadata.items()) {
     c.metadata[key] = value.is_string() ? value.get<std::string>() : value.dump();
   }
@@ -65,6 +65,18 @@ std::string NormalizeTag(const std::string& tag) {
   }
   return value;
 }
+
+}  // namespace detail
+
+namespace {
+
+using Json = nlohmann::json;
+using detail::FromMicros;
+using detail::FromRow;
+using detail::kColumns;
+using detail::NormalizeTag;
+using detail::Select;
+using detail::ToMicros;
 
 // Name, email and phone as given, with email and phone normalised; all may
 // be empty. A NUL anywhere is refused: PostgreSQL text would cut it there.
@@ -261,46 +273,137 @@ FindOrCreateResult FindOrCreate(db::Pool& pool, const std::string& business_id, 
 
 Customer Get(pqxx::dbtransaction& tx, const std::string& business_id, const std::string& key) {
   const std::string trimmed = Trim(key);
-  pqxx::result rows;
-  if (IsUuid(trimmed)) {
-    rows = db::ExecPrepared(tx, "omni_customers_by_id", Select("id = $2::uuid"), business_id, trimmed);
-  } else if (trimmed.find('@') != std::string::npos) {
-    rows = tx.exec_params(Select("lower(email) = lower($2::text)"), business_id, trimmed);
-  } else if (!Digits(trimmed).empty()) {
-    rows = tx.exec_params(Select("phone_normalized = $2::text"), business_id, Digits(NormalizePhone(trimmed)));
+  const auto not_found = [&] {
+    return NotFound("customer \"" + key + "\" not found",
+                    "Give a customer id (or its first " + std::to_string(db::kMinIdPrefix) +
+                        " characters), email or phone from `omni customers list`.");
+  };
+  if (trimmed.find('@') != std::string::npos) {
+    const auto rows = tx.exec_params(Select("lower(email) = lower($2::text)"), business_id, trimmed);
+    if (rows.empty()) throw not_found();
+    return FromRow(rows[0]);
   }
-  if (rows.empty()) {
-    throw NotFound("customer \"" + key + "\" not found", "Give a customer id, email or phone from `omni customers list`.");
+  // A string of digits may be both an id prefix and a phone number: when
+  // each names a different customer, the key is ambiguous.
+  const auto id = db::FindId(tx, db::IdKind::kCustomer, business_id, trimmed);
+  std::optional<std::string> phone;
+  try {
+    if (!Digits(trimmed).empty()) phone = Digits(NormalizePhone(trimmed));
+  } catch (const InvalidInput&) {
   }
-  return FromRow(rows[0]);
+  pqxx::result by_phone;
+  if (phone) by_phone = tx.exec_params(Select("phone_normalized = $2::text"), business_id, *phone);
+  if (id && !by_phone.empty() && by_phone[0][0].as<std::string>() != *id) {
+    throw InvalidInput("customer \"" + key + "\" is ambiguous: it is the start of the id " + *id +
+                           " and the phone number of " + by_phone[0][0].as<std::string>(),
+                       "Give the full id, or the phone number with its punctuation.");
+  }
+  if (id) return FromRow(db::ExecPrepared(tx, "omni_customers_by_id", Select("id = $2::uuid"), business_id, *id)[0]);
+  if (!by_phone.empty()) return FromRow(by_phone[0]);
+  // Hex too short to be a prefix, and no phone: ResolveId names the minimum.
+  const auto hex = db::IdHex(trimmed);
+  if (hex && !phone && hex->size() < db::kMinIdPrefix) db::ResolveId(tx, db::IdKind::kCustomer, business_id, trimmed);
+  throw not_found();
 }
 
 Customer Get(db::Pool& pool, const std::string& business_id, const std::string& key) {
   return db::WithTransaction(pool, [&](pqxx::work& tx) { return Get(tx, business_id, key); });
 }
 
-std::vector<Customer> List(db::Pool& pool, const std::string& business_id, const ListFilter& filter) {
+namespace {
+
+// A cursor names the last row of a page by its sort key:
+// "<last contact micros or n>.<created micros>.<id>".
+struct Cursor {
+  std::optional<long long> last_contact_micros;
+  long long created_micros = 0;
+  std::string id;
+};
+
+std::string EncodeCursor(const Customer& c) {
+  return (c.last_contact_at ? std::to_string(ToMicros(*c.last_contact_at)) : std::string("n")) + "." +
+         std::to_string(ToMicros(c.created_at)) + "." + c.id;
+}
+
+Cursor DecodeCursor(const std::string& text) {
+  const auto invalid = [&] {
+    return InvalidInput("invalid cursor \"" + text + "\"", "Pass the cursor a previous page printed, unchanged.");
+  };
+  const auto first = text.find('.');
+  const auto second = first == std::string::npos ? first : text.find('.', first + 1);
+  if (second == std::string::npos) throw invalid();
+  Cursor cursor;
+  try {
+    const std::string contact = text.substr(0, first);
+    if (contact != "n") cursor.last_contact_micros = std::stoll(contact);
+    cursor.created_micros = std::stoll(text.substr(first + 1, second - first - 1));
+  } catch (const std::logic_error&) {
+    throw invalid();
+  }
+  cursor.id = text.substr(second + 1);
+  if (!IsUuid(cursor.id)) throw invalid();
+  return cursor;
+}
+
+Json NormalizedTags(const std::vector<std::string>& tags) {
+  Json out = Json::array();
+  for (const auto& tag : tags) out.push_back(NormalizeTag(tag));
+  return out;
+}
+
+}  // namespace
+
+CustomerPage List(db::Pool& pool, const std::string& business_id, const ListFilter& filter) {
   if (filter.limit < 1 || filter.limit > 1000) {
     throw InvalidInput("invalid limit " + std::to_string(filter.limit) + ": expected 1 to 1000");
   }
-  if (filter.offset < 0) throw InvalidInput("invalid offset " + std::to_string(filter.offset) + ": expected 0 or more");
+  if (filter.contacted_from && filter.contacted_to && *filter.contacted_to <= *filter.contacted_from) {
+    throw InvalidInput("invalid last-contact range: its end is not after its start");
+  }
+  if (filter.never_contacted && (filter.contacted_from || filter.contacted_to)) {
+    throw InvalidInput("a last-contact range cannot select customers never contacted");
+  }
+  RejectNul("search", filter.search);
   const std::string search = Trim(filter.search);
-  const std::string tag = filter.tag.empty() ? std::string() : NormalizeTag(filter.tag);
   const std::string digits = Digits(search);
+  const Json all_tags = NormalizedTags(filter.all_tags);
+  const Json any_tags = NormalizedTags(filter.any_tags);
+  const std::optional<Cursor> cursor =
+      filter.after.empty() ? std::nullopt : std::optional<Cursor>(DecodeCursor(Trim(filter.after)));
+  const auto micros = [](const std::optional<TimePoint>& t) {
+    return t ? std::optional<long long>(ToMicros(*t)) : std::nullopt;
+  };
   return db::WithTransaction(pool, [&](pqxx::work& tx) {
     // The search term is matched literally: LIKE's wildcards are escaped.
+    // Rows are ordered by (last contact, never = -infinity; created; id),
+    // all descending, so a page continues strictly below its cursor.
     const auto rows = tx.exec_params(
         Select("($2 = '' OR name ILIKE $3 ESCAPE '\\' OR email ILIKE $3 ESCAPE '\\' "
-               "     OR claimed_email ILIKE $3 ESCAPE '\\' "
                "     OR ($4 <> '' AND phone_normalized LIKE '%' || $4 || '%') "
-               "     OR ($4 <> '' AND regexp_replace(claimed_phone, '[^0-9]', '', 'g') LIKE '%' || $4 || '%')) "
-               "AND ($5 = '' OR $5 = ANY (tags)) "
-               "ORDER BY last_contact_at DESC NULLS LAST, created_at DESC, id LIMIT $6 OFFSET $7"),
-        business_id, search, "%" + std::regex_replace(search, std::regex(R"(([%_\\]))"), "\\$1") + "%", digits, tag,
-        filter.limit, filter.offset);
-    std::vector<Customer> customers;
-    for (const auto& row : rows) customers.push_back(FromRow(row));
-    return customers;
+               "     OR ($5 AND (claimed_email ILIKE $3 ESCAPE '\\' "
+               "         OR ($4 <> '' AND regexp_replace(claimed_phone, '[^0-9]', '', 'g') LIKE '%' || $4 || '%')))) "
+               "AND tags @> ARRAY(SELECT jsonb_array_elements_text($6::jsonb)) "
+               "AND (jsonb_array_length($7::jsonb) = 0 OR tags && ARRAY(SELECT jsonb_array_elements_text($7::jsonb))) "
+               "AND ($8::bigint IS NULL OR last_contact_at >= 'epoch'::timestamptz + $8::bigint * interval '1 microsecond') "
+               "AND ($9::bigint IS NULL OR last_contact_at < 'epoch'::timestamptz + $9::bigint * interval '1 microsecond') "
+               "AND (NOT $10 OR last_contact_at IS NULL) "
+               "AND ($13::uuid IS NULL OR (coalesce(last_contact_at, '-infinity'), created_at, id) < "
+               "     (coalesce('epoch'::timestamptz + $11::bigint * interval '1 microsecond', '-infinity'), "
+               "      'epoch'::timestamptz + $12::bigint * interval '1 microsecond', $13::uuid)) "
+               "ORDER BY coalesce(last_contact_at, '-infinity') DESC, created_at DESC, id DESC LIMIT $14"),
+        business_id, search, "%" + std::regex_replace(search, std::regex(R"(([%_\\]))"), "\\$1") + "%", digits,
+        filter.include_claims, all_tags.dump(), any_tags.dump(), micros(filter.contacted_from),
+        micros(filter.contacted_to), filter.never_contacted,
+        cursor ? cursor->last_contact_micros : std::nullopt,
+        cursor ? std::optional<long long>(cursor->created_micros) : std::nullopt,
+        cursor ? std::optional<std::string>(cursor->id) : std::nullopt, filter.limit + 1);
+    CustomerPage page;
+    for (const auto& row : rows) page.customers.push_back(FromRow(row));
+    if (page.customers.size() > static_cast<std::size_t>(filter.limit)) {
+      page.customers.pop_back();
+      page.next_cursor = EncodeCursor(page.customers.back());
+    }
+    return page;
   });
 }
 
@@ -386,6 +489,16 @@ void RecordContact(pqxx::dbtransaction& tx, const std::string& business_id, cons
       "WHERE business_id = $1::uuid AND id = $2::uuid RETURNING id",
       business_id, Trim(customer_id), ToMicros(now));
   if (rows.empty()) throw NotFound("customer \"" + customer_id + "\" not found");
+}
+
+void TouchLastContact(pqxx::dbtransaction& tx, const std::string& business_id, const std::string& customer_id,
+                      TimePoint now) {
+  if (!IsUuid(Trim(customer_id))) return;
+  db::ExecPrepared(tx, "omni_customers_touch_last_contact",
+                   "UPDATE customers SET last_contact_at = greatest(last_contact_at, "
+                   "'epoch'::timestamptz + $3::bigint * interval '1 microsecond') "
+                   "WHERE business_id = $1::uuid AND id = $2::uuid",
+                   business_id, Trim(customer_id), ToMicros(now));
 }
 
 void RecordContact(db::Pool& pool, const std::string& business_id, const std::string& customer_id, TimePoint now) {

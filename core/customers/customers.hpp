@@ -87,20 +87,38 @@ std::string NormalizeEmail(const std::string& email);
 // Throws InvalidInput for a malformed email or phone, or no key at all.
 FindOrCreateResult FindOrCreate(db::Pool& pool, const std::string& business_id, const CustomerContact& contact);
 
-// The customer with `key` in the business: a customer id, an email
-// address, or a phone number. Throws NotFound when there is none.
+// The customer with `key` in the business: a customer id or a unique
+// prefix of it (core/db/ids.hpp), an email address, or a phone number.
+// Throws NotFound when there is none, InvalidInput when a prefix is
+// ambiguous or too short, or when digits are both an id prefix and another
+// customer's phone.
 Customer Get(db::Pool& pool, const std::string& business_id, const std::string& key);
 
 struct ListFilter {
-  std::string search{};  // part of the name, email or phone, claimed ones too (case-insensitive); "" for all
-  std::string tag{};     // only customers with this tag; "" for all
-  int limit = 50;      // 1 to 1000
-  int offset = 0;
+  // Part of the name, email or phone, case-insensitive; "" for all. A phone
+  // matches on its digits. With include_claims, a claimed email or phone
+  // (typed by an unverified visitor) matches too.
+  std::string search{};
+  bool include_claims = true;
+  std::vector<std::string> all_tags{};  // only customers with every one of these tags
+  std::vector<std::string> any_tags{};  // only customers with at least one of these tags
+  std::optional<TimePoint> contacted_from{};  // last contact at or after this
+  std::optional<TimePoint> contacted_to{};    // last contact before this
+  bool never_contacted = false;               // only customers never in contact
+  int limit = 50;                             // 1 to 1000
+  std::string after{};  // a page's next_cursor: the page after it; "" for the first
 };
 
-// Customers of the business, most recently in contact first (never
-// contacted last, then newest first). Throws InvalidInput for a bad limit.
-std::vector<Customer> List(db::Pool& pool, const std::string& business_id, const ListFilter& filter = {});
+struct CustomerPage {
+  std::vector<Customer> customers;
+  std::string next_cursor;  // "" when this is the last page
+};
+
+// Customers of the business matching every part of `filter`, most recently
+// in contact first (never contacted last, then newest first). Paging is by
+// cursor, so rows added meanwhile are neither skipped nor repeated.
+// Throws InvalidInput for a bad limit, tag, cursor or contact range.
+CustomerPage List(db::Pool& pool, const std::string& business_id, const ListFilter& filter = {});
 
 // A partial update: unset fields stay as they are.
 struct CustomerUpdate {

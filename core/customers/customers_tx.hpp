@@ -50,6 +50,12 @@ Customer AddClaims(pqxx::dbtransaction& tx, const std::string& business_id, cons
 // As Get(pool, ...), inside `tx`.
 Customer Get(pqxx::dbtransaction& tx, const std::string& business_id, const std::string& key);
 
+// Moves the customer's last contact to `now` (never back) without counting
+// a visit: a later message in a conversation already counted, or a reply
+// from the team. A customer of another business is left alone.
+void TouchLastContact(pqxx::dbtransaction& tx, const std::string& business_id, const std::string& customer_id,
+                      TimePoint now);
+
 // As RecordContact(pool, ...), inside `tx`.
 void RecordContact(pqxx::dbtransaction& tx, const std::string& business_id, const std::string& customer_id,
                    TimePoint now);

@@ -18,7 +18,8 @@
   X(4, customer_claims) \
   X(5, subscription_state) \
   X(6, jobs) \
-  X(7, stripe_event_outcomes)
+  X(7, stripe_event_outcomes) \
+  X(14, customer_merges)
 
 namespace omni::db {
 namespace migrations {

@@ -215,7 +215,7 @@ TEST_CASE("a session returns a token, the widget settings and whether the busine
     StartSession(omnid.port(), {{"name", "Maria Lopez"}, {"email", "maria@example.com"}});
     customers::ListFilter filter;
     filter.search = "maria@example.com";
-    const auto found = customers::List(desk.db.pool(), business::FindId(desk.db.pool(), "demo-salon"), filter);
+    const auto found = customers::List(desk.db.pool(), business::FindId(desk.db.pool(), "demo-salon"), filter).customers;
     REQUIRE(found.size() == 1);
     CHECK(found[0].name == "Maria Lopez");
     CHECK(found[0].claimed_email == "maria@example.com");
@@ -228,7 +228,7 @@ TEST_CASE("a session returns a token, the widget settings and whether the busine
     StartSession(omnid.port(), {{"identity", "site-user-7"}, {"identity_hash", hash}, {"email", "u7@example.com"}});
     customers::ListFilter filter;
     filter.search = "u7@example.com";
-    const auto found = customers::List(desk.db.pool(), business::FindId(desk.db.pool(), "demo-salon"), filter);
+    const auto found = customers::List(desk.db.pool(), business::FindId(desk.db.pool(), "demo-salon"), filter).customers;
     REQUIRE(found.size() == 1);
     CHECK(found[0].external_id == "site-user-7");
     CHECK(found[0].claimed_email == "u7@example.com");

@@ -289,7 +289,8 @@ TEST_CASE("a human reply while the model thinks drops the AI's reply", "[chat]")
   const auto conversation = chat::Open(desk.db.pool(), desk.business_id, {});
   std::thread operator_thread([&] {
     while (desk.fake.request_count() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    chat::HumanReply(desk.db.pool(), desk.business_id, conversation.id, "Hi, Maria here, I'll take this one.", "maria");
+    chat::HumanReply(desk.db.pool(), desk.business_id, conversation.id, "Hi, Maria here, I'll take this one.", "maria",
+                     DefaultClock().Now());
   });
   Events events;
   const auto result = desk.engine->Turn(desk.Request("I have a question about my color", conversation.id),
@@ -988,7 +989,7 @@ TEST_CASE("status changes and human replies are announced with NOTIFY", "[chat]"
     void operator()(const std::string& payload, int) override { out_.push_back(json::parse(payload)); }
     std::vector<json>& out_;
   } receiver(listener, payloads);
-  const auto message = chat::HumanReply(desk.db.pool(), desk.business_id, conversation.id, "Hello from Maria", "maria");
+  const auto message = chat::HumanReply(desk.db.pool(), desk.business_id, conversation.id, "Hello from Maria", "maria", DefaultClock().Now());
   chat::Resolve(desk.db.pool(), desk.business_id, conversation.id);
   for (int i = 0; i < 50 && payloads.size() < 3; ++i) listener.await_notification(0, 100000);
   REQUIRE(payloads.size() == 3);

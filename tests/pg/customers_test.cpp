@@ -3,12 +3,14 @@
 // details a visitor typed, which never select, merge into or change
 // another customer.
 #include <atomic>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <catch2/catch.hpp>
 
+#include "core/booking/local_time.hpp"
 #include "core/business/business.hpp"
 #include "core/business/business_file.hpp"
 #include "core/common/error.hpp"
@@ -199,16 +201,18 @@ TEST_CASE("customers can be listed, searched, tagged, annotated and counted", "[
   REQUIRE(bob_after.last_contact_at.has_value());
   CHECK(*bob_after.last_contact_at == now);
 
-  const auto all = customers::List(db.pool(), biz);
+  const auto all = customers::List(db.pool(), biz).customers;
   REQUIRE(all.size() == 2);
   CHECK(all[0].id == bob.id);  // most recently in contact first
-  CHECK(customers::List(db.pool(), biz, {.search = "lee"}).size() == 1);
-  CHECK(customers::List(db.pool(), biz, {.search = "EXAMPLE.com"}).size() == 2);
-  CHECK(customers::List(db.pool(), biz, {.search = "010-99"}).size() == 1);
-  CHECK(customers::List(db.pool(), biz, {.search = "100%"}).size() == 1);
-  CHECK(customers::List(db.pool(), biz, {.search = "%"}).size() == 1);
-  CHECK(customers::List(db.pool(), biz, {.tag = "VIP"}).at(0).id == ann.id);
-  CHECK(customers::List(db.pool(), biz, {.limit = 1, .offset = 1}).at(0).id == ann.id);
+  CHECK(customers::List(db.pool(), biz, {.search = "lee"}).customers.size() == 1);
+  CHECK(customers::List(db.pool(), biz, {.search = "EXAMPLE.com"}).customers.size() == 2);
+  CHECK(customers::List(db.pool(), biz, {.search = "010-99"}).customers.size() == 1);
+  CHECK(customers::List(db.pool(), biz, {.search = "100%"}).customers.size() == 1);
+  CHECK(customers::List(db.pool(), biz, {.search = "%"}).customers.size() == 1);
+  CHECK(customers::List(db.pool(), biz, {.all_tags = {"VIP"}}).customers.at(0).id == ann.id);
+  CHECK(customers::List(db.pool(), biz, {.limit = 1, .after = customers::List(db.pool(), biz, {.limit = 1}).next_cursor})
+            .customers.at(0)
+            .id == ann.id);
   CHECK_THROWS_AS(customers::List(db.pool(), biz, {.limit = 0}), InvalidInput);
 }
 
@@ -234,9 +238,9 @@ TEST_CASE("claims never select, merge into or change an existing customer", "[cu
   // Operators find both by searching, claims included.
   customers::ListFilter filter;
   filter.search = "vera@";
-  CHECK(customers::List(db.pool(), biz, filter).size() == 2);
+  CHECK(customers::List(db.pool(), biz, filter).customers.size() == 2);
   filter.search = "0109999";
-  CHECK(customers::List(db.pool(), biz, filter).size() == 2);
+  CHECK(customers::List(db.pool(), biz, filter).customers.size() == 2);
 }
 
 TEST_CASE("a verified identity selects only its own customer", "[customers]") {
@@ -309,6 +313,91 @@ TEST_CASE("a NUL in any customer field is refused, never cut", "[customers]") {
   CHECK(unchanged.notes.empty());
   CHECK(unchanged.name == "Ann");
   CHECK(unchanged.tags.empty());
+}
+
+}  // namespace omni
+
+namespace omni {
+namespace {
+
+TimePoint FromIso(const std::string& text) { return booking::ParseInstantOrDate(text, "UTC"); }
+
+std::vector<std::string> Names(const customers::CustomerPage& page) {
+  std::vector<std::string> names;
+  for (const auto& c : page.customers) names.push_back(c.name);
+  return names;
+}
+
+}  // namespace
+
+TEST_CASE("customer list: search with and without claims, tags with AND and OR, last-contact ranges", "[customers]") {
+  TestDatabase db;
+  const std::string biz = NewBusinessId(db.pool(), "acme");
+  const std::string beta = NewBusinessId(db.pool(), "beta");
+  const auto ann = customers::FindOrCreate(db.pool(), biz, {"Ann Lee", "ann@example.com", ""}).customer;
+  const auto bob = customers::FindOrCreate(db.pool(), biz, {"Bob", "bob@shop.example", "555 010 9999"}).customer;
+  const auto cy = customers::FindOrCreate(db.pool(), biz, {"Cy", "cy@example.org", ""}).customer;
+  const std::string visitor = db::WithTransaction(db.pool(), [&](pqxx::work& tx) {
+    return customers::CreateFromClaims(tx, biz, {"Dee", "dee@Typed.example", "555 777 1234"}).id;
+  });
+  customers::FindOrCreate(db.pool(), beta, {"Ann Beta", "ann@example.com", ""});
+  customers::Update(db.pool(), biz, ann.id, {.add_tags = {"vip", "color"}});
+  customers::Update(db.pool(), biz, bob.id, {.add_tags = {"vip"}});
+  customers::Update(db.pool(), biz, cy.id, {.add_tags = {"regular"}});
+  const TimePoint t0 = FromIso("2026-05-01T12:00:00Z");
+  customers::RecordContact(db.pool(), biz, ann.id, t0);
+  customers::RecordContact(db.pool(), biz, bob.id, t0 + std::chrono::hours{24 * 10});
+  customers::RecordContact(db.pool(), biz, visitor, t0 + std::chrono::hours{24 * 20});
+
+  using V = std::vector<std::string>;
+  CHECK(Names(customers::List(db.pool(), biz, {.search = "ANN"})) == V{"Ann Lee"});
+  CHECK(Names(customers::List(db.pool(), biz, {.search = "typed.EXAMPLE"})) == V{"Dee"});
+  CHECK(Names(customers::List(db.pool(), biz, {.search = "typed.example", .include_claims = false})).empty());
+  CHECK(Names(customers::List(db.pool(), biz, {.search = "777-12"})) == V{"Dee"});
+  CHECK(Names(customers::List(db.pool(), biz, {.search = "777-12", .include_claims = false})).empty());
+  CHECK(Names(customers::List(db.pool(), biz, {.search = "010 99"})) == V{"Bob"});
+  CHECK(Names(customers::List(db.pool(), biz, {.all_tags = {"vip", "Color"}})) == V{"Ann Lee"});
+  CHECK(Names(customers::List(db.pool(), biz, {.all_tags = {"vip"}})) == V{"Bob", "Ann Lee"});
+  CHECK(Names(customers::List(db.pool(), biz, {.any_tags = {"color", "regular"}})) == V{"Ann Lee", "Cy"});
+  CHECK(Names(customers::List(db.pool(), biz, {.all_tags = {"vip"}, .any_tags = {"color", "regular"}})) ==
+        V{"Ann Lee"});
+  CHECK(Names(customers::List(db.pool(), biz, {.contacted_from = t0 + std::chrono::hours{24}})) == V{"Dee", "Bob"});
+  CHECK(Names(customers::List(db.pool(), biz,
+                              {.contacted_from = t0, .contacted_to = t0 + std::chrono::hours{24 * 10}})) ==
+        V{"Ann Lee"});
+  CHECK(Names(customers::List(db.pool(), biz, {.never_contacted = true})) == V{"Cy"});
+  CHECK_THROWS_AS(customers::List(db.pool(), biz, {.contacted_from = t0, .contacted_to = t0}), InvalidInput);
+  CHECK_THROWS_AS(customers::List(db.pool(), biz, {.all_tags = {" "}}), InvalidInput);
+  CHECK(Names(customers::List(db.pool(), beta, {.search = "ann"})) == V{"Ann Beta"});
+}
+
+TEST_CASE("customer list pages by cursor without skipping or repeating, even with equal times", "[customers]") {
+  TestDatabase db;
+  const std::string biz = NewBusinessId(db.pool(), "acme");
+  const TimePoint when = FromIso("2026-05-01T12:00:00Z");
+  std::set<std::string> expected;
+  for (int i = 0; i < 7; ++i) {
+    const auto c = customers::FindOrCreate(db.pool(), biz, {"C" + std::to_string(i), "c" + std::to_string(i) + "@x.example", ""}).customer;
+    if (i % 2 == 0) customers::RecordContact(db.pool(), biz, c.id, when);  // ties on last contact
+    expected.insert(c.id);
+  }
+  db::WithTransaction(db.pool(), [&](pqxx::work& tx) {
+    tx.exec_params("UPDATE customers SET created_at = '2026-01-01' WHERE business_id = $1::uuid", biz);
+  });
+  std::vector<std::string> seen;
+  std::string cursor;
+  int pages = 0;
+  do {
+    const auto page = customers::List(db.pool(), biz, {.limit = 2, .after = cursor});
+    for (const auto& c : page.customers) seen.push_back(c.id);
+    cursor = page.next_cursor;
+    ++pages;
+  } while (!cursor.empty() && pages < 10);
+  CHECK(pages == 4);
+  CHECK(seen.size() == 7);
+  CHECK(std::set<std::string>(seen.begin(), seen.end()) == expected);
+  CHECK_THROWS_AS(customers::List(db.pool(), biz, {.after = "garbage"}), InvalidInput);
+  CHECK_THROWS_AS(customers::List(db.pool(), biz, {.after = "n.1.' OR 1=1"}), InvalidInput);
 }
 
 }  // namespace omni
