@@ -22,7 +22,10 @@ using std::chrono::days;
 using std::chrono::sys_days;
 using std::chrono::year_month_day;
 
-#define OMNI_EPOCH_US(col) "(extract(epoch FROM " col ") * 1000000)::int8"
+// date_part gives a double: extract() gives a numeric since PostgreSQL 14,
+// many times slower over thousands of rows. A double's step at today's epoch
+// is a quarter of a microsecond, so rounding to microseconds is exact.
+#define OMNI_EPOCH_US(col) "(date_part('epoch', " col ") * 1000000)::int8"
 
 constexpr std::array<const char*, 5> kHandoffReasons = {"HUMAN_REQUESTED", "MODEL_FAILURE", "PLAN_LIMIT",
                                                          "TOOL_OR_POLICY", "OPERATOR"};
@@ -85,22 +88,26 @@ double Ratio(std::int64_t part, std::int64_t whole) {
 // metrics themselves are written once, in MetricsOf and kTrendMetrics.
 const std::string kCohort =
     "SELECT c.*,"
-    " extract(epoch FROM c.first_response_at - c.first_message_at)::float8 AS fr,"
-    " extract(epoch FROM c.first_human_reply_at - c.handoff_at)::float8 AS th,"
-    " CASE WHEN c.status = 'RESOLVED' THEN extract(epoch FROM c.resolved_at - c.created_at)::float8 END AS rt,"
+    " date_part('epoch', c.first_response_at - c.first_message_at) AS fr,"
+    " date_part('epoch', c.first_human_reply_at - c.handoff_at) AS th,"
+    " CASE WHEN c.status = 'RESOLVED' THEN date_part('epoch', c.resolved_at - c.created_at) END AS rt,"
     " (c.handoff_at IS NULL AND c.human_messages = 0 AND (c.status = 'RESOLVED'"
     "   OR coalesce(c.last_message_at, c.created_at) <= $4::timestamptz - interval '24 hours')) AS ai_resolved,"
-    " EXISTS (SELECT 1 FROM appointment_events e WHERE e.conversation_id = c.id AND e.action = 'BOOKED') AS booked,"
+    " c.bookings_made > 0 AS booked,"
     " (c.status = 'RESOLVED' OR c.closed_at IS NOT NULL) AS csat_offered,"
-    " r.score AS csat"
-    " FROM conversations c LEFT JOIN csat_ratings r ON r.conversation_id = c.id"
+    " c.csat_score AS csat"
+    " FROM conversations c"
     " WHERE c.business_id = $1::uuid AND c.created_at >= $2::timestamptz AND c.created_at < $3::timestamptz";
 
-Metrics MetricsOf(pqxx::work& tx, const std::string& business_id, const DayRange& range, const Instants& at,
-                  TimePoint now, const booking::OpenTime& hours) {
-  Metrics m;
+// The metrics of the previous period ([0]) and the current one ([1]), each
+// query reading both at once: `current_from` splits them.
+std::array<Metrics, 2> MetricsOf(pqxx::work& tx, const std::string& business_id, const Summary& summary,
+                                 const Instants& previous, const Instants& current, TimePoint now,
+                                 const booking::OpenTime& hours) {
+  std::array<Metrics, 2> both;
   std::string sql =
-      "SELECT count(*), coalesce(sum(messages_in), 0)::int8, coalesce(sum(messages_out), 0)::int8,"
+      "SELECT (created_at >= $5::timestamptz)::int, count(*), coalesce(sum(messages_in), 0)::int8,"
+      " coalesce(sum(messages_out), 0)::int8,"
       " count(handoff_at), count(*) FILTER (WHERE handoff_at IS NOT NULL AND first_human_reply_at IS NULL),"
       " count(*) FILTER (WHERE status = 'RESOLVED'),"
       " count(*) FILTER (WHERE status = 'RESOLVED' AND resolved_by = 'AI'),"
@@ -109,81 +116,101 @@ Metrics MetricsOf(pqxx::work& tx, const std::string& business_id, const DayRange
       " count(*) FILTER (WHERE csat_offered), count(csat) FILTER (WHERE csat_offered),"
       " coalesce(avg(csat) FILTER (WHERE csat_offered), 0)::float8";
   for (const char* reason : kHandoffReasons) sql += std::string(", count(*) FILTER (WHERE handoff_reason = '") + reason + "')";
-  sql += " FROM (" + kCohort + ") x";
-  const auto row = tx.exec_params(sql, business_id, SqlTime(at.from), SqlTime(at.to), SqlTime(now))[0];
-  m.conversations = row[0].as<std::int64_t>();
-  m.messages_in = row[1].as<std::int64_t>();
-  m.messages_out = row[2].as<std::int64_t>();
-  m.handoffs = row[3].as<std::int64_t>();
-  m.unattended_handoffs = row[4].as<std::int64_t>();
-  m.resolved = row[5].as<std::int64_t>();
-  m.resolved_by_ai = row[6].as<std::int64_t>();
-  m.resolved_by_human = row[7].as<std::int64_t>();
-  m.ai_resolved = row[8].as<std::int64_t>();
-  m.converted = row[9].as<std::int64_t>();
-  m.csat_offered = row[10].as<std::int64_t>();
-  m.csat_responses = row[11].as<std::int64_t>();
-  m.csat_score = row[12].as<double>();
-  for (std::size_t i = 0; i < kHandoffReasons.size(); ++i) {
-    m.handoffs_by_reason[kHandoffReasons[i]] = row[static_cast<int>(13 + i)].as<std::int64_t>();
+  sql += " FROM (" + kCohort + ") x GROUP BY 1";
+  const auto from = SqlTime(previous.from), to = SqlTime(current.to), split = SqlTime(current.from);
+  for (const auto& row : db::ExecPrepared(tx, "omni_analytics_summary", sql, business_id, from, to, SqlTime(now), split)) {
+    Metrics& m = both.at(row[0].as<int>());
+    m.conversations = row[1].as<std::int64_t>();
+    m.messages_in = row[2].as<std::int64_t>();
+    m.messages_out = row[3].as<std::int64_t>();
+    m.handoffs = row[4].as<std::int64_t>();
+    m.unattended_handoffs = row[5].as<std::int64_t>();
+    m.resolved = row[6].as<std::int64_t>();
+    m.resolved_by_ai = row[7].as<std::int64_t>();
+    m.resolved_by_human = row[8].as<std::int64_t>();
+    m.ai_resolved = row[9].as<std::int64_t>();
+    m.converted = row[10].as<std::int64_t>();
+    m.csat_offered = row[11].as<std::int64_t>();
+    m.csat_responses = row[12].as<std::int64_t>();
+    m.csat_score = row[13].as<double>();
+    for (std::size_t i = 0; i < kHandoffReasons.size(); ++i) {
+      m.handoffs_by_reason[kHandoffReasons[i]] = row[static_cast<int>(14 + i)].as<std::int64_t>();
+    }
   }
-  m.handoff_rate = Ratio(m.handoffs, m.conversations);
-  m.ai_resolution_rate = Ratio(m.ai_resolved, m.conversations);
-  m.booking_conversion_rate = Ratio(m.converted, m.conversations);
-  m.csat_response_rate = Ratio(m.csat_responses, m.csat_offered);
 
   // The durations, wall-clock and in business hours, one row per
-  // conversation measured.
-  std::vector<double> response, response_business, to_human, resolution, resolution_business;
-  const auto durations = tx.exec_params(
-      "SELECT " OMNI_EPOCH_US("first_message_at") ", " OMNI_EPOCH_US("first_response_at") ", " OMNI_EPOCH_US(
-          "created_at") ", " OMNI_EPOCH_US("resolved_at") ", th, status = 'RESOLVED' FROM (" +
-          kCohort + ") x WHERE first_response_at IS NOT NULL OR status = 'RESOLVED' OR th IS NOT NULL",
-      business_id, SqlTime(at.from), SqlTime(at.to), SqlTime(now));
+  // conversation measured: medians and business hours need every one.
+  struct Durations {
+    std::vector<double> response, response_business, to_human, resolution, resolution_business;
+  };
+  std::array<Durations, 2> durations;
   const auto seconds = [](std::chrono::microseconds us) { return static_cast<double>(us.count()) / 1e6; };
-  for (const auto& d : durations) {
-    if (!d[0].is_null() && !d[1].is_null()) {
-      const auto first = FromMicros(d[0].as<long long>());
-      const auto reply = FromMicros(d[1].as<long long>());
-      response.push_back(seconds(std::chrono::duration_cast<std::chrono::microseconds>(reply - first)));
-      response_business.push_back(seconds(hours.Between(first, reply)));
+  for (const auto& d : db::ExecPrepared(
+           tx, "omni_analytics_durations",
+           "SELECT (created_at >= $5::timestamptz)::int, " OMNI_EPOCH_US("first_message_at") ", " OMNI_EPOCH_US(
+               "first_response_at") ", " OMNI_EPOCH_US("created_at") ", " OMNI_EPOCH_US("resolved_at") ", th,"
+               " status = 'RESOLVED' FROM (" +
+               kCohort + ") x WHERE first_response_at IS NOT NULL OR status = 'RESOLVED' OR th IS NOT NULL",
+           business_id, from, to, SqlTime(now), split)) {
+    Durations& out = durations.at(d[0].as<int>());
+    if (!d[1].is_null() && !d[2].is_null()) {
+      const auto first = FromMicros(d[1].as<long long>());
+      const auto reply = FromMicros(d[2].as<long long>());
+      out.response.push_back(seconds(std::chrono::duration_cast<std::chrono::microseconds>(reply - first)));
+      out.response_business.push_back(seconds(hours.Between(first, reply)));
     }
-    if (!d[4].is_null()) to_human.push_back(d[4].as<double>());
-    if (d[5].as<bool>() && !d[3].is_null()) {
-      const auto start = FromMicros(d[2].as<long long>());
-      const auto end = FromMicros(d[3].as<long long>());
-      resolution.push_back(seconds(std::chrono::duration_cast<std::chrono::microseconds>(end - start)));
-      resolution_business.push_back(seconds(hours.Between(start, end)));
+    if (!d[5].is_null()) out.to_human.push_back(d[5].as<double>());
+    if (d[6].as<bool>() && !d[4].is_null()) {
+      const auto start = FromMicros(d[3].as<long long>());
+      const auto end = FromMicros(d[4].as<long long>());
+      out.resolution.push_back(seconds(std::chrono::duration_cast<std::chrono::microseconds>(end - start)));
+      out.resolution_business.push_back(seconds(hours.Between(start, end)));
     }
   }
-  m.first_response = Stats(std::move(response));
-  m.first_response_business = Stats(std::move(response_business));
-  m.time_to_human = Stats(std::move(to_human));
-  m.resolution = Stats(std::move(resolution));
-  m.resolution_business = Stats(std::move(resolution_business));
 
-  const auto bookings = tx.exec_params(
-      "SELECT count(*) FILTER (WHERE action = 'BOOKED'), count(*) FILTER (WHERE action = 'RESCHEDULED'),"
-      " count(*) FILTER (WHERE action = 'CANCELED') FROM appointment_events"
-      " WHERE business_id = $1::uuid AND conversation_id IS NOT NULL AND at >= $2::timestamptz AND at < $3::timestamptz",
-      business_id, SqlTime(at.from), SqlTime(at.to))[0];
-  m.bookings_made = bookings[0].as<std::int64_t>();
-  m.bookings_rescheduled = bookings[1].as<std::int64_t>();
-  m.bookings_cancelled = bookings[2].as<std::int64_t>();
+  for (const auto& b : db::ExecPrepared(
+           tx, "omni_analytics_bookings",
+           "SELECT (at >= $4::timestamptz)::int, count(*) FILTER (WHERE action = 'BOOKED'),"
+           " count(*) FILTER (WHERE action = 'RESCHEDULED'), count(*) FILTER (WHERE action = 'CANCELED')"
+           " FROM appointment_events WHERE business_id = $1::uuid AND conversation_id IS NOT NULL"
+           " AND at >= $2::timestamptz AND at < $3::timestamptz GROUP BY 1",
+           business_id, from, to, split)) {
+    Metrics& m = both.at(b[0].as<int>());
+    m.bookings_made = b[1].as<std::int64_t>();
+    m.bookings_rescheduled = b[2].as<std::int64_t>();
+    m.bookings_cancelled = b[3].as<std::int64_t>();
+  }
 
-  for (const auto& u : tx.exec_params(
-           "SELECT model, sum(calls)::int8, sum(prompt_tokens)::int8, sum(completion_tokens)::int8,"
-           " sum(cost_micros)::int8 FROM llm_usage_daily WHERE business_id = $1::uuid AND day BETWEEN $2::date AND"
-           " $3::date GROUP BY model ORDER BY model",
-           business_id, SqlDate(range.first), SqlDate(range.last))) {
-    ModelUsage usage{u[0].as<std::string>(), u[1].as<std::int64_t>(), u[2].as<std::int64_t>(),
-                     u[3].as<std::int64_t>(), u[4].as<std::int64_t>()};
+  for (const auto& u : db::ExecPrepared(
+           tx, "omni_analytics_usage",
+           "SELECT (day >= $4::date)::int, model, sum(calls)::int8, sum(prompt_tokens)::int8,"
+           " sum(completion_tokens)::int8, sum(cost_micros)::int8 FROM llm_usage_daily WHERE business_id = $1::uuid"
+           " AND day BETWEEN $2::date AND $3::date GROUP BY 1, 2 ORDER BY 2",
+           business_id, SqlDate(summary.previous.first), SqlDate(summary.range.last), SqlDate(summary.range.first))) {
+    Metrics& m = both.at(u[0].as<int>());
+    ModelUsage usage{u[1].as<std::string>(), u[2].as<std::int64_t>(), u[3].as<std::int64_t>(),
+                     u[4].as<std::int64_t>(), u[5].as<std::int64_t>()};
     m.prompt_tokens += usage.prompt_tokens;
     m.completion_tokens += usage.completion_tokens;
     m.cost_micros += usage.cost_micros;
     m.usage_by_model.push_back(std::move(usage));
   }
-  return m;
+
+  for (std::size_t i = 0; i < 2; ++i) {
+    Metrics& m = both[i];
+    Durations& d = durations[i];
+    for (const char* reason : kHandoffReasons) m.handoffs_by_reason.emplace(reason, 0);
+    m.handoff_rate = Ratio(m.handoffs, m.conversations);
+    m.ai_resolution_rate = Ratio(m.ai_resolved, m.conversations);
+    m.booking_conversion_rate = Ratio(m.converted, m.conversations);
+    m.csat_response_rate = Ratio(m.csat_responses, m.csat_offered);
+    m.first_response = Stats(std::move(d.response));
+    m.first_response_business = Stats(std::move(d.response_business));
+    m.time_to_human = Stats(std::move(d.to_human));
+    m.resolution = Stats(std::move(d.resolution));
+    m.resolution_business = Stats(std::move(d.resolution_business));
+  }
+  return both;
 }
 
 void CheckRange(const DayRange& range) {
@@ -320,8 +347,9 @@ Summary Summarize(db::Pool& pool, const std::string& business_id, const DayRange
     const auto previous_at = InstantsOf(summary.previous, summary.time_zone);
     // Resolutions may come after the range, up to now.
     const booking::OpenTime hours(hours_rules, previous_at.from, std::max(current_at.to, now) + days{1});
-    summary.current = MetricsOf(tx, business_id, summary.range, current_at, now, hours);
-    summary.before = MetricsOf(tx, business_id, summary.previous, previous_at, now, hours);
+    auto both = MetricsOf(tx, business_id, summary, previous_at, current_at, now, hours);
+    summary.before = std::move(both[0]);
+    summary.current = std::move(both[1]);
     return summary;
   });
 }
@@ -430,7 +458,7 @@ std::int64_t ExportConversations(db::Pool& pool, const std::string& business_id,
           " c.status, c.messages_in, c.messages_out, " OMNI_EPOCH_US("c.first_message_at") ","
           " " OMNI_EPOCH_US("c.first_response_at") ", coalesce(c.handoff_reason, ''), " OMNI_EPOCH_US("c.handoff_at") ","
           " " OMNI_EPOCH_US("c.first_human_reply_at") ", CASE WHEN c.status = 'RESOLVED' THEN coalesce(c.resolved_by, '') ELSE '' END,"
-          " CASE WHEN c.status = 'RESOLVED' THEN extract(epoch FROM c.resolved_at - c.created_at)::float8 END,"
+          " CASE WHEN c.status = 'RESOLVED' THEN date_part('epoch', c.resolved_at - c.created_at) END,"
           " coalesce((SELECT string_agg(e.appointment_id::text, ' ' ORDER BY e.id) FROM appointment_events e"
           "   WHERE e.conversation_id = c.id AND e.action = 'BOOKED'), ''),"
           " c.prompt_tokens, c.completion_tokens, c.cost_micros, r.score, coalesce(r.comment, ''),"

@@ -385,12 +385,15 @@ SlotList BookingService::SlotsBetween(const std::string& business_id, const std:
 namespace {
 
 // Records a change of an appointment with the chat that made it ("" for an
-// operator), in the transaction of the change.
+// operator), in the transaction of the change; a booking also counts on
+// its conversation, for analytics.
 void RecordEvent(pqxx::work& tx, const std::string& business_id, const std::string& appointment_id,
                  const std::string& conversation_id, const char* action) {
   db::ExecPrepared(tx, "omni_booking_event",
-                   "INSERT INTO appointment_events (business_id, appointment_id, conversation_id, action)"
-                   " VALUES ($1::uuid, $2::uuid, nullif($3, '')::uuid, $4)",
+                   "WITH e AS (INSERT INTO appointment_events (business_id, appointment_id, conversation_id, action)"
+                   " VALUES ($1::uuid, $2::uuid, nullif($3, '')::uuid, $4))"
+                   " UPDATE conversations SET bookings_made = bookings_made + 1"
+                   " WHERE $4 = 'BOOKED' AND business_id = $1::uuid AND id = nullif($3, '')::uuid",
                    business_id, appointment_id, conversation_id, std::string(action));
 }
 

@@ -736,6 +736,8 @@ void RateByVisitor(db::Pool& pool, const std::string& business_id, const Visitor
         "INSERT INTO csat_ratings (business_id, conversation_id, score, comment) VALUES ($1, $2, $3, $4)"
         " ON CONFLICT (conversation_id) DO UPDATE SET score = EXCLUDED.score, comment = EXCLUDED.comment",
         business_id, conversation.id, score, comment);
+    tx.exec_params("UPDATE conversations SET csat_score = $3 WHERE business_id = $1 AND id = $2", business_id,
+                   conversation.id, score);
   });
 }
 

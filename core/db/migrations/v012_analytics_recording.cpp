@@ -12,7 +12,8 @@
 // llm_usage_daily sums tokens and cost per model and local day of the
 // business, also from the trigger. appointment_events records each booking,
 // move and cancellation with the conversation that made it, written by the
-// booking service in the transaction of the change.
+// booking service in the transaction of the change, which also counts the
+// conversation's bookings_made.
 // Never edit this text once applied: add a new migration instead.
 namespace omni::db::migrations {
 
@@ -29,6 +30,8 @@ ALTER TABLE conversations
   ADD COLUMN handoff_reason       text CHECK (handoff_reason IN
                                     ('HUMAN_REQUESTED', 'MODEL_FAILURE', 'PLAN_LIMIT', 'TOOL_OR_POLICY', 'OPERATOR')),
   ADD COLUMN resolved_by          text CHECK (resolved_by IN ('AI', 'HUMAN')),
+  -- Appointments booked through this conversation (appointment_events).
+  ADD COLUMN bookings_made        integer NOT NULL DEFAULT 0 CHECK (bookings_made >= 0),
   ADD COLUMN prompt_tokens        bigint NOT NULL DEFAULT 0 CHECK (prompt_tokens >= 0),
   ADD COLUMN completion_tokens    bigint NOT NULL DEFAULT 0 CHECK (completion_tokens >= 0),
   ADD COLUMN cost_micros          bigint NOT NULL DEFAULT 0 CHECK (cost_micros >= 0),

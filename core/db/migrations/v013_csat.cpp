@@ -1,12 +1,16 @@
 // Migration 13: customer satisfaction. After a conversation is resolved, or
 // when the visitor closes it, the widget asks for a rating from 1 to 5 and
 // an optional comment; one rating per conversation, which the visitor may
-// change. closed_at is when the visitor closed the conversation.
+// change. closed_at is when the visitor closed the conversation;
+// csat_score repeats the rating on the conversation, written with it, so
+// that analytics read one table.
 // Never edit this text once applied: add a new migration instead.
 namespace omni::db::migrations {
 
 extern const char kMigration_csat[] = R"sql(
-ALTER TABLE conversations ADD COLUMN closed_at timestamptz;
+ALTER TABLE conversations
+  ADD COLUMN closed_at  timestamptz,
+  ADD COLUMN csat_score smallint CHECK (csat_score BETWEEN 1 AND 5);
 
 CREATE TABLE csat_ratings (
   business_id     uuid NOT NULL,
