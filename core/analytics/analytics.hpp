@@ -122,8 +122,9 @@ struct Summary {
   Metrics before;
 };
 
-// Every metric for `range` and the period before it. NotFound is never
-// thrown for an unknown business id: it simply has nothing.
+// Every metric for `range` and the period before it. NotFound for an
+// unknown business id; InvalidInput for a range that ends before it starts
+// or spans more than 3660 days.
 Summary Summarize(db::Pool& pool, const std::string& business_id, const DayRange& range, TimePoint now);
 
 enum class Bucket { kDay, kWeek, kMonth };  // weeks start on Monday
@@ -175,7 +176,7 @@ struct ConversationRow {
 
 // Calls `row` for each conversation started in `range`, oldest first,
 // reading a page at a time so that memory stays flat however many there
-// are. Returns how many rows were written.
+// are. Returns how many rows were written. Errors as Summarize.
 std::int64_t ExportConversations(db::Pool& pool, const std::string& business_id, const DayRange& range,
                                  const std::function<void(const ConversationRow&)>& row);
 

@@ -69,10 +69,12 @@ struct AnalyticsCli {
           " SELECT $1::uuid, c.id, r.role, 'hello', $2::timestamptz + r.delay FROM c,"
           " (VALUES ('USER', interval '0 s'), ('ASSISTANT', interval '30 s')) r(role, delay)",
           business, start, count);
+      // As chat::RateByVisitor stores it: the rating, and its score on the conversation.
       tx.exec_params(
-          "INSERT INTO csat_ratings (business_id, conversation_id, score, comment)"
+          "WITH r AS (INSERT INTO csat_ratings (business_id, conversation_id, score, comment)"
           " SELECT $1::uuid, id, 5, E'great, \"really\"\\nthanks' FROM conversations WHERE business_id = $1::uuid"
-          " ORDER BY created_at DESC LIMIT 1 ON CONFLICT DO NOTHING",
+          " ORDER BY created_at DESC LIMIT 1 ON CONFLICT DO NOTHING RETURNING conversation_id, score)"
+          " UPDATE conversations c SET csat_score = r.score FROM r WHERE c.id = r.conversation_id",
           business);
     });
   }
