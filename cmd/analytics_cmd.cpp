@@ -30,6 +30,7 @@ struct TrendsOptions {
   RangeOptions range;
   std::string metric;
   std::string by = "day";
+  std::string model;
 };
 
 struct ConversationsOptions {
@@ -214,7 +215,8 @@ int RunTrends(Context& ctx, const TrendsOptions& opts) {
   const auto bucket = analytics::ParseBucket(opts.by);
   const int default_days = bucket == analytics::Bucket::kDay ? 30 : bucket == analytics::Bucket::kWeek ? 84 : 365;
   const auto range = RangeOf(opts.range, tenant.time_zone, default_days);
-  const auto points = analytics::Trend(ctx.Database(), tenant.id, opts.metric, bucket, range, DefaultClock().Now());
+  const auto points = analytics::Trend(ctx.Database(), tenant.id, opts.metric, bucket, range, DefaultClock().Now(),
+                                       opts.model);
   const bool table = ctx.out().format() == Format::kTable;
   Json rows = Json::array();
   for (const auto& point : points) {
@@ -330,11 +332,13 @@ Command MakeAnalyticsCommand() {
               "30 days by day, 12 weeks by week, 12 months by month. Metrics: " + MetricList() + ".",
               {"$ omni analytics trends -b demo-salon --metric conversations",
                "$ omni analytics trends -b demo-salon --metric first_response_time --by week --since 12w",
-               "$ omni analytics trends -b demo-salon --metric cost_usd --by month -o csv"},
+               "$ omni analytics trends -b demo-salon --metric cost_usd --by month -o csv",
+               "$ omni analytics trends -b demo-salon --metric tokens --model openai/gpt-4o-mini --since 7d"},
               [](TrendsOptions& o) {
                 auto flags = RangeFlags(o.range);
                 flags.push_back({"--metric", "the metric to follow", &o.metric, true, analytics::TrendMetrics()});
                 flags.push_back({"--by", "bucket size", &o.by, false, {"day", "week", "month"}});
+                flags.push_back({"--model", "one model's usage only (tokens, cost_usd, model_calls)", &o.model});
                 return flags;
               },
               RunTrends),

@@ -261,6 +261,7 @@ const std::vector<TrendMetric> kTrendMetrics = {
      "count(*) FILTER (WHERE action = 'CANCELED')"},
     {"tokens", TrendMetric::kUsage, "sum(prompt_tokens + completion_tokens)", "sum(calls)"},
     {"cost_usd", TrendMetric::kUsage, "sum(cost_micros) / 1e6", "sum(calls)"},
+    {"model_calls", TrendMetric::kUsage, "sum(calls)", "sum(calls)"},
 };
 
 // The first local date of the bucket holding `day`.
@@ -371,7 +372,7 @@ const std::vector<std::string>& TrendMetrics() {
 }
 
 std::vector<TrendPoint> Trend(db::Pool& pool, const std::string& business_id, const std::string& metric,
-                              Bucket bucket, const DayRange& range, TimePoint now) {
+                              Bucket bucket, const DayRange& range, TimePoint now, const std::string& model) {
   CheckRange(range);
   const auto found = std::find_if(kTrendMetrics.begin(), kTrendMetrics.end(),
                                   [&](const TrendMetric& m) { return metric == m.name; });
@@ -379,6 +380,9 @@ std::vector<TrendPoint> Trend(db::Pool& pool, const std::string& business_id, co
     std::string names;
     for (const auto& m : kTrendMetrics) names += (names.empty() ? "" : ", ") + std::string(m.name);
     throw InvalidInput("unknown metric \"" + metric + "\"", "Use one of " + names + ".");
+  }
+  if (!model.empty() && found->source != TrendMetric::kUsage) {
+    throw InvalidInput("--model applies to tokens, cost_usd and model_calls, not to " + metric);
   }
   // Whole buckets: the first and last are widened to their bucket's bounds.
   std::vector<year_month_day> starts;
@@ -414,16 +418,21 @@ std::vector<TrendPoint> Trend(db::Pool& pool, const std::string& business_id, co
         data = "SELECT date_trunc($5, day::timestamp)::date AS bucket, " + std::string(found->value) +
                " AS value, " + found->count +
                " AS n FROM llm_usage_daily WHERE business_id = $1::uuid AND day >= ($2::timestamptz AT TIME ZONE $6)::date"
-               " AND day < ($3::timestamptz AT TIME ZONE $6)::date AND $4::timestamptz IS NOT NULL GROUP BY 1";
+               " AND day < ($3::timestamptz AT TIME ZONE $6)::date AND $4::timestamptz IS NOT NULL"
+               " AND ($9 = '' OR model = $9) GROUP BY 1";
         break;
     }
-    const auto rows = tx.exec_params(
+    const std::string sql =
         "WITH data AS (" + data +
-            ") SELECT to_char(b.bucket, 'YYYY-MM-DD'), coalesce(d.value, 0)::float8, coalesce(d.n, 0)::int8"
-            " FROM (SELECT g::date AS bucket FROM generate_series($7::date, $8::date, ('1 ' || $5)::interval) g) b"
-            " LEFT JOIN data d ON d.bucket = b.bucket ORDER BY b.bucket",
-        business_id, SqlTime(from), SqlTime(to), SqlTime(now), std::string(unit), tz, SqlDate(starts.front()),
-        SqlDate(starts.back()));
+        ") SELECT to_char(b.bucket, 'YYYY-MM-DD'), coalesce(d.value, 0)::float8, coalesce(d.n, 0)::int8"
+        " FROM (SELECT g::date AS bucket FROM generate_series($7::date, $8::date, ('1 ' || $5)::interval) g) b"
+        " LEFT JOIN data d ON d.bucket = b.bucket ORDER BY b.bucket";
+    const auto rows =
+        found->source == TrendMetric::kUsage
+            ? tx.exec_params(sql, business_id, SqlTime(from), SqlTime(to), SqlTime(now), std::string(unit), tz,
+                             SqlDate(starts.front()), SqlDate(starts.back()), model)
+            : tx.exec_params(sql, business_id, SqlTime(from), SqlTime(to), SqlTime(now), std::string(unit), tz,
+                             SqlDate(starts.front()), SqlDate(starts.back()));
     std::vector<TrendPoint> points;
     for (std::size_t i = 0; i < rows.size(); ++i) {
       TrendPoint point;

@@ -143,10 +143,12 @@ struct TrendPoint {
 
 // One point per bucket overlapping `range`, empty buckets included (0),
 // buckets made of whole local days, so a DST change never splits or merges
-// one. InvalidInput for an unknown metric (listing them) or more than 1000
-// buckets.
+// one. `model` ("" for all) keeps one model's usage, for the usage metrics
+// (tokens, cost_usd, model_calls) only. InvalidInput for an unknown metric
+// (listing them), a model with another metric, or more than 1000 buckets;
+// NotFound for an unknown business id.
 std::vector<TrendPoint> Trend(db::Pool& pool, const std::string& business_id, const std::string& metric,
-                              Bucket bucket, const DayRange& range, TimePoint now);
+                              Bucket bucket, const DayRange& range, TimePoint now, const std::string& model = "");
 
 struct ConversationRow {
   std::string id;

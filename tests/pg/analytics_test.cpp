@@ -310,6 +310,18 @@ TEST_CASE("a conversation resolved by a human after an AI answer records both, a
   CHECK(summary.current.prompt_tokens == 200);
   CHECK(summary.current.completion_tokens == 40);
   CHECK(summary.current.cost_micros == 3000);
+  // Per model and day: another model's usage the same day stays apart.
+  reply.model = "model-b";
+  reply.prompt_tokens = 7;
+  reply.completion_tokens = 0;
+  chat::SaveAiMessage(pool, shop.id, by_ai, reply);
+  const auto today = analytics::LastDays(1, kNewYork, now);
+  CHECK(analytics::Trend(pool, shop.id, "tokens", analytics::Bucket::kDay, today, now, "model-a").at(0).value == 240);
+  CHECK(analytics::Trend(pool, shop.id, "tokens", analytics::Bucket::kDay, today, now, "model-b").at(0).value == 7);
+  CHECK(analytics::Trend(pool, shop.id, "tokens", analytics::Bucket::kDay, today, now).at(0).value == 247);
+  CHECK(analytics::Trend(pool, shop.id, "model_calls", analytics::Bucket::kDay, today, now).at(0).value == 3);
+  CHECK_THROWS_AS(analytics::Trend(pool, shop.id, "conversations", analytics::Bucket::kDay, today, now, "model-a"),
+                  InvalidInput);
 
   // Reopened by the customer: no longer resolved, and by nobody.
   chat::AddUserMessage(pool, shop.id, by_ai, "One more thing", now);
