@@ -18,6 +18,7 @@ std::vector<Command> AllCommands() {
   commands.push_back(MakeChatCommand());
   commands.push_back(MakeConversationsCommand());
   commands.push_back(MakeBillingCommand());
+  commands.push_back(MakeAnalyticsCommand());
   return commands;
 }
 

@@ -15,5 +15,6 @@ Command MakeBookCommand();    // book_cmd.cpp
 Command MakeChatCommand();    // chat_cmd.cpp
 Command MakeConversationsCommand();  // conversations_cmd.cpp
 Command MakeBillingCommand();  // billing_cmd.cpp
+Command MakeAnalyticsCommand();  // analytics_cmd.cpp
 
 }  // namespace omni::cli

@@ -45,6 +45,39 @@ void RenderCommand(std::ostringstream& out, const Command& command, const std::s
   for (const auto& sub : command.subcommands) RenderCommand(out, sub, path);
 }
 
+// The metric definitions of `omni analytics`, as core/analytics/analytics.hpp
+// states them.
+constexpr const char* kAnalyticsSection =
+    ".SH ANALYTICS\n"
+    "Each step of a conversation is recorded as it happens, in the transaction that stores it. A range is made of "
+    "whole local days of the business. A conversation counts in the range in which it started; bookings and model "
+    "usage count on the local day they happened. Durations are in seconds; a rate or an average with nothing to "
+    "measure is 0.\n"
+    ".TP\n.B conversations, messages_in, messages_out\nConversations started; the visitor's messages; replies the "
+    "visitor read, from the AI (with text, not withdrawn) or a team member.\n"
+    ".TP\n.B first_response\nFrom the visitor's first message to the first reply, AI or human.\n"
+    ".TP\n.B handoffs, handoff_rate\nConversations that went to a human, and their share of conversations. The "
+    "first handoff keeps its reason: HUMAN_REQUESTED (the customer asked for a person), MODEL_FAILURE (every model "
+    "failed, or the offline responder had no clear answer), PLAN_LIMIT (the plan's interaction limit stopped the "
+    "AI), TOOL_OR_POLICY (the assistant handed off by the business's rules, or the AI is turned off), OPERATOR (a "
+    "team member took over).\n"
+    ".TP\n.B time_to_human, unattended_handoffs\nFrom the handoff to the first team member's reply; handoffs with "
+    "no team member's reply yet.\n"
+    ".TP\n.B resolved, resolution, resolved_by\nConversations whose status is RESOLVED; from the start to the "
+    "latest resolution; AI when there was no handoff and no team member's message when it was resolved, else "
+    "HUMAN.\n"
+    ".TP\n.B ai_resolution_rate\nConversations resolved, or idle for 24 hours, without any handoff or team "
+    "member's message, over conversations.\n"
+    ".TP\n.B bookings_made, bookings_rescheduled, bookings_cancelled, booking_conversion_rate\nAppointments "
+    "booked, moved and cancelled through a chat; conversations in which a booking was made, over "
+    "conversations.\n"
+    ".TP\n.B prompt_tokens, completion_tokens, cost_usd\nPer model and local day of the model call, as the "
+    "upstream reported them (cost 0 when it reports none).\n"
+    ".TP\n.B csat_score, csat_response_rate\nThe mean rating from 1 to 5 of conversations offered the survey "
+    "(resolved, or closed by the visitor), and ratings over conversations offered it.\n"
+    ".TP\n.B *_business\nThe same durations counting only time inside the business's opening hours (weekly hours "
+    "and date overrides, in its time zone).\n";
+
 }  // namespace
 
 std::string RenderManPage(const std::vector<Command>& commands, const std::string& version) {
@@ -68,6 +101,7 @@ std::string RenderManPage(const std::vector<Command>& commands, const std::strin
          ".TP\n.B \\-v, \\-\\-verbose\nPrint more detail.\n";
   out << ".SH COMMANDS\n";
   for (const auto& command : commands) RenderCommand(out, command, "");
+  out << kAnalyticsSection;
   out << ".SH EXIT STATUS\n.TP\n0\nSuccess, including no results.\n.TP\n1\nFailure.\n.TP\n2\nUsage: bad flags or "
          "invalid input.\n.TP\n3\nThe configuration is invalid.\n.TP\n4\nA dependency (database, network service) "
          "is unavailable.\n.TP\n5\nNot found.\n.TP\n6\nConflict with the current state.\n.TP\n7\nA plan limit was "

@@ -165,6 +165,41 @@ void Output::List(const std::vector<Column>& columns, const nlohmann::json& rows
   for (const auto& line : cells) print_line(line, false);
 }
 
+void Output::StreamBegin(const std::vector<Column>& columns) const {
+  stream_started_ = false;
+  if (format_ == Format::kJson) {
+    std::cout << "[";
+    return;
+  }
+  std::vector<std::string> header;
+  for (const auto& column : columns) header.push_back(format_ == Format::kCsv ? column.key : column.header);
+  if (format_ == Format::kCsv) {
+    PrintCsvRow(header);
+  } else if (stdout_tty_) {
+    std::string text;
+    for (std::size_t i = 0; i < header.size(); ++i) text += (i ? "\t" : "") + header[i];
+    std::cout << (color_ ? "\033[1m" + text + "\033[0m" : text) << '\n';
+  }
+}
+
+void Output::StreamRow(const std::vector<Column>& columns, const nlohmann::json& row) const {
+  if (format_ == Format::kJson) {
+    std::cout << (stream_started_ ? ",\n" : "\n") << row.dump();
+  } else if (format_ == Format::kCsv) {
+    PrintCsvRow(RowCells(columns, row));
+  } else {
+    const auto cells = RowCells(columns, row);
+    for (std::size_t i = 0; i < cells.size(); ++i) std::cout << (i ? "\t" : "") << OneLine(cells[i]);
+    std::cout << '\n';
+  }
+  stream_started_ = true;
+}
+
+void Output::StreamEnd() const {
+  if (format_ == Format::kJson) std::cout << (stream_started_ ? "\n]\n" : "]\n");
+  std::cout.flush();
+}
+
 void Output::Record(const std::vector<Column>& fields, const nlohmann::json& record) const {
   if (format_ == Format::kJson) {
     Json(record);

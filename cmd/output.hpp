@@ -31,6 +31,13 @@ class Output {
   // A list result. `rows` is a JSON array of objects; json prints every
   // field, table and csv print `columns` in order.
   void List(const std::vector<Column>& columns, const nlohmann::json& rows) const;
+  // A list written row by row, for results too large to hold in memory
+  // (exports): csv and piped output print each row as it comes, json an
+  // array with one object per line; a terminal gets a bold header and
+  // tab-separated rows, since aligning would need every row first.
+  void StreamBegin(const std::vector<Column>& columns) const;
+  void StreamRow(const std::vector<Column>& columns, const nlohmann::json& row) const;
+  void StreamEnd() const;
   // A single record; table prints aligned "key: value" lines.
   void Record(const std::vector<Column>& fields, const nlohmann::json& record) const;
   // A JSON document on stdout, whatever the format (for -o json results
@@ -58,6 +65,7 @@ class Output {
   bool stdout_tty_;
   bool stderr_tty_;
   bool color_;
+  mutable bool stream_started_ = false;  // a row was streamed (json needs commas)
 };
 
 // A list written to stdout one row at a time, so an export of any size

@@ -6,6 +6,8 @@
 //   POST /v1/chat/{slug}/messages                     (token) -> SSE or JSON
 //   GET  /v1/chat/{slug}/conversations/{id}/messages  (token) -> history
 //   GET  /v1/chat/{slug}/conversations/{id}/events    (token) -> SSE
+//   POST /v1/chat/{slug}/conversations/{id}/close     (token) -> resolved
+//   POST /v1/chat/{slug}/conversations/{id}/rating    (token) -> CSAT stored
 //   OPTIONS on each of them: CORS preflight (204, or 403 for an origin the
 //   business does not allow)
 //
@@ -28,7 +30,8 @@
 // - Errors are JSON {"error":{"code","message","hint"?}}: 400
 //   invalid_input, 401 unauthorized, 403 origin_not_allowed, 404 not_found
 //   (unknown business, or a conversation that is not the visitor's), 413
-//   message_too_long / body_too_large, 429 rate_limited, 503 unavailable.
+//   message_too_long / body_too_large, 409 conflict (rating an open
+//   conversation), 429 rate_limited, 503 unavailable.
 #pragma once
 
 #include "daemon/handler.hpp"
@@ -39,6 +42,8 @@ asio::awaitable<Response> HandleChatSession(Exchange& exchange);
 asio::awaitable<Response> HandleChatMessages(Exchange& exchange);
 asio::awaitable<Response> HandleChatHistory(Exchange& exchange);
 asio::awaitable<Response> HandleChatEvents(Exchange& exchange);
+asio::awaitable<Response> HandleChatClose(Exchange& exchange);
+asio::awaitable<Response> HandleChatRating(Exchange& exchange);
 asio::awaitable<Response> HandleChatPreflight(Exchange& exchange);
 
 }  // namespace omni::omnid

@@ -49,9 +49,14 @@ Router MakeRouter() {
   router.Add({"POST", "/v1/chat/{business_slug}/messages", HandleChatMessages});
   router.Add({"GET", "/v1/chat/{business_slug}/conversations/{id}/messages", HandleChatHistory});
   router.Add({"GET", "/v1/chat/{business_slug}/conversations/{id}/events", HandleChatEvents});
+  // A rating is a score and a short comment: 8 KiB is plenty.
+  router.Add({"POST", "/v1/chat/{business_slug}/conversations/{id}/close", HandleChatClose, 1024});
+  router.Add({"POST", "/v1/chat/{business_slug}/conversations/{id}/rating", HandleChatRating, 8192});
   for (const char* pattern : {"/v1/chat/{business_slug}/session", "/v1/chat/{business_slug}/messages",
                               "/v1/chat/{business_slug}/conversations/{id}/messages",
-                              "/v1/chat/{business_slug}/conversations/{id}/events"}) {
+                              "/v1/chat/{business_slug}/conversations/{id}/events",
+                              "/v1/chat/{business_slug}/conversations/{id}/close",
+                              "/v1/chat/{business_slug}/conversations/{id}/rating"}) {
     router.Add({"OPTIONS", pattern, HandleChatPreflight});
   }
   // Stripe's events; its payloads stay well below 1 MiB.

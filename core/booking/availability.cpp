@@ -292,4 +292,37 @@ bool IsOfferedStart(const AvailabilityRules& rules, const ServiceTiming& service
   return !slots.empty() && slots.front() == start;
 }
 
+OpenTime::OpenTime(const AvailabilityRules& rules, TimePoint from, TimePoint to) {
+  CheckTimeZone(rules.time_zone);
+  if (to - from > std::chrono::days{8000}) {
+    throw InvalidInput("business hours: a span of more than 8000 days is too long");
+  }
+  const date::time_zone* zone = date::locate_zone(rules.time_zone);
+  // A day either side: a local date's windows may reach into the span from
+  // the day before or after it, whatever the offset.
+  const auto first = date::floor<date::days>(zone->to_local(from)) - date::days{1};
+  const auto last = date::floor<date::days>(zone->to_local(to)) + date::days{1};
+  std::chrono::microseconds total{0};
+  for (const Range& r : OpenRanges(rules, zone, first, last)) {
+    starts_.push_back(r.start);
+    ends_.push_back(r.end);
+    open_before_.push_back(total);
+    total += std::chrono::duration_cast<std::chrono::microseconds>(r.end - r.start);
+  }
+}
+
+std::chrono::microseconds OpenTime::OpenBefore(TimePoint t) const {
+  // The first range that starts after t; the one before it may hold t.
+  const auto next = std::upper_bound(starts_.begin(), starts_.end(), t);
+  if (next == starts_.begin()) return std::chrono::microseconds{0};
+  const auto i = static_cast<std::size_t>(next - starts_.begin()) - 1;
+  const auto inside = std::min(t, ends_[i]) - starts_[i];
+  return open_before_[i] + std::chrono::duration_cast<std::chrono::microseconds>(inside);
+}
+
+std::chrono::microseconds OpenTime::Between(TimePoint a, TimePoint b) const {
+  if (b <= a) return std::chrono::microseconds{0};
+  return OpenBefore(b) - OpenBefore(a);
+}
+
 }  // namespace omni::booking

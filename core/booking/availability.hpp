@@ -163,4 +163,24 @@ void ValidateRules(const AvailabilityRules& rules, const ServiceTiming& service)
 // that divides it, else 1.
 int AlignmentMinutes(int interval_min);
 
+// Time inside a business's opening hours (rules.time_zone, weekly windows
+// and overrides, with the daylight-saving resolution above), for response
+// and resolution times counted in business hours. Built once for a span,
+// then each question costs a binary search.
+class OpenTime {
+ public:
+  // Covers instants in [from, to), at most 8000 days (InvalidInput beyond). Throws ConfigError for
+  // an unknown time zone.
+  OpenTime(const AvailabilityRules& rules, TimePoint from, TimePoint to);
+  // The open time within [a, b), clamped to the covered span; zero when
+  // b <= a.
+  std::chrono::microseconds Between(TimePoint a, TimePoint b) const;
+
+ private:
+  std::chrono::microseconds OpenBefore(TimePoint t) const;
+  std::vector<TimePoint> starts_;   // merged open ranges, ascending
+  std::vector<TimePoint> ends_;
+  std::vector<std::chrono::microseconds> open_before_;  // open time before starts_[i]
+};
+
 }  // namespace omni::booking

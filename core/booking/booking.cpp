@@ -388,6 +388,23 @@ SlotList BookingService::SlotsBetween(const std::string& business_id, const std:
   });
 }
 
+namespace {
+
+// Records a change of an appointment with the chat that made it ("" for an
+// operator), in the transaction of the change; a booking also counts on
+// its conversation, for analytics.
+void RecordEvent(pqxx::work& tx, const std::string& business_id, const std::string& appointment_id,
+                 const std::string& conversation_id, const char* action) {
+  db::ExecPrepared(tx, "omni_booking_event",
+                   "WITH e AS (INSERT INTO appointment_events (business_id, appointment_id, conversation_id, action)"
+                   " VALUES ($1::uuid, $2::uuid, nullif($3, '')::uuid, $4))"
+                   " UPDATE conversations SET bookings_made = bookings_made + 1"
+                   " WHERE $4 = 'BOOKED' AND business_id = $1::uuid AND id = nullif($3, '')::uuid",
+                   business_id, appointment_id, conversation_id, std::string(action));
+}
+
+}  // namespace
+
 BookingResult BookingService::Create(const std::string& business_id, const CreateRequest& request) {
   customers::CustomerContact contact = ContactOf(request.customer);
   if (!request.conversation_id.empty() && !IsUuid(request.conversation_id)) {
@@ -432,7 +449,11 @@ BookingResult BookingService::Create(const std::string& business_id, const Creat
             business_id, service.id, customer_id, resource_id, request.conversation_id, SqlTime(request.start),
             SqlTime(end), SqlTime(request.start - minutes{service.timing.buffer_before_min}),
             SqlTime(end + minutes{service.timing.buffer_after_min}), request.notes);
-        if (!rows.empty()) return rows[0][0].as<std::string>();
+        if (!rows.empty()) {
+          std::string id = rows[0][0].as<std::string>();
+          RecordEvent(tx, business_id, id, request.conversation_id, "BOOKED");
+          return id;
+        }
       }
       throw SlotTakenSignal{};
     });
@@ -448,8 +469,12 @@ BookingResult BookingService::Create(const std::string& business_id, const Creat
 }
 
 BookingResult BookingService::Reschedule(const std::string& business_id, const std::string& appointment_id,
-                                         TimePoint new_start, const std::string& resource) {
+                                         TimePoint new_start, const std::string& resource,
+                                         const std::string& via_conversation_id) {
   RequireAppointmentId(appointment_id);
+  if (!via_conversation_id.empty() && !IsUuid(via_conversation_id)) {
+    throw InvalidInput("invalid conversation id \"" + via_conversation_id + "\": expected a UUID");
+  }
   TimePoint now = clock_.Now();
   std::string service_id;
   try {
@@ -496,6 +521,7 @@ BookingResult BookingService::Reschedule(const std::string& business_id, const s
               SqlTime(new_start - minutes{timing.buffer_before_min}), SqlTime(end + minutes{timing.buffer_after_min}),
               resource_id);
           tx.exec("RELEASE SAVEPOINT omni_reschedule");
+          RecordEvent(tx, business_id, appointment_id, via_conversation_id, "RESCHEDULED");
           return;
         } catch (const pqxx::sql_error& e) {
           if (db::SqlState(e) != "23P01") throw;
@@ -516,8 +542,12 @@ BookingResult BookingService::Reschedule(const std::string& business_id, const s
 }
 
 Appointment BookingService::Transition(const std::string& business_id, const std::string& appointment_id,
-                                       Status target, const std::string& reason) {
+                                       Status target, const std::string& reason,
+                                       const std::string& via_conversation_id) {
   RequireAppointmentId(appointment_id);
+  if (!via_conversation_id.empty() && !IsUuid(via_conversation_id)) {
+    throw InvalidInput("invalid conversation id \"" + via_conversation_id + "\": expected a UUID");
+  }
   TimePoint now = clock_.Now();
   db::WithTransaction(pool_, [&](pqxx::work& tx) {
     Appointment current = LoadAppointment(tx, business_id, appointment_id, true);
@@ -539,13 +569,14 @@ Appointment BookingService::Transition(const std::string& business_id, const std
         " cancel_reason = CASE WHEN $3 = 'CANCELED' THEN nullif($5, '') ELSE cancel_reason END"
         " WHERE business_id = $1::uuid AND id = $2::uuid",
         business_id, appointment_id, std::string(StatusName(target)), SqlTime(now), reason);
+    if (target == Status::kCanceled) RecordEvent(tx, business_id, appointment_id, via_conversation_id, "CANCELED");
   });
   return Get(business_id, appointment_id);
 }
 
 Appointment BookingService::Cancel(const std::string& business_id, const std::string& appointment_id,
-                                   const std::string& reason) {
-  return Transition(business_id, appointment_id, Status::kCanceled, reason);
+                                   const std::string& reason, const std::string& via_conversation_id) {
+  return Transition(business_id, appointment_id, Status::kCanceled, reason, via_conversation_id);
 }
 
 Appointment BookingService::Confirm(const std::string& business_id, const std::string& appointment_id) {

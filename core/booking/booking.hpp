@@ -157,13 +157,17 @@ class BookingService {
   // free active one. kSlotTaken (alternatives for the same resource choice)
   // leaves it as it was. Conflict when it is not live, NotFound for an
   // unknown resource.
+  // `via_conversation_id` names the chat that asks ("" for an operator);
+  // each booking, move and cancellation is recorded with it in
+  // appointment_events, in the transaction of the change, for analytics.
   BookingResult Reschedule(const std::string& business_id, const std::string& appointment_id,
-                           TimePoint new_start, const std::string& resource = "");
+                           TimePoint new_start, const std::string& resource = "",
+                           const std::string& via_conversation_id = "");
 
   // Life-cycle transitions; each returns the updated appointment. Conflict
   // for a transition the rules forbid, NotFound for an unknown id.
   Appointment Cancel(const std::string& business_id, const std::string& appointment_id,
-                     const std::string& reason);
+                     const std::string& reason, const std::string& via_conversation_id = "");
   Appointment Confirm(const std::string& business_id, const std::string& appointment_id);
   Appointment Complete(const std::string& business_id, const std::string& appointment_id);
   Appointment MarkNoShow(const std::string& business_id, const std::string& appointment_id);
@@ -177,7 +181,7 @@ class BookingService {
 
  private:
   Appointment Transition(const std::string& business_id, const std::string& appointment_id, Status target,
-                         const std::string& reason);
+                         const std::string& reason, const std::string& via_conversation_id = "");
 
   db::Pool& pool_;
   const Clock& clock_;

@@ -14,6 +14,7 @@
 #include "core/chat/schema.hpp"
 #include "core/common/error.hpp"
 #include "core/common/text.hpp"
+#include "core/common/utf8.hpp"
 #include "core/customers/customers_tx.hpp"
 #include "core/db/pqxx.hpp"
 
@@ -139,15 +140,23 @@ void Notify(pqxx::work& tx, const std::string& business_id, const std::string& i
 }
 
 void SetStatus(pqxx::work& tx, const std::string& business_id, const std::string& id, ConversationStatus from,
-               ConversationStatus to, const std::string& reason) {
+               ConversationStatus to, const std::string& reason,
+               HandoffReason handoff = HandoffReason::kOperator) {
   if (from == to && reason.empty()) return;
-  tx.exec_params(
+  // The first handoff keeps its time and reason; who resolved it is judged
+  // at the moment of resolving, and forgotten when it reopens.
+  db::ExecPrepared(
+      tx, "omni_chat_set_status",
       "UPDATE conversations SET status = $3,"
       " escalated_at = CASE WHEN $3 = 'ESCALATED' AND status <> 'ESCALATED' THEN now() ELSE escalated_at END,"
       " escalation_reason = CASE WHEN $3 = 'ESCALATED' AND $4 <> '' THEN $4 ELSE escalation_reason END,"
-      " resolved_at = CASE WHEN $3 = 'RESOLVED' AND status <> 'RESOLVED' THEN now() ELSE resolved_at END"
+      " resolved_at = CASE WHEN $3 = 'RESOLVED' AND status <> 'RESOLVED' THEN now() ELSE resolved_at END,"
+      " handoff_at = CASE WHEN $3 = 'ESCALATED' AND handoff_at IS NULL THEN now() ELSE handoff_at END,"
+      " handoff_reason = CASE WHEN $3 = 'ESCALATED' AND handoff_at IS NULL THEN $5 ELSE handoff_reason END,"
+      " resolved_by = CASE WHEN $3 <> 'RESOLVED' THEN NULL WHEN status = 'RESOLVED' THEN resolved_by"
+      "   WHEN handoff_at IS NULL AND human_messages = 0 THEN 'AI' ELSE 'HUMAN' END"
       " WHERE business_id = $1 AND id = $2",
-      business_id, id, std::string(StatusName(to)), reason);
+      business_id, id, std::string(StatusName(to)), reason, std::string(HandoffReasonName(handoff)));
   if (from != to) Notify(tx, business_id, id, {{"status", StatusName(to)}});
 }
 
@@ -276,11 +285,12 @@ SaveResult SaveAiMessageAtOnce(pqxx::transaction_base& tx, const std::string& bu
 }
 
 Conversation Transition(db::Pool& pool, const std::string& business_id, const std::string& id, HandoffEvent event,
-                        const std::string& reason) {
+                        const std::string& reason, HandoffReason handoff = HandoffReason::kOperator) {
   RequireId(id);
   return db::WithTransaction(pool, [&](pqxx::work& tx) {
     const auto from = LockStatus(tx, business_id, id);
-    SetStatus(tx, business_id, id, from, NextStatus(from, event), event == HandoffEvent::kEscalate ? reason : "");
+    SetStatus(tx, business_id, id, from, NextStatus(from, event), event == HandoffEvent::kEscalate ? reason : "",
+              handoff);
     return Load(tx, business_id, id);
   });
 }
@@ -316,6 +326,11 @@ ConversationStatus NextStatus(ConversationStatus from, HandoffEvent event) {
       return from == S::kResolved ? S::kReopened : from;
   }
   return from;
+}
+
+const char* HandoffReasonName(HandoffReason reason) {
+  constexpr const char* kNames[] = {"HUMAN_REQUESTED", "MODEL_FAILURE", "PLAN_LIMIT", "TOOL_OR_POLICY", "OPERATOR"};
+  return kNames[static_cast<int>(reason)];
 }
 
 bool AiMayAnswer(ConversationStatus status) {
@@ -521,7 +536,8 @@ UserMessageResult AddUserMessage(db::Pool& pool, const std::string& business_id,
 }
 
 SaveResult SaveAiMessage(db::Pool& pool, const std::string& business_id, const std::string& conversation_id,
-                         const NewAiMessage& message, const std::optional<std::string>& escalate_reason) {
+                         const NewAiMessage& message, const std::optional<std::string>& escalate_reason,
+                         HandoffReason handoff) {
   RequireId(conversation_id);
   Insert in;
   in.id = message.id;
@@ -549,7 +565,7 @@ SaveResult SaveAiMessage(db::Pool& pool, const std::string& business_id, const s
     result.status = from;
     if (!in.dropped && escalate_reason) {
       result.status = NextStatus(from, HandoffEvent::kEscalate);
-      SetStatus(tx, business_id, conversation_id, from, result.status, *escalate_reason);
+      SetStatus(tx, business_id, conversation_id, from, result.status, *escalate_reason, handoff);
     }
     return result;
   });
@@ -626,8 +642,15 @@ void AttachCustomer(db::Pool& pool, const std::string& business_id, const std::s
 }
 
 Conversation Escalate(db::Pool& pool, const std::string& business_id, const std::string& conversation_id,
-                      const std::string& reason) {
-  return Transition(pool, business_id, conversation_id, HandoffEvent::kEscalate, reason);
+                      const std::string& reason, HandoffReason handoff) {
+  return Transition(pool, business_id, conversation_id, HandoffEvent::kEscalate, reason, handoff);
+}
+
+void Escalate(pqxx::work& tx, const std::string& business_id, const std::string& conversation_id,
+              const std::string& reason, HandoffReason handoff) {
+  RequireId(conversation_id);
+  const auto from = LockStatus(tx, business_id, conversation_id);
+  SetStatus(tx, business_id, conversation_id, from, NextStatus(from, HandoffEvent::kEscalate), reason, handoff);
 }
 
 Conversation Resolve(db::Pool& pool, const std::string& business_id, const std::string& conversation_id) {
@@ -671,6 +694,49 @@ StoredMessage HumanReply(db::Pool& pool, const std::string& business_id, const s
           business_id, conversation_id, author);
     }
     return message;
+  });
+}
+
+Conversation CloseByVisitor(db::Pool& pool, const std::string& business_id, const Visitor& visitor,
+                            const std::string& conversation_id) {
+  return db::WithTransaction(pool, [&](pqxx::work& tx) {
+    VisitorConversation(tx, business_id, visitor, conversation_id);
+    const auto from = LockStatus(tx, business_id, conversation_id);
+    if (from != ConversationStatus::kResolved) {
+      SetStatus(tx, business_id, conversation_id, from, NextStatus(from, HandoffEvent::kResolve), "");
+    }
+    tx.exec_params(
+        "UPDATE conversations SET closed_at = coalesce(closed_at, now()) WHERE business_id = $1 AND id = $2",
+        business_id, conversation_id);
+    return Load(tx, business_id, conversation_id);
+  });
+}
+
+void RateByVisitor(db::Pool& pool, const std::string& business_id, const Visitor& visitor,
+                   const std::string& conversation_id, int score, const std::string& comment) {
+  if (score < 1 || score > 5) {
+    throw InvalidInput("invalid score " + std::to_string(score) + ": expected 1 to 5");
+  }
+  RejectNul("comment", comment);
+  if (!IsValidUtf8(comment)) throw InvalidInput("comment: it is not valid UTF-8");
+  if (CountChars(comment) > kMaxCsatCommentChars) {
+    throw InvalidInput("comment: longer than " + std::to_string(kMaxCsatCommentChars) + " characters");
+  }
+  db::WithTransaction(pool, [&](pqxx::work& tx) {
+    const auto conversation = VisitorConversation(tx, business_id, visitor, conversation_id);
+    const bool closed = !tx.exec_params("SELECT 1 FROM conversations WHERE business_id = $1 AND id = $2"
+                                        " AND (status = 'RESOLVED' OR closed_at IS NOT NULL)",
+                                        business_id, conversation.id)
+                             .empty();
+    if (!closed) {
+      throw Conflict("conversation " + conversation.id + " is still open: it can be rated once resolved or closed");
+    }
+    tx.exec_params(
+        "INSERT INTO csat_ratings (business_id, conversation_id, score, comment) VALUES ($1, $2, $3, $4)"
+        " ON CONFLICT (conversation_id) DO UPDATE SET score = EXCLUDED.score, comment = EXCLUDED.comment",
+        business_id, conversation.id, score, comment);
+    tx.exec_params("UPDATE conversations SET csat_score = $3 WHERE business_id = $1 AND id = $2", business_id,
+                   conversation.id, score);
   });
 }
 

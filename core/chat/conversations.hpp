@@ -9,6 +9,10 @@
 // makes that check atomic with the insert (the conversation row is locked
 // FOR UPDATE in the same transaction), so a reply the model finished after
 // a human took over is stored with dropped = true and never shown.
+// Reporting columns (see migration 12) are written in the transaction of
+// each step: message counts and first replies by a trigger on messages, the
+// first handoff's time and HandoffReason, and who resolved it (AI when no
+// handoff and no team member's message came before), by the status change.
 // Every change a live view cares about (a human reply, a status change, a
 // new message) is announced with pg_notify on kNotifyChannel, delivered at
 // commit, so every omnid instance on the database can push it.
@@ -50,6 +54,21 @@ ConversationStatus NextStatus(ConversationStatus from, HandoffEvent event);
 
 // True for AI_ACTIVE and REOPENED.
 bool AiMayAnswer(ConversationStatus status);
+
+// Why a conversation went to a human, recorded with its first handoff for
+// analytics (the free-text reason is for the team and may change):
+//   kHumanRequested  the customer asked for a person (escalate_to_human with
+//                    customer_asked)
+//   kModelFailure    the AI could not answer: every model failed, or the
+//                    offline responder had no clear answer
+//   kPlanLimit       the plan's interaction limit stopped the AI
+//   kToolOrPolicy    the model handed off by the business's rules
+//                    (escalate_to_human without customer_asked), or the
+//                    business turned its AI off
+//   kOperator        a team member took it over (escalate, or a reply)
+enum class HandoffReason { kHumanRequested, kModelFailure, kPlanLimit, kToolOrPolicy, kOperator };
+// "HUMAN_REQUESTED", "MODEL_FAILURE", "PLAN_LIMIT", "TOOL_OR_POLICY", "OPERATOR".
+const char* HandoffReasonName(HandoffReason reason);
 
 enum class Channel { kWebchat, kCli, kApi, kSms, kEmail, kPhone };
 // "WEBCHAT", "CLI", "API", "SMS", "EMAIL", "PHONE".
@@ -195,11 +214,13 @@ std::string NewMessageId();
 // Stores an assistant message unless the AI may no longer answer, atomically
 // (see the file comment). When `escalate_reason` is set and the message is
 // kept, the conversation becomes ESCALATED in the same transaction (the
-// model called escalate_to_human; its goodbye is still delivered). When a
+// model called escalate_to_human; its goodbye is still delivered), with
+// `handoff` recorded as the reason when it is the first handoff. When a
 // message with `message.id` is already stored, stores nothing and returns
 // it, with the conversation's status now.
 SaveResult SaveAiMessage(db::Pool& pool, const std::string& business_id, const std::string& conversation_id,
-                         const NewAiMessage& message, const std::optional<std::string>& escalate_reason = {});
+                         const NewAiMessage& message, const std::optional<std::string>& escalate_reason = {},
+                         HandoffReason handoff = HandoffReason::kToolOrPolicy);
 
 struct ToolResultRecord {
   std::string tool_call_id;
@@ -229,14 +250,32 @@ void AttachCustomer(db::Pool& pool, const std::string& business_id, const std::s
                     const std::string& customer_id);
 
 // Operator actions; each returns the conversation after the change and
-// notifies. Escalate and HumanReply make it ESCALATED; a human reply
-// also assigns it to `author` when unassigned.
+// notifies. Escalate and HumanReply make it ESCALATED (a first handoff is
+// recorded with `handoff`, kOperator for a reply); a human reply also
+// assigns it to `author` when unassigned.
 Conversation Escalate(db::Pool& pool, const std::string& business_id, const std::string& conversation_id,
-                      const std::string& reason);
+                      const std::string& reason, HandoffReason handoff = HandoffReason::kOperator);
 Conversation Resolve(db::Pool& pool, const std::string& business_id, const std::string& conversation_id);
 Conversation Reopen(db::Pool& pool, const std::string& business_id, const std::string& conversation_id);
 Conversation Assign(db::Pool& pool, const std::string& business_id, const std::string& conversation_id,
                     const std::string& assignee);
+// A visitor closes their conversation (VisitorConversation decides whether
+// it is theirs, NotFound otherwise): it becomes RESOLVED, judged AI or
+// human as any resolution, and closed_at is set, which offers the CSAT
+// survey. Closing a closed or resolved one changes nothing.
+Conversation CloseByVisitor(db::Pool& pool, const std::string& business_id, const Visitor& visitor,
+                            const std::string& conversation_id);
+
+inline constexpr std::size_t kMaxCsatCommentChars = 2000;
+
+// Stores the visitor's satisfaction rating of their conversation, once it
+// is resolved or they closed it; rating again replaces it. NotFound as
+// CloseByVisitor; InvalidInput for a score outside 1..5 or a comment over
+// kMaxCsatCommentChars characters or not UTF-8; Conflict while the
+// conversation is still open.
+void RateByVisitor(db::Pool& pool, const std::string& business_id, const Visitor& visitor,
+                   const std::string& conversation_id, int score, const std::string& comment);
+
 // Stores a team member's message (role HUMAN, metadata {"author"}) and
 // moves the customer's last contact to `now`.
 StoredMessage HumanReply(db::Pool& pool, const std::string& business_id, const std::string& conversation_id,

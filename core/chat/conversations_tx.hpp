@@ -24,6 +24,10 @@ Conversation VisitorConversation(pqxx::work& tx, const std::string& business_id,
 // has no verified identity or is that verified customer.
 std::string LatestOpenWebchatConversation(pqxx::work& tx, const std::string& business_id, const std::string& visitor_id,
                                           const std::string& verified_customer_id);
+// Hands the conversation to a human (ESCALATED) in the caller's
+// transaction: the plan's limit stopped the AI after the message was stored.
+void Escalate(pqxx::work& tx, const std::string& business_id, const std::string& conversation_id,
+              const std::string& reason, HandoffReason handoff);
 UserMessageResult AddUserMessage(pqxx::work& tx, const std::string& business_id,
                                  const std::string& conversation_id, const std::string& text, TimePoint now);
 

@@ -96,6 +96,7 @@ struct Turn {
   int rounds = 0;                      // tool rounds run
   std::vector<AppointmentChange> changes;  // appointments the tools booked, moved or cancelled
   std::optional<std::string> pending_escalation;
+  HandoffReason pending_handoff = HandoffReason::kToolOrPolicy;  // why, for analytics
   TurnResult result;
   SteadyClock::time_point step_started;
   bool streamed = false;  // text went out since the last reset
@@ -349,14 +350,15 @@ void EmitHandoff(Turn& turn, const std::string& notice, const std::string& reaso
 // history. The id chosen here makes a retry after a commit whose answer was
 // lost store nothing twice. It blocks an executor thread meanwhile, as the
 // database calls it waits on would.
-SaveResult SaveWithRetry(const Turn& turn, NewAiMessage message, const std::optional<std::string>& escalation) {
+SaveResult SaveWithRetry(const Turn& turn, NewAiMessage message, const std::optional<std::string>& escalation,
+                         HandoffReason handoff) {
   auto& engine = *turn.engine;
   message.id = NewMessageId();
   const auto deadline = SteadyClock::now() + std::chrono::milliseconds(engine.settings.reply_save_retry_ms);
   auto delay = std::chrono::milliseconds(50);
   for (;;) {
     try {
-      return SaveAiMessage(engine.pool, turn.business->id, turn.result.conversation_id, message, escalation);
+      return SaveAiMessage(engine.pool, turn.business->id, turn.result.conversation_id, message, escalation, handoff);
     } catch (const Unavailable& e) {
       if (SteadyClock::now() + delay > deadline) throw;
       log::Warn("storing an AI message failed, retrying", {{"conversation_id", turn.result.conversation_id},
@@ -399,13 +401,17 @@ void AnswerOffline(const TurnPtr& turn, OfflineReason reason, const std::string&
   const auto reply =
       told.empty() ? OfflineAnswer(turn->request.text, turn->retrieved, reason) : OfflineReply{told, {}, true};
   std::optional<std::string> escalation;
+  HandoffReason handoff = HandoffReason::kModelFailure;
   if (reply.handoff) {
     escalation = "the assistant could not answer offline";
   }
   if (reason == OfflineReason::kModelFailed && engine.settings.llm.escalate_on_failure) {
     escalation = "the AI could not answer: " + why;
   }
-  if (turn->pending_escalation) escalation = turn->pending_escalation;
+  if (turn->pending_escalation) {
+    escalation = turn->pending_escalation;
+    handoff = turn->pending_handoff;
+  }
   if (!told.empty()) {
     escalation = (turn->pending_escalation ? *turn->pending_escalation + "; " : std::string()) +
                  "the AI could not answer after changing appointments: " + why;
@@ -417,7 +423,7 @@ void AnswerOffline(const TurnPtr& turn, OfflineReason reason, const std::string&
     message.content = reply.text;
     message.model = "offline";
     message.metadata_json = json{{"offline", true}, {"citations", CitationsJson(turn->result.citations)}}.dump();
-    const auto save = SaveWithRetry(*turn, message, escalation);
+    const auto save = SaveWithRetry(*turn, message, escalation, handoff);
     if (save.dropped) return Dropped(*turn, save);
     turn->result.reply_message_id = save.message_id;
     turn->result.status = save.status;
@@ -473,7 +479,10 @@ void RunTools(const TurnPtr& turn, const std::vector<llm::ToolCall>& calls) {
     started.tool_status = "started";
     Emit(*turn, started);
     const auto outcome = ExecuteTool(turn->tools, call);
-    if (outcome.escalation_reason) turn->pending_escalation = *outcome.escalation_reason;
+    if (outcome.escalation_reason) {
+      turn->pending_escalation = *outcome.escalation_reason;
+      turn->pending_handoff = outcome.customer_asked ? HandoffReason::kHumanRequested : HandoffReason::kToolOrPolicy;
+    }
     if (!outcome.appointment_id.empty()) turn->changes.push_back({call.name, outcome.result_json});
     if (!outcome.customer_id.empty() && !turn->customer && turn->persist) {
       AttachCustomer(engine.pool, turn->business->id, turn->result.conversation_id, outcome.customer_id);
@@ -535,7 +544,7 @@ void HandleModelResult(const TurnPtr& turn, std::exception_ptr error, llm::ChatR
     escalation = turn->pending_escalation;
   }
   if (turn->persist) {
-    const auto save = SaveWithRetry(*turn, message, escalation);
+    const auto save = SaveWithRetry(*turn, message, escalation, turn->pending_handoff);
     if (save.dropped) return Dropped(*turn, save);
     turn->result.status = save.status;
     if (!calls_tools) turn->result.reply_message_id = save.message_id;
@@ -609,8 +618,11 @@ void Prepare(const TurnPtr& turn) {
     try {
       billing::MeterInteraction(tx, business.id, engine.settings.plans, result.added.message.id, conversation.id,
                                 now);
-    } catch (const LimitReached&) {
+    } catch (const LimitReached& e) {
+      // Nobody else will answer: the team owns it, and analytics count why.
       result.meter_error = std::current_exception();
+      Escalate(tx, business.id, conversation.id, std::string("the plan's limit was reached: ") + e.what(),
+               HandoffReason::kPlanLimit);
       return result;
     }
     MessageQuery query;
@@ -644,7 +656,7 @@ void Prepare(const TurnPtr& turn) {
     turn->result.ai_silent = true;
     turn->result.reply = kAiOffNotice;
     turn->result.status =
-        Escalate(engine.pool, business.id, opening.conversation_id, kAiOffReason).status;
+        Escalate(engine.pool, business.id, opening.conversation_id, kAiOffReason, HandoffReason::kToolOrPolicy).status;
     EmitHandoff(*turn, kAiOffNotice, kAiOffReason);
     return Finish(*turn);
   }

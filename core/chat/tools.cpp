@@ -92,7 +92,11 @@ const std::vector<Definition>& Definitions() {
     d.push_back({"escalate_to_human",
                  "Hands the conversation to a team member: complaints, refunds, medical or safety concerns, a "
                  "request for a person, or anything you cannot answer.",
-                 Object({{"reason", Text("a short reason for the team")}}, {"reason"})});
+                 Object({{"reason", Text("a short reason for the team")},
+                         {"customer_asked",
+                          {{"type", "boolean"},
+                           {"description", "true when the customer asked to talk to a person"}}}},
+                        {"reason"})});
     return d;
   }();
   return definitions;
@@ -266,7 +270,8 @@ booking::Appointment Locate(ToolContext& context, const std::string& tool, const
 
 ToolOutcome CancelAppointment(ToolContext& context, const json& args) {
   const auto appointment = Locate(context, "cancel_appointment", args);
-  const auto cancelled = context.booking->Cancel(context.business->id, appointment.id, Str(args, "reason"));
+  const auto cancelled = context.booking->Cancel(context.business->id, appointment.id, Str(args, "reason"),
+                                                  context.conversation_id);
   json body = AppointmentJson(cancelled, Zone(context));
   body["canceled"] = true;
   auto outcome = Ok("cancel_appointment", std::move(body));
@@ -278,7 +283,8 @@ ToolOutcome RescheduleAppointment(ToolContext& context, const json& args) {
   const auto& zone = Zone(context);
   const auto appointment = Locate(context, "reschedule_appointment", args);
   const auto new_start = booking::ParseStartTime(Str(args, "new_date") + " " + Str(args, "new_time"), zone);
-  const auto result = context.booking->Reschedule(context.business->id, appointment.id, new_start);
+  const auto result = context.booking->Reschedule(context.business->id, appointment.id, new_start, "",
+                                                   context.conversation_id);
   if (result.outcome == booking::BookingResult::kSlotTaken) {
     return Ok("reschedule_appointment", {{"rescheduled", false},
                                          {"reason", "that time is taken"},
@@ -335,6 +341,7 @@ ToolOutcome EscalateToHuman(const json& args) {
                     {{"escalated", true},
                      {"note", "a team member now owns this conversation; tell the customer they will reply here"}});
   outcome.escalation_reason = Str(args, "reason");
+  outcome.customer_asked = args.value("customer_asked", false);
   return outcome;
 }
 

@@ -70,6 +70,7 @@ struct ToolOutcome {
   bool ok = true;                // false: the result is a tool error
   std::string result_json;       // the tool message content for the model
   std::optional<std::string> escalation_reason;  // escalate_to_human was called
+  bool customer_asked = false;   // ... because the customer asked for a person
   std::vector<int> cited;        // citation numbers search_knowledge returned
   std::string appointment_id;    // booked, rescheduled or cancelled; "" otherwise
   std::string customer_id;       // the customer a booking created or matched

@@ -43,6 +43,7 @@
   }
   function save() {
     try { localStorage.setItem(storeKey, JSON.stringify(state)); } catch (e) { /* storage off: the session lasts the page */ }
+    if (ui.end) ui.end.hidden = !state.conversation;
   }
 
   function el(tag, cls, text) {
@@ -106,6 +107,13 @@
     'input{border:1px solid rgba(0,0,0,.15);border-radius:10px;padding:10px 12px;font-size:15px;outline:none}',
     '.start{margin-top:6px;border:0;border-radius:10px;padding:12px;background:var(--p);color:var(--t);font-size:15px;cursor:pointer}',
     '.brand{text-align:center;font-size:11px;color:#999;padding:0 0 6px;background:var(--b)}',
+    '.end{background:rgba(255,255,255,.18);border:0;color:inherit;cursor:pointer;border-radius:8px;padding:6px 10px;font-size:12.5px}',
+    '.end:hover{background:rgba(255,255,255,.3)}',
+    '.csat{align-self:stretch;background:#fff;border:1px solid rgba(0,0,0,.07);border-radius:12px;padding:12px;display:flex;flex-direction:column;gap:8px}',
+    '.csat p{margin:0}.scores{display:flex;gap:6px}',
+    '.score{flex:1;height:38px;border-radius:8px;border:1px solid rgba(0,0,0,.15);background:#fff;color:#222;font-size:15px;cursor:pointer}',
+    '.score[aria-checked=true]{background:var(--p);color:var(--t);border-color:var(--p)}',
+    '.csat textarea{min-height:56px;border-radius:10px}.csat .start{margin-top:0}.start:disabled{opacity:.5;cursor:default}',
     ':focus-visible{outline:2px solid var(--p);outline-offset:2px}'
   ].join('');
 
@@ -140,6 +148,9 @@
     var sub = add(who, 'div', 'sub');
     ui.dot = add(sub, 'span', 'dot');
     ui.subText = add(sub, 'span');
+    ui.end = add(header, 'button', 'end', 'End chat', { type: 'button' });
+    ui.end.hidden = !state.conversation;
+    ui.end.addEventListener('click', endChat);
     if (!pageMode) {
       add(header, 'button', 'close', '×', { type: 'button', 'aria-label': 'Close chat' })
         .addEventListener('click', function () { setOpen(false); });
@@ -459,6 +470,7 @@
       if (!response.ok) throw new Error('Could not load the conversation.');
       return response.json().then(function (body) {
         body.messages.forEach(renderStored);
+        if (body.status === 'RESOLVED') askRating();
         listen();
       });
     });
@@ -520,10 +532,68 @@
         eventsRetryMs = Math.min(eventsRetryMs * 2, 30000);
       });
   }
+  // CSAT: once a conversation is resolved, or the visitor ends it, ask for
+  // a rating from 1 to 5 and an optional comment, once per conversation.
+  function askRating() {
+    var id = state.conversation;
+    if (!id || state.rated === id || ui.log.querySelector('.csat')) return;
+    var form = add(ui.log, 'form', 'csat', null, { 'aria-label': 'Rate this conversation' });
+    add(form, 'p', null, 'How did we do?');
+    var scores = add(form, 'div', 'scores', null, { role: 'radiogroup', 'aria-label': 'Rating from 1 (poor) to 5 (great)' });
+    var chosen = 0;
+    var submit;
+    var buttons = [1, 2, 3, 4, 5].map(function (n) {
+      var button = add(scores, 'button', 'score', String(n),
+        { type: 'button', role: 'radio', 'aria-checked': 'false', 'aria-label': n + ' out of 5' });
+      button.addEventListener('click', function () {
+        chosen = n;
+        buttons.forEach(function (b, i) { b.setAttribute('aria-checked', String(i + 1 === n)); });
+        submit.disabled = false;
+      });
+      return button;
+    });
+    var comment = add(form, 'textarea', 'comment', null,
+      { rows: '2', maxlength: '2000', placeholder: 'Anything to add? (optional)', 'aria-label': 'Comment' });
+    submit = add(form, 'button', 'start', 'Send rating', { type: 'submit' });
+    submit.disabled = true;
+    form.addEventListener('submit', function (e) {
+      e.preventDefault();
+      if (!chosen) return;
+      submit.disabled = true;
+      authed(function () {
+        return request('/conversations/' + encodeURIComponent(id) + '/rating',
+          { method: 'POST', json: { score: chosen, comment: comment.value.trim() } });
+      }).then(function (response) {
+        return response.json().catch(function () { return null; }).then(function (body) {
+          if (!response.ok) throw new Error(errorText(response, body));
+          state.rated = id;
+          save();
+          form.remove();
+          addLine('info', 'Thanks for your feedback!');
+        });
+      }).catch(function (error) {
+        submit.disabled = false;
+        addLine('error', error.message);
+      });
+    });
+    scrollDown();
+  }
+  function endChat() {
+    var id = state.conversation;
+    if (!id) return;
+    authed(function () {
+      return request('/conversations/' + encodeURIComponent(id) + '/close', { method: 'POST', json: {} });
+    }).then(function (response) {
+      if (!response.ok) throw new Error('Could not end the conversation. Please try again.');
+      ui.subText.textContent = 'Conversation ended';
+      askRating();
+    }).catch(function (error) { addLine('error', error.message); });
+  }
+
   function onServerEvent(name, data) {
     if (name === 'status') {
       if (data.status === 'ESCALATED') ui.subText.textContent = 'A team member will reply here';
-      else if (data.status === 'RESOLVED') ui.subText.textContent = 'Conversation resolved';
+      else if (data.status === 'RESOLVED') { ui.subText.textContent = 'Conversation resolved'; askRating(); }
       else if (settings) applySettings();
       return;
     }

@@ -10,7 +10,9 @@
 // answer link its source, check the appointment with
 // `omni book list`, see a complaint handed off without the team's note
 // showing, see `omni conversations reply` arrive live, reload and
-// see the history, then a phone-sized viewport and the full-page chat.
+// see the history, rate the conversation once the team resolves it (CSAT,
+// read back through `omni analytics`), then a phone-sized viewport and the
+// full-page chat, where the visitor ends the chat and rates it.
 // Everything runs on 127.0.0.1. Exits non-zero on the first failed check.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -296,6 +298,29 @@ async function main() {
     check(assistants.filter((t) => t.startsWith("You're all set")).length === 1, 'the booking confirmation shows once');
     await shot(page, '6-resumed');
 
+    // Resolved by the team: the widget asks for a rating, stored with the conversation.
+    await omni('conversations', 'resolve', stored.conversation, '-b', SLUG);
+    await page.locator('[data-omni-chat] form.csat').waitFor({ timeout: STEP_TIMEOUT_MS });
+    check(await page.locator('[data-omni-chat] .score').count() === 5, 'the survey offers ratings from 1 to 5');
+    check(await page.locator('[data-omni-chat] form.csat .start').isDisabled(), 'a score is needed before sending');
+    await page.locator('[data-omni-chat] .score[aria-label="4 out of 5"]').click();
+    await page.locator('[data-omni-chat] form.csat textarea').fill('Quick, and Sam was lovely');
+    await shot(page, '6-csat');
+    await page.locator('[data-omni-chat] form.csat .start').click();
+    await waitForText(page, '.info', 'Thanks for your feedback!');
+    const exported = JSON.parse(await omni('analytics', 'conversations', '-b', SLUG, '-o', 'json'));
+    const rated = exported.find((row) => row.id === stored.conversation);
+    check(rated?.csat_score === 4 && rated?.csat_comment === 'Quick, and Sam was lovely' && rated?.resolved_by === 'HUMAN',
+      'the rating is stored with the conversation and exported');
+    // Another visitor's token finds no such conversation to rate.
+    const stranger = await (await fetch(`${OMNI_URL}/v1/chat/${SLUG}/session`,
+      { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' })).json();
+    const forged = await fetch(`${OMNI_URL}/v1/chat/${SLUG}/conversations/${stored.conversation}/rating`, {
+      method: 'POST', headers: { Authorization: `Bearer ${stranger.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ score: 1 }),
+    });
+    check(forged.status === 404, "another visitor cannot rate the conversation");
+
     // Closing with Escape returns focus to the bubble.
     await page.locator('[data-omni-chat] textarea').focus();
     await page.keyboard.press('Escape');
@@ -327,6 +352,15 @@ async function main() {
     await send(page, 'Are you open on Saturdays?');
     await waitForText(page, '.msg.assistant .text', full);
     await shot(page, '8-full-page');
+    // The visitor ends the chat themselves and rates it.
+    await page.locator('[data-omni-chat] .end').click();
+    await page.locator('[data-omni-chat] form.csat').waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page.locator('[data-omni-chat] .score[aria-label="5 out of 5"]').click();
+    await page.locator('[data-omni-chat] form.csat .start').click();
+    await waitForText(page, '.info', 'Thanks for your feedback!');
+    const summary = JSON.parse(await omni('analytics', 'summary', '-b', SLUG, '-o', 'json'));
+    check(summary.metrics.csat_responses.value === 2 && summary.metrics.csat_score.value === 4.5,
+      'omni analytics summary reports both ratings');
 
     // A verified logged-in member skips the pre-chat form.
     const shown = JSON.parse(await omni('business', 'show', SLUG, '--show-secret', '-o', 'json'));

@@ -1001,4 +1001,50 @@ TEST_CASE("a visitor who closes the tab is not a warning in the log", "[webchat]
   CHECK(HttpGet(omnid.port(), "/healthz").status == 200);
 }
 
+TEST_CASE("a visitor ends their conversation and rates it, and no one else can", "[webchat][analytics]") {
+  Desk desk;
+  Omnid omnid(desk.db.url(), desk.fake.base_url());
+  const std::string token = StartSession(omnid.port())["token"];
+  const auto turn = HttpPost(omnid.port(), "/v1/chat/demo-salon/messages?stream=false",
+                             json{{"message", "Do you do balayage?"}}.dump(), Bearer(token));
+  REQUIRE(turn.status == 200);
+  const std::string id = turn.Json()["conversation_id"];
+  const std::string close = "/v1/chat/demo-salon/conversations/" + id + "/close";
+  const std::string rating = "/v1/chat/demo-salon/conversations/" + id + "/rating";
+  const auto rate = [&](const json& body, const std::string& as, const std::string& path) {
+    return HttpPost(omnid.port(), path, body.dump(), Bearer(as));
+  };
+
+  // Still open: nothing to rate yet.
+  CHECK(rate({{"score", 5}}, token, rating).status == 409);
+  // Another visitor, and a visitor of another business, find no such conversation.
+  const std::string stranger = StartSession(omnid.port())["token"];
+  CHECK(rate(json::object(), stranger, close).status == 404);
+  CHECK(rate({{"score", 1}}, stranger, rating).status == 404);
+  const std::string elsewhere = StartSession(omnid.port(), json::object(), "other-salon")["token"];
+  CHECK(rate({{"score", 1}}, elsewhere, "/v1/chat/other-salon/conversations/" + id + "/rating").status == 404);
+  CHECK(rate({{"score", 1}}, elsewhere, rating).status == 401);
+  CHECK(HttpPost(omnid.port(), rating, json{{"score", 1}}.dump()).status == 401);
+
+  const auto closed = rate(json::object(), token, close);
+  REQUIRE(closed.status == 200);
+  CHECK(closed.Json()["status"] == "RESOLVED");
+  CHECK(closed.Json()["csat"] == true);
+  CHECK(rate({{"score", 0}}, token, rating).status == 400);
+  CHECK(rate({{"score", "5"}}, token, rating).status == 400);
+  CHECK(rate({{"score", 4}, {"comment", std::string(2001, 'x')}}, token, rating).status == 400);
+  const auto rated = rate({{"score", 5}, {"comment", "Lovely, thanks"}}, token, rating);
+  REQUIRE(rated.status == 200);
+  CHECK(rated.Json()["score"] == 5);
+  const auto stored = db::WithTransaction(desk.db.pool(), [&](pqxx::work& tx) {
+    return tx.exec_params1("SELECT r.score, r.comment, c.csat_score, c.closed_at IS NOT NULL FROM csat_ratings r"
+                           " JOIN conversations c ON c.id = r.conversation_id WHERE r.conversation_id = $1::uuid",
+                           id);
+  });
+  CHECK(stored[0].as<int>() == 5);
+  CHECK(stored[1].as<std::string>() == "Lovely, thanks");
+  CHECK(stored[2].as<int>() == 5);
+  CHECK(stored[3].as<bool>());
+}
+
 }  // namespace omni

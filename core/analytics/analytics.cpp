@@ -1,0 +1,526 @@
+// Conversation analytics. See analytics.hpp for the metric definitions;
+// each is written once, in the SQL below, over the reporting columns.
+#include "core/analytics/analytics.hpp"
+
+#include <date/date.h>
+#include <date/tz.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+#include "core/booking/availability.hpp"
+#include "core/booking/local_time.hpp"
+#include "core/business/business_tx.hpp"
+#include "core/common/error.hpp"
+#include "core/db/pqxx.hpp"
+
+namespace omni::analytics {
+namespace {
+
+using std::chrono::days;
+using std::chrono::sys_days;
+using std::chrono::year_month_day;
+
+// date_part gives a double: extract() gives a numeric since PostgreSQL 14,
+// many times slower over thousands of rows. A double's step at today's epoch
+// is a quarter of a microsecond, so rounding to microseconds is exact.
+#define OMNI_EPOCH_US(col) "(date_part('epoch', " col ") * 1000000)::int8"
+
+constexpr std::array<const char*, 5> kHandoffReasons = {"HUMAN_REQUESTED", "MODEL_FAILURE", "PLAN_LIMIT",
+                                                         "TOOL_OR_POLICY", "OPERATOR"};
+// Rows per page of the export: large enough to amortise a round trip,
+// small enough that memory does not grow with the range.
+constexpr int kExportPage = 1000;
+constexpr int kMaxBuckets = 1000;
+
+std::string SqlTime(TimePoint t) { return date::format("%Y-%m-%dT%H:%M:%SZ", std::chrono::floor<std::chrono::microseconds>(t)); }
+std::string SqlDate(year_month_day d) { return booking::FormatDate(d); }
+TimePoint FromMicros(long long micros) { return TimePoint{std::chrono::microseconds{micros}}; }
+std::optional<TimePoint> OptionalTime(const pqxx::field& field) {
+  if (field.is_null()) return std::nullopt;
+  return FromMicros(field.as<long long>());
+}
+year_month_day NextDay(year_month_day d) { return year_month_day{sys_days{d} + days{1}}; }
+
+// The instants [from, to) of a range of local dates.
+struct Instants {
+  TimePoint from;
+  TimePoint to;
+};
+Instants InstantsOf(const DayRange& range, const std::string& tz) {
+  return {booking::LocalMidnight(range.first, tz), booking::LocalMidnight(NextDay(range.last), tz)};
+}
+
+std::string TimeZoneOf(pqxx::work& tx, const std::string& business_id) {
+  const auto rows = tx.exec_params("SELECT timezone FROM businesses WHERE id = $1::uuid", business_id);
+  if (rows.empty()) throw NotFound("business " + business_id + " not found");
+  return rows[0][0].as<std::string>();
+}
+
+booking::AvailabilityRules HoursOf(pqxx::work& tx, const std::string& business_id) {
+  const auto schedule = business::LoadSchedule(tx, business_id);
+  booking::AvailabilityRules rules;
+  rules.time_zone = schedule.timezone;
+  rules.weekly = schedule.weekly;
+  rules.overrides = schedule.overrides;
+  return rules;
+}
+
+DurationStats Stats(std::vector<double> seconds) {
+  DurationStats stats;
+  stats.count = static_cast<std::int64_t>(seconds.size());
+  if (seconds.empty()) return stats;
+  double sum = 0;
+  for (double s : seconds) sum += s;
+  stats.mean_s = sum / static_cast<double>(seconds.size());
+  std::sort(seconds.begin(), seconds.end());
+  const std::size_t n = seconds.size();
+  stats.median_s = n % 2 == 1 ? seconds[n / 2] : (seconds[n / 2 - 1] + seconds[n / 2]) / 2;
+  return stats;
+}
+
+double Ratio(std::int64_t part, std::int64_t whole) {
+  return whole == 0 ? 0 : static_cast<double>(part) / static_cast<double>(whole);
+}
+
+// Per-conversation values every metric of a conversation rests on; the
+// metrics themselves are written once, in MetricsOf and kTrendMetrics.
+const std::string kCohort =
+    "SELECT c.*,"
+    " date_part('epoch', c.first_response_at - c.first_message_at) AS fr,"
+    " date_part('epoch', c.first_human_reply_at - c.handoff_at) AS th,"
+    " CASE WHEN c.status = 'RESOLVED' THEN date_part('epoch', c.resolved_at - c.created_at) END AS rt,"
+    " (c.handoff_at IS NULL AND c.human_messages = 0 AND (c.status = 'RESOLVED'"
+    "   OR coalesce(c.last_message_at, c.created_at) <= $4::timestamptz - interval '24 hours')) AS ai_resolved,"
+    " c.bookings_made > 0 AS booked,"
+    " (c.status = 'RESOLVED' OR c.closed_at IS NOT NULL) AS csat_offered,"
+    " c.csat_score AS csat"
+    " FROM conversations c"
+    " WHERE c.business_id = $1::uuid AND c.created_at >= $2::timestamptz AND c.created_at < $3::timestamptz";
+
+// The metrics of the previous period ([0]) and the current one ([1]), each
+// query reading both at once: `current_from` splits them.
+std::array<Metrics, 2> MetricsOf(pqxx::work& tx, const std::string& business_id, const Summary& summary,
+                                 const Instants& previous, const Instants& current, TimePoint now,
+                                 const booking::OpenTime& hours) {
+  std::array<Metrics, 2> both;
+  std::string sql =
+      "SELECT (created_at >= $5::timestamptz)::int, count(*), coalesce(sum(messages_in), 0)::int8,"
+      " coalesce(sum(messages_out), 0)::int8,"
+      " count(handoff_at), count(*) FILTER (WHERE handoff_at IS NOT NULL AND first_human_reply_at IS NULL),"
+      " count(*) FILTER (WHERE status = 'RESOLVED'),"
+      " count(*) FILTER (WHERE status = 'RESOLVED' AND resolved_by = 'AI'),"
+      " count(*) FILTER (WHERE status = 'RESOLVED' AND resolved_by = 'HUMAN'),"
+      " count(*) FILTER (WHERE ai_resolved), count(*) FILTER (WHERE booked),"
+      " count(*) FILTER (WHERE csat_offered), count(csat) FILTER (WHERE csat_offered),"
+      " coalesce(avg(csat) FILTER (WHERE csat_offered), 0)::float8";
+  for (const char* reason : kHandoffReasons) sql += std::string(", count(*) FILTER (WHERE handoff_reason = '") + reason + "')";
+  sql += " FROM (" + kCohort + ") x GROUP BY 1";
+  const auto from = SqlTime(previous.from), to = SqlTime(current.to), split = SqlTime(current.from);
+  for (const auto& row : db::ExecPrepared(tx, "omni_analytics_summary", sql, business_id, from, to, SqlTime(now), split)) {
+    Metrics& m = both.at(row[0].as<int>());
+    m.conversations = row[1].as<std::int64_t>();
+    m.messages_in = row[2].as<std::int64_t>();
+    m.messages_out = row[3].as<std::int64_t>();
+    m.handoffs = row[4].as<std::int64_t>();
+    m.unattended_handoffs = row[5].as<std::int64_t>();
+    m.resolved = row[6].as<std::int64_t>();
+    m.resolved_by_ai = row[7].as<std::int64_t>();
+    m.resolved_by_human = row[8].as<std::int64_t>();
+    m.ai_resolved = row[9].as<std::int64_t>();
+    m.converted = row[10].as<std::int64_t>();
+    m.csat_offered = row[11].as<std::int64_t>();
+    m.csat_responses = row[12].as<std::int64_t>();
+    m.csat_score = row[13].as<double>();
+    for (std::size_t i = 0; i < kHandoffReasons.size(); ++i) {
+      m.handoffs_by_reason[kHandoffReasons[i]] = row[static_cast<int>(14 + i)].as<std::int64_t>();
+    }
+  }
+
+  // The durations, wall-clock and in business hours, one row per
+  // conversation measured: medians and business hours need every one.
+  struct Durations {
+    std::vector<double> response, response_business, to_human, resolution, resolution_business;
+  };
+  std::array<Durations, 2> durations;
+  const auto seconds = [](std::chrono::microseconds us) { return static_cast<double>(us.count()) / 1e6; };
+  for (const auto& d : db::ExecPrepared(
+           tx, "omni_analytics_durations",
+           "SELECT (created_at >= $5::timestamptz)::int, " OMNI_EPOCH_US("first_message_at") ", " OMNI_EPOCH_US(
+               "first_response_at") ", " OMNI_EPOCH_US("created_at") ", " OMNI_EPOCH_US("resolved_at") ", th,"
+               " status = 'RESOLVED' FROM (" +
+               kCohort + ") x WHERE first_response_at IS NOT NULL OR status = 'RESOLVED' OR th IS NOT NULL",
+           business_id, from, to, SqlTime(now), split)) {
+    Durations& out = durations.at(d[0].as<int>());
+    if (!d[1].is_null() && !d[2].is_null()) {
+      const auto first = FromMicros(d[1].as<long long>());
+      const auto reply = FromMicros(d[2].as<long long>());
+      out.response.push_back(seconds(std::chrono::duration_cast<std::chrono::microseconds>(reply - first)));
+      out.response_business.push_back(seconds(hours.Between(first, reply)));
+    }
+    if (!d[5].is_null()) out.to_human.push_back(d[5].as<double>());
+    if (d[6].as<bool>() && !d[4].is_null()) {
+      const auto start = FromMicros(d[3].as<long long>());
+      const auto end = FromMicros(d[4].as<long long>());
+      out.resolution.push_back(seconds(std::chrono::duration_cast<std::chrono::microseconds>(end - start)));
+      out.resolution_business.push_back(seconds(hours.Between(start, end)));
+    }
+  }
+
+  for (const auto& b : db::ExecPrepared(
+           tx, "omni_analytics_bookings",
+           "SELECT (at >= $4::timestamptz)::int, count(*) FILTER (WHERE action = 'BOOKED'),"
+           " count(*) FILTER (WHERE action = 'RESCHEDULED'), count(*) FILTER (WHERE action = 'CANCELED')"
+           " FROM appointment_events WHERE business_id = $1::uuid AND conversation_id IS NOT NULL"
+           " AND at >= $2::timestamptz AND at < $3::timestamptz GROUP BY 1",
+           business_id, from, to, split)) {
+    Metrics& m = both.at(b[0].as<int>());
+    m.bookings_made = b[1].as<std::int64_t>();
+    m.bookings_rescheduled = b[2].as<std::int64_t>();
+    m.bookings_cancelled = b[3].as<std::int64_t>();
+  }
+
+  for (const auto& u : db::ExecPrepared(
+           tx, "omni_analytics_usage",
+           "SELECT (day >= $4::date)::int, model, sum(calls)::int8, sum(prompt_tokens)::int8,"
+           " sum(completion_tokens)::int8, sum(cost_micros)::int8 FROM llm_usage_daily WHERE business_id = $1::uuid"
+           " AND day BETWEEN $2::date AND $3::date GROUP BY 1, 2 ORDER BY 2",
+           business_id, SqlDate(summary.previous.first), SqlDate(summary.range.last), SqlDate(summary.range.first))) {
+    Metrics& m = both.at(u[0].as<int>());
+    ModelUsage usage{u[1].as<std::string>(), u[2].as<std::int64_t>(), u[3].as<std::int64_t>(),
+                     u[4].as<std::int64_t>(), u[5].as<std::int64_t>()};
+    m.prompt_tokens += usage.prompt_tokens;
+    m.completion_tokens += usage.completion_tokens;
+    m.cost_micros += usage.cost_micros;
+    m.usage_by_model.push_back(std::move(usage));
+  }
+
+  for (std::size_t i = 0; i < 2; ++i) {
+    Metrics& m = both[i];
+    Durations& d = durations[i];
+    for (const char* reason : kHandoffReasons) m.handoffs_by_reason.emplace(reason, 0);
+    m.handoff_rate = Ratio(m.handoffs, m.conversations);
+    m.ai_resolution_rate = Ratio(m.ai_resolved, m.conversations);
+    m.booking_conversion_rate = Ratio(m.converted, m.conversations);
+    m.csat_response_rate = Ratio(m.csat_responses, m.csat_offered);
+    m.first_response = Stats(std::move(d.response));
+    m.first_response_business = Stats(std::move(d.response_business));
+    m.time_to_human = Stats(std::move(d.to_human));
+    m.resolution = Stats(std::move(d.resolution));
+    m.resolution_business = Stats(std::move(d.resolution_business));
+  }
+  return both;
+}
+
+void CheckRange(const DayRange& range) {
+  if (sys_days{range.last} < sys_days{range.first}) {
+    throw InvalidInput("invalid range: --to " + SqlDate(range.last) + " is before --from " + SqlDate(range.first));
+  }
+  if (sys_days{range.last} - sys_days{range.first} >= days{3660}) {
+    throw InvalidInput("invalid range: more than 3660 days", "Ask for ten years or less.");
+  }
+}
+
+// A trend metric: where it is read from and its value and count per bucket.
+struct TrendMetric {
+  const char* name;
+  enum Source { kConversations, kBookings, kUsage } source;
+  const char* value;  // SQL aggregate over the source's rows
+  const char* count;
+};
+
+// Conversation metrics aggregate kCohort's columns; bookings and usage count
+// when they happened.
+const std::vector<TrendMetric> kTrendMetrics = {
+    {"conversations", TrendMetric::kConversations, "count(*)", "count(*)"},
+    {"messages_in", TrendMetric::kConversations, "sum(messages_in)", "count(*)"},
+    {"messages_out", TrendMetric::kConversations, "sum(messages_out)", "count(*)"},
+    {"first_response_time", TrendMetric::kConversations, "avg(fr)", "count(fr)"},
+    {"handoffs", TrendMetric::kConversations, "count(handoff_at)", "count(*)"},
+    {"handoff_rate", TrendMetric::kConversations, "count(handoff_at)::float8 / count(*)", "count(*)"},
+    {"time_to_human", TrendMetric::kConversations, "avg(th)", "count(th)"},
+    {"unattended_handoffs", TrendMetric::kConversations,
+     "count(*) FILTER (WHERE handoff_at IS NOT NULL AND first_human_reply_at IS NULL)", "count(handoff_at)"},
+    {"resolved", TrendMetric::kConversations, "count(rt)", "count(*)"},
+    {"resolution_time", TrendMetric::kConversations, "avg(rt)", "count(rt)"},
+    {"ai_resolution_rate", TrendMetric::kConversations, "count(*) FILTER (WHERE ai_resolved)::float8 / count(*)",
+     "count(*)"},
+    {"booking_conversion_rate", TrendMetric::kConversations, "count(*) FILTER (WHERE booked)::float8 / count(*)",
+     "count(*)"},
+    {"csat_score", TrendMetric::kConversations, "avg(csat) FILTER (WHERE csat_offered)",
+     "count(csat) FILTER (WHERE csat_offered)"},
+    {"csat_response_rate", TrendMetric::kConversations,
+     "count(csat) FILTER (WHERE csat_offered)::float8 / nullif(count(*) FILTER (WHERE csat_offered), 0)",
+     "count(*) FILTER (WHERE csat_offered)"},
+    {"bookings_made", TrendMetric::kBookings, "count(*) FILTER (WHERE action = 'BOOKED')",
+     "count(*) FILTER (WHERE action = 'BOOKED')"},
+    {"bookings_rescheduled", TrendMetric::kBookings, "count(*) FILTER (WHERE action = 'RESCHEDULED')",
+     "count(*) FILTER (WHERE action = 'RESCHEDULED')"},
+    {"bookings_cancelled", TrendMetric::kBookings, "count(*) FILTER (WHERE action = 'CANCELED')",
+     "count(*) FILTER (WHERE action = 'CANCELED')"},
+    {"tokens", TrendMetric::kUsage, "sum(prompt_tokens + completion_tokens)", "sum(calls)"},
+    {"cost_usd", TrendMetric::kUsage, "sum(cost_micros) / 1e6", "sum(calls)"},
+    {"model_calls", TrendMetric::kUsage, "sum(calls)", "sum(calls)"},
+};
+
+// The first local date of the bucket holding `day`.
+year_month_day BucketStart(year_month_day day, Bucket bucket) {
+  switch (bucket) {
+    case Bucket::kDay: return day;
+    case Bucket::kWeek: {
+      const std::chrono::weekday weekday{sys_days{day}};
+      return year_month_day{sys_days{day} - days{(weekday.iso_encoding() - 1)}};
+    }
+    case Bucket::kMonth: return day.year() / day.month() / 1;
+  }
+  return day;
+}
+
+year_month_day NextBucket(year_month_day start, Bucket bucket) {
+  switch (bucket) {
+    case Bucket::kDay: return NextDay(start);
+    case Bucket::kWeek: return year_month_day{sys_days{start} + days{7}};
+    case Bucket::kMonth: return year_month_day{(start.year() / start.month() / 1) + std::chrono::months{1}};
+  }
+  return start;
+}
+
+std::optional<double> OptionalSeconds(const pqxx::field& field) {
+  if (field.is_null()) return std::nullopt;
+  return field.as<double>();
+}
+
+std::vector<std::string> SplitWords(const std::string& text) {
+  std::vector<std::string> words;
+  std::string word;
+  for (char c : text) {
+    if (c == ' ') {
+      if (!word.empty()) words.push_back(std::move(word));
+      word.clear();
+    } else {
+      word += c;
+    }
+  }
+  if (!word.empty()) words.push_back(std::move(word));
+  return words;
+}
+
+}  // namespace
+
+DayRange LastDays(int days_count, const std::string& time_zone, TimePoint now) {
+  if (days_count < 1 || days_count > 3660) {
+    throw InvalidInput("invalid --since: " + std::to_string(days_count) + " days, expected 1 to 3660");
+  }
+  const auto today = booking::LocalDate(now, time_zone);
+  return {year_month_day{sys_days{today} - days{days_count - 1}}, today};
+}
+
+int ParseSince(const std::string& text) {
+  const auto invalid = [&] {
+    return InvalidInput("invalid --since \"" + text + "\": expected a number of days, weeks or months",
+                        "Examples: --since 30d, --since 12w, --since 6m.");
+  };
+  if (text.size() < 2 || text.size() > 6) throw invalid();
+  const char unit = static_cast<char>(std::tolower(static_cast<unsigned char>(text.back())));
+  const std::string digits = text.substr(0, text.size() - 1);
+  if (!std::all_of(digits.begin(), digits.end(), [](unsigned char c) { return std::isdigit(c); })) throw invalid();
+  const int n = std::stoi(digits);
+  switch (unit) {
+    case 'd': return n;
+    case 'w': return n * 7;
+    case 'm': return n * 30;
+    default: throw invalid();
+  }
+}
+
+Summary Summarize(db::Pool& pool, const std::string& business_id, const DayRange& range, TimePoint now) {
+  CheckRange(range);
+  return db::WithTransaction(pool, [&](pqxx::work& tx) {
+    Summary summary;
+    const auto hours_rules = HoursOf(tx, business_id);
+    summary.time_zone = hours_rules.time_zone;
+    summary.range = range;
+    const auto length = sys_days{range.last} - sys_days{range.first} + days{1};
+    summary.previous = {year_month_day{sys_days{range.first} - length},
+                        year_month_day{sys_days{range.first} - days{1}}};
+    const auto current_at = InstantsOf(range, summary.time_zone);
+    const auto previous_at = InstantsOf(summary.previous, summary.time_zone);
+    // Resolutions may come after the range, up to now.
+    const booking::OpenTime hours(hours_rules, previous_at.from, std::max(current_at.to, now) + days{1});
+    auto both = MetricsOf(tx, business_id, summary, previous_at, current_at, now, hours);
+    summary.before = std::move(both[0]);
+    summary.current = std::move(both[1]);
+    return summary;
+  });
+}
+
+Bucket ParseBucket(const std::string& text) {
+  if (text == "day") return Bucket::kDay;
+  if (text == "week") return Bucket::kWeek;
+  if (text == "month") return Bucket::kMonth;
+  throw InvalidInput("invalid --by \"" + text + "\": expected day, week or month");
+}
+
+const std::vector<std::string>& TrendMetrics() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> list;
+    for (const auto& metric : kTrendMetrics) list.push_back(metric.name);
+    return list;
+  }();
+  return names;
+}
+
+std::vector<TrendPoint> Trend(db::Pool& pool, const std::string& business_id, const std::string& metric,
+                              Bucket bucket, const DayRange& range, TimePoint now, const std::string& model) {
+  CheckRange(range);
+  const auto found = std::find_if(kTrendMetrics.begin(), kTrendMetrics.end(),
+                                  [&](const TrendMetric& m) { return metric == m.name; });
+  if (found == kTrendMetrics.end()) {
+    std::string names;
+    for (const auto& m : kTrendMetrics) names += (names.empty() ? "" : ", ") + std::string(m.name);
+    throw InvalidInput("unknown metric \"" + metric + "\"", "Use one of " + names + ".");
+  }
+  if (!model.empty() && found->source != TrendMetric::kUsage) {
+    throw InvalidInput("--model applies to tokens, cost_usd and model_calls, not to " + metric);
+  }
+  // Whole buckets: the first and last are widened to their bucket's bounds.
+  std::vector<year_month_day> starts;
+  for (auto start = BucketStart(range.first, bucket); sys_days{start} <= sys_days{range.last};
+       start = NextBucket(start, bucket)) {
+    starts.push_back(start);
+    if (starts.size() > kMaxBuckets) {
+      throw InvalidInput("too many buckets: more than " + std::to_string(kMaxBuckets),
+                         "Ask for a shorter range, or bucket by week or month.");
+    }
+  }
+  const year_month_day end = NextBucket(starts.back(), bucket);
+  const char* unit = bucket == Bucket::kDay ? "day" : bucket == Bucket::kWeek ? "week" : "month";
+  return db::WithTransaction(pool, [&](pqxx::work& tx) {
+    const std::string tz = TimeZoneOf(tx, business_id);
+    const TimePoint from = booking::LocalMidnight(starts.front(), tz);
+    const TimePoint to = booking::LocalMidnight(end, tz);
+    // Each row is put in its bucket by its local date, so a bucket is
+    // exactly its local days, 23 or 25 hours long on a DST change.
+    std::string data;
+    switch (found->source) {
+      case TrendMetric::kConversations:
+        data = "SELECT date_trunc($5, created_at AT TIME ZONE $6)::date AS bucket, " + std::string(found->value) +
+               " AS value, " + found->count + " AS n FROM (" + kCohort + ") x GROUP BY 1";
+        break;
+      case TrendMetric::kBookings:
+        data = "SELECT date_trunc($5, at AT TIME ZONE $6)::date AS bucket, " + std::string(found->value) +
+               " AS value, " + found->count +
+               " AS n FROM appointment_events WHERE business_id = $1::uuid AND conversation_id IS NOT NULL"
+               " AND at >= $2::timestamptz AND at < $3::timestamptz AND $4::timestamptz IS NOT NULL GROUP BY 1";
+        break;
+      case TrendMetric::kUsage:
+        data = "SELECT date_trunc($5, day::timestamp)::date AS bucket, " + std::string(found->value) +
+               " AS value, " + found->count +
+               " AS n FROM llm_usage_daily WHERE business_id = $1::uuid AND day >= ($2::timestamptz AT TIME ZONE $6)::date"
+               " AND day < ($3::timestamptz AT TIME ZONE $6)::date AND $4::timestamptz IS NOT NULL"
+               " AND ($9 = '' OR model = $9) GROUP BY 1";
+        break;
+    }
+    const std::string sql =
+        "WITH data AS (" + data +
+        ") SELECT to_char(b.bucket, 'YYYY-MM-DD'), coalesce(d.value, 0)::float8, coalesce(d.n, 0)::int8"
+        " FROM (SELECT g::date AS bucket FROM generate_series($7::date, $8::date, ('1 ' || $5)::interval) g) b"
+        " LEFT JOIN data d ON d.bucket = b.bucket ORDER BY b.bucket";
+    const auto rows =
+        found->source == TrendMetric::kUsage
+            ? tx.exec_params(sql, business_id, SqlTime(from), SqlTime(to), SqlTime(now), std::string(unit), tz,
+                             SqlDate(starts.front()), SqlDate(starts.back()), model)
+            : tx.exec_params(sql, business_id, SqlTime(from), SqlTime(to), SqlTime(now), std::string(unit), tz,
+                             SqlDate(starts.front()), SqlDate(starts.back()));
+    std::vector<TrendPoint> points;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      TrendPoint point;
+      point.bucket = starts.at(i);
+      point.start = booking::LocalMidnight(point.bucket, tz);
+      point.value = rows[static_cast<int>(i)][1].as<double>();
+      point.count = rows[static_cast<int>(i)][2].as<std::int64_t>();
+      points.push_back(point);
+    }
+    return points;
+  });
+}
+
+std::int64_t ExportConversations(db::Pool& pool, const std::string& business_id, const DayRange& range,
+                                 const std::function<void(const ConversationRow&)>& sink) {
+  CheckRange(range);
+  return db::WithTransaction(pool, [&](pqxx::work& tx) {
+    const auto hours_rules = HoursOf(tx, business_id);
+    const auto at = InstantsOf(range, hours_rules.time_zone);
+    std::optional<booking::OpenTime> hours;
+    // Pages by (created_at, id): each page starts after the last row of the
+    // one before, so no page re-reads the ones before it.
+    std::string after_time = "-infinity";
+    std::string after_id = "00000000-0000-0000-0000-000000000000";
+    std::int64_t written = 0;
+    for (;;) {
+      const auto rows = db::ExecPrepared(
+          tx, "omni_analytics_export",
+          "SELECT c.id::text, c.channel, coalesce(c.customer_id::text, ''), coalesce(cu.name, ''),"
+          " coalesce(array_to_string(cu.tags, ' '), ''), " OMNI_EPOCH_US("c.created_at") ","
+          " " OMNI_EPOCH_US("CASE WHEN c.status = 'RESOLVED' THEN c.resolved_at ELSE c.closed_at END") ","
+          " c.status, c.messages_in, c.messages_out, " OMNI_EPOCH_US("c.first_message_at") ","
+          " " OMNI_EPOCH_US("c.first_response_at") ", coalesce(c.handoff_reason, ''), " OMNI_EPOCH_US("c.handoff_at") ","
+          " " OMNI_EPOCH_US("c.first_human_reply_at") ", CASE WHEN c.status = 'RESOLVED' THEN coalesce(c.resolved_by, '') ELSE '' END,"
+          " CASE WHEN c.status = 'RESOLVED' THEN date_part('epoch', c.resolved_at - c.created_at) END,"
+          " coalesce((SELECT string_agg(e.appointment_id::text, ' ' ORDER BY e.id) FROM appointment_events e"
+          "   WHERE e.conversation_id = c.id AND e.action = 'BOOKED'), ''),"
+          " c.prompt_tokens, c.completion_tokens, c.cost_micros, r.score, coalesce(r.comment, ''),"
+          " c.created_at::text"
+          " FROM conversations c"
+          " LEFT JOIN customers cu ON cu.business_id = c.business_id AND cu.id = c.customer_id"
+          " LEFT JOIN csat_ratings r ON r.conversation_id = c.id"
+          " WHERE c.business_id = $1::uuid AND c.created_at >= $2::timestamptz AND c.created_at < $3::timestamptz"
+          " AND (c.created_at, c.id) > ($4::timestamptz, $5::uuid)"
+          " ORDER BY c.created_at, c.id LIMIT $6",
+          business_id, SqlTime(at.from), SqlTime(at.to), after_time, after_id, kExportPage);
+      for (const auto& row : rows) {
+        ConversationRow out;
+        out.id = row[0].as<std::string>();
+        out.channel = row[1].as<std::string>();
+        out.customer_id = row[2].as<std::string>();
+        out.customer_name = row[3].as<std::string>();
+        out.tags = SplitWords(row[4].as<std::string>());
+        out.started_at = FromMicros(row[5].as<long long>());
+        out.ended_at = OptionalTime(row[6]);
+        out.status = row[7].as<std::string>();
+        out.messages_in = row[8].as<std::int64_t>();
+        out.messages_out = row[9].as<std::int64_t>();
+        const auto first_message = OptionalTime(row[10]);
+        const auto first_response = OptionalTime(row[11]);
+        if (first_message && first_response) {
+          // Built on the first conversation that needs it, over the whole
+          // range and a year after it for late replies.
+          if (!hours) hours.emplace(hours_rules, at.from - days{1}, at.to + days{366});
+          out.first_response_s = std::chrono::duration<double>(*first_response - *first_message).count();
+          out.first_response_business_s =
+              std::chrono::duration<double>(hours->Between(*first_message, *first_response)).count();
+        }
+        out.handoff_reason = row[12].as<std::string>();
+        out.handoff_at = OptionalTime(row[13]);
+        out.first_human_reply_at = OptionalTime(row[14]);
+        out.resolved_by = row[15].as<std::string>();
+        out.resolution_s = OptionalSeconds(row[16]);
+        out.booked_appointment_ids = SplitWords(row[17].as<std::string>());
+        out.prompt_tokens = row[18].as<std::int64_t>();
+        out.completion_tokens = row[19].as<std::int64_t>();
+        out.cost_micros = row[20].as<std::int64_t>();
+        if (!row[21].is_null()) out.csat_score = row[21].as<int>();
+        out.csat_comment = row[22].as<std::string>();
+        sink(out);
+        ++written;
+      }
+      if (rows.size() < static_cast<std::size_t>(kExportPage)) break;
+      after_id = rows[rows.size() - 1][0].as<std::string>();
+      after_time = rows[rows.size() - 1][23].as<std::string>();
+    }
+    return written;
+  });
+}
+
+}  // namespace omni::analytics
