@@ -540,7 +540,18 @@ std::string NameOf(const std::string& original, bool expected) {
     }
   }
   if (!expected) return "";
-  // The answer to "may I have your name?": the whole message, if it is one.
+  // The answer to "may I have your name?": the whole message, if it is one
+  // (not a question, not a word of conversation).
+  static const std::array<const char*, 22> kNotNames = {
+      "what", "why",   "how",  "who",   "when",  "where", "hmm",  "hm",   "huh",  "ok",    "okay",
+      "hi",   "hello", "hey",  "thanks", "thank", "sorry", "sure", "wait", "yes",  "no",    "please"};
+  if (original.find('?') != std::string::npos) return "";
+  for (const auto& w : words) {
+    const std::string l = lower(w);
+    if (std::find_if(kNotNames.begin(), kNotNames.end(), [&](const char* n) { return l == n; }) != kNotNames.end()) {
+      return "";
+    }
+  }
   std::size_t count = 0;
   for (const auto& w : words) count += IsNameWord(w);
   if (count == 0 || count > 4) return "";
@@ -640,8 +651,9 @@ BookingSlots ParseBookingMessage(const std::string& original, const ParseContext
   }
 
   static const std::regex stop(R"(\b(never ?mind|forget (it|about it)|start over|don'?t bother)\b)");
-  slots.stop = std::regex_search(text, stop);
   slots.intent = IntentOf(text);
+  // "never mind, cancel my appointment" is a new request, not a stop.
+  slots.stop = slots.intent == BookingIntent::kNone && std::regex_search(text, stop);
   slots.yes = YesNo(text);
 
   // "move it from Tuesday at 10 to Thursday at 3": the first half names
