@@ -212,8 +212,14 @@ bool SettleTime(Flow& flow, const std::string& service, const std::string& what)
   return false;
 }
 
+struct ToolRun {
+  json result;       // the tool's JSON answer
+  bool changed = false;  // it booked, moved or canceled an appointment
+  bool dry_run = false;  // replay: nothing was changed
+};
+
 // Runs one of the assistant's tools as the model would call it.
-json RunTool(Flow& flow, const std::string& name, const json& args) {
+ToolRun RunTool(Flow& flow, const std::string& name, const json& args) {
   if (flow.on_tool) flow.on_tool(name, false, true);
   llm::ToolCall call;
   call.id = "offline_" + name;
@@ -221,9 +227,13 @@ json RunTool(Flow& flow, const std::string& name, const json& args) {
   call.arguments_json = args.dump();
   auto outcome = ExecuteTool(flow.tools, call);
   if (flow.on_tool) flow.on_tool(name, true, outcome.ok);
-  json result = json::parse(outcome.result_json, nullptr, false);
+  ToolRun run;
+  run.result = json::parse(outcome.result_json, nullptr, false);
+  if (!run.result.is_object()) run.result = json::object();
+  run.changed = outcome.ok && !outcome.appointment_id.empty();
+  run.dry_run = run.result.value("dry_run", false);
   flow.reply.calls.push_back({name, call.arguments_json, std::move(outcome)});
-  return result.is_object() ? result : json::object();
+  return run;
 }
 
 std::string Contact(const DialogueState& state) { return state.email.empty() ? state.phone : state.email; }
@@ -282,12 +292,13 @@ void Book(Flow& flow, const Answer& answer) {
                {"customer_name", state.name}};
   if (!state.email.empty()) args["customer_email"] = state.email;
   if (!state.phone.empty()) args["customer_phone"] = state.phone;
-  const json result = RunTool(flow, "book_appointment", args);
-  if (result.value("dry_run", false)) {
+  const auto run = RunTool(flow, "book_appointment", args);
+  const json& result = run.result;
+  if (run.dry_run) {
     flow.reply.text = "I would book " + state.service + " on " + when + " now (replay: nothing was booked).";
     return Reset(flow);
   }
-  if (result.value("booked", false)) {
+  if (run.changed) {
     flow.reply.text = "You're booked: " + state.service + " on " + when + ", for " + state.name +
                       ". See you then! If you need to change it, just tell me here.";
     return Reset(flow);
@@ -388,15 +399,16 @@ void Reschedule(Flow& flow, const Which& which, const Answer& answer) {
     return Ask(flow, "To confirm: move your " + appointment.service_name + " from " + old_when + " to " + when + "?",
                Awaiting::kConfirm);
   }
-  const json result = RunTool(flow, "reschedule_appointment",
+  const auto run = RunTool(flow, "reschedule_appointment",
                               {{"appointment_id", appointment.id},
                                {"new_date", booking::FormatDate(*state.date)},
                                {"new_time", Clock24(*state.time_min)}});
-  if (result.value("dry_run", false)) {
+  const json& result = run.result;
+  if (run.dry_run) {
     flow.reply.text = "I would move your " + appointment.service_name + " to " + when + " now (replay: nothing was changed).";
     return Reset(flow);
   }
-  if (result.value("rescheduled", false)) {
+  if (run.changed) {
     flow.reply.text = "Done: your " + appointment.service_name + " is now on " + when + ".";
     return Reset(flow);
   }
@@ -424,14 +436,15 @@ void Cancel(Flow& flow, const Which& which, const Answer& answer) {
   if (!answer.confirmed) {
     return Ask(flow, "To confirm: cancel your " + appointment.service_name + " on " + when + "?", Awaiting::kConfirm);
   }
-  const json result = RunTool(flow, "cancel_appointment",
-                              {{"appointment_id", appointment.id}, {"reason", "cancelled by the customer in the chat"}});
-  if (result.value("dry_run", false)) {
+  const auto run = RunTool(flow, "cancel_appointment",
+                              {{"appointment_id", appointment.id}, {"reason", "canceled by the customer in the chat"}});
+  const json& result = run.result;
+  if (run.dry_run) {
     flow.reply.text = "I would cancel your " + appointment.service_name + " now (replay: nothing was changed).";
     return Reset(flow);
   }
-  if (result.value("cancelled", false)) {
-    flow.reply.text = "Your " + appointment.service_name + " on " + when + " is cancelled.";
+  if (run.changed) {
+    flow.reply.text = "Your " + appointment.service_name + " on " + when + " is canceled.";
     return Reset(flow);
   }
   HandOff(flow, "Sorry, I couldn't cancel that appointment. A team member will follow up here.",

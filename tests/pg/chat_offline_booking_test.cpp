@@ -222,7 +222,7 @@ TEST_CASE("offline, a visitor moves and cancels only what this chat booked", "[c
   CHECK(kept.reply == "All right, I've kept your Women's haircut on Friday, November 27 at 2:00 PM.");
   desk.Say("please cancel my appointment", id);
   const auto cancelled = desk.Say("yes", id);
-  CHECK(cancelled.reply == "Your Women's haircut on Friday, November 27 at 2:00 PM is cancelled.");
+  CHECK(cancelled.reply == "Your Women's haircut on Friday, November 27 at 2:00 PM is canceled.");
   CHECK(desk.service_api.Get(desk.business_id, mine).status == booking::Status::kCanceled);
   CHECK(desk.service_api.Get(desk.business_id, eves.id).status == booking::Status::kScheduled);
 }

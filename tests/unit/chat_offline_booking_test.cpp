@@ -148,6 +148,14 @@ TEST_CASE("the offline dialogue reads requests, answers and corrections into slo
   }
 }
 
+TEST_CASE("the answer to \"your name?\" is a name only when it looks like one", "[chat][offline-booking]") {
+  CHECK(ParseBookingMessage("maria lopez", Context(Awaiting::kName)).name == "maria lopez");
+  CHECK(ParseBookingMessage("hmm?", Context(Awaiting::kName)).name.empty());
+  CHECK(ParseBookingMessage("what", Context(Awaiting::kName)).name.empty());
+  CHECK(ParseBookingMessage("Where can I park", Context(Awaiting::kName)).name.empty());
+  CHECK(ParseBookingMessage("I'm looking for a blowout", Context(Awaiting::kNothing)).name.empty());
+}
+
 TEST_CASE("a date without a year is the next one, and never a past one", "[chat][offline-booking]") {
   CHECK(Day(ParseBookingMessage("Nov 3", Context(Awaiting::kDate)).date) == "2027-11-03");
   CHECK(Day(ParseBookingMessage("Nov 24", Context(Awaiting::kDate)).date) == "2026-11-24");
@@ -209,6 +217,7 @@ TEST_CASE("slots fold into the dialogue's state, corrections replacing what was 
   auto stopped = read("never mind", state);
   CHECK(stopped.intent == BookingIntent::kNone);
   CHECK(stopped.email == "maria@example.com");
+  CHECK(read("never mind, cancel my appointment", state).intent == BookingIntent::kCancel);
 
   // Booking words during a reschedule ("any openings after 5?") continue it.
   DialogueState moving;
