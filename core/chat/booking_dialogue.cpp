@@ -471,10 +471,16 @@ DialogueReply ContinueBookingDialogue(ToolContext& context, const std::optional<
   const DialogueState before = previous.value_or(DialogueState{});
   ParseContext parse;
   for (const auto& service : spec.services) {
-    if (service.active) parse.services.push_back(service.name);
+    if (service.active) parse.services.push_back({service.name, service.aliases});
   }
   // Picking among a few services just offered: read the answer against those.
-  if (before.awaiting == Awaiting::kService && !before.service_choices.empty()) parse.services = before.service_choices;
+  if (before.awaiting == Awaiting::kService && !before.service_choices.empty()) {
+    std::vector<ServiceNames> offered;
+    for (const auto& names : parse.services) {
+      if (std::count(before.service_choices.begin(), before.service_choices.end(), names.name)) offered.push_back(names);
+    }
+    parse.services = std::move(offered);
+  }
   parse.today = booking::LocalDate(now, spec.timezone);
   parse.date_order = DateOrderFor(spec.timezone);
   parse.awaiting = before.awaiting;

@@ -99,7 +99,7 @@ struct ServiceMatch {
 
 // See ParseBookingMessage. `loose`: the customer is picking among a few
 // services just offered, so any word of three letters or more picks.
-ServiceMatch MatchServices(const std::string& text, const std::vector<std::string>& services, bool loose) {
+ServiceMatch MatchServices(const std::string& text, const std::vector<ServiceNames>& services, bool loose) {
   auto said = Words(text);
   // "hair cut", "blow out": a name word may be written as two.
   const std::size_t single = said.size();
@@ -109,10 +109,10 @@ ServiceMatch MatchServices(const std::string& text, const std::vector<std::strin
     std::size_t words = 0;
     std::vector<std::string> matched_words;
   };
-  std::vector<Score> scores;
-  for (const auto& service : services) {
+  // A service scores as the best of its name and aliases.
+  const auto score_of = [&](const std::string& name) {
     Score score;
-    for (const auto& word : Words(service)) {
+    for (const auto& word : Words(name)) {
       if (IsFiller(word)) continue;
       ++score.words;
       if (std::any_of(said.begin(), said.end(), [&](const std::string& s) { return WordMatches(s, word); })) {
@@ -120,7 +120,22 @@ ServiceMatch MatchServices(const std::string& text, const std::vector<std::strin
         score.matched_words.push_back(word);
       }
     }
-    scores.push_back(std::move(score));
+    return score;
+  };
+  const auto better = [](const Score& a, const Score& b) {
+    const bool a_full = a.words > 0 && a.matched == a.words;
+    const bool b_full = b.words > 0 && b.matched == b.words;
+    if (a_full != b_full) return a_full;
+    return a_full ? a.words > b.words : a.matched > b.matched;
+  };
+  std::vector<Score> scores;
+  for (const auto& service : services) {
+    Score best = score_of(service.name);
+    for (const auto& alias : service.aliases) {
+      Score score = score_of(alias);
+      if (better(score, best)) best = std::move(score);
+    }
+    scores.push_back(std::move(best));
   }
   ServiceMatch match;
   // Whole names first, the longest winning ("women's haircut" over "haircut").
@@ -130,7 +145,7 @@ ServiceMatch MatchServices(const std::string& text, const std::vector<std::strin
   }
   if (best_full > 0) {
     for (std::size_t i = 0; i < services.size(); ++i) {
-      if (scores[i].words == best_full && scores[i].matched == best_full) match.services.push_back(services[i]);
+      if (scores[i].words == best_full && scores[i].matched == best_full) match.services.push_back(services[i].name);
     }
   } else {
     const std::size_t min_length = loose ? 3 : 5;
@@ -142,7 +157,7 @@ ServiceMatch MatchServices(const std::string& text, const std::vector<std::strin
         best = strong;
         match.services.clear();
       }
-      if (strong > 0 && strong == best) match.services.push_back(services[i]);
+      if (strong > 0 && strong == best) match.services.push_back(services[i].name);
     }
   }
   if (match.services.size() == 1) {

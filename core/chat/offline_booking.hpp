@@ -62,14 +62,20 @@ struct BookingSlots {
   bool stop = false;                    // "never mind"
 };
 
+// A service as customers may name it.
+struct ServiceNames {
+  std::string name;
+  std::vector<std::string> aliases;  // ServiceSpec::aliases
+};
+
 struct ParseContext {
-  std::vector<std::string> services;    // the business's active service names
+  std::vector<ServiceNames> services;   // the business's active services
   std::chrono::year_month_day today;    // the business's local date
   DateOrder date_order = DateOrder::kMonthFirst;
   Awaiting awaiting = Awaiting::kNothing;
 };
 
-// Reads one message. Services match by name, ignoring case, apostrophes,
+// Reads one message. Services match by name or alias, ignoring case, apostrophes,
 // plurals and a small typo per word (Damerau-Levenshtein distance 1 for
 // words of 4 to 9 letters, 2 from 10); one distinctive word of 5 letters or
 // more ("balayage", "highlights") is enough, and a word several services

@@ -184,6 +184,10 @@ TEST_CASE("offline, a taken time gets the nearest free starts, and a correction 
   const auto which = desk.Say("I want a haircut on Friday at 3");
   CHECK(which.reply == "Which would you like: Women's haircut or Men's haircut?");
   CHECK_THAT(desk.Say("men's", which.conversation_id).reply, Catch::StartsWith("May I have your name?"));
+  // An alias from the business file names its service.
+  CHECK_THAT(desk.Say("can I get a blow dry tomorrow at 3?").reply, Catch::StartsWith("May I have your name?"));
+  const auto alias = desk.Say("can I get a blow dry tomorrow at 3? I'm Bo Park, bo@example.com");
+  CHECK_THAT(alias.reply, Catch::StartsWith("To confirm: Blowout on Wednesday, November 25 at 3:00 PM, for Bo Park"));
   const auto keratin = desk.Say("book keratin smoothing tomorrow at 10");
   CHECK(keratin.handoff);
   CHECK_THAT(keratin.reply, Catch::StartsWith("Keratin smoothing isn't booked online."));

@@ -9,7 +9,7 @@
 namespace omni::chat {
 namespace {
 
-const std::vector<std::string> kServices = {"Women's haircut", "Men's haircut",       "Kids' cut",
+const std::vector<std::string> kServiceNames = {"Women's haircut", "Men's haircut",       "Kids' cut",
                                             "Blowout",         "Single-process color", "Partial highlights",
                                             "Balayage",        "Deep conditioning treatment", "Color consultation",
                                             "Keratin smoothing"};
@@ -74,6 +74,8 @@ const Phrasing kPhrasings[] = {
     {"Can I reschedule to Friday at 3?", N, US, kMove, "", "2026-11-27", "15:00", "", "", "", "", -1, 0, ""},
     {"move my Dec 9 appointment to Dec 10 at 3", N, US, kMove, "", "2026-12-10", "15:00", "", "", "", "", -1, 0, "2026-12-09"},
     {"I need a different time for my blowout", N, US, kMove, "Blowout", "", "", "", "", "", "", -1, 0, ""},
+    {"can I get a blow dry on friday at 4?", N, US, kBook, "Blowout", "2026-11-27", "16:00", "", "", "", "", -1, 0, ""},
+    {"Ladies cuts next wed", N, US, kNone, "Women's haircut", "2026-11-25", "", "", "", "", "", -1, 0, ""},
     // Answers to the question asked.
     {"10", Awaiting::kTime, US, kNone, "", "", "10:00", "", "", "", "", -1, 0, ""},
     {"3", Awaiting::kTime, US, kNone, "", "", "15:00", "", "", "", "", -1, 0, ""},
@@ -118,7 +120,10 @@ const std::chrono::year_month_day kToday = booking::ParseDate("2026-11-24", "tod
 
 ParseContext Context(Awaiting awaiting, DateOrder order = DateOrder::kMonthFirst) {
   ParseContext context;
-  context.services = kServices;
+  for (const auto& name : kServiceNames) context.services.push_back({name, {}});
+  // As config/demo-salon.yaml has them.
+  context.services[0].aliases = {"ladies cut"};
+  context.services[3].aliases = {"blow dry", "blow-dry"};
   context.today = kToday;
   context.date_order = order;
   context.awaiting = awaiting;
@@ -166,7 +171,7 @@ TEST_CASE("a date without a year is the next one, and never a past one", "[chat]
 
 TEST_CASE("a reply picking among a few services matches loosely", "[chat][offline-booking]") {
   auto context = Context(Awaiting::kService);
-  context.services = {"Women's haircut", "Men's haircut"};
+  context.services = {{"Women's haircut", {}}, {"Men's haircut", {}}};
   CHECK(ParseBookingMessage("men's", context).service == "Men's haircut");
   CHECK(ParseBookingMessage("the womens one", context).service == "Women's haircut");
   CHECK(ParseBookingMessage("2", context).choice == 2);
