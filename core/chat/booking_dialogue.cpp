@@ -41,12 +41,6 @@ int LocalMinutes(const Flow& flow, TimePoint start) {
   return std::stoi(text.substr(11, 2)) * 60 + std::stoi(text.substr(14, 2));
 }
 
-std::string Clock24(int minutes) {
-  char text[8];
-  std::snprintf(text, sizeof text, "%02d:%02d", minutes / 60, minutes % 60);
-  return text;
-}
-
 std::string When(const Flow& flow, year_month_day day, int minutes) {
   return FormatDay(day) + " at " + FormatClock(minutes, flow.order);
 }
@@ -139,7 +133,7 @@ std::vector<TimePoint> Nearest(Flow& flow, const std::string& service, year_mont
 
 std::optional<TimePoint> StartOf(const Flow& flow, year_month_day day, int minutes) {
   try {
-    return booking::ParseStartTime(booking::FormatDate(day) + " " + Clock24(minutes), Zone(flow));
+    return booking::ParseStartTime(booking::FormatDate(day) + " " + business::FormatClockTime(minutes), Zone(flow));
   } catch (const InvalidInput&) {
     return std::nullopt;  // a local time that a clock change skips or repeats
   }
@@ -287,7 +281,7 @@ void Book(Flow& flow, const Answer& answer) {
                Awaiting::kConfirm);
   }
   json args = {{"date", booking::FormatDate(*state.date)},
-               {"time", Clock24(*state.time_min)},
+               {"time", business::FormatClockTime(*state.time_min)},
                {"service", state.service},
                {"customer_name", state.name}};
   if (!state.email.empty()) args["customer_email"] = state.email;
@@ -402,7 +396,7 @@ void Reschedule(Flow& flow, const Which& which, const Answer& answer) {
   const auto run = RunTool(flow, "reschedule_appointment",
                               {{"appointment_id", appointment.id},
                                {"new_date", booking::FormatDate(*state.date)},
-                               {"new_time", Clock24(*state.time_min)}});
+                               {"new_time", business::FormatClockTime(*state.time_min)}});
   const json& result = run.result;
   if (run.dry_run) {
     flow.reply.text = "I would move your " + appointment.service_name + " to " + when + " now (replay: nothing was changed).";

@@ -579,12 +579,6 @@ std::string NameOf(const std::string& original, bool expected) {
   return name;
 }
 
-std::string FormatMinutes24(int minutes) {
-  char text[8];
-  std::snprintf(text, sizeof text, "%02d:%02d", minutes / 60, minutes % 60);
-  return text;
-}
-
 }  // namespace
 
 const char* IntentName(BookingIntent intent) {
@@ -776,7 +770,7 @@ DialogueState MergeSlots(DialogueState state, const BookingSlots& slots) {
   if (slots.time_min) {
     // "10:30" after several days were offered: the day that had 10:30.
     if (!slots.date && !state.offered.empty()) {
-      const std::string clock = FormatMinutes24(*slots.time_min);
+      const std::string clock = business::FormatClockTime(*slots.time_min);
       std::vector<std::string> same;
       for (const auto& start : state.offered) {
         if (start.substr(11, 5) == clock) same.push_back(start);
@@ -803,7 +797,7 @@ std::string StateToJson(const DialogueState& state) {
   if (!state.service.empty()) out["service"] = state.service;
   if (!state.service_choices.empty()) out["service_choices"] = state.service_choices;
   if (state.date) out["date"] = booking::FormatDate(*state.date);
-  if (state.time_min) out["time"] = FormatMinutes24(*state.time_min);
+  if (state.time_min) out["time"] = business::FormatClockTime(*state.time_min);
   if (state.range) out["range"] = {state.range->from_min, state.range->to_min};
   if (!state.name.empty()) out["name"] = state.name;
   if (!state.email.empty()) out["email"] = state.email;
@@ -855,7 +849,7 @@ std::string FormatDay(year_month_day day) {
 }
 
 std::string FormatClock(int minutes, DateOrder order) {
-  if (order == DateOrder::kDayFirst) return FormatMinutes24(minutes);
+  if (order == DateOrder::kDayFirst) return business::FormatClockTime(minutes);
   const int hour = minutes / 60 % 24;
   char text[16];
   std::snprintf(text, sizeof text, "%d:%02d %s", hour % 12 == 0 ? 12 : hour % 12, minutes % 60, hour < 12 ? "AM" : "PM");

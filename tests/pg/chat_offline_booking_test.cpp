@@ -310,6 +310,22 @@ TEST_CASE("offline, the dialogue resumes from the conversation after a restart, 
   CHECK_FALSE(plain.handoff);
 }
 
+TEST_CASE("replaying an offline booking runs the dialogue dry", "[chat][offline-booking]") {
+  Desk desk;
+  const auto booked = BookMaria(desk);
+  REQUIRE(desk.Appointments() == 1);
+  // Today's answers: with the slot free again, the replay reaches the booking.
+  desk.service_api.Cancel(desk.business_id, json::parse(booked.tool_calls.at(0).result_json)["appointment_id"], "");
+  const auto steps = desk.engine->Replay("demo-salon", booked.conversation_id);
+  REQUIRE(steps.size() == 4);
+  // The conversation's customer is known now: the replay skips the name.
+  CHECK(steps[0].now.reply == "Thanks, Maria Lopez. And an email address or phone number where we can reach you?");
+  CHECK_THAT(steps[2].now.reply, Catch::StartsWith("To confirm: Women's haircut on Wednesday, November 25 at 10:00 AM"));
+  CHECK(steps[3].now.reply ==
+        "I would book Women's haircut on Wednesday, November 25 at 10:00 AM now (replay: nothing was booked).");
+  CHECK(desk.Appointments() == 1);
+}
+
 TEST_CASE("with a model configured, a booking request goes to the model as before", "[chat][offline-booking]") {
   Desk desk(/*offline=*/false);
   desk.fake.Enqueue(test::TextReply({"Sure, which time?"}));
