@@ -24,6 +24,7 @@ using nlohmann::json;
 using std::chrono::year_month_day;
 
 constexpr int kNoon = 12 * 60;
+constexpr std::size_t kMaxParsedBytes = 1000;
 
 // Typographic apostrophes made plain ("women’s"), before anything else
 // reads the text.
@@ -628,8 +629,13 @@ int EditDistance(const std::string& a, const std::string& b) {
   return d[n][m];
 }
 
-BookingSlots ParseBookingMessage(const std::string& original, const ParseContext& context) {
+BookingSlots ParseBookingMessage(const std::string& message, const ParseContext& context) {
   BookingSlots slots;
+  // std::regex recurses once per character it repeats over, so a long
+  // message could exhaust the stack; what a booking needs is said early.
+  std::size_t keep = std::min(message.size(), kMaxParsedBytes);
+  while (keep < message.size() && keep > 0 && (static_cast<unsigned char>(message[keep]) & 0xC0) == 0x80) --keep;
+  const std::string original = message.substr(0, keep);
   std::string typed = PlainQuotes(original);  // for the name and email as typed, with what was read blanked
   std::string text = Normalize(typed);
   std::smatch m;

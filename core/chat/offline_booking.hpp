@@ -87,7 +87,8 @@ struct ParseContext {
 // "half past two", "quarter to five", "noon"; an hour without am or pm is
 // afternoon from 1 to 7 and morning from 8 to 11. Ranges: "morning"
 // (before 12:00), "afternoon" (12:00 to 17:00), "evening" (from 17:00),
-// "after 5", "before 3", "between 2 and 4".
+// "after 5", "before 3", "between 2 and 4". Only the first 1000 bytes
+// of a message are read.
 BookingSlots ParseBookingMessage(const std::string& text, const ParseContext& context);
 
 // The dialogue so far, stored with each of its replies (see StateToJson).

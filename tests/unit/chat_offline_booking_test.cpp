@@ -282,4 +282,16 @@ TEST_CASE("typos are measured with swaps counting once", "[chat][offline-booking
   CHECK(EditDistance("", "abc") == 3);
 }
 
+TEST_CASE("a very long message is read only at its start, without exhausting the stack", "[chat][offline-booking]") {
+  const std::string digits(100000, '5');
+  std::string spaced;
+  for (int i = 0; i < 50000; ++i) spaced += "1 ";
+  const auto long_tail = "book a blowout tomorrow at 10 " + std::string(100000, 'a');
+  CHECK(ParseBookingMessage(digits, Context(Awaiting::kContact)).phone.size() <= 1000);
+  CHECK(ParseBookingMessage(spaced, Context(Awaiting::kTime)).date == std::nullopt);
+  const auto slots = ParseBookingMessage(long_tail, Context(Awaiting::kNothing));
+  CHECK(slots.service == "Blowout");
+  CHECK(Clock(slots.time_min) == "10:00");
+}
+
 }  // namespace omni::chat
