@@ -50,6 +50,7 @@ std::string WindowsText(const business::DayWindows& windows) {
 Json ServiceJson(const business::ServiceSpec& s) {
   return {{"id", s.id},
           {"name", s.name},
+          {"aliases", s.aliases},
           {"description", s.description},
           {"duration_min", s.duration_min},
           {"price_cents", s.price_cents},

@@ -597,6 +597,9 @@ std::vector<Appointment> BookingService::List(const std::string& business_id, co
                        FormatUtc(*filter.from));
   }
   int limit = std::clamp(filter.limit, 1, 10000);
+  if (!filter.conversation_id.empty() && !IsUuid(filter.conversation_id)) {
+    throw InvalidInput("invalid conversation id \"" + filter.conversation_id + "\": expected a UUID");
+  }
   std::string customer = Trim(filter.customer);
   std::string pattern;
   for (char c : customer) {
@@ -614,9 +617,11 @@ std::vector<Appointment> BookingService::List(const std::string& business_id, co
             "      OR c.phone_normalized = nullif(regexp_replace($5, '[^0-9]', '', 'g'), '')"
             "      OR regexp_replace(c.claimed_phone, '[^0-9]', '', 'g') = nullif(regexp_replace($5, '[^0-9]', '', 'g'), '')"
             "      OR c.name ILIKE '%' || $6 || '%')"
+            " AND ($8 = '' OR a.conversation_id = nullif($8, '')::uuid)"
             " ORDER BY a.starts_at, a.id LIMIT $7"),
         business_id, filter.from ? SqlTime(*filter.from) : "", filter.to ? SqlTime(*filter.to) : "",
-        filter.status ? std::string(StatusName(*filter.status)) : "", customer, pattern, limit);
+        filter.status ? std::string(StatusName(*filter.status)) : "", customer, pattern, limit,
+        filter.conversation_id);
     std::vector<Appointment> list;
     for (const auto& row : rows) list.push_back(ReadAppointment(row));
     return list;

@@ -110,6 +110,7 @@ struct ListFilter {
   std::optional<TimePoint> to;      // ... and before
   std::optional<Status> status;
   std::string customer;             // id, email, phone (claimed ones too), or part of the name
+  std::string conversation_id;      // only those the chat with this id booked
   int limit = 200;
 };
 

@@ -43,7 +43,7 @@ constexpr const char* kBusinessColumns =
 
 constexpr const char* kServiceColumns =
     "business_id::text, id::text, name, description, duration_min, price_cents, buffer_before_min, "
-    "buffer_after_min, bookable, active, sort_order";
+    "buffer_after_min, bookable, active, sort_order, array_to_json(aliases)::text";
 
 Json WindowsJson(const DayWindows& windows) {
   Json out = Json::array();
@@ -190,6 +190,7 @@ StoredService ServiceFromRow(const pqxx::row& row) {
   s.spec.bookable = row[8].as<bool>();
   s.spec.active = row[9].as<bool>();
   s.sort_order = row[10].as<int>();
+  s.spec.aliases = Json::parse(row[11].as<std::string>()).get<std::vector<std::string>>();
   return s;
 }
 
@@ -308,6 +309,7 @@ std::vector<FieldChange> DiffService(const StoredService& was, const ServiceSpec
   const std::string prefix = "services[" + want.name + "].";
   const auto number = [](std::int64_t value) { return std::to_string(value); };
   Add(changes, prefix + "name", was.spec.name, want.name);
+  Add(changes, prefix + "aliases", Join(was.spec.aliases), Join(want.aliases));
   Add(changes, prefix + "description", was.spec.description, want.description);
   Add(changes, prefix + "duration_min", number(was.spec.duration_min), number(want.duration_min));
   Add(changes, prefix + "price_cents", number(was.spec.price_cents), number(want.price_cents));
@@ -380,10 +382,11 @@ void ApplyServices(pqxx::work& tx, const std::string& business_id, const Busines
       if (write) {
         tx.exec_params(
             "INSERT INTO services (business_id, name, description, duration_min, price_cents, buffer_before_min, "
-            "buffer_after_min, bookable, active, sort_order) VALUES ($1::uuid, $2, $3, $4::integer, $5::bigint, "
-            "$6::integer, $7::integer, $8::boolean, $9::boolean, $10::integer)",
+            "buffer_after_min, bookable, active, sort_order, aliases) VALUES ($1::uuid, $2, $3, $4::integer, "
+            "$5::bigint, $6::integer, $7::integer, $8::boolean, $9::boolean, $10::integer,"
+            " ARRAY(SELECT jsonb_array_elements_text($11::jsonb)))",
             business_id, want.name, want.description, want.duration_min, want.price_cents, want.buffer_before_min,
-            want.buffer_after_min, want.bookable, want.active, static_cast<int>(order));
+            want.buffer_after_min, want.bookable, want.active, static_cast<int>(order), Json(want.aliases).dump());
       }
       continue;
     }
@@ -395,9 +398,11 @@ void ApplyServices(pqxx::work& tx, const std::string& business_id, const Busines
       tx.exec_params(
           "UPDATE services SET name = $3, description = $4, duration_min = $5::integer, price_cents = $6::bigint, "
           "buffer_before_min = $7::integer, buffer_after_min = $8::integer, bookable = $9::boolean, "
-          "active = $10::boolean, sort_order = $11::integer WHERE business_id = $1::uuid AND id = $2::uuid",
+          "active = $10::boolean, sort_order = $11::integer, aliases = ARRAY(SELECT jsonb_array_elements_text($12::jsonb))"
+          " WHERE business_id = $1::uuid AND id = $2::uuid",
           business_id, stored[index].spec.id, want.name, want.description, want.duration_min, want.price_cents,
-          want.buffer_before_min, want.buffer_after_min, want.bookable, want.active, static_cast<int>(order));
+          want.buffer_before_min, want.buffer_after_min, want.bookable, want.active, static_cast<int>(order),
+          Json(want.aliases).dump());
     }
   }
   // Appointments reference services, so one missing from the file is

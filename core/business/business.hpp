@@ -88,6 +88,10 @@ struct ServiceSpec {
   int buffer_after_min = 0;
   bool bookable = true;         // false: listed, but not bookable online
   bool active = true;
+  // Other names customers use for it ("blow dry" for a blowout); the
+  // offline assistant matches them as it matches the name. An alias names
+  // one service only, never another's name (case-insensitive).
+  std::vector<std::string> aliases;
 };
 
 // A business as declared: everything `omni business apply` writes.

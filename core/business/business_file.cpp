@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <regex>
+#include <map>
 #include <set>
 
 #include <date/date.h>
@@ -32,7 +33,8 @@ constexpr const char* kWeekdays[7] = {"mon", "tue", "wed", "thu", "fri", "sat", 
 // Free texts are capped, in characters: the AI texts, the services and the
 // contact details go into every prompt, and the widget shows its texts on
 // every page. The same limits are listed in config/demo-salon.yaml.
-constexpr std::size_t kMaxNameChars = 200;  // the business's and each service's
+constexpr std::size_t kMaxNameChars = 200;  // the business's and each service's (and its aliases')
+constexpr std::size_t kMaxAliases = 10;     // per service
 constexpr std::size_t kMaxAddressChars = 500;
 constexpr std::size_t kMaxPersonalityChars = 2000;
 constexpr std::size_t kMaxGreetingChars = 1000;  // ai.greeting and widget.greeting
@@ -274,10 +276,18 @@ std::int64_t ReadPrice(const YAML::Node& node, const Location& where) {
 
 ServiceSpec ReadService(const YAML::Node& node, const Location& where, const BusinessSpec& spec) {
   MapReader map(node, where,
-                {"name", "description", "duration_min", "price", "price_cents", "buffer_before_min",
+                {"name", "aliases", "description", "duration_min", "price", "price_cents", "buffer_before_min",
                  "buffer_after_min", "bookable", "active"});
   ServiceSpec service;
   service.name = ReadText(map.Require("name"), where.Key("name"), kMaxNameChars);
+  if (auto v = map.Get("aliases")) {
+    const Location at = where.Key("aliases");
+    const auto items = strict::ReadList(*v, at);
+    if (items.size() > kMaxAliases) {
+      Fail(at, v->Mark(), "at most " + std::to_string(kMaxAliases) + " aliases, got " + std::to_string(items.size()));
+    }
+    for (std::size_t i = 0; i < items.size(); ++i) service.aliases.push_back(ReadText(items[i], at.Index(i), kMaxNameChars));
+  }
   if (auto v = map.Get("description")) {
     service.description = ReadText(*v, where.Key("description"), kMaxDescriptionChars);
   }
@@ -305,12 +315,26 @@ ServiceSpec ReadService(const YAML::Node& node, const Location& where, const Bus
 void ReadServices(const YAML::Node& node, const Location& where, BusinessSpec& spec) {
   const auto items = strict::ReadList(node, where);
   std::set<std::string> names;
+  // Each alias must name one service only, or "blow dry" could mean two.
+  std::map<std::string, std::string> owners;
   for (std::size_t i = 0; i < items.size(); ++i) {
     ServiceSpec service = ReadService(items[i], where.Index(i), spec);
     if (!names.insert(Lower(service.name)).second) {
       Fail(where.Index(i).Key("name"), items[i]["name"].Mark(), "service \"" + service.name + "\" is declared twice");
     }
+    for (std::size_t a = 0; a < service.aliases.size(); ++a) {
+      const auto [owner, fresh] = owners.emplace(Lower(service.aliases[a]), service.name);
+      if (!fresh) {
+        Fail(where.Index(i).Key("aliases").Index(a), items[i]["aliases"][a].Mark(),
+             "alias \"" + service.aliases[a] + "\" is already an alias of \"" + owner->second + "\"");
+      }
+    }
     spec.services.push_back(std::move(service));
+  }
+  for (const auto& service : spec.services) {
+    if (const auto it = owners.find(Lower(service.name)); it != owners.end()) {
+      Fail(where, node.Mark(), "alias \"" + service.name + "\" of \"" + it->second + "\" is the name of another service");
+    }
   }
 }
 

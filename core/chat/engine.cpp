@@ -20,6 +20,7 @@
 #include "core/booking/booking_tx.hpp"
 #include "core/booking/local_time.hpp"
 #include "core/business/business.hpp"
+#include "core/chat/booking_dialogue.hpp"
 #include "core/chat/business_cache.hpp"
 #include "core/chat/confirmation.hpp"
 #include "core/chat/conversations_tx.hpp"
@@ -91,6 +92,7 @@ struct Turn {
   std::vector<booking::Appointment> upcoming;  // the customer's, for the prompt; kProven only
   std::vector<llm::Message> messages;  // what the next model call sends
   std::vector<Passage> retrieved;      // for the offline responder
+  std::optional<DialogueState> dialogue;  // the offline booking dialogue, as the last offline reply left it
   std::vector<Passage> citations;      // [1], [2], ...: retrieved, then searched
   ToolContext tools;
   int rounds = 0;                      // tool rounds run
@@ -215,6 +217,24 @@ HistoryMessage ToHistory(const StoredMessage& stored) {
       break;
   }
   return message;
+}
+
+// The offline booking dialogue the conversation is in: the state stored
+// with the last reply, if that reply was the dialogue's. A team member's
+// reply or a model's ends it.
+std::optional<DialogueState> DialogueIn(const std::vector<StoredMessage>& stored) {
+  for (auto it = stored.rbegin(); it != stored.rend(); ++it) {
+    if (it->dropped || it->role == MessageRole::kUser || it->role == MessageRole::kTool ||
+        it->role == MessageRole::kSystem) {
+      continue;
+    }
+    if (it->role == MessageRole::kAssistant && it->content.empty()) continue;
+    if (it->role != MessageRole::kAssistant) return std::nullopt;
+    const json metadata = json::parse(it->metadata_json, nullptr, false);
+    if (!metadata.is_object() || !metadata.contains("booking_dialogue")) return std::nullopt;
+    return StateFromJson(metadata["booking_dialogue"].dump());
+  }
+  return std::nullopt;
 }
 
 std::vector<HistoryMessage> ToHistory(const std::vector<StoredMessage>& stored) {
@@ -392,18 +412,48 @@ void Dropped(Turn& turn, const SaveResult& save) {
   Finish(turn);
 }
 
+// With no model, a booking is a dialogue (booking_dialogue.hpp) rather than
+// a handoff; nullopt when the message is not about booking.
+std::optional<DialogueReply> BookingDialogue(const TurnPtr& turn) {
+  auto& engine = *turn->engine;
+  auto reply = ContinueBookingDialogue(
+      turn->tools, turn->dialogue, turn->request.text, turn->retrieved, engine.clock.Now(),
+      [&turn](const std::string& tool, bool finished, bool ok) {
+        TurnEvent event;
+        event.kind = TurnEvent::Kind::kTool;
+        event.tool_name = tool;
+        event.tool_status = !finished ? "started" : ok ? "finished" : "failed";
+        Emit(*turn, event);
+      });
+  if (!reply.engaged) return std::nullopt;
+  for (const auto& call : reply.calls) {
+    const auto& outcome = call.outcome;
+    turn->result.tool_calls.push_back({"offline_" + call.name, call.name, call.arguments_json, outcome.result_json,
+                                       outcome.ok, outcome.latency_ms});
+    if (!outcome.appointment_id.empty()) turn->changes.push_back({call.name, outcome.result_json});
+    if (!outcome.customer_id.empty() && !turn->customer && turn->persist) {
+      AttachCustomer(engine.pool, turn->business->id, turn->result.conversation_id, outcome.customer_id);
+    }
+  }
+  return reply;
+}
+
 void AnswerOffline(const TurnPtr& turn, OfflineReason reason, const std::string& why) {
   auto& engine = *turn->engine;
   // The tools changed appointments before the model failed: those changes
   // stand, so omni says what was done (an apology would have the customer
   // book again) and the team takes over whatever else was asked.
   const std::string told = reason == OfflineReason::kModelFailed ? ConfirmChanges(turn->changes) : "";
-  const auto reply =
-      told.empty() ? OfflineAnswer(turn->request.text, turn->retrieved, reason) : OfflineReply{told, {}, true};
+  std::optional<DialogueReply> dialogue;
+  if (reason == OfflineReason::kNoModel) dialogue = BookingDialogue(turn);
+  const auto reply = dialogue ? OfflineReply{dialogue->text, dialogue->citation, dialogue->handoff}
+                     : told.empty() ? OfflineAnswer(turn->request.text, turn->retrieved, reason)
+                                    : OfflineReply{told, {}, true};
   std::optional<std::string> escalation;
   HandoffReason handoff = HandoffReason::kModelFailure;
   if (reply.handoff) {
-    escalation = "the assistant could not answer offline";
+    escalation = dialogue ? dialogue->handoff_reason : "the assistant could not answer offline";
+    if (dialogue) handoff = HandoffReason::kToolOrPolicy;
   }
   if (reason == OfflineReason::kModelFailed && engine.settings.llm.escalate_on_failure) {
     escalation = "the AI could not answer: " + why;
@@ -422,7 +472,11 @@ void AnswerOffline(const TurnPtr& turn, OfflineReason reason, const std::string&
     NewAiMessage message;
     message.content = reply.text;
     message.model = "offline";
-    message.metadata_json = json{{"offline", true}, {"citations", CitationsJson(turn->result.citations)}}.dump();
+    json metadata = {{"offline", true}, {"citations", CitationsJson(turn->result.citations)}};
+    // The dialogue's state lives with its reply, so the next turn (or a
+    // reload, or another omnid) continues where this one stopped.
+    if (dialogue) metadata["booking_dialogue"] = json::parse(StateToJson(dialogue->state));
+    message.metadata_json = metadata.dump();
     const auto save = SaveWithRetry(*turn, message, escalation, handoff);
     if (save.dropped) return Dropped(*turn, save);
     turn->result.reply_message_id = save.message_id;
@@ -662,6 +716,7 @@ void Prepare(const TurnPtr& turn) {
   }
   if (opening.meter_error) std::rethrow_exception(opening.meter_error);
   const auto history = ToHistory(opening.history);
+  turn->dialogue = DialogueIn(opening.history);
   BuildRequest(*turn, history);
   if (engine.Offline()) return AnswerOffline(turn, OfflineReason::kNoModel, "");
   CallModel(turn);
@@ -753,6 +808,7 @@ std::vector<ReplayStep> Engine::Replay(const std::string& business_slug, const s
       turn->customer_access = AccessOf(request, customer);
       turn->upcoming = upcoming;
       turn->result.conversation_id = conversation.id;
+      turn->dialogue = DialogueIn(before);
       Post(turn, [turn, history = ToHistory(before)] {
         BuildRequest(*turn, history);
         if (turn->engine->Offline()) return AnswerOffline(turn, OfflineReason::kNoModel, "");

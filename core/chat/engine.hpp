@@ -12,7 +12,10 @@
 // assistant step, tool result, token count, cost, latency and model is
 // stored. The reply is saved only if the AI may still answer (atomic with a
 // human taking over); otherwise it is recorded as dropped. With no model
-// configured, or when every model fails, the offline responder answers
+// configured, a message about booking, moving or canceling goes to the
+// offline booking dialogue (booking_dialogue.hpp), whose state is stored
+// with its replies. Otherwise with no model, or when every model fails,
+// the offline responder answers
 // (and, on failure, the conversation is escalated if the config says so);
 // when every model fails after the tools booked, moved or cancelled an
 // appointment, omni tells the customer what was done and hands off.

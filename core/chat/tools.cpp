@@ -1,6 +1,7 @@
 // Tool definitions and execution. See tools.hpp.
 #include "core/chat/tools.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <limits>
 #include <map>
@@ -369,6 +370,32 @@ const std::vector<llm::ToolSpec>& ToolSpecs() {
     return list;
   }();
   return specs;
+}
+
+std::vector<booking::Appointment> ChangeableAppointments(ToolContext& context, TimePoint from, int limit) {
+  std::vector<booking::Appointment> found;
+  auto gather = [&](booking::ListFilter filter) {
+    filter.from = from;
+    for (auto& appointment : context.booking->List(context.business->id, filter)) {
+      const bool live =
+          appointment.status == booking::Status::kScheduled || appointment.status == booking::Status::kConfirmed;
+      const bool seen = std::any_of(found.begin(), found.end(), [&](const auto& a) { return a.id == appointment.id; });
+      if (live && !seen && MayChange(context, appointment)) found.push_back(std::move(appointment));
+    }
+  };
+  if (!context.conversation_id.empty()) {
+    booking::ListFilter in_chat;
+    in_chat.conversation_id = context.conversation_id;
+    gather(in_chat);
+  }
+  if (context.customer_proven && !context.customer_id.empty()) {
+    booking::ListFilter own;
+    own.customer = context.customer_id;
+    gather(own);
+  }
+  std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.start < b.start; });
+  if (found.size() > static_cast<std::size_t>(std::max(0, limit))) found.resize(static_cast<std::size_t>(std::max(0, limit)));
+  return found;
 }
 
 const nlohmann::json* ToolSchema(const std::string& name) {

@@ -25,6 +25,7 @@
 
 namespace omni::booking {
 class BookingService;
+struct Appointment;
 }
 
 namespace omni::chat {
@@ -79,6 +80,12 @@ struct ToolOutcome {
 
 // Validates `call` against its schema and runs it. Never throws (see above).
 ToolOutcome ExecuteTool(ToolContext& context, const llm::ToolCall& call);
+
+// The live appointments starting at or after `from` that cancel_appointment
+// and reschedule_appointment would reach for this context (booked in this
+// conversation, or the proven customer's own), by start, at most `limit`.
+// For the offline dialogue, which must offer exactly what the tools allow.
+std::vector<booking::Appointment> ChangeableAppointments(ToolContext& context, TimePoint from, int limit);
 
 // The schema of a tool by name, or nullptr when unknown (for tests).
 const nlohmann::json* ToolSchema(const std::string& name);

@@ -21,7 +21,8 @@
   X(7, stripe_event_outcomes) \
   X(12, analytics_recording) \
   X(13, csat) \
-  X(14, customer_merges)
+  X(14, customer_merges) \
+  X(16, service_aliases)
 
 namespace omni::db {
 namespace migrations {

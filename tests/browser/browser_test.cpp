@@ -175,3 +175,44 @@ TEST_CASE("the widget chats, books, shows a team reply live and resumes after a 
   }
   CHECK(tool_results >= 2);
 }
+
+TEST_CASE("with no model key, the widget books, moves and cancels through the offline dialogue", "[browser]") {
+  if (!std::filesystem::exists(kBrowserDir + "/node_modules/playwright-core")) {
+    const auto install = omni::test::Run("/bin/sh", {.args = {"-c", "npm ci --no-audit --no-fund"},
+                                                     .env = {{"PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"}},
+                                                     .cwd = kBrowserDir},
+                                         300s);
+    INFO(install.out << install.err);
+    REQUIRE(install.exit_code == 0);
+  }
+  omni::test::TestDatabase db;
+  TempDir dir;
+  const std::string config_path = (dir.path() / "omni.yaml").string();
+  // No API key: no model, so the offline responder and its booking dialogue answer.
+  std::ofstream(config_path) << "database:\n  url: \"" << db.url() << "\"\n"
+                             << "server:\n  listen: 127.0.0.1:0\n  sse_keepalive_ms: 2000\n"
+                             << "llm:\n  api_key: \"\"\n"
+                             << "logging:\n  level: warn\n";
+  omni::test::Process omnid(OMNID_PATH, {.args = {"--config", config_path}});
+  REQUIRE(omnid.WaitForStdout("omnid listening on http://127.0.0.1:", 60s));
+  std::smatch match;
+  const std::string banner = omnid.Stdout();
+  REQUIRE(std::regex_search(banner, match, std::regex(R"(http://127\.0\.0\.1:\d+)")));
+
+  const std::string artifacts = OMNI_ARTIFACTS_DIR;
+  std::filesystem::create_directories(artifacts);
+  const auto run = omni::test::Run("/usr/bin/node", {.args = {kBrowserDir + "/offline_booking.test.mjs"},
+                                                     .env = {{"OMNI_URL", match[0].str()},
+                                                             {"OMNI_CLI", OMNI_CLI_PATH},
+                                                             {"OMNI_CONFIG", config_path},
+                                                             {"OMNI_SOURCE_DIR", OMNI_SOURCE_DIR},
+                                                             {"OMNI_ARTIFACTS_DIR", artifacts},
+                                                             {"BOOK_DATE", OpenDayAhead()},
+                                                             {"NO_COLOR", "1"}},
+                                                     .cwd = kBrowserDir},
+                                   180s);
+  std::cout << run.out << std::flush;
+  INFO("node stdout:\n" << run.out << "\nnode stderr:\n" << run.err << "\nomnid stderr:\n" << omnid.Stderr());
+  CHECK(run.exit_code == 0);
+  CHECK(run.out.find("offline booking browser test passed") != std::string::npos);
+}

@@ -128,6 +128,8 @@ TEST_CASE("omni business list and show print the stored business", "[business]")
   CHECK(shown["hours"]["tue"] == json::parse(R"([["09:00", "19:00"]])"));
   CHECK(shown["overrides"]["2026-12-25"].empty());
   CHECK(shown["widget"]["position"] == "bottom-right");
+  CHECK(shown["services"][3]["name"] == "Blowout");
+  CHECK(shown["services"][3]["aliases"] == json::parse(R"(["blow dry", "blow-dry"])"));
   CHECK_FALSE(shown.contains("widget_secret"));
   const json secret = Parse(cli.Omni({"business", "show", "demo-salon", "--show-secret", "-o", "json"}));
   CHECK(secret["widget_secret"].get<std::string>().size() == 64);

@@ -185,6 +185,20 @@ TEST_CASE("apply reports exactly the fields that changed", "[business]") {
     CHECK(after.spec.overrides == spec.overrides);
     CHECK_FALSE(after.spec.ai.enabled);
   }
+  SECTION("a service's aliases") {
+    BusinessSpec spec = Spa();
+    spec.services[1].aliases = {"deep tissue", "rubdown"};
+    CHECK(ChangedFields(business::Apply(db.pool(), spec)) == "services[Massage].aliases=->deep tissue, rubdown;");
+    CHECK(FindService(business::Get(db.pool(), "acme-spa"), "Massage")->aliases == spec.services[1].aliases);
+    CHECK(business::Apply(db.pool(), spec).action == ApplyAction::kUnchanged);
+    spec.services[1].aliases = {"rubdown"};
+    CHECK(ChangedFields(business::Apply(db.pool(), spec)) == "services[Massage].aliases=deep tissue, rubdown->rubdown;");
+    BusinessSpec fresh = Spa();
+    fresh.slug = "fresh-spa";
+    fresh.services[0].aliases = {"glow"};
+    business::Apply(db.pool(), fresh);
+    CHECK(business::Get(db.pool(), "fresh-spa").spec.services[0].aliases == std::vector<std::string>{"glow"});
+  }
   SECTION("a plan left out keeps the stored one; a plan given is applied") {
     db::WithTransaction(db.pool(), [](pqxx::work& tx) {
       tx.exec("UPDATE businesses SET plan_tier = 'PROFESSIONAL' WHERE slug = 'acme-spa'");

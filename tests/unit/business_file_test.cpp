@@ -171,6 +171,7 @@ TEST_CASE("the shipped demo salon parses", "[business]") {
   CHECK(haircut->duration_min == 60);
   CHECK(haircut->price_cents == 6500);
   CHECK(haircut->buffer_after_min == 10);
+  CHECK(haircut->aliases == std::vector<std::string>{"ladies cut"});
   CHECK_FALSE(spec.ai.greeting.empty());
   CHECK_FALSE(spec.ai.instructions.empty());
   CHECK_FALSE(spec.widget.colors.empty());
@@ -294,7 +295,7 @@ TEST_CASE("business file errors name file, line, column, key path and expectatio
     CHECK(ErrorOf(kMinimal + "services:\n  - {name: Cut, duration_min: 30}\n  - {name: cut, duration_min: 30}\n") ==
           "b.yaml:6:12: services[1].name: service \"cut\" is declared twice");
     CHECK(ErrorOf(kMinimal + "services:\n  - {name: Cut, duration_min: 30, colour: red}\n") ==
-          "b.yaml:5:35: services[0].colour: unknown key; expected one of: name, description, duration_min, price, "
+          "b.yaml:5:35: services[0].colour: unknown key; expected one of: name, aliases, description, duration_min, price, "
           "price_cents, buffer_before_min, buffer_after_min, bookable, active");
   }
   SECTION("duplicate resources") {
@@ -352,4 +353,37 @@ TEST_CASE("free texts of a business file have a length limit each", "[business]"
 TEST_CASE("a business file is read no further than 1 MiB", "[business]") {
   CHECK_THROWS_WITH(omni::business::LoadBusinessFile("/dev/zero"),
                     "business file \"/dev/zero\" is larger than the limit of 1 MiB");
+}
+
+TEST_CASE("a service's aliases each name one service only", "[business]") {
+  const std::string services = kMinimal +
+                               "services:\n"
+                               "  - name: Blowout\n"
+                               "    aliases: [blow dry, Blow-dry]\n"
+                               "    duration_min: 45\n"
+                               "  - name: Haircut\n"
+                               "    duration_min: 30\n";
+  const auto spec = ParseBusinessSpec(services, "b.yaml");
+  CHECK(spec.services[0].aliases == std::vector<std::string>{"blow dry", "Blow-dry"});
+  CHECK(spec.services[1].aliases.empty());
+  CHECK(ErrorOf(kMinimal +
+                "services:\n"
+                "  - name: Blowout\n"
+                "    aliases: [blow dry]\n"
+                "    duration_min: 45\n"
+                "  - name: Style\n"
+                "    aliases: [Blow Dry]\n"
+                "    duration_min: 30\n") ==
+        "b.yaml:9:15: services[1].aliases[0]: alias \"Blow Dry\" is already an alias of \"Blowout\"");
+  CHECK_THAT(ErrorOf(kMinimal +
+                     "services:\n"
+                     "  - name: Blowout\n"
+                     "    aliases: [haircut]\n"
+                     "    duration_min: 45\n"
+                     "  - name: Haircut\n"
+                     "    duration_min: 30\n"),
+             Catch::Contains("alias \"Haircut\" of \"Blowout\" is the name of another service"));
+  CHECK_THAT(ErrorOf(kMinimal + "services:\n  - name: Blowout\n    aliases: [a, b, c, d, e, f, g, h, i, j, k]\n"
+                                "    duration_min: 45\n"),
+             Catch::Contains("services[0].aliases: at most 10 aliases, got 11"));
 }
