@@ -604,17 +604,20 @@ Appointment BookingService::Get(const std::string& business_id, const std::strin
                              [&](pqxx::work& tx) { return LoadAppointment(tx, business_id, appointment_id); });
 }
 
-std::string BookingService::Ics(const std::string& business_id, const std::string& appointment_id) {
+Appointment Get(pqxx::work& tx, const std::string& business_id, const std::string& appointment_id) {
   RequireAppointmentId(appointment_id);
-  auto [appointment, business] = db::WithTransaction(pool_, [&](pqxx::work& tx) {
-    return std::make_pair(LoadAppointment(tx, business_id, appointment_id), LoadBusiness(tx, business_id));
-  });
+  return LoadAppointment(tx, business_id, appointment_id);
+}
+
+std::string AppointmentIcs(pqxx::work& tx, const Appointment& appointment, TimePoint stamp) {
+  const BusinessRow business = LoadBusiness(tx, appointment.business_id);
   IcsEvent event;
   event.uid = appointment.id + "@omni";
   event.sequence = appointment.sequence;
   event.start = appointment.start;
   event.end = appointment.end;
-  event.stamp = clock_.Now();
+  event.stamp = stamp;
+  event.time_zone = business.rules.time_zone;
   event.summary = appointment.service_name + " at " + business.name;
   event.description = "Booked for " + (appointment.customer_name.empty() ? "you" : appointment.customer_name) +
                       " at " + business.name + ".";
@@ -629,6 +632,14 @@ std::string BookingService::Ics(const std::string& business_id, const std::strin
   event.attendee_email = appointment.customer_email;
   event.cancelled = appointment.status == Status::kCanceled;
   return RenderIcs(event);
+}
+
+std::string BookingService::Ics(const std::string& business_id, const std::string& appointment_id) {
+  RequireAppointmentId(appointment_id);
+  const TimePoint now = clock_.Now();
+  return db::WithTransaction(pool_, [&](pqxx::work& tx) {
+    return AppointmentIcs(tx, LoadAppointment(tx, business_id, appointment_id), now);
+  });
 }
 
 }  // namespace omni::booking
