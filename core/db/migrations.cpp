@@ -17,7 +17,8 @@
   X(3, server_settings) \
   X(4, customer_claims) \
   X(5, subscription_state) \
-  X(6, jobs)
+  X(6, jobs) \
+  X(10, notifications)
 
 namespace omni::db {
 namespace migrations {
