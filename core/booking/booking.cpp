@@ -26,6 +26,7 @@
 #include "core/common/text.hpp"
 #include "core/customers/customers_tx.hpp"
 #include "core/db/pqxx.hpp"
+#include "core/notify/notify_tx.hpp"
 
 namespace omni::booking {
 namespace {
@@ -426,7 +427,11 @@ BookingResult BookingService::Create(const std::string& business_id, const Creat
             business_id, service.id, customer_id, resource_id, request.conversation_id, SqlTime(request.start),
             SqlTime(end), SqlTime(request.start - minutes{service.timing.buffer_before_min}),
             SqlTime(end + minutes{service.timing.buffer_after_min}), request.notes);
-        if (!rows.empty()) return rows[0][0].as<std::string>();
+        if (rows.empty()) continue;
+        const std::string id = rows[0][0].as<std::string>();
+        notify::EnqueueAppointmentNotices(tx, business_id, id, 0, request.start, notify::AppointmentChange::kCreated,
+                                          now);
+        return id;
       }
       throw SlotTakenSignal{};
     });
@@ -490,6 +495,8 @@ BookingResult BookingService::Reschedule(const std::string& business_id, const s
               SqlTime(new_start - minutes{timing.buffer_before_min}), SqlTime(end + minutes{timing.buffer_after_min}),
               resource_id);
           tx.exec("RELEASE SAVEPOINT omni_reschedule");
+          notify::EnqueueAppointmentNotices(tx, business_id, appointment_id, current.sequence + 1, new_start,
+                                            notify::AppointmentChange::kRescheduled, now);
           return;
         } catch (const pqxx::sql_error& e) {
           if (db::SqlState(e) != "23P01") throw;
@@ -533,6 +540,10 @@ Appointment BookingService::Transition(const std::string& business_id, const std
         " cancel_reason = CASE WHEN $3 = 'CANCELED' THEN nullif($5, '') ELSE cancel_reason END"
         " WHERE business_id = $1::uuid AND id = $2::uuid",
         business_id, appointment_id, std::string(StatusName(target)), SqlTime(now), reason);
+    if (target == Status::kCanceled) {
+      notify::EnqueueAppointmentNotices(tx, business_id, appointment_id, current.sequence + 1, current.start,
+                                        notify::AppointmentChange::kCancelled, now);
+    }
   });
   return Get(business_id, appointment_id);
 }
