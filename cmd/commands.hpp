@@ -14,5 +14,7 @@ Command MakeKbCommand();      // kb_cmd.cpp
 Command MakeBookCommand();    // book_cmd.cpp
 Command MakeChatCommand();    // chat_cmd.cpp
 Command MakeConversationsCommand();  // conversations_cmd.cpp
+Command MakeNotificationsCommand();  // notifications_cmd.cpp
+Command MakeJobsCommand();    // jobs_cmd.cpp
 
 }  // namespace omni::cli

@@ -318,6 +318,7 @@ std::vector<NotificationRecord> ListNotifications(db::Pool& pool, const std::str
                          row[6].as<std::string>(), row[7].as<std::string>(), FromMicros(row[8].as<long long>())});
     }
   });
+  const std::size_t handled = records.size();
   for (const auto state : {jobs::JobState::kPending, jobs::JobState::kRunning, jobs::JobState::kDead}) {
     jobs::ListFilter filter;
     filter.queue = kMailQueue;
@@ -336,6 +337,8 @@ std::vector<NotificationRecord> ListNotifications(db::Pool& pool, const std::str
       records.push_back(std::move(record));
     }
   }
+  std::stable_sort(records.begin() + static_cast<std::ptrdiff_t>(handled), records.end(),
+                   [](const NotificationRecord& a, const NotificationRecord& b) { return a.at < b.at; });
   return records;
 }
 

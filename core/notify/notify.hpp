@@ -69,9 +69,9 @@ struct NotificationRecord {
   TimePoint at;                // when handled, or when due while pending
 };
 
-// The business's notifications, newest first: those handled, then those
-// still queued (PENDING, or FAILED once their job is dead). At most `limit`
-// of each. Throws InvalidInput for a business id that is not a UUID.
+// The business's notifications: those handled, newest first, then those
+// still queued (PENDING, or FAILED once their job is dead), soonest due
+// first. At most `limit` of each. Throws InvalidInput for a business id that is not a UUID.
 std::vector<NotificationRecord> ListNotifications(db::Pool& pool, const std::string& business_id, int limit = 100);
 
 }  // namespace omni::notify
