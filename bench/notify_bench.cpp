@@ -27,9 +27,9 @@
 namespace {
 
 using namespace omni;
-using Clock = std::chrono::steady_clock;
+using Steady = std::chrono::steady_clock;
 
-double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+double Ms(Steady::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
 double Percentile(std::vector<double> values, double p) {
   std::sort(values.begin(), values.end());
@@ -62,16 +62,16 @@ std::vector<double> Book(booking::BookingService& service, const std::string& bu
     request.service = "Cut";
     request.start = first + std::chrono::minutes{15 * i};
     request.customer = {"Customer " + std::to_string(i), "c" + std::to_string(i) + "@example.com", ""};
-    const auto start = Clock::now();
+    const auto start = Steady::now();
     service.Create(business_id, request);
-    latencies.push_back(Ms(Clock::now() - start));
+    latencies.push_back(Ms(Steady::now() - start));
   }
   return latencies;
 }
 
 // Drains the queue's due jobs with `workers` notifiers; returns seconds.
 double Drain(db::Pool& pool, notify::MailSender* sender, int workers) {
-  const auto start = Clock::now();
+  const auto start = Steady::now();
   std::vector<std::thread> threads;
   for (int w = 0; w < workers; ++w) {
     threads.emplace_back([&] {
@@ -81,7 +81,7 @@ double Drain(db::Pool& pool, notify::MailSender* sender, int workers) {
     });
   }
   for (auto& t : threads) t.join();
-  return std::chrono::duration<double>(Clock::now() - start).count();
+  return std::chrono::duration<double>(Steady::now() - start).count();
 }
 
 long long Handled(db::Pool& pool, const std::string& status) {
@@ -108,13 +108,13 @@ int main(int argc, char** argv) {
   const auto booked = Book(service, quiet, bookings);
   std::vector<double> enqueue;
   for (int i = 0; i < bookings; ++i) {
-    const auto start = Clock::now();
+    const auto start = Steady::now();
     db::WithTransaction(pool, [&](pqxx::work& tx) {
       notify::EnqueueAppointmentNotices(tx, quiet, "00000000-0000-4000-8000-" + std::to_string(100000000000LL + i),
                                         0, DefaultClock().Now() + std::chrono::hours{72},
                                         notify::AppointmentChange::kCreated, DefaultClock().Now());
     });
-    enqueue.push_back(Ms(Clock::now() - start));
+    enqueue.push_back(Ms(Steady::now() - start));
   }
   std::printf("booking create (with its notification jobs): p50 %.2f ms, p95 %.2f ms over %d bookings\n",
               Percentile(booked, 0.5), Percentile(booked, 0.95), bookings);
