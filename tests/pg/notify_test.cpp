@@ -6,6 +6,7 @@
 // to a local aiosmtpd sink whose messages Python's email and icalendar
 // packages read back.
 #include <atomic>
+#include <cstdlib>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -27,6 +28,7 @@
 #include "tests/support/pg_harness.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/smtp_sink.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace omni {
 namespace {
@@ -483,6 +485,38 @@ TEST_CASE("an SMTP server that is not there: the send fails as unavailable and i
     CHECK(std::string(e.what()).find("does not offer STARTTLS") != std::string::npos);
   }
   CHECK(sink.Messages().empty());
+}
+
+TEST_CASE("STARTTLS: the certificate is checked against email.ca_file before the message goes", "[notify][smtp]") {
+  test::TempDir pki;
+  const std::string dir = pki.path().string();
+  const std::string script =
+      "cd '" + dir + "' && "
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out ca.pem "
+      "-days 2 -subj '/CN=omni test CA' && "
+      "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout leaf.key -out leaf.csr "
+      "-subj '/CN=127.0.0.1' && "
+      "printf 'subjectAltName=IP:127.0.0.1\\nbasicConstraints=CA:FALSE\\n' > leaf.ext && "
+      "openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out leaf.pem -days 2 "
+      "-extfile leaf.ext && "
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout other.key "
+      "-out other.pem -days 2 -subj '/CN=another CA'";
+  REQUIRE(std::system(("(" + script + ") >/dev/null 2>&1").c_str()) == 0);
+  test::SmtpSink sink(dir + "/leaf.pem", dir + "/leaf.key");
+  config::EmailSettings email;
+  email.smtp_url = sink.url();
+  email.from = "notify@omni.example";
+  email.starttls = "required";
+  email.timeout_ms = 5000;
+  const std::string message = "From: <notify@omni.example>\r\nTo: <a@example.com>\r\nSubject: tls\r\n\r\nhello\r\n";
+  email.ca_file = dir + "/other.pem";
+  CHECK_THROWS_AS(notify::MakeSmtpSender(email)->Send("notify@omni.example", {"a@example.com"}, message),
+                  UpstreamError);
+  CHECK(sink.Messages().empty());
+  email.ca_file = dir + "/ca.pem";
+  notify::MakeSmtpSender(email)->Send("notify@omni.example", {"a@example.com"}, message);
+  REQUIRE(sink.WaitForMessages(1, 10000));
+  CHECK(sink.Messages()[0].find("Subject: tls") != std::string::npos);
 }
 
 }  // namespace omni
