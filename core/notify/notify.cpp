@@ -18,7 +18,6 @@
 #include "core/booking/booking_tx.hpp"
 #include "core/business/business_tx.hpp"
 #include "core/common/error.hpp"
-#include "core/common/log.hpp"
 #include "core/common/text.hpp"
 #include "core/jobs/jobs.hpp"
 #include "core/jobs/jobs_tx.hpp"

@@ -34,7 +34,6 @@ struct NotifierSettings {
   std::string from;        // email.from: its address is the sender; the business's name is shown
   int batch = 16;          // jobs claimed at once
   int lease_ms = 120000;   // a job whose worker died is claimed again after this
-  int max_attempts = 12;   // sends tried before a job goes DEAD (backoff 30 s doubling, at most 1 h)
 };
 
 class Notifier {
@@ -46,7 +45,8 @@ class Notifier {
   // Claims the due jobs (up to `batch`) and handles each: sends or records
   // it, or skips it when it no longer applies (a reminder for a cancelled,
   // moved or already started appointment; a customer without an address).
-  // A failed send is retried later. Returns the number of jobs handled.
+  // A failed send is retried later (backoff 30 s doubling, at most 1 h; a
+  // job goes DEAD after 12 tries). Returns the number of jobs handled.
   // Throws Unavailable when the database cannot be reached.
   int RunOnce();
 

@@ -109,7 +109,7 @@ struct Salon {
   }
 
   notify::Notifier Notifier(notify::MailSender* sender) {
-    return notify::Notifier(pool, clock, {"Omni <notify@omni.example>", 16, 60000, 12}, sender);
+    return notify::Notifier(pool, clock, {"Omni <notify@omni.example>", 16, 60000}, sender);
   }
 
   db::Pool& pool;
