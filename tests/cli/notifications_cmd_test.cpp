@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -162,4 +163,28 @@ TEST_CASE("omni jobs list, cancel and retry, scoped by -b", "[cli][jobs]") {
   CHECK(json::parse(retried.out)["state"] == "PENDING");
   CHECK(cli.Omni("acme", {"jobs", "retry", "x1"}).exit_code == 2);
   CHECK(cli.Omni("acme", {"jobs", "list", "--state", "stuck"}).exit_code == 2);
+}
+
+TEST_CASE("two omnid on one database send each confirmation once", "[cli][notify][smtp]") {
+  omni::test::SmtpSink sink;
+  NotifyCli cli("email:\n  smtp_url: " + sink.url() + "\n  from: \"Omni <notify@omni.example>\"\n  starttls: off\n");
+  constexpr int kBookings = 8;
+  for (int i = 0; i < kBookings; ++i) {
+    const std::string hour = (i < 1 ? "0" : "") + std::to_string(9 + i) + ":00";
+    REQUIRE(cli.Omni("acme", {"book", "create", "--service", "Cut", "--start", cli.day + " " + hour, "--email",
+                              "c" + std::to_string(i) + "@example.com"})
+                .exit_code == 0);
+  }
+  auto first = StartOmnid(cli.config_path);
+  auto second = StartOmnid(cli.config_path);
+  REQUIRE(sink.WaitForMessages(kBookings, 30000));
+  std::this_thread::sleep_for(2s);
+  const auto messages = sink.Messages();
+  CHECK(messages.size() == kBookings);
+  std::set<std::string> recipients;
+  for (const auto& message : messages) {
+    const auto at = message.find("\nTo: ");
+    recipients.insert(message.substr(at, message.find('\n', at + 1) - at));
+  }
+  CHECK(recipients.size() == kBookings);
 }
