@@ -19,6 +19,8 @@ std::vector<Command> AllCommands() {
   commands.push_back(MakeConversationsCommand());
   commands.push_back(MakeBillingCommand());
   commands.push_back(MakeAnalyticsCommand());
+  commands.push_back(MakeNotificationsCommand());
+  commands.push_back(MakeJobsCommand());
   return commands;
 }
 

@@ -16,5 +16,7 @@ Command MakeChatCommand();    // chat_cmd.cpp
 Command MakeConversationsCommand();  // conversations_cmd.cpp
 Command MakeBillingCommand();  // billing_cmd.cpp
 Command MakeAnalyticsCommand();  // analytics_cmd.cpp
+Command MakeNotificationsCommand();  // notifications_cmd.cpp
+Command MakeJobsCommand();    // jobs_cmd.cpp
 
 }  // namespace omni::cli

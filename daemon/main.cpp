@@ -2,7 +2,8 @@
 //
 // Start-up: flags, config, logging, the database (opened and migrated; if it
 // is unreachable omnid serves anyway and keeps retrying, with /readyz at
-// 503), the sweep of customer messages left unanswered, then the listener. Exit codes follow omni's (STYLE.md rule 18):
+// 503), the sweep of customer messages left unanswered, the notifications
+// worker (daemon/notify_worker.hpp), then the listener. Exit codes follow omni's (STYLE.md rule 18):
 // 0 ok (also after a SIGTERM drain), 1 failure, 2 usage, 3 config invalid,
 // 4 unavailable (e.g. the listen address is taken).
 #include <sys/resource.h>
@@ -31,6 +32,7 @@
 #include "daemon/metrics.hpp"
 #include "daemon/router.hpp"
 #include "daemon/server.hpp"
+#include "daemon/notify_worker.hpp"
 #include "daemon/unanswered_sweep.hpp"
 
 namespace omni::omnid {
@@ -221,6 +223,7 @@ int Serve(const Flags& flags) {
   }
   UnansweredSweep unanswered(app);
   MeterWorker meter_worker(app);
+  NotifyWorker notifications(app);
 
   const Router router = MakeRouter();
   Server server(app, router);

@@ -26,6 +26,7 @@
 #include "core/common/text.hpp"
 #include "core/customers/customers_tx.hpp"
 #include "core/db/pqxx.hpp"
+#include "core/notify/notify_tx.hpp"
 
 namespace omni::booking {
 namespace {
@@ -449,11 +450,12 @@ BookingResult BookingService::Create(const std::string& business_id, const Creat
             business_id, service.id, customer_id, resource_id, request.conversation_id, SqlTime(request.start),
             SqlTime(end), SqlTime(request.start - minutes{service.timing.buffer_before_min}),
             SqlTime(end + minutes{service.timing.buffer_after_min}), request.notes);
-        if (!rows.empty()) {
-          std::string id = rows[0][0].as<std::string>();
-          RecordEvent(tx, business_id, id, request.conversation_id, "BOOKED");
-          return id;
-        }
+        if (rows.empty()) continue;
+        const std::string id = rows[0][0].as<std::string>();
+        RecordEvent(tx, business_id, id, request.conversation_id, "BOOKED");
+        notify::EnqueueAppointmentNotices(tx, business_id, id, 0, request.start, notify::AppointmentChange::kCreated,
+                                          now);
+        return id;
       }
       throw SlotTakenSignal{};
     });
@@ -522,6 +524,8 @@ BookingResult BookingService::Reschedule(const std::string& business_id, const s
               resource_id);
           tx.exec("RELEASE SAVEPOINT omni_reschedule");
           RecordEvent(tx, business_id, appointment_id, via_conversation_id, "RESCHEDULED");
+          notify::EnqueueAppointmentNotices(tx, business_id, appointment_id, current.sequence + 1, new_start,
+                                            notify::AppointmentChange::kRescheduled, now);
           return;
         } catch (const pqxx::sql_error& e) {
           if (db::SqlState(e) != "23P01") throw;
@@ -569,7 +573,11 @@ Appointment BookingService::Transition(const std::string& business_id, const std
         " cancel_reason = CASE WHEN $3 = 'CANCELED' THEN nullif($5, '') ELSE cancel_reason END"
         " WHERE business_id = $1::uuid AND id = $2::uuid",
         business_id, appointment_id, std::string(StatusName(target)), SqlTime(now), reason);
-    if (target == Status::kCanceled) RecordEvent(tx, business_id, appointment_id, via_conversation_id, "CANCELED");
+    if (target == Status::kCanceled) {
+      RecordEvent(tx, business_id, appointment_id, via_conversation_id, "CANCELED");
+      notify::EnqueueAppointmentNotices(tx, business_id, appointment_id, current.sequence + 1, current.start,
+                                        notify::AppointmentChange::kCancelled, now);
+    }
   });
   return Get(business_id, appointment_id);
 }
@@ -646,17 +654,20 @@ Appointment BookingService::Get(const std::string& business_id, const std::strin
                              [&](pqxx::work& tx) { return LoadAppointment(tx, business_id, appointment_id); });
 }
 
-std::string BookingService::Ics(const std::string& business_id, const std::string& appointment_id) {
+Appointment Get(pqxx::work& tx, const std::string& business_id, const std::string& appointment_id) {
   RequireAppointmentId(appointment_id);
-  auto [appointment, business] = db::WithTransaction(pool_, [&](pqxx::work& tx) {
-    return std::make_pair(LoadAppointment(tx, business_id, appointment_id), LoadBusiness(tx, business_id));
-  });
+  return LoadAppointment(tx, business_id, appointment_id);
+}
+
+std::string AppointmentIcs(pqxx::work& tx, const Appointment& appointment, TimePoint stamp) {
+  const BusinessRow business = LoadBusiness(tx, appointment.business_id);
   IcsEvent event;
   event.uid = appointment.id + "@omni";
   event.sequence = appointment.sequence;
   event.start = appointment.start;
   event.end = appointment.end;
-  event.stamp = clock_.Now();
+  event.stamp = stamp;
+  event.time_zone = business.rules.time_zone;
   event.summary = appointment.service_name + " at " + business.name;
   event.description = "Booked for " + (appointment.customer_name.empty() ? "you" : appointment.customer_name) +
                       " at " + business.name + ".";
@@ -671,6 +682,14 @@ std::string BookingService::Ics(const std::string& business_id, const std::strin
   event.attendee_email = appointment.customer_email;
   event.cancelled = appointment.status == Status::kCanceled;
   return RenderIcs(event);
+}
+
+std::string BookingService::Ics(const std::string& business_id, const std::string& appointment_id) {
+  RequireAppointmentId(appointment_id);
+  const TimePoint now = clock_.Now();
+  return db::WithTransaction(pool_, [&](pqxx::work& tx) {
+    return AppointmentIcs(tx, LoadAppointment(tx, business_id, appointment_id), now);
+  });
 }
 
 }  // namespace omni::booking

@@ -18,4 +18,13 @@ namespace omni::booking {
 std::vector<Appointment> Upcoming(pqxx::work& tx, const std::string& business_id, const std::string& customer_id,
                                   TimePoint from, int limit);
 
+// The appointment of the business; InvalidInput for a malformed id,
+// NotFound for an unknown one (or one of another business).
+Appointment Get(pqxx::work& tx, const std::string& business_id, const std::string& appointment_id);
+
+// The appointment as an RFC 5545 calendar in the business's time zone, as
+// `omni book ics` and the confirmation mail carry it: UID "<id>@omni", its
+// SEQUENCE, METHOD:CANCEL once cancelled. `stamp` is the DTSTAMP.
+std::string AppointmentIcs(pqxx::work& tx, const Appointment& appointment, TimePoint stamp);
+
 }  // namespace omni::booking

@@ -4,7 +4,11 @@
 //
 // Output: CRLF line ends; content lines folded at 75 octets without
 // splitting a UTF-8 sequence (continuations start with one space); TEXT
-// values escaped (\\ \; \, \n); all times in UTC ("...Z"). A live event is
+// values escaped (\\ \; \, \n). With a time zone, DTSTART and DTEND are
+// local times with TZID and the calendar carries a VTIMEZONE for the
+// zone's offsets around the event (from the system tz database), so a
+// calendar shows the business's wall time; without one they are UTC
+// ("...Z"). DTSTAMP is always UTC. A live event is
 // METHOD:REQUEST with STATUS:CONFIRMED; a cancelled one is METHOD:CANCEL with
 // STATUS:CANCELLED. The UID is stable for the appointment and SEQUENCE grows
 // with each reschedule or cancellation, so calendars update the same event.
@@ -22,6 +26,7 @@ struct IcsEvent {
   TimePoint start;
   TimePoint end;
   TimePoint stamp;       // DTSTAMP: when this calendar object was made
+  std::string time_zone; // IANA name, e.g. "America/New_York"; "" for UTC
   std::string summary;   // e.g. "Women's haircut at Acme Salon"
   std::string description;
   std::string location;
@@ -33,7 +38,8 @@ struct IcsEvent {
 };
 
 // Renders a VCALENDAR holding one VEVENT. Throws InvalidInput when the uid
-// is empty or the end is not after the start.
+// is empty or the end is not after the start, ConfigError for a time zone
+// the system does not know.
 std::string RenderIcs(const IcsEvent& event);
 
 // Escapes a TEXT value (RFC 5545 3.3.11): backslash, semicolon, comma and

@@ -39,7 +39,7 @@ constexpr const char* kBusinessColumns =
     "ai_personality, greeting, ai_instructions, slot_interval_min, min_notice_min, advance_days, "
     "buffer_before_min, buffer_after_min, plan_tier, subscription_status, widget::text, "
     "array_to_json(allowed_origins)::text, widget_secret, (extract(epoch FROM created_at) * 1000000)::bigint, "
-    "(extract(epoch FROM updated_at) * 1000000)::bigint";
+    "(extract(epoch FROM updated_at) * 1000000)::bigint, notifications::text";
 
 constexpr const char* kServiceColumns =
     "business_id::text, id::text, name, description, duration_min, price_cents, buffer_before_min, "
@@ -139,6 +139,25 @@ Json WidgetJson(const WidgetSettings& widget) {
               {"prechat_fields", widget.prechat_fields}};
 }
 
+Json NotificationsJson(const NotificationSettings& settings) {
+  return Json{{"reply_to", settings.reply_to},   {"notify", settings.notify},
+              {"reminder_lead_min", settings.reminder_lead_min}, {"color", settings.color},
+              {"signature", settings.signature}, {"confirmation_note", settings.confirmation_note}};
+}
+
+// Settings stored before this column existed read as the defaults.
+NotificationSettings NotificationsFromJson(const std::string& text) {
+  const Json json = Json::parse(text);
+  NotificationSettings settings;
+  settings.reply_to = json.value("reply_to", "");
+  settings.notify = json.value("notify", "");
+  settings.reminder_lead_min = json.value("reminder_lead_min", settings.reminder_lead_min);
+  settings.color = json.value("color", "");
+  settings.signature = json.value("signature", "");
+  settings.confirmation_note = json.value("confirmation_note", "");
+  return settings;
+}
+
 TimePoint FromMicros(long long micros) { return TimePoint{std::chrono::microseconds{micros}}; }
 
 Business BusinessFromRow(const pqxx::row& row) {
@@ -170,6 +189,7 @@ Business BusinessFromRow(const pqxx::row& row) {
   b.widget_secret = row[24].as<std::string>();
   b.created_at = FromMicros(row[25].as<long long>());
   b.updated_at = FromMicros(row[26].as<long long>());
+  spec.notifications = NotificationsFromJson(row[27].as<std::string>());
   return b;
 }
 
@@ -297,6 +317,17 @@ std::vector<FieldChange> DiffProfile(const BusinessSpec& was, const BusinessSpec
   Add(changes, "widget.position", was.widget.position, want.widget.position);
   Add(changes, "widget.prechat_fields", Join(was.widget.prechat_fields), Join(want.widget.prechat_fields));
   Add(changes, "widget.allowed_origins", Join(was.widget.allowed_origins), Join(want.widget.allowed_origins));
+  const auto& was_n = was.notifications;
+  const auto& want_n = want.notifications;
+  Add(changes, "notifications.reply_to", was_n.reply_to, want_n.reply_to);
+  Add(changes, "notifications.notify", was_n.notify, want_n.notify);
+  std::vector<std::string> was_leads, want_leads;
+  for (int lead : was_n.reminder_lead_min) was_leads.push_back(std::to_string(lead) + "m");
+  for (int lead : want_n.reminder_lead_min) want_leads.push_back(std::to_string(lead) + "m");
+  Add(changes, "notifications.reminders", Join(was_leads), Join(want_leads));
+  Add(changes, "notifications.color", was_n.color, want_n.color);
+  Add(changes, "notifications.signature", was_n.signature, want_n.signature);
+  Add(changes, "notifications.confirmation_note", was_n.confirmation_note, want_n.confirmation_note);
   return changes;
 }
 
@@ -329,7 +360,7 @@ std::string ProfileAssignments() {
          "ai_personality = $13, greeting = $14, ai_instructions = $15, slot_interval_min = $16::integer, "
          "min_notice_min = $17::integer, advance_days = $18::integer, buffer_before_min = $19::integer, "
          "buffer_after_min = $20::integer, plan_tier = coalesce($21, plan_tier), widget = $22::jsonb, "
-         "allowed_origins = ARRAY(SELECT jsonb_array_elements_text($23::jsonb))";
+         "allowed_origins = ARRAY(SELECT jsonb_array_elements_text($23::jsonb)), notifications = $24::jsonb";
 }
 
 std::optional<std::string> OrNull(const std::string& value) {
@@ -349,7 +380,7 @@ void WriteProfile(pqxx::work& tx, const std::string& id, const BusinessSpec& spe
                  OverridesJson(spec).dump(), spec.ai.enabled, spec.ai.personality, spec.ai.greeting,
                  spec.ai.instructions, spec.booking.slot_interval_min, spec.booking.min_notice_min,
                  spec.booking.advance_days, spec.booking.buffer_before_min, spec.booking.buffer_after_min, plan,
-                 WidgetJson(spec.widget).dump(), origins.dump());
+                 WidgetJson(spec.widget).dump(), origins.dump(), NotificationsJson(spec.notifications).dump());
 }
 
 void ApplyServices(pqxx::work& tx, const std::string& business_id, const BusinessSpec& spec, bool write,
@@ -508,6 +539,22 @@ Schedule LoadSchedule(pqxx::dbtransaction& tx, const std::string& business_id) {
   }
   schedule.rules = {row[6].as<int>(), row[7].as<int>(), row[8].as<int>(), row[9].as<int>(), row[10].as<int>()};
   return schedule;
+}
+
+NotifyProfile LoadNotifyProfile(pqxx::dbtransaction& tx, const std::string& business_id) {
+  const auto rows = tx.exec_params(
+      "SELECT name, coalesce(email, ''), timezone, coalesce(widget->'colors'->>'primary', ''), notifications::text,"
+      " slug FROM businesses WHERE id = $1::uuid",
+      business_id);
+  if (rows.empty()) throw NotFound("business " + business_id + " not found");
+  NotifyProfile profile;
+  profile.name = rows[0][0].as<std::string>();
+  profile.email = rows[0][1].as<std::string>();
+  profile.timezone = rows[0][2].as<std::string>();
+  profile.primary_color = rows[0][3].as<std::string>();
+  profile.settings = NotificationsFromJson(rows[0][4].as<std::string>());
+  profile.slug = rows[0][5].as<std::string>();
+  return profile;
 }
 
 const char* IndustryName(Industry industry) {

@@ -78,6 +78,18 @@ struct WidgetSettings {
   bool operator==(const WidgetSettings&) const = default;
 };
 
+// What the business's notifications say and where they go (notify reads
+// them; the file's `notifications` section).
+struct NotificationSettings {
+  std::string reply_to;          // Reply-To of customer mail; "": contact.email
+  std::string notify;            // the team's address for handoff alerts; "": contact.email
+  std::vector<int> reminder_lead_min = {1440, 120};  // before each appointment; empty: none
+  std::string color;             // "#rrggbb" accent of HTML mail; "": widget.colors.primary
+  std::string signature;         // closing line of customer mail; "": the business name
+  std::string confirmation_note; // an extra paragraph in confirmations, e.g. what to bring
+  bool operator==(const NotificationSettings&) const = default;
+};
+
 struct ServiceSpec {
   std::string id;               // empty in a file; set when read from the database
   std::string name;             // unique per business (case-insensitive)
@@ -109,6 +121,7 @@ struct BusinessSpec {
   // business starts on FREE. Always set when read from the database.
   std::optional<billing::PlanTier> plan;
   WidgetSettings widget;
+  NotificationSettings notifications;
   std::vector<ServiceSpec> services;
   std::vector<std::string> resources;             // e.g. chairs; empty: the business is one resource
 };

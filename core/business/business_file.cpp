@@ -351,6 +351,52 @@ void ReadResources(const YAML::Node& node, const Location& where, BusinessSpec& 
 }
 
 }  // namespace
+// A lead time such as "24h", "90m" or "2d": at least 5 minutes, at most
+// 30 days.
+int ReadLeadMinutes(const YAML::Node& node, const Location& where) {
+  static const std::regex kLead(R"(([0-9]{1,5})\s*([mhd]))");
+  const std::string text = Lower(strict::ReadNonEmptyString(node, where));
+  std::smatch match;
+  const std::string expected = "expected a lead time such as \"24h\", \"2h\" or \"30m\" (5m to 30d), got \"" + text + "\"";
+  if (!std::regex_match(text, match, kLead)) Fail(where, node.Mark(), expected);
+  const long long count = std::stoll(match[1].str());
+  const long long minutes = count * (match[2].str() == "d" ? 1440 : match[2].str() == "h" ? 60 : 1);
+  if (minutes < 5 || minutes > 30 * 1440) Fail(where, node.Mark(), expected);
+  return static_cast<int>(minutes);
+}
+
+void ReadNotifications(const YAML::Node& node, const Location& where, BusinessSpec& spec) {
+  MapReader map(node, where, {"reply_to", "notify", "reminders", "color", "signature", "confirmation_note"});
+  auto& settings = spec.notifications;
+  if (auto v = map.Get("reply_to")) settings.reply_to = ReadEmail(*v, where.Key("reply_to"));
+  if (auto v = map.Get("notify")) settings.notify = ReadEmail(*v, where.Key("notify"));
+  if (auto v = map.Get("reminders")) {
+    const Location at = where.Key("reminders");
+    settings.reminder_lead_min.clear();
+    const auto items = strict::ReadList(*v, at);
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const int lead = ReadLeadMinutes(items[i], at.Index(i));
+      if (std::find(settings.reminder_lead_min.begin(), settings.reminder_lead_min.end(), lead) !=
+          settings.reminder_lead_min.end()) {
+        Fail(at.Index(i), items[i].Mark(), "lead time given twice");
+      }
+      settings.reminder_lead_min.push_back(lead);
+    }
+    std::sort(settings.reminder_lead_min.rbegin(), settings.reminder_lead_min.rend());
+  }
+  if (auto v = map.Get("color")) {
+    static const std::regex kColor(R"(#[0-9a-fA-F]{6})");
+    const std::string value = strict::ReadNonEmptyString(*v, where.Key("color"));
+    if (!std::regex_match(value, kColor)) {
+      Fail(where.Key("color"), v->Mark(), "expected a colour \"#rrggbb\", got \"" + value + "\"");
+    }
+    settings.color = Lower(value);
+  }
+  if (auto v = map.Get("signature")) settings.signature = ReadText(*v, where.Key("signature"), kMaxNameChars);
+  if (auto v = map.Get("confirmation_note")) {
+    settings.confirmation_note = ReadText(*v, where.Key("confirmation_note"), kMaxGreetingChars);
+  }
+}
 
 BusinessSpec ParseBusinessSpec(const std::string& yaml_text, const std::string& source_name) {
   strict::CheckUtf8(yaml_text, source_name);
@@ -359,7 +405,7 @@ BusinessSpec ParseBusinessSpec(const std::string& yaml_text, const std::string& 
   if (document.IsNull()) Fail(root, document.Mark(), "the business file is empty; expected a mapping");
   MapReader map(document, root,
                 {"slug", "name", "industry", "timezone", "contact", "hours", "overrides", "booking", "ai", "plan",
-                 "widget", "services", "resources"});
+                 "widget", "notifications", "services", "resources"});
   BusinessSpec spec;
   ReadSlug(map.Require("slug"), root.Key("slug"), spec);
   spec.name = ReadText(map.Require("name"), root.Key("name"), kMaxNameChars);
@@ -381,6 +427,7 @@ BusinessSpec ParseBusinessSpec(const std::string& yaml_text, const std::string& 
     spec.plan = *billing::ParsePlanTier(name);
   }
   if (auto v = map.Get("widget")) ReadWidget(*v, root.Key("widget"), spec);
+  if (auto v = map.Get("notifications")) ReadNotifications(*v, root.Key("notifications"), spec);
   if (auto v = map.Get("services")) ReadServices(*v, root.Key("services"), spec);
   if (auto v = map.Get("resources")) ReadResources(*v, root.Key("resources"), spec);
   return spec;

@@ -31,4 +31,17 @@ struct Schedule {
 // is none, ConfigError when its stored hours are malformed (edited by hand).
 Schedule LoadSchedule(pqxx::dbtransaction& tx, const std::string& business_id);
 
+// What notify needs of a business to word and address its mail.
+struct NotifyProfile {
+  std::string slug;
+  std::string name;
+  std::string email;          // contact.email; "" when none
+  std::string timezone;
+  std::string primary_color;  // widget.colors.primary; "" when none
+  NotificationSettings settings;
+};
+
+// NotFound when there is no business `business_id`.
+NotifyProfile LoadNotifyProfile(pqxx::dbtransaction& tx, const std::string& business_id);
+
 }  // namespace omni::business

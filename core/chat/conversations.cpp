@@ -17,6 +17,7 @@
 #include "core/common/utf8.hpp"
 #include "core/customers/customers_tx.hpp"
 #include "core/db/pqxx.hpp"
+#include "core/notify/notify_tx.hpp"
 
 namespace omni::chat {
 namespace {
@@ -158,6 +159,7 @@ void SetStatus(pqxx::work& tx, const std::string& business_id, const std::string
       " WHERE business_id = $1 AND id = $2",
       business_id, id, std::string(StatusName(to)), reason, std::string(HandoffReasonName(handoff)));
   if (from != to) Notify(tx, business_id, id, {{"status", StatusName(to)}});
+  if (to == ConversationStatus::kEscalated && from != to) notify::EnqueueHandoffAlert(tx, business_id, id, reason);
 }
 
 struct Insert {

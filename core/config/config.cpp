@@ -19,8 +19,8 @@ namespace detail {
 
 const std::vector<SectionSpec>& Sections() {
   static const std::vector<SectionSpec> sections = {
-      DatabaseSection(), ServerSection(), LlmSection(),     EmbeddingsSection(),     KbSection(),
-      StripeSection(),   PlansSection(),  LoggingSection(), DefaultBusinessSection()};
+      DatabaseSection(), ServerSection(), LlmSection(),   EmbeddingsSection(), KbSection(),
+      StripeSection(),   EmailSection(),  PlansSection(), LoggingSection(),    DefaultBusinessSection()};
   return sections;
 }
 

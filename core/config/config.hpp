@@ -136,6 +136,23 @@ struct StripeSettings {
   int meter_retry_base_ms = 1000;            // first retry of a failed send; doubles, up to 10 min
 };
 
+// Outgoing mail (notify's confirmations, reminders and handoff alerts).
+// Without smtp_url nothing is sent: notifications are only recorded.
+struct EmailSettings {
+  // smtp://host[:587] upgrades with STARTTLS; smtps://host[:465] is TLS from
+  // the first byte. Empty: e-mail is off.
+  std::string smtp_url;
+  std::string username;                 // SMTP AUTH; both empty: no login
+  std::string password;
+  std::string from;                     // "Omni Desk <desk@example.com>" or a bare address
+  // smtp:// only: "required" refuses a server without STARTTLS; "off" sends
+  // in clear (a relay on this host only).
+  std::string starttls = "required";
+  int timeout_ms = 10000;               // connect and each SMTP exchange
+  std::string ca_file;                  // extra CA bundle; empty: system store
+  bool enabled() const { return !smtp_url.empty(); }
+};
+
 struct Config {
   std::string source_path;  // the file it came from; empty for defaults
   // The slug `omni` acts on when neither -b nor $OMNI_BUSINESS gives one;
@@ -147,6 +164,7 @@ struct Config {
   EmbeddingsSettings embeddings;
   KbSettings kb;
   StripeSettings stripe;
+  EmailSettings email;
   std::vector<PlanLimitsOverride> plans;  // in file order; billing::ResolvePlans
   log::Settings logging;
 };

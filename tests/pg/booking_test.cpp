@@ -347,7 +347,8 @@ TEST_CASE("the ics of an appointment follows its life", "[booking]") {
   CHECK(live.find("METHOD:REQUEST\r\n") != std::string::npos);
   CHECK(live.find("UID:" + id + "@omni\r\n") != std::string::npos);
   CHECK(live.find("SEQUENCE:0\r\n") != std::string::npos);
-  CHECK(live.find("DTSTART:20261201T150000Z\r\n") != std::string::npos);
+  CHECK(live.find("DTSTART;TZID=America/New_York:20261201T100000\r\n") != std::string::npos);
+  CHECK(live.find("TZID:America/New_York\r\n") != std::string::npos);
   CHECK(live.find("SUMMARY:Women's haircut at Acme Salon\r\n") != std::string::npos);
   salon.service.Reschedule(salon.id, id, Local("2026-12-01 11:00"));
   salon.service.Cancel(salon.id, id, "moved away");

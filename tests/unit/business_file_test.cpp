@@ -182,7 +182,7 @@ TEST_CASE("business file errors name file, line, column, key path and expectatio
     const std::string yaml = kMinimal + "servces: []\n";
     CHECK(ErrorOf(yaml) ==
           "b.yaml:4:1: servces: unknown key; expected one of: slug, name, industry, timezone, contact, hours, "
-          "overrides, booking, ai, plan, widget, services, resources");
+          "overrides, booking, ai, plan, widget, notifications, services, resources");
     CHECK(HintOf(yaml) == "Did you mean \"services\"?");
   }
   SECTION("unknown nested key") {
@@ -386,4 +386,31 @@ TEST_CASE("a service's aliases each name one service only", "[business]") {
   CHECK_THAT(ErrorOf(kMinimal + "services:\n  - name: Blowout\n    aliases: [a, b, c, d, e, f, g, h, i, j, k]\n"
                                 "    duration_min: 45\n"),
              Catch::Contains("services[0].aliases: at most 10 aliases, got 11"));
+}
+
+TEST_CASE("notifications: reply-to, notify address, reminder lead times and wording", "[business]") {
+  const BusinessSpec defaults = ParseBusinessSpec(kMinimal, "b.yaml");
+  CHECK(defaults.notifications.reminder_lead_min == std::vector<int>{1440, 120});
+  CHECK(defaults.notifications.notify.empty());
+  const BusinessSpec spec = ParseBusinessSpec(
+      kMinimal +
+          "notifications:\n  reply_to: front@acme.example\n  notify: team@acme.example\n"
+          "  reminders: [2h, 1d, 30m]\n  color: \"#AA3366\"\n  signature: The Acme team\n"
+          "  confirmation_note: Bring your ID.\n",
+      "b.yaml");
+  CHECK(spec.notifications.reply_to == "front@acme.example");
+  CHECK(spec.notifications.notify == "team@acme.example");
+  CHECK(spec.notifications.reminder_lead_min == std::vector<int>{1440, 120, 30});
+  CHECK(spec.notifications.color == "#aa3366");
+  CHECK(spec.notifications.signature == "The Acme team");
+  CHECK(spec.notifications.confirmation_note == "Bring your ID.");
+  CHECK(ParseBusinessSpec(kMinimal + "notifications:\n  reminders: []\n", "b.yaml").notifications.reminder_lead_min.empty());
+  CHECK_THAT(ErrorOf(kMinimal + "notifications:\n  reminders: [2 weeks]\n"),
+             Catch::StartsWith("b.yaml:5:15: notifications.reminders[0]: expected a lead time"));
+  CHECK_THAT(ErrorOf(kMinimal + "notifications:\n  reminders: [2h, 120m]\n"),
+             Catch::Contains("lead time given twice"));
+  CHECK_THAT(ErrorOf(kMinimal + "notifications:\n  reminders: [1m]\n"), Catch::Contains("expected a lead time"));
+  CHECK_THAT(ErrorOf(kMinimal + "notifications:\n  notify: team\n"), Catch::Contains("expected an email address"));
+  CHECK_THAT(ErrorOf(kMinimal + "notifications:\n  color: red\n"), Catch::Contains("expected a colour"));
+  CHECK_THAT(ErrorOf(kMinimal + "notifications:\n  remind: [2h]\n"), Catch::Contains("remind"));
 }

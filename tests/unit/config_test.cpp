@@ -252,7 +252,7 @@ TEST_CASE("an unknown key names its place and suggests the closest key", "[confi
     auto [message, hint] = ErrorOf("databse:\n  url: postgresql://x/y\n");
     CHECK(message == "omni.yaml:1:1: databse: unknown key");
     CHECK_THAT(hint, Contains("Did you mean `database`?"));
-    CHECK_THAT(hint, Contains("database, server, llm, embeddings, kb, stripe, plans, logging"));
+    CHECK_THAT(hint, Contains("database, server, llm, embeddings, kb, stripe, email, plans, logging"));
   }
   SECTION("nested") {
     auto [message, hint] = ErrorOf("server:\n  listen: 127.0.0.1:8080\n  max_body_byte: 10\n");
@@ -516,6 +516,43 @@ TEST_CASE("stripe secrets and price ids", "[config]") {
   CHECK(ResolvePriceIds(prices.stripe.price_ids).at(PlanTier::kEnterprise) == "price_ent");
 }
 
+TEST_CASE("email: smtp and smtps URLs, login from the environment, sender", "[config]") {
+  auto env = FakeEnv({{"SMTP_USER", "desk"}, {"SMTP_PASSWORD", "p@ss w0rd"}});
+  Config config = Parse(
+      "email:\n  smtp_url: smtps://mail.example.com:465/\n  username: ${SMTP_USER}\n  password: ${SMTP_PASSWORD}\n"
+      "  from: \"Front Desk <desk@example.com>\"\n  starttls: required\n  timeout_ms: 2500\n",
+      env);
+  CHECK(config.email.enabled());
+  CHECK(config.email.smtp_url == "smtps://mail.example.com:465");
+  CHECK(config.email.username == "desk");
+  CHECK(config.email.password == "p@ss w0rd");
+  CHECK(config.email.from == "Front Desk <desk@example.com>");
+  CHECK(config.email.timeout_ms == 2500);
+  CHECK_THAT(Rendered(config), !Contains("p@ss w0rd"));
+  CHECK(Redacted(config)["email"]["password"] == "<redacted>");
+
+  Config plain = Parse("email:\n  smtp_url: smtp://127.0.0.1:2525\n  from: desk@example.com\n  starttls: off\n");
+  CHECK(plain.email.starttls == "off");
+  CHECK(plain.email.from == "desk@example.com");
+  // An unset variable leaves e-mail off rather than failing.
+  CHECK_FALSE(Parse("email:\n  smtp_url: ${SMTP_URL:-}\n  from: desk@example.com\n").email.enabled());
+  CHECK_FALSE(omni::config::DefaultConfig().email.enabled());
+}
+
+TEST_CASE("email: bad URLs, senders and half a login are named", "[config]") {
+  CHECK_THAT(MessageOf("email:\n  smtp_url: http://mail.example.com\n  from: a@b.c\n"),
+             Contains("omni.yaml:2:13: email.smtp_url: expected an smtp://host:port or smtps://host:port URL"));
+  CHECK_THAT(MessageOf("email:\n  smtp_url: smtp://user:pw@mail.example.com\n  from: a@b.c\n"),
+             Contains("email.smtp_url: expected"));
+  CHECK_THAT(MessageOf("email:\n  smtp_url: smtp://mail.example.com/x\n  from: a@b.c\n"),
+             Contains("email.smtp_url: expected"));
+  CHECK_THAT(MessageOf("email:\n  smtp_url: smtp://mail.example.com\n"),
+             Contains("email.from is required when email.smtp_url is set"));
+  CHECK_THAT(MessageOf("email:\n  from: \"Desk <nobody>\"\n"), Contains("email.from: expected an address"));
+  CHECK_THAT(MessageOf("email:\n  username: desk\n"), Contains("email.username and email.password go together"));
+  CHECK_THAT(MessageOf("email:\n  starttls: maybe\n"), Contains("email.starttls: expected one of required, off"));
+}
+
 TEST_CASE("the rendered config redacts every secret", "[config]") {
   const std::string yaml = R"(database:
   url: postgresql://omni:hunter2@db.example.com:5432/omni?sslmode=require&password=also-secret
@@ -530,11 +567,16 @@ stripe:
   webhook_secrets: [whsec_a, whsec_b]
   price_ids:
     starter: price_1
+email:
+  smtp_url: smtp://mail.example.com:587
+  username: desk
+  password: smtp-secret-4
+  from: desk@example.com
 )";
   Config config = Parse(yaml);
   std::string rendered = Rendered(config);
   for (const std::string secret : {"hunter2", "also-secret", "tok-0123456789abcdef", "sk-or-live-1", "emb-live-2",
-                                   "sk_live_3", "whsec_a", "whsec_b"}) {
+                                   "sk_live_3", "whsec_a", "whsec_b", "smtp-secret-4"}) {
     CHECK_THAT(rendered, !Contains(secret));
   }
   CHECK_THAT(

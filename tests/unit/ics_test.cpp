@@ -75,7 +75,11 @@ nlohmann::json ParseWithIcalendar(const std::string& ics) {
       "  'start': ev.decoded('DTSTART').isoformat(), 'end': ev.decoded('DTEND').isoformat(),\n"
       "  'summary': str(ev['SUMMARY']), 'description': str(ev['DESCRIPTION']),\n"
       "  'location': str(ev['LOCATION']), 'status': str(ev['STATUS']),\n"
-      "  'attendee': str(ev['ATTENDEE']), 'cn': str(ev['ATTENDEE'].params.get('CN'))}))\n";
+      "  'attendee': str(ev['ATTENDEE']), 'cn': str(ev['ATTENDEE'].params.get('CN')),\n"
+      "  'tzid': str(ev['DTSTART'].params.get('TZID')), 'start_utc': ev.decoded('DTSTART').astimezone(\n"
+      "    __import__('datetime').timezone.utc).isoformat(), 'end_utc': ev.decoded('DTEND').astimezone(\n"
+      "    __import__('datetime').timezone.utc).isoformat(),\n"
+      "  'zones': [str(z['TZID']) for z in cal.walk('VTIMEZONE')]}))\n";
   auto script_path = dir / ("omni-ics-" + std::to_string(::getpid()) + ".py");
   std::ofstream(script_path) << script;
   std::string command = "/usr/bin/python3 " + script_path.string() + " " + path.string();
@@ -158,4 +162,38 @@ TEST_CASE("python3-icalendar reads a cancellation with a higher sequence", "[boo
   CHECK(parsed["status"] == "CANCELLED");
   CHECK(parsed["seq"] == 3);
   CHECK(parsed["uid"] == event.uid);
+}
+
+TEST_CASE("ics in the business's time zone: TZID wall times and a VTIMEZONE across a DST change", "[booking]") {
+  IcsEvent event = SampleEvent();
+  event.time_zone = "America/New_York";
+  // 2026-11-01 00:30 EDT to 03:00 EST: the event spans the fall-back at
+  // 02:00 EDT (neither end is in the repeated hour, which RFC 5545 leaves
+  // to the first occurrence and parsers read either way).
+  event.start = omni::booking::ParseStartTime("2026-11-01T04:30:00Z", "UTC");
+  event.end = omni::booking::ParseStartTime("2026-11-01T08:00:00Z", "UTC");
+  const std::string ics = omni::booking::RenderIcs(event);
+  auto lines = SplitCrlf(ics);
+  CHECK(std::find(lines.begin(), lines.end(), "DTSTART;TZID=America/New_York:20261101T003000") != lines.end());
+  CHECK(std::find(lines.begin(), lines.end(), "DTEND;TZID=America/New_York:20261101T030000") != lines.end());
+  CHECK(std::find(lines.begin(), lines.end(), "TZOFFSETTO:-0400") != lines.end());
+  CHECK(std::find(lines.begin(), lines.end(), "TZOFFSETTO:-0500") != lines.end());
+  CHECK(std::find(lines.begin(), lines.end(), "BEGIN:DAYLIGHT") != lines.end());
+  CHECK(std::find(lines.begin(), lines.end(), "BEGIN:STANDARD") != lines.end());
+  auto parsed = ParseWithIcalendar(ics);
+  CHECK(parsed["tzid"] == "America/New_York");
+  CHECK(parsed["zones"] == nlohmann::json::array({"America/New_York"}));
+  CHECK(parsed["start_utc"] == "2026-11-01T04:30:00+00:00");
+  CHECK(parsed["end_utc"] == "2026-11-01T08:00:00+00:00");
+}
+
+TEST_CASE("ics in a zone without changes and an unknown zone", "[booking]") {
+  IcsEvent event = SampleEvent();
+  event.time_zone = "Asia/Kolkata";
+  auto parsed = ParseWithIcalendar(omni::booking::RenderIcs(event));
+  CHECK(parsed["tzid"] == "Asia/Kolkata");
+  CHECK(parsed["start"] == "2026-12-02T01:30:00+05:30");
+  CHECK(parsed["start_utc"] == "2026-12-01T20:00:00+00:00");
+  event.time_zone = "Mars/Olympus";
+  CHECK_THROWS_AS(omni::booking::RenderIcs(event), omni::ConfigError);
 }

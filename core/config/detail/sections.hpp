@@ -36,6 +36,7 @@ SectionSpec LlmSection();         // sections_llm.cpp
 SectionSpec EmbeddingsSection();  // sections_llm.cpp
 SectionSpec KbSection();          // sections_kb.cpp
 SectionSpec StripeSection();      // sections_stripe.cpp
+SectionSpec EmailSection();       // sections_email.cpp
 SectionSpec PlansSection();       // sections_plans.cpp
 SectionSpec LoggingSection();     // sections_logging.cpp
 SectionSpec DefaultBusinessSection();  // sections_default_business.cpp

@@ -1,0 +1,29 @@
+// Enqueueing notifications inside the caller's transaction, so that a
+// booking is never without its confirmation job, nor the reverse. Includes
+// <pqxx/pqxx> through core/db/pqxx.hpp, so public headers must not include
+// this one.
+#pragma once
+
+#include <string>
+
+#include "core/common/clock.hpp"
+#include "core/db/pqxx.hpp"
+
+namespace omni::notify {
+
+enum class AppointmentChange { kCreated, kRescheduled, kCancelled };
+
+// The customer's mail about the change (confirmation, update or
+// cancellation), due now, and for a created or moved appointment one
+// reminder per lead time of the business (notifications.reminders) that is
+// still ahead: a lead time already passed at `now` gets none. Reminders of
+// an earlier sequence stay queued and are skipped when due, since the
+// appointment moved or was cancelled.
+void EnqueueAppointmentNotices(pqxx::work& tx, const std::string& business_id, const std::string& appointment_id,
+                               int sequence, TimePoint start, AppointmentChange change, TimePoint now);
+
+// The team's alert that a conversation was handed off, due at once.
+void EnqueueHandoffAlert(pqxx::work& tx, const std::string& business_id, const std::string& conversation_id,
+                         const std::string& reason);
+
+}  // namespace omni::notify
