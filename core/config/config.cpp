@@ -18,9 +18,9 @@ namespace omni::config {
 namespace detail {
 
 const std::vector<SectionSpec>& Sections() {
-  static const std::vector<SectionSpec> sections = {DatabaseSection(),   ServerSection(), LlmSection(),
-                                                    EmbeddingsSection(), KbSection(),     StripeSection(),
-                                                    PlansSection(),      LoggingSection()};
+  static const std::vector<SectionSpec> sections = {DatabaseSection(),   ServerSection(), ConsoleSection(),
+                                                    LlmSection(),        EmbeddingsSection(), KbSection(),
+                                                    StripeSection(),     PlansSection(),  LoggingSection()};
   return sections;
 }
 
