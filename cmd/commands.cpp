@@ -17,6 +17,8 @@ std::vector<Command> AllCommands() {
   commands.push_back(MakeBookCommand());
   commands.push_back(MakeChatCommand());
   commands.push_back(MakeConversationsCommand());
+  commands.push_back(MakeUsersCommand());
+  commands.push_back(MakeKeysCommand());
   return commands;
 }
 

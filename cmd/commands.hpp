@@ -14,5 +14,7 @@ Command MakeKbCommand();      // kb_cmd.cpp
 Command MakeBookCommand();    // book_cmd.cpp
 Command MakeChatCommand();    // chat_cmd.cpp
 Command MakeConversationsCommand();  // conversations_cmd.cpp
+Command MakeUsersCommand();   // users_cmd.cpp
+Command MakeKeysCommand();    // keys_cmd.cpp
 
 }  // namespace omni::cli

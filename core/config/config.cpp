@@ -167,4 +167,15 @@ std::string ResolveEmbeddedDataDir(const Config& config, const EnvLookup& env, b
   return configured;
 }
 
+std::string PublicBaseUrl(const ServerSettings& server) {
+  std::string url = server.public_url;
+  if (url.empty()) {
+    const bool ipv6 = server.listen_host.find(':') != std::string::npos;
+    url = "http://" + (ipv6 ? "[" + server.listen_host + "]" : server.listen_host) + ":" +
+          std::to_string(server.listen_port);
+  }
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
 }  // namespace omni::config

@@ -191,6 +191,10 @@ nlohmann::ordered_json RedactedJson(const Config& config, const nlohmann::ordere
 // The same rendered as YAML, for `omni config show`.
 std::string RenderRedacted(const Config& config, const nlohmann::ordered_json& plan_settings);
 
+// Where people reach omnid: server.public_url without a trailing '/', or
+// http://<listen host>:<port> when it is empty (an IPv6 host in brackets).
+std::string PublicBaseUrl(const ServerSettings& server);
+
 // The embedded data dir after defaults and `~` expansion, given $HOME and
 // whether the process runs as root. A relative data_dir is taken relative to
 // the directory of the config file. Throws ConfigError when `~` or the
