@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "daemon/chat_handlers.hpp"
+#include "daemon/console_handlers.hpp"
 #include "daemon/handlers.hpp"
 #include "daemon/widget_handlers.hpp"
 
@@ -52,6 +53,16 @@ Router MakeRouter() {
                               "/v1/chat/{business_slug}/conversations/{id}/events"}) {
     router.Add({"OPTIONS", pattern, HandleChatPreflight});
   }
+  // The operator API (daemon/console_handlers.hpp).
+  router.Add({"POST", "/v1/console/login", HandleConsoleLogin, 8 * 1024});
+  router.Add({"POST", "/v1/console/logout", HandleConsoleLogout, 1024});
+  router.Add({"GET", "/v1/console/me", HandleConsoleMe});
+  router.Add({"POST", "/v1/console/password", HandleConsolePassword, 8 * 1024});
+  router.Add({"GET", "/v1/console/conversations", HandleConsoleConversations});
+  router.Add({"GET", "/v1/console/conversations/{id}", HandleConsoleConversation});
+  router.Add({"POST", "/v1/console/conversations/{id}/reply", HandleConsoleReply, 32 * 1024});
+  router.Add({"POST", "/v1/console/conversations/{id}/resolve", HandleConsoleResolve, 1024});
+  router.Add({"GET", "/v1/console/team", HandleConsoleTeam});
   // The webchat front end (daemon/widget_handlers.hpp).
   router.Add({"GET", "/widget.js", HandleWidgetScript});
   router.Add({"GET", "/chat/{business_slug}", HandleChatPage});

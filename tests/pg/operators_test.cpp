@@ -276,7 +276,7 @@ TEST_CASE("failed logins are throttled per account, existing or not, until the w
   const auto biz = NewBusiness(db.pool(), "acme");
   Add(db.pool(), biz, "ann@example.com", Role::kAdmin);
   using Outcome = operators::LoginResult::Outcome;
-  for (const std::string email : {"ann@example.com", "ghost@example.com"}) {
+  for (const char* email : {"ann@example.com", "ghost@example.com"}) {
     INFO(email);
     for (int i = 0; i < 3; ++i) {
       CHECK(LoginAs(db.pool(), "acme", email, "wrong password!", kNow + std::chrono::seconds(i), "10.0.0." +
