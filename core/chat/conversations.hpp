@@ -140,7 +140,7 @@ struct ListFilter {
   std::optional<ConversationStatus> status;
   std::string customer;  // customer id, email, phone (claimed ones too), or part of the name
   int limit = 50;        // 1 to 1000
-  std::string cursor;    // from NextCursor: the conversations after that one; "" from the first
+  std::string cursor{};  // from NextCursor: the conversations after that one; "" from the first
 };
 
 // Conversations, most recent message first (then by id). Throws
