@@ -55,8 +55,8 @@ CreatedKey CreateKey(db::Pool& pool, const std::string& business_id, const std::
       throw Conflict("the business already has a key named \"" + name + "\"",
                      "Pick another name, or revoke that key first (omni keys revoke).");
     }
-    // The prefix index is unique; 62 random bits make a clash all but
-    // impossible, and a clash is a retry of the whole transaction away.
+    // The prefix index is unique; with 62 random bits a clash is all but
+    // impossible, and would fail this insert (Conflict), not find a wrong key.
     const std::string prefix = kKeyScheme + RandomAlphanumeric(kPrefixRandomChars);
     CreatedKey created;
     created.secret = prefix + "_" + RandomToken("", kSecretBytes);
