@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "daemon/chat_handlers.hpp"
+#include "daemon/console_handlers.hpp"
 #include "daemon/handlers.hpp"
 #include "daemon/widget_handlers.hpp"
 
@@ -61,6 +62,16 @@ Router MakeRouter() {
   }
   // Stripe's events; its payloads stay well below 1 MiB.
   router.Add({"POST", "/v1/stripe/webhook", HandleStripeWebhook, 1 << 20});
+  // The operator API (daemon/console_handlers.hpp).
+  router.Add({"POST", "/v1/console/login", HandleConsoleLogin, 8 * 1024});
+  router.Add({"POST", "/v1/console/logout", HandleConsoleLogout, 1024});
+  router.Add({"GET", "/v1/console/me", HandleConsoleMe});
+  router.Add({"POST", "/v1/console/password", HandleConsolePassword, 8 * 1024});
+  router.Add({"GET", "/v1/console/conversations", HandleConsoleConversations});
+  router.Add({"GET", "/v1/console/conversations/{id}", HandleConsoleConversation});
+  router.Add({"POST", "/v1/console/conversations/{id}/reply", HandleConsoleReply, 32 * 1024});
+  router.Add({"POST", "/v1/console/conversations/{id}/resolve", HandleConsoleResolve, 1024});
+  router.Add({"GET", "/v1/console/team", HandleConsoleTeam});
   // The webchat front end (daemon/widget_handlers.hpp).
   router.Add({"GET", "/widget.js", HandleWidgetScript});
   router.Add({"GET", "/chat/{business_slug}", HandleChatPage});

@@ -428,10 +428,33 @@ std::string LatestOpenWebchatConversation(pqxx::work& tx, const std::string& bus
   return rows.empty() ? std::string() : rows[0][0].as<std::string>();
 }
 
+namespace {
+
+// The sort key (microseconds) and id of a cursor's conversation; nullopt
+// for "" (the first page).
+std::optional<std::pair<long long, std::string>> ParseCursor(const std::string& cursor) {
+  if (cursor.empty()) return std::nullopt;
+  const auto dot = cursor.find('.');
+  const std::string micros = cursor.substr(0, dot);
+  const bool digits = !micros.empty() && micros.size() <= 18 &&
+                      micros.find_first_not_of("0123456789") == std::string::npos;
+  if (dot == std::string::npos || !digits || !IsUuid(cursor.substr(dot + 1))) {
+    throw InvalidInput("invalid cursor \"" + cursor + "\"", "Pass the next_cursor of the previous page as it is.");
+  }
+  return std::make_pair(std::stoll(micros), cursor.substr(dot + 1));
+}
+
+}  // namespace
+
+std::string NextCursor(const Conversation& last) {
+  return std::to_string(last.last_message_at.value_or(last.created_at).time_since_epoch().count()) + "." + last.id;
+}
+
 std::vector<Conversation> List(db::Pool& pool, const std::string& business_id, const ListFilter& filter) {
   if (filter.limit < 1 || filter.limit > 1000) {
     throw InvalidInput("invalid limit " + std::to_string(filter.limit) + ": expected 1 to 1000");
   }
+  const auto after = ParseCursor(filter.cursor);
   std::string pattern;
   for (char c : filter.customer) {
     if (c == '%' || c == '_' || c == '\\') pattern += '\\';
@@ -446,9 +469,14 @@ std::vector<Conversation> List(db::Pool& pool, const std::string& business_id, c
             "      OR cu.phone_normalized = nullif(regexp_replace($3, '[^0-9]', '', 'g'), '')"
             "      OR regexp_replace(cu.claimed_phone, '[^0-9]', '', 'g') = nullif(regexp_replace($3, '[^0-9]', '', 'g'), '')"
             "      OR cu.name ILIKE '%' || $4 || '%')"
+            " AND ($6::int8 IS NULL OR coalesce(c.last_message_at, c.created_at)"
+            "      < 'epoch'::timestamptz + $6::int8 * interval '1 microsecond'"
+            "      OR (coalesce(c.last_message_at, c.created_at) = 'epoch'::timestamptz + $6::int8 * interval '1 microsecond'"
+            "          AND c.id > $7::uuid))"
             " ORDER BY coalesce(c.last_message_at, c.created_at) DESC, c.id LIMIT $5",
         business_id, filter.status ? std::string(StatusName(*filter.status)) : std::string(), filter.customer,
-        pattern, filter.limit);
+        pattern, filter.limit, after ? std::optional<long long>(after->first) : std::nullopt,
+        after ? std::optional<std::string>(after->second) : std::nullopt);
     std::vector<Conversation> list;
     for (const auto& row : rows) list.push_back(ReadConversation(row));
     return list;

@@ -159,10 +159,17 @@ struct ListFilter {
   std::optional<ConversationStatus> status;
   std::string customer;  // customer id, email, phone (claimed ones too), or part of the name
   int limit = 50;        // 1 to 1000
+  std::string cursor{};  // from NextCursor: the conversations after that one; "" from the first
 };
 
-// Conversations, most recent message first.
+// Conversations, most recent message first (then by id). Throws
+// InvalidInput for a bad limit or a malformed cursor.
 std::vector<Conversation> List(db::Pool& pool, const std::string& business_id, const ListFilter& filter = {});
+
+// An opaque cursor for ListFilter::cursor: the page after `last`, the last
+// conversation of a page. Stable while conversations change: one that gets
+// a new message moves to the top and is not listed twice further down.
+std::string NextCursor(const Conversation& last);
 
 struct MessageQuery {
   std::size_t last = 0;           // only the last N (0: all)

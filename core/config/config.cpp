@@ -19,8 +19,9 @@ namespace detail {
 
 const std::vector<SectionSpec>& Sections() {
   static const std::vector<SectionSpec> sections = {
-      DatabaseSection(), ServerSection(), LlmSection(),   EmbeddingsSection(), KbSection(),
-      StripeSection(),   EmailSection(),  PlansSection(), LoggingSection(),    DefaultBusinessSection()};
+      DatabaseSection(), ServerSection(), ConsoleSection(), LlmSection(),     EmbeddingsSection(),
+      KbSection(),       StripeSection(), EmailSection(),   PlansSection(),   LoggingSection(),
+      DefaultBusinessSection()};
   return sections;
 }
 
@@ -165,6 +166,17 @@ std::string ResolveEmbeddedDataDir(const Config& config, const EnvLookup& env, b
     if (!base.empty()) return (base / path).lexically_normal().string();
   }
   return configured;
+}
+
+std::string PublicBaseUrl(const ServerSettings& server) {
+  std::string url = server.public_url;
+  if (url.empty()) {
+    const bool ipv6 = server.listen_host.find(':') != std::string::npos;
+    url = "http://" + (ipv6 ? "[" + server.listen_host + "]" : server.listen_host) + ":" +
+          std::to_string(server.listen_port);
+  }
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
 }
 
 }  // namespace omni::config

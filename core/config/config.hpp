@@ -56,6 +56,16 @@ struct ServerSettings {
   int unanswered_after_s = 900;
 };
 
+// Operator sign-in (core/operators): the console's sessions and login
+// throttling. Failed logins are counted in the database, so every omnid on
+// it applies the same limits.
+struct ConsoleSettings {
+  int session_ttl_s = 43200;           // a console sign-in lasts this long (12 h)
+  int login_max_failures = 5;          // per account (business and email) within the window, then 429
+  int login_max_failures_per_ip = 30;  // per client address within the window, then 429
+  int login_window_s = 900;            // the window failures are counted in
+};
+
 struct LlmSettings {
   std::string base_url = "https://openrouter.ai/api/v1";
   std::string api_key;                // empty: the offline responder answers
@@ -160,6 +170,7 @@ struct Config {
   std::string default_business;
   DatabaseSettings database;
   ServerSettings server;
+  ConsoleSettings console;
   LlmSettings llm;
   EmbeddingsSettings embeddings;
   KbSettings kb;
@@ -203,6 +214,10 @@ Config LoadConfig(const std::string& explicit_path, const EnvLookup& env);
 nlohmann::ordered_json RedactedJson(const Config& config, const nlohmann::ordered_json& plan_settings);
 // The same rendered as YAML, for `omni config show`.
 std::string RenderRedacted(const Config& config, const nlohmann::ordered_json& plan_settings);
+
+// Where people reach omnid: server.public_url without a trailing '/', or
+// http://<listen host>:<port> when it is empty (an IPv6 host in brackets).
+std::string PublicBaseUrl(const ServerSettings& server);
 
 // The embedded data dir after defaults and `~` expansion, given $HOME and
 // whether the process runs as root. A relative data_dir is taken relative to

@@ -23,7 +23,8 @@
   X(12, analytics_recording) \
   X(13, csat) \
   X(14, customer_merges) \
-  X(16, service_aliases)
+  X(16, service_aliases) \
+  X(18, operator_access)
 
 namespace omni::db {
 namespace migrations {

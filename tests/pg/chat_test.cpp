@@ -1061,4 +1061,43 @@ TEST_CASE("offline answers from the demo knowledge read well and match the quest
   CHECK_THAT(dog.reply, !Catch::Contains("Kids"));
 }
 
+TEST_CASE("conversation lists page by cursor, and one that moves to the top is not listed twice", "[chat]") {
+  test::TestDatabase db;
+  business::Apply(db.pool(), business::ParseBusinessSpec("slug: acme\nname: N\ntimezone: UTC\n", "t.yaml"));
+  business::Apply(db.pool(), business::ParseBusinessSpec("slug: other\nname: N\ntimezone: UTC\n", "t.yaml"));
+  const auto biz = business::Get(db.pool(), "acme").id;
+  const auto other = business::Get(db.pool(), "other").id;
+  const TimePoint start = std::chrono::sys_days{std::chrono::year{2026} / 5 / 4};
+  std::vector<std::string> ids;  // oldest message first
+  for (int i = 0; i < 5; ++i) {
+    chat::OpenRequest open;
+    open.visitor_id = "v" + std::to_string(i);
+    ids.push_back(chat::Open(db.pool(), biz, open).id);
+    chat::AddUserMessage(db.pool(), biz, ids.back(), "hi", start + std::chrono::minutes(i));
+  }
+  chat::OpenRequest theirs;
+  theirs.visitor_id = "x";
+  chat::AddUserMessage(db.pool(), other, chat::Open(db.pool(), other, theirs).id, "hi", start);
+
+  chat::ListFilter filter;
+  filter.limit = 2;
+  const auto first = chat::List(db.pool(), biz, filter);
+  REQUIRE(first.size() == 2);
+  CHECK(first[0].id == ids[4]);
+  CHECK(first[1].id == ids[3]);
+  // The oldest conversation gets a new message and moves to the top.
+  chat::AddUserMessage(db.pool(), biz, ids[0], "again", start + std::chrono::minutes(10));
+  filter.cursor = chat::NextCursor(first.back());
+  const auto second = chat::List(db.pool(), biz, filter);
+  REQUIRE(second.size() == 2);
+  CHECK(second[0].id == ids[2]);
+  CHECK(second[1].id == ids[1]);
+  filter.cursor = chat::NextCursor(second.back());
+  CHECK(chat::List(db.pool(), biz, filter).empty());
+  for (const char* bad : {"x", "12.not-a-uuid", "-1.00000000-0000-0000-0000-000000000000"}) {
+    filter.cursor = bad;
+    CHECK_THROWS_AS(chat::List(db.pool(), biz, filter), InvalidInput);
+  }
+}
+
 }  // namespace omni

@@ -252,7 +252,7 @@ TEST_CASE("an unknown key names its place and suggests the closest key", "[confi
     auto [message, hint] = ErrorOf("databse:\n  url: postgresql://x/y\n");
     CHECK(message == "omni.yaml:1:1: databse: unknown key");
     CHECK_THAT(hint, Contains("Did you mean `database`?"));
-    CHECK_THAT(hint, Contains("database, server, llm, embeddings, kb, stripe, email, plans, logging"));
+    CHECK_THAT(hint, Contains("database, server, console, llm, embeddings, kb, stripe, email, plans, logging"));
   }
   SECTION("nested") {
     auto [message, hint] = ErrorOf("server:\n  listen: 127.0.0.1:8080\n  max_body_byte: 10\n");
@@ -821,4 +821,31 @@ TEST_CASE("default_business names the business omni acts on, as a slug", "[confi
   CHECK(omni::config::DefaultConfig().default_business.empty());
   CHECK(Redacted(Parse("default_business: acme\n"))["default_business"] == "acme");
   CHECK_THROWS_WITH(Parse("default_business:\n  slug: acme\n"), Contains("default_business"));
+}
+
+TEST_CASE("console: session lifetime and login throttling, with bounds", "[config]") {
+  const Config defaults = Parse("");
+  CHECK(defaults.console.session_ttl_s == 43200);
+  CHECK(defaults.console.login_max_failures == 5);
+  CHECK(defaults.console.login_max_failures_per_ip == 30);
+  CHECK(defaults.console.login_window_s == 900);
+  const Config set = Parse(
+      "console:\n  session_ttl_s: 600\n  login_max_failures: 3\n  login_max_failures_per_ip: 9\n"
+      "  login_window_s: 60\n");
+  CHECK(set.console.session_ttl_s == 600);
+  CHECK(set.console.login_max_failures == 3);
+  CHECK(set.console.login_max_failures_per_ip == 9);
+  CHECK(set.console.login_window_s == 60);
+  CHECK(Redacted(set)["console"]["login_window_s"] == 60);
+  CHECK(ParseConfig(Rendered(set), "rendered.yaml", FakeEnv()).console.login_max_failures_per_ip == 9);
+  CHECK_THAT(MessageOf("console:\n  session_ttl_s: 0\n"), StartsWith("omni.yaml:2:18: console.session_ttl_s"));
+  CHECK_THAT(MessageOf("console:\n  login_max_failures: -1\n"), StartsWith("omni.yaml:2:23: console.login_max_failures"));
+  CHECK_THAT(ErrorOf("console:\n  session_ttl: 5\n").second, Contains("session_ttl_s"));
+}
+
+TEST_CASE("the public base URL: public_url without a trailing slash, else the listen address", "[config]") {
+  CHECK(omni::config::PublicBaseUrl(Parse("server:\n  public_url: https://desk.example.com/\n").server) ==
+        "https://desk.example.com");
+  CHECK(omni::config::PublicBaseUrl(Parse("server:\n  listen: 0.0.0.0:9000\n").server) == "http://0.0.0.0:9000");
+  CHECK(omni::config::PublicBaseUrl(Parse("server:\n  listen: \"[::1]:9000\"\n").server) == "http://[::1]:9000");
 }

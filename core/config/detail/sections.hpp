@@ -32,6 +32,7 @@ const std::vector<SectionSpec>& Sections();
 
 SectionSpec DatabaseSection();    // sections_database.cpp
 SectionSpec ServerSection();      // sections_server.cpp
+SectionSpec ConsoleSection();     // sections_console.cpp
 SectionSpec LlmSection();         // sections_llm.cpp
 SectionSpec EmbeddingsSection();  // sections_llm.cpp
 SectionSpec KbSection();          // sections_kb.cpp

@@ -1,0 +1,37 @@
+// The operator API (/v1/console/...), one handler file each
+// (daemon/console_*_handler.cpp, where each request and response is
+// documented), wired in daemon/router.cpp. Every route but login and
+// password runs through RunConsole (daemon/console.hpp), which documents
+// credentials, CSRF and the 401/403 answers.
+//
+//   POST /v1/console/login                          -> session cookie + {"csrf_token",...}
+//   POST /v1/console/logout                         (session)
+//   GET  /v1/console/me                             (any caller)
+//   POST /v1/console/password                       set-password token + new password
+//   GET  /v1/console/conversations                  conversations:read, cursor paging
+//   GET  /v1/console/conversations/{id}             conversations:read, full transcript
+//   POST /v1/console/conversations/{id}/reply       conversations:write
+//   POST /v1/console/conversations/{id}/resolve     conversations:write
+//   GET  /v1/console/team                           team (owners)
+//
+// Errors are {"error":{"code","message","hint"?}} with the webchat's status
+// map (daemon/http_errors.hpp): 400 invalid_input, 401 unauthorized, 403
+// csrf_failed / forbidden, 404 not_found, 409 conflict, 415
+// unsupported_media_type, 429 rate_limited, 503 unavailable.
+#pragma once
+
+#include "daemon/handler.hpp"
+
+namespace omni::omnid {
+
+asio::awaitable<Response> HandleConsoleLogin(Exchange& exchange);
+asio::awaitable<Response> HandleConsoleLogout(Exchange& exchange);
+asio::awaitable<Response> HandleConsoleMe(Exchange& exchange);
+asio::awaitable<Response> HandleConsolePassword(Exchange& exchange);
+asio::awaitable<Response> HandleConsoleConversations(Exchange& exchange);
+asio::awaitable<Response> HandleConsoleConversation(Exchange& exchange);
+asio::awaitable<Response> HandleConsoleReply(Exchange& exchange);
+asio::awaitable<Response> HandleConsoleResolve(Exchange& exchange);
+asio::awaitable<Response> HandleConsoleTeam(Exchange& exchange);
+
+}  // namespace omni::omnid
