@@ -134,7 +134,7 @@ std::vector<std::pair<std::string, double>> Flatten(const analytics::Metrics& m)
       {"ai_resolution_rate", m.ai_resolution_rate},
       {"bookings_made", d(m.bookings_made)},
       {"bookings_rescheduled", d(m.bookings_rescheduled)},
-      {"bookings_cancelled", d(m.bookings_cancelled)},
+      {"bookings_canceled", d(m.bookings_canceled)},
       {"booking_conversion_rate", m.booking_conversion_rate},
       {"prompt_tokens", d(m.prompt_tokens)},
       {"completion_tokens", d(m.completion_tokens)},

@@ -465,7 +465,7 @@ Command MakeCustomersCommand() {
               "show", "show one customer, their conversations and appointments",
               "Shows a customer's contact details, tags, notes, metadata, visit count and last contact, then "
               "their conversations (status and last message, most recent first) and their appointments: upcoming "
-              "(scheduled or confirmed, soonest first) and past (started, cancelled or done, latest first), in the "
+              "(scheduled or confirmed, soonest first) and past (started, canceled or done, latest first), in the "
               "business's local time. A customer is named by id (or its first 6 or more characters), email or "
               "phone. -o json adds conversations, upcoming_appointments and past_appointments; -o csv prints the "
               "customer's own fields.",

@@ -99,7 +99,7 @@ int RunRetry(Context& ctx, const IdOptions& opts) {
 int RunCancel(Context& ctx, const IdOptions& opts) {
   const auto job = jobs::Cancel(ctx.Database(), ParseId(opts.id), ScopedBusinessId(ctx), DefaultClock().Now());
   ctx.out().Record(kColumns, JobJson(job));
-  ctx.out().Status("job " + std::to_string(job.id) + " cancelled");
+  ctx.out().Status("job " + std::to_string(job.id) + " canceled");
   return 0;
 }
 
@@ -123,7 +123,7 @@ Command MakeJobsCommand() {
               },
               RunList),
           MakeCommand<IdOptions>(
-              "retry", "make a dead or cancelled job due again",
+              "retry", "make a dead or canceled job due again",
               "Makes a DEAD or CANCELED job PENDING, due now, with its attempts reset. A job that is pending, "
               "running or done is refused (exit code 6).",
               {"$ omni jobs retry 42", "$ omni jobs retry -b demo-salon 42"},
@@ -132,7 +132,7 @@ Command MakeJobsCommand() {
           MakeCommand<IdOptions>(
               "cancel", "cancel a pending, running or dead job",
               "Cancels a job so that no worker runs it; a worker holding it finds its claim lost. A done or "
-              "cancelled job is refused (exit code 6).",
+              "canceled job is refused (exit code 6).",
               {"$ omni jobs cancel 42", "$ omni jobs cancel -b demo-salon 42"},
               [](IdOptions& o) { return std::vector<Option>{{"id", "job id (omni jobs list)", &o.id, true}}; },
               RunCancel),

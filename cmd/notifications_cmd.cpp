@@ -57,7 +57,7 @@ Command MakeNotificationsCommand() {
           MakeCommand<ListOptions>(
               "list", "list notifications, newest first, then those still queued",
               "Lists the business's notifications: SENT, NOT_SENT (no e-mail configured), SKIPPED (with why: "
-              "the appointment was cancelled or moved, had begun, or the customer has no address), then those "
+              "the appointment was canceled or moved, had begun, or the customer has no address), then those "
               "still queued: PENDING (AT is when they are due) and FAILED (gave up; see omni jobs).",
               {"$ omni notifications list -b demo-salon", "$ omni notifications list -b demo-salon -o json --limit 20"},
               [](ListOptions& o) {

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/chat/conversations.hpp"
+#include "core/common/clock.hpp"
 #include "core/common/error.hpp"
 #include "daemon/app.hpp"
 #include "daemon/blocking.hpp"
@@ -33,7 +34,7 @@ asio::awaitable<Response> Reply(Exchange& exchange, ConsoleCall& call) {
   auto& pool = exchange.app().pool();
   const auto& principal = call.principal;
   const nlohmann::json out = co_await RunBlocking(exchange.app().blocking(), [&] {
-    const auto message = chat::HumanReply(pool, principal.business_id, id, text, principal.display_name);
+    const auto message = chat::HumanReply(pool, principal.business_id, id, text, principal.display_name, DefaultClock().Now());
     return nlohmann::json{{"message_id", message.id},
                           {"conversation", ConversationJson(chat::Get(pool, principal.business_id, id))}};
   });

@@ -178,7 +178,7 @@ std::array<Metrics, 2> MetricsOf(pqxx::work& tx, const std::string& business_id,
     Metrics& m = both.at(b[0].as<int>());
     m.bookings_made = b[1].as<std::int64_t>();
     m.bookings_rescheduled = b[2].as<std::int64_t>();
-    m.bookings_cancelled = b[3].as<std::int64_t>();
+    m.bookings_canceled = b[3].as<std::int64_t>();
   }
 
   for (const auto& u : db::ExecPrepared(
@@ -257,7 +257,7 @@ const std::vector<TrendMetric> kTrendMetrics = {
      "count(*) FILTER (WHERE action = 'BOOKED')"},
     {"bookings_rescheduled", TrendMetric::kBookings, "count(*) FILTER (WHERE action = 'RESCHEDULED')",
      "count(*) FILTER (WHERE action = 'RESCHEDULED')"},
-    {"bookings_cancelled", TrendMetric::kBookings, "count(*) FILTER (WHERE action = 'CANCELED')",
+    {"bookings_canceled", TrendMetric::kBookings, "count(*) FILTER (WHERE action = 'CANCELED')",
      "count(*) FILTER (WHERE action = 'CANCELED')"},
     {"tokens", TrendMetric::kUsage, "sum(prompt_tokens + completion_tokens)", "sum(calls)"},
     {"cost_usd", TrendMetric::kUsage, "sum(cost_micros) / 1e6", "sum(calls)"},

@@ -22,7 +22,7 @@
 // - AI resolution rate: conversations resolved, or idle 24 h (no message
 //   for 24 hours before `now`), without any handoff or team member's
 //   message, over conversations.
-// - bookings made, rescheduled, cancelled: changes made through a chat in
+// - bookings made, rescheduled, canceled: changes made through a chat in
 //   the range; booking conversion rate: conversations with a booking made
 //   in them, over conversations.
 // - tokens and cost: per model and local day of the model call, as the
@@ -101,7 +101,7 @@ struct Metrics {
   double ai_resolution_rate = 0;
   std::int64_t bookings_made = 0;
   std::int64_t bookings_rescheduled = 0;
-  std::int64_t bookings_cancelled = 0;
+  std::int64_t bookings_canceled = 0;
   std::int64_t converted = 0;
   double booking_conversion_rate = 0;
   std::int64_t prompt_tokens = 0;

@@ -449,6 +449,17 @@ EventResult ApplyStripeEvent(db::Pool& pool, const std::string& body,
     if (inserted.empty()) {
       return EventResult{event.id, event.type, EventOutcome::kDuplicate, "", "already received"};
     }
+    // A subscription's events and the checkout that links it are handled
+    // one at a time: an event that finds no business yet is then committed
+    // as ignored before the checkout's replay looks for it, or waits and
+    // finds the checkout's link. Without this, the two could miss each other.
+    const std::string subscription_id = event.type == "checkout.session.completed"
+                                            ? StringField(event.object, "subscription")
+                                            : IsSubscriptionEvent(event.type) ? StringField(event.object, "id") : "";
+    if (!subscription_id.empty()) {
+      tx.exec_params("SELECT pg_advisory_xact_lock(hashtextextended('omni.stripe.subscription:' || $1, 0))",
+                     subscription_id);
+    }
     EventResult result;
     if (IsSubscriptionEvent(event.type)) {
       result = HandleSubscription(tx, event, price_ids);

@@ -576,7 +576,7 @@ Appointment BookingService::Transition(const std::string& business_id, const std
     if (target == Status::kCanceled) {
       RecordEvent(tx, business_id, appointment_id, via_conversation_id, "CANCELED");
       notify::EnqueueAppointmentNotices(tx, business_id, appointment_id, current.sequence + 1, current.start,
-                                        notify::AppointmentChange::kCancelled, now);
+                                        notify::AppointmentChange::kCanceled, now);
     }
   });
   return Get(business_id, appointment_id);

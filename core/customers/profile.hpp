@@ -40,7 +40,7 @@ struct Profile {
   Customer customer;
   std::vector<ConversationSummary> conversations;  // most recent first
   std::vector<AppointmentSummary> upcoming;        // live and not yet started, soonest first
-  std::vector<AppointmentSummary> past;            // started, cancelled or done; latest first
+  std::vector<AppointmentSummary> past;            // started, canceled or done; latest first
 };
 
 // The longest last-message text a summary keeps, in characters.

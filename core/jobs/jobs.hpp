@@ -85,7 +85,7 @@ std::vector<Job> Claim(db::Pool& pool, const std::string& queue, int max_jobs, s
                        TimePoint now);
 
 // Marks a claimed job DONE. False when the claim was lost (its lease expired
-// and another worker claimed it, or an operator cancelled it): nothing changes.
+// and another worker claimed it, or an operator canceled it): nothing changes.
 bool Complete(db::Pool& pool, const Job& job, TimePoint now);
 
 enum class FailOutcome { kRetrying, kDead, kLeaseLost };

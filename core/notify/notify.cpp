@@ -40,7 +40,7 @@ const char* ChangeKind(AppointmentChange change) {
   switch (change) {
     case AppointmentChange::kCreated: return "confirmation";
     case AppointmentChange::kRescheduled: return "update";
-    case AppointmentChange::kCancelled: return "cancellation";
+    case AppointmentChange::kCanceled: return "cancellation";
   }
   return "confirmation";
 }
@@ -125,7 +125,7 @@ Outcome PrepareAppointmentMail(pqxx::work& tx, const jobs::Job& job, const Mailb
   const bool live = appointment.status == booking::Status::kScheduled ||
                     appointment.status == booking::Status::kConfirmed;
   if (appointment.sequence != sequence) {
-    return Skip(outcome, kind == MailKind::kReminder ? "the appointment was moved or cancelled"
+    return Skip(outcome, kind == MailKind::kReminder ? "the appointment was moved or canceled"
                                                      : "a later change superseded it");
   }
   if (kind == MailKind::kReminder && !live) return Skip(outcome, "the appointment is no longer scheduled");
@@ -232,7 +232,7 @@ void EnqueueAppointmentNotices(pqxx::work& tx, const std::string& business_id, c
   mail.dedupe_key = kind + ":" + appointment_id + ":" + std::to_string(sequence);
   mail.max_attempts = kMaxNotifyAttempts;
   jobs::Enqueue(tx, mail);
-  if (change == AppointmentChange::kCancelled) return;
+  if (change == AppointmentChange::kCanceled) return;
   const business::NotifyProfile profile = business::LoadNotifyProfile(tx, business_id);
   for (int lead_min : profile.settings.reminder_lead_min) {
     const TimePoint due = start - std::chrono::minutes{lead_min};

@@ -43,7 +43,7 @@ class Notifier {
       : pool_(pool), clock_(clock), settings_(std::move(settings)), sender_(sender) {}
 
   // Claims the due jobs (up to `batch`) and handles each: sends or records
-  // it, or skips it when it no longer applies (a reminder for a cancelled,
+  // it, or skips it when it no longer applies (a reminder for a canceled,
   // moved or already started appointment; a customer without an address).
   // A failed send is retried later (backoff 30 s doubling, at most 1 h; a
   // job goes DEAD after 12 tries). Returns the number of jobs handled.

@@ -11,14 +11,14 @@
 
 namespace omni::notify {
 
-enum class AppointmentChange { kCreated, kRescheduled, kCancelled };
+enum class AppointmentChange { kCreated, kRescheduled, kCanceled };
 
 // The customer's mail about the change (confirmation, update or
 // cancellation), due now, and for a created or moved appointment one
 // reminder per lead time of the business (notifications.reminders) that is
 // still ahead: a lead time already passed at `now` gets none. Reminders of
 // an earlier sequence stay queued and are skipped when due, since the
-// appointment moved or was cancelled.
+// appointment moved or was canceled.
 void EnqueueAppointmentNotices(pqxx::work& tx, const std::string& business_id, const std::string& appointment_id,
                                int sequence, TimePoint start, AppointmentChange change, TimePoint now);
 

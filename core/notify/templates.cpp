@@ -105,9 +105,9 @@ RenderedMail RenderAppointmentMail(MailKind kind, const AppointmentFacts& facts,
                                            " has a new time. The calendar invite in this message updates your calendar."};
       break;
     case MailKind::kCancellation:
-      t.subject = "Cancelled: " + facts.service_name + " at " + business;
-      t.heading = "Your appointment is cancelled";
-      t.paragraphs = {Greeting(facts), "Your appointment at " + business + " is cancelled."};
+      t.subject = "Canceled: " + facts.service_name + " at " + business;
+      t.heading = "Your appointment is canceled";
+      t.paragraphs = {Greeting(facts), "Your appointment at " + business + " is canceled."};
       if (!facts.cancel_reason.empty()) t.facts.emplace_back("Reason", facts.cancel_reason);
       break;
     case MailKind::kReminder:

@@ -162,7 +162,7 @@ async function main() {
     await waitForText(page, '.msg.assistant .text', `Your Women's haircut on ${spokenDay} at 2:00 PM is canceled.`);
     list = await appointments();
     check(list.length === 1 && /^cancel+ed$/i.test(list[0].status), 'the appointment is canceled');
-    await shot(page, '3-cancelled');
+    await shot(page, '3-canceled');
 
     check(pageErrors.length === 0, `no script errors on the page (${pageErrors.join('; ')})`);
   } catch (error) {

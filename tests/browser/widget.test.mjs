@@ -382,8 +382,8 @@ async function main() {
 
     // A site that is not among the allowed origins: the widget says so in
     // words, and the console carries omni's reason and fix for the developer.
-    const stranger = await startSite();
-    const strangerOrigin = `http://127.0.0.1:${stranger.address().port}`;
+    const refusedSite = await startSite();
+    const strangerOrigin = `http://127.0.0.1:${refusedSite.address().port}`;
     const consoleLines = [];
     page.on('console', (message) => consoleLines.push(message.text()));
     await page.goto(`${strangerOrigin}/`);
@@ -394,7 +394,7 @@ async function main() {
     check(consoleLines.some((line) => line.includes(`omni: origin ${strangerOrigin} may not use the chat of ${SLUG}`) &&
       line.includes('hint: Add')), 'the console shows omni\'s reason and hint for a refused site');
     await shot(page, '10-origin-refused');
-    stranger.close();
+    refusedSite.close();
 
     check(pageErrors.length === 0, `no script errors on the pages (${pageErrors.join('; ')})`);
   } catch (error) {

@@ -153,9 +153,9 @@ TEST_CASE("omni jobs list, cancel and retry, scoped by -b", "[cli][jobs]") {
   CHECK(json::parse(cli.Omni("other", {"-o", "json", "jobs", "list"}).out).empty());
   CHECK(cli.Omni("other", {"jobs", "cancel", id}).exit_code == 5);
   CHECK(cli.Omni("acme", {"jobs", "retry", id}).exit_code == 6);
-  auto cancelled = cli.Omni("acme", {"-o", "json", "jobs", "cancel", id});
-  REQUIRE(cancelled.exit_code == 0);
-  CHECK(json::parse(cancelled.out)["state"] == "CANCELED");
+  auto canceled = cli.Omni("acme", {"-o", "json", "jobs", "cancel", id});
+  REQUIRE(canceled.exit_code == 0);
+  CHECK(json::parse(canceled.out)["state"] == "CANCELED");
   CHECK(cli.Omni("acme", {"jobs", "cancel", id}).exit_code == 6);
   CHECK(json::parse(cli.Omni("acme", {"-o", "json", "jobs", "list", "--state", "canceled"}).out).size() == 1);
   auto retried = cli.Omni("acme", {"-o", "json", "jobs", "retry", id});

@@ -269,7 +269,7 @@ TEST_CASE("a conversation resolved by a human after an AI answer records both, a
   reply.completion_tokens = 20;
   reply.cost_micros = 1500;
   chat::SaveAiMessage(pool, shop.id, conversation, reply);
-  chat::HumanReply(pool, shop.id, conversation, "Also online, here is the link.", "maria");
+  chat::HumanReply(pool, shop.id, conversation, "Also online, here is the link.", "maria", DefaultClock().Now());
   chat::Resolve(pool, shop.id, conversation);
   // Another, answered and resolved by the AI alone.
   const auto by_ai = chat::Open(pool, shop.id, {}).id;
@@ -468,7 +468,7 @@ TEST_CASE("a booking, a move and a cancellation through the tools are recorded w
                                                {"new_date", "2026-12-02"},
                                                {"new_time", "15:00"}})}));
   desk.fake.Enqueue(test::ToolCallReply({Call("c3", "cancel_appointment", {{"appointment_id", appointment_id}})}));
-  desk.fake.Enqueue(test::TextReply({"Moved, then cancelled."}));
+  desk.fake.Enqueue(test::TextReply({"Moved, then canceled."}));
   desk.engine->Turn(desk.Request("Move it to the 2nd, no, cancel it", booked.conversation_id));
   // A conversation that only asks.
   desk.fake.Enqueue(test::TextReply({"We open at 9."}));
@@ -481,7 +481,7 @@ TEST_CASE("a booking, a move and a cancellation through the tools are recorded w
   CHECK(summary.current.conversations == 2);
   CHECK(summary.current.bookings_made == 1);
   CHECK(summary.current.bookings_rescheduled == 1);
-  CHECK(summary.current.bookings_cancelled == 1);
+  CHECK(summary.current.bookings_canceled == 1);
   CHECK(summary.current.converted == 1);
   CHECK(summary.current.booking_conversion_rate == 0.5);
   // The fake reports usage and cost on every call: six calls of model-a.

@@ -1,7 +1,7 @@
 // Notifications on a real database with a test clock: the jobs a booking,
 // a reschedule, a cancellation and a handoff enqueue in their transaction,
 // reminders at each lead time exactly once (also with two notifiers, and
-// after a notifier died mid-job), none for cancelled, moved or too-late
+// after a notifier died mid-job), none for canceled, moved or too-late
 // appointments, what is recorded without e-mail configured, and real SMTP
 // to a local aiosmtpd sink whose messages Python's email and icalendar
 // packages read back.
@@ -195,7 +195,7 @@ TEST_CASE("a booking five hours ahead gets the 2 h reminder only", "[notify]") {
   CHECK(reminders[0].find(" in 2 hours") != std::string::npos);
 }
 
-TEST_CASE("a cancelled appointment gets its cancellation and no reminder", "[notify]") {
+TEST_CASE("a canceled appointment gets its cancellation and no reminder", "[notify]") {
   test::TestDatabase db;
   Salon salon(db);
   RecordingSender sender;
@@ -209,7 +209,7 @@ TEST_CASE("a cancelled appointment gets its cancellation and no reminder", "[not
     Drain(notifier);
   }
   CHECK(StartsWith(sender.Subjects(), "Reminder: ").empty());
-  CHECK(StartsWith(sender.Subjects(), "Cancelled: ").size() == 1);
+  CHECK(StartsWith(sender.Subjects(), "Canceled: ").size() == 1);
   CHECK(sender.Sent().size() == 2);
   CHECK(Count(salon.pool, "SELECT count(*) FROM notifications WHERE kind = 'reminder' AND status = 'SKIPPED'") == 2);
 }

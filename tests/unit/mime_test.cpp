@@ -166,7 +166,7 @@ TEST_CASE("one template per kind gives the text and the HTML part the same words
   CHECK(reminder.text.find("Bring your photo ID.") == std::string::npos);
   facts.cancel_reason = "stylist ill";
   auto cancellation = notify::RenderAppointmentMail(notify::MailKind::kCancellation, facts, branding);
-  CHECK(cancellation.subject.rfind("Cancelled: ", 0) == 0);
+  CHECK(cancellation.subject.rfind("Canceled: ", 0) == 0);
   CHECK(cancellation.text.find("Reason: stylist ill") != std::string::npos);
   CHECK(notify::RenderAppointmentMail(notify::MailKind::kUpdate, facts, {"Acme", "", "", ""}).html.find("#2f6fed") !=
         std::string::npos);
