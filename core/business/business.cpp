@@ -134,6 +134,7 @@ Json OverridesJson(const BusinessSpec& spec) {
 Json WidgetJson(const WidgetSettings& widget) {
   return Json{{"title", widget.title},
               {"greeting", widget.greeting},
+              {"limit_message", widget.limit_message},
               {"colors", widget.colors},
               {"position", widget.position},
               {"prechat_fields", widget.prechat_fields}};
@@ -163,6 +164,7 @@ Business BusinessFromRow(const pqxx::row& row) {
   const Json widget = Json::parse(row[22].as<std::string>());
   spec.widget.title = widget.value("title", "");
   spec.widget.greeting = widget.value("greeting", "");
+  spec.widget.limit_message = widget.value("limit_message", WidgetSettings{}.limit_message);
   spec.widget.colors = widget.value("colors", std::map<std::string, std::string>{});
   spec.widget.position = widget.value("position", "bottom-right");
   spec.widget.prechat_fields = widget.value("prechat_fields", std::vector<std::string>{});
@@ -292,6 +294,7 @@ std::vector<FieldChange> DiffProfile(const BusinessSpec& was, const BusinessSpec
   if (want.plan && was.plan) Add(changes, "plan", billing::PlanTierName(*was.plan), billing::PlanTierName(*want.plan));
   Add(changes, "widget.title", was.widget.title, want.widget.title);
   Add(changes, "widget.greeting", was.widget.greeting, want.widget.greeting);
+  Add(changes, "widget.limit_message", was.widget.limit_message, want.widget.limit_message);
   Add(changes, "widget.colors", DescribeColors(was.widget.colors), DescribeColors(want.widget.colors));
   Add(changes, "widget.position", was.widget.position, want.widget.position);
   Add(changes, "widget.prechat_fields", Join(was.widget.prechat_fields), Join(want.widget.prechat_fields));

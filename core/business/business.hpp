@@ -71,6 +71,9 @@ struct AiSettings {
 struct WidgetSettings {
   std::string title;                          // panel header; empty: the business name
   std::string greeting;                       // empty: ai.greeting
+  // What a visitor reads when the plan's limits stop the AI answering (the
+  // conversation goes to the team); never the limit itself.
+  std::string limit_message = "We can't chat right now. Leave your email and the team will get back to you.";
   std::map<std::string, std::string> colors;  // primary, text, background, accent: "#rrggbb"
   std::string position = "bottom-right";      // or "bottom-left"
   std::vector<std::string> prechat_fields;    // subset of name, email, phone, in order

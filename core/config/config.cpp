@@ -20,7 +20,7 @@ namespace detail {
 const std::vector<SectionSpec>& Sections() {
   static const std::vector<SectionSpec> sections = {DatabaseSection(),   ServerSection(), LlmSection(),
                                                     EmbeddingsSection(), KbSection(),     StripeSection(),
-                                                    PlansSection(),      LoggingSection()};
+                                                    PlansSection(),      BillingSection(), LoggingSection()};
   return sections;
 }
 

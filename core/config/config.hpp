@@ -133,6 +133,14 @@ struct StripeSettings {
   std::string metered_price_id;              // usage-based overage price
 };
 
+// The `billing` section: a new business's trial and a failed payment's
+// grace. The trial's tier name is billing's to check.
+struct BillingFileSettings {
+  int trial_days = 14;                 // 0: no trial
+  std::optional<FileKey> trial_plan;   // unset: STARTER
+  int past_due_grace_days = 7;
+};
+
 struct Config {
   std::string source_path;  // the file it came from; empty for defaults
   DatabaseSettings database;
@@ -142,6 +150,7 @@ struct Config {
   KbSettings kb;
   StripeSettings stripe;
   std::vector<PlanLimitsOverride> plans;  // in file order; billing::ResolvePlans
+  BillingFileSettings billing;            // billing::ResolveBillingSettings
   log::Settings logging;
 };
 

@@ -16,7 +16,8 @@
   X(2, kb_index) \
   X(3, server_settings) \
   X(4, customer_claims) \
-  X(5, subscription_state)
+  X(5, subscription_state) \
+  X(8, usage_warnings)
 
 namespace omni::db {
 namespace migrations {

@@ -37,6 +37,7 @@ SectionSpec EmbeddingsSection();  // sections_llm.cpp
 SectionSpec KbSection();          // sections_kb.cpp
 SectionSpec StripeSection();      // sections_stripe.cpp
 SectionSpec PlansSection();       // sections_plans.cpp
+SectionSpec BillingSection();     // sections_billing.cpp
 SectionSpec LoggingSection();     // sections_logging.cpp
 
 // "<redacted>" for a set secret, "" for an unset one (redact.cpp).
