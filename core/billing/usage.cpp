@@ -148,6 +148,15 @@ std::int64_t HeldNow(pqxx::transaction_base& tx, const std::string& business_id,
   return tx.exec_params(sql, business_id)[0][0].as<std::int64_t>();
 }
 
+void RefuseGrowthPastLimit(const Entitlement& plan, Metric metric, std::int64_t total_before,
+                           std::int64_t total_after) {
+  const std::int64_t limit = LimitOf(plan.limits, metric);
+  if (limit < 0 || total_after <= limit || total_after <= total_before) return;
+  throw LimitReached(LimitSentence(plan.tier, metric, limit) + ", and this would make " + std::to_string(total_after),
+                     "Upgrade the plan (omni billing checkout) or remove some first; `omni usage` shows what is "
+                     "used.");
+}
+
 }  // namespace
 
 const char* MetricName(Metric metric) {
@@ -265,19 +274,18 @@ Entitlement NewBusinessEntitlement(const BillingSettings& settings, const std::s
 }
 
 void CheckHolding(pqxx::work& tx, const std::string& business_id, const BillingSettings& settings, Metric metric,
-                  std::int64_t total_after, TimePoint now) {
+                  std::int64_t total_before, std::int64_t total_after, TimePoint now) {
   if (PerPeriod(metric)) {
     throw InvalidInput(std::string("metric: ") + MetricName(metric) + " is counted per period, not held");
   }
   const Entitlement plan = PlanOf(tx, business_id, settings, now);
-  const std::int64_t limit = LimitOf(plan.limits, metric);
-  if (limit >= 0 && total_after > limit) {
-    throw LimitReached(LimitSentence(plan.tier, metric, limit) + ", and this would make " +
-                           std::to_string(total_after),
-                       "Upgrade the plan (omni billing checkout) or remove some first; `omni usage` shows what "
-                       "is used.");
-  }
+  RefuseGrowthPastLimit(plan, metric, total_before, total_after);
   RecordThresholds(tx, business_id, plan, metric, total_after, false);
+}
+
+void CheckNewHolding(const BillingSettings& settings, const std::string& timezone, Metric metric,
+                     std::int64_t total_after, TimePoint now) {
+  RefuseGrowthPastLimit(NewBusinessEntitlement(settings, timezone, now), metric, 0, total_after);
 }
 
 void RecordHoldingWarnings(db::Pool& pool, const std::string& business_id, const BillingSettings& settings,

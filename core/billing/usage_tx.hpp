@@ -22,13 +22,20 @@ MeterResult MeterInteraction(pqxx::work& tx, const std::string& business_id, con
 MeterResult MeterConversation(pqxx::work& tx, const std::string& business_id, const BillingSettings& settings,
                               const std::string& conversation_id, TimePoint now);
 
-// Checks that the business may hold `total_after` of `metric` (documents,
-// services or operators) under its plan now, and records the 80% and 100%
-// warnings it reaches. Throws LimitReached naming the plan, the limit and
+// Checks that the business may go from `total_before` to `total_after` of
+// `metric` (documents, services or operators) under its plan now, and
+// records the 80% and 100% warnings it reaches. Only growth past the limit
+// is refused: a business over it after a downgrade may still change what
+// it has without adding. Throws LimitReached naming the plan, the limit and
 // `total_after` when it may not, InvalidInput for a per-period metric,
 // NotFound for an unknown business.
 void CheckHolding(pqxx::work& tx, const std::string& business_id, const BillingSettings& settings, Metric metric,
-                  std::int64_t total_after, TimePoint now);
+                  std::int64_t total_before, std::int64_t total_after, TimePoint now);
+
+// The same for a business not stored yet (a dry run's new business): its
+// plan is NewBusinessEntitlement's, and nothing is recorded.
+void CheckNewHolding(const BillingSettings& settings, const std::string& timezone, Metric metric,
+                     std::int64_t total_after, TimePoint now);
 
 // The plan and period of a new business, not stored yet (created `now`).
 Entitlement NewBusinessEntitlement(const BillingSettings& settings, const std::string& timezone, TimePoint now);

@@ -12,6 +12,7 @@
 #include <date/tz.h>
 #include <nlohmann/json.hpp>
 
+#include "core/billing/usage_tx.hpp"
 #include "core/business/business_tx.hpp"
 #include "core/common/error.hpp"
 #include "core/common/text.hpp"
@@ -537,6 +538,27 @@ const char* ApplyActionName(ApplyAction action) {
   return "unchanged";
 }
 
+namespace {
+
+// Before anything is written to services: a refusal rolls back the whole
+// apply, so nothing is half-applied.
+void CheckServiceLimit(pqxx::work& tx, const std::string& business_id, const BusinessSpec& spec,
+                       const ApplyOptions& options) {
+  const auto active_after = static_cast<std::int64_t>(
+      std::count_if(spec.services.begin(), spec.services.end(), [](const ServiceSpec& s) { return s.active; }));
+  const TimePoint now = options.clock->Now();
+  if (business_id.empty()) {
+    return billing::CheckNewHolding(options.billing, spec.timezone, billing::Metric::kServices, active_after, now);
+  }
+  const auto active_before =
+      tx.exec_params("SELECT count(*) FROM services WHERE business_id = $1::uuid AND active", business_id)[0][0]
+          .as<std::int64_t>();
+  billing::CheckHolding(tx, business_id, options.billing, billing::Metric::kServices, active_before, active_after,
+                        now);
+}
+
+}  // namespace
+
 ApplyResult Apply(db::Pool& pool, const BusinessSpec& spec, const ApplyOptions& options) {
   ValidateSpec(spec);
   const bool write = !options.dry_run;
@@ -564,6 +586,7 @@ ApplyResult Apply(db::Pool& pool, const BusinessSpec& spec, const ApplyOptions& 
       result.changes = DiffProfile(current.spec, spec);
       if (write && !result.changes.empty()) WriteProfile(tx, current.id, spec);
     }
+    CheckServiceLimit(tx, result.business_id, spec, options);
     ApplyServices(tx, result.business_id, spec, write, result.changes);
     ApplyResources(tx, result.business_id, spec, write, result.changes);
     if (result.action != ApplyAction::kCreated) {

@@ -140,6 +140,9 @@ struct ApplyResult {
 
 struct ApplyOptions {
   bool dry_run = false;  // compute and report the changes, write nothing
+  // The plans that limit the business's active services.
+  billing::BillingSettings billing;
+  const Clock* clock = &DefaultClock();
 };
 
 // Makes the database match `spec` in one transaction: upserts the business
@@ -148,7 +151,9 @@ struct ApplyOptions {
 // only what differs, so applying the same spec twice reports kUnchanged and
 // touches no row (updated_at included). A new business gets a random
 // widget secret. Throws InvalidInput for a spec that breaks the rules the
-// parser enforces, Unavailable when the database cannot be reached.
+// parser enforces, LimitReached (writing nothing) when its active services
+// would grow past the plan's limit, Unavailable when the database cannot
+// be reached.
 ApplyResult Apply(db::Pool& pool, const BusinessSpec& spec, const ApplyOptions& options = {});
 
 // Every business, ordered by slug.

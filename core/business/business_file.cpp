@@ -223,7 +223,6 @@ void ReadWidget(const YAML::Node& node, const Location& where, BusinessSpec& spe
   if (auto v = map.Get("greeting")) widget.greeting = ReadText(*v, where.Key("greeting"), kMaxGreetingChars);
   if (auto v = map.Get("limit_message")) {
     widget.limit_message = ReadText(*v, where.Key("limit_message"), kMaxGreetingChars);
-    if (Trim(widget.limit_message).empty()) widget.limit_message = WidgetSettings{}.limit_message;
   }
   if (auto v = map.Get("colors")) {
     static const std::regex kColor(R"(#([0-9a-fA-F]{3}|[0-9a-fA-F]{6}))");

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -59,6 +60,12 @@ struct IngestOptions {
   // Remove the business's documents that this run's inputs did not yield.
   // Documents of an input that failed are kept.
   bool sync = false;
+  // The most documents the business may hold (its plan's limit); -1: no
+  // limit. A new document past it is not ingested: it is reported in
+  // IngestReport::failures with `over_limit_message` and counted in
+  // `over_limit`. Changed documents are still updated.
+  std::int64_t max_documents = -1;
+  std::string over_limit_message = "not ingested: the plan's document limit is reached";
 };
 
 struct IngestProgress {
@@ -96,6 +103,7 @@ struct IngestReport {
   int unchanged = 0;
   int removed = 0;
   int failed = 0;
+  int over_limit = 0;  // new documents not ingested for max_documents (also in failed)
   std::size_t chunks_written = 0;
   std::size_t bytes_read = 0;
   double seconds = 0;

@@ -148,7 +148,8 @@ TEST_CASE("holdings are checked against the plan: services, documents and operat
   const auto now = billing::LoadSubscriptionState(db.pool(), biz).created_at + std::chrono::days(30);
   const Plans plans;  // FREE after the trial: 5 documents, 5 services, 1 operator
   const auto check = [&](billing::Metric metric, std::int64_t total) {
-    db::WithTransaction(db.pool(), [&](pqxx::work& tx) { billing::CheckHolding(tx, biz, plans, metric, total, now); });
+    db::WithTransaction(db.pool(),
+                        [&](pqxx::work& tx) { billing::CheckHolding(tx, biz, plans, metric, 0, total, now); });
   };
   check(billing::Metric::kServices, 5);
   CHECK_THROWS_WITH(check(billing::Metric::kServices, 6),
@@ -157,6 +158,11 @@ TEST_CASE("holdings are checked against the plan: services, documents and operat
   check(billing::Metric::kOperators, 1);
   CHECK_THROWS_WITH(check(billing::Metric::kOperators, 2), Catch::Contains("plan FREE allows 1 operators"));
   CHECK_THROWS_AS(check(billing::Metric::kInteractions, 1), InvalidInput);
+  // Over the limit after a downgrade: changes that do not add are allowed.
+  db::WithTransaction(db.pool(), [&](pqxx::work& tx) {
+    billing::CheckHolding(tx, biz, plans, billing::Metric::kServices, 8, 8, now);
+    CHECK_THROWS_AS(billing::CheckHolding(tx, biz, plans, billing::Metric::kServices, 8, 9, now), LimitReached);
+  });
   // Operators count as the business's users.
   Sql(db.pool(), "INSERT INTO users (business_id, email) VALUES ($1, 'owner@acme.example')", biz);
   CHECK(billing::Usage(db.pool(), biz, plans, now).limits[4].used == 1);
