@@ -17,6 +17,7 @@
   X(3, server_settings) \
   X(4, customer_claims) \
   X(5, subscription_state) \
+  X(6, jobs) \
   X(8, usage_warnings)
 
 namespace omni::db {
