@@ -17,6 +17,7 @@ std::vector<Command> AllCommands() {
   commands.push_back(MakeBookCommand());
   commands.push_back(MakeChatCommand());
   commands.push_back(MakeConversationsCommand());
+  commands.push_back(MakeUsageCommand());
   return commands;
 }
 

@@ -14,5 +14,6 @@ Command MakeKbCommand();      // kb_cmd.cpp
 Command MakeBookCommand();    // book_cmd.cpp
 Command MakeChatCommand();    // chat_cmd.cpp
 Command MakeConversationsCommand();  // conversations_cmd.cpp
+Command MakeUsageCommand();  // usage_cmd.cpp
 
 }  // namespace omni::cli

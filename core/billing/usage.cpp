@@ -9,6 +9,7 @@
 #include "core/common/error.hpp"
 #include "core/common/log.hpp"
 #include "core/db/pqxx.hpp"
+#include "core/jobs/jobs.hpp"
 
 namespace omni::billing {
 namespace {
@@ -300,7 +301,7 @@ void RecordHoldingWarnings(db::Pool& pool, const std::string& business_id, const
 
 UsageReport Usage(db::Pool& pool, const std::string& business_id, const BillingSettings& settings, TimePoint now,
                   int months_back) {
-  return db::WithTransaction(pool, [&](pqxx::work& tx) {
+  UsageReport report = db::WithTransaction(pool, [&](pqxx::work& tx) {
     const SubscriptionState state = LoadSubscriptionState(tx, business_id);
     UsageReport report;
     report.business_id = business_id;
@@ -347,6 +348,15 @@ UsageReport Usage(db::Pool& pool, const std::string& business_id, const BillingS
     }
     return report;
   });
+  const auto states = jobs::CountByState(pool, kMeterEventsQueue, business_id);
+  const auto count = [&](jobs::JobState state) {
+    const auto it = states.find(state);
+    return it == states.end() ? std::int64_t{0} : it->second;
+  };
+  report.meter_events.pending = count(jobs::JobState::kPending) + count(jobs::JobState::kRunning);
+  report.meter_events.sent = count(jobs::JobState::kDone);
+  report.meter_events.failed = count(jobs::JobState::kDead);
+  return report;
 }
 
 }  // namespace omni::billing

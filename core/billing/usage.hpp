@@ -82,6 +82,16 @@ struct UsageWarning {
   TimePoint recorded_at;
 };
 
+// The job queue (core/jobs) Stripe meter events are sent through.
+inline constexpr const char* kMeterEventsQueue = "stripe.meter_events";
+
+// The business's meter events in kMeterEventsQueue, whatever the period.
+struct MeterEventCounts {
+  std::int64_t pending = 0;  // waiting or being sent (PENDING, RUNNING)
+  std::int64_t sent = 0;     // DONE
+  std::int64_t failed = 0;   // DEAD: Stripe refused it or every retry failed
+};
+
 struct UsageReport {
   std::string business_id;
   std::string slug;
@@ -90,6 +100,7 @@ struct UsageReport {
   Period period;            // the period reported on
   std::vector<LimitUsage> limits;  // interactions, conversations, documents, services, operators
   std::vector<UsageWarning> warnings;  // of `period`, oldest first
+  MeterEventCounts meter_events;
 };
 
 // The usage of `business_id` in the period `months_back` periods before the
