@@ -275,13 +275,13 @@ Entitlement NewBusinessEntitlement(const BillingSettings& settings, const std::s
 }
 
 void CheckHolding(pqxx::work& tx, const std::string& business_id, const BillingSettings& settings, Metric metric,
-                  std::int64_t total_before, std::int64_t total_after, TimePoint now) {
+                  std::int64_t total_before, std::int64_t total_after, TimePoint now, bool record_warnings) {
   if (PerPeriod(metric)) {
     throw InvalidInput(std::string("metric: ") + MetricName(metric) + " is counted per period, not held");
   }
   const Entitlement plan = PlanOf(tx, business_id, settings, now);
   RefuseGrowthPastLimit(plan, metric, total_before, total_after);
-  RecordThresholds(tx, business_id, plan, metric, total_after, false);
+  if (record_warnings) RecordThresholds(tx, business_id, plan, metric, total_after, false);
 }
 
 void CheckNewHolding(const BillingSettings& settings, const std::string& timezone, Metric metric,

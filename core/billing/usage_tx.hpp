@@ -24,13 +24,14 @@ MeterResult MeterConversation(pqxx::work& tx, const std::string& business_id, co
 
 // Checks that the business may go from `total_before` to `total_after` of
 // `metric` (documents, services or operators) under its plan now, and
-// records the 80% and 100% warnings it reaches. Only growth past the limit
+// records the 80% and 100% warnings it reaches (unless `record_warnings` is
+// false: a dry run). Only growth past the limit
 // is refused: a business over it after a downgrade may still change what
 // it has without adding. Throws LimitReached naming the plan, the limit and
 // `total_after` when it may not, InvalidInput for a per-period metric,
 // NotFound for an unknown business.
 void CheckHolding(pqxx::work& tx, const std::string& business_id, const BillingSettings& settings, Metric metric,
-                  std::int64_t total_before, std::int64_t total_after, TimePoint now);
+                  std::int64_t total_before, std::int64_t total_after, TimePoint now, bool record_warnings = true);
 
 // The same for a business not stored yet (a dry run's new business): its
 // plan is NewBusinessEntitlement's, and nothing is recorded.

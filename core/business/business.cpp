@@ -554,7 +554,7 @@ void CheckServiceLimit(pqxx::work& tx, const std::string& business_id, const Bus
       tx.exec_params("SELECT count(*) FROM services WHERE business_id = $1::uuid AND active", business_id)[0][0]
           .as<std::int64_t>();
   billing::CheckHolding(tx, business_id, options.billing, billing::Metric::kServices, active_before, active_after,
-                        now);
+                        now, !options.dry_run);
 }
 
 }  // namespace

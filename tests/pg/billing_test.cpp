@@ -151,7 +151,13 @@ TEST_CASE("holdings are checked against the plan: services, documents and operat
     db::WithTransaction(db.pool(),
                         [&](pqxx::work& tx) { billing::CheckHolding(tx, biz, plans, metric, 0, total, now); });
   };
+  // A dry run checks without recording a warning.
+  db::WithTransaction(db.pool(), [&](pqxx::work& tx) {
+    billing::CheckHolding(tx, biz, plans, billing::Metric::kDocuments, 0, 5, now, /*record_warnings=*/false);
+  });
+  CHECK(billing::Usage(db.pool(), biz, plans, now).warnings.empty());
   check(billing::Metric::kServices, 5);
+  CHECK(billing::Usage(db.pool(), biz, plans, now).warnings.size() == 2);
   CHECK_THROWS_WITH(check(billing::Metric::kServices, 6),
                     "plan FREE allows 5 active services, and this would make 6");
   CHECK_THROWS_AS(check(billing::Metric::kDocuments, 6), LimitReached);
