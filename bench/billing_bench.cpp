@@ -150,8 +150,8 @@ void BenchMeter(int events) {
   test::TestDatabase db;
   test::FakeStripe fake;
   const std::string biz = NewBusiness(db.pool(), "acme", "cus_acme");
-  auto plans = billing::DefaultPlans();
-  for (auto& [tier, limits] : plans) limits.interactions_per_month = -1;
+  billing::BillingSettings plans;
+  for (auto& [tier, limits] : plans.plans) limits.interactions_per_month = -1;
   for (int i = 0; i < events; ++i) billing::MeterInteraction(db.pool(), biz, plans, "m" + std::to_string(i), "", Now());
   const auto start = SteadyClock::now();
   Omnid omnid(db.url(), "stripe:\n  api_key: sk_test_bench\n  api_base: " + fake.base_url() +
@@ -176,8 +176,8 @@ void BenchTurnWait() {
   fake.SetDelay(2000);
   const std::string linked = NewBusiness(db.pool(), "linked", "cus_1");
   const std::string local = NewBusiness(db.pool(), "local", "");
-  auto plans = billing::DefaultPlans();
-  for (auto& [tier, limits] : plans) limits.interactions_per_month = -1;
+  billing::BillingSettings plans;
+  for (auto& [tier, limits] : plans.plans) limits.interactions_per_month = -1;
   Omnid omnid(db.url(), "stripe:\n  api_key: sk_test_bench\n  api_base: " + fake.base_url() + "\n  meter_poll_ms: 20\n");
   constexpr int kTurns = 400;
   std::vector<double> with_outbox, without;

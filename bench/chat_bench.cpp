@@ -120,14 +120,16 @@ int main(int argc, char** argv) {
   config::PlanLimitsOverride unlimited_free;
   unlimited_free.tier.name = "FREE";
   unlimited_free.interactions_per_month = -1;
+  unlimited_free.conversations_per_month = -1;
   config.plans.push_back(unlimited_free);
+  config.billing.trial_days = 0;  // FREE, unlimited above, from the first turn
   ThreadPoolExecutor executor(2);
   class PinnedClock final : public Clock {
    public:
     TimePoint Now() const override { return booking::ParseStartTime("2026-11-24 09:00", "America/New_York"); }
   } clock;
   chat::Assistant assistant(config, db.pool(), executor, clock, "omni-bench/0.1");
-  const auto plans = billing::ResolvePlans(config.plans);
+  const auto billing_settings = billing::ResolveBillingSettings(config);
   chat::Engine& engine = assistant.engine();
   kb::Retriever& retriever = assistant.retriever();
 
@@ -204,7 +206,7 @@ int main(int argc, char** argv) {
       message_id = chat::AddUserMessage(db.pool(), business.id, conversation_id, "Where can I park?", clock.Now()).message.id;
     });
     timed("billing::MeterInteraction", [&] {
-      billing::MeterInteraction(db.pool(), business.id, plans, message_id, conversation_id, clock.Now());
+      billing::MeterInteraction(db.pool(), business.id, billing_settings, message_id, conversation_id, clock.Now());
     });
     timed("chat::Messages (history)", [&] {
       chat::MessageQuery query;

@@ -104,6 +104,7 @@ Json DetailJson(const business::Business& b, bool show_secret) {
                   {"instructions", spec.ai.instructions}};
   record["widget"] = {{"title", spec.widget.title},
                       {"greeting", spec.widget.greeting},
+                      {"limit_message", spec.widget.limit_message},
                       {"colors", spec.widget.colors},
                       {"position", spec.widget.position},
                       {"prechat_fields", spec.widget.prechat_fields},
@@ -118,7 +119,8 @@ Json DetailJson(const business::Business& b, bool show_secret) {
 
 int RunApply(Context& ctx, const ApplyOptions& opts) {
   const business::BusinessSpec spec = business::LoadBusinessFile(opts.file);
-  const auto result = business::Apply(ctx.Database(), spec, {.dry_run = opts.dry_run});
+  const auto result = business::Apply(
+      ctx.Database(), spec, {.dry_run = opts.dry_run, .billing = billing::ResolveBillingSettings(ctx.Config())});
   Json changes = Json::array();
   for (const auto& c : result.changes) changes.push_back({{"field", c.field}, {"before", c.before}, {"after", c.after}});
   const std::string action = business::ApplyActionName(result.action);
@@ -240,7 +242,9 @@ Command MakeBusinessCommand() {
               "apply", "create or update a business from a YAML file",
               "Validates the file strictly (an unknown key, a bad time or an unknown time zone is an error naming "
               "the line and column, exit code 3), then creates or updates the business in one transaction and "
-              "lists the changed fields. --dry-run shows the changes without writing them.",
+              "lists the changed fields. --dry-run shows the changes without writing them. A file whose active "
+              "services would grow past the plan's services limit is refused whole (exit code 7, nothing "
+              "written); `omni usage` shows the limit.",
               {"$ omni business apply -f config/demo-salon.yaml",
                "$ omni business apply -f acme.yaml --dry-run -o json"},
               [](ApplyOptions& o) {

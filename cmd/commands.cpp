@@ -23,6 +23,7 @@ std::vector<Command> AllCommands() {
   commands.push_back(MakeJobsCommand());
   commands.push_back(MakeUsersCommand());
   commands.push_back(MakeKeysCommand());
+  commands.push_back(MakeUsageCommand());
   return commands;
 }
 

@@ -20,5 +20,6 @@ Command MakeNotificationsCommand();  // notifications_cmd.cpp
 Command MakeJobsCommand();    // jobs_cmd.cpp
 Command MakeUsersCommand();   // users_cmd.cpp
 Command MakeKeysCommand();    // keys_cmd.cpp
+Command MakeUsageCommand();  // usage_cmd.cpp
 
 }  // namespace omni::cli

@@ -7,6 +7,7 @@
 
 #include "core/billing/plans.hpp"
 #include "core/business/business.hpp"
+#include "core/common/log.hpp"
 #include "core/common/error.hpp"
 #include "core/db/pool.hpp"
 
@@ -29,6 +30,8 @@ const config::Config& Context::Config() {
   if (!config_) {
     auto loaded = std::make_unique<config::Config>(config::LoadConfig(global_.config_path, Env()));
     billing::CheckPlanSettings(*loaded);
+    // Log lines (a plan's usage warning, ...) go to stderr: stdout is data.
+    log::Setup(loaded->logging, "omni");
     config_ = std::move(loaded);
   }
   return *config_;

@@ -12,6 +12,7 @@
 
 #include "cmd/commands.hpp"
 #include "cmd/interrupt.hpp"
+#include "core/billing/usage.hpp"
 #include "core/business/business.hpp"
 #include "core/common/error.hpp"
 #include "core/common/exit_code.hpp"
@@ -85,6 +86,11 @@ int RunIngest(Context& ctx, const IngestCmdOptions& opts) {
   const config::Config& config = ctx.Config();
   db::Pool& pool = ctx.Database();
   const std::string business_id = business::Get(pool, ctx.RequireBusiness()).id;
+  const billing::BillingSettings billing_settings = billing::ResolveBillingSettings(config);
+  const billing::Entitlement plan = billing::EntitlementOf(pool, business_id, billing_settings, DefaultClock().Now());
+  options.max_documents = plan.limits.documents;
+  const std::string limit = billing::LimitSentence(plan.tier, billing::Metric::kDocuments, plan.limits.documents);
+  options.over_limit_message = "not ingested: " + limit;
 
   std::unique_ptr<http::HttpClient> http_client;
   for (const auto& input : opts.inputs) {
@@ -128,7 +134,7 @@ int RunIngest(Context& ctx, const IngestCmdOptions& opts) {
         {"unchanged", report.unchanged}, {"removed", report.removed},
         {"failed", report.failed},       {"chunks", report.chunks_written},
         {"seconds", report.seconds},     {"partial", report.partial()},
-        {"interrupted", report.interrupted}, {"failures", failures},
+        {"interrupted", report.interrupted}, {"over_limit", report.over_limit}, {"failures", failures},
         {"removed_sources", report.removed_sources}, {"dry_run", opts.dry_run}};
     ctx.out().Json(summary);
   } else {
@@ -149,7 +155,14 @@ int RunIngest(Context& ctx, const IngestCmdOptions& opts) {
                    " in " + seconds.str() + " s" +
                    (nothing_changed && report.failed == 0 && !opts.dry_run ? " (nothing changed)" : "") + "\n");
   }
+  billing::RecordHoldingWarnings(pool, business_id, billing_settings, DefaultClock().Now());
   if (report.interrupted) throw Interrupted();
+  if (report.over_limit > 0) {
+    throw LimitReached(limit + ": " + std::to_string(report.over_limit) + " new document" +
+                           (report.over_limit == 1 ? " was" : "s were") + " not ingested (named above)",
+                       "Upgrade the plan (omni billing checkout) or remove documents (omni kb rm) first; "
+                       "`omni usage` shows what is used.");
+  }
   return report.partial() ? kExitFailure : kExitOk;
 }
 
@@ -164,8 +177,10 @@ Command MakeIngestCommand() {
       "--exclude filter the files found there by glob. Ingest is incremental: an unchanged document is "
       "skipped, a changed one is re-chunked in one transaction, and --sync removes the documents that are no "
       "longer among the inputs, only from the same roots (under a directory given, or a file or URL given), "
-      "naming each; --dry-run previews all of it and changes nothing. A file that cannot be ingested (missing, unreadable, binary, not UTF-8, empty, "
-      "too large) is reported and the others still go in; the exit code is then 1. A progress bar shows on a "
+      "naming each; --dry-run previews all of it and changes nothing. A file that cannot be ingested (missing, "
+      "unreadable, binary, not UTF-8, empty, too large) is reported and the others still go in; the exit code is "
+      "then 1. New documents past the plan's document limit are not ingested: each is named, the others still go "
+      "in, and the exit code is 7. A progress bar shows on a "
       "terminal; a summary always ends the run (-o json for a machine-readable report).",
       {"$ omni ingest -b acme ./docs --sync", "$ omni ingest -b acme ./docs --sync --dry-run",
        "$ omni ingest -b acme faq.md --type FAQ --tags hair,color",

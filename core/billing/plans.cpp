@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/common/error.hpp"
 #include "core/common/text.hpp"
 #include "core/config/config.hpp"
 
@@ -48,9 +49,9 @@ std::optional<PlanTier> ParsePlanTier(const std::string& name) {
 
 std::map<PlanTier, PlanLimits> DefaultPlans() {
   return {
-      {PlanTier::kFree, PlanLimits{100, 50, 20, 10, 1, 0}},
-      {PlanTier::kStarter, PlanLimits{1000, 500, 100, 25, 3, 0}},
-      {PlanTier::kProfessional, PlanLimits{10000, 5000, 1000, 100, 10, 2}},
+      {PlanTier::kFree, PlanLimits{100, 50, 5, 5, 1, 0}},
+      {PlanTier::kStarter, PlanLimits{1000, 500, 50, 20, 3, 0}},
+      {PlanTier::kProfessional, PlanLimits{10000, 5000, 500, 100, 10, 2}},
       {PlanTier::kEnterprise, PlanLimits{-1, -1, -1, -1, -1, 0}},
   };
 }
@@ -83,10 +84,34 @@ std::map<PlanTier, std::string> ResolvePriceIds(const std::vector<config::PriceI
   return resolved;
 }
 
+const PlanLimits& LimitsOf(const BillingSettings& settings, PlanTier tier) {
+  static const PlanLimits kFallback = DefaultPlans().at(PlanTier::kFree);
+  const auto it = settings.plans.find(tier);
+  return it == settings.plans.end() ? kFallback : it->second;
+}
+
+BillingSettings ResolveBillingSettings(const config::Config& config) {
+  BillingSettings settings;
+  settings.plans = ResolvePlans(config.plans);
+  settings.trial_days = config.billing.trial_days;
+  if (const auto& given = config.billing.trial_plan) {
+    const auto tier = ParsePlanTier(given->name);
+    if (!tier) {
+      throw ConfigError(given->place + ": billing.trial_plan: unknown plan \"" + given->name + "\"",
+                        "Use one of free, starter, professional or enterprise.");
+    }
+    settings.trial_plan = *tier;
+  }
+  settings.past_due_grace_days = config.billing.past_due_grace_days;
+  return settings;
+}
+
 void CheckPlanSettings(const config::Config& config) {
   ResolvePriceIds(config.stripe.price_ids);
-  ResolvePlans(config.plans);
+  ResolveBillingSettings(config);
 }
+
+std::string LimitText(std::int64_t limit) { return limit < 0 ? "unlimited" : std::to_string(limit); }
 
 nlohmann::ordered_json PlanSettingsJson(const config::Config& config) {
   using Json = nlohmann::ordered_json;

@@ -30,21 +30,41 @@ const char* PlanTierName(PlanTier tier);
 // Parses those names (case-insensitive); nullopt when unknown.
 std::optional<PlanTier> ParsePlanTier(const std::string& name);
 
-// -1 in any limit means unlimited.
+// -1 in any limit means unlimited. Every limit declared here is enforced:
+// interactions by each chat turn, conversations by each new conversation
+// (both per billing period), documents by kb ingest, services by
+// `omni business apply`, operators by CheckLimit(kOperators) wherever an
+// operator is added.
 struct PlanLimits {
   std::int64_t interactions_per_month = 100;
   std::int64_t conversations_per_month = 50;
-  std::int64_t documents = 20;
-  std::int64_t services = 10;
+  std::int64_t documents = 5;
+  std::int64_t services = 5;
   std::int64_t operators = 1;
   std::int64_t overage_cents_per_interaction = 0;  // 0: hard limit
 };
 
-// The built-in limits of all four tiers: FREE 100 interactions, 50
-// conversations, 20 documents, 10 services, 1 operator; STARTER
-// 1000/500/100/25/3; PROFESSIONAL 10000/5000/1000/100/10 with 2 cents per
-// interaction over the limit; ENTERPRISE unlimited.
+// The built-in limits of all four tiers (interactions a month,
+// conversations a month, knowledge documents, services, operators): FREE
+// 100/50/5/5/1; STARTER 1000/500/50/20/3; PROFESSIONAL 10000/5000/500/100/10
+// with 2 cents per interaction over the limit; ENTERPRISE unlimited.
 std::map<PlanTier, PlanLimits> DefaultPlans();
+
+// What billing decides a business's plan by (see entitlement.hpp).
+struct BillingSettings {
+  std::map<PlanTier, PlanLimits> plans = DefaultPlans();
+  int trial_days = 14;                        // a new business's trial; 0: none
+  PlanTier trial_plan = PlanTier::kStarter;   // whose limits the trial gives
+  int past_due_grace_days = 7;                // a PAST_DUE subscription keeps its plan this long
+};
+
+// The limits of `tier` in `settings` (the defaults of FREE when missing).
+const PlanLimits& LimitsOf(const BillingSettings& settings, PlanTier tier);
+
+// The plans, trial and grace of omni.yaml (`plans:` and `billing:`).
+// Throws ConfigError as ResolvePlans, also for an unknown
+// billing.trial_plan.
+BillingSettings ResolveBillingSettings(const config::Config& config);
 
 // DefaultPlans() with the file's overrides (config::Config::plans) applied
 // field by field; always holds all four tiers. Throws ConfigError
@@ -65,5 +85,8 @@ void CheckPlanSettings(const config::Config& config);
 // ...}, "price_ids": {"STARTER": "price_...", ...}}, tiers in order.
 // Throws ConfigError as above.
 nlohmann::ordered_json PlanSettingsJson(const config::Config& config);
+
+// A limit's value with -1 as "unlimited", for messages and tables.
+std::string LimitText(std::int64_t limit);
 
 }  // namespace omni::billing

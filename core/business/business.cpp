@@ -12,6 +12,7 @@
 #include <date/tz.h>
 #include <nlohmann/json.hpp>
 
+#include "core/billing/usage_tx.hpp"
 #include "core/business/business_tx.hpp"
 #include "core/common/error.hpp"
 #include "core/common/text.hpp"
@@ -134,6 +135,7 @@ Json OverridesJson(const BusinessSpec& spec) {
 Json WidgetJson(const WidgetSettings& widget) {
   return Json{{"title", widget.title},
               {"greeting", widget.greeting},
+              {"limit_message", widget.limit_message},
               {"colors", widget.colors},
               {"position", widget.position},
               {"prechat_fields", widget.prechat_fields}};
@@ -182,6 +184,7 @@ Business BusinessFromRow(const pqxx::row& row) {
   const Json widget = Json::parse(row[22].as<std::string>());
   spec.widget.title = widget.value("title", "");
   spec.widget.greeting = widget.value("greeting", "");
+  spec.widget.limit_message = widget.value("limit_message", WidgetSettings{}.limit_message);
   spec.widget.colors = widget.value("colors", std::map<std::string, std::string>{});
   spec.widget.position = widget.value("position", "bottom-right");
   spec.widget.prechat_fields = widget.value("prechat_fields", std::vector<std::string>{});
@@ -313,6 +316,7 @@ std::vector<FieldChange> DiffProfile(const BusinessSpec& was, const BusinessSpec
   if (want.plan && was.plan) Add(changes, "plan", billing::PlanTierName(*was.plan), billing::PlanTierName(*want.plan));
   Add(changes, "widget.title", was.widget.title, want.widget.title);
   Add(changes, "widget.greeting", was.widget.greeting, want.widget.greeting);
+  Add(changes, "widget.limit_message", was.widget.limit_message, want.widget.limit_message);
   Add(changes, "widget.colors", DescribeColors(was.widget.colors), DescribeColors(want.widget.colors));
   Add(changes, "widget.position", was.widget.position, want.widget.position);
   Add(changes, "widget.prechat_fields", Join(was.widget.prechat_fields), Join(want.widget.prechat_fields));
@@ -586,6 +590,27 @@ const char* ApplyActionName(ApplyAction action) {
   return "unchanged";
 }
 
+namespace {
+
+// Before anything is written to services: a refusal rolls back the whole
+// apply, so nothing is half-applied.
+void CheckServiceLimit(pqxx::work& tx, const std::string& business_id, const BusinessSpec& spec,
+                       const ApplyOptions& options) {
+  const auto active_after = static_cast<std::int64_t>(
+      std::count_if(spec.services.begin(), spec.services.end(), [](const ServiceSpec& s) { return s.active; }));
+  const TimePoint now = options.clock->Now();
+  if (business_id.empty()) {
+    return billing::CheckNewHolding(options.billing, spec.timezone, billing::Metric::kServices, active_after, now);
+  }
+  const auto active_before =
+      tx.exec_params("SELECT count(*) FROM services WHERE business_id = $1::uuid AND active", business_id)[0][0]
+          .as<std::int64_t>();
+  billing::CheckHolding(tx, business_id, options.billing, billing::Metric::kServices, active_before, active_after,
+                        now, !options.dry_run);
+}
+
+}  // namespace
+
 ApplyResult Apply(db::Pool& pool, const BusinessSpec& spec, const ApplyOptions& options) {
   ValidateSpec(spec);
   const bool write = !options.dry_run;
@@ -613,6 +638,7 @@ ApplyResult Apply(db::Pool& pool, const BusinessSpec& spec, const ApplyOptions& 
       result.changes = DiffProfile(current.spec, spec);
       if (write && !result.changes.empty()) WriteProfile(tx, current.id, spec);
     }
+    CheckServiceLimit(tx, result.business_id, spec, options);
     ApplyServices(tx, result.business_id, spec, write, result.changes);
     ApplyResources(tx, result.business_id, spec, write, result.changes);
     if (result.action != ApplyAction::kCreated) {

@@ -71,6 +71,9 @@ struct AiSettings {
 struct WidgetSettings {
   std::string title;                          // panel header; empty: the business name
   std::string greeting;                       // empty: ai.greeting
+  // What a visitor reads when the plan's limits stop the AI answering (the
+  // conversation goes to the team); never the limit itself.
+  std::string limit_message = "We can't chat right now. Leave your email and the team will get back to you.";
   std::map<std::string, std::string> colors;  // primary, text, background, accent: "#rrggbb"
   std::string position = "bottom-right";      // or "bottom-left"
   std::vector<std::string> prechat_fields;    // subset of name, email, phone, in order
@@ -154,6 +157,9 @@ struct ApplyResult {
 
 struct ApplyOptions {
   bool dry_run = false;  // compute and report the changes, write nothing
+  // The plans that limit the business's active services.
+  billing::BillingSettings billing;
+  const Clock* clock = &DefaultClock();
 };
 
 // Makes the database match `spec` in one transaction: upserts the business
@@ -162,7 +168,9 @@ struct ApplyOptions {
 // only what differs, so applying the same spec twice reports kUnchanged and
 // touches no row (updated_at included). A new business gets a random
 // widget secret. Throws InvalidInput for a spec that breaks the rules the
-// parser enforces, Unavailable when the database cannot be reached.
+// parser enforces, LimitReached (writing nothing) when its active services
+// would grow past the plan's limit, Unavailable when the database cannot
+// be reached.
 ApplyResult Apply(db::Pool& pool, const BusinessSpec& spec, const ApplyOptions& options = {});
 
 // Every business, ordered by slug.

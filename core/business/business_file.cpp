@@ -218,10 +218,14 @@ void ReadAi(const YAML::Node& node, const Location& where, BusinessSpec& spec) {
 }
 
 void ReadWidget(const YAML::Node& node, const Location& where, BusinessSpec& spec) {
-  MapReader map(node, where, {"title", "greeting", "colors", "position", "prechat_fields", "allowed_origins"});
+  MapReader map(node, where,
+                {"title", "greeting", "limit_message", "colors", "position", "prechat_fields", "allowed_origins"});
   auto& widget = spec.widget;
   if (auto v = map.Get("title")) widget.title = ReadText(*v, where.Key("title"), kMaxWidgetTitleChars);
   if (auto v = map.Get("greeting")) widget.greeting = ReadText(*v, where.Key("greeting"), kMaxGreetingChars);
+  if (auto v = map.Get("limit_message")) {
+    widget.limit_message = ReadText(*v, where.Key("limit_message"), kMaxGreetingChars);
+  }
   if (auto v = map.Get("colors")) {
     static const std::regex kColor(R"(#([0-9a-fA-F]{3}|[0-9a-fA-F]{6}))");
     const Location at = where.Key("colors");

@@ -18,7 +18,7 @@ struct Assistant::Impl {
         search(pool, config, http.get(), user_agent),
         businesses(pool),
         engine(pool, businesses, search.retriever(), llm.get(), executor, clock,
-               EngineSettings{config.llm, billing::ResolvePlans(config.plans)}) {}
+               EngineSettings{config.llm, billing::ResolveBillingSettings(config)}) {}
 
   std::unique_ptr<http::HttpClient> http;
   std::unique_ptr<llm::LlmClient> llm;

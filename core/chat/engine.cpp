@@ -116,6 +116,7 @@ constexpr const char* kAiOffNotice = "Thanks for your message! A team member wil
 constexpr const char* kHandoffNotice = "A team member will follow up here.";
 constexpr const char* kTakenOverReason = "a team member took over this conversation";
 constexpr const char* kAiOffReason = "the AI assistant is turned off";
+constexpr const char* kPlanLimitReason = "plan limit";
 
 void Emit(Turn& turn, TurnEvent event) {
   if (!turn.on_event) return;
@@ -615,6 +616,28 @@ void HandleModelResult(const TurnPtr& turn, std::exception_ptr error, llm::ChatR
   Finish(*turn);
 }
 
+// The plan's limits stopped the AI: the visitor reads the business's
+// message, the team gets the conversation with the limit as its reason,
+// and the log names the business.
+void AnswerAtLimit(Turn& turn, const std::exception_ptr& limit) {
+  const auto& business = *turn.business;
+  std::string reason;
+  try {
+    std::rethrow_exception(limit);
+  } catch (const LimitReached& e) {
+    reason = std::string(kPlanLimitReason) + ": " + e.what();
+  }
+  log::Warn("plan limit reached", {{"business", business.spec.slug},
+                                   {"business_id", business.id},
+                                   {"conversation_id", turn.result.conversation_id},
+                                   {"error", reason}});
+  turn.result.ai_silent = true;
+  turn.result.reply = business.spec.widget.limit_message;
+  turn.result.status = ConversationStatus::kEscalated;  // in the transaction that met the limit
+  EmitHandoff(turn, business.spec.widget.limit_message, reason);
+  Finish(turn);
+}
+
 void Prepare(const TurnPtr& turn) {
   auto& engine = *turn->engine;
   auto& request = turn->request;
@@ -670,12 +693,16 @@ void Prepare(const TurnPtr& turn) {
     result.added = AddUserMessage(tx, business.id, conversation.id, request.text, now);
     if (!AiMayAnswer(result.added.status) || !ai_enabled) return result;
     try {
-      billing::MeterInteraction(tx, business.id, engine.settings.plans, result.added.message.id, conversation.id,
+      // A conversation counts in the period of its first message.
+      if (conversation.message_count == 0) {
+        billing::MeterConversation(tx, business.id, engine.settings.billing, conversation.id, now);
+      }
+      billing::MeterInteraction(tx, business.id, engine.settings.billing, result.added.message.id, conversation.id,
                                 now);
     } catch (const LimitReached& e) {
       // Nobody else will answer: the team owns it, and analytics count why.
       result.meter_error = std::current_exception();
-      Escalate(tx, business.id, conversation.id, std::string("the plan's limit was reached: ") + e.what(),
+      Escalate(tx, business.id, conversation.id, std::string(kPlanLimitReason) + ": " + e.what(),
                HandoffReason::kPlanLimit);
       return result;
     }
@@ -714,7 +741,11 @@ void Prepare(const TurnPtr& turn) {
     EmitHandoff(*turn, kAiOffNotice, kAiOffReason);
     return Finish(*turn);
   }
-  if (opening.meter_error) std::rethrow_exception(opening.meter_error);
+  if (opening.meter_error) {
+    // An operator is told the limit; a visitor only that the team will answer.
+    if (request.caller == Caller::kOperator) std::rethrow_exception(opening.meter_error);
+    return AnswerAtLimit(*turn, opening.meter_error);
+  }
   const auto history = ToHistory(opening.history);
   turn->dialogue = DialogueIn(opening.history);
   BuildRequest(*turn, history);

@@ -59,7 +59,7 @@ class BusinessCache;
 
 struct EngineSettings {
   config::LlmSettings llm;  // models, history_messages, max_tool_rounds, escalate_on_failure
-  std::map<billing::PlanTier, billing::PlanLimits> plans = billing::DefaultPlans();
+  billing::BillingSettings billing;  // plans, trial and grace: which limits each business has
   int knowledge_passages = 4;   // passages retrieved into the prompt
   // An AI message is stored retrying this long while the database is
   // unreachable; past it the turn fails and what streamed is withdrawn.

@@ -19,9 +19,9 @@ namespace detail {
 
 const std::vector<SectionSpec>& Sections() {
   static const std::vector<SectionSpec> sections = {
-      DatabaseSection(), ServerSection(), ConsoleSection(), LlmSection(),     EmbeddingsSection(),
-      KbSection(),       StripeSection(), EmailSection(),   PlansSection(),   LoggingSection(),
-      DefaultBusinessSection()};
+      DatabaseSection(), ServerSection(), ConsoleSection(), LlmSection(),   EmbeddingsSection(),
+      KbSection(),       StripeSection(), EmailSection(),   PlansSection(), BillingSection(),
+      LoggingSection(),  DefaultBusinessSection()};
   return sections;
 }
 

@@ -163,6 +163,14 @@ struct EmailSettings {
   bool enabled() const { return !smtp_url.empty(); }
 };
 
+// The `billing` section: a new business's trial and a failed payment's
+// grace. The trial's tier name is billing's to check.
+struct BillingFileSettings {
+  int trial_days = 14;                 // 0: no trial
+  std::optional<FileKey> trial_plan;   // unset: STARTER
+  int past_due_grace_days = 7;
+};
+
 struct Config {
   std::string source_path;  // the file it came from; empty for defaults
   // The slug `omni` acts on when neither -b nor $OMNI_BUSINESS gives one;
@@ -177,6 +185,7 @@ struct Config {
   StripeSettings stripe;
   EmailSettings email;
   std::vector<PlanLimitsOverride> plans;  // in file order; billing::ResolvePlans
+  BillingFileSettings billing;            // billing::ResolveBillingSettings
   log::Settings logging;
 };
 

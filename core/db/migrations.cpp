@@ -19,6 +19,7 @@
   X(5, subscription_state) \
   X(6, jobs) \
   X(7, stripe_event_outcomes) \
+  X(8, usage_warnings) \
   X(10, notifications) \
   X(12, analytics_recording) \
   X(13, csat) \

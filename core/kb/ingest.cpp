@@ -399,6 +399,13 @@ class Run {
         return;
       }
       pending.existing_id = existing->second.id;
+    } else if (options_.max_documents >= 0 && HeldAfterBatch() >= options_.max_documents) {
+      // The kb lock held for the run makes this count exact: no other
+      // ingest adds documents to the business meanwhile.
+      Fail(pending.external_id, options_.over_limit_message);
+      ++report_.over_limit;
+      failed_inputs_.insert(pending.external_id);
+      return;
     }
     const auto spans = ChunkText(document.text, static_cast<std::size_t>(std::max(1, settings_.chunk_size_chars)),
                                  static_cast<std::size_t>(std::max(0, settings_.chunk_overlap_chars)));
@@ -416,6 +423,13 @@ class Run {
     batch_bytes_ += document.text.size();
     batch_.push_back(std::move(pending));
     if (batch_.size() >= kBatchDocuments || batch_bytes_ >= kBatchBytes) Flush();
+  }
+
+  // Documents the business holds once the pending batch is written.
+  std::int64_t HeldAfterBatch() const {
+    std::int64_t added = 0;
+    for (const PendingDocument& document : batch_) added += document.existing_id.empty() ? 1 : 0;
+    return static_cast<std::int64_t>(existing_.size()) + added;
   }
 
   // Embeds every chunk of the batch, before its transaction opens: no

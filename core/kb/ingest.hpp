@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -64,6 +65,12 @@ struct IngestOptions {
   // Read, extract and compare as usual, and report what would be added,
   // updated and removed, changing nothing.
   bool dry_run = false;
+  // The most documents the business may hold (its plan's limit); -1: no
+  // limit. A new document past it is not ingested: it is reported in
+  // IngestReport::failures with `over_limit_message` and counted in
+  // `over_limit`. Changed documents are still updated.
+  std::int64_t max_documents = -1;
+  std::string over_limit_message = "not ingested: the plan's document limit is reached";
 };
 
 struct IngestProgress {
@@ -101,6 +108,7 @@ struct IngestReport {
   int unchanged = 0;
   int removed = 0;
   int failed = 0;
+  int over_limit = 0;  // new documents not ingested for max_documents (also in failed)
   std::size_t chunks_written = 0;
   std::size_t bytes_read = 0;
   double seconds = 0;

@@ -145,6 +145,8 @@ TEST_CASE("the widget chats, books, shows a team reply live and resumes after a 
                              << "server:\n  listen: 127.0.0.1:0\n  sse_keepalive_ms: 2000\n"
                              << "llm:\n  base_url: " << fake.base_url()
                              << "\n  api_key: test-key\n  models: [fake-model]\n  max_retries: 0\n"
+                             << "plans:\n  professional:\n    interactions_per_month: 1\n"
+                             << "    overage_cents_per_interaction: 0\n"
                              << "logging:\n  level: warn\n";
   omni::test::Process omnid(OMNID_PATH, {.args = {"--config", config_path}});
   REQUIRE(omnid.WaitForStdout("omnid listening on http://127.0.0.1:", 60s));

@@ -12,7 +12,8 @@
 // showing, see `omni conversations reply` arrive live, reload and
 // see the history, rate the conversation once the team resolves it (CSAT,
 // read back through `omni analytics`), then a phone-sized viewport and the
-// full-page chat, where the visitor ends the chat and rates it.
+// full-page chat, where the visitor ends the chat and rates it, and a
+// business at its plan's limit showing its own message.
 // Everything runs on 127.0.0.1. Exits non-zero on the first failed check.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -34,6 +35,7 @@ const ARTIFACTS = env('OMNI_ARTIFACTS_DIR');
 const BOOK_DATE = env('BOOK_DATE');
 const SLUG = 'demo-salon';
 const QUIET_SLUG = 'quiet-studio';  // AI off, never open
+const BUSY_SLUG = 'busy-salon';  // PROFESSIONAL, which browser_tests limits to one interaction a month
 const MEMBER = 'member-4711@bellahairstudio.example';
 let addMemberPage = null;  // set by startSite: (widget secret) => serves /member
 const STEP_TIMEOUT_MS = 20000;
@@ -66,7 +68,8 @@ main{padding:48px;max-width:640px}h1{font-size:40px;margin:0 0 16px}p{font-size:
 <p>214 Court Street. Open Tuesday to Saturday. Book online or chat with us any time.</p></main>
 <script src="${OMNI_URL}/widget.js" data-business="${SLUG}" async></script></body></html>`;
   const quiet = html.replace(`data-business="${SLUG}"`, `data-business="${QUIET_SLUG}"`);
-  const pages = { '/': html, '/parking': PARKING_PAGE, '/quiet': quiet };
+  const busy = html.replace(`data-business="${SLUG}"`, `data-business="${BUSY_SLUG}"`);
+  const pages = { '/': html, '/parking': PARKING_PAGE, '/quiet': quiet, '/busy': busy };
   // A logged-in member: the site's server signs the identity with the widget secret.
   addMemberPage = (secret) => {
     const hash = crypto.createHmac('sha256', secret).update(MEMBER).digest('hex');
@@ -95,6 +98,10 @@ async function applyBusiness(origins, dir) {
   fs.writeFileSync(quiet, text.replace(`slug: ${SLUG}`, `slug: ${QUIET_SLUG}`)
     .replace(/\nhours:\n(  .*\n)+/, '\nhours: {}\n').replace('ai:\n  enabled: true', 'ai:\n  enabled: false'));
   await omni('business', 'apply', '-f', quiet);
+  // The same business on a plan whose limit the second message reaches.
+  const busy = path.join(dir, 'busy.yaml');
+  fs.writeFileSync(busy, text.replace(`slug: ${SLUG}`, `slug: ${BUSY_SLUG}`) + 'plan: PROFESSIONAL\n');
+  await omni('business', 'apply', '-f', busy);
 }
 
 // In-page helpers: the widget lives in an open shadow root.
@@ -395,6 +402,25 @@ async function main() {
       line.includes('hint: Add')), 'the console shows omni\'s reason and hint for a refused site');
     await shot(page, '10-origin-refused');
     refusedSite.close();
+
+    // At the plan's limit the visitor reads the business's message, not the
+    // limit, and the conversation goes to the team.
+    await page.goto(`${siteUrl}busy`);
+    await page.locator('[data-omni-chat] .bubble').click();
+    await page.locator('[data-omni-chat] input[name=name]').fill('Lee Chen');
+    await page.locator('[data-omni-chat] .start').click();
+    await send(page, 'Where can I park?');
+    await waitForText(page, '.msg.assistant .text', 'a garage is two blocks away');
+    await send(page, 'And are you open on Sundays?');
+    const limitMessage = "We can't chat right now. Leave your email and the team will get back to you.";
+    await waitForText(page, '.msg.assistant .text', limitMessage);
+    await waitForText(page, '.info', 'A team member will continue this conversation here.');
+    const shownText = await page.evaluate(() => document.querySelector('[data-omni-chat]').shadowRoot.textContent);
+    check(!/plan|PROFESSIONAL|interactions|limit/i.test(shownText), 'the widget never shows the plan or its limit');
+    check(await page.locator('[data-omni-chat] .error').count() === 0, 'the limit is no error for the visitor');
+    const busyChats = JSON.parse(await omni('conversations', 'list', '-b', BUSY_SLUG, '-o', 'json'));
+    check(busyChats.some((c) => c.status === 'ESCALATED'), 'the conversation at the limit is handed to the team');
+    await shot(page, '10-plan-limit');
 
     check(pageErrors.length === 0, `no script errors on the pages (${pageErrors.join('; ')})`);
   } catch (error) {

@@ -164,7 +164,7 @@ TEST_CASE("omni billing sync prints every difference, fixes it, sends meter even
   cli.stripe.SetSubscription(subscription);
   cli.stripe.SetSubscription(fx::Subscription("evt", "customer.subscription.updated", fx::kT0, "sub_2", "cus_2",
                                               "trialing", "price_starter")["data"]["object"]);
-  auto plans = omni::billing::DefaultPlans();
+  const omni::billing::BillingSettings plans;
   omni::billing::MeterInteraction(cli.db.pool(), acme, plans, "turn-1", "",
                                   std::chrono::time_point_cast<std::chrono::microseconds>(
                                       std::chrono::system_clock::now()));

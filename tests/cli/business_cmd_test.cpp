@@ -109,6 +109,32 @@ TEST_CASE("omni business apply creates, then reports unchanged, then the edited 
   CHECK(price_of_haircut() == 7000);
 }
 
+TEST_CASE("omni business apply refuses services past the plan's limit whole, with exit 7", "[business]") {
+  Cli cli;
+  // The trial's STARTER allows the demo's 10 services; one more is refused.
+  std::ofstream(cli.config_path, std::ios::app) << "plans:\n  starter:\n    services: 10\n";
+  CHECK(cli.Omni({"business", "apply", "-f", kDemo}).exit_code == 0);
+  std::string edited = cli.EditedDemo("name: Bella Hair Studio\n", "name: Bella Hair Salon\n");
+  // The demo file ends with its services list.
+  std::ofstream(edited, std::ios::app) << "  - name: Beard trim\n    duration_min: 15\n";
+  for (const bool dry_run : {true, false}) {
+    std::vector<std::string> args = {"business", "apply", "-f", edited};
+    if (dry_run) args.push_back("--dry-run");
+    const auto refused = cli.Omni(args);
+    CHECK(refused.exit_code == 7);
+    CHECK_THAT(refused.err, Catch::Contains("plan STARTER allows 10 active services, and this would make 11"));
+  }
+  const json shown = Parse(cli.Omni({"business", "show", "demo-salon", "-o", "json"}));
+  CHECK(shown["name"] == "Bella Hair Studio");  // nothing half-applied
+  CHECK(shown["services"].size() == 10);
+
+  // A new business past the limit is not created at all.
+  std::ofstream(cli.config_path, std::ios::app) << "billing:\n  trial_days: 0\n";
+  const std::string other = cli.EditedDemo("slug: demo-salon", "slug: other-salon");
+  CHECK(cli.Omni({"business", "apply", "-f", other}).exit_code == 7);
+  CHECK(cli.Omni({"business", "show", "other-salon"}).exit_code == 5);
+}
+
 TEST_CASE("omni business list and show print the stored business", "[business]") {
   Cli cli;
   REQUIRE(cli.Omni({"business", "apply", "-f", kDemo}).exit_code == 0);

@@ -265,3 +265,36 @@ TEST_CASE("omni ingest --sync removes only what came from the roots it was given
   CHECK(gone.exit_code == 1);  // a missing input fails, and its document is kept
   CHECK(Parse(cli.Omni({"-o", "json", "kb", "list"})).size() == 4);
 }
+
+TEST_CASE("omni ingest past the plan's document limit ingests what fits, names the rest and exits 7", "[kb]") {
+  KbCli cli;
+  // Past the trial: FREE, 5 documents.
+  std::ofstream(cli.config_path, std::ios::app) << "billing:\n  trial_days: 0\n";
+  for (int i = 1; i <= 7; ++i) cli.Write("doc" + std::to_string(i) + ".md", "Answer number " + std::to_string(i) + ".");
+  const std::string docs = (cli.dir / "docs").string();
+  auto result = cli.Omni({"ingest", docs});
+  INFO(result.err);
+  CHECK(result.exit_code == 7);
+  CHECK(result.out.rfind("added 5, updated 0, unchanged 0, removed 0, failed 2;", 0) == 0);
+  CHECK(result.err.find("doc6.md: not ingested: plan FREE allows 5 knowledge documents") != std::string::npos);
+  CHECK(result.err.find("doc7.md: not ingested: plan FREE allows 5 knowledge documents") != std::string::npos);
+  CHECK(result.err.find("plan FREE allows 5 knowledge documents: 2 new documents were not ingested") !=
+        std::string::npos);
+  CHECK(cli.Omni({"kb", "list", "-o", "json"}).out.find("doc6.md") == std::string::npos);
+
+  // At the limit, a changed document is still updated; another business is not limited by this one.
+  cli.Write("doc1.md", "Answer number 1, revised.");
+  result = cli.Omni({"ingest", cli.Write("doc1.md", "Answer number 1, revised."), "-o", "json"});
+  CHECK(result.exit_code == 0);
+  CHECK(Parse(result)["updated"] == 1);
+  omni::db::WithTransaction(cli.db.pool(), [&](pqxx::work& tx) {
+    tx.exec("INSERT INTO businesses (slug, name) VALUES ('beta', 'Beta')");
+  });
+  omni::test::ProcessOptions options;
+  options.args = {"--config", cli.config_path, "-b", "beta", "ingest", docs, "-o", "json"};
+  options.unset_env = {"OMNI_CONFIG"};
+  result = omni::test::Run(OMNI_CLI_PATH, options);
+  CHECK(result.exit_code == 7);
+  CHECK(Parse(result)["added"] == 5);
+  CHECK(Parse(result)["over_limit"] == 2);
+}

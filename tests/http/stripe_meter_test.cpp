@@ -38,9 +38,9 @@ std::string MeterYaml(const FakeStripe& fake) {
          "\n  meter_event_name: omni_test_interactions\n  meter_poll_ms: 50\n  meter_retry_base_ms: 20\n";
 }
 
-std::map<billing::PlanTier, billing::PlanLimits> Unlimited() {
-  auto plans = billing::DefaultPlans();
-  for (auto& [tier, limits] : plans) limits.interactions_per_month = -1;
+billing::BillingSettings Unlimited() {
+  billing::BillingSettings plans;
+  for (auto& [tier, limits] : plans.plans) limits.interactions_per_month = -1;
   return plans;
 }
 

@@ -27,6 +27,7 @@
 #include "core/business/business_file.hpp"
 #include "core/chat/conversations.hpp"
 #include "core/common/clock.hpp"
+#include "core/common/text.hpp"
 #include "core/customers/customers.hpp"
 #include "core/db/pqxx.hpp"
 #include "core/http/client.hpp"
@@ -488,6 +489,59 @@ TEST_CASE("an escalation tells the visitor a team member follows up, never the t
   REQUIRE(events.back().event == "done");
   CHECK(events.back().data["status"] == "ESCALATED");
   CHECK(events.back().data["handoff"] == true);
+}
+
+TEST_CASE("at a plan limit the visitor reads the business's message, never the limit, and the team gets the chat",
+          "[webchat]") {
+  Desk desk;
+  auto spec = business::LoadBusinessFile(OMNI_SOURCE_DIR "/config/demo-salon.yaml");
+  spec.widget.limit_message = "Our chat is resting today. Leave your email and we'll write back.";
+  business::Apply(desk.db.pool(), spec);
+  // Both businesses are in their trial: STARTER, here one interaction a month.
+  Omnid omnid(desk.db.url(), desk.fake.base_url(), "", "plans:\n  starter:\n    interactions_per_month: 1\n");
+  const std::string token = StartSession(omnid.port())["token"];
+  std::string conversation_id;
+  SendMessage(omnid.port(), token, {{"message", "Where can I park?"}}, &conversation_id);
+  const auto events =
+      SendMessage(omnid.port(), token, {{"message", "Are you open on Sunday?"}, {"conversation_id", conversation_id}});
+  int handoffs = 0;
+  for (const auto& e : events) {
+    INFO(e.event << " " << e.data.dump());
+    CHECK(e.event != "error");
+    for (const char* internal : {"plan", "STARTER", "interactions", "limit", "upgrade"}) {
+      CHECK(Lower(e.data.dump()).find(Lower(internal)) == std::string::npos);
+    }
+    if (e.event != "handoff") continue;
+    ++handoffs;
+    CHECK(e.data["message"] == "Our chat is resting today. Leave your email and we'll write back.");
+  }
+  CHECK(handoffs == 1);
+  REQUIRE(events.back().event == "done");
+  CHECK(events.back().data["status"] == "ESCALATED");
+  CHECK(events.back().data["handoff"] == true);
+  CHECK(events.back().data["reply"] == "Our chat is resting today. Leave your email and we'll write back.");
+
+  // Without streaming, a new visitor reads the same.
+  const std::string second_token = StartSession(omnid.port())["token"];
+  const auto plain = HttpPost(omnid.port(), "/v1/chat/demo-salon/messages?stream=false",
+                              json{{"message", "Hello?"}}.dump(), Bearer(second_token));
+  INFO(plain.body);
+  CHECK(plain.status == 200);
+  CHECK(plain.Json()["reply"] == "Our chat is resting today. Leave your email and we'll write back.");
+  CHECK(Lower(plain.body).find("plan") == std::string::npos);
+
+  // The team sees why; omnid's log names the business.
+  const auto conversation = chat::Get(desk.db.pool(), business::Get(desk.db.pool(), "demo-salon").id, conversation_id);
+  CHECK(conversation.status == chat::ConversationStatus::kEscalated);
+  CHECK_THAT(conversation.escalation_reason, Catch::StartsWith("plan limit: plan STARTER allows 1 interactions"));
+  CHECK_THAT(omnid.Log(), Catch::Contains("plan limit reached") && Catch::Contains("business=demo-salon"));
+
+  // Another business's limit is its own: its first message is answered.
+  const std::string other_token = StartSession(omnid.port(), json::object(), "other-salon")["token"];
+  const auto other = HttpPost(omnid.port(), "/v1/chat/other-salon/messages?stream=false",
+                              json{{"message", "Where can I park?"}}.dump(), Bearer(other_token));
+  CHECK(other.status == 200);
+  CHECK(other.Json()["reply"] == "Happy to help!");
 }
 
 TEST_CASE("a citation of a file reaches the visitor with its title but not its path", "[webchat]") {

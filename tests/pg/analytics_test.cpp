@@ -413,9 +413,8 @@ struct Desk {
     llm = llm::MakeOpenAiClient(llm_settings, *http, 1);
     chat::EngineSettings settings;
     settings.llm = llm_settings;
-    auto plans = billing::DefaultPlans();
-    plans[billing::PlanTier::kFree].interactions_per_month = 3;
-    settings.plans = plans;
+    settings.billing.trial_days = 0;
+    settings.billing.plans[billing::PlanTier::kFree].interactions_per_month = 3;
     engine = std::make_unique<chat::Engine>(db.pool(), businesses, retriever, llm.get(), executor, clock, settings);
   }
   chat::TurnRequest Request(const std::string& text, const std::string& conversation_id = "") {

@@ -1,6 +1,8 @@
-// Metering on a real database (core/billing/usage.hpp): the calendar
-// period, idempotency by key, hard limits and overage, concurrency against
-// a hard limit, and scoping by business.
+// Metering and limits on a real database (core/billing/usage.hpp): the
+// business's period, idempotency by key, hard limits and overage,
+// concurrency against a hard limit, the effective plan read from the
+// subscription columns, conversations, holdings, warnings, the usage
+// report, and scoping by business.
 #include <atomic>
 #include <chrono>
 #include <string>
@@ -10,9 +12,11 @@
 #include <catch2/catch.hpp>
 
 #include "core/billing/usage.hpp"
+#include "core/billing/usage_tx.hpp"
 #include "core/booking/local_time.hpp"
 #include "core/business/business.hpp"
 #include "core/common/error.hpp"
+#include "core/db/pqxx.hpp"
 #include "core/business/business_file.hpp"
 #include "tests/support/pg_harness.hpp"
 
@@ -20,7 +24,7 @@ namespace omni {
 namespace {
 
 using test::TestDatabase;
-using Plans = std::map<billing::PlanTier, billing::PlanLimits>;
+using Plans = billing::BillingSettings;
 
 TimePoint Utc(const std::string& text) { return booking::ParseStartTime(text, "UTC"); }
 
@@ -32,8 +36,8 @@ std::string NewBusinessId(db::Pool& pool, const std::string& slug) {
 // Every tier allows `limit` interactions a month, with `overage_cents` per
 // interaction past it (0: a hard limit).
 Plans EveryTier(std::int64_t limit, std::int64_t overage_cents = 0) {
-  Plans plans = billing::DefaultPlans();
-  for (auto& [tier, limits] : plans) {
+  Plans plans;
+  for (auto& [tier, limits] : plans.plans) {
     limits.interactions_per_month = limit;
     limits.overage_cents_per_interaction = overage_cents;
   }
@@ -42,13 +46,133 @@ Plans EveryTier(std::int64_t limit, std::int64_t overage_cents = 0) {
 
 }  // namespace
 
-TEST_CASE("a period is the calendar month in UTC", "[billing]") {
-  using std::chrono::day;
-  using std::chrono::month;
-  using std::chrono::year;
-  CHECK(billing::PeriodStart(Utc("2026-12-31 23:59")) == year{2026} / month{12} / day{1});
-  CHECK(billing::PeriodStart(Utc("2027-01-01 00:00")) == year{2027} / month{1} / day{1});
-  CHECK(billing::PeriodStart(Utc("2028-02-29 12:00")) == year{2028} / month{2} / day{1});
+void Sql(db::Pool& pool, const std::string& sql, const std::string& business_id) {
+  db::WithTransaction(pool, [&](pqxx::work& tx) { tx.exec_params(sql, business_id); });
+}
+
+TEST_CASE("a business's usage counts in its local calendar month, or in its subscription's period", "[billing]") {
+  TestDatabase db;
+  const std::string biz = NewBusinessId(db.pool(), "acme");
+  Sql(db.pool(), "UPDATE businesses SET timezone = 'America/New_York' WHERE id = $1", biz);
+  const Plans plans = EveryTier(100);
+  // 2026-12-01 03:00 UTC is still November 30 in New York.
+  billing::MeterInteraction(db.pool(), biz, plans, "late-november", "", Utc("2026-12-01 03:00"));
+  billing::MeterInteraction(db.pool(), biz, plans, "december", "", Utc("2026-12-01 06:00"));
+  CHECK(billing::InteractionsUsed(db.pool(), biz, Utc("2026-11-30 12:00")) == 1);
+  CHECK(billing::InteractionsUsed(db.pool(), biz, Utc("2026-12-15 12:00")) == 1);
+
+  Sql(db.pool(),
+      "UPDATE businesses SET subscription_status = 'ACTIVE', plan_tier = 'STARTER',"
+      " current_period_start = '2026-12-10T15:00:00Z', current_period_end = '2027-01-10T15:00:00Z' WHERE id = $1",
+      biz);
+  billing::MeterInteraction(db.pool(), biz, plans, "subscribed", "", Utc("2026-12-11 12:00"));
+  CHECK(billing::InteractionsUsed(db.pool(), biz, Utc("2027-01-05 12:00")) == 1);
+  CHECK(billing::Usage(db.pool(), biz, plans, Utc("2027-01-05 12:00")).period.key == "2026-12-10");
+}
+
+TEST_CASE("the stored subscription decides the plan whose limits a meter applies", "[billing]") {
+  TestDatabase db;
+  const std::string biz = NewBusinessId(db.pool(), "acme");
+  Plans plans;
+  plans.plans[billing::PlanTier::kFree].interactions_per_month = 1;
+  plans.plans[billing::PlanTier::kStarter].interactions_per_month = 2;
+  plans.plans[billing::PlanTier::kProfessional].interactions_per_month = 3;
+  const auto created = billing::LoadSubscriptionState(db.pool(), biz).created_at;
+  // A new business is in its trial: STARTER's limit.
+  CHECK(billing::MeterInteraction(db.pool(), biz, plans, "a", "", created + std::chrono::hours(1)).limit == 2);
+  // After the trial, FREE.
+  const auto later = created + std::chrono::days(20);
+  CHECK(billing::EntitlementOf(db.pool(), biz, plans, later).tier == billing::PlanTier::kFree);
+  Sql(db.pool(), "UPDATE businesses SET subscription_status = 'PAST_DUE', plan_tier = 'PROFESSIONAL',"
+                 " past_due_since = created_at + interval '15 days' WHERE id = $1", biz);
+  CHECK(billing::MeterInteraction(db.pool(), biz, plans, "b", "", later).limit == 3);
+  CHECK(billing::EntitlementOf(db.pool(), biz, plans, later + std::chrono::days(3)).tier ==
+        billing::PlanTier::kFree);
+  Sql(db.pool(), "UPDATE businesses SET subscription_status = 'CANCELED' WHERE id = $1", biz);
+  CHECK(billing::EntitlementOf(db.pool(), biz, plans, later).tier == billing::PlanTier::kFree);
+}
+
+TEST_CASE("80% and 100% of a limit are recorded once per period, and a refusal records 100%", "[billing]") {
+  TestDatabase db;
+  const std::string biz = NewBusinessId(db.pool(), "acme");
+  const std::string other = NewBusinessId(db.pool(), "other");
+  const auto now = Utc("2026-12-03 10:00");
+  const Plans plans = EveryTier(5);
+  for (int i = 0; i < 4; ++i) billing::MeterInteraction(db.pool(), biz, plans, "m" + std::to_string(i), "", now);
+  auto report = billing::Usage(db.pool(), biz, plans, now);
+  REQUIRE(report.warnings.size() == 1);
+  CHECK(report.warnings[0].threshold_percent == 80);
+  CHECK(report.warnings[0].metric == billing::Metric::kInteractions);
+  CHECK(report.warnings[0].used == 4);
+  billing::MeterInteraction(db.pool(), biz, plans, "m4", "", now);
+  CHECK_THROWS_AS(billing::MeterInteraction(db.pool(), biz, plans, "m5", "", now), LimitReached);
+  CHECK_THROWS_AS(billing::MeterInteraction(db.pool(), biz, plans, "m6", "", now), LimitReached);
+  report = billing::Usage(db.pool(), biz, plans, now);
+  REQUIRE(report.warnings.size() == 2);
+  CHECK(report.warnings[1].threshold_percent == 100);
+  CHECK(report.limits[0].used == 5);
+  CHECK(report.limits[0].percent == 100);
+  // Another business's report shows none of them; a new period starts clean.
+  CHECK(billing::Usage(db.pool(), other, plans, now).warnings.empty());
+  CHECK(billing::Usage(db.pool(), biz, plans, Utc("2027-01-02 10:00")).warnings.empty());
+  CHECK(billing::Usage(db.pool(), biz, plans, Utc("2027-01-02 10:00"), 1).warnings.size() == 2);
+
+  // A limit of 0 refuses at once, and the refusal is the 100% warning.
+  Plans none = EveryTier(0);
+  CHECK_THROWS_AS(billing::MeterInteraction(db.pool(), other, none, "x", "", now), LimitReached);
+  CHECK(billing::Usage(db.pool(), other, none, now).warnings.size() == 1);
+}
+
+TEST_CASE("a conversation counts once per period against conversations_per_month", "[billing]") {
+  TestDatabase db;
+  const std::string biz = NewBusinessId(db.pool(), "acme");
+  const auto now = Utc("2026-12-03 10:00");
+  Plans plans = EveryTier(100);
+  for (auto& [tier, limits] : plans.plans) limits.conversations_per_month = 2;
+  const auto meter = [&](const std::string& id) {
+    return db::WithTransaction(db.pool(), [&](pqxx::work& tx) {
+      return billing::MeterConversation(tx, biz, plans, id, now);
+    });
+  };
+  CHECK(meter("11111111-1111-1111-1111-111111111111").counted);
+  CHECK_FALSE(meter("11111111-1111-1111-1111-111111111111").counted);
+  CHECK(meter("22222222-2222-2222-2222-222222222222").used == 2);
+  CHECK_THROWS_WITH(meter("33333333-3333-3333-3333-333333333333"),
+                    Catch::Contains("plan STARTER allows 2 new conversations a month"));
+  CHECK(billing::Usage(db.pool(), biz, plans, now).limits[1].used == 2);
+}
+
+TEST_CASE("holdings are checked against the plan: services, documents and operators", "[billing]") {
+  TestDatabase db;
+  const std::string biz = NewBusinessId(db.pool(), "acme");
+  const auto now = billing::LoadSubscriptionState(db.pool(), biz).created_at + std::chrono::days(30);
+  const Plans plans;  // FREE after the trial: 5 documents, 5 services, 1 operator
+  const auto check = [&](billing::Metric metric, std::int64_t total) {
+    db::WithTransaction(db.pool(),
+                        [&](pqxx::work& tx) { billing::CheckHolding(tx, biz, plans, metric, 0, total, now); });
+  };
+  // A dry run checks without recording a warning.
+  db::WithTransaction(db.pool(), [&](pqxx::work& tx) {
+    billing::CheckHolding(tx, biz, plans, billing::Metric::kDocuments, 0, 5, now, /*record_warnings=*/false);
+  });
+  CHECK(billing::Usage(db.pool(), biz, plans, now).warnings.empty());
+  check(billing::Metric::kServices, 5);
+  CHECK(billing::Usage(db.pool(), biz, plans, now).warnings.size() == 2);
+  CHECK_THROWS_WITH(check(billing::Metric::kServices, 6),
+                    "plan FREE allows 5 active services, and this would make 6");
+  CHECK_THROWS_AS(check(billing::Metric::kDocuments, 6), LimitReached);
+  check(billing::Metric::kOperators, 1);
+  CHECK_THROWS_WITH(check(billing::Metric::kOperators, 2), Catch::Contains("plan FREE allows 1 operators"));
+  CHECK_THROWS_AS(check(billing::Metric::kInteractions, 1), InvalidInput);
+  // Over the limit after a downgrade: changes that do not add are allowed.
+  db::WithTransaction(db.pool(), [&](pqxx::work& tx) {
+    billing::CheckHolding(tx, biz, plans, billing::Metric::kServices, 8, 8, now);
+    CHECK_THROWS_AS(billing::CheckHolding(tx, biz, plans, billing::Metric::kServices, 8, 9, now), LimitReached);
+  });
+  // Operators count as the business's users.
+  Sql(db.pool(), "INSERT INTO users (business_id, email) VALUES ($1, 'owner@acme.example')", biz);
+  CHECK(billing::Usage(db.pool(), biz, plans, now).limits[4].used == 1);
+  CHECK(billing::Usage(db.pool(), biz, plans, now).limits[4].percent == 100);
 }
 
 TEST_CASE("metering one key twice counts once, and a new month starts at zero", "[billing]") {

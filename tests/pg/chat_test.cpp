@@ -64,7 +64,9 @@ struct Desk {
     llm_settings.retry_base_delay_ms = 1;
     llm = llm::MakeOpenAiClient(llm_settings, *http, 1);
     settings.llm = llm_settings;
-    settings.plans = std::move(plans);
+    settings.billing.plans = std::move(plans);
+    // FREE from the first turn, as a business past its trial.
+    settings.billing.trial_days = 0;
     engine = std::make_unique<chat::Engine>(db.pool(), businesses, retriever, llm.get(), executor, clock, settings);
   }
 
@@ -864,7 +866,7 @@ TEST_CASE("only customer messages a turn left without a reply are marked failed"
   // A turn that stored and metered its question, then stopped: the database went away, or omni stopped.
   const auto stranded = [&](const std::string& conversation_id, const std::string& text) {
     const auto added = chat::AddUserMessage(pool, desk.business_id, conversation_id, text, desk.clock.Now());
-    billing::MeterInteraction(pool, desk.business_id, desk.settings.plans, added.message.id, conversation_id,
+    billing::MeterInteraction(pool, desk.business_id, desk.settings.billing, added.message.id, conversation_id,
                               desk.clock.Now());
     return added.message.id;
   };
@@ -925,7 +927,7 @@ TEST_CASE("interactions are metered once per message and capped by the plan", "[
   CHECK(desk.Count("SELECT count(*) FROM messages WHERE conversation_id = $1::uuid AND role = 'ASSISTANT'",
                    first.conversation_id) == 2);
   // Metering the same message again is a no-op.
-  const auto again = billing::MeterInteraction(desk.db.pool(), desk.business_id, plans, first.user_message_id,
+  const auto again = billing::MeterInteraction(desk.db.pool(), desk.business_id, desk.settings.billing, first.user_message_id,
                                                first.conversation_id, desk.clock.Now());
   CHECK_FALSE(again.counted);
 }
@@ -1098,6 +1100,57 @@ TEST_CASE("conversation lists page by cursor, and one that moves to the top is n
     filter.cursor = bad;
     CHECK_THROWS_AS(chat::List(db.pool(), biz, filter), InvalidInput);
   }
+}
+
+
+TEST_CASE("a visitor at the plan's limit reads the business's message and the team gets the conversation", "[chat]") {
+  auto plans = billing::DefaultPlans();
+  plans[billing::PlanTier::kFree].interactions_per_month = 1;
+  Desk desk(/*offline=*/true, plans);
+  auto visitor = [&](const std::string& text, const std::string& conversation_id) {
+    auto request = desk.Request(text, conversation_id);
+    request.caller = chat::Caller::kVisitor;
+    request.channel = chat::Channel::kWebchat;
+    return request;
+  };
+  const auto first = desk.engine->Turn(visitor("Where can I park?", ""));
+  CHECK_FALSE(first.handoff);
+  Events events;
+  const auto limited = desk.engine->Turn(visitor("Are you open on Sunday?", first.conversation_id), events.Callback());
+  CHECK(limited.reply == "We can't chat right now. Leave your email and the team will get back to you.");
+  CHECK(limited.handoff);
+  CHECK(limited.ai_silent);
+  CHECK(limited.status == chat::ConversationStatus::kEscalated);
+  CHECK(events.Count(chat::TurnEvent::Kind::kHandoff) == 1);
+  CHECK(events.Count(chat::TurnEvent::Kind::kError) == 0);
+  const auto conversation = chat::Get(desk.db.pool(), desk.business_id, first.conversation_id);
+  CHECK(conversation.status == chat::ConversationStatus::kEscalated);
+  CHECK_THAT(conversation.escalation_reason, Catch::StartsWith("plan limit: plan FREE allows 1 interactions a month"));
+  // The visitor's question is kept for the team.
+  CHECK(desk.Count("SELECT count(*) FROM messages WHERE conversation_id = $1::uuid AND role = 'USER'",
+                   first.conversation_id) == 2);
+}
+
+TEST_CASE("a new conversation past conversations_per_month gets the limit's message and goes to the team", "[chat]") {
+  auto plans = billing::DefaultPlans();
+  plans[billing::PlanTier::kFree].conversations_per_month = 1;
+  Desk desk(/*offline=*/true, plans);
+  auto visitor = [&](const std::string& text, const std::string& conversation_id) {
+    auto request = desk.Request(text, conversation_id);
+    request.caller = chat::Caller::kVisitor;
+    request.channel = chat::Channel::kWebchat;
+    return request;
+  };
+  const auto first = desk.engine->Turn(visitor("Where can I park?", ""));
+  // Further turns of a counted conversation are not new conversations.
+  CHECK_FALSE(desk.engine->Turn(visitor("And on Sunday?", first.conversation_id)).handoff);
+  const auto second = desk.engine->Turn(visitor("Where can I park?", ""));
+  CHECK(second.handoff);
+  CHECK(second.reply == "We can't chat right now. Leave your email and the team will get back to you.");
+  CHECK_THAT(chat::Get(desk.db.pool(), desk.business_id, second.conversation_id).escalation_reason,
+             Catch::Contains("plan FREE allows 1 new conversations a month"));
+  // An operator is told the limit itself.
+  CHECK_THROWS_AS(desk.engine->Turn(desk.Request("Where can I park?")), LimitReached);
 }
 
 }  // namespace omni

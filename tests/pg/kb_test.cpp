@@ -530,7 +530,9 @@ TEST_CASE("an ingest killed with SIGKILL and run again ends consistent", "[kb]")
       corpus << "\"}\n";
     }
   }
-  const std::string config = dir.Write("omni.yaml", "database:\n  url: \"" + db.url() + "\"\n");
+  // No plan's document limit in the way of 6000 documents.
+  const std::string config = dir.Write("omni.yaml", "database:\n  url: \"" + db.url() +
+                                                        "\"\nplans:\n  starter:\n    documents: -1\n");
   const std::string corpus = (dir.path() / "corpus.jsonl").string();
   omni::test::ProcessOptions options;
   options.args = {"--config", config, "-b", "crash", "ingest", corpus};

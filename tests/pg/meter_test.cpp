@@ -44,9 +44,10 @@ std::string NewBusiness(db::Pool& pool, const std::string& slug, const std::stri
   });
 }
 
-std::map<billing::PlanTier, billing::PlanLimits> Plans(std::int64_t limit) {
-  auto plans = billing::DefaultPlans();
-  for (auto& [tier, limits] : plans) {
+// Every tier (the trial's too) allows `limit` interactions, as a hard limit.
+billing::BillingSettings Plans(std::int64_t limit) {
+  billing::BillingSettings plans;
+  for (auto& [tier, limits] : plans.plans) {
     limits.interactions_per_month = limit;
     limits.overage_cents_per_interaction = 0;
   }

@@ -150,8 +150,18 @@ TEST_CASE("a minimal business file gets the documented defaults", "[business]") 
   CHECK(spec.booking.slot_interval_min == 30);
   CHECK(spec.ai.enabled);
   CHECK(spec.widget.position == "bottom-right");
+  CHECK(spec.widget.limit_message ==
+        "We can't chat right now. Leave your email and the team will get back to you.");
   CHECK(spec.services.empty());
   CHECK(spec.resources.empty());
+}
+
+TEST_CASE("widget.limit_message is the business's own words at a plan limit", "[business]") {
+  CHECK(ParseBusinessSpec(kMinimal + "widget:\n  limit_message: Call us on 555-0142, we're happy to help.\n",
+                          "b.yaml")
+            .widget.limit_message == "Call us on 555-0142, we're happy to help.");
+  // A blank message would leave the visitor with nothing.
+  CHECK_THROWS_AS(ParseBusinessSpec(kMinimal + "widget:\n  limit_message: \"  \"\n", "b.yaml"), omni::ConfigError);
 }
 
 TEST_CASE("the shipped demo salon parses", "[business]") {
@@ -334,6 +344,7 @@ TEST_CASE("free texts of a business file have a length limit each", "[business]"
   check("ai:\n  instructions: ", "\n", "b.yaml:5:17: ai.instructions", 4000);
   check("widget:\n  title: ", "\n", "b.yaml:5:10: widget.title", 100);
   check("widget:\n  greeting: ", "\n", "b.yaml:5:13: widget.greeting", 1000);
+  check("widget:\n  limit_message: ", "\n", "b.yaml:5:18: widget.limit_message", 1000);
   check("contact:\n  address: ", "\n", "b.yaml:5:12: contact.address", 500);
   check("services:\n  - name: ", "\n    duration_min: 30\n", "b.yaml:5:11: services[0].name", 200);
   check("services:\n  - name: Cut\n    duration_min: 30\n    description: ", "\n",

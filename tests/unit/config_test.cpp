@@ -252,7 +252,7 @@ TEST_CASE("an unknown key names its place and suggests the closest key", "[confi
     auto [message, hint] = ErrorOf("databse:\n  url: postgresql://x/y\n");
     CHECK(message == "omni.yaml:1:1: databse: unknown key");
     CHECK_THAT(hint, Contains("Did you mean `database`?"));
-    CHECK_THAT(hint, Contains("database, server, console, llm, embeddings, kb, stripe, email, plans, logging"));
+    CHECK_THAT(hint, Contains("database, server, console, llm, embeddings, kb, stripe, email, plans, billing, logging"));
   }
   SECTION("nested") {
     auto [message, hint] = ErrorOf("server:\n  listen: 127.0.0.1:8080\n  max_body_byte: 10\n");
@@ -475,15 +475,15 @@ TEST_CASE("plan limits: defaults for every tier, a file overrides single fields"
   const auto free = ResolvePlans(defaults.plans).at(PlanTier::kFree);
   CHECK(free.interactions_per_month == 100);
   CHECK(free.conversations_per_month == 50);
-  CHECK(free.documents == 20);
-  CHECK(free.services == 10);
+  CHECK(free.documents == 5);
+  CHECK(free.services == 5);
   CHECK(free.operators == 1);
   CHECK(free.overage_cents_per_interaction == 0);
   const auto starter = ResolvePlans(defaults.plans).at(PlanTier::kStarter);
   CHECK(starter.interactions_per_month == 1000);
   CHECK(starter.conversations_per_month == 500);
-  CHECK(starter.documents == 100);
-  CHECK(starter.services == 25);
+  CHECK(starter.documents == 50);
+  CHECK(starter.services == 20);
   CHECK(starter.operators == 3);
   const auto pro = ResolvePlans(defaults.plans).at(PlanTier::kProfessional);
   CHECK(pro.interactions_per_month == 10000);
@@ -498,10 +498,27 @@ TEST_CASE("plan limits: defaults for every tier, a file overrides single fields"
   CHECK(ResolvePlans(config.plans).size() == 4);
   CHECK(ResolvePlans(config.plans).at(PlanTier::kStarter).documents == 250);
   CHECK(ResolvePlans(config.plans).at(PlanTier::kStarter).interactions_per_month == 1000);
-  CHECK(ResolvePlans(config.plans).at(PlanTier::kStarter).services == 25);
+  CHECK(ResolvePlans(config.plans).at(PlanTier::kStarter).services == 20);
   CHECK(ResolvePlans(config.plans).at(PlanTier::kEnterprise).operators == 500);
   CHECK(ResolvePlans(config.plans).at(PlanTier::kEnterprise).documents == -1);
-  CHECK(ResolvePlans(config.plans).at(PlanTier::kFree).documents == 20);
+  CHECK(ResolvePlans(config.plans).at(PlanTier::kFree).documents == 5);
+  CHECK(pro.documents == 500);
+  CHECK(pro.services == 100);
+}
+
+TEST_CASE("billing: the trial and the past-due grace, with their defaults", "[config]") {
+  const auto defaults = omni::billing::ResolveBillingSettings(Parse(""));
+  CHECK(defaults.trial_days == 14);
+  CHECK(defaults.trial_plan == PlanTier::kStarter);
+  CHECK(defaults.past_due_grace_days == 7);
+  const auto set = omni::billing::ResolveBillingSettings(
+      Parse("billing:\n  trial_days: 30\n  trial_plan: professional\n  past_due_grace_days: 3\n"));
+  CHECK(set.trial_days == 30);
+  CHECK(set.trial_plan == PlanTier::kProfessional);
+  CHECK(set.past_due_grace_days == 3);
+  CHECK_THROWS_WITH(omni::billing::ResolveBillingSettings(Parse("billing:\n  trial_plan: gold\n")),
+                    "omni.yaml:2:15: billing.trial_plan: unknown plan \"gold\"");
+  CHECK_THROWS_AS(Parse("billing:\n  trial_days: -1\n"), omni::ConfigError);
 }
 
 TEST_CASE("stripe secrets and price ids", "[config]") {

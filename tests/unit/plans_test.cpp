@@ -60,7 +60,7 @@ TEST_CASE("the file's plan overrides replace only the limits they give", "[billi
   CHECK(plans.at(PlanTier::kStarter).documents == 250);
   CHECK(plans.at(PlanTier::kStarter).overage_cents_per_interaction == 3);
   CHECK(plans.at(PlanTier::kStarter).interactions_per_month == 1000);
-  CHECK(plans.at(PlanTier::kFree).documents == 20);
+  CHECK(plans.at(PlanTier::kFree).documents == 5);
   CHECK(plans.at(PlanTier::kEnterprise).documents == -1);
 }
 

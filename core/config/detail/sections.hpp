@@ -39,6 +39,7 @@ SectionSpec KbSection();          // sections_kb.cpp
 SectionSpec StripeSection();      // sections_stripe.cpp
 SectionSpec EmailSection();       // sections_email.cpp
 SectionSpec PlansSection();       // sections_plans.cpp
+SectionSpec BillingSection();     // sections_billing.cpp
 SectionSpec LoggingSection();     // sections_logging.cpp
 SectionSpec DefaultBusinessSection();  // sections_default_business.cpp
 
