@@ -99,7 +99,7 @@ int RunAdd(Context& ctx, const AddOptions& opts) {
   operators::NewUser request{.email = opts.email, .name = opts.name, .role = operators::ParseRole(opts.role)};
   if (opts.password_stdin) request.password = ReadPassword();
   const std::string business_id = BusinessId(ctx);
-  const auto added = operators::AddUser(ctx.Database(), business_id, request, billing::ResolvePlans(ctx.Config().plans),
+  const auto added = operators::AddUser(ctx.Database(), business_id, request, billing::ResolveBillingSettings(ctx.Config()),
                                         DefaultClock().Now());
   if (!added.set_password) {
     ctx.out().Record(kUserFields, UserJson(added.user));

@@ -27,18 +27,20 @@ std::optional<TimePoint> OptionalMicros(const pqxx::field& field) {
   return FromMicros(field.as<long long>());
 }
 
-const char* Noun(Metric metric) {
+// What a limit counts, "1 operator" or "5 operators".
+std::string Noun(Metric metric, std::int64_t count) {
+  const std::string s = count == 1 ? "" : "s";
   switch (metric) {
     case Metric::kInteractions:
-      return "interactions a month";
+      return "interaction" + s + " a month";
     case Metric::kConversations:
-      return "new conversations a month";
+      return "new conversation" + s + " a month";
     case Metric::kDocuments:
-      return "knowledge documents";
+      return "knowledge document" + s;
     case Metric::kServices:
-      return "active services";
+      return "active service" + s;
     case Metric::kOperators:
-      return "operators";
+      return "operator" + s;
   }
   return "";
 }
@@ -115,7 +117,7 @@ MeterResult MeterPeriodic(pqxx::work& tx, const std::string& business_id, const 
   if (at_limit && !overage_allowed) {
     RecordThresholds(tx, business_id, plan, metric, result.used, true);
     throw LimitReached(LimitSentence(plan.tier, metric, result.limit) + ", and " + std::to_string(result.used) +
-                           " were used in the period since " + period,
+                           (result.used == 1 ? " was" : " were") + " used in the period since " + period,
                        "Upgrade the plan (omni billing checkout) or wait for the next period; `omni usage` shows "
                        "what was used.");
   }
@@ -197,7 +199,7 @@ std::int64_t LimitOf(const PlanLimits& limits, Metric metric) {
 }
 
 std::string LimitSentence(PlanTier tier, Metric metric, std::int64_t limit) {
-  return "plan " + std::string(PlanTierName(tier)) + " allows " + LimitText(limit) + " " + Noun(metric);
+  return "plan " + std::string(PlanTierName(tier)) + " allows " + LimitText(limit) + " " + Noun(metric, limit);
 }
 
 SubscriptionState LoadSubscriptionState(pqxx::transaction_base& tx, const std::string& business_id) {

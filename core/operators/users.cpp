@@ -81,7 +81,7 @@ void StorePassword(pqxx::work& tx, const User& user, const std::string& hash) {
 }  // namespace
 
 AddedUser AddUser(db::Pool& pool, const std::string& business_id, const NewUser& request,
-                  const std::map<billing::PlanTier, billing::PlanLimits>& plans, TimePoint now) {
+                  const billing::BillingSettings& settings, TimePoint now) {
   const std::string email = customers::NormalizeEmail(request.email);
   // Argon2id is slow on purpose: hash before the transaction holds locks.
   std::optional<std::string> hash;
@@ -90,16 +90,7 @@ AddedUser AddUser(db::Pool& pool, const std::string& business_id, const NewUser&
     hash = HashPassword(*request.password);
   }
   return db::WithTransaction(pool, [&](pqxx::work& tx) {
-    const auto allowance = detail::LockOperatorAllowance(tx, business_id, plans);
-    const auto count = tx.exec_params("SELECT count(*) FROM users WHERE business_id = $1::uuid", business_id);
-    const long long users = count[0][0].as<long long>();
-    if (allowance.limit >= 0 && users >= allowance.limit) {
-      throw LimitReached("plan " + std::string(billing::PlanTierName(allowance.tier)) + " allows " +
-                             std::to_string(allowance.limit) + " operator" + (allowance.limit == 1 ? "" : "s") +
-                             ", and the business has " + std::to_string(users),
-                         "Remove a user (omni users rm) or upgrade the plan (plan: in the business file, then "
-                         "`omni business apply`).");
-    }
+    detail::CheckRoomForOneMoreOperator(tx, business_id, settings, now);
     const auto taken = tx.exec_params("SELECT 1 FROM users WHERE business_id = $1::uuid AND lower(email) = lower($2)",
                                       business_id, email);
     if (!taken.empty()) {

@@ -64,10 +64,10 @@ struct AddedUser {
 // Adds a user. Throws InvalidInput for a malformed email or a password that
 // breaks the rules, Conflict when the business has a user with that email
 // (case-insensitive), LimitReached when the plan's operator limit is
-// reached (`plans` as billing::ResolvePlans gives them), NotFound for an
-// unknown business.
+// reached under the business's plan now (billing::CheckHolding: trial and
+// subscription included), NotFound for an unknown business.
 AddedUser AddUser(db::Pool& pool, const std::string& business_id, const NewUser& user,
-                  const std::map<billing::PlanTier, billing::PlanLimits>& plans, TimePoint now);
+                  const billing::BillingSettings& settings, TimePoint now);
 
 // The business's users, owners first, then by email.
 std::vector<User> ListUsers(db::Pool& pool, const std::string& business_id);

@@ -37,7 +37,8 @@ struct Cli {
     dir = mkdtemp(pattern.data());
     config_path = (dir / "omni.yaml").string();
     std::ofstream(config_path) << "database:\n  url: \"" << db.url()
-                               << "\"\nserver:\n  public_url: https://desk.example.com/\n";
+                               << "\"\nserver:\n  public_url: https://desk.example.com/\n"
+                               << "billing:\n  trial_days: 0\n";  // each business has its own plan
     for (const auto& [slug, plan] : {std::pair{"salon", "STARTER"}, {"rival", "STARTER"}, {"tiny", "FREE"}}) {
       auto spec = omni::business::ParseBusinessSpec(
           std::string("slug: ") + slug + "\nname: N\ntimezone: UTC\nplan: " + plan + "\n", "t.yaml");

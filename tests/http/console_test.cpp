@@ -84,7 +84,7 @@ struct Desk {
                                               "t.yaml");
       business_ids[slug] = business::Apply(db.pool(), spec).business_id;
     }
-    const auto plans = billing::DefaultPlans();
+    const billing::BillingSettings plans;
     const auto now = DefaultClock().Now();
     for (Role role : {Role::kOwner, Role::kAdmin, Role::kAgent}) {
       const std::string name = operators::RoleName(role);
@@ -242,7 +242,7 @@ TEST_CASE("the set-password link's endpoint sets a password once", "[console]") 
   Desk desk;
   const auto invited = operators::AddUser(desk.db.pool(), desk.business_ids["rival"],
                                           {.email = "new@rival.example", .name = "", .role = Role::kAgent},
-                                          billing::DefaultPlans(), DefaultClock().Now());
+                                          billing::BillingSettings{}, DefaultClock().Now());
   REQUIRE(invited.set_password);
   Omnid omnid(desk.db.url(), ListenYaml());
   const auto port = omnid.port();

@@ -533,7 +533,7 @@ TEST_CASE("at a plan limit the visitor reads the business's message, never the l
   // The team sees why; omnid's log names the business.
   const auto conversation = chat::Get(desk.db.pool(), business::Get(desk.db.pool(), "demo-salon").id, conversation_id);
   CHECK(conversation.status == chat::ConversationStatus::kEscalated);
-  CHECK_THAT(conversation.escalation_reason, Catch::StartsWith("plan limit: plan STARTER allows 1 interactions"));
+  CHECK_THAT(conversation.escalation_reason, Catch::StartsWith("plan limit: plan STARTER allows 1 interaction a month"));
   CHECK_THAT(omnid.Log(), Catch::Contains("plan limit reached") && Catch::Contains("business=demo-salon"));
 
   // Another business's limit is its own: its first message is answered.

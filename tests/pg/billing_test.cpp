@@ -162,7 +162,7 @@ TEST_CASE("holdings are checked against the plan: services, documents and operat
                     "plan FREE allows 5 active services, and this would make 6");
   CHECK_THROWS_AS(check(billing::Metric::kDocuments, 6), LimitReached);
   check(billing::Metric::kOperators, 1);
-  CHECK_THROWS_WITH(check(billing::Metric::kOperators, 2), Catch::Contains("plan FREE allows 1 operators"));
+  CHECK_THROWS_WITH(check(billing::Metric::kOperators, 2), Catch::Contains("plan FREE allows 1 operator, and this would make 2"));
   CHECK_THROWS_AS(check(billing::Metric::kInteractions, 1), InvalidInput);
   // Over the limit after a downgrade: changes that do not add are allowed.
   db::WithTransaction(db.pool(), [&](pqxx::work& tx) {

@@ -1125,7 +1125,7 @@ TEST_CASE("a visitor at the plan's limit reads the business's message and the te
   CHECK(events.Count(chat::TurnEvent::Kind::kError) == 0);
   const auto conversation = chat::Get(desk.db.pool(), desk.business_id, first.conversation_id);
   CHECK(conversation.status == chat::ConversationStatus::kEscalated);
-  CHECK_THAT(conversation.escalation_reason, Catch::StartsWith("plan limit: plan FREE allows 1 interactions a month"));
+  CHECK_THAT(conversation.escalation_reason, Catch::StartsWith("plan limit: plan FREE allows 1 interaction a month"));
   // The visitor's question is kept for the team.
   CHECK(desk.Count("SELECT count(*) FROM messages WHERE conversation_id = $1::uuid AND role = 'USER'",
                    first.conversation_id) == 2);
@@ -1148,7 +1148,7 @@ TEST_CASE("a new conversation past conversations_per_month gets the limit's mess
   CHECK(second.handoff);
   CHECK(second.reply == "We can't chat right now. Leave your email and the team will get back to you.");
   CHECK_THAT(chat::Get(desk.db.pool(), desk.business_id, second.conversation_id).escalation_reason,
-             Catch::Contains("plan FREE allows 1 new conversations a month"));
+             Catch::Contains("plan FREE allows 1 new conversation a month, and 1 was used"));
   // An operator is told the limit itself.
   CHECK_THROWS_AS(desk.engine->Turn(desk.Request("Where can I park?")), LimitReached);
 }

@@ -35,8 +35,13 @@ std::string NewBusiness(db::Pool& pool, const std::string& slug, const std::stri
   return business::Apply(pool, spec).business_id;
 }
 
-const auto& Plans() {
-  static const auto plans = billing::DefaultPlans();
+// The plans' default limits, without a trial: a business has its own plan.
+const billing::BillingSettings& Plans() {
+  static const billing::BillingSettings plans = [] {
+    billing::BillingSettings settings;
+    settings.trial_days = 0;
+    return settings;
+  }();
   return plans;
 }
 
@@ -116,7 +121,7 @@ TEST_CASE("adding users stops at the plan's operator limit, and removing one fre
     Add(db.pool(), starter, "d@example.com", Role::kAgent);
     FAIL("a fourth operator was added on STARTER");
   } catch (const LimitReached& e) {
-    CHECK(std::string(e.what()) == "plan STARTER allows 3 operators, and the business has 3");
+    CHECK(std::string(e.what()) == "plan STARTER allows 3 operators, and this would make 4");
   }
   operators::RemoveUser(db.pool(), starter, "c@example.com");
   CHECK(Add(db.pool(), starter, "d@example.com", Role::kAgent).user.email == "d@example.com");

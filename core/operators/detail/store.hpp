@@ -1,6 +1,5 @@
 // Helpers the operators module's .cpp files share: time as int8
-// microseconds in SQL, and the one lookup of a business's plan for its
-// operator limit. Includes <pqxx/pqxx>; private to core/operators.
+// microseconds in SQL, and the operator limit's check. Includes <pqxx/pqxx>; private to core/operators.
 #pragma once
 
 #include <cstdint>
@@ -22,17 +21,12 @@ inline std::string Timestamp(const std::string& param) {
   return "('epoch'::timestamptz + " + param + "::int8 * interval '1 microsecond')";
 }
 
-struct OperatorAllowance {
-  billing::PlanTier tier = billing::PlanTier::kFree;
-  std::int64_t limit = 0;  // -1: unlimited
-};
-
-// The business's plan tier and its operator limit, read as billing reads a
-// plan for metering (billing::MeterInteraction: businesses.plan_tier, an
-// unknown tier counting as FREE, the tier's limits from `plans`). Locks
-// the business row, so that concurrent additions of users count in turn.
-// Throws NotFound for an unknown business.
-OperatorAllowance LockOperatorAllowance(pqxx::work& tx, const std::string& business_id,
-                                        const std::map<billing::PlanTier, billing::PlanLimits>& plans);
+// Locks the business row, so that concurrent additions of users count in
+// turn, and checks with billing that one more operator fits the business's
+// plan now (trial and subscription included, as every limit). Throws
+// LimitReached naming the plan and its limit, NotFound for an unknown
+// business.
+void CheckRoomForOneMoreOperator(pqxx::work& tx, const std::string& business_id,
+                                 const billing::BillingSettings& settings, TimePoint now);
 
 }  // namespace omni::operators::detail
