@@ -25,6 +25,7 @@ struct SubscriptionState {
   std::optional<TimePoint> current_period_start;  // the subscription's period
   std::optional<TimePoint> current_period_end;
   std::optional<TimePoint> past_due_since;        // starts the grace of a PAST_DUE subscription
+  std::string stripe_customer_id;                 // "" until a checkout links one; meter events need it
 };
 
 // Why a business has the plan it has.

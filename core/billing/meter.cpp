@@ -34,22 +34,15 @@ std::chrono::milliseconds RetryDelay(int attempt, std::chrono::milliseconds base
   return std::chrono::milliseconds(static_cast<std::int64_t>(delay));
 }
 
-void EnqueueMeterEvent(pqxx::work& tx, const std::string& business_id, const std::string& idempotency_key) {
-  const auto rows = db::ExecPrepared(
-      tx, "omni_billing_meter_event_to_send",
-      "SELECT e.id, e.quantity, (extract(epoch FROM e.occurred_at))::int8, b.stripe_customer_id"
-      " FROM usage_events e JOIN businesses b ON b.id = e.business_id"
-      " WHERE e.business_id = $1 AND e.idempotency_key = $2 AND b.stripe_customer_id IS NOT NULL",
-      business_id, idempotency_key);
-  if (rows.empty()) return;
+void EnqueueMeterEvent(pqxx::work& tx, const std::string& business_id, const MeterEvent& event) {
   jobs::NewJob job;
   job.queue = kMeterQueue;
   job.business_id = business_id;
-  job.dedupe_key = rows[0][0].as<std::string>();
-  job.payload = {{"usage_event_id", job.dedupe_key},
-                 {"value", rows[0][1].as<std::int64_t>()},
-                 {"timestamp", rows[0][2].as<std::int64_t>()},
-                 {"stripe_customer_id", rows[0][3].as<std::string>()}};
+  job.dedupe_key = event.usage_event_id;
+  job.payload = {{"usage_event_id", event.usage_event_id},
+                 {"value", event.value},
+                 {"timestamp", event.timestamp},
+                 {"stripe_customer_id", event.stripe_customer_id}};
   // Due at once, whatever clock the caller metered with.
   job.run_at = TimePoint{};
   job.max_attempts = kMeterMaxAttempts;

@@ -3,6 +3,7 @@
 // this one.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "core/common/clock.hpp"
@@ -10,9 +11,15 @@
 
 namespace omni::billing {
 
-// Enqueues the Stripe meter event of the usage event stored under
-// (`business_id`, `idempotency_key`), when the business has a Stripe
-// customer; does nothing otherwise. The usage event's id dedupes the job.
-void EnqueueMeterEvent(pqxx::work& tx, const std::string& business_id, const std::string& idempotency_key);
+// A usage event just counted, as Stripe's meter receives it.
+struct MeterEvent {
+  std::string usage_event_id;      // Stripe's `identifier`; dedupes the job too
+  std::int64_t value = 1;
+  std::int64_t timestamp = 0;      // unix seconds of the usage
+  std::string stripe_customer_id;  // the business's
+};
+
+// Enqueues `event` for the meter worker, in the transaction that counted it.
+void EnqueueMeterEvent(pqxx::work& tx, const std::string& business_id, const MeterEvent& event);
 
 }  // namespace omni::billing

@@ -88,7 +88,8 @@ Entitlement PlanOf(pqxx::work& tx, const std::string& business_id, const Billing
 MeterResult MeterPeriodic(pqxx::work& tx, const std::string& business_id, const BillingSettings& settings,
                           Metric metric, const std::string& idempotency_key, const std::string& conversation_id,
                           TimePoint now) {
-  const Entitlement plan = PlanOf(tx, business_id, settings, now);
+  const SubscriptionState state = LoadSubscriptionState(tx, business_id);
+  const Entitlement plan = EffectivePlan(state, settings, now);
   const std::string& period = plan.period.key;
   const std::string metric_name = MetricName(metric);
   const auto lock_period = [&] {
@@ -121,15 +122,21 @@ MeterResult MeterPeriodic(pqxx::work& tx, const std::string& business_id, const 
                        "Upgrade the plan (omni billing checkout) or wait for the next period; `omni usage` shows "
                        "what was used.");
   }
-  db::ExecPrepared(
+  const auto counted = db::ExecPrepared(
       tx, "omni_billing_count_event",
       "WITH event AS (INSERT INTO usage_events (business_id, metric, occurred_at, idempotency_key, conversation_id)"
-      " VALUES ($1, $3, $4::timestamptz, $5, nullif($6, '')::uuid))"
-      " UPDATE usage_periods SET quantity = quantity + 1, updated_at = now()"
-      " WHERE business_id = $1 AND period_start = $2::date AND metric = $3",
+      " VALUES ($1, $3, $4::timestamptz, $5, nullif($6, '')::uuid)"
+      " RETURNING id::text, quantity, (extract(epoch FROM occurred_at))::int8),"
+      " period AS (UPDATE usage_periods SET quantity = quantity + 1, updated_at = now()"
+      " WHERE business_id = $1 AND period_start = $2::date AND metric = $3)"
+      " SELECT * FROM event",
       business_id, period, metric_name, Timestamp(now), idempotency_key, conversation_id);
   // Stripe's meter counts chat interactions only; other metrics are limits.
-  if (metric == Metric::kInteractions) EnqueueMeterEvent(tx, business_id, idempotency_key);
+  if (metric == Metric::kInteractions && !state.stripe_customer_id.empty()) {
+    EnqueueMeterEvent(tx, business_id,
+                      MeterEvent{counted[0][0].as<std::string>(), counted[0][1].as<std::int64_t>(),
+                                 counted[0][2].as<std::int64_t>(), state.stripe_customer_id});
+  }
   result.counted = true;
   result.used += 1;
   result.over_limit = at_limit;
@@ -209,7 +216,7 @@ SubscriptionState LoadSubscriptionState(pqxx::transaction_base& tx, const std::s
       " (extract(epoch FROM trial_ends_at) * 1000000)::bigint,"
       " (extract(epoch FROM current_period_start) * 1000000)::bigint,"
       " (extract(epoch FROM current_period_end) * 1000000)::bigint,"
-      " (extract(epoch FROM past_due_since) * 1000000)::bigint"
+      " (extract(epoch FROM past_due_since) * 1000000)::bigint, coalesce(stripe_customer_id, '')"
       " FROM businesses WHERE id = $1::uuid",
       business_id);
   if (rows.empty()) throw NotFound("business " + business_id + " not found");
@@ -223,6 +230,7 @@ SubscriptionState LoadSubscriptionState(pqxx::transaction_base& tx, const std::s
   state.current_period_start = OptionalMicros(row[5]);
   state.current_period_end = OptionalMicros(row[6]);
   state.past_due_since = OptionalMicros(row[7]);
+  state.stripe_customer_id = row[8].as<std::string>();
   return state;
 }
 
