@@ -84,14 +84,21 @@ async function send(page, text) {
   await input.press('Enter');
 }
 
-// Records the tool lines the widget shows while a turn runs.
+// Records the tool lines the widget adds while a turn runs. The offline
+// dialogue's tool and reply can arrive in one network read, so the line may
+// be added and removed within one task: the mutation records still hold it,
+// where a query of the live tree would find nothing.
 async function recordTools(page) {
   await page.evaluate(() => {
     const root = document.querySelector('[data-omni-chat]').shadowRoot;
     window.__omniTools = [];
-    new MutationObserver(() => {
-      for (const node of root.querySelectorAll('.tool')) window.__omniTools.push(node.textContent);
-    }).observe(root, { subtree: true, childList: true, characterData: true });
+    new MutationObserver((records) => {
+      for (const record of records) {
+        for (const node of record.addedNodes) {
+          if (node.classList?.contains('tool')) window.__omniTools.push(node.textContent);
+        }
+      }
+    }).observe(root, { subtree: true, childList: true });
   });
 }
 
