@@ -71,6 +71,14 @@ Router MakeRouter() {
   router.Add({"GET", "/v1/console/conversations/{id}", HandleConsoleConversation});
   router.Add({"POST", "/v1/console/conversations/{id}/reply", HandleConsoleReply, 32 * 1024});
   router.Add({"POST", "/v1/console/conversations/{id}/resolve", HandleConsoleResolve, 1024});
+  router.Add({"POST", "/v1/console/conversations/{id}/escalate", HandleConsoleEscalate, 8 * 1024});
+  router.Add({"POST", "/v1/console/conversations/{id}/reopen", HandleConsoleReopen, 1024});
+  router.Add({"POST", "/v1/console/conversations/{id}/assign", HandleConsoleAssign, 1024});
+  router.Add({"GET", "/v1/console/conversations/{id}/notes", HandleConsoleNotes});
+  router.Add({"POST", "/v1/console/conversations/{id}/notes", HandleConsoleAddNote, 32 * 1024});
+  router.Add({"GET", "/v1/console/events", HandleConsoleEvents});
+  router.Add({"GET", "/v1/console/analytics/summary", HandleConsoleAnalyticsSummary});
+  router.Add({"GET", "/v1/console/analytics/trends", HandleConsoleAnalyticsTrends});
   router.Add({"GET", "/v1/console/team", HandleConsoleTeam});
   // The webchat front end (daemon/widget_handlers.hpp).
   router.Add({"GET", "/widget.js", HandleWidgetScript});
