@@ -13,10 +13,16 @@
 //   (or from/to; default 30 days, 12 weeks or a year by bucket)
 //   200 {"metric","by","time_zone","range","points":[{"bucket" (first
 //   local date),"start_utc","value","count"}]}.
+// GET /v1/console/analytics/chart?metric=NAME&by=...&since=... (as trends)
+//   200 image/svg+xml: the trend drawn (core/analytics/chart.hpp), for the
+//   console's dashboard to show through <img>.
 // 400 invalid_input for an unknown metric or bucket, or a malformed range.
+#include <cctype>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "core/analytics/analytics.hpp"
+#include "core/analytics/chart.hpp"
 #include "core/booking/local_time.hpp"
 #include "core/business/business.hpp"
 #include "core/common/clock.hpp"
@@ -79,35 +85,69 @@ asio::awaitable<Response> Summary(Exchange& exchange, ConsoleCall& call) {
   co_return response;
 }
 
+struct TrendRequest {
+  analytics::RangeRequest range;
+  std::string metric;
+  std::string by;
+};
+
+TrendRequest ParseTrendRequest(const Request& request) {
+  TrendRequest out{RangeQuery(request), request.Query("metric").value_or(""), request.Query("by").value_or("day")};
+  if (out.metric.empty()) throw InvalidInput("metric: required", "GET /v1/console/analytics/trends?metric=conversations");
+  return out;
+}
+
+struct TrendResult {
+  std::string time_zone;
+  analytics::DayRange range;
+  std::vector<analytics::TrendPoint> points;
+};
+
+TrendResult ReadTrend(db::Pool& pool, const operators::Principal& principal, const TrendRequest& request) {
+  const auto now = DefaultClock().Now();
+  const auto bucket = analytics::ParseBucket(request.by);
+  TrendResult result;
+  result.time_zone = business::Get(pool, principal.business_slug).spec.timezone;
+  result.range = analytics::ResolveRange(request.range, result.time_zone, analytics::DefaultTrendDays(bucket), now, "");
+  result.points = analytics::Trend(pool, principal.business_id, request.metric, bucket, result.range, now);
+  return result;
+}
+
 asio::awaitable<Response> Trends(Exchange& exchange, ConsoleCall& call) {
-  const Request& request = exchange.request();
-  const auto query = RangeQuery(request);
-  const std::string metric = request.Query("metric").value_or("");
-  if (metric.empty()) throw InvalidInput("metric: required", "GET /v1/console/analytics/trends?metric=conversations");
-  const std::string by = request.Query("by").value_or("day");
+  const auto request = ParseTrendRequest(exchange.request());
   auto& pool = exchange.app().pool();
-  const auto& principal = call.principal;
-  const Json body = co_await RunBlocking(exchange.app().blocking(), [&] {
-    const auto now = DefaultClock().Now();
-    const auto bucket = analytics::ParseBucket(by);
-    const auto time_zone = business::Get(pool, principal.business_slug).spec.timezone;
-    const auto range = analytics::ResolveRange(query, time_zone, analytics::DefaultTrendDays(bucket), now, "");
-    Json points = Json::array();
-    for (const auto& point : analytics::Trend(pool, principal.business_id, metric, bucket, range, now)) {
-      points.push_back({{"bucket", booking::FormatDate(point.bucket)},
-                        {"start_utc", booking::FormatUtc(point.start)},
-                        {"value", point.value},
-                        {"count", point.count}});
-    }
-    return Json{{"metric", metric},
-                {"by", by},
-                {"time_zone", time_zone},
-                {"range", RangeJson(range)},
-                {"points", std::move(points)}};
-  });
+  const auto trend = co_await RunBlocking(exchange.app().blocking(), [&] { return ReadTrend(pool, call.principal, request); });
+  Json points = Json::array();
+  for (const auto& point : trend.points) {
+    points.push_back({{"bucket", booking::FormatDate(point.bucket)},
+                      {"start_utc", booking::FormatUtc(point.start)},
+                      {"value", point.value},
+                      {"count", point.count}});
+  }
+  const Json body = {{"metric", request.metric},
+                     {"by", request.by},
+                     {"time_zone", trend.time_zone},
+                     {"range", RangeJson(trend.range)},
+                     {"points", std::move(points)}};
   Response response;
   response.body = body.dump();
   response.headers.Set("Content-Type", "application/json");
+  co_return response;
+}
+
+asio::awaitable<Response> Chart(Exchange& exchange, ConsoleCall& call) {
+  const auto request = ParseTrendRequest(exchange.request());
+  auto& pool = exchange.app().pool();
+  const auto trend = co_await RunBlocking(exchange.app().blocking(), [&] { return ReadTrend(pool, call.principal, request); });
+  std::string title = request.metric;
+  for (char& c : title) c = c == '_' ? ' ' : c;
+  title[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(title[0])));
+  title += " per " + request.by;
+  auto response = Response::Text(
+      200, analytics::TrendSvg(trend.points, title, analytics::FormatOfMetric(request.metric)), "image/svg+xml");
+  // A drawing only: nothing in it may load or run.
+  response.headers.Set("Content-Security-Policy", "default-src 'none'");
+  response.headers.Set("X-Content-Type-Options", "nosniff");
   co_return response;
 }
 
@@ -119,6 +159,10 @@ asio::awaitable<Response> HandleConsoleAnalyticsSummary(Exchange& exchange) {
 
 asio::awaitable<Response> HandleConsoleAnalyticsTrends(Exchange& exchange) {
   co_return co_await RunConsole(exchange, operators::Permission::kAnalyticsRead, &Trends);
+}
+
+asio::awaitable<Response> HandleConsoleAnalyticsChart(Exchange& exchange) {
+  co_return co_await RunConsole(exchange, operators::Permission::kAnalyticsRead, &Chart);
 }
 
 }  // namespace omni::omnid

@@ -20,6 +20,7 @@
 //   GET  /v1/console/events                         conversations:read, SSE
 //   GET  /v1/console/analytics/summary              analytics:read
 //   GET  /v1/console/analytics/trends               analytics:read
+//   GET  /v1/console/analytics/chart                analytics:read, SVG
 //   GET  /v1/console/team                           team (owners)
 //
 // Errors are {"error":{"code","message","hint"?}} with the webchat's status
@@ -48,6 +49,7 @@ asio::awaitable<Response> HandleConsoleAddNote(Exchange& exchange);
 asio::awaitable<Response> HandleConsoleEvents(Exchange& exchange);
 asio::awaitable<Response> HandleConsoleAnalyticsSummary(Exchange& exchange);
 asio::awaitable<Response> HandleConsoleAnalyticsTrends(Exchange& exchange);
+asio::awaitable<Response> HandleConsoleAnalyticsChart(Exchange& exchange);
 asio::awaitable<Response> HandleConsoleTeam(Exchange& exchange);
 
 }  // namespace omni::omnid

@@ -6,6 +6,7 @@
 
 #include "daemon/chat_handlers.hpp"
 #include "daemon/console_handlers.hpp"
+#include "daemon/console_page_handlers.hpp"
 #include "daemon/handlers.hpp"
 #include "daemon/widget_handlers.hpp"
 
@@ -79,7 +80,14 @@ Router MakeRouter() {
   router.Add({"GET", "/v1/console/events", HandleConsoleEvents});
   router.Add({"GET", "/v1/console/analytics/summary", HandleConsoleAnalyticsSummary});
   router.Add({"GET", "/v1/console/analytics/trends", HandleConsoleAnalyticsTrends});
+  router.Add({"GET", "/v1/console/analytics/chart", HandleConsoleAnalyticsChart});
   router.Add({"GET", "/v1/console/team", HandleConsoleTeam});
+  // The operator console's front end (daemon/console_page_handlers.hpp).
+  router.Add({"GET", "/console", HandleConsolePage});
+  router.Add({"GET", "/console/console.js", HandleConsoleScript});
+  router.Add({"GET", "/console/console.css", HandleConsoleStyle});
+  router.Add({"GET", "/admin", HandleConsoleRedirect});
+  router.Add({"GET", "/dashboard", HandleConsoleRedirect});
   // The webchat front end (daemon/widget_handlers.hpp).
   router.Add({"GET", "/widget.js", HandleWidgetScript});
   router.Add({"GET", "/chat/{business_slug}", HandleChatPage});

@@ -415,3 +415,59 @@ TEST_CASE("console analytics answer what omni analytics computes, for the caller
 }
 
 }  // namespace omni
+
+namespace omni {
+
+TEST_CASE("omnid serves the console from its binary under a strict policy, and its front page leads to it",
+          "[console][live]") {
+  Desk desk;
+  Omnid omnid(desk.db.url(), desk.fake.base_url());
+  const auto port = omnid.port();
+
+  const auto index = test::HttpGet(port, "/");
+  REQUIRE(index.status == 200);
+  CHECK(index.body.find("<a class=\"team\" href=\"/console\">Team sign-in</a>") != std::string::npos);
+  CHECK(index.body.find("/chat/demo-salon") != std::string::npos);
+
+  const auto page = test::HttpGet(port, "/console");
+  REQUIRE(page.status == 200);
+  CHECK(page.Header("Content-Type").value_or("").rfind("text/html", 0) == 0);
+  const std::string csp = page.Header("Content-Security-Policy").value_or("");
+  CHECK(csp.find("default-src 'none'") != std::string::npos);
+  CHECK(csp.find("script-src 'self';") != std::string::npos);
+  CHECK(csp.find("unsafe-inline") == std::string::npos);
+  CHECK(csp.find("frame-ancestors 'none'") != std::string::npos);
+  CHECK(page.body.find("<script src=\"/console/console.js\" defer></script>") != std::string::npos);
+  // No inline script or style, and nothing from another host.
+  CHECK(page.body.find("<script>") == std::string::npos);
+  CHECK(page.body.find("<style") == std::string::npos);
+  CHECK(page.body.find("http") == std::string::npos);
+
+  for (const auto& [path, type] : {std::pair{"/console/console.js", "application/javascript"},
+                                   std::pair{"/console/console.css", "text/css"}}) {
+    INFO(path);
+    const auto asset = test::HttpGet(port, path);
+    REQUIRE(asset.status == 200);
+    CHECK(asset.Header("Content-Type").value_or("").rfind(type, 0) == 0);
+    CHECK(asset.body.find("https://") == std::string::npos);
+    const std::string etag = asset.Header("ETag").value_or("");
+    REQUIRE_FALSE(etag.empty());
+    CHECK(test::HttpGet(port, path, {{"If-None-Match", etag}}).status == 304);
+  }
+  for (const char* path : {"/admin", "/dashboard"}) {
+    const auto moved = test::HttpGet(port, path);
+    CHECK(moved.status == 302);
+    CHECK(moved.Header("Location") == "/console");
+  }
+
+  const auto chart = test::HttpGet(port, "/v1/console/analytics/chart?metric=handoff_rate&since=7d",
+                                   {{"Cookie", SessionCookie(port, "demo-salon", "owner@salon.example")}});
+  REQUIRE(chart.status == 200);
+  CHECK(chart.Header("Content-Type") == "image/svg+xml");
+  CHECK(chart.Header("Content-Security-Policy") == "default-src 'none'");
+  CHECK(chart.body.rfind("<svg", 0) == 0);
+  CHECK(chart.body.find("Handoff rate per day") != std::string::npos);
+  CHECK(chart.body.find("<script") == std::string::npos);
+}
+
+}  // namespace omni

@@ -334,6 +334,7 @@ TEST_CASE("authorization matrix: every operator endpoint by credential, business
       {"POST", "/v1/console/conversations/" + ours + "/notes", R"({"body":"call back"})", false, true, false, 201},
       {"GET", "/v1/console/analytics/summary?since=7d", "", false, false, true},
       {"GET", "/v1/console/analytics/trends?metric=conversations&since=7d", "", false, false, true},
+      {"GET", "/v1/console/analytics/chart?metric=handoff_rate&since=7d", "", false, false, true},
       {"GET", "/v1/console/team", "", true},
       {"POST", "/v1/console/logout", ""},
   };
