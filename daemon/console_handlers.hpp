@@ -15,6 +15,7 @@
 //   POST /v1/console/conversations/{id}/escalate    conversations:write
 //   POST /v1/console/conversations/{id}/reopen      conversations:write
 //   POST /v1/console/conversations/{id}/assign      conversations:write
+//   GET  /v1/console/conversations/{id}/customer    customers:read, the customer panel
 //   GET  /v1/console/conversations/{id}/notes       conversations:read
 //   POST /v1/console/conversations/{id}/notes       conversations:write
 //   GET  /v1/console/events                         conversations:read, SSE
@@ -44,6 +45,7 @@ asio::awaitable<Response> HandleConsoleResolve(Exchange& exchange);
 asio::awaitable<Response> HandleConsoleEscalate(Exchange& exchange);
 asio::awaitable<Response> HandleConsoleReopen(Exchange& exchange);
 asio::awaitable<Response> HandleConsoleAssign(Exchange& exchange);
+asio::awaitable<Response> HandleConsoleConversationCustomer(Exchange& exchange);
 asio::awaitable<Response> HandleConsoleNotes(Exchange& exchange);
 asio::awaitable<Response> HandleConsoleAddNote(Exchange& exchange);
 asio::awaitable<Response> HandleConsoleEvents(Exchange& exchange);

@@ -75,6 +75,7 @@ Router MakeRouter() {
   router.Add({"POST", "/v1/console/conversations/{id}/escalate", HandleConsoleEscalate, 8 * 1024});
   router.Add({"POST", "/v1/console/conversations/{id}/reopen", HandleConsoleReopen, 1024});
   router.Add({"POST", "/v1/console/conversations/{id}/assign", HandleConsoleAssign, 1024});
+  router.Add({"GET", "/v1/console/conversations/{id}/customer", HandleConsoleConversationCustomer});
   router.Add({"GET", "/v1/console/conversations/{id}/notes", HandleConsoleNotes});
   router.Add({"POST", "/v1/console/conversations/{id}/notes", HandleConsoleAddNote, 32 * 1024});
   router.Add({"GET", "/v1/console/events", HandleConsoleEvents});

@@ -400,7 +400,7 @@
         ? h('button', { type: 'button', id: 'resolve', onclick: function () { act('/resolve'); }, text: 'Resolve' }) : null,
       writable && c.status === 'RESOLVED'
         ? h('button', { type: 'button', id: 'reopen', onclick: function () { act('/reopen'); }, text: 'Reopen' }) : null,
-      writable && meId
+      writable && meId && c.assigned_to !== (state.me.user.name || state.me.user.email)
         ? h('button', { type: 'button', id: 'assign-me', onclick: function () { act('/assign', { user_id: meId }); },
           text: 'Assign to me' }) : null,
       writable && c.assigned_to
@@ -443,23 +443,39 @@
   }
 
   function customerPanel(c, notes, writable) {
-    var details = h('dl', null);
+    var details = h('dl', { id: 'customer' });
     var add = function (term, value) { if (value) details.append(h('dt', { text: term }), h('dd', { text: value })); };
     add('Name', c.customer ? c.customer.name : 'Anonymous visitor');
     if (c.customer) { add('Email', c.customer.email); add('Phone', c.customer.phone); }
     add('Channel', c.channel.toLowerCase());
     add('Started', when(c.created_at));
+    var tags = h('p', { id: 'tags' });
+    var customerNotes = h('p', { id: 'customer-notes', class: 'note' });
+    customerNotes.hidden = true;
+    var upcoming = h('ul', { id: 'appointments' });
     var past = h('ul', { id: 'past' });
-    if (c.customer) {
-      api('GET', '/v1/console/conversations?limit=10&customer=' + encodeURIComponent(c.customer.id)).then(function (d) {
+    if (can('customers:read')) {
+      api('GET', '/v1/console/conversations/' + encodeURIComponent(c.id) + '/customer').then(function (d) {
+        var who = d.customer;
+        if (!who) {
+          past.appendChild(h('li', { text: 'None: the visitor has not said who they are' }));
+          return;
+        }
+        if (!who.email && who.claimed_email) add('Email (unverified)', who.claimed_email);
+        if (!who.phone && who.claimed_phone) add('Phone (unverified)', who.claimed_phone);
+        add('Visits', String(who.visit_count));
+        who.tags.forEach(function (tag) { tags.append(h('span', { class: 'chip', text: tag }), ' '); });
+        if (who.notes) { customerNotes.textContent = who.notes; customerNotes.hidden = false; }
+        d.upcoming.concat(d.past.slice(0, 3)).forEach(function (a) {
+          upcoming.appendChild(h('li', { text: when(a.starts_at) + ' · ' + a.service + ' · ' + a.status.toLowerCase() }));
+        });
+        if (!upcoming.children.length) upcoming.appendChild(h('li', { text: 'None' }));
         d.conversations.filter(function (o) { return o.id !== c.id; }).forEach(function (o) {
           past.appendChild(h('li', null, h('a', { href: '#/c/' + encodeURIComponent(o.id),
-            text: when(o.created_at) + ' · ' + o.status.toLowerCase() })));
+            text: when(o.created_at) + ' · ' + o.status.replace('_', ' ').toLowerCase() })));
         });
         if (!past.children.length) past.appendChild(h('li', { text: 'None' }));
       }, function () {});
-    } else {
-      past.appendChild(h('li', { text: 'None: the visitor has not said who they are' }));
     }
     var noteList = h('div', { id: 'notes' }, ...notes.map(function (n) {
       return h('div', { class: 'note' }, h('small', { text: n.author + ' · ' + when(n.created_at) }), n.body);
@@ -474,8 +490,9 @@
       act('/notes', { body: noteText.value }).then(function () { noteText.value = ''; });
     });
     return h('aside', { class: 'side', 'aria-label': 'Customer' },
-      h('h2', { text: 'Customer' }), details,
-      h('h2', { text: 'Private notes' }), noteList, writable ? noteForm : null,
+      h('h2', { text: 'Customer' }), details, tags, customerNotes,
+      h('h2', { text: 'Private notes on this conversation' }), noteList, writable ? noteForm : null,
+      h('h2', { text: 'Appointments' }), upcoming,
       h('h2', { text: 'Past conversations' }), past);
   }
 

@@ -153,6 +153,8 @@ async function main() {
     await agent.locator('#messages .msg.USER').first().waitFor();
     check((await agent.locator('#messages .msg.USER').first().textContent()).includes('talk to a human'),
       "the transcript shows the visitor's message");
+    await agent.locator('#past li').first().waitFor();
+    check((await agent.locator('#customer').textContent()).includes('Ada Park'), 'the customer panel names the visitor');
     const tool = agent.locator('#messages details.tool summary', { hasText: 'escalate_to_human' });
     check(await tool.count() >= 1 && !(await agent.locator('#messages details.tool pre').first().isVisible()),
       'the tool call is shown folded, with its name only');

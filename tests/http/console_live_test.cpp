@@ -20,7 +20,9 @@
 #include "core/business/business.hpp"
 #include "core/business/business_file.hpp"
 #include "core/chat/conversations.hpp"
+#include "core/booking/booking.hpp"
 #include "core/chat/notes.hpp"
+#include "core/customers/customers.hpp"
 #include "core/common/clock.hpp"
 #include "core/db/pqxx.hpp"
 #include "core/operators/keys.hpp"
@@ -468,6 +470,67 @@ TEST_CASE("omnid serves the console from its binary under a strict policy, and i
   CHECK(chart.body.rfind("<svg", 0) == 0);
   CHECK(chart.body.find("Handoff rate per day") != std::string::npos);
   CHECK(chart.body.find("<script") == std::string::npos);
+}
+
+}  // namespace omni
+
+namespace omni {
+
+TEST_CASE("the customer panel shows a conversation's customer: tags, notes, appointments, past conversations",
+          "[console][live]") {
+  Desk desk;
+  Omnid omnid(desk.db.url(), desk.fake.base_url());
+  const auto port = omnid.port();
+  auto& pool = desk.db.pool();
+  booking::BookingService booking(pool, DefaultClock());
+  const auto first_day =
+      std::chrono::year_month_day{std::chrono::floor<std::chrono::days>(DefaultClock().Now()) + std::chrono::days{2}};
+  const auto slots = booking.Slots(desk.salon, "Blowout", first_day, 14);
+  REQUIRE_FALSE(slots.starts.empty());
+  booking::CreateRequest create;
+  create.service = "Blowout";
+  create.start = slots.starts.front();
+  create.customer = {"Vera Lane", "vera@example.com", "+1 555 010 7777"};
+  const auto booked = booking.Create(desk.salon, create);
+  REQUIRE(booked.appointment);
+  const std::string customer_id = booked.appointment->customer_id;
+  customers::CustomerUpdate update;
+  update.notes = "likes the window seat";
+  update.add_tags = {"vip", "colour"};
+  customers::Update(pool, desk.salon, customer_id, update);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 2; ++i) {
+    chat::OpenRequest open;
+    open.customer_id = customer_id;
+    open.channel = chat::Channel::kWebchat;
+    open.visitor_id = "v_vera_" + std::to_string(i);
+    ids.push_back(chat::Open(pool, desk.salon, open).id);
+    chat::AddUserMessage(pool, desk.salon, ids.back(), "question " + std::to_string(i), DefaultClock().Now());
+  }
+
+  const auto panel = test::HttpGet(port, "/v1/console/conversations/" + ids[1] + "/customer", Key(desk.salon_key));
+  REQUIRE(panel.status == 200);
+  const auto body = panel.Json();
+  CHECK(body["customer"]["id"] == customer_id);
+  CHECK(body["customer"]["name"] == "Vera Lane");
+  CHECK(body["customer"]["email"] == "vera@example.com");
+  CHECK(body["customer"]["tags"] == json::array({"colour", "vip"}));
+  CHECK(body["customer"]["notes"] == "likes the window seat");
+  REQUIRE(body["upcoming"].size() == 1);
+  CHECK(body["upcoming"][0]["id"] == booked.appointment->id);
+  CHECK(body["upcoming"][0]["service"] == "Blowout");
+  CHECK(body["conversations"].size() == 2);
+
+  const Visit anonymous = VisitorWrites(port, "just browsing");
+  const auto nobody = test::HttpGet(port, "/v1/console/conversations/" + anonymous.conversation_id + "/customer",
+                                    Key(desk.salon_key));
+  REQUIRE(nobody.status == 200);
+  CHECK(nobody.Json()["customer"].is_null());
+
+  const auto rival = test::HttpGet(port, "/v1/console/conversations/" + ids[1] + "/customer", Key(desk.rival_key));
+  CHECK(rival.status == 404);
+  CHECK(rival.body.find("Vera") == std::string::npos);
+  CHECK(rival.body.find("window seat") == std::string::npos);
 }
 
 }  // namespace omni

@@ -331,6 +331,7 @@ TEST_CASE("authorization matrix: every operator endpoint by credential, business
       {"POST", "/v1/console/conversations/" + ours + "/escalate", R"({"reason":"needs a person"})", false, true},
       {"POST", "/v1/console/conversations/" + ours + "/assign", R"({"user_id":null})", false, true},
       {"GET", "/v1/console/conversations/" + ours + "/notes", "", false, true},
+      {"GET", "/v1/console/conversations/" + ours + "/customer", "", false, true},
       {"POST", "/v1/console/conversations/" + ours + "/notes", R"({"body":"call back"})", false, true, false, 201},
       {"GET", "/v1/console/analytics/summary?since=7d", "", false, false, true},
       {"GET", "/v1/console/analytics/trends?metric=conversations&since=7d", "", false, false, true},

@@ -41,6 +41,7 @@ TEST_CASE("the live console's OpenAPI fragment documents its routes and resolves
       {"/v1/console/conversations/{id}/reopen", "post"},
       {"/v1/console/conversations/{id}/assign", "post"},
       {"/v1/console/conversations/{id}/notes", "get"},
+      {"/v1/console/conversations/{id}/customer", "get"},
       {"/v1/console/conversations/{id}/notes", "post"},
       {"/v1/console/analytics/summary", "get"},
       {"/v1/console/analytics/trends", "get"},
