@@ -387,9 +387,13 @@
   function renderConversation(data, notes, quiet) {
     var c = data.conversation;
     var pane = document.getElementById('pane');
+    // A live update redraws the pane: what the agent was typing, and where, stays.
     var previousDraft = pane.querySelector('#reply-text');
     var draft = previousDraft ? previousDraft.value : '';
     var hadFocus = previousDraft && document.activeElement === previousDraft;
+    var previousNote = pane.querySelector('#note-text');
+    var noteDraft = previousNote ? previousNote.value : '';
+    var noteFocus = previousNote && document.activeElement === previousNote;
     var writable = can('conversations:write');
     var meId = state.me.user ? state.me.user.id : '';
     var actions = h('div', { class: 'actions' },
@@ -439,7 +443,10 @@
     var thread = h('section', { class: 'thread' }, header, messages, writable ? reply : null);
     pane.replaceChildren(thread, customerPanel(c, notes, writable));
     messages.scrollTop = messages.scrollHeight;
-    if (hadFocus || (!quiet && writable)) text.focus();
+    var noteText = pane.querySelector('#note-text');
+    if (noteText) noteText.value = noteDraft;
+    if (noteFocus && noteText) noteText.focus();
+    else if (hadFocus || (!quiet && writable)) text.focus();
   }
 
   function customerPanel(c, notes, writable) {

@@ -166,10 +166,13 @@ async function main() {
     await shot(visitor, '3-visitor-sees-reply');
 
     // 4. The visitor writes again: it reaches the agent live, and the AI stays silent.
+    // The agent is half-way through a private note when the visitor writes.
+    await agent.locator('#note-text').fill('Prefers Tuesdays; ask about the balayage');
     await visitorSends(visitor, 'Thanks, see you soon');
     await agent.waitForFunction(() => [...document.querySelectorAll('#messages .msg.USER')]
       .some((n) => n.textContent.includes('Thanks, see you soon')));
-    await agent.locator('#note-text').fill('Prefers Tuesdays; ask about the balayage');
+    check(await agent.locator('#note-text').inputValue() === 'Prefers Tuesdays; ask about the balayage',
+      "a live update keeps the agent's unsent note");
     await agent.locator('#note-add').click();
     await agent.locator('#notes .note', { hasText: 'Prefers Tuesdays' }).waitFor();
     await agent.locator('#resolve').click();
