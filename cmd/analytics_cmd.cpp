@@ -47,21 +47,8 @@ Tenant RequireTenant(Context& ctx) {
   return {business.id, business.spec.timezone};
 }
 
-// --since N(d|w|m), or --from/--to local dates (either may be left out:
-// --from alone runs to today, --to alone covers `default_days` up to it).
 analytics::DayRange RangeOf(const RangeOptions& opts, const std::string& time_zone, int default_days) {
-  const auto now = DefaultClock().Now();
-  if (!opts.since.empty() && (!opts.from.empty() || !opts.to.empty())) {
-    throw InvalidInput("--since cannot be combined with --from or --to", "Give either --since 30d or --from and --to.");
-  }
-  if (opts.from.empty() && opts.to.empty()) {
-    return analytics::LastDays(opts.since.empty() ? default_days : analytics::ParseSince(opts.since), time_zone, now);
-  }
-  const auto last = opts.to.empty() ? booking::LocalDate(now, time_zone) : booking::ParseDate(opts.to, "--to");
-  const auto first = opts.from.empty()
-                         ? std::chrono::year_month_day{std::chrono::sys_days{last} - std::chrono::days{default_days - 1}}
-                         : booking::ParseDate(opts.from, "--from");
-  return {first, last};
+  return analytics::ResolveRange({opts.since, opts.from, opts.to}, time_zone, default_days, DefaultClock().Now());
 }
 
 std::vector<Option> RangeFlags(RangeOptions& o) {
@@ -99,61 +86,12 @@ std::string Display(const std::string& name, double value) {
   return Fixed(value, std::floor(value) == value ? 0 : 2);
 }
 
-// Every metric of the summary, by name, in display order.
-std::vector<std::pair<std::string, double>> Flatten(const analytics::Metrics& m) {
-  using P = std::pair<std::string, double>;
-  const auto d = [](std::int64_t v) { return static_cast<double>(v); };
-  std::vector<P> list = {
-      {"conversations", d(m.conversations)},
-      {"messages_in", d(m.messages_in)},
-      {"messages_out", d(m.messages_out)},
-      {"first_response_mean_s", m.first_response.mean_s},
-      {"first_response_median_s", m.first_response.median_s},
-      {"first_response_business_mean_s", m.first_response_business.mean_s},
-      {"first_response_business_median_s", m.first_response_business.median_s},
-      {"handoffs", d(m.handoffs)},
-      {"handoff_rate", m.handoff_rate},
-  };
-  for (const auto& [reason, count] : m.handoffs_by_reason) {
-    std::string key = "handoffs_";
-    for (char c : reason) key += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    list.emplace_back(key, d(count));
-  }
-  const std::vector<P> rest = {
-      {"time_to_human_mean_s", m.time_to_human.mean_s},
-      {"time_to_human_median_s", m.time_to_human.median_s},
-      {"unattended_handoffs", d(m.unattended_handoffs)},
-      {"resolved", d(m.resolved)},
-      {"resolved_by_ai", d(m.resolved_by_ai)},
-      {"resolved_by_human", d(m.resolved_by_human)},
-      {"resolution_mean_s", m.resolution.mean_s},
-      {"resolution_median_s", m.resolution.median_s},
-      {"resolution_business_mean_s", m.resolution_business.mean_s},
-      {"resolution_business_median_s", m.resolution_business.median_s},
-      {"ai_resolved", d(m.ai_resolved)},
-      {"ai_resolution_rate", m.ai_resolution_rate},
-      {"bookings_made", d(m.bookings_made)},
-      {"bookings_rescheduled", d(m.bookings_rescheduled)},
-      {"bookings_canceled", d(m.bookings_canceled)},
-      {"booking_conversion_rate", m.booking_conversion_rate},
-      {"prompt_tokens", d(m.prompt_tokens)},
-      {"completion_tokens", d(m.completion_tokens)},
-      {"cost_usd", d(m.cost_micros) / 1e6},
-      {"csat_offered", d(m.csat_offered)},
-      {"csat_responses", d(m.csat_responses)},
-      {"csat_score", m.csat_score},
-      {"csat_response_rate", m.csat_response_rate},
-  };
-  list.insert(list.end(), rest.begin(), rest.end());
-  return list;
-}
-
 int RunSummary(Context& ctx, const SummaryOptions& opts) {
   const auto tenant = RequireTenant(ctx);
   const auto range = RangeOf(opts.range, tenant.time_zone, 30);
   const auto summary = analytics::Summarize(ctx.Database(), tenant.id, range, DefaultClock().Now());
-  const auto current = Flatten(summary.current);
-  const auto before = Flatten(summary.before);
+  const auto current = analytics::NamedMetrics(summary.current);
+  const auto before = analytics::NamedMetrics(summary.before);
   const bool table = ctx.out().format() == Format::kTable;
   Json rows = Json::array();
   for (std::size_t i = 0; i < current.size(); ++i) {
@@ -213,8 +151,7 @@ int RunSummary(Context& ctx, const SummaryOptions& opts) {
 int RunTrends(Context& ctx, const TrendsOptions& opts) {
   const auto tenant = RequireTenant(ctx);
   const auto bucket = analytics::ParseBucket(opts.by);
-  const int default_days = bucket == analytics::Bucket::kDay ? 30 : bucket == analytics::Bucket::kWeek ? 84 : 365;
-  const auto range = RangeOf(opts.range, tenant.time_zone, default_days);
+  const auto range = RangeOf(opts.range, tenant.time_zone, analytics::DefaultTrendDays(bucket));
   const auto points = analytics::Trend(ctx.Database(), tenant.id, opts.metric, bucket, range, DefaultClock().Now(),
                                        opts.model);
   const bool table = ctx.out().format() == Format::kTable;

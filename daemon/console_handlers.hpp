@@ -12,6 +12,16 @@
 //   GET  /v1/console/conversations/{id}             conversations:read, full transcript
 //   POST /v1/console/conversations/{id}/reply       conversations:write
 //   POST /v1/console/conversations/{id}/resolve     conversations:write
+//   POST /v1/console/conversations/{id}/escalate    conversations:write
+//   POST /v1/console/conversations/{id}/reopen      conversations:write
+//   POST /v1/console/conversations/{id}/assign      conversations:write
+//   GET  /v1/console/conversations/{id}/customer    customers:read, the customer panel
+//   GET  /v1/console/conversations/{id}/notes       conversations:read
+//   POST /v1/console/conversations/{id}/notes       conversations:write
+//   GET  /v1/console/events                         conversations:read, SSE
+//   GET  /v1/console/analytics/summary              analytics:read
+//   GET  /v1/console/analytics/trends               analytics:read
+//   GET  /v1/console/analytics/chart                analytics:read, SVG
 //   GET  /v1/console/team                           team (owners)
 //
 // Errors are {"error":{"code","message","hint"?}} with the webchat's status
@@ -32,6 +42,16 @@ asio::awaitable<Response> HandleConsoleConversations(Exchange& exchange);
 asio::awaitable<Response> HandleConsoleConversation(Exchange& exchange);
 asio::awaitable<Response> HandleConsoleReply(Exchange& exchange);
 asio::awaitable<Response> HandleConsoleResolve(Exchange& exchange);
+asio::awaitable<Response> HandleConsoleEscalate(Exchange& exchange);
+asio::awaitable<Response> HandleConsoleReopen(Exchange& exchange);
+asio::awaitable<Response> HandleConsoleAssign(Exchange& exchange);
+asio::awaitable<Response> HandleConsoleConversationCustomer(Exchange& exchange);
+asio::awaitable<Response> HandleConsoleNotes(Exchange& exchange);
+asio::awaitable<Response> HandleConsoleAddNote(Exchange& exchange);
+asio::awaitable<Response> HandleConsoleEvents(Exchange& exchange);
+asio::awaitable<Response> HandleConsoleAnalyticsSummary(Exchange& exchange);
+asio::awaitable<Response> HandleConsoleAnalyticsTrends(Exchange& exchange);
+asio::awaitable<Response> HandleConsoleAnalyticsChart(Exchange& exchange);
 asio::awaitable<Response> HandleConsoleTeam(Exchange& exchange);
 
 }  // namespace omni::omnid

@@ -1,6 +1,7 @@
-// GET /: until the operator console exists, a small page listing each
-// business's chat link, so that opening omnid's address in a browser shows
-// where to go rather than a bare 404.
+// GET /: a small page with the way in for the business's team (the
+// operator console's sign-in, /console) and each business's chat link, so
+// that opening omnid's address in a browser shows where to go rather than a
+// bare 404.
 #include <exception>
 #include <string>
 #include <vector>
@@ -19,7 +20,9 @@ namespace {
 constexpr const char* kIndexStyle =
     "body{margin:0 auto;max-width:640px;padding:48px 24px;font-family:system-ui,sans-serif;color:#1f2933;"
     "background:#f6f7f9}h1{font-size:22px;margin:0 0 8px}p{color:#52606d}ul{padding:0;list-style:none}"
-    "li{margin:10px 0}a{color:#2f5dd8;font-size:17px}small{color:#7b8794;margin-left:8px}";
+    "li{margin:10px 0}a{color:#2f5dd8;font-size:17px}small{color:#7b8794;margin-left:8px}"
+    ".team{display:inline-block;margin:8px 0 24px;padding:8px 16px;border-radius:6px;background:#2f5dd8;color:#fff;"
+    "text-decoration:none;font-size:16px}";
 
 }  // namespace
 
@@ -34,7 +37,7 @@ asio::awaitable<Response> HandleIndex(Exchange& exchange) {
   }
   if (error) co_return ResponseForException(error, exchange.request());
 
-  std::string body = "<h1>omni</h1>\n";
+  std::string body = "<h1>omni</h1>\n<a class=\"team\" href=\"/console\">Team sign-in</a>\n";
   if (businesses.empty()) {
     body += "<p>No business yet. Add one with <code>omni business apply -f FILE</code>.</p>\n";
   } else {

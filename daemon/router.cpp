@@ -6,6 +6,7 @@
 
 #include "daemon/chat_handlers.hpp"
 #include "daemon/console_handlers.hpp"
+#include "daemon/console_page_handlers.hpp"
 #include "daemon/handlers.hpp"
 #include "daemon/widget_handlers.hpp"
 
@@ -71,7 +72,23 @@ Router MakeRouter() {
   router.Add({"GET", "/v1/console/conversations/{id}", HandleConsoleConversation});
   router.Add({"POST", "/v1/console/conversations/{id}/reply", HandleConsoleReply, 32 * 1024});
   router.Add({"POST", "/v1/console/conversations/{id}/resolve", HandleConsoleResolve, 1024});
+  router.Add({"POST", "/v1/console/conversations/{id}/escalate", HandleConsoleEscalate, 8 * 1024});
+  router.Add({"POST", "/v1/console/conversations/{id}/reopen", HandleConsoleReopen, 1024});
+  router.Add({"POST", "/v1/console/conversations/{id}/assign", HandleConsoleAssign, 1024});
+  router.Add({"GET", "/v1/console/conversations/{id}/customer", HandleConsoleConversationCustomer});
+  router.Add({"GET", "/v1/console/conversations/{id}/notes", HandleConsoleNotes});
+  router.Add({"POST", "/v1/console/conversations/{id}/notes", HandleConsoleAddNote, 32 * 1024});
+  router.Add({"GET", "/v1/console/events", HandleConsoleEvents});
+  router.Add({"GET", "/v1/console/analytics/summary", HandleConsoleAnalyticsSummary});
+  router.Add({"GET", "/v1/console/analytics/trends", HandleConsoleAnalyticsTrends});
+  router.Add({"GET", "/v1/console/analytics/chart", HandleConsoleAnalyticsChart});
   router.Add({"GET", "/v1/console/team", HandleConsoleTeam});
+  // The operator console's front end (daemon/console_page_handlers.hpp).
+  router.Add({"GET", "/console", HandleConsolePage});
+  router.Add({"GET", "/console/console.js", HandleConsoleScript});
+  router.Add({"GET", "/console/console.css", HandleConsoleStyle});
+  router.Add({"GET", "/admin", HandleConsoleRedirect});
+  router.Add({"GET", "/dashboard", HandleConsoleRedirect});
   // The webchat front end (daemon/widget_handlers.hpp).
   router.Add({"GET", "/widget.js", HandleWidgetScript});
   router.Add({"GET", "/chat/{business_slug}", HandleChatPage});

@@ -44,6 +44,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/common/clock.hpp"
@@ -66,6 +67,22 @@ DayRange LastDays(int days, const std::string& time_zone, TimePoint now);
 // Parses "30d", "12w" or "6m" (days, weeks of 7 days, months of 30 days)
 // into days; InvalidInput naming --since otherwise.
 int ParseSince(const std::string& text);
+
+// A range as a user asks for it: the last `since` ("30d", see ParseSince),
+// or local dates `from` and `to` ("YYYY-MM-DD"), either of which may be
+// left out; all empty: the last `default_days` days.
+struct RangeRequest {
+  std::string since;
+  std::string from;
+  std::string to;
+};
+
+// The range `request` names in `time_zone` at `now`: `from` alone runs to
+// today, `to` alone covers `default_days` days up to it. InvalidInput for
+// since combined with from or to, or a malformed value, naming the
+// parameter as `prefix` + "since" (the CLI passes "--").
+DayRange ResolveRange(const RangeRequest& request, const std::string& time_zone, int default_days, TimePoint now,
+                      const std::string& prefix = "--");
 
 struct DurationStats {
   std::int64_t count = 0;  // measured conversations
@@ -130,6 +147,14 @@ Summary Summarize(db::Pool& pool, const std::string& business_id, const DayRange
 enum class Bucket { kDay, kWeek, kMonth };  // weeks start on Monday
 // Parses "day", "week" or "month"; InvalidInput otherwise.
 Bucket ParseBucket(const std::string& text);
+// The days a trend covers when no range is given: 30, 84 or 365.
+int DefaultTrendDays(Bucket bucket);
+
+// Every metric of `metrics` by its stable snake_case name, in display
+// order ("conversations", "handoff_rate", "first_response_mean_s",
+// "handoffs_<reason>", "cost_usd", ...): rates are fractions, durations
+// seconds, money US dollars. Pure.
+std::vector<std::pair<std::string, double>> NamedMetrics(const Metrics& metrics);
 
 // The metric names Trend knows, in help order.
 const std::vector<std::string>& TrendMetrics();

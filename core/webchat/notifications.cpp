@@ -43,10 +43,15 @@ std::optional<ConversationNotice> ParseNotice(const std::string& payload) {
   notice.message_id = text("message_id");
   notice.role = text("role");
   notice.status = text("status");
+  notice.note_id = text("note_id");
   if (!notice.message_id.empty()) {
     notice.kind = ConversationNotice::Kind::kMessage;
   } else if (!notice.status.empty()) {
     notice.kind = ConversationNotice::Kind::kStatus;
+  } else if (json.contains("assigned_to")) {
+    notice.kind = ConversationNotice::Kind::kAssign;
+  } else if (!notice.note_id.empty()) {
+    notice.kind = ConversationNotice::Kind::kNote;
   } else {
     return std::nullopt;
   }
@@ -54,6 +59,9 @@ std::optional<ConversationNotice> ParseNotice(const std::string& payload) {
 }
 
 std::optional<VisitorUpdate> UpdateForVisitor(const ConversationNotice& notice) {
+  if (notice.kind == ConversationNotice::Kind::kAssign || notice.kind == ConversationNotice::Kind::kNote) {
+    return std::nullopt;
+  }
   if (notice.kind == ConversationNotice::Kind::kStatus) {
     return VisitorUpdate{VisitorUpdate::Kind::kStatus, notice.status};
   }
@@ -63,6 +71,30 @@ std::optional<VisitorUpdate> UpdateForVisitor(const ConversationNotice& notice) 
     if (const auto role = chat::FindRole(notice.role); role && VisibleRoleName(*role) == nullptr) return std::nullopt;
   }
   return VisitorUpdate{VisitorUpdate::Kind::kMessages, {}};
+}
+
+const char* InboxKind(const ConversationNotice& notice) {
+  using Kind = ConversationNotice::Kind;
+  switch (notice.kind) {
+    case Kind::kMessage:
+      if (notice.role == "USER") return "visitor_message";
+      if (notice.role == "ASSISTANT") return "ai_message";
+      if (notice.role == "HUMAN") return "human_message";
+      return nullptr;
+    case Kind::kStatus:
+      if (notice.status == "ESCALATED") return "handoff";
+      if (notice.status == "RESOLVED") return "resolve";
+      if (notice.status == "REOPENED") return "reopen";
+      if (notice.status == "AI_ACTIVE") return "ai_active";
+      return nullptr;
+    case Kind::kAssign:
+      return "assign";
+    case Kind::kNote:
+      return "note";
+    case Kind::kResync:
+      return nullptr;
+  }
+  return nullptr;
 }
 
 struct NotificationHub::Impl {
@@ -75,7 +107,8 @@ struct NotificationHub::Impl {
   void Listen(pqxx::connection& connection);
   void Dispatch(const ConversationNotice& notice);
   void DispatchResync();
-  void Unsubscribe(const std::string& conversation_id, std::uint64_t id);
+  void Unsubscribe(bool business, const std::string& key, std::uint64_t id);
+  static void Deliver(const std::map<std::uint64_t, Callback>& callbacks, const ConversationNotice& notice);
 
   db::Pool& pool;
   const int wake_fd;
@@ -86,7 +119,8 @@ struct NotificationHub::Impl {
   // Held while callbacks run, so an unsubscribe waits for a delivery in
   // progress and no callback runs after it.
   std::mutex mutex;
-  std::map<std::string, std::map<std::uint64_t, Callback>> subscribers;
+  std::map<std::string, std::map<std::uint64_t, Callback>> subscribers;           // by conversation id
+  std::map<std::string, std::map<std::uint64_t, Callback>> business_subscribers;  // by business id
   std::uint64_t next_id = 1;
 
   std::mutex start_mutex;
@@ -97,7 +131,8 @@ struct NotificationHub::Impl {
 
 struct NotificationHub::Subscription::State {
   std::weak_ptr<NotificationHub::Impl> hub;
-  std::string conversation_id;
+  bool business = false;
+  std::string key;  // the conversation id, or the business id
   std::uint64_t id = 0;
 };
 
@@ -117,16 +152,22 @@ class Receiver final : public pqxx::notification_receiver {
 
 }  // namespace
 
-void NotificationHub::Impl::Dispatch(const ConversationNotice& notice) {
-  std::lock_guard lock(mutex);
-  const auto it = subscribers.find(notice.conversation_id);
-  if (it == subscribers.end()) return;
-  for (const auto& [id, callback] : it->second) {
+void NotificationHub::Impl::Deliver(const std::map<std::uint64_t, Callback>& callbacks,
+                                    const ConversationNotice& notice) {
+  for (const auto& [id, callback] : callbacks) {
     try {
       callback(notice);
     } catch (const std::exception& e) {
       log::Warn("conversation notice handler failed", {{"error", e.what()}});
     }
+  }
+}
+
+void NotificationHub::Impl::Dispatch(const ConversationNotice& notice) {
+  std::lock_guard lock(mutex);
+  if (const auto it = subscribers.find(notice.conversation_id); it != subscribers.end()) Deliver(it->second, notice);
+  if (const auto it = business_subscribers.find(notice.business_id); it != business_subscribers.end()) {
+    Deliver(it->second, notice);
   }
 }
 
@@ -136,22 +177,23 @@ void NotificationHub::Impl::DispatchResync() {
     ConversationNotice notice;
     notice.kind = ConversationNotice::Kind::kResync;
     notice.conversation_id = conversation_id;
-    for (const auto& [id, callback] : callbacks) {
-      try {
-        callback(notice);
-      } catch (const std::exception& e) {
-        log::Warn("conversation notice handler failed", {{"error", e.what()}});
-      }
-    }
+    Deliver(callbacks, notice);
+  }
+  for (const auto& [business_id, callbacks] : business_subscribers) {
+    ConversationNotice notice;
+    notice.kind = ConversationNotice::Kind::kResync;
+    notice.business_id = business_id;
+    Deliver(callbacks, notice);
   }
 }
 
-void NotificationHub::Impl::Unsubscribe(const std::string& conversation_id, std::uint64_t id) {
+void NotificationHub::Impl::Unsubscribe(bool business, const std::string& key, std::uint64_t id) {
   std::lock_guard lock(mutex);
-  const auto it = subscribers.find(conversation_id);
-  if (it == subscribers.end()) return;
+  auto& map = business ? business_subscribers : subscribers;
+  const auto it = map.find(key);
+  if (it == map.end()) return;
   it->second.erase(id);
-  if (it->second.empty()) subscribers.erase(it);
+  if (it->second.empty()) map.erase(it);
 }
 
 void NotificationHub::Impl::Listen(pqxx::connection& connection) {
@@ -239,10 +281,22 @@ NotificationHub::Subscription NotificationHub::Subscribe(const std::string& conv
   Subscription subscription;
   subscription.state_ = std::make_shared<Subscription::State>();
   subscription.state_->hub = impl_;
-  subscription.state_->conversation_id = conversation_id;
+  subscription.state_->key = conversation_id;
   std::lock_guard lock(impl_->mutex);
   subscription.state_->id = impl_->next_id++;
   impl_->subscribers[conversation_id][subscription.state_->id] = std::move(callback);
+  return subscription;
+}
+
+NotificationHub::Subscription NotificationHub::SubscribeBusiness(const std::string& business_id, Callback callback) {
+  Subscription subscription;
+  subscription.state_ = std::make_shared<Subscription::State>();
+  subscription.state_->hub = impl_;
+  subscription.state_->business = true;
+  subscription.state_->key = business_id;
+  std::lock_guard lock(impl_->mutex);
+  subscription.state_->id = impl_->next_id++;
+  impl_->business_subscribers[business_id][subscription.state_->id] = std::move(callback);
   return subscription;
 }
 
@@ -250,7 +304,7 @@ std::uint64_t NotificationHub::reconnects() const { return impl_->reconnects.loa
 
 NotificationHub::Subscription::~Subscription() {
   if (!state_) return;
-  if (auto hub = state_->hub.lock()) hub->Unsubscribe(state_->conversation_id, state_->id);
+  if (auto hub = state_->hub.lock()) hub->Unsubscribe(state_->business, state_->key, state_->id);
 }
 
 NotificationHub::Subscription::Subscription(Subscription&& other) noexcept = default;
@@ -258,7 +312,7 @@ NotificationHub::Subscription::Subscription(Subscription&& other) noexcept = def
 NotificationHub::Subscription& NotificationHub::Subscription::operator=(Subscription&& other) noexcept {
   if (this != &other) {
     if (state_) {
-      if (auto hub = state_->hub.lock()) hub->Unsubscribe(state_->conversation_id, state_->id);
+      if (auto hub = state_->hub.lock()) hub->Unsubscribe(state_->business, state_->key, state_->id);
     }
     state_ = std::move(other.state_);
   }

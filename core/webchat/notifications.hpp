@@ -1,8 +1,9 @@
-// Live conversation changes for open chat streams, across processes: one
-// dedicated PostgreSQL connection per process LISTENs on the channel that
-// core/chat/conversations.hpp notifies (chat::kNotifyChannel), on a thread
-// of its own (never a pool connection), and fans each notification out to
-// the subscribers of that conversation in this process. A lost connection
+// Live conversation changes for open chat streams and operator inboxes,
+// across processes: one dedicated PostgreSQL connection per process LISTENs
+// on the channel that core/chat/conversations.hpp and core/chat/notes.hpp
+// notify (chat::kNotifyChannel), on a thread of its own (never a pool
+// connection), and fans each notification out to the subscribers of that
+// conversation, and of that business, in this process. A lost connection
 // is re-established with backoff; subscribers then get a kResync notice,
 // since notifications sent meanwhile are lost, and should re-read what
 // they show from the database.
@@ -23,17 +24,18 @@ class Pool;
 namespace omni::webchat {
 
 struct ConversationNotice {
-  enum class Kind { kMessage, kStatus, kResync };
+  enum class Kind { kMessage, kStatus, kAssign, kNote, kResync };
   Kind kind = Kind::kMessage;
   std::string business_id;
   std::string conversation_id;
   std::string message_id;  // kMessage
   std::string role;        // kMessage: "USER", "ASSISTANT", "HUMAN", "TOOL", ...
   std::string status;      // kStatus: "AI_ACTIVE", "ESCALATED", ...
+  std::string note_id;     // kNote
 };
 
-// Parses a chat::kNotifyChannel payload; nullopt for one that is neither a
-// message nor a status change (an assignment, or malformed).
+// Parses a chat::kNotifyChannel payload: a message, a status change, an
+// assignment ("assigned_to") or a note; nullopt for a malformed one.
 std::optional<ConversationNotice> ParseNotice(const std::string& payload);
 
 // What a visitor's open event stream does about a notice.
@@ -47,8 +49,18 @@ struct VisitorUpdate {
 };
 
 // The update a notice makes for a visitor; nullopt for a message the
-// visitor never sees (webchat::VisibleRoleName: a tool step, a system note).
+// visitor never sees (webchat::VisibleRoleName: a tool step, a system
+// note), an assignment or a private note.
 std::optional<VisitorUpdate> UpdateForVisitor(const ConversationNotice& notice);
+
+// What a notice means to an operator's inbox (GET /v1/console/events):
+// "visitor_message", "ai_message", "human_message" (a team member's reply),
+// "handoff" (now ESCALATED), "resolve", "reopen", "ai_active", "assign",
+// "note"; nullptr for what an inbox never shows (a tool step, a system
+// note) and for kResync. A conversation's first visitor message is
+// announced in the commit that created it, so "visitor_message" also
+// stands for a new conversation. Pure.
+const char* InboxKind(const ConversationNotice& notice);
 
 class NotificationHub {
  public:
@@ -81,6 +93,9 @@ class NotificationHub {
   // Subscribes to `conversation_id`; the callback is never called after the
   // Subscription is destroyed returns.
   Subscription Subscribe(const std::string& conversation_id, Callback callback);
+  // Subscribes to every conversation of `business_id` (an inbox); kResync
+  // notices come with this business id and no conversation id.
+  Subscription SubscribeBusiness(const std::string& business_id, Callback callback);
 
   // Times the connection was lost and re-established.
   std::uint64_t reconnects() const;

@@ -16,6 +16,12 @@
 #include <set>
 #include <string>
 
+#include "core/billing/plans.hpp"
+#include "core/business/business.hpp"
+#include "core/business/business_file.hpp"
+#include "core/chat/conversations.hpp"
+#include "core/common/clock.hpp"
+#include "core/operators/users.hpp"
 #include "tests/support/fake_openai.hpp"
 #include "tests/support/pg_harness.hpp"
 #include "tests/support/process.hpp"
@@ -217,4 +223,104 @@ TEST_CASE("with no model key, the widget books, moves and cancels through the of
   INFO("node stdout:\n" << run.out << "\nnode stderr:\n" << run.err << "\nomnid stderr:\n" << omnid.Stderr());
   CHECK(run.exit_code == 0);
   CHECK(run.out.find("offline booking browser test passed") != std::string::npos);
+}
+
+namespace {
+
+// The console test's model: a visitor asking for a person is handed off
+// with escalate_to_human (customer_asked), anything else gets a short answer.
+FakeReply ConsoleRespond(const RecordedRequest& request) {
+  const json& last = request.json["messages"].back();
+  const std::string role = last.value("role", "");
+  const std::string content =
+      last.contains("content") && last["content"].is_string() ? last["content"].get<std::string>() : "";
+  if (role == "tool") return Text({"A team member ", "will reply here."}, 20);
+  if (content.find("human") != std::string::npos) {
+    return omni::test::ToolCallReply(
+        {FakeToolCall{"call_escalate", "escalate_to_human", {R"({"reason":"visitor asked for a person","customer_asked":true})"}}});
+  }
+  return Text({"Happy ", "to help!"}, 20);
+}
+
+}  // namespace
+
+TEST_CASE("the operator console: a handoff appears live, the reply reaches the visitor, the dashboard draws", "[browser]") {
+  if (!std::filesystem::exists(kBrowserDir + "/node_modules/playwright-core")) {
+    const auto install = omni::test::Run("/bin/sh", {.args = {"-c", "npm ci --no-audit --no-fund"},
+                                                     .env = {{"PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"}},
+                                                     .cwd = kBrowserDir},
+                                         300s);
+    INFO(install.out << install.err);
+    REQUIRE(install.exit_code == 0);
+  }
+  omni::test::TestDatabase db;
+  omni::test::FakeOpenAi fake;
+  fake.SetFallback(ConsoleRespond);
+
+  // The demo salon, an agent and an owner, and three weeks of conversations
+  // for the dashboard: one a day, every third handed off and resolved.
+  const auto business_id =
+      omni::business::Apply(db.pool(), omni::business::LoadBusinessFile(OMNI_SOURCE_DIR "/config/demo-salon.yaml"))
+          .business_id;
+  const omni::billing::BillingSettings plans;
+  const auto now = omni::DefaultClock().Now();
+  for (const auto& [email, role] : {std::pair{"agent@bella.example", omni::operators::Role::kAgent},
+                                    std::pair{"owner@bella.example", omni::operators::Role::kOwner}}) {
+    omni::operators::AddUser(db.pool(), business_id,
+                             {.email = email, .name = role == omni::operators::Role::kAgent ? "Sam" : "Bella",
+                              .role = role, .password = "correct horse battery"},
+                             plans, now);
+  }
+  for (int day = 1; day <= 21; ++day) {
+    omni::chat::OpenRequest open;
+    open.channel = omni::chat::Channel::kWebchat;
+    open.visitor_id = "seed-" + std::to_string(day);
+    const auto id = omni::chat::Open(db.pool(), business_id, open).id;
+    omni::chat::AddUserMessage(db.pool(), business_id, id, "Seeded question " + std::to_string(day), now);
+    if (day % 3 == 0) {
+      omni::chat::Escalate(db.pool(), business_id, id, "seeded");
+      omni::chat::Resolve(db.pool(), business_id, id);
+    }
+    db.ExecAsSuperuser("UPDATE conversations SET created_at = now() - interval '" + std::to_string(day) +
+                       " days', last_message_at = now() - interval '" + std::to_string(day) +
+                       " days' WHERE id = '" + id + "'");
+  }
+
+  TempDir dir;
+  const std::string config_path = (dir.path() / "omni.yaml").string();
+  std::ofstream(config_path) << "database:\n  url: \"" << db.url() << "\"\n"
+                             << "server:\n  listen: 127.0.0.1:0\n  sse_keepalive_ms: 2000\n"
+                             << "llm:\n  base_url: " << fake.base_url()
+                             << "\n  api_key: test-key\n  models: [fake-model]\n  max_retries: 0\n"
+                             << "logging:\n  level: warn\n";
+  omni::test::Process omnid(OMNID_PATH, {.args = {"--config", config_path}});
+  REQUIRE(omnid.WaitForStdout("omnid listening on http://127.0.0.1:", 60s));
+  std::smatch match;
+  const std::string banner = omnid.Stdout();
+  REQUIRE(std::regex_search(banner, match, std::regex(R"(http://127\.0\.0\.1:\d+)")));
+
+  const std::string artifacts = OMNI_ARTIFACTS_DIR;
+  std::filesystem::create_directories(artifacts);
+  const auto run = omni::test::Run("/usr/bin/node", {.args = {kBrowserDir + "/console.test.mjs"},
+                                                     .env = {{"OMNI_URL", match[0].str()},
+                                                             {"OMNI_ARTIFACTS_DIR", artifacts},
+                                                             {"NO_COLOR", "1"}},
+                                                     .cwd = kBrowserDir},
+                                   180s);
+  std::cout << run.out << std::flush;
+  INFO("node stdout:\n" << run.out << "\nnode stderr:\n" << run.err << "\nomnid stderr:\n" << omnid.Stderr());
+  CHECK(run.exit_code == 0);
+  CHECK(run.out.find("console browser test passed") != std::string::npos);
+
+  // Once the agent had replied, the model was never asked about the
+  // visitor's later message: the AI stayed silent.
+  int asked_after_takeover = 0;
+  for (const auto& request : fake.requests()) {
+    for (const auto& message : request.json["messages"]) {
+      if (message.value("role", "") == "user" && message.value("content", "").find("Thanks, see you") != std::string::npos) {
+        ++asked_after_takeover;
+      }
+    }
+  }
+  CHECK(asked_after_takeover == 0);
 }

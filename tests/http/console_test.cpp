@@ -24,6 +24,7 @@
 #include "core/business/business.hpp"
 #include "core/business/business_file.hpp"
 #include "core/chat/conversations.hpp"
+#include "core/chat/notes.hpp"
 #include "core/common/clock.hpp"
 #include "core/operators/keys.hpp"
 #include "core/operators/users.hpp"
@@ -315,6 +316,8 @@ TEST_CASE("authorization matrix: every operator endpoint by credential, business
     std::string body;
     bool owner_only = false;
     bool names_conversation = false;  // a salon conversation in the path
+    bool agent_denied = false;        // owners and admins only
+    int ok_status = 200;
   };
   const std::vector<Endpoint> endpoints = {
       {"GET", "/v1/console/me", ""},
@@ -322,6 +325,17 @@ TEST_CASE("authorization matrix: every operator endpoint by credential, business
       {"GET", "/v1/console/conversations/" + ours, "", false, true},
       {"POST", "/v1/console/conversations/" + ours + "/reply", R"({"text":"hello"})", false, true},
       {"POST", "/v1/console/conversations/" + ours + "/resolve", "", false, true},
+      // In this order each role's pass finds the conversation resolved, so
+      // reopening it succeeds.
+      {"POST", "/v1/console/conversations/" + ours + "/reopen", "", false, true},
+      {"POST", "/v1/console/conversations/" + ours + "/escalate", R"({"reason":"needs a person"})", false, true},
+      {"POST", "/v1/console/conversations/" + ours + "/assign", R"({"user_id":null})", false, true},
+      {"GET", "/v1/console/conversations/" + ours + "/notes", "", false, true},
+      {"GET", "/v1/console/conversations/" + ours + "/customer", "", false, true},
+      {"POST", "/v1/console/conversations/" + ours + "/notes", R"({"body":"call back"})", false, true, false, 201},
+      {"GET", "/v1/console/analytics/summary?since=7d", "", false, false, true},
+      {"GET", "/v1/console/analytics/trends?metric=conversations&since=7d", "", false, false, true},
+      {"GET", "/v1/console/analytics/chart?metric=handoff_rate&since=7d", "", false, false, true},
       {"GET", "/v1/console/team", "", true},
       {"POST", "/v1/console/logout", ""},
   };
@@ -365,10 +379,10 @@ TEST_CASE("authorization matrix: every operator endpoint by credential, business
           INFO(role << (by_key ? " key " : " session ") << e.method << " " << e.path);
           const SignedIn in = by_key ? SignedIn{} : SignIn(port, "salon", role + "@salon.example");
           const auto response = call(e, by_key ? KeyHeaders(desk.keys["salon/" + role]) : SessionHeaders(in));
-          if (e.owner_only && role != "OWNER") {
+          if ((e.owner_only && role != "OWNER") || (e.agent_denied && role == "AGENT")) {
             CheckError(response, 403, "forbidden");
           } else {
-            CHECK(response.status == (e.path == "/v1/console/logout" ? 204 : 200));
+            CHECK(response.status == (e.path == "/v1/console/logout" ? 204 : e.ok_status));
           }
           check_no_leak(response, "rival");
         }
@@ -388,7 +402,7 @@ TEST_CASE("authorization matrix: every operator endpoint by credential, business
         } else if (e.path == "/v1/console/logout") {
           CHECK(response.status == 204);
         } else {
-          CHECK(response.status == 200);
+          CHECK(response.status == e.ok_status);
         }
         check_no_leak(response, "salon");
       }
@@ -397,6 +411,7 @@ TEST_CASE("authorization matrix: every operator endpoint by credential, business
     CHECK(listed.Json()["conversations"].size() == 3);
     CHECK(chat::Get(desk.db.pool(), desk.business_ids["salon"], ours).status == chat::ConversationStatus::kAiActive);
     CHECK(chat::Messages(desk.db.pool(), desk.business_ids["salon"], ours).size() == 1);
+    CHECK(chat::Notes(desk.db.pool(), desk.business_ids["salon"], ours).empty());
   }
 
   SECTION("a session's unsafe request without its CSRF token: 403, and nothing changes") {
@@ -411,6 +426,8 @@ TEST_CASE("authorization matrix: every operator endpoint by credential, business
       CheckError(call(e, wrong), 403, "csrf_failed");
     }
     CHECK(chat::Get(desk.db.pool(), desk.business_ids["salon"], ours).status == chat::ConversationStatus::kAiActive);
+    CHECK(chat::Get(desk.db.pool(), desk.business_ids["salon"], ours).assigned_to.empty());
+    CHECK(chat::Notes(desk.db.pool(), desk.business_ids["salon"], ours).empty());
     CHECK(HttpRequest(port, "GET", "/v1/console/me", "", SessionHeaders(owner, false)).status == 200);
   }
 }

@@ -227,9 +227,50 @@ TEST_CASE("LISTEN payloads become notices", "[webchat]") {
   REQUIRE(notice);
   CHECK(notice->kind == webchat::ConversationNotice::Kind::kStatus);
   CHECK(notice->status == "ESCALATED");
-  CHECK_FALSE(webchat::ParseNotice(R"({"business_id":"b","conversation_id":"c","assigned_to":"sam"})"));
+  notice = webchat::ParseNotice(R"({"business_id":"b","conversation_id":"c","assigned_to":"sam"})");
+  REQUIRE(notice);
+  CHECK(notice->kind == webchat::ConversationNotice::Kind::kAssign);
+  notice = webchat::ParseNotice(R"({"business_id":"b","conversation_id":"c","assigned_to":""})");
+  REQUIRE(notice);
+  CHECK(notice->kind == webchat::ConversationNotice::Kind::kAssign);
+  notice = webchat::ParseNotice(R"({"business_id":"b","conversation_id":"c","note_id":"n"})");
+  REQUIRE(notice);
+  CHECK(notice->kind == webchat::ConversationNotice::Kind::kNote);
+  CHECK(notice->note_id == "n");
+  CHECK_FALSE(webchat::ParseNotice(R"({"business_id":"b","conversation_id":"c"})"));
   CHECK_FALSE(webchat::ParseNotice("not json"));
   CHECK_FALSE(webchat::ParseNotice(R"({"status":"ESCALATED"})"));
+}
+
+TEST_CASE("an inbox hears of messages, handoffs, status changes, assignments and notes, never tool steps", "[webchat]") {
+  const auto kind = [](const char* payload) {
+    const auto notice = webchat::ParseNotice(payload);
+    REQUIRE(notice);
+    const char* name = webchat::InboxKind(*notice);
+    return name == nullptr ? std::string("(none)") : std::string(name);
+  };
+  CHECK(kind(R"({"business_id":"b","conversation_id":"c","message_id":"m","role":"USER"})") == "visitor_message");
+  CHECK(kind(R"({"business_id":"b","conversation_id":"c","message_id":"m","role":"ASSISTANT"})") == "ai_message");
+  CHECK(kind(R"({"business_id":"b","conversation_id":"c","message_id":"m","role":"HUMAN"})") == "human_message");
+  CHECK(kind(R"({"business_id":"b","conversation_id":"c","message_id":"m","role":"TOOL"})") == "(none)");
+  CHECK(kind(R"({"business_id":"b","conversation_id":"c","message_id":"m","role":"SYSTEM"})") == "(none)");
+  CHECK(kind(R"({"business_id":"b","conversation_id":"c","status":"ESCALATED"})") == "handoff");
+  CHECK(kind(R"({"business_id":"b","conversation_id":"c","status":"RESOLVED"})") == "resolve");
+  CHECK(kind(R"({"business_id":"b","conversation_id":"c","status":"REOPENED"})") == "reopen");
+  CHECK(kind(R"({"business_id":"b","conversation_id":"c","assigned_to":"sam"})") == "assign");
+  CHECK(kind(R"({"business_id":"b","conversation_id":"c","note_id":"n"})") == "note");
+  webchat::ConversationNotice resync;
+  resync.kind = webchat::ConversationNotice::Kind::kResync;
+  CHECK(webchat::InboxKind(resync) == nullptr);
+}
+
+TEST_CASE("a visitor's stream ignores assignments and private notes", "[webchat]") {
+  for (const char* payload : {R"({"business_id":"b","conversation_id":"c","assigned_to":"sam"})",
+                              R"({"business_id":"b","conversation_id":"c","note_id":"n"})"}) {
+    const auto notice = webchat::ParseNotice(payload);
+    REQUIRE(notice);
+    CHECK_FALSE(webchat::UpdateForVisitor(*notice));
+  }
 }
 
 TEST_CASE("a visitor sees user, assistant and team messages, never tool steps or system notes", "[webchat]") {

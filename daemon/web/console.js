@@ -1,0 +1,586 @@
+// The operator console (served at /console/console.js by omnid): sign-in,
+// the live inbox, a conversation with its customer panel, and the
+// dashboard. It talks only to omnid's operator API (/v1/console/...), builds
+// every node with textContent (never HTML from data), and follows the inbox
+// live through GET /v1/console/events (EventSource), re-reading what it
+// shows when an event names it and everything on `ready`.
+(function () {
+  'use strict';
+
+  var app = document.getElementById('app');
+  var state = {
+    me: null,
+    csrf: '',
+    conversations: [],
+    currentId: '',
+    unseenHandoffs: 0,
+    sound: localStorage.getItem('omni.console.sound') === 'on',
+    events: null,
+    refreshTimer: 0,
+  };
+
+  // --- helpers -------------------------------------------------------------
+
+  function h(tag, attrs) {
+    var node = document.createElement(tag);
+    if (attrs) {
+      Object.keys(attrs).forEach(function (key) {
+        var value = attrs[key];
+        if (value === undefined || value === null || value === false) return;
+        if (key === 'text') node.textContent = value;
+        else if (key.slice(0, 2) === 'on') node.addEventListener(key.slice(2), value);
+        else node.setAttribute(key, value === true ? '' : value);
+      });
+    }
+    for (var i = 2; i < arguments.length; i++) {
+      var child = arguments[i];
+      if (child === undefined || child === null || child === false) continue;
+      node.appendChild(typeof child === 'string' ? document.createTextNode(child) : child);
+    }
+    return node;
+  }
+
+  function ApiError(status, code, message) {
+    this.status = status;
+    this.code = code;
+    this.message = message;
+  }
+
+  function api(method, path, body) {
+    var options = { method: method, headers: {}, credentials: 'same-origin' };
+    if (method !== 'GET') options.headers['X-CSRF-Token'] = state.csrf;
+    if (body !== undefined) {
+      options.headers['Content-Type'] = 'application/json';
+      options.body = JSON.stringify(body);
+    }
+    return fetch(path, options).then(function (response) {
+      if (response.status === 204) return null;
+      return response.json().catch(function () { return null; }).then(function (data) {
+        if (response.ok) return data;
+        var error = (data && data.error) || {};
+        if (response.status === 401 && path !== '/v1/console/login') showLogin('Your session ended. Sign in again.');
+        throw new ApiError(response.status, error.code || 'error', error.message || response.statusText);
+      });
+    });
+  }
+
+  function toast(text) {
+    var node = document.getElementById('toast');
+    node.textContent = text;
+    clearTimeout(toast.timer);
+    toast.timer = setTimeout(function () { node.textContent = ''; }, 4000);
+  }
+
+  function failed(error) {
+    toast(error && error.message ? error.message : 'Something went wrong.');
+  }
+
+  function ago(iso) {
+    if (!iso) return '';
+    var seconds = Math.max(0, (Date.now() - Date.parse(iso)) / 1000);
+    if (seconds < 60) return 'now';
+    if (seconds < 3600) return Math.floor(seconds / 60) + ' min';
+    if (seconds < 86400) return Math.floor(seconds / 3600) + ' h';
+    return Math.floor(seconds / 86400) + ' d';
+  }
+
+  function when(iso) {
+    return iso ? new Date(iso).toLocaleString() : '';
+  }
+
+  function can(permission) {
+    return !!state.me && state.me.permissions.indexOf(permission) >= 0;
+  }
+
+  function customerName(c) {
+    return c.customer && c.customer.name ? c.customer.name : 'Visitor';
+  }
+
+  // --- inbox order ---------------------------------------------------------
+
+  // Handed off with nobody on it yet: a team member's reply assigns them.
+  function unattended(c) { return c.status === 'ESCALATED' && !c.assigned_to; }
+
+  function group(c) {
+    if (unattended(c)) return 0;
+    if (c.status === 'ESCALATED') return 1;
+    if (c.status === 'RESOLVED') return 3;
+    return 2;
+  }
+
+  function byNeed(a, b) {
+    var ga = group(a), gb = group(b);
+    if (ga !== gb) return ga - gb;
+    // The longest-waiting handoff first; otherwise the latest message first.
+    if (ga === 0) return Date.parse(a.escalated_at || a.created_at) - Date.parse(b.escalated_at || b.created_at);
+    return Date.parse(b.last_message_at || b.created_at) - Date.parse(a.last_message_at || a.created_at);
+  }
+
+  // --- title badge and sound ----------------------------------------------
+
+  function updateTitle() {
+    var base = state.currentId ? 'Conversation' : (location.hash === '#/dashboard' ? 'Dashboard' : 'Inbox');
+    document.title = (state.unseenHandoffs > 0 ? '(' + state.unseenHandoffs + ') ' : '') + base + ' · omni';
+    var badge = document.getElementById('badge');
+    if (badge) {
+      badge.textContent = state.unseenHandoffs > 0 ? String(state.unseenHandoffs) : '';
+      badge.hidden = state.unseenHandoffs === 0;
+    }
+  }
+
+  function chime() {
+    if (!state.sound) return;
+    try {
+      var Context = window.AudioContext || window.webkitAudioContext;
+      var audio = new Context();
+      var tone = audio.createOscillator();
+      var gain = audio.createGain();
+      tone.frequency.value = 880;
+      gain.gain.setValueAtTime(0.15, audio.currentTime);
+      gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.4);
+      tone.connect(gain);
+      gain.connect(audio.destination);
+      tone.start();
+      tone.stop(audio.currentTime + 0.4);
+    } catch (e) { /* no audio device: the badge still shows */ }
+  }
+
+  // --- live events ---------------------------------------------------------
+
+  function connectEvents() {
+    if (state.events) state.events.close();
+    var source = new EventSource('/v1/console/events');
+    state.events = source;
+    source.addEventListener('ready', function () {
+      document.body.setAttribute('data-live', 'ready');
+      refreshList();
+      if (state.currentId) loadConversation(state.currentId, true);
+    });
+    source.addEventListener('conversation', function (event) {
+      var data = JSON.parse(event.data);
+      if (data.kind === 'handoff') {
+        if (document.hidden || data.conversation_id !== state.currentId) {
+          state.unseenHandoffs++;
+          updateTitle();
+        }
+        chime();
+      }
+      scheduleRefresh();
+      if (data.conversation_id === state.currentId) loadConversation(state.currentId, true);
+    });
+    source.addEventListener('signed_out', function () {
+      source.close();
+      showLogin('You were signed out.');
+    });
+    source.onerror = function () {
+      if (source.readyState !== EventSource.CLOSED) return;  // the browser reconnects by itself
+      document.body.setAttribute('data-live', 'lost');
+      api('GET', '/v1/console/me').then(function () {
+        setTimeout(connectEvents, 3000);
+      }, function () {});
+    };
+  }
+
+  function scheduleRefresh() {
+    clearTimeout(state.refreshTimer);
+    state.refreshTimer = setTimeout(refreshList, 120);
+  }
+
+  // --- sign-in -------------------------------------------------------------
+
+  function showLogin(message) {
+    if (state.events) { state.events.close(); state.events = null; }
+    state.me = null;
+    var params = new URLSearchParams(location.search);
+    var business = h('input', { id: 'business', name: 'business', autocomplete: 'organization', required: true,
+      value: params.get('business') || localStorage.getItem('omni.console.business') || '' });
+    var email = h('input', { id: 'email', name: 'email', type: 'email', autocomplete: 'username', required: true });
+    var password = h('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password',
+      required: true });
+    var error = h('p', { class: 'error', role: 'alert', text: message || '' });
+    var submit = h('button', { class: 'primary', type: 'submit', text: 'Sign in' });
+    var form = h('form', { class: 'login', 'aria-labelledby': 'login-title' },
+      h('h1', { id: 'login-title', text: 'Team sign-in' }),
+      h('label', { for: 'business', text: 'Business (its slug, as in its chat link)' }), business,
+      h('label', { for: 'email', text: 'Email' }), email,
+      h('label', { for: 'password', text: 'Password' }), password,
+      error, submit);
+    form.addEventListener('submit', function (event) {
+      event.preventDefault();
+      submit.disabled = true;
+      error.textContent = '';
+      api('POST', '/v1/console/login', { business: business.value.trim(), email: email.value.trim(),
+        password: password.value }).then(function (me) {
+        localStorage.setItem('omni.console.business', business.value.trim());
+        start(me);
+      }, function (e) {
+        error.textContent = e.message;
+        submit.disabled = false;
+        password.select();
+      });
+    });
+    document.title = 'Sign in · omni';
+    app.replaceChildren(h('main', { id: 'main' }, form));
+    (business.value ? email : business).focus();
+  }
+
+  // --- frame ---------------------------------------------------------------
+
+  function frame() {
+    var soundButton = h('button', { type: 'button', 'aria-pressed': String(state.sound),
+      text: state.sound ? 'Sound on' : 'Sound off' });
+    soundButton.addEventListener('click', function () {
+      state.sound = !state.sound;
+      localStorage.setItem('omni.console.sound', state.sound ? 'on' : 'off');
+      soundButton.textContent = state.sound ? 'Sound on' : 'Sound off';
+      soundButton.setAttribute('aria-pressed', String(state.sound));
+      if (state.sound) chime();
+    });
+    var signOut = h('button', { type: 'button', text: 'Sign out' });
+    signOut.addEventListener('click', function () {
+      api('POST', '/v1/console/logout').then(function () { showLogin('Signed out.'); }, failed);
+    });
+    var who = state.me.user ? (state.me.user.name || state.me.user.email) : state.me.key.name;
+    return h('header', { class: 'top' },
+      h('a', { class: 'skip', href: '#main', text: 'Skip to content' }),
+      h('a', { class: 'brand', href: '#/inbox', text: 'omni' }),
+      h('nav', { 'aria-label': 'Console' },
+        h('a', { href: '#/inbox', id: 'nav-inbox' }, 'Inbox ', h('span', { id: 'badge', class: 'badge', hidden: true })),
+        can('analytics:read') ? h('a', { href: '#/dashboard', id: 'nav-dashboard', text: 'Dashboard' }) : null),
+      h('span', { class: 'spacer' }),
+      h('span', { class: 'who', text: who + ' · ' + state.me.business.slug + ' · ' + state.me.role.toLowerCase() }),
+      soundButton, signOut);
+  }
+
+  function start(me) {
+    state.me = me;
+    state.csrf = me.csrf_token || '';
+    app.replaceChildren(frame(), h('main', { id: 'main', tabindex: '-1' }));
+    connectEvents();
+    route();
+  }
+
+  function route() {
+    if (!state.me) return;
+    var hash = location.hash || '#/inbox';
+    document.querySelectorAll('.top nav a').forEach(function (a) {
+      if (a.getAttribute('href') === hash || (hash.indexOf('#/c/') === 0 && a.id === 'nav-inbox')) {
+        a.setAttribute('aria-current', 'page');
+      } else {
+        a.removeAttribute('aria-current');
+      }
+    });
+    if (hash === '#/dashboard' && can('analytics:read')) {
+      state.currentId = '';
+      showDashboard();
+    } else {
+      state.currentId = hash.indexOf('#/c/') === 0 ? decodeURIComponent(hash.slice(4)) : '';
+      // Looking at the inbox is seeing what it holds.
+      if (!document.hidden) state.unseenHandoffs = 0;
+      showInbox();
+    }
+    updateTitle();
+  }
+
+  // --- inbox ---------------------------------------------------------------
+
+  function showInbox() {
+    var main = document.getElementById('main');
+    var inbox = main.querySelector('.inbox');
+    if (!inbox) {
+      inbox = h('div', { class: 'inbox' },
+        h('section', { class: 'list', 'aria-label': 'Conversations', id: 'list' }),
+        h('section', { class: 'pane', id: 'pane', 'aria-label': 'Conversation' }));
+      main.replaceChildren(inbox);
+      refreshList();
+    }
+    inbox.classList.toggle('open', !!state.currentId);
+    renderList();
+    if (state.currentId) {
+      loadConversation(state.currentId, false);
+    } else {
+      document.getElementById('pane').replaceChildren(
+        h('div', { class: 'placeholder', text: 'Choose a conversation.' }));
+    }
+  }
+
+  function refreshList() {
+    if (!state.me || !document.getElementById('list')) return;
+    api('GET', '/v1/console/conversations?limit=200').then(function (data) {
+      state.conversations = data.conversations.slice().sort(byNeed);
+      renderList();
+    }, failed);
+  }
+
+  function renderList() {
+    var list = document.getElementById('list');
+    if (!list) return;
+    var groups = [
+      { title: 'Needs a person', items: [] }, { title: 'With the team', items: [] },
+      { title: 'Open', items: [] }, { title: 'Resolved', items: [] }];
+    state.conversations.forEach(function (c) { groups[group(c)].items.push(c); });
+    var nodes = [];
+    groups.forEach(function (g, index) {
+      if (!g.items.length) return;
+      nodes.push(h('h2', { id: 'group-' + index, text: g.title + ' (' + g.items.length + ')' }));
+      nodes.push(h('ul', { 'aria-labelledby': 'group-' + index }, ...g.items.map(function (c) {
+        return h('li', null, h('a', {
+          class: 'item', href: '#/c/' + encodeURIComponent(c.id), 'data-id': c.id, 'data-status': c.status,
+          'aria-current': c.id === state.currentId ? 'true' : null },
+          h('span', { class: 'row' }, h('span', { class: 'name', text: customerName(c) }),
+            h('span', { class: 'meta', text: ago(c.last_message_at || c.created_at) })),
+          h('span', { class: 'row' },
+            h('span', { class: 'meta', text: c.escalation_reason || (c.assigned_to ? 'with ' + c.assigned_to : c.channel) }),
+            h('span', { class: 'chip ' + c.status, text: c.status.replace('_', ' ').toLowerCase() }))));
+      })));
+    });
+    if (!nodes.length) nodes.push(h('p', { class: 'empty', text: 'No conversations yet.' }));
+    list.replaceChildren(...nodes);
+  }
+
+  // --- one conversation ----------------------------------------------------
+
+  function loadConversation(id, quiet) {
+    var path = '/v1/console/conversations/' + encodeURIComponent(id);
+    Promise.all([api('GET', path), api('GET', path + '/notes')]).then(function (results) {
+      if (state.currentId !== id) return;
+      renderConversation(results[0], results[1].notes, quiet);
+    }, function (error) {
+      if (!quiet) {
+        document.getElementById('pane').replaceChildren(h('div', { class: 'placeholder', text: error.message }));
+      }
+    });
+  }
+
+  function act(path, body) {
+    return api('POST', '/v1/console/conversations/' + encodeURIComponent(state.currentId) + path, body)
+      .then(function () { loadConversation(state.currentId, true); refreshList(); }, failed);
+  }
+
+  function messageNode(m) {
+    if (m.role === 'TOOL') {
+      return h('details', { class: 'tool' }, h('summary', { text: 'Tool result: ' + (m.tool_name || 'tool') }),
+        h('pre', { text: JSON.stringify(m.tool_result, null, 2) }));
+    }
+    if (m.role === 'SYSTEM') return null;
+    var nodes = [];
+    if (m.role === 'ASSISTANT' && m.tool_calls && m.tool_calls.length) {
+      m.tool_calls.forEach(function (call) {
+        nodes.push(h('details', { class: 'tool' }, h('summary', { text: 'Used ' + call.name }),
+          h('pre', { text: typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments) })));
+      });
+    }
+    if (m.content) {
+      var by = m.role === 'USER' ? 'Visitor' : m.role === 'HUMAN' ? (m.author || 'Team') : 'Assistant';
+      var cites = (m.citations || []).map(function (c, i) {
+        return '[' + (i + 1) + '] ' + (c.title || c.document || c.source || c.url || JSON.stringify(c));
+      });
+      nodes.push(h('div', { class: 'msg ' + m.role + (m.dropped ? ' dropped' : ''), 'data-role': m.role },
+        h('span', { class: 'by', text: by + ' · ' + when(m.created_at) + (m.dropped ? ' · not sent' : '') +
+          (m.failed ? ' · unanswered' : '') }),
+        m.content,
+        cites.length ? h('small', { class: 'cites', text: 'Sources: ' + cites.join('  ') }) : null));
+    }
+    return nodes;
+  }
+
+  function renderConversation(data, notes, quiet) {
+    var c = data.conversation;
+    var pane = document.getElementById('pane');
+    // A live update redraws the pane: what the agent was typing, and where, stays.
+    var previousDraft = pane.querySelector('#reply-text');
+    var draft = previousDraft ? previousDraft.value : '';
+    var hadFocus = previousDraft && document.activeElement === previousDraft;
+    var previousNote = pane.querySelector('#note-text');
+    var noteDraft = previousNote ? previousNote.value : '';
+    var noteFocus = previousNote && document.activeElement === previousNote;
+    var writable = can('conversations:write');
+    var meId = state.me.user ? state.me.user.id : '';
+    var actions = h('div', { class: 'actions' },
+      h('a', { class: 'back', href: '#/inbox', text: '← Inbox' }),
+      writable && (c.status === 'AI_ACTIVE' || c.status === 'REOPENED')
+        ? h('button', { type: 'button', id: 'take-over', onclick: function () { act('/escalate', {}); }, text: 'Take over' }) : null,
+      writable && c.status !== 'RESOLVED'
+        ? h('button', { type: 'button', id: 'resolve', onclick: function () { act('/resolve'); }, text: 'Resolve' }) : null,
+      writable && c.status === 'RESOLVED'
+        ? h('button', { type: 'button', id: 'reopen', onclick: function () { act('/reopen'); }, text: 'Reopen' }) : null,
+      writable && meId && c.assigned_to !== (state.me.user.name || state.me.user.email)
+        ? h('button', { type: 'button', id: 'assign-me', onclick: function () { act('/assign', { user_id: meId }); },
+          text: 'Assign to me' }) : null,
+      writable && c.assigned_to
+        ? h('button', { type: 'button', id: 'unassign', onclick: function () { act('/assign', { user_id: null }); },
+          text: 'Unassign' }) : null);
+    var messages = h('div', { class: 'messages', id: 'messages', 'aria-live': 'polite', 'aria-label': 'Transcript' });
+    data.messages.forEach(function (m) {
+      var node = messageNode(m);
+      (Array.isArray(node) ? node : [node]).forEach(function (n) { if (n) messages.appendChild(n); });
+    });
+    var text = h('textarea', { id: 'reply-text', rows: '2', 'aria-label': 'Reply to the visitor',
+      placeholder: 'Reply as ' + (state.me.user ? (state.me.user.name || state.me.user.email) : state.me.key.name) +
+        ' (Ctrl+Enter sends)' });
+    text.value = draft;
+    var send = h('button', { class: 'primary', type: 'submit', id: 'reply-send', text: 'Send' });
+    var reply = h('form', { class: 'reply', 'aria-label': 'Reply' }, text, send);
+    reply.addEventListener('submit', function (event) {
+      event.preventDefault();
+      if (!text.value.trim()) return;
+      send.disabled = true;
+      act('/reply', { text: text.value }).then(function () {
+        text.value = '';
+        send.disabled = false;
+        text.focus();
+      });
+    });
+    text.addEventListener('keydown', function (event) {
+      if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) reply.requestSubmit();
+    });
+    var header = h('header', null,
+      h('h1', { text: customerName(c) }),
+      h('span', { class: 'chip ' + c.status, id: 'status', text: c.status.replace('_', ' ').toLowerCase() }), ' ',
+      h('span', { class: 'meta', text: (c.assigned_to ? 'Assigned to ' + c.assigned_to : 'Unassigned') +
+        (c.escalation_reason ? ' · ' + c.escalation_reason : '') }),
+      actions);
+    var thread = h('section', { class: 'thread' }, header, messages, writable ? reply : null);
+    pane.replaceChildren(thread, customerPanel(c, notes, writable));
+    messages.scrollTop = messages.scrollHeight;
+    var noteText = pane.querySelector('#note-text');
+    if (noteText) noteText.value = noteDraft;
+    if (noteFocus && noteText) noteText.focus();
+    else if (hadFocus || (!quiet && writable)) text.focus();
+  }
+
+  function customerPanel(c, notes, writable) {
+    var details = h('dl', { id: 'customer' });
+    var add = function (term, value) { if (value) details.append(h('dt', { text: term }), h('dd', { text: value })); };
+    add('Name', c.customer ? c.customer.name : 'Anonymous visitor');
+    if (c.customer) { add('Email', c.customer.email); add('Phone', c.customer.phone); }
+    add('Channel', c.channel.toLowerCase());
+    add('Started', when(c.created_at));
+    var tags = h('p', { id: 'tags' });
+    var customerNotes = h('p', { id: 'customer-notes', class: 'note' });
+    customerNotes.hidden = true;
+    var upcoming = h('ul', { id: 'appointments' });
+    var past = h('ul', { id: 'past' });
+    if (can('customers:read')) {
+      api('GET', '/v1/console/conversations/' + encodeURIComponent(c.id) + '/customer').then(function (d) {
+        var who = d.customer;
+        if (!who) {
+          past.appendChild(h('li', { text: 'None: the visitor has not said who they are' }));
+          return;
+        }
+        if (!who.email && who.claimed_email) add('Email (unverified)', who.claimed_email);
+        if (!who.phone && who.claimed_phone) add('Phone (unverified)', who.claimed_phone);
+        add('Visits', String(who.visit_count));
+        who.tags.forEach(function (tag) { tags.append(h('span', { class: 'chip', text: tag }), ' '); });
+        if (who.notes) { customerNotes.textContent = who.notes; customerNotes.hidden = false; }
+        d.upcoming.concat(d.past.slice(0, 3)).forEach(function (a) {
+          upcoming.appendChild(h('li', { text: when(a.starts_at) + ' · ' + a.service + ' · ' + a.status.toLowerCase() }));
+        });
+        if (!upcoming.children.length) upcoming.appendChild(h('li', { text: 'None' }));
+        d.conversations.filter(function (o) { return o.id !== c.id; }).forEach(function (o) {
+          past.appendChild(h('li', null, h('a', { href: '#/c/' + encodeURIComponent(o.id),
+            text: when(o.created_at) + ' · ' + o.status.replace('_', ' ').toLowerCase() })));
+        });
+        if (!past.children.length) past.appendChild(h('li', { text: 'None' }));
+      }, function () {});
+    }
+    var noteList = h('div', { id: 'notes' }, ...notes.map(function (n) {
+      return h('div', { class: 'note' }, h('small', { text: n.author + ' · ' + when(n.created_at) }), n.body);
+    }));
+    if (!notes.length) noteList.appendChild(h('p', { class: 'meta', text: 'No notes. Only the team sees them.' }));
+    var noteText = h('textarea', { id: 'note-text', rows: '2', 'aria-label': 'New private note' });
+    var noteForm = h('form', { 'aria-label': 'Add a private note' }, noteText,
+      h('button', { type: 'submit', id: 'note-add', text: 'Add note' }));
+    noteForm.addEventListener('submit', function (event) {
+      event.preventDefault();
+      if (!noteText.value.trim()) return;
+      act('/notes', { body: noteText.value }).then(function () { noteText.value = ''; });
+    });
+    return h('aside', { class: 'side', 'aria-label': 'Customer' },
+      h('h2', { text: 'Customer' }), details, tags, customerNotes,
+      h('h2', { text: 'Private notes on this conversation' }), noteList, writable ? noteForm : null,
+      h('h2', { text: 'Appointments' }), upcoming,
+      h('h2', { text: 'Past conversations' }), past);
+  }
+
+  // --- dashboard -----------------------------------------------------------
+
+  var CARDS = [
+    { metric: 'conversations', label: 'Conversations', better: 'up' },
+    { metric: 'ai_resolution_rate', label: 'Resolved by the AI', better: 'up' },
+    { metric: 'handoff_rate', label: 'Handed to a person', better: 'down' },
+    { metric: 'first_response_median_s', label: 'First response (median)', better: 'down' },
+    { metric: 'time_to_human_median_s', label: 'Time to a person (median)', better: 'down' },
+    { metric: 'bookings_made', label: 'Bookings made', better: 'up' },
+    { metric: 'booking_conversion_rate', label: 'Booking conversion', better: 'up' },
+    { metric: 'csat_score', label: 'Satisfaction (1–5)', better: 'up' },
+    { metric: 'cost_usd', label: 'Model cost', better: 'down' },
+  ];
+  var CHARTS = ['conversations', 'handoff_rate', 'ai_resolution_rate', 'first_response_time', 'bookings_made',
+    'csat_score'];
+
+  function formatMetric(name, value) {
+    if (/_rate$/.test(name)) return Math.round(value * 100) + '%';
+    if (/_s$/.test(name)) {
+      var s = Math.round(value);
+      return s >= 3600 ? Math.floor(s / 3600) + 'h ' + Math.floor(s % 3600 / 60) + 'm'
+        : s >= 60 ? Math.floor(s / 60) + 'm ' + (s % 60) + 's' : s + 's';
+    }
+    if (name === 'cost_usd') return '$' + value.toFixed(2);
+    if (name === 'csat_score') return value ? value.toFixed(1) : '–';
+    return String(Math.round(value * 100) / 100);
+  }
+
+  function showDashboard() {
+    var main = document.getElementById('main');
+    var since = localStorage.getItem('omni.console.since') || '30d';
+    var select = h('select', { id: 'since', 'aria-label': 'Period' },
+      ...[['7d', 'Last 7 days'], ['30d', 'Last 30 days'], ['90d', 'Last 90 days']].map(function (o) {
+        return h('option', { value: o[0], selected: o[0] === since, text: o[1] });
+      }));
+    var cards = h('div', { class: 'cards', id: 'cards', 'aria-live': 'polite' });
+    var charts = h('div', { class: 'charts', id: 'charts' });
+    var range = h('p', { class: 'meta', id: 'range' });
+    main.replaceChildren(h('div', { class: 'dash' },
+      h('header', null, h('h1', { text: 'Dashboard' }), select), range, cards, charts));
+    var load = function () {
+      since = select.value;
+      localStorage.setItem('omni.console.since', since);
+      api('GET', '/v1/console/analytics/summary?since=' + since).then(function (summary) {
+        range.textContent = summary.range.from + ' to ' + summary.range.to + ' (' + summary.time_zone +
+          '), against ' + summary.previous_range.from + ' to ' + summary.previous_range.to;
+        cards.replaceChildren(...CARDS.map(function (card) {
+          var m = summary.metrics[card.metric];
+          if (!m) return null;
+          var change = m.value - m.previous;
+          var tone = change === 0 ? 'flat' : (change > 0) === (card.better === 'up') ? 'good' : 'bad';
+          var text = change === 0 ? 'no change' : (change > 0 ? '▲ ' : '▼ ') +
+            (m.change_pct === null ? formatMetric(card.metric, Math.abs(change)) : Math.abs(Math.round(m.change_pct)) + '%') +
+            ' vs previous';
+          return h('div', { class: 'card', 'data-metric': card.metric },
+            h('div', { class: 'label', text: card.label }),
+            h('div', { class: 'value', text: formatMetric(card.metric, m.value) }),
+            h('div', { class: 'change ' + tone, text: text }));
+        }).filter(Boolean));
+      }, failed);
+      charts.replaceChildren(...CHARTS.map(function (metric) {
+        var label = metric.replace(/_/g, ' ') + ' per day, ' + select.selectedOptions[0].textContent.toLowerCase();
+        return h('figure', null, h('img', { src: '/v1/console/analytics/chart?by=day&since=' + since + '&metric=' + metric,
+          alt: label, width: '480', height: '200', 'data-metric': metric }));
+      }));
+    };
+    select.addEventListener('change', load);
+    load();
+  }
+
+  // --- start ---------------------------------------------------------------
+
+  window.addEventListener('hashchange', route);
+  document.addEventListener('visibilitychange', function () {
+    if (!document.hidden && !state.currentId) { state.unseenHandoffs = 0; updateTitle(); }
+  });
+  fetch('/v1/console/me', { credentials: 'same-origin' }).then(function (response) {
+    if (response.status !== 200) return showLogin('');
+    return response.json().then(start);
+  }, function () { showLogin('omni cannot be reached.'); });
+})();

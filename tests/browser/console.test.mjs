@@ -1,0 +1,232 @@
+// The operator console in real headless Chromium, driven by playwright-core.
+// Run by browser_tests (tests/browser/browser_test.cpp), which seeds the
+// demo salon (an agent, an owner, three weeks of conversations), starts
+// the fake model and omnid, and passes OMNI_URL and OMNI_ARTIFACTS_DIR.
+// Steps: from omnid's front page the agent signs in with the keyboard; a
+// visitor in a second browser context asks for a person, and the
+// conversation appears in the inbox live (no reload) with a title badge;
+// the agent opens it (tool calls shown discreetly), replies, and the
+// visitor sees the reply live; the visitor writes again and the AI stays
+// silent (browser_tests also checks the model was never asked); the agent
+// adds a private note and resolves; a phone-sized layout; the owner's
+// dashboard shows its cards and draws its charts. Every page runs under
+// the console's Content-Security-Policy without a violation, and nothing
+// is loaded from anywhere but omnid. Exits non-zero on the first failed check.
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const env = (name) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set (run through browser_tests)`);
+  return value;
+};
+const OMNI_URL = env('OMNI_URL');
+const ARTIFACTS = env('OMNI_ARTIFACTS_DIR');
+const SLUG = 'demo-salon';
+const PASSWORD = 'correct horse battery';
+const STEP_TIMEOUT_MS = 20000;
+
+function check(condition, message) {
+  if (!condition) throw new Error(`check failed: ${message}`);
+  console.log(`ok - ${message}`);
+}
+
+async function shot(page, name) {
+  const file = path.join(ARTIFACTS, `console-${name}.png`);
+  await page.screenshot({ path: file });
+  console.log(`screenshot ${file}`);
+}
+
+// Records CSP violations and every request that leaves omnid.
+async function guard(context) {
+  const foreign = [];
+  context.on('request', (request) => {
+    if (!request.url().startsWith(OMNI_URL) && !request.url().startsWith('data:')) foreign.push(request.url());
+  });
+  await context.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  return foreign;
+}
+
+async function signIn(page, email) {
+  await page.locator('#business').waitFor({ timeout: STEP_TIMEOUT_MS });
+  // The keyboard alone: type, Tab to the next field, Enter to submit.
+  await page.locator('#business').focus();
+  await page.keyboard.type(SLUG);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(email);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.body.getAttribute('data-live') === 'ready', null, { timeout: STEP_TIMEOUT_MS });
+}
+
+async function waitForWidgetText(page, selector, text) {
+  await page.waitForFunction(
+    ([sel, want]) => {
+      const root = document.querySelector('[data-omni-chat]')?.shadowRoot;
+      return !!root && [...root.querySelectorAll(sel)].some((n) => n.textContent.includes(want));
+    },
+    [selector, text],
+    { timeout: STEP_TIMEOUT_MS },
+  );
+}
+
+async function visitorSends(page, text) {
+  await page.locator('[data-omni-chat] .send:enabled').waitFor({ timeout: STEP_TIMEOUT_MS });
+  const input = page.locator('[data-omni-chat] textarea');
+  await input.fill(text);
+  await input.press('Enter');
+}
+
+async function main() {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const agentContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const foreign = await guard(agentContext);
+    const agent = await agentContext.newPage();
+    agent.setDefaultTimeout(STEP_TIMEOUT_MS);
+
+    // 1. omnid's front page leads the team to the console; the agent signs in.
+    await agent.goto(`${OMNI_URL}/`);
+    await agent.getByRole('link', { name: 'Team sign-in' }).click();
+    await agent.waitForURL(`${OMNI_URL}/console`);
+    const page = await agent.request.get(`${OMNI_URL}/console`);
+    const csp = page.headers()['content-security-policy'] || '';
+    const scriptSrc = (csp.split(';').find((d) => d.trim().startsWith('script-src')) || '').trim();
+    check(scriptSrc === "script-src 'self'" && !csp.includes('unsafe-inline') && csp.includes("default-src 'none'"),
+      `the console's policy allows omnid's own scripts only (${csp})`);
+    await shot(agent, '1-sign-in');
+    await signIn(agent, 'agent@bella.example');
+    await agent.locator('#list .item').first().waitFor();
+    check(await agent.locator('#nav-dashboard').count() === 0, 'an agent has no dashboard link');
+    const navigations = [];
+    agent.on('framenavigated', (frame) => { if (frame === agent.mainFrame()) navigations.push(frame.url()); });
+    // Every conversation the inbox ever lists, from mutation records.
+    await agent.evaluate(() => {
+      window.__listed = [];
+      new MutationObserver((records) => {
+        for (const record of records) {
+          for (const node of record.addedNodes) {
+            if (!(node instanceof Element)) continue;
+            for (const item of node.matches('a.item') ? [node] : node.querySelectorAll('a.item')) {
+              window.__listed.push({ id: item.dataset.id, status: item.dataset.status, text: item.textContent,
+                first: document.querySelector('#list a.item') === item });
+            }
+          }
+        }
+      }).observe(document.getElementById('main'), { subtree: true, childList: true });
+    });
+
+    // 2. A visitor in another browser context asks for a person.
+    const visitorContext = await browser.newContext({ viewport: { width: 1000, height: 800 } });
+    const visitor = await visitorContext.newPage();
+    visitor.setDefaultTimeout(STEP_TIMEOUT_MS);
+    await visitor.goto(`${OMNI_URL}/chat/${SLUG}`);
+    // A new visitor meets the pre-chat form first.
+    await visitor.locator('[data-omni-chat] input[name=name]').fill('Ada Park');
+    await visitor.locator('[data-omni-chat] .start').click();
+    await visitorSends(visitor, 'Can I talk to a human about my colour, please?');
+    await waitForWidgetText(visitor, '.msg.assistant', 'A team member will reply here.');
+
+    // The seeded handoffs are resolved: the only conversation with a person needed is the visitor's.
+    await agent.waitForFunction(() => window.__listed.some((i) => i.status === 'ESCALATED'));
+    const listed = await agent.evaluate(() => window.__listed.find((i) => i.status === 'ESCALATED'));
+    check(listed.text.includes('Ada Park'), "the inbox names the visitor from the chat's pre-chat form");
+    check(navigations.length === 0, 'the handoff appeared in the inbox live, without a reload');
+    check(listed.first, 'the unattended handoff is listed first');
+    await agent.waitForFunction(() => document.title.startsWith('(1) '));
+    check((await agent.locator('#badge').textContent()) === '1', 'the title and the inbox badge count the new handoff');
+    await shot(agent, '2-inbox-handoff');
+
+    // 3. The agent opens it, sees the tool call discreetly, and replies.
+    await agent.locator(`#list a.item[data-id="${listed.id}"]`).click();
+    await agent.locator('#messages .msg.USER').first().waitFor();
+    check((await agent.locator('#messages .msg.USER').first().textContent()).includes('talk to a human'),
+      "the transcript shows the visitor's message");
+    await agent.locator('#past li').first().waitFor();
+    check((await agent.locator('#customer').textContent()).includes('Ada Park'), 'the customer panel names the visitor');
+    const tool = agent.locator('#messages details.tool summary', { hasText: 'escalate_to_human' });
+    check(await tool.count() >= 1 && !(await agent.locator('#messages details.tool pre').first().isVisible()),
+      'the tool call is shown folded, with its name only');
+    const reply = 'Hi Ada, Sam here. Which colour are you thinking of?';
+    await agent.locator('#reply-text').fill(reply);
+    await agent.locator('#reply-text').press('Control+Enter');
+    await waitForWidgetText(visitor, '.msg.human', reply);
+    check(true, 'the visitor sees the reply live');
+    await shot(visitor, '3-visitor-sees-reply');
+
+    // 4. The visitor writes again: it reaches the agent live, and the AI stays silent.
+    // The agent is half-way through a private note when the visitor writes.
+    await agent.locator('#note-text').fill('Prefers Tuesdays; ask about the balayage');
+    await visitorSends(visitor, 'Thanks, see you soon');
+    await agent.waitForFunction(() => [...document.querySelectorAll('#messages .msg.USER')]
+      .some((n) => n.textContent.includes('Thanks, see you soon')));
+    check(await agent.locator('#note-text').inputValue() === 'Prefers Tuesdays; ask about the balayage',
+      "a live update keeps the agent's unsent note");
+    await agent.locator('#note-add').click();
+    await agent.locator('#notes .note', { hasText: 'Prefers Tuesdays' }).waitFor();
+    await agent.locator('#resolve').click();
+    await agent.waitForFunction(() => document.getElementById('status')?.textContent === 'resolved');
+    const after = await agent.evaluate(() => {
+      const nodes = [...document.querySelectorAll('#messages .msg')];
+      const at = nodes.findIndex((n) => n.textContent.includes('Thanks, see you soon'));
+      return nodes.slice(at + 1).map((n) => n.dataset.role);
+    });
+    check(!after.includes('ASSISTANT'), 'the AI did not answer once the agent had taken over');
+    const visitorTexts = await visitor.evaluate(() =>
+      [...document.querySelector('[data-omni-chat]').shadowRoot.querySelectorAll('.msg')].map((n) => n.textContent).join('\n'));
+    check(!visitorTexts.includes('Prefers Tuesdays'), 'the private note never reaches the visitor');
+    await shot(agent, '4-resolved');
+
+    // 5. Phone-sized: one pane at a time.
+    await agent.setViewportSize({ width: 390, height: 844 });
+    check(await agent.locator('#pane').isVisible() && !(await agent.locator('#list').isVisible()),
+      'on a phone the open conversation fills the screen');
+    await shot(agent, '5-phone-conversation');
+    await agent.locator('a.back').click();
+    await agent.locator('#list').waitFor({ state: 'visible' });
+    await shot(agent, '5-phone-inbox');
+    check(await agent.evaluate(() => window.__csp.length) === 0, 'no Content-Security-Policy violation in the inbox');
+
+    // 6. The owner's dashboard: cards with the change, and the charts drawn.
+    const ownerContext = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+    const ownerForeign = await guard(ownerContext);
+    const owner = await ownerContext.newPage();
+    owner.setDefaultTimeout(STEP_TIMEOUT_MS);
+    await owner.goto(`${OMNI_URL}/console`);
+    await signIn(owner, 'owner@bella.example');
+    await owner.locator('#nav-dashboard').click();
+    await owner.locator('.card[data-metric=conversations] .value').waitFor();
+    const conversations = Number(await owner.locator('.card[data-metric=conversations] .value').textContent());
+    check(conversations >= 20, `the dashboard counts the seeded conversations (${conversations})`);
+    check(/vs previous|no change/.test(await owner.locator('.card[data-metric=conversations] .change').textContent()),
+      'each card shows the change from the previous period');
+    await owner.waitForFunction(() => {
+      const images = [...document.querySelectorAll('#charts img')];
+      return images.length >= 6 && images.every((img) => img.complete && img.naturalWidth > 0);
+    });
+    check(true, 'every trend chart is drawn');
+    await shot(owner, '6-dashboard');
+    check(await owner.evaluate(() => window.__csp.length) === 0, 'no Content-Security-Policy violation on the dashboard');
+    check(foreign.length === 0 && ownerForeign.length === 0,
+      `nothing is loaded from outside omnid (${[...foreign, ...ownerForeign].join(', ')})`);
+    console.log('console browser test passed');
+  } finally {
+    await browser.close();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
