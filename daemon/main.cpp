@@ -54,6 +54,7 @@ Options:
                           /etc/omni/omni.yaml, else built-in defaults)
   -l, --listen HOST:PORT  listen address, overriding server.listen
                           (port 0 picks a free port)
+      --routes            print every route (METHOD PATTERN, one a line) and exit
   -h, --help              show this help
   -V, --version           show the version
 
@@ -72,6 +73,7 @@ struct Flags {
   std::optional<ListenAddress> listen;
   bool help = false;
   bool version = false;
+  bool routes = false;
 };
 
 // A bad command line: exits with kExitUsage, as InvalidInput does.
@@ -123,6 +125,8 @@ Flags ParseFlags(const std::vector<std::string>& args) {
       flags.help = true;
     } else if (arg == "-V" || arg == "--version") {
       flags.version = true;
+    } else if (arg == "--routes") {
+      flags.routes = true;
     } else if (arg == "-c" || arg == "--config") {
       flags.config_path = value();
       if (flags.config_path.empty()) throw UsageError("option --config needs a non-empty path");
@@ -262,6 +266,11 @@ int main(int argc, char** argv) {
     }
     if (flags.version) {
       std::cout << kVersion << "\n";
+      return kExitOk;
+    }
+    if (flags.routes) {
+      const Router router = MakeRouter();
+      for (const Route* route : router.routes()) std::cout << route->method << " " << route->pattern << "\n";
       return kExitOk;
     }
     return Serve(flags);
