@@ -30,6 +30,7 @@
 #include "daemon/database.hpp"
 #include "daemon/meter_worker.hpp"
 #include "daemon/metrics.hpp"
+#include "daemon/openapi.hpp"
 #include "daemon/router.hpp"
 #include "daemon/server.hpp"
 #include "daemon/notify_worker.hpp"
@@ -230,6 +231,7 @@ int Serve(const Flags& flags) {
   NotifyWorker notifications(app);
 
   const Router router = MakeRouter();
+  OpenApiDocumentText();  // merged now: a bad fragment stops omnid here, not at the first request
   Server server(app, router);
   server.Listen(server_settings.listen_host, server_settings.listen_port);
   const std::string url = UrlFor(server_settings.listen_host, server.port());

@@ -7,6 +7,7 @@
 #include "daemon/chat_handlers.hpp"
 #include "daemon/console_handlers.hpp"
 #include "daemon/handlers.hpp"
+#include "daemon/openapi.hpp"
 #include "daemon/widget_handlers.hpp"
 
 namespace omni::omnid {
@@ -45,6 +46,7 @@ Router MakeRouter() {
   router.Add({"GET", "/healthz", HandleHealthz});
   router.Add({"GET", "/readyz", HandleReadyz});
   router.Add({"GET", "/metrics", HandleMetrics});
+  router.Add({"GET", "/v1/openapi.json", HandleOpenApi});
   // The public chat API (daemon/chat_handlers.hpp).
   router.Add({"POST", "/v1/chat/{business_slug}/session", HandleChatSession});
   router.Add({"POST", "/v1/chat/{business_slug}/messages", HandleChatMessages});
