@@ -33,10 +33,12 @@
 #include "core/chat/conversations.hpp"
 #include "core/common/clock.hpp"
 #include "core/customers/customers.hpp"
+#include "core/db/pqxx.hpp"
 #include "core/kb/documents.hpp"
 #include "core/kb/ingest.hpp"
 #include "core/operators/keys.hpp"
 #include "core/operators/users.hpp"
+#include "tests/support/fake_stripe.hpp"
 #include "tests/support/http_test_client.hpp"
 #include "tests/support/pg_harness.hpp"
 #include "tests/support/process.hpp"
@@ -936,6 +938,29 @@ TEST_CASE("console usage and billing show the owner the plan and its limits", "[
   REQUIRE(billing.status == 200);
   CHECK(billing.Json()["linked"] == false);
   CheckError(HttpRequest(port, "POST", "/v1/console/billing/portal", "", owner), 503, "unavailable");
+}
+
+TEST_CASE("console billing portal opens Stripe's portal for the caller's business's own customer only", "[console]") {
+  Desk desk;
+  test::FakeStripe stripe;
+  db::WithTransaction(desk.db.pool(), [&](pqxx::work& tx) {
+    tx.exec_params("UPDATE businesses SET stripe_customer_id = 'cus_salon' WHERE id = $1", desk.business_ids["salon"]);
+  });
+  Omnid omnid(desk.db.url(), ListenYaml("  public_url: https://desk.example.com\n") + "stripe:\n  api_key: sk_test_console\n" +
+                                 "  api_base: " + stripe.base_url() + "\n");
+  const auto port = omnid.port();
+  const auto portal = HttpRequest(port, "POST", "/v1/console/billing/portal", "", KeyHeaders(desk.keys["salon/OWNER"]));
+  INFO(portal.body);
+  REQUIRE(portal.status == 200);
+  CHECK(portal.Json()["url"].get<std::string>().starts_with("https://billing.stripe.com/p/session/"));
+  REQUIRE(stripe.requests().size() == 1);
+  CHECK(stripe.requests()[0].form.at("customer") == "cus_salon");
+  CHECK(stripe.requests()[0].form.at("return_url") == "https://desk.example.com/");
+  // A business without a Stripe customer yet gets 409 and Stripe hears nothing.
+  CheckError(HttpRequest(port, "POST", "/v1/console/billing/portal", "", KeyHeaders(desk.keys["rival/OWNER"])), 409, "conflict");
+  CHECK(stripe.requests().size() == 1);
+  CheckError(HttpRequest(port, "POST", "/v1/console/billing/portal", "", KeyHeaders(desk.keys["salon/ADMIN"])), 403, "forbidden");
+  CHECK(stripe.requests().size() == 1);
 }
 
 }  // namespace omni
