@@ -18,6 +18,7 @@
 #include "core/booking/booking.hpp"
 #include "core/booking/local_time.hpp"
 #include "core/common/clock.hpp"
+#include "core/common/csv.hpp"
 #include "core/common/error.hpp"
 #include "core/common/log.hpp"
 #include "core/common/text.hpp"
@@ -36,16 +37,6 @@ constexpr std::size_t kChunkBytes = 32 * 1024;
 constexpr int kMaxChunksInFlight = 4;
 constexpr int kDefaultDays = 30;
 
-std::string CsvField(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (char c : text) {
-    if (c == '"') quoted += '"';
-    quoted += c;
-  }
-  return quoted + "\"";
-}
-
 std::string CellText(const json& value) {
   if (value.is_null()) return {};
   if (value.is_string()) return value.get<std::string>();
@@ -55,12 +46,6 @@ std::string CellText(const json& value) {
     return joined;
   }
   return value.dump();
-}
-
-std::string CsvLine(const std::vector<std::string>& cells) {
-  std::string line;
-  for (std::size_t i = 0; i < cells.size(); ++i) line += (i ? "," : "") + CsvField(cells[i]);
-  return line + "\r\n";
 }
 
 // Flow control between the reading thread and the writing coroutine.

@@ -2,11 +2,14 @@
 // throwaway database with two businesses. Login (cookie attributes, CSRF
 // token, errors that never tell whether an account exists, brute force
 // throttled), sessions that expire and end at logout, the set-password
-// link's endpoint, cursor paging, and the authorization matrix: every
-// operator endpoint with no credential, another business's session and
-// key, each role by session and by key, and a session without its CSRF
-// token, each answered exactly 401, 403 or 404 with no data of another
-// business.
+// link's endpoint, each resource (conversations, customers, appointments,
+// knowledge, the conversations export, usage, billing, keys and team), and
+// the authorization matrix: one row per /v1/console route omnid lists
+// (omnid --routes; a route without a row fails), each tried with no
+// credential, another business's session and key, each role by session and
+// by key, a session without its CSRF token, and every {id} route with
+// another business's record, each answered exactly 401, 403 or 404 with no
+// data of another business.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
