@@ -12,6 +12,11 @@
 // data of another business.
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <fstream>
@@ -43,6 +48,7 @@
 #include "core/operators/users.hpp"
 #include "tests/support/fake_stripe.hpp"
 #include "tests/support/http_test_client.hpp"
+#include "tests/support/omnid_runner.hpp"
 #include "tests/support/pg_harness.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -964,6 +970,77 @@ TEST_CASE("console billing portal opens Stripe's portal for the caller's busines
   CHECK(stripe.requests().size() == 1);
   CheckError(HttpRequest(port, "POST", "/v1/console/billing/portal", "", KeyHeaders(desk.keys["salon/ADMIN"])), 403, "forbidden");
   CHECK(stripe.requests().size() == 1);
+}
+
+namespace {
+
+long ResidentKib(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+
+}  // namespace
+
+TEST_CASE("console analytics export holds little memory while its client stalls, and then sends every row",
+          "[console]") {
+  constexpr int kConversations = 40000;  // about 25 MB of JSON, as read with no flow control
+  Desk desk;
+  db::WithTransaction(desk.db.pool(), [&](pqxx::work& tx) {
+    tx.exec_params("INSERT INTO conversations (business_id, channel, created_at)"
+                   " SELECT $1, 'WEBCHAT', now() - make_interval(secs => g) FROM generate_series(1, $2) AS g",
+                   desk.business_ids["salon"], kConversations);
+  });
+  test::OmnidRunner omnid(desk.db.url(), "console:\n  login_max_failures: 3\n");
+  const auto port = omnid.port();
+  const std::string key = desk.keys["salon/ADMIN"];
+  // Warm up every code path with a small export, then measure.
+  REQUIRE(HttpRequest(port, "GET", "/v1/console/analytics/conversations?from=2020-01-01&to=2020-01-02", "",
+                      KeyHeaders(key)).status == 200);
+  const long baseline_kib = ResidentKib(omnid.process().pid());
+  REQUIRE(baseline_kib > 0);
+
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  const int small = 4096;
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  const std::string request = "GET /v1/console/analytics/conversations HTTP/1.1\r\nHost: x\r\n"
+                              "Authorization: Bearer " + key + "\r\nConnection: close\r\n\r\n";
+  REQUIRE(::send(fd, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size()));
+  // The client reads nothing for a while: omnid must wait for it, not read
+  // the whole export into memory. (A slow machine can only make this pass
+  // too easily, never fail.)
+  long peak_kib = baseline_kib;
+  for (int i = 0; i < 30; ++i) {
+    std::this_thread::sleep_for(100ms);
+    peak_kib = std::max(peak_kib, ResidentKib(omnid.process().pid()));
+  }
+  CHECK(peak_kib - baseline_kib < 4 * 1024);
+
+  std::string received;
+  char buffer[65536];
+  for (;;) {
+    const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+    if (n <= 0) break;
+    received.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  CHECK(received.rfind("HTTP/1.1 200", 0) == 0);
+  std::size_t rows = 0;
+  for (std::size_t at = received.find("\"channel\":\"WEBCHAT\""); at != std::string::npos;
+       at = received.find("\"channel\":\"WEBCHAT\"", at + 1)) {
+    ++rows;
+  }
+  // Every seeded conversation, and the three of the desk, in the last 30 days.
+  CHECK(rows == kConversations + 3);
 }
 
 }  // namespace omni
