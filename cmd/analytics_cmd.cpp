@@ -196,42 +196,15 @@ const std::vector<Column> kExportColumns = {
     {"tags", "TAGS"},
 };
 
-Json OptionalUtc(const std::optional<TimePoint>& t) { return t ? Json(booking::FormatUtc(*t)) : Json(nullptr); }
-Json OptionalNumber(const std::optional<double>& v) { return v ? Json(*v) : Json(nullptr); }
-
 int RunConversations(Context& ctx, const ConversationsOptions& opts) {
   const auto tenant = RequireTenant(ctx);
   const auto range = RangeOf(opts.range, tenant.time_zone, 30);
   auto& out = ctx.out();
   out.StreamBegin(kExportColumns);
-  const auto written = analytics::ExportConversations(
-      ctx.Database(), tenant.id, range, [&](const analytics::ConversationRow& c) {
-        out.StreamRow(kExportColumns,
-                      Json{{"id", c.id},
-                           {"channel", c.channel},
-                           {"customer_id", c.customer_id.empty() ? Json(nullptr) : Json(c.customer_id)},
-                           {"customer_name", c.customer_name},
-                           {"started_at", booking::FormatUtc(c.started_at)},
-                           {"ended_at", OptionalUtc(c.ended_at)},
-                           {"status", c.status},
-                           {"messages_in", c.messages_in},
-                           {"messages_out", c.messages_out},
-                           {"first_response_s", OptionalNumber(c.first_response_s)},
-                           {"first_response_business_s", OptionalNumber(c.first_response_business_s)},
-                           {"handoff_reason", c.handoff_reason.empty() ? Json(nullptr) : Json(c.handoff_reason)},
-                           {"handoff_at", OptionalUtc(c.handoff_at)},
-                           {"first_human_reply_at", OptionalUtc(c.first_human_reply_at)},
-                           {"resolved_by", c.resolved_by.empty() ? Json(nullptr) : Json(c.resolved_by)},
-                           {"resolution_s", OptionalNumber(c.resolution_s)},
-                           {"bookings", c.booked_appointment_ids.size()},
-                           {"appointment_ids", c.booked_appointment_ids},
-                           {"prompt_tokens", c.prompt_tokens},
-                           {"completion_tokens", c.completion_tokens},
-                           {"cost_usd", static_cast<double>(c.cost_micros) / 1e6},
-                           {"csat_score", c.csat_score ? Json(*c.csat_score) : Json(nullptr)},
-                           {"csat_comment", c.csat_comment},
-                           {"tags", c.tags}});
-      });
+  const auto written = analytics::ExportConversations(ctx.Database(), tenant.id, range,
+                                                     [&](const analytics::ConversationRow& c) {
+                                                       out.StreamRow(kExportColumns, analytics::ConversationRowJson(c));
+                                                     });
   out.StreamEnd();
   out.Status(std::to_string(written) + " conversations from " + booking::FormatDate(range.first) + " to " +
              booking::FormatDate(range.last) + " (" + tenant.time_zone + ")");

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "core/common/csv.hpp"
 #include "core/common/error.hpp"
 
 namespace omni::cli {
@@ -27,23 +28,7 @@ std::string OneLine(std::string text) {
   return text;
 }
 
-std::string CsvField(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (char c : text) {
-    if (c == '"') quoted += '"';
-    quoted += c;
-  }
-  return quoted + "\"";
-}
-
-void PrintCsvRow(const std::vector<std::string>& cells) {
-  for (std::size_t i = 0; i < cells.size(); ++i) {
-    if (i) std::cout << ',';
-    std::cout << CsvField(cells[i]);
-  }
-  std::cout << "\r\n";
-}
+void PrintCsvRow(const std::vector<std::string>& cells) { std::cout << CsvLine(cells); }
 
 std::vector<std::string> RowCells(const std::vector<Column>& columns, const nlohmann::json& row) {
   std::vector<std::string> cells;

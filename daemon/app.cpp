@@ -1,7 +1,9 @@
 // App: the database pool slot; see app.hpp.
 #include "daemon/app.hpp"
 
+#include "core/billing/stripe_client.hpp"
 #include "core/common/error.hpp"
+#include "core/http/client.hpp"
 #include "daemon/webchat.hpp"
 
 namespace omni::omnid {
@@ -11,7 +13,11 @@ App::App(config::Config config, BlockingExecutor& blocking, Metrics& metrics)
       blocking_(blocking),
       metrics_(metrics),
       price_ids_(billing::ResolvePriceIds(config_.stripe.price_ids)),
-      webchat_(std::make_unique<WebchatService>(*this)) {}
+      webchat_(std::make_unique<WebchatService>(*this)) {
+  if (config_.stripe.api_key.empty()) return;
+  stripe_http_ = http::MakeHttpClient(http::ClientSettings{config_.llm.ca_file, "omni/0.1 (stripe)"});
+  stripe_ = std::make_unique<billing::StripeClient>(*stripe_http_, billing::StripeClientSettingsFor(config_.stripe));
+}
 
 App::~App() = default;
 

@@ -27,6 +27,16 @@
 namespace omni::omnid {
 
 class WebchatService;  // daemon/webchat.hpp
+}  // namespace omni::omnid
+
+namespace omni::http {
+class HttpClient;
+}
+namespace omni::billing {
+class StripeClient;
+}
+
+namespace omni::omnid {
 
 class App {
  public:
@@ -54,6 +64,10 @@ class App {
   // Records why the database could not be reached, for pool() and /readyz.
   void SetDatabaseError(std::string message, std::string hint);
 
+  // The Stripe client for the console's billing portal link, built at
+  // start-up; null when stripe.api_key is not set.
+  const billing::StripeClient* stripe() const { return stripe_.get(); }
+
   // The public chat API's shared services (daemon/webchat.hpp). Destroyed
   // before the pool.
   WebchatService& webchat() const { return *webchat_; }
@@ -68,6 +82,8 @@ class App {
   std::atomic<db::Pool*> pool_ptr_{nullptr};
   std::string database_error_ = "database not connected yet";
   std::string database_hint_;
+  std::unique_ptr<http::HttpClient> stripe_http_;
+  std::unique_ptr<billing::StripeClient> stripe_;
   std::unique_ptr<WebchatService> webchat_;
 };
 

@@ -123,6 +123,46 @@ asio::awaitable<Response> RunConsole(Exchange& exchange, std::optional<operators
   co_return NoStore(co_await body(exchange, call));
 }
 
+int PageLimit(const Request& request, int fallback, int max) {
+  const auto text = request.Query("limit");
+  if (!text || text->empty()) return fallback;
+  const bool digits = text->size() <= 5 && text->find_first_not_of("0123456789") == std::string::npos;
+  if (!digits || std::stoi(*text) < 1 || std::stoi(*text) > max) {
+    throw InvalidInput("limit: expected 1 to " + std::to_string(max) + ", got \"" + *text + "\"");
+  }
+  return std::stoi(*text);
+}
+
+std::string RequireIdParam(const Request& request, const char* name, const char* what) {
+  const std::string& id = request.Param(name);
+  if (!IsUuid(id)) {
+    throw NotFound(std::string("no ") + what + " \"" + id + "\"", "The operator API takes full ids, as its lists show them.");
+  }
+  return Lower(id);
+}
+
+std::optional<std::string> OptionalString(const nlohmann::json& body, const char* key, std::size_t max_bytes) {
+  if (!body.contains(key) || body[key].is_null()) return std::nullopt;
+  if (!body[key].is_string()) throw InvalidInput(std::string(key) + ": expected a string");
+  const auto& value = body[key].get_ref<const std::string&>();
+  if (value.size() > max_bytes) {
+    throw InvalidInput(std::string(key) + ": at most " + std::to_string(max_bytes) + " bytes");
+  }
+  return value;
+}
+
+std::vector<std::string> StringList(const nlohmann::json& body, const char* key) {
+  std::vector<std::string> list;
+  if (!body.contains(key) || body[key].is_null()) return list;
+  const auto invalid = [&] { return InvalidInput(std::string(key) + ": expected an array of strings"); };
+  if (!body[key].is_array()) throw invalid();
+  for (const auto& item : body[key]) {
+    if (!item.is_string()) throw invalid();
+    list.push_back(item.get<std::string>());
+  }
+  return list;
+}
+
 std::string IsoUtc(TimePoint time) {
   return date::format("%FT%TZ", std::chrono::floor<std::chrono::seconds>(time));
 }

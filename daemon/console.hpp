@@ -24,6 +24,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/common/clock.hpp"
 #include "core/operators/roles.hpp"
@@ -65,6 +66,25 @@ std::optional<Response> RequireJsonBody(const Request& request, nlohmann::json& 
 // A required string field of a JSON body, at most `max_bytes`; throws
 // InvalidInput naming the field otherwise.
 std::string RequiredString(const nlohmann::json& body, const char* key, std::size_t max_bytes);
+
+// The `limit` query parameter: 1 to `max`, `fallback` when absent. Throws
+// InvalidInput naming it otherwise.
+int PageLimit(const Request& request, int fallback, int max);
+
+// The route parameter `name` as a full resource id (a UUID), for a
+// resource of the kind `what` ("customer"). The API takes full ids only:
+// the CLI's id prefixes are a typing aid, and a prefix that names one
+// record today may name two tomorrow. Anything else is NotFound, as an id
+// of another business is.
+std::string RequireIdParam(const Request& request, const char* name, const char* what);
+
+// An optional string field of a JSON body, at most `max_bytes`; nullopt
+// when absent or null. Throws InvalidInput naming the field otherwise.
+std::optional<std::string> OptionalString(const nlohmann::json& body, const char* key, std::size_t max_bytes);
+
+// An optional array of strings; empty when absent. Throws InvalidInput
+// naming the field for anything but an array of strings.
+std::vector<std::string> StringList(const nlohmann::json& body, const char* key);
 
 // A conversation as the operator API shows it: {"id","status","channel",
 // "customer":{"id","name","email","phone"} or null,"assigned_to",

@@ -30,6 +30,7 @@
 #include "daemon/database.hpp"
 #include "daemon/meter_worker.hpp"
 #include "daemon/metrics.hpp"
+#include "daemon/openapi.hpp"
 #include "daemon/router.hpp"
 #include "daemon/server.hpp"
 #include "daemon/notify_worker.hpp"
@@ -54,6 +55,7 @@ Options:
                           /etc/omni/omni.yaml, else built-in defaults)
   -l, --listen HOST:PORT  listen address, overriding server.listen
                           (port 0 picks a free port)
+      --routes            print every route (METHOD PATTERN, one a line) and exit
   -h, --help              show this help
   -V, --version           show the version
 
@@ -72,6 +74,7 @@ struct Flags {
   std::optional<ListenAddress> listen;
   bool help = false;
   bool version = false;
+  bool routes = false;
 };
 
 // A bad command line: exits with kExitUsage, as InvalidInput does.
@@ -123,6 +126,8 @@ Flags ParseFlags(const std::vector<std::string>& args) {
       flags.help = true;
     } else if (arg == "-V" || arg == "--version") {
       flags.version = true;
+    } else if (arg == "--routes") {
+      flags.routes = true;
     } else if (arg == "-c" || arg == "--config") {
       flags.config_path = value();
       if (flags.config_path.empty()) throw UsageError("option --config needs a non-empty path");
@@ -226,6 +231,7 @@ int Serve(const Flags& flags) {
   NotifyWorker notifications(app);
 
   const Router router = MakeRouter();
+  OpenApiDocumentText();  // merged now: a bad fragment stops omnid here, not at the first request
   Server server(app, router);
   server.Listen(server_settings.listen_host, server_settings.listen_port);
   const std::string url = UrlFor(server_settings.listen_host, server.port());
@@ -262,6 +268,11 @@ int main(int argc, char** argv) {
     }
     if (flags.version) {
       std::cout << kVersion << "\n";
+      return kExitOk;
+    }
+    if (flags.routes) {
+      const Router router = MakeRouter();
+      for (const Route* route : router.routes()) std::cout << route->method << " " << route->pattern << "\n";
       return kExitOk;
     }
     return Serve(flags);

@@ -8,6 +8,7 @@
 #include "daemon/console_handlers.hpp"
 #include "daemon/console_page_handlers.hpp"
 #include "daemon/handlers.hpp"
+#include "daemon/openapi.hpp"
 #include "daemon/widget_handlers.hpp"
 
 namespace omni::omnid {
@@ -46,6 +47,7 @@ Router MakeRouter() {
   router.Add({"GET", "/healthz", HandleHealthz});
   router.Add({"GET", "/readyz", HandleReadyz});
   router.Add({"GET", "/metrics", HandleMetrics});
+  router.Add({"GET", "/v1/openapi.json", HandleOpenApi});
   // The public chat API (daemon/chat_handlers.hpp).
   router.Add({"POST", "/v1/chat/{business_slug}/session", HandleChatSession});
   router.Add({"POST", "/v1/chat/{business_slug}/messages", HandleChatMessages});
@@ -83,6 +85,31 @@ Router MakeRouter() {
   router.Add({"GET", "/v1/console/analytics/trends", HandleConsoleAnalyticsTrends});
   router.Add({"GET", "/v1/console/analytics/chart", HandleConsoleAnalyticsChart});
   router.Add({"GET", "/v1/console/team", HandleConsoleTeam});
+  router.Add({"POST", "/v1/console/team", HandleConsoleTeamInvite, 8 * 1024});
+  router.Add({"PATCH", "/v1/console/team/{id}", HandleConsoleTeamRole, 1024});
+  router.Add({"DELETE", "/v1/console/team/{id}", HandleConsoleTeamRemove, 1024});
+  router.Add({"GET", "/v1/console/keys", HandleConsoleKeys});
+  router.Add({"POST", "/v1/console/keys", HandleConsoleKeyCreate, 8 * 1024});
+  router.Add({"DELETE", "/v1/console/keys/{id}", HandleConsoleKeyRevoke, 1024});
+  router.Add({"GET", "/v1/console/customers", HandleConsoleCustomers});
+  router.Add({"GET", "/v1/console/customers/{id}", HandleConsoleCustomer});
+  router.Add({"PATCH", "/v1/console/customers/{id}", HandleConsoleCustomerUpdate, 128 * 1024});
+  router.Add({"POST", "/v1/console/customers/{id}/tags", HandleConsoleCustomerTags, 32 * 1024});
+  router.Add({"POST", "/v1/console/customers/{id}/merge", HandleConsoleCustomerMerge, 1024});
+  router.Add({"GET", "/v1/console/appointments", HandleConsoleAppointments});
+  router.Add({"GET", "/v1/console/slots", HandleConsoleSlots});
+  router.Add({"POST", "/v1/console/appointments", HandleConsoleAppointmentCreate, 16 * 1024});
+  router.Add({"POST", "/v1/console/appointments/{id}/reschedule", HandleConsoleAppointmentReschedule, 4096});
+  router.Add({"POST", "/v1/console/appointments/{id}/cancel", HandleConsoleAppointmentCancel, 4096});
+  router.Add({"GET", "/v1/console/knowledge", HandleConsoleKnowledge});
+  // A document typed or pasted in the console; bigger ones go through `omni ingest`.
+  router.Add({"POST", "/v1/console/knowledge", HandleConsoleKnowledgeAdd, 8 << 20});
+  router.Add({"DELETE", "/v1/console/knowledge/{id}", HandleConsoleKnowledgeRemove, 1024});
+  router.Add({"GET", "/v1/console/knowledge/search", HandleConsoleKnowledgeSearch});
+  router.Add({"GET", "/v1/console/analytics/conversations", HandleConsoleAnalyticsExport});
+  router.Add({"GET", "/v1/console/usage", HandleConsoleUsage});
+  router.Add({"GET", "/v1/console/billing", HandleConsoleBilling});
+  router.Add({"POST", "/v1/console/billing/portal", HandleConsoleBillingPortal, 4096});
   // The operator console's front end (daemon/console_page_handlers.hpp).
   router.Add({"GET", "/console", HandleConsolePage});
   router.Add({"GET", "/console/console.js", HandleConsoleScript});
@@ -108,6 +135,13 @@ void Router::Add(Route route) {
     }
   }
   entries_.push_back(std::move(entry));
+}
+
+std::vector<const Route*> Router::routes() const {
+  std::vector<const Route*> list;
+  list.reserve(entries_.size());
+  for (const auto& entry : entries_) list.push_back(&entry.route);
+  return list;
 }
 
 Router::Match Router::Find(const std::string& method, const std::string& path) const {

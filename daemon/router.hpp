@@ -38,6 +38,9 @@ class Router {
   // uses the GET route when it has none of its own.
   Match Find(const std::string& method, const std::string& path) const;
 
+  // Every route in table order (for the OpenAPI document's check and tests).
+  std::vector<const Route*> routes() const;
+
  private:
   Match FindExact(const std::string& method, const std::string& path) const;
 

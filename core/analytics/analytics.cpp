@@ -6,6 +6,7 @@
 #include <date/tz.h>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <array>
 #include <cctype>
 
@@ -521,6 +522,48 @@ std::int64_t ExportConversations(db::Pool& pool, const std::string& business_id,
     }
     return written;
   });
+}
+
+const std::vector<std::string>& ConversationRowFields() {
+  static const std::vector<std::string> fields = {
+      "id",           "channel",         "customer_id",      "customer_name",       "started_at",
+      "ended_at",     "status",          "messages_in",      "messages_out",        "first_response_s",
+      "first_response_business_s",       "handoff_reason",   "handoff_at",          "first_human_reply_at",
+      "resolved_by",  "resolution_s",    "bookings",         "appointment_ids",     "prompt_tokens",
+      "completion_tokens",               "cost_usd",         "csat_score",          "csat_comment",
+      "tags"};
+  return fields;
+}
+
+nlohmann::json ConversationRowJson(const ConversationRow& c) {
+  using Json = nlohmann::json;
+  const auto utc = [](const std::optional<TimePoint>& t) { return t ? Json(booking::FormatUtc(*t)) : Json(nullptr); };
+  const auto number = [](const std::optional<double>& v) { return v ? Json(*v) : Json(nullptr); };
+  const auto text = [](const std::string& value) { return value.empty() ? Json(nullptr) : Json(value); };
+  return Json{{"id", c.id},
+              {"channel", c.channel},
+              {"customer_id", text(c.customer_id)},
+              {"customer_name", c.customer_name},
+              {"started_at", booking::FormatUtc(c.started_at)},
+              {"ended_at", utc(c.ended_at)},
+              {"status", c.status},
+              {"messages_in", c.messages_in},
+              {"messages_out", c.messages_out},
+              {"first_response_s", number(c.first_response_s)},
+              {"first_response_business_s", number(c.first_response_business_s)},
+              {"handoff_reason", text(c.handoff_reason)},
+              {"handoff_at", utc(c.handoff_at)},
+              {"first_human_reply_at", utc(c.first_human_reply_at)},
+              {"resolved_by", text(c.resolved_by)},
+              {"resolution_s", number(c.resolution_s)},
+              {"bookings", c.booked_appointment_ids.size()},
+              {"appointment_ids", c.booked_appointment_ids},
+              {"prompt_tokens", c.prompt_tokens},
+              {"completion_tokens", c.completion_tokens},
+              {"cost_usd", static_cast<double>(c.cost_micros) / 1e6},
+              {"csat_score", c.csat_score ? Json(*c.csat_score) : Json(nullptr)},
+              {"csat_comment", c.csat_comment},
+              {"tags", c.tags}};
 }
 
 }  // namespace omni::analytics

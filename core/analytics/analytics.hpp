@@ -42,6 +42,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <utility>
@@ -200,6 +201,16 @@ struct ConversationRow {
   std::optional<int> csat_score;
   std::string csat_comment;
 };
+
+// The export's fields, in column order: id, channel, customer_id, ...,
+// tags. Every export (`omni analytics conversations`, the operator API)
+// writes these.
+const std::vector<std::string>& ConversationRowFields();
+
+// One row as a JSON object with ConversationRowFields() as keys: instants
+// ISO 8601 UTC, durations in seconds, cost_usd in dollars, absent values
+// null, appointment_ids and tags as arrays.
+nlohmann::json ConversationRowJson(const ConversationRow& row);
 
 // Calls `row` for each conversation started in `range`, oldest first,
 // reading a page at a time so that memory stays flat however many there

@@ -614,6 +614,18 @@ std::vector<Appointment> BookingService::List(const std::string& business_id, co
     if (c == '%' || c == '_' || c == '\\') pattern += '\\';
     pattern += c;
   }
+  // A cursor is "<start in microseconds since the epoch>.<id>".
+  std::string after_micros;
+  std::string after_id;
+  if (!filter.after.empty()) {
+    const auto dot = filter.after.find('.');
+    after_micros = filter.after.substr(0, dot);
+    after_id = dot == std::string::npos ? "" : filter.after.substr(dot + 1);
+    if (after_micros.empty() || after_micros.size() > 19 ||
+        after_micros.find_first_not_of("0123456789") != std::string::npos || !IsUuid(after_id)) {
+      throw InvalidInput("invalid cursor \"" + filter.after + "\"", "Pass the cursor a previous page gave, unchanged.");
+    }
+  }
   return db::WithTransaction(pool_, [&](pqxx::work& tx) {
     auto rows = tx.exec_params(
         SelectAppointmentSql(
@@ -626,14 +638,21 @@ std::vector<Appointment> BookingService::List(const std::string& business_id, co
             "      OR regexp_replace(c.claimed_phone, '[^0-9]', '', 'g') = nullif(regexp_replace($5, '[^0-9]', '', 'g'), '')"
             "      OR c.name ILIKE '%' || $6 || '%')"
             " AND ($8 = '' OR a.conversation_id = nullif($8, '')::uuid)"
+            " AND ($9 = '' OR (a.starts_at, a.id) > (timestamptz 'epoch' + nullif($9, '')::bigint"
+            "      * interval '1 microsecond', nullif($10, '')::uuid))"
             " ORDER BY a.starts_at, a.id LIMIT $7"),
         business_id, filter.from ? SqlTime(*filter.from) : "", filter.to ? SqlTime(*filter.to) : "",
         filter.status ? std::string(StatusName(*filter.status)) : "", customer, pattern, limit,
-        filter.conversation_id);
+        filter.conversation_id, after_micros, after_id);
     std::vector<Appointment> list;
     for (const auto& row : rows) list.push_back(ReadAppointment(row));
     return list;
   });
+}
+
+std::string NextCursor(const Appointment& appointment) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(appointment.start.time_since_epoch()).count()) +
+         "." + appointment.id;
 }
 
 std::vector<Appointment> Upcoming(pqxx::work& tx, const std::string& business_id, const std::string& customer_id,

@@ -112,7 +112,12 @@ struct ListFilter {
   std::string customer;             // id, email, phone (claimed ones too), or part of the name
   std::string conversation_id;      // only those the chat with this id booked
   int limit = 200;
+  std::string after;                // NextCursor of a page's last appointment: the ones after it
 };
+
+// The cursor naming `appointment`'s place in List's order (start, id), for
+// ListFilter::after: opaque to callers.
+std::string NextCursor(const Appointment& appointment);
 
 class BookingService {
  public:
@@ -173,7 +178,8 @@ class BookingService {
   Appointment Complete(const std::string& business_id, const std::string& appointment_id);
   Appointment MarkNoShow(const std::string& business_id, const std::string& appointment_id);
 
-  // Appointments ordered by start. InvalidInput when to < from.
+  // Appointments ordered by start, then id. InvalidInput when to < from or
+  // for a malformed cursor.
   std::vector<Appointment> List(const std::string& business_id, const ListFilter& filter);
   // NotFound for an unknown id (or one of another business).
   Appointment Get(const std::string& business_id, const std::string& appointment_id);

@@ -36,6 +36,7 @@ Assistant::~Assistant() { impl_->http.reset(); }
 Engine& Assistant::engine() { return impl_->engine; }
 BusinessCache& Assistant::businesses() { return impl_->businesses; }
 kb::Retriever& Assistant::retriever() { return impl_->search.retriever(); }
+kb::Embedder* Assistant::embedder() { return impl_->search.embedder(); }
 bool Assistant::offline() const { return impl_->llm == nullptr; }
 
 }  // namespace omni::chat

@@ -22,6 +22,7 @@ namespace omni::db {
 class Pool;
 }
 namespace omni::kb {
+class Embedder;
 class Retriever;
 }
 
@@ -48,6 +49,9 @@ class Assistant {
   // business here and pass it in the TurnRequest.
   BusinessCache& businesses();
   kb::Retriever& retriever();
+  // The embeddings client the retriever searches with, for ingest to embed
+  // new chunks alike; null when none is configured.
+  kb::Embedder* embedder();
   // True when no model is configured: the offline responder answers.
   bool offline() const;
 

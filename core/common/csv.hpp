@@ -1,5 +1,5 @@
-// An RFC 4180 CSV reader: records from a stream one at a time, in memory
-// bounded by the longest record. Accepts a UTF-8 byte order mark, CRLF or
+// RFC 4180 CSV: CsvLine writes one record, and a reader reads records
+// from a stream one at a time, in memory bounded by the longest record. Accepts a UTF-8 byte order mark, CRLF or
 // LF line ends, quoted fields with doubled quotes, and line breaks inside
 // quotes. Not thread-safe: one reader per stream.
 #pragma once
@@ -40,5 +40,9 @@ class CsvReader {
   long long line_ = 1;  // the line the next character is on
   bool at_start_ = true;
 };
+
+// One record: the fields joined by ',', each quoted (with '"' doubled)
+// when it holds ',', '"', CR or LF, and ended by CRLF.
+std::string CsvLine(const std::vector<std::string>& fields);
 
 }  // namespace omni

@@ -201,8 +201,8 @@ class Run {
     };
     for (const std::string& input : options_.inputs) {
       if (input == "-") {
-        roots_.push_back("stdin");
-        add(SourceKind::kStdin, "stdin");
+        roots_.push_back(options_.stdin_id);
+        add(SourceKind::kStdin, options_.stdin_id);
         continue;
       }
       if (IsUrl(input)) {
@@ -257,12 +257,13 @@ class Run {
     switch (source.kind) {
       case SourceKind::kStdin:
         if (!environment_.read_stdin) {
-          Fail("stdin", "cannot be read here");
+          Fail(options_.stdin_id, "cannot be read here");
           return false;
         }
         bytes = environment_.read_stdin(settings_.max_document_bytes + 1);
+        content_type = options_.stdin_content_type;
         if (bytes.size() > settings_.max_document_bytes) {
-          Fail("stdin", "is too large (more than " + std::to_string(settings_.max_document_bytes) +
+          Fail(options_.stdin_id, "is too large (more than " + std::to_string(settings_.max_document_bytes) +
                             " bytes; the limit is " + std::to_string(settings_.max_document_bytes) + ")");
           return false;
         }

@@ -56,6 +56,12 @@ struct IngestOptions {
   std::vector<std::string> tags;
   // Title for a single-document input without one of its own (stdin).
   std::string title;
+  // The external id of the "-" input: adding text under the same id again
+  // updates that document (the operator API names each one it adds).
+  std::string stdin_id = "stdin";
+  // The media type of the "-" input ("text/markdown", "text/plain"); ""
+  // tells it from the bytes.
+  std::string stdin_content_type;
   RecordFields fields;  // CSV and JSONL record fields
   // Remove the business's documents that this run's inputs did not yield,
   // among those from the same roots: under a directory given, or from a

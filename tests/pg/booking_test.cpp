@@ -389,6 +389,34 @@ TEST_CASE("bookings on different resources coexist; a full slot is taken on ever
   CHECK(Overlaps(db.pool()) == 0);
 }
 
+TEST_CASE("list pages by cursor through bookings that share a start, each once", "[booking]") {
+  test::TestDatabase db;
+  Salon salon(db, "acme", {"chair 1", "chair 2", "chair 3"});
+  std::vector<std::string> booked;
+  for (const char* start : {"2026-12-01 10:00", "2026-12-01 11:00"}) {
+    for (int chair = 0; chair < 3; ++chair) {
+      const auto result = salon.Book("Quick trim", start, "p" + std::to_string(booked.size()) + "@example.com");
+      REQUIRE(result.outcome == BookingResult::kBooked);
+      booked.push_back(result.appointment->id);
+    }
+  }
+  std::vector<std::string> seen;
+  booking::ListFilter filter;
+  filter.limit = 2;
+  for (int pages = 0; pages < 10; ++pages) {
+    const auto page = salon.service.List(salon.id, filter);
+    for (const auto& a : page) seen.push_back(a.id);
+    if (page.size() < 2) break;
+    filter.after = booking::NextCursor(page.back());
+  }
+  CHECK(seen.size() == booked.size());
+  CHECK(std::set<std::string>(seen.begin(), seen.end()) == std::set<std::string>(booked.begin(), booked.end()));
+  filter.after = "123.not-a-uuid";
+  CHECK_THROWS_AS(salon.service.List(salon.id, filter), InvalidInput);
+  filter.after = "-5." + booked[0];
+  CHECK_THROWS_AS(salon.service.List(salon.id, filter), InvalidInput);
+}
+
 // Inserts a live booking that holds no resource, as one made before the
 // business had resources: it blocks every resource.
 void BookWholeBusiness(db::Pool& pool, const std::string& business_id, const std::string& local_start) {

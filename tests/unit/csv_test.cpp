@@ -72,4 +72,14 @@ TEST_CASE("csv: malformed input is an error naming the line", "[csv]") {
         std::string::npos);
 }
 
+TEST_CASE("csv: a written record quotes what needs it and reads back the same", "[csv]") {
+  const Fields fields = {"plain", "a, b", "say \"hi\"", "two\nlines", "", "cr\r"};
+  const std::string line = CsvLine(fields);
+  CHECK(line == "plain,\"a, b\",\"say \"\"hi\"\"\",\"two\nlines\",,\"cr\r\"\r\n");
+  const auto records = ReadAll(line + CsvLine({"x"}));
+  REQUIRE(records.size() == 2);
+  CHECK(records[0].fields == fields);
+  CHECK(records[1].fields == Fields{"x"});
+}
+
 }  // namespace omni
