@@ -33,6 +33,7 @@
 #include "daemon/router.hpp"
 #include "daemon/server.hpp"
 #include "daemon/notify_worker.hpp"
+#include "daemon/webhook_worker.hpp"
 #include "daemon/unanswered_sweep.hpp"
 
 namespace omni::omnid {
@@ -224,6 +225,7 @@ int Serve(const Flags& flags) {
   UnansweredSweep unanswered(app);
   MeterWorker meter_worker(app);
   NotifyWorker notifications(app);
+  WebhookWorker webhook_worker(app);
 
   const Router router = MakeRouter();
   Server server(app, router);
