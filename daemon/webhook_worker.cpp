@@ -2,6 +2,7 @@
 #include "daemon/webhook_worker.hpp"
 
 #include <chrono>
+#include <nlohmann/json.hpp>
 
 #include "core/common/clock.hpp"
 #include "core/common/error.hpp"
