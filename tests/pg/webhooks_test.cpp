@@ -13,11 +13,13 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "core/booking/booking.hpp"
 #include "core/chat/conversations.hpp"
 #include "core/common/error.hpp"
 #include "core/customers/customers.hpp"
 #include "core/db/pqxx.hpp"
 #include "core/jobs/jobs.hpp"
+#include "core/notify/notify.hpp"
 #include "core/webhooks/webhooks.hpp"
 #include "core/webhooks/webhooks_tx.hpp"
 #include "tests/support/fixed_clock.hpp"
@@ -296,7 +298,11 @@ TEST_CASE("an endpoint failing for 24 hours is disabled, its owner told once, an
   test::FixedClock clock(RealNow());
   std::vector<webhooks::DisabledEndpoint> disabled;
   webhooks::Deliverer deliverer(db.pool(), clock, Loopback(),
-                                [&](const webhooks::DisabledEndpoint& d) { disabled.push_back(d); });
+                                [&](const webhooks::DisabledEndpoint& d) {
+                                  disabled.push_back(d);
+                                  notify::EnqueueWebhookDisabledAlert(db.pool(), d.business_id, d.endpoint_id, d.url,
+                                                                      d.reason, clock.Now());
+                                });
   const TimePoint start = clock.Now();
   int attempts = 0;
   while (clock.Now() <= start + hours{25} && disabled.empty()) {
@@ -312,6 +318,16 @@ TEST_CASE("an endpoint failing for 24 hours is disabled, its owner told once, an
   CHECK_FALSE(listed.enabled);
   CHECK(listed.disabled_reason.find("failing for 24 hours") != std::string::npos);
   CHECK(Count(db.pool(), "SELECT count(*) FROM jobs WHERE queue = 'webhooks.delivery' AND state = 'DEAD'") == 1);
+  // The owner is told, by e-mail when it is configured.
+  notify::Notifier notifier(db.pool(), clock, {"Omni <notify@omni.example>", 16, 60000}, nullptr);
+  while (notifier.RunOnce() > 0) {
+  }
+  const auto notices = notify::ListNotifications(db.pool(), acme);
+  REQUIRE(notices.size() == 1);
+  CHECK(notices[0].kind == "webhook_disabled");
+  CHECK(notices[0].recipient == "owner@acme.example");
+  CHECK(notices[0].subject == "Webhook disabled: http://127.0.0.1:9/closed");
+  CHECK(notices[0].status == "NOT_SENT");
   // Disabled: new events are not queued for it, and its deliveries cannot be replayed.
   NewCustomer(db.pool(), acme, "bob@example.com");
   CHECK(Count(db.pool(), "SELECT count(*) FROM jobs WHERE queue = 'webhooks.delivery'") == 1);
@@ -332,6 +348,51 @@ TEST_CASE("an endpoint failing for 24 hours is disabled, its owner told once, an
   CHECK(log[0]["id"] == log[1]["id"]);
   CHECK(log[1]["verified"] == true);
   CHECK(log[0]["id"] == first.event_id);
+}
+
+TEST_CASE("appointment events carry the issue's names, cancelled included, in the booking's transaction",
+          "[webhooks]") {
+  test::TestDatabase db;
+  Receiver receiver;
+  const std::string acme = WithTransaction(db.pool(), [&](pqxx::work& tx) {
+    const std::string day = R"([["00:00","23:59"]])";
+    std::string weekly = "{";
+    for (const char* name : {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}) {
+      weekly += std::string(weekly.size() > 1 ? "," : "") + "\"" + name + "\":" + day;
+    }
+    weekly += "}";
+    const std::string id = tx.exec_params("INSERT INTO businesses (slug, name, timezone, email, weekly_hours,"
+                                          " min_notice_min) VALUES ('acme', 'Acme', 'UTC', 'owner@acme.example',"
+                                          " $1::jsonb, 0) RETURNING id::text",
+                                          weekly)[0][0]
+                               .as<std::string>();
+    tx.exec_params("INSERT INTO services (business_id, name, duration_min) VALUES ($1::uuid, 'Cut', 60)", id);
+    return id;
+  });
+  AddEndpoint(db.pool(), acme, receiver.Url("/ok/"),
+              {"appointment.created", "appointment.rescheduled", "appointment.cancelled"});
+  test::FixedClock clock(RealNow());
+  booking::BookingService service(db.pool(), clock);
+  booking::CreateRequest request;
+  request.service = "Cut";
+  request.start = std::chrono::ceil<hours>(clock.Now()) + hours{48};
+  request.customer = {"Ann Lee", "ann@example.com", ""};
+  const auto booked = service.Create(acme, request);
+  REQUIRE(booked.outcome == booking::BookingResult::kBooked);
+  const std::string id = booked.appointment->id;
+  REQUIRE(service.Reschedule(acme, id, request.start + hours{2}).outcome == booking::BookingResult::kBooked);
+  service.Cancel(acme, id, "ill");
+  webhooks::Deliverer deliverer(db.pool(), clock, Loopback());
+  Drain(deliverer);
+  std::vector<std::string> types;
+  for (const auto& entry : receiver.Log()) {
+    CHECK(entry["verified"] == true);
+    const Json body = Json::parse(entry["body"].get<std::string>());
+    types.push_back(body["type"]);
+    CHECK(body["data"]["appointment_id"] == id);
+  }
+  std::sort(types.begin(), types.end());
+  CHECK(types == std::vector<std::string>{"appointment.cancelled", "appointment.created", "appointment.rescheduled"});
 }
 
 }  // namespace omni
