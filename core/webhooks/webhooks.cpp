@@ -18,6 +18,7 @@
 #include <date/date.h>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <thread>
 
 #include "core/common/error.hpp"
 #include "core/common/text.hpp"
@@ -478,74 +479,97 @@ Delivery SendTest(db::Pool& pool, const std::string& business_id, const std::str
   });
 }
 
+std::optional<DisabledEndpoint> Deliverer::Deliver(const jobs::Job& job, TimePoint now) {
+  const std::string endpoint_id = job.payload.value("endpoint_id", "");
+  const auto target =
+      db::WithTransaction(pool_, [&](pqxx::work& tx) { return LoadTarget(tx, job.business_id, endpoint_id); });
+  if (!target) {
+    jobs::Complete(pool_, job, now);  // the endpoint was removed: nobody to deliver to
+    return std::nullopt;
+  }
+  if (!target->enabled) {
+    jobs::Kill(pool_, job, "the endpoint is disabled", now);
+    return std::nullopt;
+  }
+  const std::string event_id = job.payload.value("event_id", "");
+  const std::string type = job.payload.value("type", "");
+  detail::PostResult result;
+  try {
+    result = Attempt(*target, event_id, Body(job.payload), settings_, now);
+  } catch (const InvalidInput& e) {
+    jobs::Kill(pool_, job, e.what(), now);  // a stored secret that no longer parses
+    return std::nullopt;
+  }
+  const bool ok = result.error.empty();
+  const bool now_disabled = db::WithTransaction(pool_, [&](pqxx::work& tx) {
+    LogAttempt(tx, job.business_id, endpoint_id, job.id, event_id, type, job.attempts, result, now);
+    if (ok) {
+      tx.exec_params("UPDATE webhook_endpoints SET failing_since = NULL WHERE business_id = $1::uuid AND id = $2::uuid"
+                     " AND failing_since IS NOT NULL",
+                     job.business_id, endpoint_id);
+      return false;
+    }
+    // failing_since is the first failure since the last success, so a
+    // receiver that is down for a day is disabled, whatever the traffic.
+    const auto rows = tx.exec_params(
+        "UPDATE webhook_endpoints SET failing_since = coalesce(failing_since,"
+        " timestamptz 'epoch' + $3::int8 * interval '1 microsecond')"
+        " WHERE business_id = $1::uuid AND id = $2::uuid AND enabled"
+        " RETURNING (extract(epoch FROM failing_since) * 1000000)::int8",
+        job.business_id, endpoint_id, Micros(now));
+    if (rows.empty() || now - FromMicros(rows[0][0].as<std::int64_t>()) < kRetryWindow) return false;
+    tx.exec_params("UPDATE webhook_endpoints SET enabled = false, disabled_at = timestamptz 'epoch' + $3::int8 *"
+                   " interval '1 microsecond', disabled_reason = $4 WHERE business_id = $1::uuid AND id = $2::uuid",
+                   job.business_id, endpoint_id, Micros(now),
+                   "failing for 24 hours; last error: " + result.error.substr(0, 500));
+    return true;
+  });
+  if (ok) {
+    jobs::Complete(pool_, job, now);
+    return std::nullopt;
+  }
+  if (now_disabled) {
+    jobs::Kill(pool_, job, "the endpoint was disabled after failing for 24 hours: " + result.error, now);
+    return DisabledEndpoint{job.business_id, endpoint_id, target->url, result.error};
+  }
+  const TimePoint since = FromMicros(job.payload.value("since", Micros(now)));
+  const TimePoint give_up = since + kRetryWindow;
+  if (now >= give_up) {
+    jobs::Kill(pool_, job, "gave up 24 hours after the event: " + result.error, now);
+    return std::nullopt;
+  }
+  jobs::Fail(pool_, job, result.error, std::min(now + RetryDelay(settings_, job.attempts), give_up), now);
+  return std::nullopt;
+}
+
 int Deliverer::RunOnce() {
   const TimePoint now = clock_.Now();
   const auto claimed = jobs::Claim(pool_, kDeliveryQueue, settings_.batch, milliseconds{settings_.lease_ms}, now);
-  std::vector<DisabledEndpoint> disabled;
-  for (const jobs::Job& job : claimed) {
-    const std::string endpoint_id = job.payload.value("endpoint_id", "");
-    const auto target =
-        db::WithTransaction(pool_, [&](pqxx::work& tx) { return LoadTarget(tx, job.business_id, endpoint_id); });
-    if (!target) {
-      jobs::Complete(pool_, job, now);  // the endpoint was removed: nobody to deliver to
-      continue;
-    }
-    if (!target->enabled) {
-      jobs::Kill(pool_, job, "the endpoint is disabled", now);
-      continue;
-    }
-    const std::string event_id = job.payload.value("event_id", "");
-    const std::string type = job.payload.value("type", "");
-    detail::PostResult result;
-    try {
-      result = Attempt(*target, event_id, Body(job.payload), settings_, now);
-    } catch (const InvalidInput& e) {
-      jobs::Kill(pool_, job, e.what(), now);  // a stored secret that no longer parses
-      continue;
-    }
-    const bool ok = result.error.empty();
-    const bool now_disabled = db::WithTransaction(pool_, [&](pqxx::work& tx) {
-      LogAttempt(tx, job.business_id, endpoint_id, job.id, event_id, type, job.attempts, result, now);
-      if (ok) {
-        tx.exec_params("UPDATE webhook_endpoints SET failing_since = NULL WHERE business_id = $1::uuid AND id = $2::uuid"
-                       " AND failing_since IS NOT NULL",
-                       job.business_id, endpoint_id);
-        return false;
+  // Each delivery on a thread of its own, so that one slow or hanging
+  // receiver (up to timeout_ms) does not hold back the other endpoints',
+  // and other businesses', deliveries of the batch. A database connection
+  // is held only around each short transaction, never during the POST.
+  std::vector<std::optional<DisabledEndpoint>> disabled(claimed.size());
+  std::vector<std::exception_ptr> errors(claimed.size());
+  std::vector<std::thread> threads;
+  threads.reserve(claimed.size());
+  for (std::size_t i = 0; i < claimed.size(); ++i) {
+    threads.emplace_back([&, i] {
+      try {
+        disabled[i] = Deliver(claimed[i], now);
+      } catch (...) {
+        errors[i] = std::current_exception();
       }
-      // failing_since is the first failure since the last success, so a
-      // receiver that is down for a day is disabled, whatever the traffic.
-      const auto rows = tx.exec_params(
-          "UPDATE webhook_endpoints SET failing_since = coalesce(failing_since,"
-          " timestamptz 'epoch' + $3::int8 * interval '1 microsecond')"
-          " WHERE business_id = $1::uuid AND id = $2::uuid AND enabled"
-          " RETURNING (extract(epoch FROM failing_since) * 1000000)::int8",
-          job.business_id, endpoint_id, Micros(now));
-      if (rows.empty() || now - FromMicros(rows[0][0].as<std::int64_t>()) < kRetryWindow) return false;
-      tx.exec_params("UPDATE webhook_endpoints SET enabled = false, disabled_at = timestamptz 'epoch' + $3::int8 *"
-                     " interval '1 microsecond', disabled_reason = $4 WHERE business_id = $1::uuid AND id = $2::uuid",
-                     job.business_id, endpoint_id, Micros(now),
-                     "failing for 24 hours; last error: " + result.error.substr(0, 500));
-      return true;
     });
-    if (ok) {
-      jobs::Complete(pool_, job, now);
-      continue;
-    }
-    if (now_disabled) {
-      jobs::Kill(pool_, job, "the endpoint was disabled after failing for 24 hours: " + result.error, now);
-      disabled.push_back({job.business_id, endpoint_id, target->url, result.error});
-      continue;
-    }
-    const TimePoint since = FromMicros(job.payload.value("since", Micros(now)));
-    const TimePoint give_up = since + kRetryWindow;
-    if (now >= give_up) {
-      jobs::Kill(pool_, job, "gave up 24 hours after the event: " + result.error, now);
-      continue;
-    }
-    jobs::Fail(pool_, job, result.error, std::min(now + RetryDelay(settings_, job.attempts), give_up), now);
   }
+  for (auto& thread : threads) thread.join();
   if (on_disabled_) {
-    for (const auto& d : disabled) on_disabled_(d);
+    for (const auto& d : disabled) {
+      if (d) on_disabled_(*d);
+    }
+  }
+  for (const auto& error : errors) {
+    if (error) std::rethrow_exception(error);
   }
   return static_cast<int>(claimed.size());
 }

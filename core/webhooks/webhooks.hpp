@@ -28,6 +28,9 @@
 namespace omni::db {
 class Pool;
 }
+namespace omni::jobs {
+struct Job;
+}
 
 namespace omni::webhooks {
 
@@ -145,7 +148,7 @@ class Deliverer {
             std::function<void(const DisabledEndpoint&)> on_disabled = {})
       : pool_(pool), clock_(clock), settings_(settings), on_disabled_(std::move(on_disabled)) {}
 
-  // Claims due deliveries (up to `batch`) and attempts each: a 2xx answer
+  // Claims due deliveries (up to `batch`) and attempts each, all at once: a 2xx answer
   // completes it; anything else (status, timeout, refused target) is logged
   // and retried with backoff until 24 h after the event. An endpoint that
   // has failed without a success for 24 h is disabled and its deliveries
@@ -154,6 +157,9 @@ class Deliverer {
   int RunOnce();
 
  private:
+  // One claimed delivery, start to end; the endpoint when this disabled it.
+  std::optional<DisabledEndpoint> Deliver(const jobs::Job& job, TimePoint now);
+
   db::Pool& pool_;
   const Clock& clock_;
   DeliverySettings settings_;

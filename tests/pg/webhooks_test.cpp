@@ -201,6 +201,28 @@ TEST_CASE("a hanging receiver is timed out and retried, and a redirect is not fo
   CHECK(Count(db.pool(), "SELECT count(*) FROM jobs WHERE queue = 'webhooks.delivery' AND state = 'PENDING'") == 2);
 }
 
+TEST_CASE("hanging receivers of one business do not hold back another business's deliveries", "[webhooks]") {
+  test::TestDatabase db;
+  Receiver receiver;
+  const std::string slow = AddBusiness(db.pool(), "slow");
+  const std::string fast = AddBusiness(db.pool(), "fast");
+  AddEndpoint(db.pool(), slow, receiver.Url("/hang/"), {"customer.created"});
+  for (int i = 0; i < 4; ++i) NewCustomer(db.pool(), slow, "c" + std::to_string(i) + "@example.com");
+  AddEndpoint(db.pool(), fast, receiver.Url("/ok/fast"), {"customer.created"});
+  NewCustomer(db.pool(), fast, "ann@example.com");
+  test::FixedClock clock(RealNow());
+  webhooks::Deliverer deliverer(db.pool(), clock, Loopback(2000));
+  const auto started = std::chrono::steady_clock::now();
+  CHECK(deliverer.RunOnce() == 5);
+  // One after the other, the four hanging attempts alone would take 8 s.
+  CHECK(std::chrono::steady_clock::now() - started < seconds{6});
+  const auto delivered = webhooks::ListDeliveries(db.pool(), fast);
+  REQUIRE(delivered.size() == 1);
+  CHECK(delivered[0].status == 204);
+  CHECK(delivered[0].duration_ms < 1500);
+  CHECK(webhooks::ListDeliveries(db.pool(), slow).size() == 4);
+}
+
 TEST_CASE("a business's events reach only its own endpoints, for every event type", "[webhooks]") {
   test::TestDatabase db;
   Receiver receiver;
