@@ -7,6 +7,7 @@
 // event or id of one business ever reaching or naming another's.
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -264,6 +265,35 @@ TEST_CASE("a business's events reach only its own endpoints, for every event typ
   CHECK_THROWS_AS(webhooks::Replay(db.pool(), beta, acme_delivery, clock.Now()), NotFound);
   CHECK_THROWS_AS(webhooks::SendTest(db.pool(), beta, acme_endpoint, Loopback(), clock.Now()), NotFound);
   CHECK(webhooks::ListEndpoints(db.pool(), acme).size() == 1);
+}
+
+TEST_CASE("a visitor's closing and rating publish conversation.resolved and csat.submitted", "[webhooks]") {
+  test::TestDatabase db;
+  Receiver receiver;
+  const std::string acme = AddBusiness(db.pool(), "acme");
+  AddEndpoint(db.pool(), acme, receiver.Url("/ok/"), {"conversation.resolved", "csat.submitted"});
+  const chat::Visitor ann{"visitor-ann", "", false};
+  chat::OpenRequest open;
+  open.channel = chat::Channel::kWebchat;
+  open.visitor_id = ann.visitor_id;
+  const std::string conversation = chat::Open(db.pool(), acme, open).id;
+  chat::AddUserMessage(db.pool(), acme, conversation, "Thanks!", RealNow());
+  chat::CloseByVisitor(db.pool(), acme, ann, conversation);
+  chat::RateByVisitor(db.pool(), acme, ann, conversation, 4, "quick and kind");
+  test::FixedClock clock(RealNow());
+  webhooks::Deliverer deliverer(db.pool(), clock, Loopback());
+  Drain(deliverer);
+  const Json log = receiver.Log();
+  REQUIRE(log.size() == 2);
+  std::map<std::string, Json> by_type;
+  for (const auto& entry : log) {
+    CHECK(entry["verified"] == true);
+    const Json body = Json::parse(entry["body"].get<std::string>());
+    by_type[body["type"]] = body["data"];
+  }
+  CHECK(by_type["conversation.resolved"]["conversation_id"] == conversation);
+  CHECK(by_type["csat.submitted"]["score"] == 4);
+  CHECK(by_type["csat.submitted"]["comment"] == "quick and kind");
 }
 
 TEST_CASE("a business without a subscribed endpoint enqueues nothing per message", "[webhooks]") {
