@@ -5,7 +5,11 @@
 //     transaction of its own, which bounds what the enqueue adds;
 //  2. notifications per second through the queue: N bookings' confirmations
 //     drained by W notifiers, recorded only (no e-mail), then sent over SMTP
-//     to a local aiosmtpd sink.
+//     to a local aiosmtpd sink;
+//  3. webhook deliveries per second through the queue: N bookings'
+//     appointment.created events POSTed, signed, by W deliverers to a
+//     receiver on 127.0.0.1 that answers 204, and the booking latency with
+//     that endpoint subscribed (one more job in the booking's transaction).
 // Usage: omni_notify_bench [--bookings N] [--workers W]
 #include <algorithm>
 #include <chrono>
@@ -21,6 +25,8 @@
 #include "core/notify/notify.hpp"
 #include "core/notify/notify_tx.hpp"
 #include "core/notify/smtp.hpp"
+#include "core/webhooks/webhooks.hpp"
+#include "tests/support/loopback_server.hpp"
 #include "tests/support/pg_harness.hpp"
 #include "tests/support/smtp_sink.hpp"
 
@@ -84,6 +90,23 @@ double Drain(db::Pool& pool, notify::MailSender* sender, int workers) {
   return std::chrono::duration<double>(Steady::now() - start).count();
 }
 
+// Drains the due webhook deliveries with `workers` deliverers; returns seconds.
+double DrainWebhooks(db::Pool& pool, int workers) {
+  webhooks::DeliverySettings settings;
+  settings.allow_private_targets = true;
+  const auto start = Steady::now();
+  std::vector<std::thread> threads;
+  for (int w = 0; w < workers; ++w) {
+    threads.emplace_back([&] {
+      webhooks::Deliverer deliverer(pool, DefaultClock(), settings);
+      while (deliverer.RunOnce() > 0) {
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  return std::chrono::duration<double>(Steady::now() - start).count();
+}
+
 long long Handled(db::Pool& pool, const std::string& status) {
   return db::WithTransaction(pool, [&](pqxx::work& tx) {
     return tx.exec_params("SELECT count(*) FROM notifications WHERE status = $1", status)[0][0].as<long long>();
@@ -139,5 +162,18 @@ int main(int argc, char** argv) {
   const double smtp_s = Drain(pool, smtp.get(), workers);
   std::printf("queue over SMTP (aiosmtpd on 127.0.0.1): %lld notifications in %.2f s = %.0f/s with %d workers\n",
               Handled(pool, "SENT"), smtp_s, static_cast<double>(Handled(pool, "SENT")) / smtp_s, workers);
+
+  test::LoopbackServer receiver([](const test::LoopbackRequest&) { return test::LoopbackResponse{204, {}, ""}; });
+  const std::string hooked = SeedBusiness(pool, "bench-webhooks");
+  webhooks::AddEndpoint(pool, hooked, {receiver.Url("/hooks"), "", {"appointment.created"}, ""}, true);
+  const auto hooked_booked = Book(service, hooked, bookings);
+  std::printf("booking create with a subscribed webhook endpoint: p50 %.2f ms, p95 %.2f ms over %d bookings\n",
+              Percentile(hooked_booked, 0.5), Percentile(hooked_booked, 0.95), bookings);
+  const double hooks_s = DrainWebhooks(pool, workers);
+  const long long delivered = db::WithTransaction(pool, [&](pqxx::work& tx) {
+    return tx.exec("SELECT count(*) FROM webhook_deliveries WHERE status_code = 204")[0][0].as<long long>();
+  });
+  std::printf("queue, webhooks (signed POST to 127.0.0.1): %lld deliveries in %.2f s = %.0f/s with %d workers\n",
+              delivered, hooks_s, static_cast<double>(delivered) / hooks_s, workers);
   return 0;
 }

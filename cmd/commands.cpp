@@ -21,6 +21,7 @@ std::vector<Command> AllCommands() {
   commands.push_back(MakeAnalyticsCommand());
   commands.push_back(MakeNotificationsCommand());
   commands.push_back(MakeJobsCommand());
+  commands.push_back(MakeWebhooksCommand());
   commands.push_back(MakeUsersCommand());
   commands.push_back(MakeKeysCommand());
   commands.push_back(MakeUsageCommand());

@@ -18,6 +18,7 @@ Command MakeBillingCommand();  // billing_cmd.cpp
 Command MakeAnalyticsCommand();  // analytics_cmd.cpp
 Command MakeNotificationsCommand();  // notifications_cmd.cpp
 Command MakeJobsCommand();    // jobs_cmd.cpp
+Command MakeWebhooksCommand();  // webhooks_cmd.cpp
 Command MakeUsersCommand();   // users_cmd.cpp
 Command MakeKeysCommand();    // keys_cmd.cpp
 Command MakeUsageCommand();  // usage_cmd.cpp

@@ -34,6 +34,7 @@
 #include "daemon/router.hpp"
 #include "daemon/server.hpp"
 #include "daemon/notify_worker.hpp"
+#include "daemon/webhook_worker.hpp"
 #include "daemon/unanswered_sweep.hpp"
 
 namespace omni::omnid {
@@ -229,6 +230,7 @@ int Serve(const Flags& flags) {
   UnansweredSweep unanswered(app);
   MeterWorker meter_worker(app);
   NotifyWorker notifications(app);
+  WebhookWorker webhook_worker(app);
 
   const Router router = MakeRouter();
   OpenApiDocumentText();  // merged now: a bad fragment stops omnid here, not at the first request

@@ -18,6 +18,7 @@
 #include <cmath>
 
 
+#include "core/booking/appointment_events_tx.hpp"
 #include "core/booking/availability.hpp"
 #include "core/booking/ics.hpp"
 #include "core/booking/local_time.hpp"
@@ -26,7 +27,6 @@
 #include "core/common/text.hpp"
 #include "core/customers/customers_tx.hpp"
 #include "core/db/pqxx.hpp"
-#include "core/notify/notify_tx.hpp"
 
 namespace omni::booking {
 namespace {
@@ -453,8 +453,8 @@ BookingResult BookingService::Create(const std::string& business_id, const Creat
         if (rows.empty()) continue;
         const std::string id = rows[0][0].as<std::string>();
         RecordEvent(tx, business_id, id, request.conversation_id, "BOOKED");
-        notify::EnqueueAppointmentNotices(tx, business_id, id, 0, request.start, notify::AppointmentChange::kCreated,
-                                          now);
+        OnAppointmentChanged(tx, {AppointmentChange::kCreated, business_id, id, service.id, customer_id, 0,
+                                  request.start, end, now});
         return id;
       }
       throw SlotTakenSignal{};
@@ -524,8 +524,8 @@ BookingResult BookingService::Reschedule(const std::string& business_id, const s
               resource_id);
           tx.exec("RELEASE SAVEPOINT omni_reschedule");
           RecordEvent(tx, business_id, appointment_id, via_conversation_id, "RESCHEDULED");
-          notify::EnqueueAppointmentNotices(tx, business_id, appointment_id, current.sequence + 1, new_start,
-                                            notify::AppointmentChange::kRescheduled, now);
+          OnAppointmentChanged(tx, {AppointmentChange::kRescheduled, business_id, appointment_id, current.service_id,
+                                    current.customer_id, current.sequence + 1, new_start, end, now});
           return;
         } catch (const pqxx::sql_error& e) {
           if (db::SqlState(e) != "23P01") throw;
@@ -575,8 +575,8 @@ Appointment BookingService::Transition(const std::string& business_id, const std
         business_id, appointment_id, std::string(StatusName(target)), SqlTime(now), reason);
     if (target == Status::kCanceled) {
       RecordEvent(tx, business_id, appointment_id, via_conversation_id, "CANCELED");
-      notify::EnqueueAppointmentNotices(tx, business_id, appointment_id, current.sequence + 1, current.start,
-                                        notify::AppointmentChange::kCanceled, now);
+      OnAppointmentChanged(tx, {AppointmentChange::kCanceled, business_id, appointment_id, current.service_id,
+                                current.customer_id, current.sequence + 1, current.start, current.end, now});
     }
   });
   return Get(business_id, appointment_id);

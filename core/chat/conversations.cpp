@@ -18,6 +18,7 @@
 #include "core/customers/customers_tx.hpp"
 #include "core/db/pqxx.hpp"
 #include "core/notify/notify_tx.hpp"
+#include "core/webhooks/webhooks_tx.hpp"
 
 namespace omni::chat {
 namespace {
@@ -159,7 +160,14 @@ void SetStatus(pqxx::work& tx, const std::string& business_id, const std::string
       " WHERE business_id = $1 AND id = $2",
       business_id, id, std::string(StatusName(to)), reason, std::string(HandoffReasonName(handoff)));
   if (from != to) Notify(tx, business_id, id, {{"status", StatusName(to)}});
-  if (to == ConversationStatus::kEscalated && from != to) notify::EnqueueHandoffAlert(tx, business_id, id, reason);
+  if (to == ConversationStatus::kEscalated && from != to) {
+    notify::EnqueueHandoffAlert(tx, business_id, id, reason);
+    webhooks::Publish(tx, business_id, "conversation.escalated",
+                      {{"conversation_id", id}, {"reason", reason}, {"handoff", Lower(HandoffReasonName(handoff))}});
+  }
+  if (to == ConversationStatus::kResolved && from != to) {
+    webhooks::Publish(tx, business_id, "conversation.resolved", {{"conversation_id", id}});
+  }
 }
 
 struct Insert {
@@ -231,11 +239,27 @@ StoredMessage Stored(const pqxx::row& row, const Insert& in) {
   return message;
 }
 
-// Inserts a message and, unless it is dropped, announces it, in one round
-// trip. The caller holds the conversation's lock (LockForMessage).
+// The message.created webhooks of the message in WITH item `m`, when it
+// is kept (`where`), as a WITH item of the statement storing it: no round
+// trip added, and a business without a subscribed endpoint pays one index
+// probe. Parameters as in ExecWithMessage.
+std::string MessageWebhooks(const std::string& where) {
+  return ", w AS (" +
+         webhooks::PublishSql("message.created", "$1::uuid",
+                              "jsonb_build_object('conversation_id', $2::text, 'message_id', m.id::text,"
+                              " 'role', lower($3::text), 'content', $4::text, 'created_at',"
+                              " to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'))",
+                              "now()", "m", where) +
+         ")";
+}
+
+// Inserts a message and, unless it is dropped, announces it and publishes
+// its webhooks, in one round trip. The caller holds the conversation's lock (LockForMessage).
 StoredMessage InsertMessage(pqxx::work& tx, const std::string& business_id, const std::string& id, const Insert& in) {
   const std::string sql = "WITH m AS (" + std::string(kMessageColumns) + "VALUES (" + MessageValues("$17", "$16") +
-                          ") RETURNING id, seq, created_at) SELECT m.id::text, m.seq, " +
+                          ") RETURNING id, seq, created_at)" +
+                          (in.dropped ? std::string() : MessageWebhooks("$3::text IN ('USER', 'ASSISTANT', 'HUMAN')")) +
+                          " SELECT m.id::text, m.seq, " +
                           OMNI_CHAT_EPOCH_US("m.created_at") + ", " +
                           (in.dropped ? std::string("$15::text") : kNotifyMessage) + " FROM m";
   const auto rows = ExecWithMessage(tx, in.dropped ? "omni_chat_insert_dropped" : "omni_chat_insert", sql,
@@ -270,7 +294,8 @@ SaveResult SaveAiMessageAtOnce(pqxx::transaction_base& tx, const std::string& bu
       " THEN now() ELSE last_message_at END WHERE business_id = $1 AND id = $2"
       " RETURNING status, status IN ('AI_ACTIVE', 'REOPENED') AS ai_may_answer),"
       " m AS (" + std::string(kMessageColumns) + "SELECT " + MessageValues("$16", "NOT c.ai_may_answer") +
-      " FROM c ON CONFLICT (id) DO NOTHING RETURNING id, seq, created_at, dropped)"
+      " FROM c ON CONFLICT (id) DO NOTHING RETURNING id, seq, created_at, dropped)" +
+      MessageWebhooks("NOT m.dropped") +
       " SELECT m.id::text, m.seq, " OMNI_CHAT_EPOCH_US("m.created_at") ", m.dropped, c.status,"
       " CASE WHEN m.dropped THEN NULL ELSE " + std::string(kNotifyMessage) + " END FROM m, c";
   const auto rows = ExecWithMessage(tx, "omni_chat_save_ai", sql, business_id, id, in, in.id);
@@ -372,6 +397,10 @@ Conversation Open(pqxx::work& tx, const std::string& business_id, const OpenRequ
                           request.visitor_id)
              .at(0)[0]
              .as<std::string>();
+    webhooks::Publish(tx, business_id, "conversation.created",
+                      {{"conversation_id", id},
+                       {"channel", Lower(ChannelName(request.channel))},
+                       {"customer_id", request.customer_id}});
     return Load(tx, business_id, id);
   }
   auto conversation = Load(tx, business_id, id);
@@ -767,6 +796,8 @@ void RateByVisitor(db::Pool& pool, const std::string& business_id, const Visitor
         business_id, conversation.id, score, comment);
     tx.exec_params("UPDATE conversations SET csat_score = $3 WHERE business_id = $1 AND id = $2", business_id,
                    conversation.id, score);
+    webhooks::Publish(tx, business_id, "csat.submitted",
+                      {{"conversation_id", conversation.id}, {"score", score}, {"comment", comment}});
   });
 }
 

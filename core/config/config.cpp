@@ -20,8 +20,8 @@ namespace detail {
 const std::vector<SectionSpec>& Sections() {
   static const std::vector<SectionSpec> sections = {
       DatabaseSection(), ServerSection(), ConsoleSection(), LlmSection(),   EmbeddingsSection(),
-      KbSection(),       StripeSection(), EmailSection(),   PlansSection(), BillingSection(),
-      LoggingSection(),  DefaultBusinessSection()};
+      KbSection(),       StripeSection(), EmailSection(),   WebhooksSection(), PlansSection(),
+      BillingSection(),  LoggingSection(),  DefaultBusinessSection()};
   return sections;
 }
 

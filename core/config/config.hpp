@@ -163,6 +163,16 @@ struct EmailSettings {
   bool enabled() const { return !smtp_url.empty(); }
 };
 
+// Outbound webhooks' delivery (core/webhooks); the endpoints are per
+// business, in the database.
+struct WebhooksSettings {
+  int timeout_ms = 10000;               // one attempt, connect to last byte
+  // Off: endpoints on loopback, private, link-local or other non-public
+  // addresses are refused, when added and on every connection. On only
+  // for receivers on the same host or network (and tests).
+  bool allow_private_targets = false;
+};
+
 // The `billing` section: a new business's trial and a failed payment's
 // grace. The trial's tier name is billing's to check.
 struct BillingFileSettings {
@@ -184,6 +194,7 @@ struct Config {
   KbSettings kb;
   StripeSettings stripe;
   EmailSettings email;
+  WebhooksSettings webhooks;
   std::vector<PlanLimitsOverride> plans;  // in file order; billing::ResolvePlans
   BillingFileSettings billing;            // billing::ResolveBillingSettings
   log::Settings logging;

@@ -14,6 +14,7 @@
 #include "core/customers/detail/row.hpp"
 #include "core/db/ids_tx.hpp"
 #include "core/db/pqxx.hpp"
+#include "core/webhooks/webhooks_tx.hpp"
 
 namespace omni::customers {
 namespace detail {
@@ -28,6 +29,17 @@ const char* const kColumns =
 TimePoint FromMicros(long long micros) { return TimePoint{std::chrono::microseconds{micros}}; }
 
 long long ToMicros(TimePoint t) { return t.time_since_epoch().count(); }
+
+void PublishCreated(pqxx::transaction_base& tx, const Customer& customer) {
+  webhooks::Publish(tx, customer.business_id, "customer.created",
+                    {{"customer_id", customer.id},
+                     {"name", customer.name},
+                     {"email", customer.email},
+                     {"phone", customer.phone},
+                     {"claimed_email", customer.claimed_email},
+                     {"claimed_phone", customer.claimed_phone},
+                     {"external_id", customer.external_id}});
+}
 
 Customer FromRow(const pqxx::row& row) {
   Customer c;
@@ -73,6 +85,7 @@ namespace {
 using Json = nlohmann::json;
 using detail::FromMicros;
 using detail::FromRow;
+using detail::PublishCreated;
 using detail::kColumns;
 using detail::NormalizeTag;
 using detail::Select;
@@ -207,7 +220,11 @@ FindOrCreateResult FindOrCreate(pqxx::dbtransaction& tx, const std::string& busi
     if (!found.empty()) return {FillMissing(tx, FromRow(found[0]), contact), false};
     const auto inserted = db::ExecPrepared(tx, "omni_customers_insert", insert_sql, business_id, contact.name,
                                            OrNull(contact.email), OrNull(contact.phone), OrNull(contact.external_id));
-    if (!inserted.empty()) return {FromRow(inserted[0]), true};
+    if (!inserted.empty()) {
+      Customer customer = FromRow(inserted[0]);
+      PublishCreated(tx, customer);
+      return {customer, true};
+    }
   }
   throw Conflict("could not find or create the customer: concurrent changes kept conflicting",
                  "Try again.");
@@ -221,7 +238,9 @@ Customer CreateFromClaims(pqxx::dbtransaction& tx, const std::string& business_i
                   "VALUES ($1::uuid, $2, $3, $4) RETURNING ") +
           kColumns,
       business_id, claims.name, OrNull(claims.email), OrNull(claims.phone));
-  return FromRow(rows[0]);
+  Customer customer = FromRow(rows[0]);
+  PublishCreated(tx, customer);
+  return customer;
 }
 
 FindOrCreateResult FindOrCreateByIdentity(pqxx::dbtransaction& tx, const std::string& business_id,
@@ -242,7 +261,11 @@ FindOrCreateResult FindOrCreateByIdentity(pqxx::dbtransaction& tx, const std::st
                     "VALUES ($1::uuid, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING ") +
             kColumns,
         business_id, claims.name, identity, OrNull(claims.email), OrNull(claims.phone));
-    if (!inserted.empty()) return {FromRow(inserted[0]), true};
+    if (!inserted.empty()) {
+      Customer customer = FromRow(inserted[0]);
+      PublishCreated(tx, customer);
+      return {customer, true};
+    }
   }
   throw Conflict("could not find or create the customer: concurrent changes kept conflicting", "Try again.");
 }

@@ -19,6 +19,7 @@ namespace {
 
 using Json = nlohmann::json;
 using detail::FromRow;
+using detail::PublishCreated;
 using detail::kColumns;
 using detail::NormalizeTag;
 using detail::Select;
@@ -145,7 +146,9 @@ ImportRowReport Upsert(pqxx::dbtransaction& tx, const std::string& business_id, 
         business_id, row.name, row.email, row.phone, row.external_id, row.notes, Json(row.tags).dump(),
         row.metadata.dump());
     report.outcome = ImportOutcome::kCreated;
-    report.customer_id = FromRow(inserted[0]).id;
+    const Customer customer = FromRow(inserted[0]);
+    PublishCreated(tx, customer);
+    report.customer_id = customer.id;
     return report;
   }
   const Customer& c = *match;

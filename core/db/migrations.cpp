@@ -26,6 +26,7 @@
   X(14, customer_merges) \
   X(16, service_aliases) \
   X(18, operator_access) \
+  X(21, webhooks) \
   X(25, conversation_notes)
 
 namespace omni::db {

@@ -143,6 +143,15 @@ EnqueueResult Enqueue(pqxx::work& tx, const NewJob& job) {
   throw NotFound("business " + job.business_id + " not found");
 }
 
+std::optional<Job> Find(pqxx::work& tx, std::int64_t id, const std::string& business_id) {
+  CheckBusinessId(business_id);
+  const auto rows = tx.exec_params(std::string("SELECT ") + kColumns +
+                                       " FROM jobs WHERE id = $1 AND ($2::uuid IS NULL OR business_id = $2::uuid)",
+                                   id, NullIfEmpty(business_id));
+  if (rows.empty()) return std::nullopt;
+  return ReadJob(rows[0]);
+}
+
 EnqueueResult Enqueue(db::Pool& pool, const NewJob& job) {
   return db::WithTransaction(pool, [&](pqxx::work& tx) { return Enqueue(tx, job); });
 }

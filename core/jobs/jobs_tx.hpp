@@ -12,3 +12,12 @@ namespace omni::jobs {
 EnqueueResult Enqueue(pqxx::work& tx, const NewJob& job);
 
 }  // namespace omni::jobs
+
+namespace omni::jobs {
+
+// The job with `id`, of the business when `business_id` is non-empty;
+// nullopt when there is none. Throws InvalidInput for a business id that is
+// not a UUID.
+std::optional<Job> Find(pqxx::work& tx, std::int64_t id, const std::string& business_id);
+
+}  // namespace omni::jobs

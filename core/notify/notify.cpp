@@ -193,6 +193,21 @@ Outcome PrepareHandoffMail(pqxx::work& tx, const jobs::Job& job, const Mailbox& 
   return outcome;
 }
 
+Outcome PrepareWebhookDisabledMail(pqxx::work& tx, const jobs::Job& job, const Mailbox& sender, TimePoint now) {
+  Outcome outcome;
+  outcome.kind = "webhook_disabled";
+  const business::NotifyProfile profile = business::LoadNotifyProfile(tx, job.business_id);
+  const std::string to = profile.settings.notify.empty() ? profile.email : profile.settings.notify;
+  if (to.empty()) return Skip(outcome, "the business has no notify address (notifications.notify or contact.email)");
+  outcome.recipient = to;
+  outcome.recipients = {to};
+  Compose(outcome,
+          RenderWebhookDisabledMail(job.payload.value("url", ""), job.payload.value("endpoint_id", ""),
+                                    job.payload.value("last_error", ""), BrandingOf(profile)),
+          {profile.name, sender.address}, "", "", false, job.id, now);
+  return outcome;
+}
+
 // Records the outcome, then completes the job. When the claim was lost
 // meanwhile, the worker holding it now finds the record and only completes.
 void Record(db::Pool& pool, const jobs::Job& job, const Outcome& outcome, TimePoint now) {
@@ -258,6 +273,19 @@ void EnqueueHandoffAlert(pqxx::work& tx, const std::string& business_id, const s
   jobs::Enqueue(tx, alert);
 }
 
+void EnqueueWebhookDisabledAlert(db::Pool& pool, const std::string& business_id, const std::string& endpoint_id,
+                                 const std::string& url, const std::string& last_error, TimePoint now) {
+  jobs::NewJob alert;
+  alert.queue = kMailQueue;
+  alert.business_id = business_id;
+  alert.payload = {{"kind", "webhook_disabled"}, {"endpoint_id", endpoint_id}, {"url", url},
+                   {"last_error", last_error}};
+  alert.run_at = now;
+  alert.dedupe_key = "webhook_disabled:" + endpoint_id + ":" + std::to_string(now.time_since_epoch().count());
+  alert.max_attempts = kMaxNotifyAttempts;
+  jobs::Enqueue(pool, alert);
+}
+
 int Notifier::RunOnce() {
   const TimePoint now = clock_.Now();
   const auto claimed = jobs::Claim(pool_, kMailQueue, settings_.batch, std::chrono::milliseconds{settings_.lease_ms}, now);
@@ -271,8 +299,10 @@ int Notifier::RunOnce() {
           done = true;
           return Outcome{};
         }
-        return job.payload.value("kind", "") == "handoff" ? PrepareHandoffMail(tx, job, sender, now)
-                                                          : PrepareAppointmentMail(tx, job, sender, now);
+        const std::string kind = job.payload.value("kind", "");
+        if (kind == "handoff") return PrepareHandoffMail(tx, job, sender, now);
+        if (kind == "webhook_disabled") return PrepareWebhookDisabledMail(tx, job, sender, now);
+        return PrepareAppointmentMail(tx, job, sender, now);
       });
       if (done) {
         jobs::Complete(pool_, job, now);

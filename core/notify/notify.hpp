@@ -57,9 +57,15 @@ class Notifier {
   MailSender* sender_;
 };
 
+// The owner's notice that webhook endpoint `endpoint_id` (`url`) was
+// disabled after failing for 24 hours, mailed to the business's notify
+// address like a handoff alert; enqueued once per endpoint and time.
+void EnqueueWebhookDisabledAlert(db::Pool& pool, const std::string& business_id, const std::string& endpoint_id,
+                                 const std::string& url, const std::string& last_error, TimePoint now);
+
 struct NotificationRecord {
   std::int64_t job_id = 0;
-  std::string kind;            // confirmation, update, cancellation, reminder, handoff
+  std::string kind;            // confirmation, update, cancellation, reminder, handoff, webhook_disabled
   std::string status;          // SENT, NOT_SENT (no e-mail configured), SKIPPED, PENDING, FAILED
   std::string recipient;       // "" while pending
   std::string subject;         // "" while pending

@@ -6,12 +6,13 @@
 
 #include <string>
 
+#include "core/booking/appointment_events_tx.hpp"
 #include "core/common/clock.hpp"
 #include "core/db/pqxx.hpp"
 
 namespace omni::notify {
 
-enum class AppointmentChange { kCreated, kRescheduled, kCanceled };
+using booking::AppointmentChange;
 
 // The customer's mail about the change (confirmation, update or
 // cancellation), due now, and for a created or moved appointment one

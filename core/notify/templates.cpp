@@ -140,4 +140,19 @@ RenderedMail RenderHandoffMail(const HandoffFacts& facts, const Branding& brandi
   return out;
 }
 
+RenderedMail RenderWebhookDisabledMail(const std::string& url, const std::string& endpoint_id,
+                                       const std::string& last_error, const Branding& branding) {
+  Template t;
+  t.subject = "Webhook disabled: " + url;
+  t.heading = "A webhook endpoint was disabled";
+  t.paragraphs = {"Deliveries to this endpoint failed for 24 hours, so omni stopped sending to it. Events since "
+                  "then were not delivered.",
+                  "Fix the receiver, then remove the endpoint and add it again (omni webhooks rm, omni webhooks add); "
+                  "omni webhooks deliveries shows each attempt and omni webhooks replay sends one again."};
+  t.facts = {{"Endpoint", endpoint_id}, {"URL", url}, {"Last error", last_error.empty() ? "none" : last_error}};
+  RenderedMail out;
+  Render(t, branding, out);
+  return out;
+}
+
 }  // namespace omni::notify

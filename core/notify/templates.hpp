@@ -48,6 +48,10 @@ struct RenderedMail {
 // Throws InvalidInput for kHandoff, which takes HandoffFacts.
 RenderedMail RenderAppointmentMail(MailKind kind, const AppointmentFacts& facts, const Branding& branding);
 RenderedMail RenderHandoffMail(const HandoffFacts& facts, const Branding& branding);
+// The owner's notice that a webhook endpoint failed for 24 hours and was
+// disabled.
+RenderedMail RenderWebhookDisabledMail(const std::string& url, const std::string& endpoint_id,
+                                       const std::string& last_error, const Branding& branding);
 
 // "24 hours", "2 hours", "90 minutes", "1 day".
 std::string DescribeLead(int minutes);

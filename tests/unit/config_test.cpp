@@ -252,7 +252,7 @@ TEST_CASE("an unknown key names its place and suggests the closest key", "[confi
     auto [message, hint] = ErrorOf("databse:\n  url: postgresql://x/y\n");
     CHECK(message == "omni.yaml:1:1: databse: unknown key");
     CHECK_THAT(hint, Contains("Did you mean `database`?"));
-    CHECK_THAT(hint, Contains("database, server, console, llm, embeddings, kb, stripe, email, plans, billing, logging"));
+    CHECK_THAT(hint, Contains("database, server, console, llm, embeddings, kb, stripe, email, webhooks, plans, billing, logging"));
   }
   SECTION("nested") {
     auto [message, hint] = ErrorOf("server:\n  listen: 127.0.0.1:8080\n  max_body_byte: 10\n");
@@ -568,6 +568,18 @@ TEST_CASE("email: bad URLs, senders and half a login are named", "[config]") {
   CHECK_THAT(MessageOf("email:\n  from: \"Desk <nobody>\"\n"), Contains("email.from: expected an address"));
   CHECK_THAT(MessageOf("email:\n  username: desk\n"), Contains("email.username and email.password go together"));
   CHECK_THAT(MessageOf("email:\n  starttls: maybe\n"), Contains("email.starttls: expected one of required, off"));
+}
+
+TEST_CASE("webhooks: the attempt timeout and private targets, with their defaults", "[config]") {
+  CHECK(omni::config::DefaultConfig().webhooks.timeout_ms == 10000);
+  CHECK_FALSE(omni::config::DefaultConfig().webhooks.allow_private_targets);
+  Config config = Parse("webhooks:\n  timeout_ms: 500\n  allow_private_targets: true\n");
+  CHECK(config.webhooks.timeout_ms == 500);
+  CHECK(config.webhooks.allow_private_targets);
+  CHECK_THAT(MessageOf("webhooks:\n  timeout_ms: 10\n"), Contains("webhooks.timeout_ms"));
+  CHECK_THAT(MessageOf("webhooks:\n  allow_private_targets: sometimes\n"),
+             Contains("webhooks.allow_private_targets"));
+  CHECK_THAT(MessageOf("webhooks:\n  secret: x\n"), Contains("webhooks.secret"));
 }
 
 TEST_CASE("the rendered config redacts every secret", "[config]") {

@@ -38,6 +38,7 @@ SectionSpec EmbeddingsSection();  // sections_llm.cpp
 SectionSpec KbSection();          // sections_kb.cpp
 SectionSpec StripeSection();      // sections_stripe.cpp
 SectionSpec EmailSection();       // sections_email.cpp
+SectionSpec WebhooksSection();    // sections_webhooks.cpp
 SectionSpec PlansSection();       // sections_plans.cpp
 SectionSpec BillingSection();     // sections_billing.cpp
 SectionSpec LoggingSection();     // sections_logging.cpp

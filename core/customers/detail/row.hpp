@@ -21,6 +21,9 @@ std::string Select(const std::string& where);
 // Trimmed and lower-cased; throws InvalidInput for an empty or too long tag.
 std::string NormalizeTag(const std::string& tag);
 
+// Publishes the customer.created webhooks of `customer`, just inserted.
+void PublishCreated(pqxx::transaction_base& tx, const Customer& customer);
+
 long long ToMicros(TimePoint t);
 TimePoint FromMicros(long long micros);
 

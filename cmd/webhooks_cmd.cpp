@@ -1,0 +1,235 @@
+// `omni webhooks add|list|rm|test|deliveries|replay`: a business's outbound
+// webhook endpoints (core/webhooks), their delivery log and replays.
+#include <chrono>
+
+#include <date/date.h>
+#include <nlohmann/json.hpp>
+
+#include "cmd/commands.hpp"
+#include "core/business/business.hpp"
+#include "core/common/clock.hpp"
+#include "core/common/error.hpp"
+#include "core/webhooks/webhooks.hpp"
+
+namespace omni::cli {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+struct AddOptions {
+  std::string url;
+  std::string secret;
+  std::vector<std::string> events;
+  std::string description;
+};
+
+struct IdOptions {
+  std::string id;
+};
+
+struct DeliveriesOptions {
+  std::string endpoint;
+  int limit = 50;
+};
+
+const std::vector<Column> kEndpointColumns = {{"id", "ID"},          {"url", "URL"},       {"events", "EVENTS"},
+                                              {"secret", "SECRET"},  {"state", "STATE"},   {"failing_since", "FAILING SINCE"},
+                                              {"disabled_reason", "WHY DISABLED"}};
+const std::vector<Column> kAddedColumns = {{"id", "ID"},         {"url", "URL"},       {"events", "EVENTS"},
+                                           {"secret", "SECRET"}};
+const std::vector<Column> kDeliveryColumns = {{"id", "ID"},         {"at", "AT"},          {"event_type", "EVENT"},
+                                              {"event_id", "WEBHOOK-ID"}, {"attempt", "TRY"}, {"status", "STATUS"},
+                                              {"duration_ms", "MS"}, {"error", "ERROR"},     {"endpoint_id", "ENDPOINT"}};
+
+std::string Utc(TimePoint t) { return date::format("%FT%TZ", std::chrono::floor<std::chrono::seconds>(t)); }
+
+std::string Joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
+  return out;
+}
+
+Json EndpointJson(const webhooks::Endpoint& e, bool json) {
+  Json events = json ? Json(e.events) : Json(e.events.size() == webhooks::EventNames().size() ? "*" : Joined(e.events));
+  return {{"id", e.id},
+          {"url", e.url},
+          {"events", events},
+          {"secret", e.secret_prefix + "..."},
+          {"state", e.enabled ? "enabled" : "disabled"},
+          {"failing_since", e.failing_since ? Utc(*e.failing_since) : ""},
+          {"disabled_at", e.disabled_at ? Utc(*e.disabled_at) : ""},
+          {"disabled_reason", e.disabled_reason},
+          {"description", e.description},
+          {"created_at", Utc(e.created_at)}};
+}
+
+Json DeliveryJson(const webhooks::Delivery& d) {
+  return {{"id", d.id},
+          {"at", Utc(d.at)},
+          {"event_type", d.event_type},
+          {"event_id", d.event_id},
+          {"attempt", d.attempt},
+          {"status", d.status ? Json(*d.status) : Json(nullptr)},
+          {"duration_ms", d.duration_ms},
+          {"error", d.error},
+          {"endpoint_id", d.endpoint_id},
+          {"url", d.url},
+          {"job_id", d.job_id}};
+}
+
+webhooks::DeliverySettings Settings(Context& ctx) {
+  webhooks::DeliverySettings settings;
+  settings.timeout_ms = ctx.Config().webhooks.timeout_ms;
+  settings.allow_private_targets = ctx.Config().webhooks.allow_private_targets;
+  return settings;
+}
+
+std::string BusinessId(Context& ctx) { return business::FindId(ctx.Database(), ctx.RequireBusiness()); }
+
+int RunAdd(Context& ctx, const AddOptions& opts) {
+  webhooks::NewEndpoint endpoint{opts.url, opts.secret, SplitCommas(opts.events), opts.description};
+  const auto added = webhooks::AddEndpoint(ctx.Database(), BusinessId(ctx), endpoint,
+                                           ctx.Config().webhooks.allow_private_targets);
+  Json record = EndpointJson(added.endpoint, ctx.out().format() == Format::kJson);
+  // The only time the whole secret is shown: the receiver needs it.
+  record["secret"] = added.secret;
+  ctx.out().Record(kAddedColumns, record);
+  ctx.out().Status("endpoint " + added.endpoint.id + " added; give the receiver its secret, shown only now");
+  return 0;
+}
+
+int RunList(Context& ctx, const IdOptions&) {
+  Json rows = Json::array();
+  const bool json = ctx.out().format() == Format::kJson;
+  for (const auto& e : webhooks::ListEndpoints(ctx.Database(), BusinessId(ctx))) rows.push_back(EndpointJson(e, json));
+  ctx.out().List(kEndpointColumns, rows);
+  if (rows.empty()) ctx.out().Status("no webhook endpoints; add one with omni webhooks add URL");
+  return 0;
+}
+
+int RunRemove(Context& ctx, const IdOptions& opts) {
+  const auto removed = webhooks::RemoveEndpoint(ctx.Database(), BusinessId(ctx), opts.id);
+  ctx.out().Status("endpoint " + removed.id + " (" + removed.url + ") removed");
+  return 0;
+}
+
+int RunTest(Context& ctx, const IdOptions& opts) {
+  const auto delivery =
+      webhooks::SendTest(ctx.Database(), BusinessId(ctx), opts.id, Settings(ctx), DefaultClock().Now());
+  ctx.out().Record(kDeliveryColumns, DeliveryJson(delivery));
+  if (!delivery.error.empty()) {
+    throw UpstreamError("test delivery to " + delivery.url + " failed: " + delivery.error,
+                        "Check that the receiver is up and answers 2xx; omni webhooks deliveries shows the log.");
+  }
+  ctx.out().Status("test delivery answered " + std::to_string(delivery.status.value_or(0)));
+  return 0;
+}
+
+int RunDeliveries(Context& ctx, const DeliveriesOptions& opts) {
+  Json rows = Json::array();
+  for (const auto& d : webhooks::ListDeliveries(ctx.Database(), BusinessId(ctx), opts.endpoint, opts.limit)) {
+    rows.push_back(DeliveryJson(d));
+  }
+  ctx.out().List(kDeliveryColumns, rows);
+  if (rows.empty()) ctx.out().Status("no deliveries yet");
+  return 0;
+}
+
+std::int64_t ParseDeliveryId(const std::string& text) {
+  std::size_t used = 0;
+  long long id = 0;
+  try {
+    id = std::stoll(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size() || id <= 0) {
+    throw InvalidInput("invalid delivery id \"" + text + "\": expected a positive number",
+                       "List deliveries with `omni webhooks deliveries` to see their ids.");
+  }
+  return id;
+}
+
+int RunReplay(Context& ctx, const IdOptions& opts) {
+  const std::int64_t delivery_id = ParseDeliveryId(opts.id);
+  const std::int64_t job = webhooks::Replay(ctx.Database(), BusinessId(ctx), delivery_id, DefaultClock().Now());
+  ctx.out().Record({{"delivery_id", "DELIVERY"}, {"job_id", "JOB"}}, Json{{"delivery_id", delivery_id}, {"job_id", job}});
+  ctx.out().Status("delivery " + std::to_string(delivery_id) + " queued again as job " + std::to_string(job) +
+                   "; omnid sends it with the same webhook-id");
+  return 0;
+}
+
+std::string EventList() { return Joined(webhooks::EventNames()); }
+
+}  // namespace
+
+Command MakeWebhooksCommand() {
+  return MakeGroup(
+      "webhooks", "send a business's events to other tools, signed",
+      "Each endpoint gets the business's events it subscribes to as a POST of JSON, signed per Standard Webhooks "
+      "(webhook-id, webhook-timestamp, webhook-signature: v1,<base64 HMAC-SHA256>) with its whsec_ secret, so "
+      "receivers verify with the standardwebhooks libraries. Events: " + EventList() +
+      " (appointment.cancelled is spelled with two l's, though the appointment's status reads CANCELED). omnid "
+      "delivers them: 10 s per attempt (webhooks.timeout_ms), no redirects followed, retries with backoff for "
+      "24 h with the same webhook-id so receivers can drop duplicates; an endpoint failing for 24 h is disabled "
+      "and the business's notify address is told. Only http(s) URLs on public addresses, unless omni.yaml sets "
+      "webhooks.allow_private_targets.",
+      {
+          MakeCommand<AddOptions>(
+              "add", "add an endpoint and print its secret once",
+              "Adds an endpoint for the business. omni generates a whsec_ secret unless --secret gives one (the "
+              "base64 of 24 to 64 bytes after whsec_); it is printed only now, and later only by prefix. --events "
+              "takes event names separated by commas, or * (the default) for all.",
+              {"$ omni webhooks add -b demo-salon https://hooks.example.com/omni",
+               "$ omni webhooks add -b demo-salon https://crm.example.com/in --events appointment.created,"
+               "appointment.cancelled -o json"},
+              [](AddOptions& o) {
+                return std::vector<Option>{{"url", "the receiver's http(s) URL", &o.url, true},
+                                           {"--events", "event names separated by commas, or * (default)", &o.events},
+                                           {"--secret", "a whsec_ secret to use instead of a generated one", &o.secret},
+                                           {"--description", "a note shown with -o json", &o.description}};
+              },
+              RunAdd),
+          MakeCommand<IdOptions>(
+              "list", "list the business's endpoints",
+              "Lists the endpoints with their events, secret prefix and state: enabled, or disabled with why and "
+              "since when; FAILING SINCE is the first failure since the last success.",
+              {"$ omni webhooks list -b demo-salon", "$ omni webhooks list -b demo-salon -o json"},
+              [](IdOptions&) { return std::vector<Option>{}; }, RunList),
+          MakeCommand<IdOptions>(
+              "rm", "remove an endpoint",
+              "Removes the endpoint, its delivery log and its pending deliveries. The id may be a unique prefix "
+              "of at least 6 hex digits.",
+              {"$ omni webhooks rm -b demo-salon 3f2a9c"},
+              [](IdOptions& o) { return std::vector<Option>{{"id", "endpoint id (omni webhooks list)", &o.id, true}}; },
+              RunRemove),
+          MakeCommand<IdOptions>(
+              "test", "send a webhook.test event now and show the answer",
+              "Sends a signed webhook.test event to the endpoint at once, waits for the answer and logs it like "
+              "any delivery. Exits 1 when the receiver does not answer 2xx.",
+              {"$ omni webhooks test -b demo-salon 3f2a9c"},
+              [](IdOptions& o) { return std::vector<Option>{{"id", "endpoint id (omni webhooks list)", &o.id, true}}; },
+              RunTest),
+          MakeCommand<DeliveriesOptions>(
+              "deliveries", "list delivery attempts, newest first",
+              "Lists each attempt: the event, its webhook-id, the try number, the HTTP status (empty when there "
+              "was no answer), how long it took and the error.",
+              {"$ omni webhooks deliveries -b demo-salon", "$ omni webhooks deliveries -b demo-salon --endpoint 3f2a9c -o json"},
+              [](DeliveriesOptions& o) {
+                return std::vector<Option>{{"--endpoint", "only this endpoint's", &o.endpoint},
+                                           {"--limit", "at most this many (1 to 10000, default 50)", &o.limit}};
+              },
+              RunDeliveries),
+          MakeCommand<IdOptions>(
+              "replay", "send a delivery's event again",
+              "Queues the event of a delivery again for its endpoint, with the same webhook-id; omnid sends it "
+              "and retries it like a new one. A disabled endpoint's deliveries are refused (exit code 6).",
+              {"$ omni webhooks replay -b demo-salon 42"},
+              [](IdOptions& o) {
+                return std::vector<Option>{{"id", "delivery id (omni webhooks deliveries)", &o.id, true}};
+              },
+              RunReplay),
+      });
+}
+
+}  // namespace omni::cli

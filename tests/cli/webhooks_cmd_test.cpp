@@ -1,0 +1,213 @@
+// `omni webhooks` as a user runs it, with omnid delivering to a receiver
+// on 127.0.0.1 (tests/http/webhook_receiver) that verifies each delivery
+// with the standardwebhooks npm package: add prints the secret once and
+// list only its prefix, a booking's events arrive signed, deliveries and
+// replay, test with webhooks.timeout_ms against a hanging receiver, rm,
+// private targets refused without webhooks.allow_private_targets, and
+// another business's endpoint and delivery ids refused everywhere.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/booking/local_time.hpp"
+#include "core/common/clock.hpp"
+#include "core/db/pqxx.hpp"
+#include "tests/support/http_test_client.hpp"
+#include "tests/support/pg_harness.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr const char* kTz = "America/New_York";
+const std::string kReceiverDir = std::string(OMNI_SOURCE_DIR) + "/tests/http/webhook_receiver";
+const std::string kSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw/cPQHQ9ruY8=";
+
+struct WebhooksCli {
+  omni::test::TestDatabase db;
+  omni::test::TempDir dir;
+  std::string config_path;
+  std::string strict_config_path;
+  std::string day;
+
+  WebhooksCli() {
+    config_path = (dir.path() / "omni.yaml").string();
+    strict_config_path = (dir.path() / "strict.yaml").string();
+    const std::string common = "database:\n  url: \"" + db.url() + "\"\nserver:\n  listen: 127.0.0.1:0\n";
+    std::ofstream(config_path) << common << "webhooks:\n  timeout_ms: 500\n  allow_private_targets: true\n";
+    std::ofstream(strict_config_path) << common;
+    auto today = omni::booking::LocalDate(omni::DefaultClock().Now(), kTz);
+    day = omni::booking::FormatDate(std::chrono::year_month_day{std::chrono::sys_days{today} + std::chrono::days{7}});
+    omni::db::WithTransaction(db.pool(), [&](pqxx::work& tx) {
+      std::string weekly = "{";
+      for (const char* name : {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}) {
+        weekly += std::string(weekly.size() > 1 ? "," : "") + "\"" + name + "\":[[\"09:00\",\"17:00\"]]";
+      }
+      weekly += "}";
+      for (const std::string slug : {"acme", "other"}) {
+        std::string id = tx.exec_params(
+                               "INSERT INTO businesses (slug, name, timezone, email, weekly_hours, min_notice_min)"
+                               " VALUES ($1, 'Acme Salon', $2, 'desk@acme.example', $3::jsonb, 0) RETURNING id::text",
+                               slug, std::string(kTz), weekly)[0][0]
+                             .as<std::string>();
+        tx.exec_params("INSERT INTO services (business_id, name, duration_min) VALUES ($1::uuid, 'Cut', 60)", id);
+      }
+    });
+  }
+
+  omni::test::RunResult Omni(const std::string& business, std::vector<std::string> args, bool strict = false) const {
+    omni::test::ProcessOptions options;
+    options.args = {"--config", strict ? strict_config_path : config_path, "-b", business};
+    options.args.insert(options.args.end(), args.begin(), args.end());
+    options.unset_env = {"OMNI_CONFIG"};
+    return omni::test::Run(OMNI_CLI_PATH, options);
+  }
+
+  json Json(const std::string& business, std::vector<std::string> args) const {
+    args.insert(args.begin(), {"-o", "json"});
+    auto result = Omni(business, args);
+    INFO(result.err);
+    REQUIRE(result.exit_code == 0);
+    return json::parse(result.out);
+  }
+};
+
+struct Receiver {
+  Receiver() {
+    INFO("node or tests/http/webhook_receiver/node_modules is missing: scripts/test.sh installs them with npm ci");
+    REQUIRE(std::filesystem::exists(kReceiverDir + "/node_modules/standardwebhooks/package.json"));
+    process = std::make_unique<omni::test::Process>(
+        "/usr/bin/env", omni::test::ProcessOptions{.args = {"node", "receiver.mjs"},
+                                                   .env = {{"WEBHOOK_SECRET", kSecret}},
+                                                   .cwd = kReceiverDir});
+    REQUIRE(process->WaitForStdout("}", 20s));
+    port = static_cast<std::uint16_t>(json::parse(process->Stdout())["port"].get<int>());
+  }
+  std::string Url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port) + path; }
+  json Log() const { return json::parse(omni::test::HttpGet(port, "/log").body); }
+  // Waits until `count` deliveries have arrived.
+  json WaitFor(std::size_t count) const {
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    for (;;) {
+      json log = Log();
+      if (log.size() >= count || std::chrono::steady_clock::now() > deadline) return log;
+      std::this_thread::sleep_for(50ms);
+    }
+  }
+
+  std::unique_ptr<omni::test::Process> process;
+  std::uint16_t port = 0;
+};
+
+}  // namespace
+
+TEST_CASE("omni webhooks: add, list, a booking delivered by omnid and verified, deliveries, replay, test, rm",
+          "[cli][webhooks]") {
+  WebhooksCli cli;
+  Receiver receiver;
+  json added = cli.Json("acme", {"webhooks", "add", receiver.Url("/ok/acme"), "--secret", kSecret, "--events",
+                                 "appointment.created,customer.created"});
+  const std::string endpoint = added["id"];
+  CHECK(added["secret"] == kSecret);
+  CHECK(added["events"] == json::array({"appointment.created", "customer.created"}));
+  json generated = cli.Json("other", {"webhooks", "add", receiver.Url("/ok/other")});
+  CHECK(generated["secret"].get<std::string>().rfind("whsec_", 0) == 0);
+  CHECK(generated["events"].size() == 9);
+
+  // The secret is never listed again, only its prefix.
+  auto table = cli.Omni("acme", {"webhooks", "list"});
+  REQUIRE(table.exit_code == 0);
+  CHECK(table.out.find(kSecret) == std::string::npos);
+  CHECK(table.out.find(kSecret.substr(0, 10) + "...") != std::string::npos);
+  json listed = cli.Json("acme", {"webhooks", "list"});
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0]["state"] == "enabled");
+  CHECK(listed[0].dump().find(kSecret) == std::string::npos);
+
+  omni::test::Process omnid(OMNID_PATH, {.args = {"--config", cli.config_path}});
+  REQUIRE(omnid.WaitForStdout("omnid listening on", 60s));
+  REQUIRE(cli.Omni("acme", {"book", "create", "--service", "Cut", "--start", cli.day + " 10:00", "--name", "Ann Lee",
+                            "--email", "ann@example.com"})
+              .exit_code == 0);
+  json log = receiver.WaitFor(2);
+  INFO(log.dump() << "\n" << omnid.Stderr());
+  REQUIRE(log.size() == 2);
+  std::set<std::string> types;
+  for (const auto& entry : log) {
+    CHECK(entry["verified"] == true);
+    CHECK(entry["path"] == "/ok/acme");
+    types.insert(json::parse(entry["body"].get<std::string>())["type"].get<std::string>());
+  }
+  CHECK(types == std::set<std::string>{"appointment.created", "customer.created"});
+
+  json deliveries = cli.Json("acme", {"webhooks", "deliveries"});
+  REQUIRE(deliveries.size() == 2);
+  CHECK(deliveries[0]["status"] == 204);
+  CHECK(deliveries[0]["endpoint_id"] == endpoint);
+  CHECK(cli.Json("other", {"webhooks", "deliveries"}).empty());
+  const std::string delivery = std::to_string(deliveries[0]["id"].get<long long>());
+  const std::string event_id = deliveries[0]["event_id"];
+
+  // Another business's endpoint and delivery ids are not found.
+  const std::string other_endpoint = generated["id"];
+  CHECK(cli.Omni("other", {"webhooks", "replay", delivery}).exit_code == 5);
+  CHECK(cli.Omni("other", {"webhooks", "rm", endpoint}).exit_code == 5);
+  CHECK(cli.Omni("other", {"webhooks", "test", endpoint}).exit_code == 5);
+  CHECK(cli.Omni("other", {"webhooks", "deliveries", "--endpoint", endpoint}).exit_code == 5);
+  CHECK(cli.Omni("acme", {"webhooks", "rm", other_endpoint}).exit_code == 5);
+  CHECK(cli.Omni("acme", {"webhooks", "replay", "abc"}).exit_code == 2);
+
+  auto replayed = cli.Omni("acme", {"webhooks", "replay", delivery});
+  INFO(replayed.err);
+  REQUIRE(replayed.exit_code == 0);
+  log = receiver.WaitFor(3);
+  REQUIRE(log.size() == 3);
+  CHECK(log[2]["id"] == event_id);
+  CHECK(log[2]["verified"] == true);
+
+  json tested = cli.Json("acme", {"webhooks", "test", endpoint.substr(0, 8)});
+  CHECK(tested["status"] == 204);
+  CHECK(tested["event_type"] == "webhook.test");
+  CHECK(receiver.Log().back()["verified"] == true);
+
+  REQUIRE(cli.Omni("acme", {"webhooks", "rm", endpoint}).exit_code == 0);
+  CHECK(cli.Json("acme", {"webhooks", "list"}).empty());
+  CHECK(cli.Omni("acme", {"webhooks", "rm", endpoint}).exit_code == 5);
+}
+
+TEST_CASE("omni webhooks test times out a hanging receiver at webhooks.timeout_ms; private targets need the key",
+          "[cli][webhooks]") {
+  WebhooksCli cli;
+  Receiver receiver;
+  json added = cli.Json("acme", {"webhooks", "add", receiver.Url("/hang/"), "--secret", kSecret});
+  const auto started = std::chrono::steady_clock::now();
+  auto hung = cli.Omni("acme", {"webhooks", "test", added["id"]});
+  CHECK(std::chrono::steady_clock::now() - started < 5s);
+  CHECK(hung.exit_code == 1);
+  CHECK(hung.err.find("timed out after 500 ms") != std::string::npos);
+  json deliveries = cli.Json("acme", {"webhooks", "deliveries"});
+  REQUIRE(deliveries.size() == 1);
+  CHECK(deliveries[0]["status"].is_null());
+
+  auto refused = cli.Omni("acme", {"webhooks", "add", receiver.Url("/ok/")}, true);
+  CHECK(refused.exit_code == 2);
+  CHECK(refused.err.find("127.0.0.1 is not a public address") != std::string::npos);
+  CHECK(refused.err.find("webhooks.allow_private_targets") != std::string::npos);
+  // An endpoint added while allowed is refused on connection once it is not.
+  auto strict_test = cli.Omni("acme", {"webhooks", "test", added["id"]}, true);
+  CHECK(strict_test.exit_code == 1);
+  CHECK(strict_test.err.find("is not public") != std::string::npos);
+  CHECK(cli.Omni("acme", {"webhooks", "add", "ftp://example.com/"}).exit_code == 2);
+  CHECK(cli.Omni("acme", {"webhooks", "add", "https://example.com/", "--events", "message.deleted"}).exit_code == 2);
+}

@@ -1,0 +1,450 @@
+// Outbound webhooks on a real database, delivered to a receiver on
+// 127.0.0.1 (tests/http/webhook_receiver) that verifies every delivery
+// with the standardwebhooks npm package: the events a business's changes
+// publish, the signature and headers, a tampered body refused, retries
+// with the same webhook-id, a hanging receiver timed out, no redirect
+// followed, private targets refused, the 24-hour disable, replay, and no
+// event or id of one business ever reaching or naming another's.
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <thread>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "core/booking/booking.hpp"
+#include "core/chat/conversations.hpp"
+#include "core/common/error.hpp"
+#include "core/customers/customers.hpp"
+#include "core/db/pqxx.hpp"
+#include "core/jobs/jobs.hpp"
+#include "core/notify/notify.hpp"
+#include "core/webhooks/webhooks.hpp"
+#include "core/webhooks/webhooks_tx.hpp"
+#include "tests/support/fixed_clock.hpp"
+#include "tests/support/http_test_client.hpp"
+#include "tests/support/pg_harness.hpp"
+#include "tests/support/process.hpp"
+
+namespace omni {
+namespace {
+
+using Json = nlohmann::json;
+using db::WithTransaction;
+using std::chrono::hours;
+using std::chrono::seconds;
+
+const std::string kReceiverDir = std::string(OMNI_SOURCE_DIR) + "/tests/http/webhook_receiver";
+// whsec_ and the base64 of 32 bytes.
+const std::string kSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw/cPQHQ9ruY8=";
+
+TimePoint RealNow() { return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()); }
+
+class Receiver {
+ public:
+  Receiver() {
+    INFO("node or tests/http/webhook_receiver/node_modules is missing: scripts/test.sh installs them with npm ci");
+    REQUIRE(std::filesystem::exists(kReceiverDir + "/node_modules/standardwebhooks/package.json"));
+    process_ = std::make_unique<test::Process>(
+        "/usr/bin/env", test::ProcessOptions{.args = {"node", "receiver.mjs"},
+                                             .env = {{"WEBHOOK_SECRET", kSecret}},
+                                             .cwd = kReceiverDir});
+    REQUIRE(process_->WaitForStdout("}", std::chrono::seconds(20)));
+    port_ = static_cast<std::uint16_t>(Json::parse(process_->Stdout())["port"].get<int>());
+  }
+  std::string Url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+  Json Log() const {
+    const auto result = test::HttpGet(port_, "/log");
+    REQUIRE(result.status == 200);
+    return Json::parse(result.body);
+  }
+
+ private:
+  std::unique_ptr<test::Process> process_;
+  std::uint16_t port_ = 0;
+};
+
+std::string AddBusiness(db::Pool& pool, const std::string& slug) {
+  return WithTransaction(pool, [&](pqxx::work& tx) {
+    return tx.exec_params("INSERT INTO businesses (slug, name, timezone, email) VALUES ($1, $1, 'UTC',"
+                          " 'owner@' || $1 || '.example') RETURNING id::text",
+                          slug)[0][0]
+        .as<std::string>();
+  });
+}
+
+webhooks::DeliverySettings Loopback(int timeout_ms = 5000) {
+  webhooks::DeliverySettings settings;
+  settings.allow_private_targets = true;
+  settings.timeout_ms = timeout_ms;
+  return settings;
+}
+
+std::string AddEndpoint(db::Pool& pool, const std::string& business_id, const std::string& url,
+                        std::vector<std::string> events = {}) {
+  return webhooks::AddEndpoint(pool, business_id, {url, kSecret, std::move(events), ""}, true).endpoint.id;
+}
+
+void Drain(webhooks::Deliverer& deliverer) {
+  for (int i = 0; i < 20 && deliverer.RunOnce() > 0; ++i) {
+  }
+}
+
+long long Count(db::Pool& pool, const std::string& sql) {
+  return WithTransaction(pool, [&](pqxx::work& tx) { return tx.exec(sql)[0][0].as<long long>(); });
+}
+
+std::string NewCustomer(db::Pool& pool, const std::string& business_id, const std::string& email) {
+  return customers::FindOrCreate(pool, business_id, {"Ann Lee", email, "", ""}).customer.id;
+}
+
+}  // namespace
+
+TEST_CASE("every delivery verifies with the standardwebhooks package and a tampered body does not", "[webhooks]") {
+  test::TestDatabase db;
+  Receiver receiver;
+  const std::string acme = AddBusiness(db.pool(), "acme");
+  AddEndpoint(db.pool(), acme, receiver.Url("/tamper/acme"));
+  const std::string customer = NewCustomer(db.pool(), acme, "ann@example.com");
+  const auto conversation = chat::Open(db.pool(), acme, {"", customer, false, chat::Channel::kWebchat, ""});
+  test::FixedClock clock(RealNow());
+  webhooks::Deliverer deliverer(db.pool(), clock, Loopback());
+  Drain(deliverer);
+
+  const Json log = receiver.Log();
+  std::set<std::string> types;
+  std::set<std::string> ids;
+  for (const auto& entry : log) {
+    INFO(entry.dump());
+    CHECK(entry["verified"] == true);
+    CHECK(entry["tampered_verified"] == false);
+    CHECK(entry["signature"].get<std::string>().rfind("v1,", 0) == 0);
+    CHECK(entry["id"].get<std::string>().rfind("evt_", 0) == 0);
+    const Json body = Json::parse(entry["body"].get<std::string>());
+    types.insert(body["type"].get<std::string>());
+    ids.insert(entry["id"].get<std::string>());
+    CHECK(body["timestamp"].is_string());
+    CHECK(body["data"].is_object());
+  }
+  CHECK(types == std::set<std::string>{"customer.created", "conversation.created"});
+  CHECK(ids.size() == log.size());
+  const auto deliveries = webhooks::ListDeliveries(db.pool(), acme);
+  REQUIRE(deliveries.size() == 2);
+  for (const auto& d : deliveries) {
+    CHECK(d.status == 204);
+    CHECK(d.error.empty());
+    CHECK(d.attempt == 1);
+  }
+}
+
+TEST_CASE("a receiver answering 500 twice gets the event a third time with the same webhook-id", "[webhooks]") {
+  test::TestDatabase db;
+  Receiver receiver;
+  const std::string acme = AddBusiness(db.pool(), "acme");
+  AddEndpoint(db.pool(), acme, receiver.Url("/fail-twice/"), {"customer.created"});
+  NewCustomer(db.pool(), acme, "ann@example.com");
+  test::FixedClock clock(RealNow());
+  webhooks::Deliverer deliverer(db.pool(), clock, Loopback());
+  Drain(deliverer);
+  CHECK(receiver.Log().size() == 1);
+  // Backoff: 5 s after the first failure, then 20 s after the second.
+  clock.Set(clock.Now() + seconds{4});
+  Drain(deliverer);
+  CHECK(receiver.Log().size() == 1);
+  clock.Set(clock.Now() + seconds{1});
+  Drain(deliverer);
+  CHECK(receiver.Log().size() == 2);
+  clock.Set(clock.Now() + seconds{20});
+  Drain(deliverer);
+  const Json log = receiver.Log();
+  REQUIRE(log.size() == 3);
+  CHECK(log[0]["id"] == log[1]["id"]);
+  CHECK(log[1]["id"] == log[2]["id"]);
+  CHECK(log[0]["body"] == log[2]["body"]);
+  for (const auto& entry : log) CHECK(entry["verified"] == true);
+  const auto deliveries = webhooks::ListDeliveries(db.pool(), acme);
+  REQUIRE(deliveries.size() == 3);
+  CHECK(deliveries[0].status == 204);
+  CHECK(deliveries[0].attempt == 3);
+  CHECK(deliveries[1].status == 500);
+  CHECK(deliveries[1].error.find("HTTP 500") != std::string::npos);
+  CHECK(Count(db.pool(), "SELECT count(*) FROM jobs WHERE queue = 'webhooks.delivery' AND state = 'DONE'") == 1);
+}
+
+TEST_CASE("a hanging receiver is timed out and retried, and a redirect is not followed", "[webhooks]") {
+  test::TestDatabase db;
+  Receiver receiver;
+  const std::string acme = AddBusiness(db.pool(), "acme");
+  AddEndpoint(db.pool(), acme, receiver.Url("/hang/"), {"customer.created"});
+  const std::string beta = AddBusiness(db.pool(), "beta");
+  AddEndpoint(db.pool(), beta, receiver.Url("/redirect/"), {"customer.created"});
+  NewCustomer(db.pool(), acme, "ann@example.com");
+  NewCustomer(db.pool(), beta, "bob@example.com");
+  test::FixedClock clock(RealNow());
+  webhooks::Deliverer deliverer(db.pool(), clock, Loopback(300));
+  const auto started = std::chrono::steady_clock::now();
+  Drain(deliverer);
+  CHECK(std::chrono::steady_clock::now() - started < seconds{5});
+  const auto hung = webhooks::ListDeliveries(db.pool(), acme);
+  REQUIRE(hung.size() == 1);
+  CHECK(!hung[0].status);
+  CHECK(hung[0].error == "timed out after 300 ms");
+  const auto redirected = webhooks::ListDeliveries(db.pool(), beta);
+  REQUIRE(redirected.size() == 1);
+  CHECK(redirected[0].status == 302);
+  CHECK(redirected[0].error.find("redirects are not followed") != std::string::npos);
+  // Only the redirect itself reached the receiver, never its target.
+  int ok_hits = 0;
+  for (const auto& entry : receiver.Log()) ok_hits += entry["path"].get<std::string>().rfind("/ok", 0) == 0;
+  CHECK(ok_hits == 0);
+  CHECK(Count(db.pool(), "SELECT count(*) FROM jobs WHERE queue = 'webhooks.delivery' AND state = 'PENDING'") == 2);
+}
+
+TEST_CASE("hanging receivers of one business do not hold back another business's deliveries", "[webhooks]") {
+  test::TestDatabase db;
+  Receiver receiver;
+  const std::string slow = AddBusiness(db.pool(), "slow");
+  const std::string fast = AddBusiness(db.pool(), "fast");
+  AddEndpoint(db.pool(), slow, receiver.Url("/hang/"), {"customer.created"});
+  for (int i = 0; i < 4; ++i) NewCustomer(db.pool(), slow, "c" + std::to_string(i) + "@example.com");
+  AddEndpoint(db.pool(), fast, receiver.Url("/ok/fast"), {"customer.created"});
+  NewCustomer(db.pool(), fast, "ann@example.com");
+  test::FixedClock clock(RealNow());
+  webhooks::Deliverer deliverer(db.pool(), clock, Loopback(2000));
+  const auto started = std::chrono::steady_clock::now();
+  CHECK(deliverer.RunOnce() == 5);
+  // One after the other, the four hanging attempts alone would take 8 s.
+  CHECK(std::chrono::steady_clock::now() - started < seconds{6});
+  const auto delivered = webhooks::ListDeliveries(db.pool(), fast);
+  REQUIRE(delivered.size() == 1);
+  CHECK(delivered[0].status == 204);
+  CHECK(delivered[0].duration_ms < 1500);
+  CHECK(webhooks::ListDeliveries(db.pool(), slow).size() == 4);
+}
+
+TEST_CASE("a business's events reach only its own endpoints, for every event type", "[webhooks]") {
+  test::TestDatabase db;
+  Receiver receiver;
+  const std::string acme = AddBusiness(db.pool(), "acme");
+  const std::string beta = AddBusiness(db.pool(), "beta");
+  AddEndpoint(db.pool(), acme, receiver.Url("/ok/acme"));
+  AddEndpoint(db.pool(), beta, receiver.Url("/ok/beta"), {"csat.submitted"});
+  const std::string customer = NewCustomer(db.pool(), acme, "ann@example.com");
+  const auto conversation = chat::Open(db.pool(), acme, {"", customer, false, chat::Channel::kWebchat, ""});
+  chat::AddUserMessage(db.pool(), acme, conversation.id, "hello from the customer", RealNow());
+  chat::Escalate(db.pool(), acme, conversation.id, "asked for a person");
+  chat::HumanReply(db.pool(), acme, conversation.id, "hello from the team", "op@acme.example", RealNow());
+  chat::Resolve(db.pool(), acme, conversation.id);
+  test::FixedClock clock(RealNow());
+  webhooks::Deliverer deliverer(db.pool(), clock, Loopback());
+  Drain(deliverer);
+  std::set<std::string> acme_types;
+  std::set<std::string> messages;
+  for (const auto& entry : receiver.Log()) {
+    INFO(entry.dump());
+    CHECK(entry["path"] == "/ok/acme");
+    const Json body = Json::parse(entry["body"].get<std::string>());
+    acme_types.insert(body["type"].get<std::string>());
+    if (body["type"] == "message.created") {
+      CHECK(body["data"]["conversation_id"] == conversation.id);
+      messages.insert(body["data"]["role"].get<std::string>() + ": " + body["data"]["content"].get<std::string>());
+    }
+  }
+  CHECK(acme_types == std::set<std::string>{"customer.created", "conversation.created", "message.created",
+                                            "conversation.escalated", "conversation.resolved"});
+  CHECK(messages == std::set<std::string>{"user: hello from the customer", "human: hello from the team"});
+  CHECK(webhooks::ListDeliveries(db.pool(), beta).empty());
+  // Another business's ids are unknown here.
+  const auto acme_endpoint = webhooks::ListEndpoints(db.pool(), acme).at(0).id;
+  const auto acme_delivery = webhooks::ListDeliveries(db.pool(), acme).at(0).id;
+  CHECK_THROWS_AS(webhooks::GetEndpoint(db.pool(), beta, acme_endpoint), NotFound);
+  CHECK_THROWS_AS(webhooks::RemoveEndpoint(db.pool(), beta, acme_endpoint.substr(0, 8)), NotFound);
+  CHECK_THROWS_AS(webhooks::ListDeliveries(db.pool(), beta, acme_endpoint), NotFound);
+  CHECK_THROWS_AS(webhooks::Replay(db.pool(), beta, acme_delivery, clock.Now()), NotFound);
+  CHECK_THROWS_AS(webhooks::SendTest(db.pool(), beta, acme_endpoint, Loopback(), clock.Now()), NotFound);
+  CHECK(webhooks::ListEndpoints(db.pool(), acme).size() == 1);
+}
+
+TEST_CASE("a visitor's closing and rating publish conversation.resolved and csat.submitted", "[webhooks]") {
+  test::TestDatabase db;
+  Receiver receiver;
+  const std::string acme = AddBusiness(db.pool(), "acme");
+  AddEndpoint(db.pool(), acme, receiver.Url("/ok/"), {"conversation.resolved", "csat.submitted"});
+  const chat::Visitor ann{"visitor-ann", "", false};
+  chat::OpenRequest open;
+  open.channel = chat::Channel::kWebchat;
+  open.visitor_id = ann.visitor_id;
+  const std::string conversation = chat::Open(db.pool(), acme, open).id;
+  chat::AddUserMessage(db.pool(), acme, conversation, "Thanks!", RealNow());
+  chat::CloseByVisitor(db.pool(), acme, ann, conversation);
+  chat::RateByVisitor(db.pool(), acme, ann, conversation, 4, "quick and kind");
+  test::FixedClock clock(RealNow());
+  webhooks::Deliverer deliverer(db.pool(), clock, Loopback());
+  Drain(deliverer);
+  const Json log = receiver.Log();
+  REQUIRE(log.size() == 2);
+  std::map<std::string, Json> by_type;
+  for (const auto& entry : log) {
+    CHECK(entry["verified"] == true);
+    const Json body = Json::parse(entry["body"].get<std::string>());
+    by_type[body["type"]] = body["data"];
+  }
+  CHECK(by_type["conversation.resolved"]["conversation_id"] == conversation);
+  CHECK(by_type["csat.submitted"]["score"] == 4);
+  CHECK(by_type["csat.submitted"]["comment"] == "quick and kind");
+}
+
+TEST_CASE("a business without a subscribed endpoint enqueues nothing per message", "[webhooks]") {
+  test::TestDatabase db;
+  const std::string acme = AddBusiness(db.pool(), "acme");
+  const std::string customer = NewCustomer(db.pool(), acme, "ann@example.com");
+  AddEndpoint(db.pool(), acme, "http://127.0.0.1:9/", {"appointment.created"});
+  const auto conversation = chat::Open(db.pool(), acme, {"", customer, false, chat::Channel::kWebchat, ""});
+  for (int i = 0; i < 5; ++i) chat::AddUserMessage(db.pool(), acme, conversation.id, "m" + std::to_string(i), RealNow());
+  CHECK(Count(db.pool(), "SELECT count(*) FROM jobs WHERE queue = 'webhooks.delivery'") == 0);
+}
+
+TEST_CASE("private and loopback targets are refused unless allowed, also when reached by name", "[webhooks]") {
+  test::TestDatabase db;
+  const std::string acme = AddBusiness(db.pool(), "acme");
+  for (const std::string url : {"http://127.0.0.1:8080/", "http://localhost/x", "https://10.1.2.3/", "http://[::1]/",
+                                "http://169.254.169.254/latest/meta-data", "http://192.168.0.1/", "http://0.0.0.0/",
+                                "http://[::ffff:127.0.0.1]/"}) {
+    INFO(url);
+    CHECK_THROWS_WITH(webhooks::AddEndpoint(db.pool(), acme, {url, "", {}, ""}, false),
+                      Catch::Contains("is not a public address"));
+  }
+  CHECK_THROWS_WITH(webhooks::AddEndpoint(db.pool(), acme, {"ftp://example.com/", "", {}, ""}, false),
+                    Catch::Contains("only http:// and https://"));
+  CHECK_THROWS_WITH(webhooks::AddEndpoint(db.pool(), acme, {"https://u:p@example.com/", "", {}, ""}, false),
+                    Catch::Contains("user name or password"));
+  CHECK_THROWS_WITH(webhooks::AddEndpoint(db.pool(), acme, {"https://example.com/", "whsec_short", {}, ""}, false),
+                    Catch::Contains("invalid webhook secret"));
+  CHECK_THROWS_WITH(webhooks::AddEndpoint(db.pool(), acme, {"https://example.com/", "", {"message.deleted"}, ""}, false),
+                    Catch::Contains("unknown webhook event \"message.deleted\""));
+  // A public-looking name that resolves to loopback is refused when connecting.
+  const auto endpoint = webhooks::AddEndpoint(db.pool(), acme, {"http://localtest.me:9/", "", {}, ""}, false);
+  CHECK(endpoint.secret.rfind("whsec_", 0) == 0);
+  CHECK(endpoint.endpoint.secret_prefix == endpoint.secret.substr(0, 10));
+  webhooks::DeliverySettings strict;
+  strict.timeout_ms = 2000;
+  const auto refused = webhooks::SendTest(db.pool(), acme, endpoint.endpoint.id, strict, RealNow());
+  if (refused.error.find("Could not resolve") == std::string::npos) {  // no DNS in this sandbox
+    CHECK(refused.error.find("is not public") != std::string::npos);
+  }
+  webhooks::NewEndpoint by_ip{"http://127.0.0.2:9/", "", {}, ""};
+  const auto allowed = webhooks::AddEndpoint(db.pool(), acme, by_ip, true);
+  const auto blocked = webhooks::SendTest(db.pool(), acme, allowed.endpoint.id, strict, RealNow());
+  CHECK(blocked.error == "refused: the target address 127.0.0.2 is not public (webhooks.allow_private_targets is off)");
+}
+
+TEST_CASE("an endpoint failing for 24 hours is disabled, its owner told once, and replay resends the same id",
+          "[webhooks]") {
+  test::TestDatabase db;
+  Receiver receiver;
+  const std::string acme = AddBusiness(db.pool(), "acme");
+  const std::string endpoint = AddEndpoint(db.pool(), acme, "http://127.0.0.1:9/closed", {"customer.created"});
+  NewCustomer(db.pool(), acme, "ann@example.com");
+  test::FixedClock clock(RealNow());
+  std::vector<webhooks::DisabledEndpoint> disabled;
+  webhooks::Deliverer deliverer(db.pool(), clock, Loopback(),
+                                [&](const webhooks::DisabledEndpoint& d) {
+                                  disabled.push_back(d);
+                                  notify::EnqueueWebhookDisabledAlert(db.pool(), d.business_id, d.endpoint_id, d.url,
+                                                                      d.reason, clock.Now());
+                                });
+  const TimePoint start = clock.Now();
+  int attempts = 0;
+  while (clock.Now() <= start + hours{25} && disabled.empty()) {
+    Drain(deliverer);
+    attempts = static_cast<int>(webhooks::ListDeliveries(db.pool(), acme).size());
+    clock.Set(clock.Now() + std::chrono::minutes{10});
+  }
+  REQUIRE(disabled.size() == 1);
+  CHECK(disabled[0].endpoint_id == endpoint);
+  CHECK(disabled[0].business_id == acme);
+  CHECK(attempts >= 8);
+  const auto listed = webhooks::GetEndpoint(db.pool(), acme, endpoint);
+  CHECK_FALSE(listed.enabled);
+  CHECK(listed.disabled_reason.find("failing for 24 hours") != std::string::npos);
+  CHECK(Count(db.pool(), "SELECT count(*) FROM jobs WHERE queue = 'webhooks.delivery' AND state = 'DEAD'") == 1);
+  // The owner is told, by e-mail when it is configured.
+  notify::Notifier notifier(db.pool(), clock, {"Omni <notify@omni.example>", 16, 60000}, nullptr);
+  while (notifier.RunOnce() > 0) {
+  }
+  const auto notices = notify::ListNotifications(db.pool(), acme);
+  REQUIRE(notices.size() == 1);
+  CHECK(notices[0].kind == "webhook_disabled");
+  CHECK(notices[0].recipient == "owner@acme.example");
+  CHECK(notices[0].subject == "Webhook disabled: http://127.0.0.1:9/closed");
+  CHECK(notices[0].status == "NOT_SENT");
+  // Disabled: new events are not queued for it, and its deliveries cannot be replayed.
+  NewCustomer(db.pool(), acme, "bob@example.com");
+  CHECK(Count(db.pool(), "SELECT count(*) FROM jobs WHERE queue = 'webhooks.delivery'") == 1);
+  const auto last = webhooks::ListDeliveries(db.pool(), acme).at(0);
+  CHECK_THROWS_AS(webhooks::Replay(db.pool(), acme, last.id, clock.Now()), Conflict);
+
+  // A working endpoint: replay queues the same event again with its id.
+  const std::string good = AddEndpoint(db.pool(), acme, receiver.Url("/ok/"), {"customer.created"});
+  NewCustomer(db.pool(), acme, "cy@example.com");
+  clock.Set(RealNow());
+  Drain(deliverer);
+  const auto first = webhooks::ListDeliveries(db.pool(), acme, good).at(0);
+  CHECK(first.status == 204);
+  webhooks::Replay(db.pool(), acme, first.id, clock.Now());
+  Drain(deliverer);
+  const Json log = receiver.Log();
+  REQUIRE(log.size() == 2);
+  CHECK(log[0]["id"] == log[1]["id"]);
+  CHECK(log[1]["verified"] == true);
+  CHECK(log[0]["id"] == first.event_id);
+}
+
+TEST_CASE("appointment events carry the issue's names, cancelled included, in the booking's transaction",
+          "[webhooks]") {
+  test::TestDatabase db;
+  Receiver receiver;
+  const std::string acme = WithTransaction(db.pool(), [&](pqxx::work& tx) {
+    const std::string day = R"([["00:00","23:59"]])";
+    std::string weekly = "{";
+    for (const char* name : {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}) {
+      weekly += std::string(weekly.size() > 1 ? "," : "") + "\"" + name + "\":" + day;
+    }
+    weekly += "}";
+    const std::string id = tx.exec_params("INSERT INTO businesses (slug, name, timezone, email, weekly_hours,"
+                                          " min_notice_min) VALUES ('acme', 'Acme', 'UTC', 'owner@acme.example',"
+                                          " $1::jsonb, 0) RETURNING id::text",
+                                          weekly)[0][0]
+                               .as<std::string>();
+    tx.exec_params("INSERT INTO services (business_id, name, duration_min) VALUES ($1::uuid, 'Cut', 60)", id);
+    return id;
+  });
+  AddEndpoint(db.pool(), acme, receiver.Url("/ok/"),
+              {"appointment.created", "appointment.rescheduled", "appointment.cancelled"});
+  test::FixedClock clock(RealNow());
+  booking::BookingService service(db.pool(), clock);
+  booking::CreateRequest request;
+  request.service = "Cut";
+  request.start = std::chrono::ceil<hours>(clock.Now()) + hours{48};
+  request.customer = {"Ann Lee", "ann@example.com", ""};
+  const auto booked = service.Create(acme, request);
+  REQUIRE(booked.outcome == booking::BookingResult::kBooked);
+  const std::string id = booked.appointment->id;
+  REQUIRE(service.Reschedule(acme, id, request.start + hours{2}).outcome == booking::BookingResult::kBooked);
+  service.Cancel(acme, id, "ill");
+  webhooks::Deliverer deliverer(db.pool(), clock, Loopback());
+  Drain(deliverer);
+  std::vector<std::string> types;
+  for (const auto& entry : receiver.Log()) {
+    CHECK(entry["verified"] == true);
+    const Json body = Json::parse(entry["body"].get<std::string>());
+    types.push_back(body["type"]);
+    CHECK(body["data"]["appointment_id"] == id);
+  }
+  std::sort(types.begin(), types.end());
+  CHECK(types == std::vector<std::string>{"appointment.cancelled", "appointment.created", "appointment.rescheduled"});
+}
+
+}  // namespace omni
