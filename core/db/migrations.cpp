@@ -152,6 +152,22 @@ bool SchemaIsCurrent(Pool& pool) {
   }
 }
 
+bool AppliedVersionsMatch(Pool& pool) {
+  std::string expected;
+  for (const auto& migration : AllMigrations()) {
+    expected += (expected.empty() ? "{" : ",") + std::to_string(migration.version);
+  }
+  expected += "}";
+  return WithConnection(pool, [&](pqxx::nontransaction& tx) {
+    try {
+      return tx.exec1("SELECT coalesce(array_agg(version ORDER BY version), '{}')::text FROM schema_migrations")[0]
+                 .as<std::string>() == expected;
+    } catch (const pqxx::undefined_table&) {
+      return false;
+    }
+  });
+}
+
 std::vector<Migration> Migrate(Pool& pool) { return Migrate(pool, AllMigrations()); }
 
 std::vector<Migration> Migrate(Pool& pool, const std::vector<Migration>& migrations) {
