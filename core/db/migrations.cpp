@@ -25,7 +25,8 @@
   X(13, csat) \
   X(14, customer_merges) \
   X(16, service_aliases) \
-  X(18, operator_access)
+  X(18, operator_access) \
+  X(19, message_counting)
 
 namespace omni::db {
 namespace migrations {
