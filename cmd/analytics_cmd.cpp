@@ -43,8 +43,8 @@ struct Tenant {
 };
 
 Tenant RequireTenant(Context& ctx) {
-  const auto business = business::Get(ctx.Database(), ctx.RequireBusiness());
-  return {business.id, business.spec.timezone};
+  const auto business = business::FindTenant(ctx.Database(), ctx.RequireBusiness());
+  return {business.id, business.time_zone};
 }
 
 analytics::DayRange RangeOf(const RangeOptions& opts, const std::string& time_zone, int default_days) {

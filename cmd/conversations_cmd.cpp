@@ -51,8 +51,8 @@ struct Tenant {
 };
 
 Tenant RequireTenant(Context& ctx) {
-  const auto business = business::Get(ctx.Database(), ctx.RequireBusiness());
-  return {business.id, business.spec.timezone};
+  const auto business = business::FindTenant(ctx.Database(), ctx.RequireBusiness());
+  return {business.id, business.time_zone};
 }
 
 // The full id of the conversation named by `text`, an id or its unique prefix.

@@ -91,8 +91,8 @@ struct Tenant {
 };
 
 Tenant RequireTenant(Context& ctx) {
-  const auto business = business::Get(ctx.Database(), ctx.RequireBusiness());
-  return {business.id, business.spec.timezone};
+  const auto business = business::FindTenant(ctx.Database(), ctx.RequireBusiness());
+  return {business.id, business.time_zone};
 }
 
 // JSON keeps UTC instants; a table shows the business's local time, and

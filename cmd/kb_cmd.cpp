@@ -59,7 +59,7 @@ std::vector<kb::DocType> ParseTypes(const std::vector<std::string>& values) {
   return types;
 }
 
-std::string BusinessId(Context& ctx) { return business::Get(ctx.Database(), ctx.RequireBusiness()).id; }
+std::string BusinessId(Context& ctx) { return business::FindId(ctx.Database(), ctx.RequireBusiness()); }
 
 std::string Fixed(double value, int precision) {
   std::ostringstream out;

@@ -678,4 +678,12 @@ std::string FindId(db::Pool& pool, const std::string& slug) {
   });
 }
 
+TenantRef FindTenant(db::Pool& pool, const std::string& slug) {
+  return db::WithTransaction(pool, [&](pqxx::work& tx) {
+    const auto rows = tx.exec_params("SELECT id::text, timezone FROM businesses WHERE slug = $1", slug);
+    if (rows.empty()) throw UnknownSlug(slug);
+    return TenantRef{rows[0][0].as<std::string>(), rows[0][1].as<std::string>()};
+  });
+}
+
 }  // namespace omni::business

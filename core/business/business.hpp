@@ -183,4 +183,13 @@ Business Get(db::Pool& pool, const std::string& slug);
 // Just the id of the business with `slug`; throws NotFound like Get.
 std::string FindId(db::Pool& pool, const std::string& slug);
 
+// The id and IANA time zone of the business with `slug`, in one query: what
+// most commands need of it, without Get's services and resources. Throws
+// NotFound like Get.
+struct TenantRef {
+  std::string id;
+  std::string time_zone;
+};
+TenantRef FindTenant(db::Pool& pool, const std::string& slug);
+
 }  // namespace omni::business

@@ -118,16 +118,22 @@ struct MessageLock {
 // Locks the conversation row for a new message in one statement: an UPDATE
 // takes the same row lock as SELECT ... FOR UPDATE, and it moves
 // last_message_at, unless `only_if_ai_may_answer` and a human owns the
-// conversation (the message will be stored as dropped).
+// conversation (the message will be stored as dropped). With
+// `counts_visitor_message` the same UPDATE records the visitor's message in
+// the reporting columns (messages in, first message), as the messages
+// trigger would; the message is then stored with `counted` (migration 19).
 MessageLock LockForMessage(pqxx::work& tx, const std::string& business_id, const std::string& id,
-                           bool only_if_ai_may_answer) {
+                           bool only_if_ai_may_answer, bool counts_visitor_message = false) {
   const auto rows = db::ExecPrepared(
       tx, "omni_chat_lock_for_message",
       "UPDATE conversations SET last_message_at = CASE WHEN NOT $3 OR status IN ('AI_ACTIVE', 'REOPENED')"
-      " THEN now() ELSE last_message_at END WHERE business_id = $1 AND id = $2"
+      " THEN now() ELSE last_message_at END,"
+      " messages_in = messages_in + CASE WHEN $4 THEN 1 ELSE 0 END,"
+      " first_message_at = CASE WHEN $4 THEN coalesce(first_message_at, now()) ELSE first_message_at END"
+      " WHERE business_id = $1 AND id = $2"
       " RETURNING status, coalesce(customer_id::text, ''),"
       " EXISTS (SELECT 1 FROM messages WHERE conversation_id = $2 AND role = 'USER')",
-      business_id, id, only_if_ai_may_answer);
+      business_id, id, only_if_ai_may_answer, counts_visitor_message);
   if (rows.empty()) {
     throw NotFound("conversation " + id + " not found",
                    "List conversations with `omni conversations list` to see their ids.");
@@ -185,6 +191,9 @@ struct Insert {
   std::string model;
   bool dropped = false;
   std::string metadata_json = "{}";
+  // The writer recorded it in the conversation's reporting columns itself;
+  // the messages trigger skips it (migration 19).
+  bool counted = false;
 };
 
 // The values of a message row from parameters $1 to $14 (see
@@ -196,9 +205,9 @@ std::string MessageValues(const std::string& id, const std::string& dropped) {
          " nullif($9::int, 0), nullif($10::int, 0), nullif($11::int8, 0), nullif($12::int, 0), nullif($13, ''), " +
          dropped + ", $14::jsonb";
 }
-constexpr const char* kMessageColumns =
-    "INSERT INTO messages (id, business_id, conversation_id, role, content, tool_calls, tool_call_id, tool_name,"
-    " tool_result, prompt_tokens, completion_tokens, cost_micros, latency_ms, model, dropped, metadata) ";
+#define OMNI_CHAT_MESSAGE_COLUMNS \
+  "INSERT INTO messages (id, business_id, conversation_id, role, content, tool_calls, tool_call_id, tool_name," \
+  " tool_result, prompt_tokens, completion_tokens, cost_micros, latency_ms, model, dropped, metadata"
 // Announces the inserted message `m` on the channel in $15.
 constexpr const char* kNotifyMessage =
     "pg_notify($15, json_build_object('business_id', $1::text, 'conversation_id', $2::text,"
@@ -256,14 +265,14 @@ std::string MessageWebhooks(const std::string& where) {
 // Inserts a message and, unless it is dropped, announces it and publishes
 // its webhooks, in one round trip. The caller holds the conversation's lock (LockForMessage).
 StoredMessage InsertMessage(pqxx::work& tx, const std::string& business_id, const std::string& id, const Insert& in) {
-  const std::string sql = "WITH m AS (" + std::string(kMessageColumns) + "VALUES (" + MessageValues("$17", "$16") +
-                          ") RETURNING id, seq, created_at)" +
+  const std::string sql = "WITH m AS (" OMNI_CHAT_MESSAGE_COLUMNS ", counted) VALUES (" + MessageValues("$17", "$16") +
+                          ", $18) RETURNING id, seq, created_at)" +
                           (in.dropped ? std::string() : MessageWebhooks("$3::text IN ('USER', 'ASSISTANT', 'HUMAN')")) +
                           " SELECT m.id::text, m.seq, " +
                           OMNI_CHAT_EPOCH_US("m.created_at") + ", " +
                           (in.dropped ? std::string("$15::text") : kNotifyMessage) + " FROM m";
   const auto rows = ExecWithMessage(tx, in.dropped ? "omni_chat_insert_dropped" : "omni_chat_insert", sql,
-                                    business_id, id, in, in.dropped, in.id);
+                                    business_id, id, in, in.dropped, in.id, in.counted);
   return Stored(rows.at(0), in);
 }
 
@@ -286,15 +295,27 @@ std::optional<SaveResult> SavedAiMessage(pqxx::transaction_base& tx, const std::
 // locks the conversation row (the UPDATE), stores the message as dropped
 // unless the AI may still answer, and announces it when kept. One round
 // trip instead of a transaction's four, on every model call. A message
-// whose id is already stored (a retried save) is left as it is.
+// whose id is already stored (a retried save) is left as it is. The same
+// UPDATE records the message in the reporting columns as the messages
+// trigger would (a reply the visitor reads, the first response, tokens and
+// cost), unless it is already stored; the message is stored `counted`
+// (migration 19).
 SaveResult SaveAiMessageAtOnce(pqxx::transaction_base& tx, const std::string& business_id, const std::string& id,
                                const Insert& in) {
   const std::string sql =
       "WITH c AS (UPDATE conversations SET last_message_at = CASE WHEN status IN ('AI_ACTIVE', 'REOPENED')"
-      " THEN now() ELSE last_message_at END WHERE business_id = $1 AND id = $2"
+      " THEN now() ELSE last_message_at END,"
+      " messages_out = messages_out + (n.is_new AND status IN ('AI_ACTIVE', 'REOPENED') AND $4 <> '')::int,"
+      " first_response_at = CASE WHEN n.is_new AND status IN ('AI_ACTIVE', 'REOPENED') AND $4 <> ''"
+      "   AND first_message_at IS NOT NULL THEN coalesce(first_response_at, now()) ELSE first_response_at END,"
+      " prompt_tokens = prompt_tokens + CASE WHEN n.is_new THEN $9::int ELSE 0 END,"
+      " completion_tokens = completion_tokens + CASE WHEN n.is_new THEN $10::int ELSE 0 END,"
+      " cost_micros = cost_micros + CASE WHEN n.is_new THEN $11::int8 ELSE 0 END"
+      " FROM (SELECT NOT EXISTS (SELECT 1 FROM messages WHERE id = nullif($16, '')::uuid) AS is_new) n"
+      " WHERE business_id = $1 AND id = $2"
       " RETURNING status, status IN ('AI_ACTIVE', 'REOPENED') AS ai_may_answer),"
-      " m AS (" + std::string(kMessageColumns) + "SELECT " + MessageValues("$16", "NOT c.ai_may_answer") +
-      " FROM c ON CONFLICT (id) DO NOTHING RETURNING id, seq, created_at, dropped)" +
+      " m AS (" OMNI_CHAT_MESSAGE_COLUMNS ", counted) SELECT " + MessageValues("$16", "NOT c.ai_may_answer") +
+      ", true FROM c ON CONFLICT (id) DO NOTHING RETURNING id, seq, created_at, dropped)" +
       MessageWebhooks("NOT m.dropped") +
       " SELECT m.id::text, m.seq, " OMNI_CHAT_EPOCH_US("m.created_at") ", m.dropped, c.status,"
       " CASE WHEN m.dropped THEN NULL ELSE " + std::string(kNotifyMessage) + " END FROM m, c";
@@ -565,7 +586,7 @@ std::vector<StoredMessage> Messages(db::Pool& pool, const std::string& business_
 UserMessageResult AddUserMessage(pqxx::work& tx, const std::string& business_id, const std::string& conversation_id,
                                  const std::string& text, TimePoint now) {
   RequireId(conversation_id);
-  const auto lock = LockForMessage(tx, business_id, conversation_id, false);
+  const auto lock = LockForMessage(tx, business_id, conversation_id, false, /*counts_visitor_message=*/true);
   const auto from = lock.status;
   const auto& customer_id = lock.customer_id;
   const auto to = NextStatus(from, HandoffEvent::kCustomerMessage);
@@ -574,6 +595,7 @@ UserMessageResult AddUserMessage(pqxx::work& tx, const std::string& business_id,
   Insert in;
   in.role = MessageRole::kUser;
   in.content = text;
+  in.counted = true;
   result.message = InsertMessage(tx, business_id, conversation_id, in);
   SetStatus(tx, business_id, conversation_id, from, to, "");
   result.status = to;

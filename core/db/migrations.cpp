@@ -26,6 +26,7 @@
   X(14, customer_merges) \
   X(16, service_aliases) \
   X(18, operator_access) \
+  X(19, message_counting) \
   X(21, webhooks) \
   X(25, conversation_notes)
 
@@ -152,6 +153,22 @@ bool SchemaIsCurrent(Pool& pool) {
   } catch (const std::exception&) {
     return false;
   }
+}
+
+bool AppliedVersionsMatch(Pool& pool) {
+  std::string expected;
+  for (const auto& migration : AllMigrations()) {
+    expected += (expected.empty() ? "{" : ",") + std::to_string(migration.version);
+  }
+  expected += "}";
+  return WithConnection(pool, [&](pqxx::nontransaction& tx) {
+    try {
+      return tx.exec1("SELECT coalesce(array_agg(version ORDER BY version), '{}')::text FROM schema_migrations")[0]
+                 .as<std::string>() == expected;
+    } catch (const pqxx::undefined_table&) {
+      return false;
+    }
+  });
 }
 
 std::vector<Migration> Migrate(Pool& pool) { return Migrate(pool, AllMigrations()); }

@@ -55,6 +55,13 @@ MigrationStatus GetMigrationStatus(Pool& pool);
 // omnid's /readyz). Never throws for a reachable database.
 bool SchemaIsCurrent(Pool& pool);
 
+// True when schema_migrations holds exactly this build's versions (an empty
+// or missing table: false). One query, without the lock or the checksums:
+// the check every command makes on start-up (db::Open), so that a current
+// schema costs one round trip. GetMigrationStatus and Migrate verify the
+// checksums. Throws Unavailable when the database cannot be reached.
+bool AppliedVersionsMatch(Pool& pool);
+
 // Applies the pending migrations of `migrations` (default: AllMigrations())
 // under the advisory lock, each in its own transaction, and returns those it
 // applied (empty when up to date). Throws Conflict when an applied

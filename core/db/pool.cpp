@@ -298,7 +298,7 @@ std::unique_ptr<Pool> Open(const config::Config& config, const OpenOptions& opti
     cluster.Start(/*detached=*/true);
     pool = std::make_unique<Pool>(cluster.ConnInfo(kEmbeddedDatabase), config.database);
   }
-  if (options.migrate) Migrate(*pool);
+  if (options.migrate && !AppliedVersionsMatch(*pool)) Migrate(*pool);
   return pool;
 }
 

@@ -58,7 +58,9 @@ class Pool {
 struct OpenOptions {
   // Resolved embedded data dir (see config::ResolveEmbeddedDataDir).
   std::string embedded_data_dir;
-  // Apply pending migrations before returning (under the advisory lock).
+  // Apply pending migrations before returning (under the advisory lock),
+  // when the applied versions differ from this build's
+  // (AppliedVersionsMatch): a current schema costs one query.
   bool migrate = true;
 };
 

@@ -1,11 +1,11 @@
 // Format detection and text extraction: Markdown clean-up, HTML through
-// gumbo, PDF through poppler-cpp, CSV and JSONL records.
+// gumbo, PDF through poppler-cpp (in omni_pdf.so, loaded on the first PDF),
+// CSV and JSONL records.
 #include "core/common/text.hpp"
 #include "core/kb/extract.hpp"
 
-#include <poppler/cpp/poppler-document.h>
-#include <poppler/cpp/poppler-global.h>
-#include <poppler/cpp/poppler-page.h>
+#include <dlfcn.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -15,6 +15,7 @@
 #include "core/common/error.hpp"
 #include "core/common/utf8.hpp"
 #include "core/kb/detail/html_parse.hpp"
+#include "core/kb/detail/pdf_module.hpp"
 
 namespace omni::kb {
 namespace {
@@ -371,33 +372,63 @@ ExtractedDocument ExtractHtml(std::string_view source) {
 
 // ---- PDF ----------------------------------------------------------------
 
-void SilencePoppler(const std::string&, void*) {}
+// The directory of the running binary, where an installed omni_pdf.so is
+// found (OMNI_PDF_MODULE_FROM_BINDIR: bin/ to lib/omni/).
+std::string BinaryDir() {
+  char path[4096];
+  const ssize_t size = ::readlink("/proc/self/exe", path, sizeof path - 1);
+  if (size <= 0) return {};
+  const std::string binary(path, static_cast<std::size_t>(size));
+  return binary.substr(0, binary.rfind('/'));
+}
 
-std::string Utf8(const poppler::ustring& text) {
-  const auto bytes = text.to_utf8();
-  return std::string(bytes.begin(), bytes.end());
+// The module's entry point, loaded once: installed next to the binary, else
+// from the build tree (omni run from its build directory, and the tests).
+OmniPdfExtractFn LoadPdfModule() {
+  static const OmniPdfExtractFn extract = []() -> OmniPdfExtractFn {
+    for (const std::string& path :
+         {BinaryDir() + "/" OMNI_PDF_MODULE_FROM_BINDIR "/omni_pdf.so", std::string(OMNI_PDF_MODULE_BUILD_PATH)}) {
+      if (void* module = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL)) {
+        return reinterpret_cast<OmniPdfExtractFn>(::dlsym(module, OMNI_PDF_EXTRACT_SYMBOL));
+      }
+    }
+    return nullptr;
+  }();
+  if (extract == nullptr) {
+    throw Unavailable("cannot read PDF files: the PDF module omni_pdf.so is not installed",
+                      "Reinstall omni with its lib/omni/omni_pdf.so, or convert the PDF to text first.");
+  }
+  return extract;
+}
+
+struct PdfParts {
+  std::string title;
+  std::vector<std::string> pages;
+};
+
+void CollectPdfPart(void* context, int part, const char* text, std::size_t size) {
+  auto& parts = *static_cast<PdfParts*>(context);
+  if (part == kOmniPdfTitle) {
+    parts.title.assign(text, size);
+  } else {
+    parts.pages.emplace_back(text, size);
+  }
 }
 
 ExtractedDocument ExtractPdf(std::string_view bytes) {
-  static const bool silenced = [] {
-    poppler::set_debug_error_function(&SilencePoppler, nullptr);
-    return true;
-  }();
-  (void)silenced;
-  std::unique_ptr<poppler::document> document(
-      poppler::document::load_from_raw_data(bytes.data(), static_cast<int>(bytes.size())));
-  if (!document) {
-    throw InvalidInput("is not a readable PDF", "Check that the file is a complete, valid PDF.");
-  }
-  if (document->is_locked()) {
-    throw InvalidInput("is a password-protected PDF", "Remove the password and ingest it again.");
+  PdfParts parts;
+  switch (LoadPdfModule()(bytes.data(), bytes.size(), &CollectPdfPart, &parts)) {
+    case kOmniPdfOk:
+      break;
+    case kOmniPdfLocked:
+      throw InvalidInput("is a password-protected PDF", "Remove the password and ingest it again.");
+    default:
+      throw InvalidInput("is not a readable PDF", "Check that the file is a complete, valid PDF.");
   }
   ExtractedDocument doc;
-  doc.title = std::string(Trim(Utf8(document->get_title())));
-  for (int i = 0; i < document->pages(); ++i) {
-    std::unique_ptr<poppler::page> page(document->create_page(i));
-    if (!page) continue;
-    std::string text = NormalizeNewlines(Utf8(page->text()));
+  doc.title = std::string(Trim(parts.title));
+  for (const std::string& page : parts.pages) {
+    std::string text = NormalizeNewlines(page);
     std::replace(text.begin(), text.end(), '\f', '\n');
     if (Trim(text).empty()) continue;
     if (!doc.text.empty()) doc.text += "\n\n";

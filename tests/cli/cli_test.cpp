@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/db/migrations.hpp"
 #include "tests/support/pg_harness.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -167,4 +168,20 @@ TEST_CASE("db migrate and db status against a real database, as table and json",
   REQUIRE(status.exit_code == 0);
   nlohmann::json parsed = nlohmann::json::parse(status.out);
   CHECK(parsed.is_object());
+}
+
+TEST_CASE("an ordinary command migrates a schema that is behind and then finds it current", "[cli]") {
+  omni::test::TestDatabase db(omni::test::TestDatabaseOptions{.migrated = false});
+  auto all_but_last = omni::db::AllMigrations();
+  all_but_last.pop_back();
+  omni::db::Migrate(db.pool(), all_but_last);
+  TempDir dir;
+  fs::path file = dir.Write("omni.yaml", DatabaseConfig(db));
+
+  RunResult listed = Omni({"--config", file.string(), "-o", "json", "business", "list"});
+  REQUIRE(listed.exit_code == 0);
+  CHECK(omni::db::GetMigrationStatus(db.pool()).up_to_date());
+  RunResult again = Omni({"--config", file.string(), "-o", "json", "business", "list"});
+  CHECK(again.exit_code == 0);
+  CHECK(omni::db::GetMigrationStatus(db.pool()).up_to_date());
 }

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/db/pqxx.hpp"
+#include "tests/support/kb_fixtures.hpp"
 #include "tests/support/pg_harness.hpp"
 #include "tests/support/process.hpp"
 
@@ -84,6 +85,25 @@ TEST_CASE("omni ingest prints a summary and says when nothing changed", "[kb]") 
   CHECK(report["partial"] == false);
   CHECK(report["failures"].empty());
   CHECK(cli.Omni({"ingest", docs}).out.find("(nothing changed)") != std::string::npos);
+}
+
+TEST_CASE("omni starts without the PDF libraries and loads them to ingest a PDF", "[kb]") {
+  const auto libraries = omni::test::Run("/usr/bin/ldd", {.args = {OMNI_CLI_PATH}});
+  REQUIRE(libraries.exit_code == 0);
+  CHECK_THAT(libraries.out, Catch::Contains("libpq"));
+  CHECK_THAT(libraries.out, !Catch::Contains("poppler"));
+
+  KbCli cli;
+  cli.Write("policies.pdf", omni::test::MakePdf({"Cancellation policy applies", "Second page text"}, "Policies"));
+  const auto result = cli.Omni({"ingest", (cli.dir / "docs").string(), "-o", "json"});
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  CHECK(Parse(result)["added"] == 1);
+  const auto listed = cli.Omni({"-o", "json", "kb", "list"});
+  INFO(listed.err);
+  CHECK_THAT(listed.out, Catch::Contains("\"Policies\""));
+  const auto found = cli.Omni({"kb", "search", "cancellation policy"});
+  CHECK_THAT(found.out, Catch::Contains("Cancellation policy applies"));
 }
 
 TEST_CASE("omni ingest reports bad files and exits 1 for a partial run", "[kb]") {

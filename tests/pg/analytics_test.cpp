@@ -328,6 +328,59 @@ TEST_CASE("a conversation resolved by a human after an AI answer records both, a
   CHECK(analytics::Summarize(pool, shop.id, analytics::LastDays(1, kNewYork, now), now).current.resolved_by_ai == 0);
 }
 
+TEST_CASE("a chat turn records its messages in its own conversation updates, and other writers through the "
+          "trigger, each once", "[analytics]") {
+  test::TestDatabase db;
+  Shop shop(db, "counted-shop", kNewYork);
+  auto& pool = db.pool();
+  const auto conversation = chat::Open(pool, shop.id, {}).id;
+  const auto first = chat::AddUserMessage(pool, shop.id, conversation, "Hello", DefaultClock().Now());
+  chat::AddUserMessage(pool, shop.id, conversation, "Anyone there?", DefaultClock().Now());
+  const auto row = db::WithTransaction(pool, [&](pqxx::work& tx) {
+    return tx.exec_params1(
+        "SELECT c.messages_in, c.first_message_at = m.created_at,"
+        " (SELECT bool_and(counted) FROM messages WHERE conversation_id = c.id AND role = 'USER')"
+        " FROM conversations c JOIN messages m ON m.conversation_id = c.id AND m.id = $2::uuid WHERE c.id = $1::uuid",
+        conversation, first.message.id);
+  });
+  CHECK(row[0].as<int>() == 2);
+  CHECK(row[1].as<bool>());
+  CHECK(row[2].as<bool>());
+
+  // The AI's reply, saved twice with one id (a retried save), counts once.
+  chat::NewAiMessage reply;
+  reply.id = chat::NewMessageId();
+  reply.content = "Yes, how can I help?";
+  reply.model = "model-a";
+  reply.prompt_tokens = 100;
+  reply.completion_tokens = 20;
+  reply.cost_micros = 1500;
+  chat::SaveAiMessage(pool, shop.id, conversation, reply);
+  chat::SaveAiMessage(pool, shop.id, conversation, reply);
+  const auto replied = db::WithTransaction(pool, [&](pqxx::work& tx) {
+    return tx.exec_params1(
+        "SELECT c.messages_out, c.first_response_at = m.created_at, c.prompt_tokens, c.completion_tokens,"
+        " c.cost_micros, m.counted, (SELECT calls FROM llm_usage_daily WHERE business_id = c.business_id)"
+        " FROM conversations c JOIN messages m ON m.conversation_id = c.id AND m.id = $2::uuid WHERE c.id = $1::uuid",
+        conversation, reply.id);
+  });
+  CHECK(replied[0].as<int>() == 1);
+  CHECK(replied[1].as<bool>());
+  CHECK(replied[2].as<int>() == 100);
+  CHECK(replied[3].as<int>() == 20);
+  CHECK(replied[4].as<int>() == 1500);
+  CHECK(replied[5].as<bool>());
+  CHECK(replied[6].as<int>() == 1);
+
+  // A writer that does not count (an import, a channel) is still counted by the trigger.
+  const auto raw = db::WithTransaction(pool, [&](pqxx::work& tx) {
+    tx.exec_params("INSERT INTO messages (business_id, conversation_id, role, content) VALUES ($1, $2, 'USER', 'hi')",
+                   shop.id, conversation);
+    return tx.exec_params1("SELECT messages_in FROM conversations WHERE id = $1::uuid", conversation)[0].as<int>();
+  });
+  CHECK(raw == 3);
+}
+
 TEST_CASE("a visitor's CSAT rating counts once resolved or closed, only for their own conversation", "[analytics]") {
   test::TestDatabase db;
   Shop shop(db, "csat-shop", kNewYork);

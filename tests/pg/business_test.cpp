@@ -267,6 +267,22 @@ TEST_CASE("an unknown business slug is NotFound with a hint", "[business]") {
     CHECK_THAT(e.hint(), Catch::Contains("omni business list"));
   }
   CHECK_THROWS_AS(business::FindId(db.pool(), "nope"), NotFound);
+  CHECK_THROWS_WITH(business::FindTenant(db.pool(), "nope"), "business \"nope\" not found");
+}
+
+TEST_CASE("FindTenant gives the business's id and time zone, and only its own", "[business]") {
+  TestDatabase db;
+  const auto spa = business::Apply(db.pool(), Spa());
+  auto other = Spa();
+  other.slug = "other-spa";
+  other.timezone = "Pacific/Auckland";
+  const auto other_result = business::Apply(db.pool(), other);
+  const auto found = business::FindTenant(db.pool(), "acme-spa");
+  CHECK(found.id == spa.business_id);
+  CHECK(found.time_zone == "America/Chicago");
+  const auto found_other = business::FindTenant(db.pool(), "other-spa");
+  CHECK(found_other.id == other_result.business_id);
+  CHECK(found_other.time_zone == "Pacific/Auckland");
 }
 
 }  // namespace omni

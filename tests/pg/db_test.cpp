@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <thread>
 #include <vector>
 
@@ -173,6 +174,48 @@ TEST_CASE("a database migrated by a newer omni is reported, not touched", "[db]"
   CHECK(status.current_version == 9999);
   CHECK_FALSE(status.migrations.back().known);
   CHECK(db::SchemaIsCurrent(db.pool()));
+}
+
+TEST_CASE("opening the database migrates a schema that is behind", "[db]") {
+  TestDatabase db(TestDatabaseOptions{.migrated = false});
+  auto all_but_last = db::AllMigrations();
+  all_but_last.pop_back();
+  db::Migrate(db.pool(), all_but_last);
+  CHECK_FALSE(db::AppliedVersionsMatch(db.pool()));
+
+  auto pool = db::Open(db.config(), db::OpenOptions{"", /*migrate=*/true});
+  CHECK(db::GetMigrationStatus(*pool).up_to_date());
+  CHECK(db::AppliedVersionsMatch(*pool));
+}
+
+TEST_CASE("opening a current database neither waits for the migration lock nor migrates", "[db]") {
+  TestDatabase db;
+  CHECK(db::AppliedVersionsMatch(db.pool()));
+  // Another process migrating holds the lock (migrations.cpp's key); a
+  // command on a current schema has nothing to wait for.
+  db::Pool holder(db.url(), config::DatabaseSettings{});
+  db::Pool::Lease lease = holder.Acquire();
+  pqxx::nontransaction(lease.connection()).exec("SELECT pg_advisory_lock(x'6f6d6e696d696772'::int8)");
+  auto opened = std::async(std::launch::async,
+                           [&] { return db::Open(db.config(), db::OpenOptions{"", /*migrate=*/true}); });
+  const bool returned = opened.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+  pqxx::nontransaction(lease.connection()).exec("SELECT pg_advisory_unlock_all()");
+  CHECK(returned);
+  CHECK(db::GetMigrationStatus(*opened.get()).up_to_date());
+}
+
+TEST_CASE("an empty database has no matching versions, and one from a newer omni is still refused on opening",
+          "[db]") {
+  TestDatabase empty(TestDatabaseOptions{.migrated = false});
+  CHECK_FALSE(db::AppliedVersionsMatch(empty.pool()));
+
+  TestDatabase newer;
+  WithTransaction(newer.pool(), [](pqxx::work& tx) {
+    tx.exec("INSERT INTO schema_migrations (version, name, checksum) VALUES (9999, 'from_the_future', 'x')");
+  });
+  CHECK_FALSE(db::AppliedVersionsMatch(newer.pool()));
+  CHECK_THROWS_WITH(db::Open(newer.config(), db::OpenOptions{"", /*migrate=*/true}),
+                    Catch::Contains("newer than this omni knows"));
 }
 
 TEST_CASE("concurrent migrators apply each migration exactly once", "[db]") {
