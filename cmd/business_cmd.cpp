@@ -11,6 +11,7 @@
 #include "core/business/business.hpp"
 #include "core/business/business_file.hpp"
 #include "core/common/error.hpp"
+#include "core/common/phone.hpp"
 #include "core/common/text.hpp"
 
 namespace omni::cli {
@@ -83,6 +84,8 @@ Json DetailJson(const business::Business& b, bool show_secret) {
   const auto& spec = b.spec;
   Json record = SummaryJson(b);
   record.erase("services");
+  record["country"] = spec.country.empty() ? Json(nullptr) : Json(spec.country);
+  record["phone_region"] = business::PhoneRegion(spec);
   record["contact"] = {{"email", spec.contact.email},
                        {"phone", spec.contact.phone},
                        {"website", spec.contact.website},
@@ -172,11 +175,13 @@ int RunShow(Context& ctx, const ShowOptions& opts) {
   const auto& spec = b.spec;
   Json flat = SummaryJson(b);
   flat["email"] = spec.contact.email;
-  flat["phone"] = spec.contact.phone;
+  flat["country"] = business::PhoneRegion(spec);
+  flat["phone"] = phone::Format(spec.contact.phone, business::PhoneRegion(spec));
   flat["website"] = spec.contact.website;
   flat["address"] = spec.contact.address;
   std::vector<Column> fields = {{"id", "ID"},           {"slug", "SLUG"},      {"name", "NAME"},
-                                {"industry", "INDUSTRY"}, {"timezone", "TIMEZONE"}, {"plan", "PLAN"},
+                                {"industry", "INDUSTRY"}, {"timezone", "TIMEZONE"}, {"country", "COUNTRY"},
+                                {"plan", "PLAN"},
                                 {"subscription_status", "SUBSCRIPTION"}, {"email", "EMAIL"},
                                 {"phone", "PHONE"},     {"website", "WEBSITE"}, {"address", "ADDRESS"}};
   for (int day = 0; day < 7; ++day) {

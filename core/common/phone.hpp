@@ -15,8 +15,8 @@ namespace omni::phone {
 
 // The one country the IANA zone name is listed for in tzdata's zone.tab
 // ("America/Chicago" -> "US", "Pacific/Auckland" -> "NZ"); "" for a zone
-// listed for none ("UTC", "Etc/GMT+5", "EST5EDT"). Links are not followed:
-// a caller that accepts them looks up the zone they name as well.
+// listed for none ("UTC", "Etc/GMT+5", "EST5EDT") and for a link's old name
+// ("US/Pacific"): some of those span countries, so none is guessed.
 std::string RegionForTimeZone(std::string_view zone);
 
 // True for an upper-case region code whose numbering plan libphonenumber

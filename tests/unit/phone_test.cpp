@@ -100,7 +100,9 @@ TEST_CASE("phone: a time zone names its country only where zone.tab lists one", 
   CHECK(phone::RegionForTimeZone("Pacific/Auckland") == "NZ");
   CHECK(phone::RegionForTimeZone("Europe/Berlin") == "DE");
   CHECK(phone::RegionForTimeZone("America/Toronto") == "CA");
+  CHECK(phone::RegionForTimeZone("US/Pacific").empty());
   CHECK(phone::RegionForTimeZone("UTC").empty());
+  CHECK(phone::RegionForTimeZone("Mars/Olympus").empty());
   CHECK(phone::RegionForTimeZone("Etc/GMT+5").empty());
   CHECK(phone::RegionForTimeZone("").empty());
   CHECK(phone::IsKnownRegion("NZ"));
