@@ -249,7 +249,12 @@ Command MakeBusinessCommand() {
               "the line and column, exit code 3), then creates or updates the business in one transaction and "
               "lists the changed fields. --dry-run shows the changes without writing them. A file whose active "
               "services would grow past the plan's services limit is refused whole (exit code 7, nothing "
-              "written); `omni usage` shows the limit.",
+              "written); `omni usage` shows the limit. Phones: `country:` (an ISO 3166 code such as US, GB or "
+              "DE) is how customers' national numbers are read and which numbers read as national; without it, "
+              "the time zone names the country when tzdata lists it for exactly one (America/Chicago: US), and "
+              "else (UTC, US/Pacific) every phone must be written with its country code. A file whose "
+              "contact.phone is national, or whose pre-chat form asks for a phone, needs a country then: "
+              "apply names the line. Phones are stored in E.164 (+14155550132).",
               {"$ omni business apply -f config/demo-salon.yaml",
                "$ omni business apply -f acme.yaml --dry-run -o json"},
               [](ApplyOptions& o) {
