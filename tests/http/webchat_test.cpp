@@ -256,7 +256,7 @@ struct Victims {
     booking::CreateRequest create;
     create.service = "Blowout";
     create.start = slots.starts.front();
-    create.customer = {"Vera Victim", "victim@example.com", "+1 555 010 9999"};
+    create.customer = {"Vera Victim", "victim@example.com", "+1 415 555 9999"};
     const auto booked = booking.Create(business_id, create);
     REQUIRE(booked.appointment);
     appointment_id = booked.appointment->id;
