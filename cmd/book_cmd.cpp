@@ -9,8 +9,10 @@
 #include "cmd/commands.hpp"
 #include "core/booking/booking.hpp"
 #include "core/booking/local_time.hpp"
+#include "core/business/business.hpp"
 #include "core/common/error.hpp"
 #include "core/common/exit_code.hpp"
+#include "core/common/phone.hpp"
 #include "core/common/text.hpp"
 #include "core/db/ids.hpp"
 
@@ -67,6 +69,7 @@ struct Session {
   explicit Session(Context& ctx) : service(ctx.Database(), DefaultClock()), pool(ctx.Database()) {
     business_id = service.BusinessIdForSlug(ctx.RequireBusiness());
     time_zone = service.TimeZone(business_id);
+    phone_region = business::PhoneRegion(business::Get(ctx.Database(), ctx.RequireBusiness()).spec);
   }
   // The full id of the appointment named by `text`, an id or its unique prefix.
   std::string AppointmentId(const std::string& text) {
@@ -76,6 +79,7 @@ struct Session {
   db::Pool& pool;
   std::string business_id;
   std::string time_zone;
+  std::string phone_region;
 };
 
 nlohmann::json AppointmentJson(const Appointment& a) {
@@ -109,11 +113,19 @@ const std::vector<Column> kAppointmentFields = {
     {"sequence", "SEQUENCE"},      {"notes", "NOTES"},
     {"cancel_reason", "CANCEL REASON"}};
 
+// An appointment as printed: in a table the phone reads as the business
+// reads it; JSON and CSV keep E.164.
+nlohmann::json Shown(Context& ctx, const Session& session, const Appointment& a) {
+  nlohmann::json record = AppointmentJson(a);
+  if (ctx.out().format() == Format::kTable) record["customer_phone"] = phone::Format(a.customer_phone, session.phone_region);
+  return record;
+}
+
 // Prints a booking outcome: the appointment, or (exit 6) the alternatives.
 int ShowResult(Context& ctx, const Session& session, const BookingResult& result, TimePoint wanted,
                const std::string& done) {
   if (result.outcome == BookingResult::kBooked) {
-    nlohmann::json record = AppointmentJson(*result.appointment);
+    nlohmann::json record = Shown(ctx, session, *result.appointment);
     record["outcome"] = "booked";
     ctx.out().Record(kAppointmentFields, record);
     ctx.out().Status(ctx.out().Green(done) + " " + result.appointment->id);
@@ -202,7 +214,8 @@ int RunList(Context& ctx, const ListOptions& opts) {
 
 int RunShow(Context& ctx, const IdOptions& opts) {
   Session session(ctx);
-  ctx.out().Record(kAppointmentFields, AppointmentJson(session.service.Get(session.business_id, session.AppointmentId(opts.id))));
+  ctx.out().Record(kAppointmentFields,
+                   Shown(ctx, session, session.service.Get(session.business_id, session.AppointmentId(opts.id))));
   ctx.out().TimesIn(session.time_zone);
   return 0;
 }
@@ -210,7 +223,7 @@ int RunShow(Context& ctx, const IdOptions& opts) {
 int RunCancel(Context& ctx, const CancelOptions& opts) {
   Session session(ctx);
   Appointment a = session.service.Cancel(session.business_id, session.AppointmentId(opts.id), opts.reason);
-  ctx.out().Record(kAppointmentFields, AppointmentJson(a));
+  ctx.out().Record(kAppointmentFields, Shown(ctx, session, a));
   ctx.out().Status(ctx.out().Green("canceled") + " " + a.id + "; the slot is free again");
   return 0;
 }
@@ -232,7 +245,7 @@ Command TransitionCommand(const std::string& name, const std::string& summary, c
       [transition, done](Context& ctx, const IdOptions& opts) {
         Session session(ctx);
         Appointment a = (session.service.*transition)(session.business_id, session.AppointmentId(opts.id));
-        ctx.out().Record(kAppointmentFields, AppointmentJson(a));
+        ctx.out().Record(kAppointmentFields, Shown(ctx, session, a));
         ctx.out().Status(ctx.out().Green(done) + " " + a.id);
         return 0;
       });

@@ -11,6 +11,7 @@
 #include "core/business/business.hpp"
 #include "core/business/business_file.hpp"
 #include "core/common/error.hpp"
+#include "core/common/phone.hpp"
 #include "core/common/text.hpp"
 
 namespace omni::cli {
@@ -83,6 +84,8 @@ Json DetailJson(const business::Business& b, bool show_secret) {
   const auto& spec = b.spec;
   Json record = SummaryJson(b);
   record.erase("services");
+  record["country"] = spec.country.empty() ? Json(nullptr) : Json(spec.country);
+  record["phone_region"] = business::PhoneRegion(spec);
   record["contact"] = {{"email", spec.contact.email},
                        {"phone", spec.contact.phone},
                        {"website", spec.contact.website},
@@ -172,11 +175,13 @@ int RunShow(Context& ctx, const ShowOptions& opts) {
   const auto& spec = b.spec;
   Json flat = SummaryJson(b);
   flat["email"] = spec.contact.email;
-  flat["phone"] = spec.contact.phone;
+  flat["country"] = business::PhoneRegion(spec);
+  flat["phone"] = phone::Format(spec.contact.phone, business::PhoneRegion(spec));
   flat["website"] = spec.contact.website;
   flat["address"] = spec.contact.address;
   std::vector<Column> fields = {{"id", "ID"},           {"slug", "SLUG"},      {"name", "NAME"},
-                                {"industry", "INDUSTRY"}, {"timezone", "TIMEZONE"}, {"plan", "PLAN"},
+                                {"industry", "INDUSTRY"}, {"timezone", "TIMEZONE"}, {"country", "COUNTRY"},
+                                {"plan", "PLAN"},
                                 {"subscription_status", "SUBSCRIPTION"}, {"email", "EMAIL"},
                                 {"phone", "PHONE"},     {"website", "WEBSITE"}, {"address", "ADDRESS"}};
   for (int day = 0; day < 7; ++day) {
@@ -244,7 +249,12 @@ Command MakeBusinessCommand() {
               "the line and column, exit code 3), then creates or updates the business in one transaction and "
               "lists the changed fields. --dry-run shows the changes without writing them. A file whose active "
               "services would grow past the plan's services limit is refused whole (exit code 7, nothing "
-              "written); `omni usage` shows the limit.",
+              "written); `omni usage` shows the limit. Phones: `country:` (an ISO 3166 code such as US, GB or "
+              "DE) is how customers' national numbers are read and which numbers read as national; without it, "
+              "the time zone names the country when tzdata lists it for exactly one (America/Chicago: US), and "
+              "else (UTC, US/Pacific) every phone must be written with its country code. A file whose "
+              "contact.phone is national, or whose pre-chat form asks for a phone, needs a country then: "
+              "apply names the line. Phones are stored in E.164 (+14155550132).",
               {"$ omni business apply -f config/demo-salon.yaml",
                "$ omni business apply -f acme.yaml --dry-run -o json"},
               [](ApplyOptions& o) {

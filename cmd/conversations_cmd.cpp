@@ -12,6 +12,7 @@
 #include "core/business/business.hpp"
 #include "core/chat/conversations.hpp"
 #include "core/common/error.hpp"
+#include "core/common/phone.hpp"
 #include "core/db/ids.hpp"
 
 namespace omni::cli {
@@ -48,11 +49,12 @@ struct AssignOptions {
 struct Tenant {
   std::string id;
   std::string time_zone;
+  std::string phone_region;
 };
 
 Tenant RequireTenant(Context& ctx) {
   const auto business = business::FindTenant(ctx.Database(), ctx.RequireBusiness());
-  return {business.id, business.time_zone};
+  return {business.id, business.time_zone, business.phone_region};
 }
 
 // The full id of the conversation named by `text`, an id or its unique prefix.
@@ -64,9 +66,12 @@ json Time(const std::optional<TimePoint>& t, const std::string& zone) {
   return t ? json(booking::FormatLocal(*t, zone)) : json(nullptr);
 }
 
-json ConversationJson(const chat::Conversation& c, const std::string& zone) {
+// "customer" is for reading, so its phone is in the business's format.
+json ConversationJson(const chat::Conversation& c, const Tenant& tenant) {
+  const std::string& zone = tenant.time_zone;
   std::string customer = c.customer_name;
-  const std::string contact = !c.customer_email.empty() ? c.customer_email : c.customer_phone;
+  const std::string contact =
+      !c.customer_email.empty() ? c.customer_email : phone::Format(c.customer_phone, tenant.phone_region);
   if (!contact.empty()) customer += customer.empty() ? contact : " <" + contact + ">";
   return {{"id", c.id},
           {"status", chat::StatusName(c.status)},
@@ -97,7 +102,7 @@ int RunList(Context& ctx, const ListOptions& options) {
       db::FindId(ctx.Database(), db::IdKind::kCustomer, tenant.id, options.customer).value_or(options.customer);
   filter.limit = options.limit;
   json rows = json::array();
-  for (const auto& c : chat::List(ctx.Database(), tenant.id, filter)) rows.push_back(ConversationJson(c, tenant.time_zone));
+  for (const auto& c : chat::List(ctx.Database(), tenant.id, filter)) rows.push_back(ConversationJson(c, tenant));
   ctx.out().List({{"id", "ID"}, {"status", "STATUS"}, {"channel", "CHANNEL"}, {"customer", "CUSTOMER"},
                   {"messages", "MESSAGES"}, {"assigned_to", "ASSIGNED"}, {"last_message_at", "LAST MESSAGE"}},
                  rows);
@@ -161,7 +166,7 @@ int RunShow(Context& ctx, const ShowOptions& options) {
                         {"dropped", m.dropped},
                         {"failed", Failed(m)}});
   }
-  json record = ConversationJson(conversation, tenant.time_zone);
+  json record = ConversationJson(conversation, tenant);
   if (ctx.out().format() == Format::kJson) {
     record["messages"] = messages;
     ctx.out().Record(kConversationFields, record);
@@ -179,7 +184,7 @@ int RunShow(Context& ctx, const ShowOptions& options) {
 }
 
 int PrintConversation(Context& ctx, const Tenant& tenant, const chat::Conversation& c, const std::string& status) {
-  ctx.out().Record(kConversationFields, ConversationJson(c, tenant.time_zone));
+  ctx.out().Record(kConversationFields, ConversationJson(c, tenant));
   ctx.out().Status(ctx.out().Green(status));
   return 0;
 }

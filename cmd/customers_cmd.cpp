@@ -14,6 +14,7 @@
 #include "core/business/business.hpp"
 #include "core/common/clock.hpp"
 #include "core/common/error.hpp"
+#include "core/common/phone.hpp"
 #include "core/common/text.hpp"
 #include "core/customers/customers.hpp"
 #include "core/customers/merge.hpp"
@@ -88,27 +89,33 @@ std::string Utc(TimePoint t) { return date::format("%FT%TZ", std::chrono::floor<
 struct Tenant {
   std::string id;
   std::string time_zone;
+  std::string phone_region;
 };
 
 Tenant RequireTenant(Context& ctx) {
   const auto business = business::FindTenant(ctx.Database(), ctx.RequireBusiness());
-  return {business.id, business.time_zone};
+  return {business.id, business.time_zone, business.phone_region};
 }
 
 // JSON keeps UTC instants; a table shows the business's local time, and
-// the command names the zone (Output::TimesIn).
-Json CustomerJson(const customers::Customer& c, Format format, const std::string& zone) {
+// the command names the zone (Output::TimesIn). Phones stay E.164 in JSON
+// and CSV, for machines; a table shows them as the business reads them.
+Json CustomerJson(const customers::Customer& c, Format format, const Tenant& tenant) {
+  const std::string& zone = tenant.time_zone;
   const bool local = format != Format::kJson;
+  const auto phone = [&](const std::string& stored) {
+    return format == Format::kTable ? phone::Format(stored, tenant.phone_region) : stored;
+  };
   const auto time = [&](TimePoint t) { return local ? booking::FormatLocal(t, zone) : Utc(t); };
   std::string metadata_text;
   for (const auto& [key, value] : c.metadata) metadata_text += (metadata_text.empty() ? "" : ", ") + key + "=" + value;
   return {{"id", c.id},
           {"name", c.name},
           {"email", c.email},
-          {"phone", c.phone},
+          {"phone", phone(c.phone)},
           {"external_id", c.external_id},
           {"claimed_email", c.claimed_email},
-          {"claimed_phone", c.claimed_phone},
+          {"claimed_phone", phone(c.claimed_phone)},
           {"tags", c.tags},
           {"notes", c.notes},
           {"metadata", c.metadata},
@@ -121,7 +128,7 @@ Json CustomerJson(const customers::Customer& c, Format format, const std::string
 }
 
 void PrintRecord(Context& ctx, const Tenant& tenant, const customers::Customer& c) {
-  Json record = CustomerJson(c, ctx.out().format(), tenant.time_zone);
+  Json record = CustomerJson(c, ctx.out().format(), tenant);
   if (ctx.out().format() == Format::kJson) record.erase("metadata_text");
   ctx.out().Record(kRecordFields, record);
   ctx.out().TimesIn(tenant.time_zone);
@@ -160,12 +167,12 @@ int RunList(Context& ctx, const ListOptions& opts) {
   const auto page = customers::List(ctx.Database(), tenant.id, filter);
   Json rows = Json::array();
   for (const auto& c : page.customers) {
-    Json row = CustomerJson(c, ctx.out().format(), tenant.time_zone);
+    Json row = CustomerJson(c, ctx.out().format(), tenant);
     row.erase("metadata_text");
     // A visitor's typed email or phone shows, marked, where no key is known.
     if (ctx.out().format() == Format::kTable) {
       if (c.email.empty() && !c.claimed_email.empty()) row["email"] = "(claimed) " + c.claimed_email;
-      if (c.phone.empty() && !c.claimed_phone.empty()) row["phone"] = "(claimed) " + c.claimed_phone;
+      if (c.phone.empty() && !c.claimed_phone.empty()) row["phone"] = "(claimed) " + phone::Format(c.claimed_phone, tenant.phone_region);
     }
     rows.push_back(row);
   }
@@ -218,7 +225,7 @@ int RunShow(Context& ctx, const ShowOptions& opts) {
   const Json upcoming = AppointmentsJson(profile.upcoming, zone);
   const Json past = AppointmentsJson(profile.past, zone);
   if (ctx.out().format() != Format::kTable) {
-    Json record = CustomerJson(profile.customer, ctx.out().format(), zone);
+    Json record = CustomerJson(profile.customer, ctx.out().format(), tenant);
     if (ctx.out().format() == Format::kJson) {
       record.erase("metadata_text");
       record["conversations"] = conversations;
@@ -305,7 +312,7 @@ int RunExport(Context& ctx, const ExportOptions&) {
   RowStream stream(ctx.out().format(), kExportColumns);
   const long long total = customers::Export(ctx.Database(), business_id, [&](const customers::ExportRow& row) {
     // Exported instants stay UTC whatever the format, so that import reads them back.
-    Json record = CustomerJson(row.customer, Format::kJson, "");
+    Json record = CustomerJson(row.customer, Format::kJson, Tenant{});
     record.erase("metadata_text");
     record.erase("time_zone");
     record["conversation_count"] = row.conversation_count;
@@ -397,7 +404,7 @@ int RunMerge(Context& ctx, const MergeOptions& opts) {
     moved += (moved.empty() ? "" : ", ") + std::to_string(rows) + " " + table;
   }
   if (ctx.out().format() == Format::kJson) {
-    Json record = CustomerJson(result.kept, Format::kJson, tenant.time_zone);
+    Json record = CustomerJson(result.kept, Format::kJson, tenant);
     record.erase("metadata_text");
     ctx.out().Json({{"kept", record},
                     {"removed_id", result.removed_id},
@@ -428,8 +435,12 @@ Command MakeCustomersCommand() {
   return MakeGroup(
       "customers", "list, show, export, import, merge, update and tag customers",
       "Customers of the business chosen with -b: the people who chatted or booked. A booking an operator makes "
-      "finds or creates them by email (case-insensitive) or phone; a phone is matched on its digits, so "
-      "\"(555) 010-2030\" and \"555.010.2030\" are one customer. A site's signed-in user (a verified identity) "
+      "finds or creates them by email (case-insensitive) or phone. A phone is stored in E.164 (+14155550132), "
+      "read in the business's country (its file's country:, else the one its time zone names), so in a US "
+      "business \"(415) 555-0132\", \"+1 415-555-0132\" and \"415.555.0132\" are one customer; a number of "
+      "another country needs its country code, and one that is not a valid number is refused. Tables show "
+      "phones in the national format (the international one for another country's); -o json, -o csv and "
+      "export keep E.164 for machines. A site's signed-in user (a verified identity) "
       "is found by that identity. What a chat visitor types is kept as a claim (claimed_email, claimed_phone): "
       "it never matches an existing customer, so an unverified visitor is a customer of their own. A customer "
       "is named by id, email or phone.",
@@ -437,7 +448,7 @@ Command MakeCustomersCommand() {
           MakeCommand<ListOptions>(
               "list", "list customers, most recent contact first",
               "Lists the business's customers, most recently in contact first. --search matches part of the name, "
-              "email or phone, case-insensitive (a phone on its digits). It also matches what an unverified visitor "
+              "email or phone, case-insensitive (a phone on its digits, in any format). It also matches what an unverified visitor "
               "typed (claimed email and phone); --no-claims searches only the email and phone the business knows, "
               "and in a table a claimed value is marked \"(claimed)\". --tag keeps customers with every tag given "
               "(AND); --any-tag keeps those with at least one (OR); both can be combined. --contacted-after and "
@@ -470,14 +481,15 @@ Command MakeCustomersCommand() {
               "phone. -o json adds conversations, upcoming_appointments and past_appointments; -o csv prints the "
               "customer's own fields.",
               {"$ omni customers show -b demo-salon ann@example.com", "$ omni customers show -b demo-salon 3f2b8c",
-               "$ omni customers show -b demo-salon \"555 010 2030\" -o json"},
+               "$ omni customers show -b demo-salon \"(415) 555-0132\" -o json"},
               [](ShowOptions& o) { return std::vector<Option>{{"customer", kKeyHelp, &o.key, true}}; }, RunShow),
           MakeCommand<UpdateOptions>(
               "update", "change a customer's details, notes or metadata",
               "Changes only the fields given. --email or --phone \"\" clears it; a value another customer of the "
-              "business already has is refused (exit code 6).",
+              "business already has is refused (exit code 6). A phone is written as the customer dials it in the "
+              "business's country, or with its country code.",
               {"$ omni customers update -b demo-salon ann@example.com --notes \"prefers mornings\"",
-               "$ omni customers update -b demo-salon ann@example.com --phone \"555 010 2030\" --meta source=instagram"},
+               "$ omni customers update -b demo-salon ann@example.com --phone \"415 555 0132\" --meta source=instagram"},
               [](UpdateOptions& o) {
                 return std::vector<Option>{{"customer", kKeyHelp, &o.key, true},
                                            {"--name", "new name", &o.name},
@@ -492,7 +504,8 @@ Command MakeCustomersCommand() {
               "export", "write every customer with every field, as CSV or JSON",
               "Writes all of the business's customers, oldest first, with every field: contact details and "
               "external id, claims, tags, notes, metadata, visit count, last contact, conversation and appointment "
-              "counts, and the created and updated dates (UTC). CSV by default (tags as a,b and metadata as a "
+              "counts, and the created and updated dates (UTC). Phones stay in E.164 (+14155550132) for other "
+              "programs. CSV by default (tags as a,b and metadata as a "
               "JSON object, which import reads back); -o json gives an array of objects. Rows are streamed as "
               "they are read, so memory stays flat however many customers there are.",
               {"$ omni customers export -b demo-salon > customers.csv",
@@ -502,12 +515,14 @@ Command MakeCustomersCommand() {
               "import", "create or update customers from a CSV file",
               "Reads a CSV file (UTF-8, comma-separated, first line the header; quotes, line breaks inside quotes "
               "and a byte order mark are fine) and upserts each row: it updates the customer with the row's email "
-              "(case-insensitive), else its phone (on its digits), else its external id, or creates one. Known "
+              "(case-insensitive), else its phone (in any format, read in the business's country and stored in "
+              "E.164), else its external id, or creates one. Known "
               "headers: name (or first name and last name), email, phone (mobile, tel), external id, notes, tags "
               "(a,b or a;b, added to the customer's), metadata (a JSON object). --map renames another column: "
               "--map \"Mobile no=phone\", --map \"Source=metadata.source\", --map \"Old id=ignore\". Empty cells "
               "change nothing, and an external id is never replaced. Every row is reported with its line: "
-              "created, updated (with the fields), unchanged or rejected (with the reason). A rejected row writes "
+              "created, updated (with the fields), unchanged or rejected (with the reason, naming the column of "
+              "an invalid email or phone). A rejected row writes "
               "nothing, and the whole file is one transaction: any rejection imports nothing (exit code 2), "
               "unless --continue-on-error imports the other rows (exit code 1). Importing the same file again "
               "changes nothing. --dry-run reports without writing. FILE - reads stdin.",

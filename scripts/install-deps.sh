@@ -9,7 +9,7 @@ packages=(
   g++ cmake ninja-build pkg-config ccache ca-certificates tzdata openssl
   libcli11-dev libboost-dev libpqxx-dev libpq-dev libyaml-cpp-dev nlohmann-json3-dev
   libspdlog-dev catch2 libssl-dev libhowardhinnant-date-dev
-  libstemmer-dev libgumbo-dev libpoppler-cpp-dev libcurl4-openssl-dev libsodium-dev
+  libstemmer-dev libgumbo-dev libpoppler-cpp-dev libcurl4-openssl-dev libsodium-dev libphonenumber-dev
   postgresql-15 postgresql-client-15
 )
 test_packages=(python3 python3-icalendar python3-xapian python3-aiosmtpd chromium)

@@ -234,7 +234,6 @@ customers::CustomerContact ContactOf(const CustomerInfo& in) {
                        "Pass --email or --phone so the business can reach the customer.");
   }
   if (!contact.email.empty()) contact.email = customers::NormalizeEmail(contact.email);
-  if (!contact.phone.empty()) contact.phone = customers::NormalizePhone(contact.phone);
   return contact;
 }
 
@@ -627,6 +626,7 @@ std::vector<Appointment> BookingService::List(const std::string& business_id, co
     }
   }
   return db::WithTransaction(pool_, [&](pqxx::work& tx) {
+    const customers::PhoneKeys phone = customers::PhoneKeysOf(tx, business_id, customer);
     auto rows = tx.exec_params(
         SelectAppointmentSql(
             "AND ($2 = '' OR a.starts_at >= nullif($2, '')::timestamptz)"
@@ -634,8 +634,8 @@ std::vector<Appointment> BookingService::List(const std::string& business_id, co
             " AND ($4 = '' OR a.status = $4)"
             " AND ($5 = '' OR c.id::text = lower($5) OR lower(c.email) = lower($5)"
             "      OR lower(c.claimed_email) = lower($5)"
-            "      OR c.phone_normalized = nullif(regexp_replace($5, '[^0-9]', '', 'g'), '')"
-            "      OR regexp_replace(c.claimed_phone, '[^0-9]', '', 'g') = nullif(regexp_replace($5, '[^0-9]', '', 'g'), '')"
+            "      OR c.phone_normalized IN (nullif($11, ''), nullif($12, ''))"
+            "      OR regexp_replace(c.claimed_phone, '[^0-9]', '', 'g') IN (nullif($11, ''), nullif($12, ''))"
             "      OR c.name ILIKE '%' || $6 || '%')"
             " AND ($8 = '' OR a.conversation_id = nullif($8, '')::uuid)"
             " AND ($9 = '' OR (a.starts_at, a.id) > (timestamptz 'epoch' + nullif($9, '')::bigint"
@@ -643,7 +643,7 @@ std::vector<Appointment> BookingService::List(const std::string& business_id, co
             " ORDER BY a.starts_at, a.id LIMIT $7"),
         business_id, filter.from ? SqlTime(*filter.from) : "", filter.to ? SqlTime(*filter.to) : "",
         filter.status ? std::string(StatusName(*filter.status)) : "", customer, pattern, limit,
-        filter.conversation_id, after_micros, after_id);
+        filter.conversation_id, after_micros, after_id, phone.e164_digits, phone.typed_digits);
     std::vector<Appointment> list;
     for (const auto& row : rows) list.push_back(ReadAppointment(row));
     return list;

@@ -15,6 +15,7 @@
 #include "core/billing/usage_tx.hpp"
 #include "core/business/business_tx.hpp"
 #include "core/common/error.hpp"
+#include "core/common/phone.hpp"
 #include "core/common/text.hpp"
 #include "core/db/pqxx.hpp"
 
@@ -40,7 +41,7 @@ constexpr const char* kBusinessColumns =
     "ai_personality, greeting, ai_instructions, slot_interval_min, min_notice_min, advance_days, "
     "buffer_before_min, buffer_after_min, plan_tier, subscription_status, widget::text, "
     "array_to_json(allowed_origins)::text, widget_secret, (extract(epoch FROM created_at) * 1000000)::bigint, "
-    "(extract(epoch FROM updated_at) * 1000000)::bigint, notifications::text";
+    "(extract(epoch FROM updated_at) * 1000000)::bigint, notifications::text, coalesce(country, '')";
 
 constexpr const char* kServiceColumns =
     "business_id::text, id::text, name, description, duration_min, price_cents, buffer_before_min, "
@@ -193,6 +194,7 @@ Business BusinessFromRow(const pqxx::row& row) {
   b.created_at = FromMicros(row[25].as<long long>());
   b.updated_at = FromMicros(row[26].as<long long>());
   spec.notifications = NotificationsFromJson(row[27].as<std::string>());
+  spec.country = row[28].as<std::string>();
   return b;
 }
 
@@ -286,6 +288,7 @@ std::vector<FieldChange> DiffProfile(const BusinessSpec& was, const BusinessSpec
   Add(changes, "name", was.name, want.name);
   Add(changes, "industry", IndustryName(was.industry), IndustryName(want.industry));
   Add(changes, "timezone", was.timezone, want.timezone);
+  Add(changes, "country", was.country, want.country);
   Add(changes, "contact.email", was.contact.email, want.contact.email);
   Add(changes, "contact.phone", was.contact.phone, want.contact.phone);
   Add(changes, "contact.website", was.contact.website, want.contact.website);
@@ -364,7 +367,8 @@ std::string ProfileAssignments() {
          "ai_personality = $13, greeting = $14, ai_instructions = $15, slot_interval_min = $16::integer, "
          "min_notice_min = $17::integer, advance_days = $18::integer, buffer_before_min = $19::integer, "
          "buffer_after_min = $20::integer, plan_tier = coalesce($21, plan_tier), widget = $22::jsonb, "
-         "allowed_origins = ARRAY(SELECT jsonb_array_elements_text($23::jsonb)), notifications = $24::jsonb";
+         "allowed_origins = ARRAY(SELECT jsonb_array_elements_text($23::jsonb)), notifications = $24::jsonb, "
+         "country = $25, phone_region = $26";
 }
 
 std::optional<std::string> OrNull(const std::string& value) {
@@ -384,7 +388,8 @@ void WriteProfile(pqxx::work& tx, const std::string& id, const BusinessSpec& spe
                  OverridesJson(spec).dump(), spec.ai.enabled, spec.ai.personality, spec.ai.greeting,
                  spec.ai.instructions, spec.booking.slot_interval_min, spec.booking.min_notice_min,
                  spec.booking.advance_days, spec.booking.buffer_before_min, spec.booking.buffer_after_min, plan,
-                 WidgetJson(spec.widget).dump(), origins.dump(), NotificationsJson(spec.notifications).dump());
+                 WidgetJson(spec.widget).dump(), origins.dump(), NotificationsJson(spec.notifications).dump(),
+                 OrNull(spec.country), PhoneRegion(spec));
 }
 
 void ApplyServices(pqxx::work& tx, const std::string& business_id, const BusinessSpec& spec, bool write,
@@ -493,6 +498,10 @@ NotFound UnknownSlug(const std::string& slug) {
 }
 
 }  // namespace
+
+std::string PhoneRegion(const BusinessSpec& spec) {
+  return spec.country.empty() ? phone::RegionForTimeZone(spec.timezone) : spec.country;
+}
 
 std::string FormatClockTime(int minutes) {
   const int clamped = std::clamp(minutes, 0, 24 * 60);
@@ -680,9 +689,9 @@ std::string FindId(db::Pool& pool, const std::string& slug) {
 
 TenantRef FindTenant(db::Pool& pool, const std::string& slug) {
   return db::WithTransaction(pool, [&](pqxx::work& tx) {
-    const auto rows = tx.exec_params("SELECT id::text, timezone FROM businesses WHERE slug = $1", slug);
+    const auto rows = tx.exec_params("SELECT id::text, timezone, phone_region FROM businesses WHERE slug = $1", slug);
     if (rows.empty()) throw UnknownSlug(slug);
-    return TenantRef{rows[0][0].as<std::string>(), rows[0][1].as<std::string>()};
+    return TenantRef{rows[0][0].as<std::string>(), rows[0][1].as<std::string>(), rows[0][2].as<std::string>()};
   });
 }
 

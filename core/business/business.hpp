@@ -115,7 +115,10 @@ struct BusinessSpec {
   std::string name;
   Industry industry = Industry::kOther;
   std::string timezone;         // IANA name, e.g. "America/New_York"
-  Contact contact;
+  // ISO 3166 alpha-2 ("US") from the file's `country`; "" when absent, and
+  // the time zone then names it where it can (PhoneRegion).
+  std::string country;
+  Contact contact;              // contact.phone is E.164 once parsed
   std::array<DayWindows, 7> weekly;               // [0] Monday ... [6] Sunday
   std::map<std::string, DayWindows> overrides;    // "YYYY-MM-DD" -> replaces that local date
   BookingRules booking;
@@ -173,6 +176,13 @@ struct ApplyOptions {
 // be reached.
 ApplyResult Apply(db::Pool& pool, const BusinessSpec& spec, const ApplyOptions& options = {});
 
+// The region whose national phone numbers the business's customers write
+// without a country code, and which reads back in the national format:
+// `country`, else the one country tzdata's zone.tab lists for the time
+// zone ("America/Chicago" is "US"); "" when neither names one ("UTC",
+// "US/Pacific"), and every phone must then carry its country code.
+std::string PhoneRegion(const BusinessSpec& spec);
+
 // Every business, ordered by slug.
 std::vector<Business> List(db::Pool& pool);
 
@@ -183,12 +193,13 @@ Business Get(db::Pool& pool, const std::string& slug);
 // Just the id of the business with `slug`; throws NotFound like Get.
 std::string FindId(db::Pool& pool, const std::string& slug);
 
-// The id and IANA time zone of the business with `slug`, in one query: what
+// The id, IANA time zone and phone region of the business with `slug`, in one query: what
 // most commands need of it, without Get's services and resources. Throws
 // NotFound like Get.
 struct TenantRef {
   std::string id;
   std::string time_zone;
+  std::string phone_region;  // as PhoneRegion gave it at `business apply`
 };
 TenantRef FindTenant(db::Pool& pool, const std::string& slug);
 

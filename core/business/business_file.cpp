@@ -12,6 +12,7 @@
 
 #include "core/billing/plans.hpp"
 #include "core/common/error.hpp"
+#include "core/common/phone.hpp"
 #include "core/common/text.hpp"
 #include "core/common/utf8.hpp"
 #include "core/config/detail/text_file.hpp"
@@ -136,14 +137,30 @@ std::string ReadEmail(const YAML::Node& node, const Location& where) {
   return email;
 }
 
-std::string ReadPhone(const YAML::Node& node, const Location& where) {
-  static const std::regex kPhone(R"(\+?[0-9 ().-]+)");
+// E.164, read in the business's region (country, read before contact).
+std::string ReadPhone(const YAML::Node& node, const Location& where, const BusinessSpec& spec) {
   const std::string phone = strict::ReadNonEmptyString(node, where);
-  const auto digits = std::count_if(phone.begin(), phone.end(), [](unsigned char c) { return std::isdigit(c); });
-  if (!std::regex_match(phone, kPhone) || digits < 7 || digits > 15) {
-    Fail(where, node.Mark(), "expected a phone number of 7 to 15 digits, got \"" + phone + "\"");
+  try {
+    return phone::ToE164(phone, PhoneRegion(spec));
+  } catch (const InvalidInput& e) {
+    const bool no_region = PhoneRegion(spec).empty();
+    Fail(where, node.Mark(), e.what(),
+         no_region ? "Set country: (e.g. US) for a business whose time zone (" + spec.timezone +
+                         ") names no country, or write the number with its country code."
+                   : e.hint());
   }
-  return phone;
+}
+
+// An ISO 3166 alpha-2 code whose numbering plan libphonenumber knows.
+void ReadCountry(const YAML::Node& node, const Location& where, BusinessSpec& spec) {
+  const std::string country = strict::ReadNonEmptyString(node, where);
+  std::string upper = country;
+  for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (!phone::IsKnownRegion(upper)) {
+    Fail(where, node.Mark(), "unknown country \"" + country + "\": expected an ISO 3166 code such as US, GB or DE",
+         upper == "UK" ? "The United Kingdom's code is GB." : "");
+  }
+  spec.country = upper;
 }
 
 std::string ReadHttpUrl(const YAML::Node& node, const Location& where, bool origin_only) {
@@ -163,7 +180,7 @@ std::string ReadHttpUrl(const YAML::Node& node, const Location& where, bool orig
 void ReadContact(const YAML::Node& node, const Location& where, BusinessSpec& spec) {
   MapReader map(node, where, {"email", "phone", "website", "address"});
   if (auto v = map.Get("email")) spec.contact.email = ReadEmail(*v, where.Key("email"));
-  if (auto v = map.Get("phone")) spec.contact.phone = ReadPhone(*v, where.Key("phone"));
+  if (auto v = map.Get("phone")) spec.contact.phone = ReadPhone(*v, where.Key("phone"), spec);
   if (auto v = map.Get("website")) spec.contact.website = ReadHttpUrl(*v, where.Key("website"), false);
   if (auto v = map.Get("address")) spec.contact.address = ReadText(*v, where.Key("address"), kMaxAddressChars);
 }
@@ -408,7 +425,7 @@ BusinessSpec ParseBusinessSpec(const std::string& yaml_text, const std::string& 
   const YAML::Node document = strict::LoadDocument(yaml_text, source_name);
   if (document.IsNull()) Fail(root, document.Mark(), "the business file is empty; expected a mapping");
   MapReader map(document, root,
-                {"slug", "name", "industry", "timezone", "contact", "hours", "overrides", "booking", "ai", "plan",
+                {"slug", "name", "industry", "timezone", "country", "contact", "hours", "overrides", "booking", "ai", "plan",
                  "widget", "notifications", "services", "resources"});
   BusinessSpec spec;
   ReadSlug(map.Require("slug"), root.Key("slug"), spec);
@@ -420,6 +437,7 @@ BusinessSpec ParseBusinessSpec(const std::string& yaml_text, const std::string& 
     spec.industry = *ParseIndustry(name);
   }
   ReadTimezone(map.Require("timezone"), root.Key("timezone"), spec);
+  if (auto v = map.Get("country")) ReadCountry(*v, root.Key("country"), spec);
   if (auto v = map.Get("contact")) ReadContact(*v, root.Key("contact"), spec);
   if (auto v = map.Get("hours")) ReadHours(*v, root.Key("hours"), spec);
   if (auto v = map.Get("overrides")) ReadOverrides(*v, root.Key("overrides"), spec);
@@ -430,7 +448,17 @@ BusinessSpec ParseBusinessSpec(const std::string& yaml_text, const std::string& 
         strict::ReadChoice(*v, root.Key("plan"), {"FREE", "STARTER", "PROFESSIONAL", "ENTERPRISE"});
     spec.plan = *billing::ParsePlanTier(name);
   }
-  if (auto v = map.Get("widget")) ReadWidget(*v, root.Key("widget"), spec);
+  if (auto v = map.Get("widget")) {
+    ReadWidget(*v, root.Key("widget"), spec);
+    // Visitors write national numbers: without a region none could be read.
+    const auto& fields = spec.widget.prechat_fields;
+    if (std::find(fields.begin(), fields.end(), "phone") != fields.end() && PhoneRegion(spec).empty()) {
+      Fail(root.Key("widget").Key("prechat_fields"), (*v)["prechat_fields"].Mark(),
+           "the pre-chat form asks for a phone, but the business has no country (time zone " + spec.timezone +
+               " names none)",
+           "Set country: (e.g. US) so visitors can write their number as they dial it at home.");
+    }
+  }
   if (auto v = map.Get("notifications")) ReadNotifications(*v, root.Key("notifications"), spec);
   if (auto v = map.Get("services")) ReadServices(*v, root.Key("services"), spec);
   if (auto v = map.Get("resources")) ReadResources(*v, root.Key("resources"), spec);

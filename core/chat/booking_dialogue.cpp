@@ -10,6 +10,7 @@
 #include "core/booking/local_time.hpp"
 #include "core/chat/offline.hpp"
 #include "core/common/error.hpp"
+#include "core/common/phone.hpp"
 #include "core/common/text.hpp"
 
 namespace omni::chat {
@@ -230,7 +231,11 @@ ToolRun RunTool(Flow& flow, const std::string& name, const json& args) {
   return run;
 }
 
-std::string Contact(const DialogueState& state) { return state.email.empty() ? state.phone : state.email; }
+// The phone as the business reads it: national at home, else international.
+std::string Contact(const Flow& flow) {
+  const DialogueState& state = flow.state;
+  return state.email.empty() ? phone::Format(state.phone, business::PhoneRegion(flow.spec)) : state.email;
+}
 
 // After a confirmation: true when the customer said yes to exactly what was asked.
 struct Answer {
@@ -266,6 +271,24 @@ void Book(Flow& flow, const Answer& answer) {
     state.phone = flow.tools.customer_phone;
   }
   if (state.name.empty()) return Ask(flow, "May I have your name?", Awaiting::kName);
+  // The phone is kept in E.164, as the tools store it; one that is no
+  // valid number is asked for again before anything is confirmed.
+  if (!state.phone.empty()) {
+    const std::string typed = state.phone;
+    try {
+      state.phone = phone::ToE164(typed, business::PhoneRegion(flow.spec));
+    } catch (const InvalidInput&) {
+      state.phone.clear();
+      if (state.email.empty()) {
+        const std::string region = business::PhoneRegion(flow.spec);
+        return Ask(flow,
+                   "Sorry, " + typed + " doesn't look like a phone number I can use. Could you write it as you'd dial " +
+                       (region.empty() ? std::string("it, with the country code") : "it, with the area code") +
+                       ", or give me an email address instead?",
+                   Awaiting::kContact);
+      }
+    }
+  }
   if (state.email.empty() && state.phone.empty()) {
     return Ask(flow, "Thanks, " + state.name + ". And an email address or phone number where we can reach you?",
                Awaiting::kContact);
@@ -276,7 +299,7 @@ void Book(Flow& flow, const Answer& answer) {
                Awaiting::kNothing);
   }
   if (!answer.confirmed) {
-    return Ask(flow, "To confirm: " + state.service + " on " + when + ", for " + state.name + " (" + Contact(state) +
+    return Ask(flow, "To confirm: " + state.service + " on " + when + ", for " + state.name + " (" + Contact(flow) +
                          "). Shall I book it?",
                Awaiting::kConfirm);
   }

@@ -511,13 +511,14 @@ std::vector<Conversation> List(db::Pool& pool, const std::string& business_id, c
     pattern += c;
   }
   return db::WithTransaction(pool, [&](pqxx::work& tx) {
+    const customers::PhoneKeys phone = customers::PhoneKeysOf(tx, business_id, filter.customer);
     const auto rows = tx.exec_params(
         kConversationColumns +
             "WHERE c.business_id = $1 AND ($2 = '' OR c.status = $2)"
             " AND ($3 = '' OR c.customer_id::text = lower($3) OR lower(cu.email) = lower($3)"
             "      OR lower(cu.claimed_email) = lower($3)"
-            "      OR cu.phone_normalized = nullif(regexp_replace($3, '[^0-9]', '', 'g'), '')"
-            "      OR regexp_replace(cu.claimed_phone, '[^0-9]', '', 'g') = nullif(regexp_replace($3, '[^0-9]', '', 'g'), '')"
+            "      OR cu.phone_normalized IN (nullif($8, ''), nullif($9, ''))"
+            "      OR regexp_replace(cu.claimed_phone, '[^0-9]', '', 'g') IN (nullif($8, ''), nullif($9, ''))"
             "      OR cu.name ILIKE '%' || $4 || '%')"
             " AND ($6::int8 IS NULL OR coalesce(c.last_message_at, c.created_at)"
             "      < 'epoch'::timestamptz + $6::int8 * interval '1 microsecond'"
@@ -526,7 +527,7 @@ std::vector<Conversation> List(db::Pool& pool, const std::string& business_id, c
             " ORDER BY coalesce(c.last_message_at, c.created_at) DESC, c.id LIMIT $5",
         business_id, filter.status ? std::string(StatusName(*filter.status)) : std::string(), filter.customer,
         pattern, filter.limit, after ? std::optional<long long>(after->first) : std::nullopt,
-        after ? std::optional<std::string>(after->second) : std::nullopt);
+        after ? std::optional<std::string>(after->second) : std::nullopt, phone.e164_digits, phone.typed_digits);
     std::vector<Conversation> list;
     for (const auto& row : rows) list.push_back(ReadConversation(row));
     return list;

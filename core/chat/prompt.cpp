@@ -11,6 +11,7 @@
 
 #include "core/business/business.hpp"
 #include "core/common/error.hpp"
+#include "core/common/phone.hpp"
 #include "core/common/text.hpp"
 
 namespace omni::chat {
@@ -56,7 +57,7 @@ void Profile(std::ostringstream& out, const business::BusinessSpec& spec) {
   out << "## Business\n";
   Line(out, "Name", spec.name);
   Line(out, "Address", spec.contact.address);
-  Line(out, "Phone", spec.contact.phone);
+  Line(out, "Phone", phone::Format(spec.contact.phone, business::PhoneRegion(spec)));
   Line(out, "Email", spec.contact.email);
   Line(out, "Website", spec.contact.website);
   out << "Time zone: " << (spec.timezone.empty() ? "UTC" : spec.timezone) << "\n";
@@ -111,7 +112,10 @@ void Services(std::ostringstream& out, const business::BusinessSpec& spec) {
   if (!any) out << "(no services are listed)\n";
 }
 
-void Customer(std::ostringstream& out, const std::optional<CustomerContext>& customer, const std::string& tz) {
+// Phones as the business reads them, so the model repeats them that way.
+void Customer(std::ostringstream& out, const std::optional<CustomerContext>& customer,
+              const business::BusinessSpec& spec) {
+  const std::string& tz = spec.timezone;
   out << "\n## Customer\n";
   if (!customer) {
     out << "Not identified yet. Ask for their name and an email or phone number before booking.\n";
@@ -122,7 +126,7 @@ void Customer(std::ostringstream& out, const std::optional<CustomerContext>& cus
   }
   Line(out, "Name", customer->name);
   Line(out, "Email", customer->email);
-  Line(out, "Phone", customer->phone);
+  Line(out, "Phone", phone::Format(customer->phone, business::PhoneRegion(spec)));
   if (!customer->verified) return;
   out << "Previous contacts: " << customer->visit_count << "\n";
   if (customer->last_contact_at) {
@@ -192,7 +196,7 @@ std::string BuildSystemPrompt(const PromptInput& input) {
   out << "Now: " << FormatLocalNow(input.now, spec.timezone) << "\n";
   Hours(out, spec, input.now);
   Services(out, spec);
-  Customer(out, input.customer, spec.timezone);
+  Customer(out, input.customer, spec);
   if (!spec.ai.personality.empty()) out << "\n## Personality\n" << spec.ai.personality << "\n";
   if (!spec.ai.instructions.empty()) {
     std::string instructions = spec.ai.instructions;

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/common/error.hpp"
+#include "core/common/phone.hpp"
 #include "core/common/text.hpp"
 #include "core/customers/customers_tx.hpp"
 #include "core/customers/detail/row.hpp"
@@ -91,24 +92,25 @@ using detail::NormalizeTag;
 using detail::Select;
 using detail::ToMicros;
 
-// Name, email and phone as given, with email and phone normalised; all may
-// be empty. A NUL anywhere is refused: PostgreSQL text would cut it there.
-CustomerContact NormalizeClaims(const CustomerContact& claims) {
+// Name, email and phone as given, with the email normalised and the phone
+// in E.164 read in `region`; all may be empty. A NUL anywhere is refused:
+// PostgreSQL text would cut it there.
+CustomerContact NormalizeClaims(const CustomerContact& claims, const std::string& region) {
   RejectNul("name", claims.name);
   RejectNul("email", claims.email);
   RejectNul("phone", claims.phone);
   CustomerContact out;
   out.name = Trim(claims.name);
   if (!Trim(claims.email).empty()) out.email = NormalizeEmail(claims.email);
-  if (!Trim(claims.phone).empty()) out.phone = NormalizePhone(claims.phone);
+  if (!Trim(claims.phone).empty()) out.phone = phone::ToE164(claims.phone, region);
   return out;
 }
 
 // The contact normalised as NormalizeClaims does, with its external id; at
 // least one key present.
-CustomerContact NormalizeContact(const CustomerContact& contact) {
+CustomerContact NormalizeContact(const CustomerContact& contact, const std::string& region) {
   RejectNul("external_id", contact.external_id);
-  CustomerContact out = NormalizeClaims(contact);
+  CustomerContact out = NormalizeClaims(contact, region);
   out.external_id = Trim(contact.external_id);
   if (out.email.empty() && out.phone.empty() && out.external_id.empty()) {
     throw InvalidInput("a customer needs an email address or a phone number",
@@ -165,28 +167,25 @@ bool IsClaimsOnly(const Customer& customer) {
   return customer.email.empty() && customer.phone.empty() && customer.external_id.empty();
 }
 
-std::string NormalizePhone(const std::string& phone) {
-  const std::string trimmed = Trim(phone);
-  std::string out;
-  for (std::size_t i = 0; i < trimmed.size(); ++i) {
-    const char c = trimmed[i];
-    if (std::isdigit(static_cast<unsigned char>(c))) {
-      out += c;
-    } else if (c == '+' && i == 0) {
-      out += c;
-    } else if (c != ' ' && c != '-' && c != '(' && c != ')' && c != '.' && c != '/') {
-      throw InvalidInput("invalid phone number \"" + phone + "\": unexpected character '" + std::string(1, c) + "'",
-                         "Write the number with digits, an optional leading +, and spaces, dashes, dots or "
-                         "parentheses.");
-    }
+std::string PhoneRegion(pqxx::dbtransaction& tx, const std::string& business_id) {
+  const auto rows = db::ExecPrepared(tx, "omni_customers_phone_region",
+                                     "SELECT phone_region FROM businesses WHERE id = $1::uuid", business_id);
+  if (rows.empty()) throw NotFound("business " + business_id + " not found");
+  return rows[0][0].as<std::string>();
+}
+
+PhoneKeys PhoneKeysOf(pqxx::dbtransaction& tx, const std::string& business_id, const std::string& typed) {
+  PhoneKeys keys;
+  // Before migration 28 a phone was stored as its digits typed, with a
+  // leading "00" read as '+'.
+  keys.typed_digits = Digits(Trim(typed));
+  if (keys.typed_digits.empty()) return keys;
+  if (Trim(typed).rfind("00", 0) == 0) keys.typed_digits = keys.typed_digits.substr(2);
+  try {
+    keys.e164_digits = phone::ToE164(typed, PhoneRegion(tx, business_id)).substr(1);
+  } catch (const InvalidInput&) {
   }
-  if (out.rfind("00", 0) == 0) out = "+" + out.substr(2);
-  const std::size_t digits = Digits(out).size();
-  if (digits < 7 || digits > 15) {
-    throw InvalidInput("invalid phone number \"" + phone + "\": expected 7 to 15 digits, got " +
-                       std::to_string(digits));
-  }
-  return out;
+  return keys;
 }
 
 std::string NormalizeEmail(const std::string& email) {
@@ -200,12 +199,16 @@ std::string NormalizeEmail(const std::string& email) {
 
 FindOrCreateResult FindOrCreate(pqxx::dbtransaction& tx, const std::string& business_id,
                                 const CustomerContact& raw_contact) {
-  const CustomerContact contact = NormalizeContact(raw_contact);
+  const CustomerContact contact = NormalizeContact(raw_contact, PhoneRegion(tx, business_id));
+  const PhoneKeys phone_keys = PhoneKeysOf(tx, business_id, raw_contact.phone);
+  // A phone matches a stored E.164 first, then a value kept from before
+  // migration 28 with the same digits as typed.
   const std::string match_sql = Select(
       "((external_id = $2::text AND $2::text <> '') OR (lower(email) = lower($3::text) AND $3::text <> '') "
-      " OR (phone_normalized = $4::text AND $4::text <> '')) "
+      " OR (phone_normalized = $4::text AND $4::text <> '') OR (phone_normalized = $5::text AND $5::text <> '')) "
       "ORDER BY (external_id = $2::text AND $2::text <> '') DESC NULLS LAST, "
-      "(lower(email) = lower($3::text)) DESC NULLS LAST, created_at LIMIT 1");
+      "(lower(email) = lower($3::text)) DESC NULLS LAST, (phone_normalized = $4::text) DESC NULLS LAST, "
+      "created_at LIMIT 1");
   const std::string insert_sql =
       std::string(
           "INSERT INTO customers (business_id, name, email, phone, external_id) "
@@ -216,7 +219,7 @@ FindOrCreateResult FindOrCreate(pqxx::dbtransaction& tx, const std::string& busi
   // lookup sees it. Three rounds cover a winner that was then deleted.
   for (int attempt = 0; attempt < 3; ++attempt) {
     const auto found = db::ExecPrepared(tx, "omni_customers_match", match_sql, business_id, contact.external_id,
-                                        contact.email, Digits(contact.phone));
+                                        contact.email, Digits(contact.phone), phone_keys.typed_digits);
     if (!found.empty()) return {FillMissing(tx, FromRow(found[0]), contact), false};
     const auto inserted = db::ExecPrepared(tx, "omni_customers_insert", insert_sql, business_id, contact.name,
                                            OrNull(contact.email), OrNull(contact.phone), OrNull(contact.external_id));
@@ -231,7 +234,7 @@ FindOrCreateResult FindOrCreate(pqxx::dbtransaction& tx, const std::string& busi
 }
 
 Customer CreateFromClaims(pqxx::dbtransaction& tx, const std::string& business_id, const CustomerContact& raw_claims) {
-  const CustomerContact claims = NormalizeClaims(raw_claims);
+  const CustomerContact claims = NormalizeClaims(raw_claims, PhoneRegion(tx, business_id));
   const auto rows = db::ExecPrepared(
       tx, "omni_customers_insert_claims",
       std::string("INSERT INTO customers (business_id, name, claimed_email, claimed_phone) "
@@ -248,7 +251,7 @@ FindOrCreateResult FindOrCreateByIdentity(pqxx::dbtransaction& tx, const std::st
   RejectNul("identity", external_id);
   const std::string identity = Trim(external_id);
   if (identity.empty()) throw InvalidInput("a verified identity must not be empty");
-  const CustomerContact claims = NormalizeClaims(raw_claims);
+  const CustomerContact claims = NormalizeClaims(raw_claims, PhoneRegion(tx, business_id));
   // As in FindOrCreate: an insert that loses a race returns nothing, and
   // the next lookup sees the winner.
   for (int attempt = 0; attempt < 3; ++attempt) {
@@ -272,7 +275,7 @@ FindOrCreateResult FindOrCreateByIdentity(pqxx::dbtransaction& tx, const std::st
 
 Customer AddClaims(pqxx::dbtransaction& tx, const std::string& business_id, const std::string& customer_id,
                    const CustomerContact& raw_claims) {
-  const CustomerContact claims = NormalizeClaims(raw_claims);
+  const CustomerContact claims = NormalizeClaims(raw_claims, PhoneRegion(tx, business_id));
   if (!IsUuid(Trim(customer_id))) throw CustomerNotFound(customer_id);
   // Only what is missing is filled, and no column is touched when nothing
   // is, so a visitor's later claims never overwrite earlier ones.
@@ -309,13 +312,14 @@ Customer Get(pqxx::dbtransaction& tx, const std::string& business_id, const std:
   // A string of digits may be both an id prefix and a phone number: when
   // each names a different customer, the key is ambiguous.
   const auto id = db::FindId(tx, db::IdKind::kCustomer, business_id, trimmed);
-  std::optional<std::string> phone;
-  try {
-    if (!Digits(trimmed).empty()) phone = Digits(NormalizePhone(trimmed));
-  } catch (const InvalidInput&) {
-  }
+  const PhoneKeys keys = PhoneKeysOf(tx, business_id, trimmed);
+  const bool phone = !keys.e164_digits.empty() || keys.typed_digits.size() >= 7;
   pqxx::result by_phone;
-  if (phone) by_phone = tx.exec_params(Select("phone_normalized = $2::text"), business_id, *phone);
+  if (phone) {
+    by_phone = tx.exec_params(Select("(phone_normalized = $2::text OR phone_normalized = $3::text) "
+                                     "ORDER BY (phone_normalized = $2::text) DESC LIMIT 1"),
+                              business_id, keys.e164_digits, keys.typed_digits);
+  }
   if (id && !by_phone.empty() && by_phone[0][0].as<std::string>() != *id) {
     throw InvalidInput("customer \"" + key + "\" is ambiguous: it is the start of the id " + *id +
                            " and the phone number of " + by_phone[0][0].as<std::string>(),
@@ -434,8 +438,7 @@ Customer Update(db::Pool& pool, const std::string& business_id, const std::strin
                 const CustomerUpdate& update) {
   std::optional<std::string> email;
   if (update.email) email = Trim(*update.email).empty() ? std::string() : NormalizeEmail(*update.email);
-  std::optional<std::string> phone;
-  if (update.phone) phone = Trim(*update.phone).empty() ? std::string() : NormalizePhone(*update.phone);
+  if (update.phone) RejectNul("phone", *update.phone);
   if (update.name) RejectNul("name", *update.name);
   if (update.notes) RejectNul("notes", *update.notes);
   for (const auto& [key, value] : update.set_metadata) {
@@ -453,6 +456,9 @@ Customer Update(db::Pool& pool, const std::string& business_id, const std::strin
   }
 
   return db::WithTransaction(pool, [&](pqxx::work& tx) {
+    const std::string region = PhoneRegion(tx, business_id);
+    std::optional<std::string> phone;
+    if (update.phone) phone = Trim(*update.phone).empty() ? std::string() : phone::ToE164(*update.phone, region);
     const auto rows = tx.exec_params(Select("id = $2::uuid FOR UPDATE"), business_id, Trim(customer_id));
     if (rows.empty()) {
       throw NotFound("customer \"" + customer_id + "\" not found", "Give a customer id from `omni customers list`.");
@@ -492,7 +498,7 @@ Customer Update(db::Pool& pool, const std::string& business_id, const std::strin
     } catch (const pqxx::unique_violation& e) {
       const std::string constraint = db::ConstraintName(e);
       if (constraint.find("phone") != std::string::npos) {
-        throw Conflict("another customer of this business has the phone number " + next.phone);
+        throw Conflict("another customer of this business has the phone number " + phone::Format(next.phone, region));
       }
       if (constraint.find("email") != std::string::npos) {
         throw Conflict("another customer of this business has the email address " + next.email);

@@ -4,8 +4,16 @@
 //
 // Every function is scoped by a business id: a customer of another business
 // is never read, matched or changed. Within a business a customer is unique
-// by email (case-insensitive), by phone (digits, see NormalizePhone) and by
-// external id, which the database enforces with unique indexes.
+// by email (case-insensitive), by phone and by external id, which the
+// database enforces with unique indexes.
+//
+// Phones are stored in E.164 ("+14155550132"), read from what people type
+// in the business's phone region (business::PhoneRegion): in a US business
+// "(415) 555-0132", "+1 415-555-0132" and "415.555.0132" are one customer.
+// A phone that is not a valid number is InvalidInput naming it
+// (core/common/phone.hpp). A value migration 28 could not read (no region,
+// no valid number) is kept as it was and still matches the same digits
+// typed again.
 //
 // Keys and claims: email, phone and external id are keys, set by operators
 // (the CLI, a booking they make) or by a verified identity. What a visitor
@@ -45,10 +53,10 @@ struct Customer {
   std::string business_id;
   std::string name;          // "" when unknown
   std::string email;         // "" when unknown
-  std::string phone;         // normalised (NormalizePhone); "" when unknown
+  std::string phone;         // E.164 (or a value kept by migration 28); "" when unknown
   std::string external_id;   // "" when none
   std::string claimed_email;  // typed by an unverified visitor; "" when none
-  std::string claimed_phone;  // typed by an unverified visitor, normalised; "" when none
+  std::string claimed_phone;  // typed by an unverified visitor, E.164; "" when none
   std::vector<std::string> tags;              // lower-case, sorted, unique
   std::string notes;
   std::map<std::string, std::string> metadata;  // free-form operator data
@@ -67,13 +75,6 @@ struct FindOrCreateResult {
   bool created = false;  // false: an existing customer matched
 };
 
-// Normalises a phone number: spaces, '-', '(', ')', '.' and '/' are removed,
-// a leading "00" becomes '+', a leading '+' is kept; what remains must be
-// 7 to 15 digits. No country code is guessed, so "(555) 010-2030" and
-// "555.010.2030" match each other but not "+1 555 010 2030". Matching and
-// uniqueness use the digits only. Throws InvalidInput naming the number.
-std::string NormalizePhone(const std::string& phone);
-
 // Trims and checks an email address (local@domain.tld, no spaces, at most
 // 254 characters). Throws InvalidInput naming the address.
 std::string NormalizeEmail(const std::string& email);
@@ -88,7 +89,8 @@ std::string NormalizeEmail(const std::string& email);
 FindOrCreateResult FindOrCreate(db::Pool& pool, const std::string& business_id, const CustomerContact& contact);
 
 // The customer with `key` in the business: a customer id or a unique
-// prefix of it (core/db/ids.hpp), an email address, or a phone number.
+// prefix of it (core/db/ids.hpp), an email address, or a phone number in
+// any format.
 // Throws NotFound when there is none, InvalidInput when a prefix is
 // ambiguous or too short, or when digits are both an id prefix and another
 // customer's phone.
@@ -96,7 +98,7 @@ Customer Get(db::Pool& pool, const std::string& business_id, const std::string& 
 
 struct ListFilter {
   // Part of the name, email or phone, case-insensitive; "" for all. A phone
-  // matches on its digits. With include_claims, a claimed email or phone
+  // matches on its digits ("555 0132" finds +14155550132). With include_claims, a claimed email or phone
   // (typed by an unverified visitor) matches too.
   std::string search{};
   bool include_claims = true;

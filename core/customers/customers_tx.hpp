@@ -47,6 +47,22 @@ FindOrCreateResult FindOrCreateByIdentity(pqxx::dbtransaction& tx, const std::st
 Customer AddClaims(pqxx::dbtransaction& tx, const std::string& business_id, const std::string& customer_id,
                    const CustomerContact& claims);
 
+// The business's phone region (written by `omni business apply`); "" when
+// it has none. Throws NotFound for an unknown business.
+std::string PhoneRegion(pqxx::dbtransaction& tx, const std::string& business_id);
+
+// What a phone column holds for a customer with the phone `typed`: the
+// digits of its E.164 in the business's region (phone_normalized of a
+// stored E.164, "14155550132"), and the digits as typed ("4155550132"),
+// which a value kept by migration 28 holds. e164_digits is "" when `typed`
+// is no valid phone; both are "" when it has no digits. For filters that
+// take "an id, email or phone" (book list, conversations list).
+struct PhoneKeys {
+  std::string e164_digits;
+  std::string typed_digits;
+};
+PhoneKeys PhoneKeysOf(pqxx::dbtransaction& tx, const std::string& business_id, const std::string& typed);
+
 // As Get(pool, ...), inside `tx`.
 Customer Get(pqxx::dbtransaction& tx, const std::string& business_id, const std::string& key);
 

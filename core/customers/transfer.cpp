@@ -10,7 +10,9 @@
 
 #include "core/common/csv.hpp"
 #include "core/common/error.hpp"
+#include "core/common/phone.hpp"
 #include "core/common/text.hpp"
+#include "core/customers/customers_tx.hpp"
 #include "core/customers/detail/row.hpp"
 #include "core/db/pqxx.hpp"
 
@@ -71,12 +73,22 @@ bool IsDestination(const std::string& dest) {
 
 struct RowInput {
   std::string name, email, phone, external_id, notes;
+  std::string phone_typed_digits;  // matches a phone kept from before migration 28
   std::vector<std::string> tags;
   Json metadata = Json::object();
 };
 
-RowInput ParseRow(const std::vector<std::string>& destinations, const std::vector<std::string>& fields) {
+// A malformed email or phone names its column: the report names the line.
+RowInput ParseRow(const std::vector<std::string>& columns, const std::vector<std::string>& destinations,
+                  const std::vector<std::string>& fields, const std::string& region) {
   RowInput row;
+  const auto in_column = [&](std::size_t i, const auto& read) {
+    try {
+      return read();
+    } catch (const InvalidInput& e) {
+      throw InvalidInput("column \"" + columns[i] + "\": " + e.what(), e.hint());
+    }
+  };
   std::string first, last;
   for (std::size_t i = 0; i < destinations.size(); ++i) {
     const std::string& dest = destinations[i];
@@ -86,8 +98,11 @@ RowInput ParseRow(const std::vector<std::string>& destinations, const std::vecto
     if (dest == "name") row.name = value;
     if (dest == "first_name") first = value;
     if (dest == "last_name") last = value;
-    if (dest == "email") row.email = NormalizeEmail(value);
-    if (dest == "phone") row.phone = NormalizePhone(value);
+    if (dest == "email") row.email = in_column(i, [&] { return NormalizeEmail(value); });
+    if (dest == "phone") {
+      row.phone = in_column(i, [&] { return phone::ToE164(value, region); });
+      row.phone_typed_digits = Digits(value);
+    }
     if (dest == "external_id") row.external_id = value;
     if (dest == "notes") row.notes = fields[i];
     if (dest == "tags") {
@@ -127,7 +142,10 @@ std::optional<Customer> MatchOne(pqxx::dbtransaction& tx, const std::string& bus
 
 ImportRowReport Upsert(pqxx::dbtransaction& tx, const std::string& business_id, const RowInput& row) {
   const auto by_email = MatchOne(tx, business_id, "lower(email) = lower($2::text)", row.email);
-  const auto by_phone = MatchOne(tx, business_id, "phone_normalized = $2::text", Digits(row.phone));
+  const auto by_phone = [&] {
+    const auto by_e164 = MatchOne(tx, business_id, "phone_normalized = $2::text", Digits(row.phone));
+    return by_e164 ? by_e164 : MatchOne(tx, business_id, "phone_normalized = $2::text", row.phone_typed_digits);
+  }();
   const auto by_external = MatchOne(tx, business_id, "external_id = $2::text", row.external_id);
   std::optional<Customer> match = by_email ? by_email : by_phone ? by_phone : by_external;
   for (const auto* other : {&by_phone, &by_external}) {
@@ -163,7 +181,7 @@ ImportRowReport Upsert(pqxx::dbtransaction& tx, const std::string& business_id, 
   };
   const bool name = differs(!row.name.empty() && row.name != c.name, "name");
   const bool email = differs(!row.email.empty() && Lower(row.email) != Lower(c.email), "email");
-  const bool phone = differs(!row.phone.empty() && Digits(row.phone) != Digits(c.phone), "phone");
+  const bool phone = differs(!row.phone.empty() && row.phone != c.phone, "phone");
   const bool external = differs(!row.external_id.empty() && c.external_id.empty(), "external_id");
   const bool notes = differs(!Trim(row.notes).empty() && row.notes != c.notes, "notes");
   bool tags_added = false;
@@ -300,6 +318,7 @@ ImportSummary Import(db::Pool& pool, const std::string& business_id, std::istrea
   std::vector<ImportRowReport> reports;
   const auto run = [&](pqxx::work& tx) {
     reports.clear();
+    const std::string region = PhoneRegion(tx, business_id);
     for (const auto& record : records) {
       ImportRowReport report;
       try {
@@ -307,7 +326,7 @@ ImportSummary Import(db::Pool& pool, const std::string& business_id, std::istrea
           throw InvalidInput("expected " + std::to_string(destinations.size()) + " fields, got " +
                              std::to_string(record.fields.size()));
         }
-        const RowInput row = ParseRow(destinations, record.fields);
+        const RowInput row = ParseRow(header.fields, destinations, record.fields, region);
         // A savepoint per row: a rejected row leaves nothing behind.
         pqxx::subtransaction savepoint(tx, "customer_import_row");
         try {

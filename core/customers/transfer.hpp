@@ -71,7 +71,8 @@ struct ImportSummary {
 // Reads an RFC 4180 CSV (a UTF-8 BOM, quoted fields, embedded newlines and
 // CRLF allowed; first row the header) from `csv` and upserts each row into
 // the business: a row matches the customer with its email
-// (case-insensitive), else its phone (digits), else its external id. A
+// (case-insensitive), else its phone (any format, read in the business's
+// phone region and stored in E.164), else its external id. A
 // matched customer gets the row's non-empty fields (tags and metadata are
 // added to); an unmatched one is created. Each row runs in a savepoint,
 // so a rejected row writes nothing; rows repeated in the file, or a second

@@ -28,13 +28,25 @@
   X(18, operator_access) \
   X(19, message_counting) \
   X(21, webhooks) \
-  X(25, conversation_notes)
+  X(25, conversation_notes) \
+  X(27, business_country) \
+  X(28, phone_e164)
+
+// Migrations whose data change needs C++ (phone numbers are read with
+// libphonenumber): X(version, name) refers to
+// `void MigrationStep_<name>(pqxx::work&)` in the same vNNN_<name>.cpp, run
+// after the version's SQL in its transaction. The checksum covers the SQL
+// only, so a step must never change once shipped either.
+#define OMNI_MIGRATION_STEPS(X) X(28, phone_e164)
 
 namespace omni::db {
 namespace migrations {
 #define OMNI_DECLARE_MIGRATION(version, name) extern const char kMigration_##name[];
 OMNI_MIGRATIONS(OMNI_DECLARE_MIGRATION)
 #undef OMNI_DECLARE_MIGRATION
+#define OMNI_DECLARE_STEP(version, name) void MigrationStep_##name(pqxx::work& tx);
+OMNI_MIGRATION_STEPS(OMNI_DECLARE_STEP)
+#undef OMNI_DECLARE_STEP
 }  // namespace migrations
 
 namespace {
@@ -114,6 +126,14 @@ void CheckHistory(const MigrationStatus& status) {
                      "Upgrade omni to the version that migrated this database.");
     }
   }
+}
+
+// Runs the C++ step of `migration`, if it has one.
+void RunStep(const Migration& migration, pqxx::work& tx) {
+#define OMNI_RUN_STEP(step_version, step_name) \
+  if (migration.version == step_version && migration.name == #step_name) migrations::MigrationStep_##step_name(tx);
+  OMNI_MIGRATION_STEPS(OMNI_RUN_STEP)
+#undef OMNI_RUN_STEP
 }
 
 }  // namespace
@@ -202,6 +222,7 @@ std::vector<Migration> Migrate(Pool& pool, const std::vector<Migration>& migrati
       try {
         pqxx::work tx(connection);
         tx.exec(migration.sql);
+        RunStep(migration, tx);
         tx.exec_params("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
                        migration.version, migration.name, MigrationChecksum(migration.sql));
         tx.commit();

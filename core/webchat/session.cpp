@@ -8,6 +8,8 @@
 
 #include "core/chat/conversations_tx.hpp"
 #include "core/common/error.hpp"
+#include "core/common/phone.hpp"
+#include "core/common/text.hpp"
 #include "core/customers/customers_tx.hpp"
 #include "core/db/pqxx.hpp"
 #include "core/webchat/policy.hpp"
@@ -34,6 +36,16 @@ Session StartSession(db::Pool& pool, const business::Business& business, const S
   claims.expires_at_s = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count() + token_ttl_s;
 
   const auto& prechat = request.prechat;
+  // The visitor reads this message in the pre-chat form, with the hint
+  // showing how a number of the business's country is written.
+  if (!Trim(prechat.phone).empty()) {
+    RejectNul("phone", prechat.phone);
+    try {
+      phone::ToE164(prechat.phone, business::PhoneRegion(business.spec));
+    } catch (const InvalidInput& e) {
+      throw InvalidInput("the phone number \"" + Trim(prechat.phone) + "\" is not one we can call", e.hint());
+    }
+  }
   const bool has_claims = !prechat.name.empty() || !prechat.email.empty() || !prechat.phone.empty();
   // A verified customer of an earlier token is not carried into an
   // unverified session: signing out of the site ends access to their data.

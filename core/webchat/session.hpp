@@ -56,7 +56,9 @@ struct Session {
 // own customer from an earlier unverified token, else a new customer
 // holding the pre-chat claims (none without any); and the most recent
 // open (not RESOLVED) webchat conversation of the visitor (or of the
-// verified customer). Throws InvalidInput for a malformed email or phone.
+// verified customer). Throws InvalidInput for a malformed email, or a phone
+// that is not a valid number of the business's country (or written with its
+// country code), worded for the visitor with an example in the hint.
 Session StartSession(db::Pool& pool, const business::Business& business, const SessionRequest& request,
                      TimePoint now, int token_ttl_s);
 

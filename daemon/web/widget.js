@@ -263,7 +263,11 @@
     if (identity) { payload.identity = identity; payload.identity_hash = identityHash || ''; }
     return request('/session', { method: 'POST', json: payload }).then(function (response) {
       return response.json().then(function (body) {
-        if (!response.ok) throw new Error(errorText(response, body));
+        if (!response.ok) {
+          var failure = new Error(errorText(response, body));
+          failure.hint = body && body.error && body.error.code === 'invalid_input' ? body.error.hint : '';
+          throw failure;
+        }
         settings = body;
         state.token = body.token;
         state.visitor = body.visitor_id;
@@ -506,7 +510,9 @@
         ui.input.focus();
       }).catch(function (error) {
         start.disabled = false;
-        addLine('error', error.message);
+        // A detail the visitor typed wrong: the reason, then how to write it.
+        var text = error.message.charAt(0).toUpperCase() + error.message.slice(1);
+        addLine('error', error.hint ? text + '. ' + error.hint : text);
       });
     };
     focusFirst();

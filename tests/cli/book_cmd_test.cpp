@@ -46,8 +46,9 @@ struct BookCli {
       }
       weekly += "}";
       std::string id = tx.exec_params(
-                             "INSERT INTO businesses (slug, name, timezone, email, weekly_hours, min_notice_min)"
-                             " VALUES ('acme', 'Acme Salon', $1, 'desk@acme.example', $2::jsonb, 0) RETURNING id::text",
+                             "INSERT INTO businesses (slug, name, timezone, email, weekly_hours, min_notice_min, "
+                             "phone_region) VALUES ('acme', 'Acme Salon', $1, 'desk@acme.example', $2::jsonb, 0, 'US') "
+                             "RETURNING id::text",
                              std::string(kTz), weekly)[0][0]
                            .as<std::string>();
       tx.exec_params(
@@ -156,6 +157,28 @@ TEST_CASE("omni book: slots, create, taken slot, life cycle and ics", "[cli][boo
 
   CHECK(cli.Omni({"book", "complete", id}).exit_code == 6);
   CHECK(cli.Omni({"book", "no-show", id}).exit_code == 6);
+}
+
+TEST_CASE("omni book: a customer's phone is booked in E.164, found in any format and shown as the business reads it",
+          "[cli][booking][phone]") {
+  BookCli cli;
+  auto created = cli.Omni({"-o", "json", "book", "create", "--service", "Women's haircut", "--start",
+                           cli.day + " 10:00", "--name", "Ann Lee", "--phone", "312.555.0100"});
+  REQUIRE(created.exit_code == 0);
+  const auto appointment = Parse(created);
+  CHECK(appointment["customer_phone"] == "+13125550100");
+  const std::string id = appointment["id"];
+  const auto shown = cli.Omni({"book", "show", id});
+  REQUIRE(shown.exit_code == 0);
+  CHECK(shown.out.find("(312) 555-0100") != std::string::npos);
+  CHECK(shown.out.find("+13125550100") == std::string::npos);
+  const auto found = Parse(cli.Omni({"-o", "json", "book", "list", "--customer", "+1 (312) 555-0100"}));
+  REQUIRE(found.size() == 1);
+  CHECK(found[0]["id"] == id);
+  const auto bad = cli.Omni({"book", "create", "--service", "Women's haircut", "--start", cli.day + " 12:00",
+                             "--phone", "312 555 010"});
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("invalid phone number \"312 555 010\": too few digits for a US number") != std::string::npos);
 }
 
 TEST_CASE("omni book: bad input gets a clear error, the right exit code, and changes nothing", "[cli][booking]") {

@@ -167,13 +167,13 @@ TEST_CASE("omni chat without an API key answers offline with a citation", "[chat
   CHECK(cli.Omni({"chat", "nonsense"}).exit_code == 2);
 
   // Without -m, each line of input is one turn of the same conversation.
-  const auto session = cli.Omni({"chat", "--customer", "+1 555 010 2030"}, "Where can I park?\nMy stylist was rude, I want to talk to the owner\n");
+  const auto session = cli.Omni({"chat", "--customer", "+1 415 555 2030"}, "Where can I park?\nMy stylist was rude, I want to talk to the owner\n");
   REQUIRE(session.exit_code == 0);
   CHECK(session.out.find("location-and-parking.md") != std::string::npos);
   INFO(session.out);
   CHECK(session.out.find("a team member will follow up") != std::string::npos);
   CHECK(session.err.find("handed off to a team member") != std::string::npos);
-  const json listed = json::parse(cli.Omni({"conversations", "list", "--customer", "+1 555 010 2030", "-o", "json"}).out);
+  const json listed = json::parse(cli.Omni({"conversations", "list", "--customer", "+1 415 555 2030", "-o", "json"}).out);
   REQUIRE(listed.size() == 1);
   CHECK(listed[0]["messages"] == 4);
   CHECK(listed[0]["status"] == "ESCALATED");

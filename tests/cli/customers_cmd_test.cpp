@@ -34,7 +34,8 @@ struct CustomersCli {
   CustomersCli() {
     omni::db::WithTransaction(db.pool(), [&](pqxx::work& tx) {
       auto business = [&](const std::string& slug) {
-        return tx.exec_params("INSERT INTO businesses (slug, name, timezone) VALUES ($1, $1, 'UTC') RETURNING id::text",
+        return tx.exec_params("INSERT INTO businesses (slug, name, timezone, phone_region) "
+                              "VALUES ($1, $1, 'America/Chicago', 'US') RETURNING id::text",
                               slug)[0][0]
             .as<std::string>();
       };
@@ -227,12 +228,48 @@ TEST_CASE("omni customers show: conversations with their last message, appointme
   CHECK(cli.Omni({"customers", "show", "c3@example.com"}).exit_code == 5);
 }
 
+TEST_CASE("omni customers list and show: phones read national at home and international otherwise; JSON, CSV and "
+          "export keep E.164",
+          "[cli][customers][phone]") {
+  CustomersCli cli;
+  CHECK(cli.Omni({"customers", "update", "c1@example.com", "--phone", "415.555.0132"}).exit_code == 0);
+  CHECK(cli.Omni({"customers", "update", "c2@example.com", "--phone", "+44 20 7946 0018"}).exit_code == 0);
+  omni::db::WithTransaction(cli.db.pool(), [&](pqxx::work& tx) {
+    tx.exec_params("INSERT INTO customers (business_id, name, claimed_phone) VALUES ($1::uuid, 'Dee', '+17185550199')",
+                   cli.acme);
+  });
+  const auto table = cli.Omni({"customers", "list"});
+  REQUIRE(table.exit_code == 0);
+  CHECK(table.out.find("(415) 555-0132") != std::string::npos);
+  CHECK(table.out.find("+44 20 7946 0018") != std::string::npos);
+  CHECK(table.out.find("(claimed) (718) 555-0199") != std::string::npos);
+  CHECK(table.out.find("+14155550132") == std::string::npos);
+
+  const auto shown = cli.Omni({"customers", "show", "+1 (415) 555-0132"});
+  REQUIRE(shown.exit_code == 0);
+  CHECK(shown.out.find("(415) 555-0132") != std::string::npos);
+  CHECK(shown.out.find("Customer 1") != std::string::npos);
+  CHECK(Parse(cli.Omni({"-o", "json", "customers", "show", "4155550132"}))["phone"] == "+14155550132");
+  const auto listed = Parse(cli.Omni({"-o", "json", "customers", "list", "--search", "0132"}));
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0]["phone"] == "+14155550132");
+  CHECK(cli.Omni({"-o", "csv", "customers", "list"}).out.find(",+442079460018,") != std::string::npos);
+  CHECK(cli.Omni({"customers", "export"}).out.find(",+14155550132,") != std::string::npos);
+
+  const auto bad = cli.Omni({"customers", "update", "c1@example.com", "--phone", "555 010 2030"});
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("invalid phone number \"555 010 2030\": not a valid US number") != std::string::npos);
+  CHECK(bad.err.find("hint: A US number reads like (201) 555-0123") != std::string::npos);
+  // The other business reads the same number by its own country, and never sees acme's customer.
+  CHECK(cli.Omni("other", {"customers", "show", "(415) 555-0132"}).exit_code == 5);
+}
+
 TEST_CASE("omni customers export: every field, as CSV Python reads and as JSON, this business only",
           "[cli][customers][export]") {
   CustomersCli cli;
   omni::db::WithTransaction(cli.db.pool(), [&](pqxx::work& tx) {
     tx.exec_params("UPDATE customers SET tags = '{color,vip}', notes = 'two\nlines, \"quoted\"', "
-                   "metadata = '{\"source\": \"ig\"}', external_id = 'site-1', phone = '555 010 2030' "
+                   "metadata = '{\"source\": \"ig\"}', external_id = 'site-1', phone = '+14155550132' "
                    "WHERE id = $1::uuid", Id(0, 1));
   });
   const auto csv = cli.Omni({"-o", "csv", "customers", "export"});
@@ -288,9 +325,9 @@ TEST_CASE("omni customers import: per-row report, line 7 named, dry run, continu
                                          "Other,c3@example.com,\n");             // 8
   const auto rejected = cli.Omni({"customers", "import", file});
   CHECK(rejected.exit_code == 2);
-  CHECK(rejected.err.find("nothing imported: 1 row rejected, first line 7: invalid email address \"bad@\"") !=
+  CHECK(rejected.err.find("nothing imported: 1 row rejected, first line 7: column \"Email\": invalid email address \"bad@\"") !=
         std::string::npos);
-  CHECK(rejected.out.find("7\trejected\t\tinvalid email address \"bad@\"") != std::string::npos);
+  CHECK(rejected.out.find("7\trejected\t\tcolumn \"Email\": invalid email address \"bad@\"") != std::string::npos);
   CHECK(Parse(cli.Omni({"-o", "json", "customers", "list", "--search", "new@"})).empty());
 
   const auto dry = Parse(cli.Omni({"-o", "json", "customers", "import", file, "--dry-run", "--continue-on-error",

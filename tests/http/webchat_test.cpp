@@ -256,7 +256,7 @@ struct Victims {
     booking::CreateRequest create;
     create.service = "Blowout";
     create.start = slots.starts.front();
-    create.customer = {"Vera Victim", "victim@example.com", "+1 555 010 9999"};
+    create.customer = {"Vera Victim", "victim@example.com", "+1 415 555 9999"};
     const auto booked = booking.Create(business_id, create);
     REQUIRE(booked.appointment);
     appointment_id = booked.appointment->id;
@@ -808,6 +808,37 @@ TEST_CASE("a number out of range in a JSON body is a 400 and the log never holds
   CHECK(omnid.Log().find(digits.substr(0, 100)) == std::string::npos);
 }
 
+TEST_CASE("a pre-chat phone is kept in E.164, and one that is no number is refused with how to write it",
+          "[webchat][phone]") {
+  Desk desk;
+  Omnid omnid(desk.db.url(), desk.fake.base_url());
+  const auto business_id = business::Get(desk.db.pool(), "demo-salon").id;
+  const auto claimed_phones = [&] {
+    return db::WithTransaction(desk.db.pool(), [&](pqxx::work& tx) {
+      std::vector<std::string> phones;
+      for (const auto& row : tx.exec_params("SELECT claimed_phone FROM customers WHERE business_id = $1::uuid "
+                                            "AND claimed_phone IS NOT NULL ORDER BY created_at",
+                                            business_id)) {
+        phones.push_back(row[0].as<std::string>());
+      }
+      return phones;
+    });
+  };
+  const auto refused = HttpPost(omnid.port(), "/v1/chat/demo-salon/session",
+                                json{{"name", "Ann"}, {"phone", "555 010 2030"}}.dump());
+  INFO(refused.body);
+  CHECK(refused.status == 400);
+  CHECK(refused.Json()["error"]["code"] == "invalid_input");
+  CHECK(refused.Json()["error"]["message"] == "the phone number \"555 010 2030\" is not one we can call");
+  CHECK(refused.Json()["error"]["hint"] ==
+        "A US number reads like (201) 555-0123; write another country's with its code, such as +44 20 7946 0018.");
+  CHECK(claimed_phones().empty());
+
+  StartSession(omnid.port(), {{"name", "Ann"}, {"phone", "(718) 555-0199"}});
+  StartSession(omnid.port(), {{"name", "Bea"}, {"phone", "+44 20 7946 0018"}});
+  CHECK(claimed_phones() == std::vector<std::string>{"+17185550199", "+442079460018"});
+}
+
 TEST_CASE("a NUL character is refused with a 400 naming the field and nothing is stored", "[webchat]") {
   Desk desk;
   Omnid omnid(desk.db.url(), desk.fake.base_url());
@@ -832,7 +863,7 @@ TEST_CASE("a NUL character is refused with a 400 naming the field and nothing is
   CHECK(count("conversations") == 0);
 
   for (const char* field : {"name", "email", "phone"}) {
-    json body = {{"name", "Ann"}, {"email", "ann@example.com"}, {"phone", "+1 555 010 0199"}};
+    json body = {{"name", "Ann"}, {"email", "ann@example.com"}, {"phone", "+1 415 555 0199"}};
     body[field] = body[field].get<std::string>() + std::string(1, '\0') + "x";
     const auto started = HttpPost(omnid.port(), "/v1/chat/demo-salon/session", body.dump());
     INFO(started.body);

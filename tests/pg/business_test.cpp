@@ -270,7 +270,7 @@ TEST_CASE("an unknown business slug is NotFound with a hint", "[business]") {
   CHECK_THROWS_WITH(business::FindTenant(db.pool(), "nope"), "business \"nope\" not found");
 }
 
-TEST_CASE("FindTenant gives the business's id and time zone, and only its own", "[business]") {
+TEST_CASE("FindTenant gives the business's id, time zone and phone region, and only its own", "[business]") {
   TestDatabase db;
   const auto spa = business::Apply(db.pool(), Spa());
   auto other = Spa();
@@ -280,9 +280,11 @@ TEST_CASE("FindTenant gives the business's id and time zone, and only its own", 
   const auto found = business::FindTenant(db.pool(), "acme-spa");
   CHECK(found.id == spa.business_id);
   CHECK(found.time_zone == "America/Chicago");
+  CHECK(found.phone_region == "US");
   const auto found_other = business::FindTenant(db.pool(), "other-spa");
   CHECK(found_other.id == other_result.business_id);
   CHECK(found_other.time_zone == "Pacific/Auckland");
+  CHECK(found_other.phone_region == "NZ");
 }
 
 }  // namespace omni

@@ -16,7 +16,6 @@
 #include "core/chat/engine.hpp"
 #include "core/common/error.hpp"
 #include "core/common/executor.hpp"
-#include "core/customers/customers.hpp"
 #include "core/db/pqxx.hpp"
 #include "core/http/client.hpp"
 #include "core/kb/ingest.hpp"
@@ -300,7 +299,7 @@ TEST_CASE("offline, the dialogue resumes from the conversation after a restart, 
   desk.Say("Jo Park", first.conversation_id);
   const auto confirm = desk.Say("+1 718 555 0199", first.conversation_id);
   CHECK(confirm.reply ==
-        "To confirm: Blowout on Saturday, November 28 at 9:00 AM, for Jo Park (+1 718 555 0199). Shall I book it?");
+        "To confirm: Blowout on Saturday, November 28 at 9:00 AM, for Jo Park ((718) 555-0199). Shall I book it?");
   const auto stopped = desk.Say("never mind", first.conversation_id);
   CHECK_THAT(stopped.reply, Catch::StartsWith("No problem, I've stopped there."));
   CHECK(desk.Appointments() == 0);
@@ -308,6 +307,33 @@ TEST_CASE("offline, the dialogue resumes from the conversation after a restart, 
   const auto plain = desk.Say("Where can I park?", first.conversation_id);
   CHECK_THAT(plain.reply, Catch::Contains("[1]"));
   CHECK_FALSE(plain.handoff);
+}
+
+TEST_CASE("offline, a phone is confirmed as the business reads it, booked in E.164, and asked again when invalid",
+          "[chat][offline-booking][phone]") {
+  Desk desk;
+  const auto first = desk.Say("Can I book a blowout on Saturday at 9? I'm Jo Park");
+  const std::string id = first.conversation_id;
+  const auto bad = desk.Say("my number is 555 010 2030", id);
+  CHECK(bad.reply ==
+        "Sorry, 555 010 2030 doesn't look like a phone number I can use. Could you write it as you'd dial it, with "
+        "the area code, or give me an email address instead?");
+  const auto national = desk.Say("718.555.0199", id);
+  CHECK(national.reply ==
+        "To confirm: Blowout on Saturday, November 28 at 9:00 AM, for Jo Park ((718) 555-0199). Shall I book it?");
+  const auto abroad = desk.Say("sorry, it's +44 20 7946 0018", id);
+  CHECK(abroad.reply ==
+        "To confirm: Blowout on Saturday, November 28 at 9:00 AM, for Jo Park (+44 20 7946 0018). Shall I book it?");
+  const auto done = desk.Say("yes", id);
+  REQUIRE(done.tool_calls.size() == 1);
+  CHECK(json::parse(done.tool_calls[0].arguments_json)["customer_phone"] == "+442079460018");
+  CHECK(desk.Appointments() == 1);
+  // A visitor's phone is a claim, stored in E.164 and found in any format.
+  booking::ListFilter filter;
+  filter.customer = "0044 20 7946 0018";
+  const auto booked = desk.service_api.List(desk.business_id, filter);
+  REQUIRE(booked.size() == 1);
+  CHECK(booked[0].customer_phone == "+442079460018");
 }
 
 TEST_CASE("replaying an offline booking runs the dialogue dry", "[chat][offline-booking]") {

@@ -422,7 +422,7 @@ TEST_CASE("a visitor's typed contact is a claim: no existing customer's data, bo
   booking::CreateRequest create;
   create.service = "Blowout";
   create.start = booking::ParseStartTime("2026-12-02 15:00", kTz);
-  create.customer = {"Eve Victim", "eve@example.com", "+1 555 010 2030"};
+  create.customer = {"Eve Victim", "eve@example.com", "+1 415 555 2030"};
   const auto eves = booking.Create(desk.business_id, create);
   REQUIRE(eves.appointment);
   notes.notes = "prefers the quiet chair";
@@ -479,7 +479,7 @@ TEST_CASE("a visitor's typed contact is a claim: no existing customer's data, bo
   CHECK(prompt.find("Not verified") != std::string::npos);
   CHECK(prompt.find("Eve Victim") == std::string::npos);
   CHECK(prompt.find("quiet chair") == std::string::npos);
-  CHECK(prompt.find("5550102030") == std::string::npos);
+  CHECK(prompt.find("4155552030") == std::string::npos);
   CHECK(prompt.find(eves.appointment->id) == std::string::npos);
 
   // A visitor cannot name a customer by contact at all.
@@ -939,7 +939,7 @@ TEST_CASE("a NUL in the message or the customer's contact is refused whole and n
                        Catch::Message("message: contains a NUL character (\\u0000)"));
   for (const std::string field : {"name", "email", "phone", "external_id"}) {
     auto request = desk.Request("Where can I park?");
-    request.customer = {"Ann", "ann@example.com", "+1 555 010 0199", "user-42"};
+    request.customer = {"Ann", "ann@example.com", "+1 415 555 0199", "user-42"};
     auto& value = field == "name"    ? request.customer.name
                   : field == "email" ? request.customer.email
                   : field == "phone" ? request.customer.phone

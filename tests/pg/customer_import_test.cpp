@@ -23,7 +23,7 @@ namespace {
 using customers::ImportOutcome;
 
 std::string NewBusinessId(db::Pool& pool, const std::string& slug) {
-  business::BusinessSpec spec = business::ParseBusinessSpec("slug: " + slug + "\nname: N\ntimezone: UTC\n", "t.yaml");
+  business::BusinessSpec spec = business::ParseBusinessSpec("slug: " + slug + "\nname: N\ntimezone: America/Chicago\n", "t.yaml");
   return business::Apply(pool, spec).business_id;
 }
 
@@ -58,10 +58,10 @@ std::vector<ImportOutcome> Outcomes(const Result& result) {
 // bad email on line 7.
 const std::string kFile =
     "\xEF\xBB\xBF" "Full Name,E-mail,Mobile,Tags,Notes\r\n"  // line 1
-    "\"Lee, Ann\",ann@example.com,555 010 2030,\"vip;color\",\"likes \"\"quiet\"\" chairs\"\r\n"  // 2
+    "\"Lee, Ann\",ann@example.com,415 555 2030,\"vip;color\",\"likes \"\"quiet\"\" chairs\"\r\n"  // 2
     "Bob,BOB@example.com,,regular,\"first line\r\nsecond line\"\r\n"  // 3-4
     ",Ann@Example.com,,regular,\r\n"  // 5
-    "Cy,,(555) 010-7777,,\r\n"  // 6
+    "Cy,,(415) 555-7777,,\r\n"  // 6
     "Dee,dee@,,,\r\n"  // 7
     "Bob,BOB@example.com,,regular,\"first line\r\nsecond line\"\r\n"  // 8-9
     "Eve,eve@example.com,,,\r\n";  // 10
@@ -77,7 +77,7 @@ TEST_CASE("import: a bad email on line 7 rejects the whole file by default, nami
   REQUIRE(result.rows.size() == 7);
   CHECK(result.rows[4].line == 7);
   CHECK(result.rows[4].outcome == ImportOutcome::kRejected);
-  CHECK(result.rows[4].detail == "invalid email address \"dee@\"");
+  CHECK(result.rows[4].detail == "column \"E-mail\": invalid email address \"dee@\"");
   CHECK(Count(db.pool(), biz) == 0);
   for (const auto& row : result.rows) {
     if (row.outcome == ImportOutcome::kCreated) CHECK(row.customer_id.empty());
@@ -100,11 +100,11 @@ TEST_CASE("import: quoting, line breaks, BOM and duplicates; a second run change
   CHECK(Count(db.pool(), biz) == 4);
   const auto ann = customers::Get(db.pool(), biz, "ann@example.com");
   CHECK(ann.name == "Lee, Ann");
-  CHECK(ann.phone == "5550102030");
+  CHECK(ann.phone == "+14155552030");
   CHECK(ann.tags == std::vector<std::string>{"color", "regular", "vip"});
   CHECK(ann.notes == "likes \"quiet\" chairs");
   CHECK(customers::Get(db.pool(), biz, "bob@example.com").notes == "first line\r\nsecond line");
-  CHECK(customers::Get(db.pool(), biz, "5550107777").name == "Cy");
+  CHECK(customers::Get(db.pool(), biz, "4155557777").name == "Cy");
   CHECK_THROWS_AS(customers::Get(db.pool(), biz, "dee@"), NotFound);
 
   const auto before = customers::Get(db.pool(), biz, "ann@example.com").updated_at;
@@ -126,10 +126,10 @@ TEST_CASE("import: a file imported twice is unchanged the second time", "[custom
   const std::string biz = NewBusinessId(db.pool(), "acme");
   const std::string file =
       "name,email,phone,external id,tags,notes,metadata\n"
-      "Ann,ann@example.com,555 010 2030,site-1,\"vip,color\",\"two\nlines\",\"{\"\"source\"\": \"\"ig\"\"}\"\n"
-      "Bob,,555 010 9999,,,,\n"
+      "Ann,ann@example.com,415 555 2030,site-1,\"vip,color\",\"two\nlines\",\"{\"\"source\"\": \"\"ig\"\"}\"\n"
+      "Bob,,415 555 9999,,,,\n"
       "Cy,,,site-3,,,\n"
-      "Ann,ann@example.com,555 010 2030,site-1,\"vip,color\",\"two\nlines\",\"{\"\"source\"\": \"\"ig\"\"}\"\n";
+      "Ann,ann@example.com,415 555 2030,site-1,\"vip,color\",\"two\nlines\",\"{\"\"source\"\": \"\"ig\"\"}\"\n";
   const auto first = Import(db.pool(), biz, file);
   CHECK(first.summary.created == 3);
   CHECK(first.summary.unchanged == 1);
@@ -145,17 +145,17 @@ TEST_CASE("import: matches by email, then phone, then external id; a row naming 
           "[customers][import]") {
   test::TestDatabase db;
   const std::string biz = NewBusinessId(db.pool(), "acme");
-  Import(db.pool(), biz, "email,phone,external_id\nann@example.com,,\n,555 010 2030,\n,,site-9\n");
+  Import(db.pool(), biz, "email,phone,external_id\nann@example.com,,\n,415 555 2030,\n,,site-9\n");
   const auto result = Import(db.pool(), biz,
                              "name,email,phone,external_id,notes\n"
-                             "By phone,,555.010.2030,,\n"
+                             "By phone,,415.555.2030,,\n"
                              "By external,,,site-9,\n"
-                             "Both,ann@example.com,5550102030,,half\n",
+                             "Both,ann@example.com,4155552030,,half\n",
                              {.continue_on_error = true});
   CHECK(Outcomes(result) ==
         std::vector<ImportOutcome>{ImportOutcome::kUpdated, ImportOutcome::kUpdated, ImportOutcome::kRejected});
   CHECK(result.rows[2].detail.find("name two customers") != std::string::npos);
-  CHECK(customers::Get(db.pool(), biz, "555 010 2030").name == "By phone");
+  CHECK(customers::Get(db.pool(), biz, "415 555 2030").name == "By phone");
   // The rejected row wrote nothing, not even its name or notes.
   CHECK(customers::Get(db.pool(), biz, "ann@example.com").name.empty());
   CHECK(customers::Get(db.pool(), biz, "ann@example.com").notes.empty());
@@ -167,7 +167,7 @@ TEST_CASE("import: matches by email, then phone, then external id; a row naming 
 TEST_CASE("import: --map, unknown columns, a dry run, and bad headers", "[customers][import]") {
   test::TestDatabase db;
   const std::string biz = NewBusinessId(db.pool(), "acme");
-  const std::string file = "Mobile No,Given Name,Family Name,Source,Shoe size\n555 010 2030,Ann,Lee,ig,38\n";
+  const std::string file = "Mobile No,Given Name,Family Name,Source,Shoe size\n415 555 2030,Ann,Lee,ig,38\n";
   const auto dry = Import(db.pool(), biz, file,
                           {.dry_run = true, .header_map = {{"mobile no", "phone"}, {"Source", "metadata.source"}}});
   CHECK(dry.summary.created == 1);
@@ -175,7 +175,7 @@ TEST_CASE("import: --map, unknown columns, a dry run, and bad headers", "[custom
   CHECK(dry.summary.ignored_columns == std::vector<std::string>{"Shoe size"});
   CHECK(Count(db.pool(), biz) == 0);
   Import(db.pool(), biz, file, {.header_map = {{"mobile no", "phone"}, {"Source", "metadata.source"}}});
-  const auto ann = customers::Get(db.pool(), biz, "5550102030");
+  const auto ann = customers::Get(db.pool(), biz, "4155552030");
   CHECK(ann.name == "Ann Lee");
   CHECK(ann.metadata.at("source") == "ig");
   CHECK(ann.metadata.count("Shoe size") == 0);
@@ -193,8 +193,8 @@ TEST_CASE("import and export never touch another business", "[customers][import]
   test::TestDatabase db;
   const std::string acme = NewBusinessId(db.pool(), "acme");
   const std::string beta = NewBusinessId(db.pool(), "beta");
-  const auto theirs = customers::FindOrCreate(db.pool(), beta, {"Beta Ann", "ann@example.com", "555 010 2030"}).customer;
-  const auto result = Import(db.pool(), acme, "name,email,phone\nAcme Ann,ann@example.com,555 010 2030\n");
+  const auto theirs = customers::FindOrCreate(db.pool(), beta, {"Beta Ann", "ann@example.com", "415 555 2030"}).customer;
+  const auto result = Import(db.pool(), acme, "name,email,phone\nAcme Ann,ann@example.com,415 555 2030\n");
   CHECK(result.summary.created == 1);
   CHECK(customers::Get(db.pool(), beta, theirs.id).name == "Beta Ann");
   CHECK(customers::Get(db.pool(), beta, theirs.id).updated_at == theirs.updated_at);

@@ -18,7 +18,8 @@ namespace {
 std::string NewBusiness(db::Pool& pool, const std::string& slug) {
   return db::WithTransaction(pool, [&](pqxx::work& tx) {
     const std::string id =
-        tx.exec_params("INSERT INTO businesses (slug, name, timezone) VALUES ($1, $1, 'UTC') RETURNING id::text",
+        tx.exec_params("INSERT INTO businesses (slug, name, timezone, phone_region) VALUES ($1, $1, 'America/Chicago', 'US') "
+                       "RETURNING id::text",
                        slug)[0][0]
             .as<std::string>();
     tx.exec_params("INSERT INTO services (business_id, name, duration_min) VALUES ($1::uuid, 'Cut', 60)", id);
@@ -69,7 +70,7 @@ TEST_CASE("merge: KEEP is the base, OTHER's rows, tags, notes and metadata move,
   auto& pool = db.pool();
   const std::string biz = NewBusiness(pool, "acme");
   const auto keep = customers::FindOrCreate(pool, biz, {"Ann Lee", "ann@example.com", ""}).customer;
-  const auto other = customers::FindOrCreate(pool, biz, {"Annie", "ann.lee@work.example", "555 010 2030"}).customer;
+  const auto other = customers::FindOrCreate(pool, biz, {"Annie", "ann.lee@work.example", "415 555 2030"}).customer;
   customers::Update(pool, biz, keep.id,
                     {.notes = "prefers mornings", .add_tags = {"vip"}, .set_metadata = {{"source", "web"}}});
   customers::Update(pool, biz, other.id,
@@ -92,7 +93,7 @@ TEST_CASE("merge: KEEP is the base, OTHER's rows, tags, notes and metadata move,
   CHECK(kept.id == keep.id);
   CHECK(kept.name == "Ann Lee");
   CHECK(kept.email == "ann@example.com");
-  CHECK(kept.phone == "5550102030");  // KEEP had none: taken from OTHER
+  CHECK(kept.phone == "+14155552030");  // KEEP had none: taken from OTHER
   CHECK(kept.tags == std::vector<std::string>{"color", "vip"});
   CHECK(kept.notes == "prefers mornings\n\nallergic to latex");
   CHECK(kept.metadata.at("source") == "web");
@@ -111,7 +112,7 @@ TEST_CASE("merge: KEEP is the base, OTHER's rows, tags, notes and metadata move,
 
   CHECK(chat::Get(pool, biz, conversation.id).customer_id == keep.id);
   CHECK_THROWS_AS(customers::Get(pool, biz, other.id), NotFound);
-  CHECK(customers::Get(pool, biz, "555 010 2030").id == keep.id);
+  CHECK(customers::Get(pool, biz, "415 555 2030").id == keep.id);
   CHECK(Dangling(pool, other.id) == 0);
   CHECK(Count(pool, "SELECT count(*) FROM appointments WHERE business_id = $1::uuid AND customer_id = $2::uuid", biz,
               keep.id) == 2);

@@ -98,7 +98,7 @@ resources: [Room 1, Room 2]
   CHECK(spec.timezone == "Europe/Berlin");
   CHECK(spec.plan == std::optional{omni::billing::PlanTier::kStarter});
   CHECK(spec.contact.email == "hi@acme.example");
-  CHECK(spec.contact.phone == "+49 30 1234567");
+  CHECK(spec.contact.phone == "+49301234567");
   CHECK(spec.contact.website == "https://acme.example/spa");
   CHECK(spec.contact.address == "Hauptstr. 1, Berlin");
   // Windows come back sorted; "24:00" is minute 1440; unlisted days are closed.
@@ -187,11 +187,27 @@ TEST_CASE("the shipped demo salon parses", "[business]") {
   CHECK_FALSE(spec.widget.colors.empty());
 }
 
+TEST_CASE("a business file's country, else its time zone, reads its phones", "[unit][business][phone]") {
+  const auto spec = [](const std::string& yaml) { return ParseBusinessSpec(yaml, "b.yaml"); };
+  const auto chicago = spec(kMinimal + "contact:\n  phone: (415) 555-0132\n");
+  CHECK(chicago.country.empty());
+  CHECK(PhoneRegion(chicago) == "US");
+  CHECK(chicago.contact.phone == "+14155550132");
+  const auto london = spec("slug: acme\nname: Acme\ntimezone: UTC\ncountry: gb\ncontact:\n  phone: 020 7946 0018\n"
+                           "widget:\n  prechat_fields: [phone]\n");
+  CHECK(london.country == "GB");
+  CHECK(PhoneRegion(london) == "GB");
+  CHECK(london.contact.phone == "+442079460018");
+  const auto utc = spec("slug: acme\nname: Acme\ntimezone: UTC\ncontact:\n  phone: +64 21 123 4567\n");
+  CHECK(PhoneRegion(utc).empty());
+  CHECK(utc.contact.phone == "+64211234567");
+}
+
 TEST_CASE("business file errors name file, line, column, key path and expectation", "[business]") {
   SECTION("unknown top-level key, with a suggestion") {
     const std::string yaml = kMinimal + "servces: []\n";
     CHECK(ErrorOf(yaml) ==
-          "b.yaml:4:1: servces: unknown key; expected one of: slug, name, industry, timezone, contact, hours, "
+          "b.yaml:4:1: servces: unknown key; expected one of: slug, name, industry, timezone, country, contact, hours, "
           "overrides, booking, ai, plan, widget, notifications, services, resources");
     CHECK(HintOf(yaml) == "Did you mean \"services\"?");
   }
@@ -275,10 +291,24 @@ TEST_CASE("business file errors name file, line, column, key path and expectatio
   SECTION("bad contact values") {
     CHECK(ErrorOf(kMinimal + "contact:\n  email: not-an-email\n") ==
           "b.yaml:5:10: contact.email: expected an email address, got \"not-an-email\"");
-    CHECK_THAT(ErrorOf(kMinimal + "contact:\n  phone: call us\n"),
-               Catch::StartsWith("b.yaml:5:10: contact.phone: expected a phone number"));
+    CHECK(ErrorOf(kMinimal + "contact:\n  phone: call us\n") ==
+          "b.yaml:5:10: contact.phone: invalid phone number \"call us\": unexpected character 'c'");
+    CHECK(ErrorOf(kMinimal + "contact:\n  phone: 555 010 2030\n") ==
+          "b.yaml:5:10: contact.phone: invalid phone number \"555 010 2030\": not a valid US number");
     CHECK_THAT(ErrorOf(kMinimal + "contact:\n  website: acme.example\n"),
                Catch::StartsWith("b.yaml:5:12: contact.website: expected an http(s) URL"));
+  }
+  SECTION("a country, and phones where the time zone names none") {
+    CHECK(ErrorOf(kMinimal + "country: UK\n") ==
+          "b.yaml:4:10: country: unknown country \"UK\": expected an ISO 3166 code such as US, GB or DE");
+    CHECK(HintOf(kMinimal + "country: UK\n") == "The United Kingdom's code is GB.");
+    const std::string utc = "slug: acme\nname: Acme\ntimezone: UTC\n";
+    CHECK(ErrorOf(utc + "contact:\n  phone: (415) 555-0132\n") ==
+          "b.yaml:5:10: contact.phone: invalid phone number \"(415) 555-0132\": no country code");
+    CHECK_THAT(HintOf(utc + "contact:\n  phone: (415) 555-0132\n"), Catch::StartsWith("Set country: (e.g. US)"));
+    CHECK(ErrorOf(utc + "widget:\n  prechat_fields: [name, phone]\n") ==
+          "b.yaml:5:19: widget.prechat_fields: the pre-chat form asks for a phone, but the business has no country "
+          "(time zone UTC names none)");
   }
   SECTION("bad widget values") {
     CHECK(ErrorOf(kMinimal + "widget:\n  colors: {primary: red}\n") ==
