@@ -490,7 +490,7 @@ TEST_CASE("the customer panel shows a conversation's customer: tags, notes, appo
   booking::CreateRequest create;
   create.service = "Blowout";
   create.start = slots.starts.front();
-  create.customer = {"Vera Lane", "vera@example.com", "+1 555 010 7777"};
+  create.customer = {"Vera Lane", "vera@example.com", "+1 415 555 0177"};
   const auto booked = booking.Create(desk.salon, create);
   REQUIRE(booked.appointment);
   const std::string customer_id = booked.appointment->customer_id;

@@ -752,12 +752,12 @@ TEST_CASE("console customers: search, tag filters, cursor paging, update, tags a
   CheckError(HttpRequest(port, "GET", "/v1/console/customers/" + vip.substr(0, 8), "", key), 404, "not_found");
 
   const auto patched = Send(port, "PATCH", "/v1/console/customers/" + vip,
-                            {{"notes", "likes tea"}, {"phone", "+1 555 010 2030"}, {"metadata", {{"floor", "2"}}}}, key);
+                            {{"notes", "likes tea"}, {"phone", "+1 415 555 0130"}, {"metadata", {{"floor", "2"}}}}, key);
   INFO(patched.body);
   REQUIRE(patched.status == 200);
   CHECK(patched.Json()["notes"] == "likes tea");
   CHECK(patched.Json()["metadata"]["floor"] == "2");
-  CheckError(Send(port, "PATCH", "/v1/console/customers/" + regular, {{"phone", "+1 555 010 2030"}}, key), 409, "conflict");
+  CheckError(Send(port, "PATCH", "/v1/console/customers/" + regular, {{"phone", "+1 415 555 0130"}}, key), 409, "conflict");
   CheckError(Send(port, "PATCH", "/v1/console/customers/" + vip, {{"tags", {"x"}}}, key), 400, "invalid_input");
 
   const auto tagged = Send(port, "POST", "/v1/console/customers/" + vip + "/tags", {{"add", {"Gold"}}, {"remove", {"color"}}}, key);
