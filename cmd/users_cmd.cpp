@@ -1,4 +1,4 @@
-// `omni users add|list|rm|role|passwd`: the business's operators, who sign
+// `omni users add|list|rm|role|alerts|passwd`: the business's operators, who sign
 // in to the console.
 #include <termios.h>
 #include <unistd.h>
@@ -14,6 +14,7 @@
 #include "core/business/business.hpp"
 #include "core/common/clock.hpp"
 #include "core/common/error.hpp"
+#include "core/common/text.hpp"
 #include "core/operators/users.hpp"
 
 namespace omni::cli {
@@ -34,6 +35,10 @@ struct RoleOptions {
   std::string user;
   std::string role;
 };
+struct AlertsOptions {
+  std::string user;
+  std::string state;
+};
 struct PasswdOptions {
   std::string user;
   bool password_stdin = false;
@@ -41,8 +46,8 @@ struct PasswdOptions {
 
 const std::vector<Column> kUserFields = {{"id", "ID"},           {"email", "EMAIL"},
                                          {"name", "NAME"},       {"role", "ROLE"},
-                                         {"status", "STATUS"},   {"last_login_at", "LAST LOGIN"},
-                                         {"created_at", "CREATED"}};
+                                         {"status", "STATUS"},   {"handoff_alerts", "HANDOFF ALERTS"},
+                                         {"last_login_at", "LAST LOGIN"}, {"created_at", "CREATED"}};
 const std::vector<Column> kLinkFields = {{"email", "EMAIL"},
                                          {"set_password_link", "SET-PASSWORD LINK"},
                                          {"link_expires_at", "LINK EXPIRES"}};
@@ -55,6 +60,7 @@ Json UserJson(const operators::User& user) {
           {"name", user.name},
           {"role", operators::RoleName(user.role)},
           {"status", user.has_password ? "active" : "invited"},
+          {"handoff_alerts", user.handoff_alerts},
           {"last_login_at", user.last_login_at ? Json(Utc(*user.last_login_at)) : Json(nullptr)},
           {"created_at", Utc(user.created_at)}};
 }
@@ -142,6 +148,18 @@ int RunRole(Context& ctx, const RoleOptions& opts) {
   return 0;
 }
 
+int RunAlerts(Context& ctx, const AlertsOptions& opts) {
+  const std::string state = Lower(opts.state);
+  if (state != "on" && state != "off") {
+    throw InvalidInput("invalid state \"" + opts.state + "\": expected on or off");
+  }
+  const auto user = operators::SetHandoffAlerts(ctx.Database(), BusinessId(ctx), opts.user, state == "on");
+  ctx.out().Record(kUserFields, UserJson(user));
+  ctx.out().Status(user.email + (user.handoff_alerts ? " gets" : " no longer gets") + " an e-mail at each handoff" +
+                   (user.handoff_alerts && !user.has_password ? ", once they have set their password" : ""));
+  return 0;
+}
+
 int RunPasswd(Context& ctx, const PasswdOptions& opts) {
   const std::string business_id = BusinessId(ctx);
   if (opts.password_stdin) {
@@ -209,6 +227,19 @@ Command MakeUsersCommand() {
                                            {"role", "owner, admin or agent", &o.role, true}};
               },
               RunRole),
+          MakeCommand<AlertsOptions>(
+              "alerts", "e-mail a user at each handoff, or stop",
+              "With on, the user is e-mailed each time a conversation is handed to the team, with the customer, "
+              "the reason, the last messages and a link to it in the console; the business's notify address "
+              "(notifications.notify, else contact.email) always is. An invited user gets them once their password "
+              "is set. Needs email configured in omni.yaml to send; `omni notifications list` shows each alert.",
+              {"$ omni users alerts maria@example.com on -b demo-salon",
+               "$ omni users alerts maria@example.com off -b demo-salon"},
+              [](AlertsOptions& o) {
+                return std::vector<Option>{{"user", kUserHelp, &o.user, true},
+                                           {"state", "on or off", &o.state, true}};
+              },
+              RunAlerts),
           MakeCommand<PasswdOptions>(
               "passwd", "reset a user's password",
               "Prints a new one-time set-password link for the user, valid 24 hours; earlier links stop working "

@@ -49,7 +49,10 @@ NotifyWorker::~NotifyWorker() {
 void NotifyWorker::Round() {
   db::Pool* pool = app_.pool_if_ready();
   if (pool == nullptr) return;
-  notify::Notifier notifier(*pool, DefaultClock(), {app_.config().email.from}, sender_.get());
+  notify::NotifierSettings settings;
+  settings.from = app_.config().email.from;
+  settings.console_url = config::PublicBaseUrl(app_.config().server) + "/console";
+  notify::Notifier notifier(*pool, DefaultClock(), settings, sender_.get());
   try {
     for (int i = 0; i < kMaxBatchesPerRound && notifier.RunOnce() > 0; ++i) {
       std::lock_guard lock(mutex_);

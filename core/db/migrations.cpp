@@ -30,7 +30,8 @@
   X(21, webhooks) \
   X(25, conversation_notes) \
   X(27, business_country) \
-  X(28, phone_e164)
+  X(28, phone_e164) \
+  X(30, handoff_alerts)
 
 // Migrations whose data change needs C++ (phone numbers are read with
 // libphonenumber): X(version, name) refers to

@@ -153,15 +153,28 @@ Outcome PrepareAppointmentMail(pqxx::work& tx, const jobs::Job& job, const Mailb
   return outcome;
 }
 
-Outcome PrepareHandoffMail(pqxx::work& tx, const jobs::Job& job, const Mailbox& sender, TimePoint now) {
+Outcome PrepareHandoffMail(pqxx::work& tx, const jobs::Job& job, const Mailbox& sender, const std::string& console_url,
+                           TimePoint now) {
   Outcome outcome;
   outcome.kind = "handoff";
   outcome.conversation_id = job.payload.value("conversation_id", "");
   const business::NotifyProfile profile = business::LoadNotifyProfile(tx, job.business_id);
-  const std::string to = profile.settings.notify.empty() ? profile.email : profile.settings.notify;
-  if (to.empty()) return Skip(outcome, "the business has no notify address (notifications.notify or contact.email)");
+  std::vector<std::string> to;
+  const std::string notify = profile.settings.notify.empty() ? profile.email : profile.settings.notify;
+  if (!notify.empty()) to.push_back(notify);
+  // Operators who opted in, once they can sign in to act on it.
+  const auto operators = tx.exec_params(
+      "SELECT email FROM users WHERE business_id = $1::uuid AND handoff_alerts AND password_hash IS NOT NULL"
+      " AND lower(email) <> lower($2) ORDER BY lower(email)",
+      job.business_id, notify);
+  for (const auto& row : operators) to.push_back(row[0].as<std::string>());
+  if (to.empty()) {
+    return Skip(outcome, "the business has no notify address (notifications.notify or contact.email) and no "
+                         "operator opted in to handoff alerts");
+  }
   HandoffFacts facts;
   facts.conversation_id = outcome.conversation_id;
+  if (!console_url.empty()) facts.link = console_url + "#/c/" + outcome.conversation_id;
   facts.reason = job.payload.value("reason", "");
   const auto customer = tx.exec_params(
       "SELECT coalesce(c.name, ''), coalesce(c.email, c.claimed_email, ''), coalesce(c.phone, c.claimed_phone, '')"
@@ -186,8 +199,8 @@ Outcome PrepareHandoffMail(pqxx::work& tx, const jobs::Job& job, const Mailbox& 
     const std::string who = role == "USER" ? "Customer" : role == "HUMAN" ? "Team" : "Assistant";
     facts.last_messages.push_back(who + ": " + row[1].as<std::string>());
   }
-  outcome.recipient = to;
-  outcome.recipients = {to};
+  for (const auto& address : to) outcome.recipient += (outcome.recipient.empty() ? "" : ", ") + address;
+  outcome.recipients = to;
   Compose(outcome, RenderHandoffMail(facts, BrandingOf(profile)), {profile.name, sender.address}, "", "", false,
           job.id, now);
   return outcome;
@@ -300,7 +313,7 @@ int Notifier::RunOnce() {
           return Outcome{};
         }
         const std::string kind = job.payload.value("kind", "");
-        if (kind == "handoff") return PrepareHandoffMail(tx, job, sender, now);
+        if (kind == "handoff") return PrepareHandoffMail(tx, job, sender, settings_.console_url, now);
         if (kind == "webhook_disabled") return PrepareWebhookDisabledMail(tx, job, sender, now);
         return PrepareAppointmentMail(tx, job, sender, now);
       });

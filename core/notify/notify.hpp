@@ -34,6 +34,9 @@ struct NotifierSettings {
   std::string from;        // email.from: its address is the sender; the business's name is shown
   int batch = 16;          // jobs claimed at once
   int lease_ms = 120000;   // a job whose worker died is claimed again after this
+  // The console's address (e.g. "https://chat.example.com/console"), which a
+  // handoff alert links to; "" for none.
+  std::string console_url;
 };
 
 class Notifier {

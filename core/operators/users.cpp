@@ -12,7 +12,8 @@ namespace {
 
 constexpr const char* kUserColumns =
     "u.id::text, u.business_id::text, u.email, u.name, u.role, u.password_hash IS NOT NULL, "
-    "(extract(epoch FROM u.last_login_at) * 1000000)::int8, (extract(epoch FROM u.created_at) * 1000000)::int8";
+    "(extract(epoch FROM u.last_login_at) * 1000000)::int8, (extract(epoch FROM u.created_at) * 1000000)::int8, "
+    "u.handoff_alerts";
 
 User ReadUser(const pqxx::row& row) {
   User user;
@@ -24,6 +25,7 @@ User ReadUser(const pqxx::row& row) {
   user.has_password = row[5].as<bool>();
   if (!row[6].is_null()) user.last_login_at = detail::FromMicros(row[6].as<long long>());
   user.created_at = detail::FromMicros(row[7].as<long long>());
+  user.handoff_alerts = row[8].as<bool>();
   return user;
 }
 
@@ -139,6 +141,16 @@ User SetRole(db::Pool& pool, const std::string& business_id, const std::string& 
     tx.exec_params("UPDATE users SET role = $3 WHERE business_id = $1::uuid AND id = $2::uuid", business_id,
                    user.id, std::string(RoleName(role)));
     user.role = role;
+    return user;
+  });
+}
+
+User SetHandoffAlerts(db::Pool& pool, const std::string& business_id, const std::string& key, bool on) {
+  return db::WithTransaction(pool, [&](pqxx::work& tx) {
+    User user = LockUser(tx, business_id, key);
+    tx.exec_params("UPDATE users SET handoff_alerts = $3 WHERE business_id = $1::uuid AND id = $2::uuid", business_id,
+                   user.id, on);
+    user.handoff_alerts = on;
     return user;
   });
 }

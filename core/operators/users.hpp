@@ -37,6 +37,7 @@ struct User {
   std::string name;  // "" when not given
   Role role = Role::kAgent;
   bool has_password = false;  // false: invited, no password set yet
+  bool handoff_alerts = false;  // e-mailed at each handoff (once they have a password)
   std::optional<TimePoint> last_login_at;
   TimePoint created_at;
 };
@@ -83,6 +84,11 @@ User RemoveUser(db::Pool& pool, const std::string& business_id, const std::strin
 // Throws NotFound, or Conflict when it would leave the business without an
 // owner.
 User SetRole(db::Pool& pool, const std::string& business_id, const std::string& key, Role role);
+
+// Opts the user in to (or out of) the handoff alert e-mail, which goes to
+// the business's notify address and to every opted-in user who has set a
+// password. Throws NotFound.
+User SetHandoffAlerts(db::Pool& pool, const std::string& business_id, const std::string& key, bool on);
 
 // Sets the user's password (CheckPasswordRules; InvalidInput otherwise),
 // voids their unused set-password tokens and ends their sessions.

@@ -143,6 +143,33 @@ TEST_CASE("omni users role, passwd and rm, and another business's users are not 
   CHECK(cli.Omni({"users", "list"}).exit_code == 2);  // no -b
 }
 
+TEST_CASE("omni users alerts opts a user in to handoff e-mails and out again, in their business only",
+          "[cli][operators]") {
+  Cli cli;
+  const json ann = Parse(cli.Omni({"users", "add", "ann@example.com", "-b", "salon", "-o", "json"}));
+  const json theirs = Parse(cli.Omni({"users", "add", "them@example.com", "-b", "rival", "-o", "json"}));
+  CHECK(ann["handoff_alerts"] == false);
+
+  const auto on = cli.Omni({"users", "alerts", "ANN@example.com", "on", "-b", "salon"});
+  CHECK(on.exit_code == 0);
+  CHECK(on.err.find("ann@example.com gets an e-mail at each handoff, once they have set their password") !=
+        std::string::npos);
+  CHECK(Parse(cli.Omni({"users", "list", "-b", "salon", "-o", "json"}))[0]["handoff_alerts"] == true);
+  const std::string csv = cli.Omni({"users", "list", "-b", "salon", "-o", "csv"}).out;
+  CHECK(csv.rfind("id,email,name,role,status,handoff_alerts,", 0) == 0);
+  CHECK(csv.find(",ann@example.com,,AGENT,invited,true,") != std::string::npos);
+  CHECK(Parse(cli.Omni({"users", "alerts", ann["id"], "off", "-b", "salon", "-o", "json"}))["handoff_alerts"] == false);
+
+  const auto bad = cli.Omni({"users", "alerts", "ann@example.com", "maybe", "-b", "salon"});
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("invalid state \"maybe\": expected on or off") != std::string::npos);
+  for (const std::string& key : {theirs["id"].get<std::string>(), std::string("them@example.com")}) {
+    INFO(key);
+    CHECK(cli.Omni({"users", "alerts", key, "on", "-b", "salon"}).exit_code == 5);
+  }
+  CHECK(Parse(cli.Omni({"users", "list", "-b", "rival", "-o", "json"}))[0]["handoff_alerts"] == false);
+}
+
 TEST_CASE("omni keys prints a key once, lists it by prefix and revokes it", "[cli][operators]") {
   Cli cli;
   const auto created = cli.Omni({"keys", "create", "-b", "salon", "--name", "zapier", "--role", "admin", "-o", "json"});

@@ -15,6 +15,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "core/billing/plans.hpp"
 #include "core/booking/booking.hpp"
 #include "core/booking/local_time.hpp"
 #include "core/chat/conversations.hpp"
@@ -24,6 +25,7 @@
 #include "core/jobs/jobs.hpp"
 #include "core/notify/notify.hpp"
 #include "core/notify/smtp.hpp"
+#include "core/operators/users.hpp"
 #include "tests/support/fixed_clock.hpp"
 #include "tests/support/pg_harness.hpp"
 #include "tests/support/process.hpp"
@@ -403,6 +405,9 @@ nlohmann::json ReadMail(const std::string& raw) {
       "    'tzid': str(ev['DTSTART'].params.get('TZID')), 'zones': [str(z['TZID']) for z in c.walk('VTIMEZONE')],\n"
       "    'start': ev.decoded('DTSTART').astimezone(utc).isoformat(),\n"
       "    'end': ev.decoded('DTEND').astimezone(utc).isoformat(), 'attendee_cn': str(ev['ATTENDEE'].params['CN'])})\n"
+      "plain = [p for p in m.walk() if p.get_content_type() == 'text/plain']\n"
+      "if plain:\n"
+      "  out['text'] = plain[0].get_content()\n"
       "print(json.dumps(out))\n"};
   options.stdin_data = raw;
   auto result = test::Run("/usr/bin/python3", options);
@@ -517,6 +522,58 @@ TEST_CASE("STARTTLS: the certificate is checked against email.ca_file before the
   notify::MakeSmtpSender(email)->Send("notify@omni.example", {"a@example.com"}, message);
   REQUIRE(sink.WaitForMessages(1, 10000));
   CHECK(sink.Messages()[0].find("Subject: tls") != std::string::npos);
+}
+
+TEST_CASE("a handoff alert also goes to the operators who opted in, and links to the conversation in the console",
+          "[notify]") {
+  test::TestDatabase db;
+  Salon salon(db);
+  Salon other(db, "other");
+  const auto add = [](Salon& business, const std::string& email, const std::string& password) {
+    operators::NewUser user{.email = email, .name = "", .role = operators::Role::kAgent};
+    if (!password.empty()) user.password = password;
+    return operators::AddUser(business.pool, business.id, user, billing::BillingSettings{}, business.clock.Now()).user;
+  };
+  const auto maria = add(salon, "maria@acme.example", "a long enough password");
+  add(salon, "sam@acme.example", "a long enough password");                    // not opted in
+  const auto invited = add(salon, "lee@acme.example", "");                        // no password yet
+  const auto rival = add(other, "rival@other.example", "a long enough password");
+  CHECK(operators::SetHandoffAlerts(salon.pool, salon.id, "MARIA@acme.example", true).handoff_alerts);
+  operators::SetHandoffAlerts(salon.pool, salon.id, invited.id, true);
+  operators::SetHandoffAlerts(other.pool, other.id, rival.id, true);
+  CHECK_THROWS_AS(operators::SetHandoffAlerts(salon.pool, salon.id, rival.id, true), NotFound);
+  CHECK(operators::GetUser(salon.pool, salon.id, maria.id).handoff_alerts);
+
+  const std::string conversation = WithTransaction(salon.pool, [&](pqxx::work& tx) {
+    return tx.exec_params("INSERT INTO conversations (business_id) VALUES ($1::uuid) RETURNING id::text", salon.id)[0][0]
+        .as<std::string>();
+  });
+  RecordingSender sender;
+  notify::Notifier notifier(salon.pool, salon.clock,
+                            {"Omni <notify@omni.example>", 16, 60000, "https://chat.acme.example/console"}, &sender);
+  chat::Escalate(salon.pool, salon.id, conversation, "the customer asked for a person");
+  Drain(notifier);
+  REQUIRE(sender.Sent().size() == 1);
+  const std::string message = sender.Sent()[0].second;
+  const auto mail = ReadMail(message);
+  CHECK(mail["to"] == "team@acme.example, maria@acme.example");
+  CHECK(mail["text"].get<std::string>().find("https://chat.acme.example/console#/c/" + conversation) !=
+        std::string::npos);
+  const auto list = notify::ListNotifications(salon.pool, salon.id);
+  REQUIRE(list.size() == 1);
+  CHECK(list[0].recipient == "team@acme.example, maria@acme.example");
+
+  // Opted out again, Maria gets the next one no more.
+  CHECK_FALSE(operators::SetHandoffAlerts(salon.pool, salon.id, maria.id, false).handoff_alerts);
+  chat::Escalate(salon.pool, salon.id, conversation, "again, after a reopen");
+  WithTransaction(salon.pool, [&](pqxx::work& tx) {
+    tx.exec_params("UPDATE conversations SET status = 'AI_ACTIVE' WHERE business_id = $1::uuid AND id = $2::uuid",
+                   salon.id, conversation);
+  });
+  chat::Escalate(salon.pool, salon.id, conversation, "a second handoff");
+  Drain(notifier);
+  REQUIRE(sender.Sent().size() == 2);
+  CHECK(ReadMail(sender.Sent()[1].second)["to"] == "team@acme.example");
 }
 
 }  // namespace omni
