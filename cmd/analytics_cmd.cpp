@@ -238,10 +238,13 @@ Command MakeAnalyticsCommand() {
               "trends", "one metric per day, week or month",
               "Gives one row per bucket in the business's time zone, buckets with no activity included as 0. A "
               "bucket is made of whole local days, so it stays right across daylight-saving changes; weeks start "
-              "on Monday. COUNT is what the value rests on (conversations, ratings, model calls). Default range: "
-              "30 days by day, 12 weeks by week, 12 months by month. Metrics: " + MetricList() + ".",
+              "on Monday. COUNT is what the value rests on (conversations, ratings, model calls). A *_time metric is "
+              "the mean in seconds over the bucket's conversations that have one; first_response_business_time and "
+              "resolution_business_time count only time inside the opening hours (see ANALYTICS in omni(1)). "
+              "Default range: 30 days by day, 12 weeks by week, 12 months by month. Metrics: " + MetricList() + ".",
               {"$ omni analytics trends -b demo-salon --metric conversations",
                "$ omni analytics trends -b demo-salon --metric first_response_time --by week --since 12w",
+               "$ omni analytics trends -b demo-salon --metric resolution_business_time --by month",
                "$ omni analytics trends -b demo-salon --metric cost_usd --by month -o csv",
                "$ omni analytics trends -b demo-salon --metric tokens --model openai/gpt-4o-mini --since 7d"},
               [](TrendsOptions& o) {

@@ -75,8 +75,11 @@ constexpr const char* kAnalyticsSection =
     "upstream reported them (cost 0 when it reports none).\n"
     ".TP\n.B csat_score, csat_response_rate\nThe mean rating from 1 to 5 of conversations offered the survey "
     "(resolved, or closed by the visitor), and ratings over conversations offered it.\n"
-    ".TP\n.B *_business\nThe same durations counting only time inside the business's opening hours (weekly hours "
-    "and date overrides, in its time zone).\n";
+    ".TP\n.B first_response_business, resolution_business\nThe first response and the resolution counting only "
+    "time inside the business's opening hours (weekly hours and date overrides, in its time zone), as Chatwoot "
+    "does: with hours 09:00-17:00, a reply at 09:10 to a message sent at 16:50 the day before took 20 minutes. The "
+    "summary shows their mean and median; the trends first_response_business_time and resolution_business_time "
+    "give their mean per bucket over the conversations started in it that have one, that number being COUNT.\n";
 
 }  // namespace
 

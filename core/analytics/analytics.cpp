@@ -100,6 +100,43 @@ const std::string kCohort =
     " FROM conversations c"
     " WHERE c.business_id = $1::uuid AND c.created_at >= $2::timestamptz AND c.created_at < $3::timestamptz";
 
+// One conversation's durations in seconds, wall-clock and in business
+// hours, each unset when there is nothing to measure.
+struct Measured {
+  TimePoint created_at;
+  std::optional<double> response, response_business, to_human, resolution, resolution_business;
+};
+
+// Calls `each` for every conversation of kCohort in `at` with a duration to
+// measure. The one place business-hours durations are worked out, for the
+// summary and the trends alike; `hours` must cover `at` and what came after.
+void MeasureConversations(pqxx::work& tx, const std::string& business_id, const Instants& at, TimePoint now,
+                          const booking::OpenTime& hours, const std::function<void(const Measured&)>& each) {
+  const auto seconds = [](std::chrono::microseconds us) { return static_cast<double>(us.count()) / 1e6; };
+  for (const auto& d : db::ExecPrepared(
+           tx, "omni_analytics_durations",
+           "SELECT " OMNI_EPOCH_US("created_at") ", " OMNI_EPOCH_US("first_message_at") ", " OMNI_EPOCH_US(
+               "first_response_at") ", " OMNI_EPOCH_US("resolved_at") ", th, status = 'RESOLVED' FROM (" +
+               kCohort + ") x WHERE first_response_at IS NOT NULL OR status = 'RESOLVED' OR th IS NOT NULL",
+           business_id, SqlTime(at.from), SqlTime(at.to), SqlTime(now))) {
+    Measured m;
+    m.created_at = FromMicros(d[0].as<long long>());
+    if (!d[1].is_null() && !d[2].is_null()) {
+      const auto first = FromMicros(d[1].as<long long>());
+      const auto reply = FromMicros(d[2].as<long long>());
+      m.response = seconds(std::chrono::duration_cast<std::chrono::microseconds>(reply - first));
+      m.response_business = seconds(hours.Between(first, reply));
+    }
+    if (!d[4].is_null()) m.to_human = d[4].as<double>();
+    if (d[5].as<bool>() && !d[3].is_null()) {
+      const auto end = FromMicros(d[3].as<long long>());
+      m.resolution = seconds(std::chrono::duration_cast<std::chrono::microseconds>(end - m.created_at));
+      m.resolution_business = seconds(hours.Between(m.created_at, end));
+    }
+    each(m);
+  }
+}
+
 // The metrics of the previous period ([0]) and the current one ([1]), each
 // query reading both at once: `current_from` splits them.
 std::array<Metrics, 2> MetricsOf(pqxx::work& tx, const std::string& business_id, const Summary& summary,
@@ -145,29 +182,17 @@ std::array<Metrics, 2> MetricsOf(pqxx::work& tx, const std::string& business_id,
     std::vector<double> response, response_business, to_human, resolution, resolution_business;
   };
   std::array<Durations, 2> durations;
-  const auto seconds = [](std::chrono::microseconds us) { return static_cast<double>(us.count()) / 1e6; };
-  for (const auto& d : db::ExecPrepared(
-           tx, "omni_analytics_durations",
-           "SELECT (created_at >= $5::timestamptz)::int, " OMNI_EPOCH_US("first_message_at") ", " OMNI_EPOCH_US(
-               "first_response_at") ", " OMNI_EPOCH_US("created_at") ", " OMNI_EPOCH_US("resolved_at") ", th,"
-               " status = 'RESOLVED' FROM (" +
-               kCohort + ") x WHERE first_response_at IS NOT NULL OR status = 'RESOLVED' OR th IS NOT NULL",
-           business_id, from, to, SqlTime(now), split)) {
-    Durations& out = durations.at(d[0].as<int>());
-    if (!d[1].is_null() && !d[2].is_null()) {
-      const auto first = FromMicros(d[1].as<long long>());
-      const auto reply = FromMicros(d[2].as<long long>());
-      out.response.push_back(seconds(std::chrono::duration_cast<std::chrono::microseconds>(reply - first)));
-      out.response_business.push_back(seconds(hours.Between(first, reply)));
-    }
-    if (!d[5].is_null()) out.to_human.push_back(d[5].as<double>());
-    if (d[6].as<bool>() && !d[4].is_null()) {
-      const auto start = FromMicros(d[3].as<long long>());
-      const auto end = FromMicros(d[4].as<long long>());
-      out.resolution.push_back(seconds(std::chrono::duration_cast<std::chrono::microseconds>(end - start)));
-      out.resolution_business.push_back(seconds(hours.Between(start, end)));
-    }
-  }
+  MeasureConversations(tx, business_id, {previous.from, current.to}, now, hours, [&](const Measured& m) {
+    Durations& out = durations.at(m.created_at >= current.from ? 1 : 0);
+    const auto add = [](std::vector<double>& to, const std::optional<double>& value) {
+      if (value) to.push_back(*value);
+    };
+    add(out.response, m.response);
+    add(out.response_business, m.response_business);
+    add(out.to_human, m.to_human);
+    add(out.resolution, m.resolution);
+    add(out.resolution_business, m.resolution_business);
+  });
 
   for (const auto& b : db::ExecPrepared(
            tx, "omni_analytics_bookings",
@@ -224,11 +249,15 @@ void CheckRange(const DayRange& range) {
 }
 
 // A trend metric: where it is read from and its value and count per bucket.
+// A business-hours duration is no SQL aggregate: its value is the mean of
+// `duration` over the bucket's conversations that have one, and its count
+// how many have one, as MeasureConversations works them out.
 struct TrendMetric {
   const char* name;
-  enum Source { kConversations, kBookings, kUsage } source;
+  enum Source { kConversations, kBookings, kUsage, kBusinessHours } source;
   const char* value;  // SQL aggregate over the source's rows
   const char* count;
+  std::optional<double> Measured::*duration = nullptr;
 };
 
 // Conversation metrics aggregate kCohort's columns; bookings and usage count
@@ -238,6 +267,7 @@ const std::vector<TrendMetric> kTrendMetrics = {
     {"messages_in", TrendMetric::kConversations, "sum(messages_in)", "count(*)"},
     {"messages_out", TrendMetric::kConversations, "sum(messages_out)", "count(*)"},
     {"first_response_time", TrendMetric::kConversations, "avg(fr)", "count(fr)"},
+    {"first_response_business_time", TrendMetric::kBusinessHours, "", "", &Measured::response_business},
     {"handoffs", TrendMetric::kConversations, "count(handoff_at)", "count(*)"},
     {"handoff_rate", TrendMetric::kConversations, "count(handoff_at)::float8 / count(*)", "count(*)"},
     {"time_to_human", TrendMetric::kConversations, "avg(th)", "count(th)"},
@@ -245,6 +275,7 @@ const std::vector<TrendMetric> kTrendMetrics = {
      "count(*) FILTER (WHERE handoff_at IS NOT NULL AND first_human_reply_at IS NULL)", "count(handoff_at)"},
     {"resolved", TrendMetric::kConversations, "count(rt)", "count(*)"},
     {"resolution_time", TrendMetric::kConversations, "avg(rt)", "count(rt)"},
+    {"resolution_business_time", TrendMetric::kBusinessHours, "", "", &Measured::resolution_business},
     {"ai_resolution_rate", TrendMetric::kConversations, "count(*) FILTER (WHERE ai_resolved)::float8 / count(*)",
      "count(*)"},
     {"booking_conversion_rate", TrendMetric::kConversations, "count(*) FILTER (WHERE booked)::float8 / count(*)",
@@ -285,6 +316,42 @@ year_month_day NextBucket(year_month_day start, Bucket bucket) {
     case Bucket::kMonth: return year_month_day{(start.year() / start.month() / 1) + std::chrono::months{1}};
   }
   return start;
+}
+
+// A business-hours trend: each conversation measured goes to the bucket
+// of the local date it started on, as the SQL trends put theirs.
+std::vector<TrendPoint> BusinessHoursTrend(pqxx::work& tx, const std::string& business_id,
+                                           std::optional<double> Measured::*duration, Bucket bucket,
+                                           const std::vector<year_month_day>& starts, year_month_day end,
+                                           TimePoint now) {
+  const auto rules = HoursOf(tx, business_id);
+  const Instants at{booking::LocalMidnight(starts.front(), rules.time_zone),
+                    booking::LocalMidnight(end, rules.time_zone)};
+  // Replies and resolutions may come after the range, up to now.
+  const booking::OpenTime hours(rules, at.from, std::max(at.to, now) + days{1});
+  std::vector<TrendPoint> points;
+  std::vector<double> sums(starts.size(), 0);
+  for (const auto start : starts) {
+    TrendPoint point;
+    point.bucket = start;
+    point.start = booking::LocalMidnight(start, rules.time_zone);
+    points.push_back(point);
+  }
+  MeasureConversations(tx, business_id, at, now, hours, [&](const Measured& m) {
+    const auto& value = m.*duration;
+    if (!value) return;
+    const auto start = BucketStart(booking::LocalDate(m.created_at, rules.time_zone), bucket);
+    const auto i = static_cast<std::size_t>(
+        std::lower_bound(starts.begin(), starts.end(), start,
+                         [](year_month_day a, year_month_day b) { return sys_days{a} < sys_days{b}; }) -
+        starts.begin());
+    sums.at(i) += *value;
+    ++points.at(i).count;
+  });
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    if (points[i].count > 0) points[i].value = sums[i] / static_cast<double>(points[i].count);
+  }
+  return points;
 }
 
 std::optional<double> OptionalSeconds(const pqxx::field& field) {
@@ -405,6 +472,8 @@ std::vector<TrendPoint> Trend(db::Pool& pool, const std::string& business_id, co
     // exactly its local days, 23 or 25 hours long on a DST change.
     std::string data;
     switch (found->source) {
+      case TrendMetric::kBusinessHours:
+        return BusinessHoursTrend(tx, business_id, found->duration, bucket, starts, end, now);
       case TrendMetric::kConversations:
         data = "SELECT date_trunc($5, created_at AT TIME ZONE $6)::date AS bucket, " + std::string(found->value) +
                " AS value, " + found->count + " AS n FROM (" + kCohort + ") x GROUP BY 1";

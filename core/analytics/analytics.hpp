@@ -30,7 +30,11 @@
 // - CSAT: offered to conversations resolved or closed by the visitor;
 //   score = mean rating (1 to 5); response rate = ratings / offered.
 // - Business-hours variants count only time inside the opening hours
-//   (booking::OpenTime).
+//   (booking::OpenTime): first response from the visitor's first message
+//   to the first reply, resolution from the start to the latest
+//   resolution. Their trends (first_response_business_time,
+//   resolution_business_time) are the mean per bucket over the
+//   conversations started in it that have one.
 // Averages and medians are in seconds; a rate or an average with nothing to
 // measure is 0, with the count it rests on beside it.
 //

@@ -135,6 +135,12 @@ TEST_CASE("omni analytics trends gives a row per local day, zeros included", "[c
   CHECK(rows[0]["value"] == 0);
   CHECK(rows[4]["value"] == 0);
   CHECK(rows[4]["bucket"] == omni::booking::FormatDate(omni::booking::LocalDate(omni::DefaultClock().Now(), kTz)));
+  // A business-hours duration rests on the day's conversations that have one.
+  const auto resolution =
+      Parse(cli.Omni({"-o", "json", "analytics", "trends", "--metric", "resolution_business_time", "--since", "5d"}));
+  REQUIRE(resolution.size() == 5);
+  CHECK(resolution[3]["count"] == 4);
+  CHECK(resolution[0]["count"] == 0);
   CHECK(cli.Omni({"analytics", "trends", "--metric", "vibes"}).exit_code == 2);
   CHECK(cli.Omni({"analytics", "trends", "--metric", "conversations", "--by", "year"}).exit_code == 2);
 }

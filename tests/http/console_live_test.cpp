@@ -405,6 +405,16 @@ TEST_CASE("console analytics answer what omni analytics computes, for the caller
   for (const auto& point : points) total += point["value"].get<double>();
   CHECK(total == 2);
 
+  const auto business_hours = test::HttpGet(
+      port, "/v1/console/analytics/trends?metric=first_response_business_time&by=week&since=7d", {{"Cookie", owner}});
+  REQUIRE(business_hours.status == 200);
+  const auto business_body = business_hours.Json();
+  CHECK(business_body["metric"] == "first_response_business_time");
+  std::int64_t measured = 0;
+  for (const auto& point : business_body["points"]) measured += point["count"].get<std::int64_t>();
+  CHECK(measured == expected.current.first_response_business.count);
+  CHECK(measured > 0);
+
   const auto rival = test::HttpGet(port, "/v1/console/analytics/summary?since=7d", Key(desk.rival_key));
   REQUIRE(rival.status == 200);
   CHECK(rival.Json()["metrics"]["conversations"]["value"] == 0);

@@ -219,6 +219,117 @@ TEST_CASE("a business-hours response time skips the closed night", "[analytics]"
   CHECK(summary.current.resolved_by_human == 1);
 }
 
+TEST_CASE("a business-hours trend counts only open time, in the local day the conversation started", "[analytics]") {
+  test::TestDatabase db;
+  Shop shop(db, "hours-trend", kNewYork);
+  Shop rival(db, "hours-rival", kNewYork);
+  // Tuesday 16:50, answered Wednesday 09:10 across the closed night: 20
+  // minutes open; resolved at 10:00: 70 minutes open.
+  const auto asked = Local("2026-11-17 16:50", kNewYork);
+  const auto across = shop.Conversation(asked);
+  shop.Message(across, "USER", asked);
+  shop.Message(across, "HUMAN", Local("2026-11-18 09:10", kNewYork));
+  shop.Resolve(across, Local("2026-11-18 10:00", kNewYork), "HUMAN");
+  // Tuesday 23:30 local is Wednesday 04:30Z; answered at 09:30: 30 minutes
+  // open, counted on Tuesday.
+  const auto late = Local("2026-11-17 23:30", kNewYork);
+  CHECK(Iso(late) == "2026-11-18T04:30:00Z");
+  const auto night = shop.Conversation(late);
+  shop.Message(night, "USER", late);
+  shop.Message(night, "ASSISTANT", Local("2026-11-18 09:30", kNewYork));
+  // Wednesday 10:00, answered at 10:05, all of it open.
+  const auto day = shop.Conversation(Local("2026-11-18 10:00", kNewYork));
+  shop.Message(day, "USER", Local("2026-11-18 10:00", kNewYork));
+  shop.Message(day, "ASSISTANT", Local("2026-11-18 10:05", kNewYork));
+  // Another business's conversation of the same day never shows.
+  const auto other = rival.Conversation(asked);
+  rival.Message(other, "USER", asked);
+  rival.Message(other, "ASSISTANT", asked + std::chrono::minutes(10));
+
+  const auto now = Utc("2026-11-30T00:00:00Z");
+  const auto range = Days("2026-11-16", "2026-11-19");
+  const auto response =
+      analytics::Trend(db.pool(), shop.id, "first_response_business_time", analytics::Bucket::kDay, range, now);
+  REQUIRE(response.size() == 4);
+  CHECK(std::vector<double>{response[0].value, response[1].value, response[2].value, response[3].value} ==
+        std::vector<double>{0, (20 * 60 + 30 * 60) / 2.0, 5 * 60, 0});
+  CHECK(std::vector<std::int64_t>{response[0].count, response[1].count, response[2].count, response[3].count} ==
+        std::vector<std::int64_t>{0, 2, 1, 0});
+  // The wall-clock trend of the same conversations keeps the night.
+  const auto clock = analytics::Trend(db.pool(), shop.id, "first_response_time", analytics::Bucket::kDay, range, now);
+  CHECK(clock[1].value == ((16 * 3600 + 20 * 60) + 10 * 3600) / 2.0);
+
+  const auto resolution =
+      analytics::Trend(db.pool(), shop.id, "resolution_business_time", analytics::Bucket::kDay, range, now);
+  REQUIRE(resolution.size() == 4);
+  CHECK(resolution[1].value == 70 * 60);
+  CHECK(resolution[1].count == 1);
+  CHECK(resolution[2].count == 0);
+
+  // The trend and the summary of the same day agree.
+  const auto summary = analytics::Summarize(db.pool(), shop.id, Days("2026-11-17", "2026-11-17"), now);
+  CHECK(summary.current.first_response_business.mean_s == response[1].value);
+  CHECK(summary.current.first_response_business.count == response[1].count);
+  CHECK(summary.current.resolution_business.mean_s == resolution[1].value);
+
+  const auto rivals =
+      analytics::Trend(db.pool(), rival.id, "first_response_business_time", analytics::Bucket::kDay, range, now);
+  CHECK(rivals[1].count == 1);
+  CHECK(rivals[1].value == 10 * 60);
+  CHECK_THROWS_AS(analytics::Trend(db.pool(), shop.id, "first_response_business_time", analytics::Bucket::kDay, range,
+                                   now, "openai/gpt-4o-mini"),
+                  InvalidInput);
+}
+
+TEST_CASE("a weekly business-hours trend across a DST change buckets by local week and counts open time",
+          "[analytics]") {
+  test::TestDatabase db;
+  Shop shop(db, "hours-dst", kNewYork);
+  // New York moves to EDT on Sunday 2026-03-08. Friday 16:30 EST, answered
+  // Monday 09:30 EDT: 64 hours on the clock, 60 minutes open.
+  const auto friday = Local("2026-03-06 16:30", kNewYork);
+  const auto weekend = shop.Conversation(friday);
+  shop.Message(weekend, "USER", friday);
+  shop.Message(weekend, "HUMAN", Local("2026-03-09 09:30", kNewYork));
+  shop.Resolve(weekend, Local("2026-03-09 10:00", kNewYork), "HUMAN");
+  // Sunday 23:30 EDT is Monday 03:30Z: still the week of the 2nd.
+  const auto sunday = Local("2026-03-08 23:30", kNewYork);
+  CHECK(Iso(sunday) == "2026-03-09T03:30:00Z");
+  const auto late = shop.Conversation(sunday);
+  shop.Message(late, "USER", sunday);
+  shop.Message(late, "ASSISTANT", Local("2026-03-09 09:15", kNewYork));
+  // Monday 00:30 EDT (04:30Z) opens the week of the 9th; at a fixed EST
+  // offset it would still read as Sunday.
+  const auto monday = Local("2026-03-09 00:30", kNewYork);
+  CHECK(Iso(monday) == "2026-03-09T04:30:00Z");
+  const auto early = shop.Conversation(monday);
+  shop.Message(early, "USER", monday);
+  shop.Message(early, "ASSISTANT", Local("2026-03-09 09:45", kNewYork));
+
+  const auto now = Utc("2026-03-20T12:00:00Z");
+  const auto range = Days("2026-03-02", "2026-03-15");
+  const auto weekly =
+      analytics::Trend(db.pool(), shop.id, "first_response_business_time", analytics::Bucket::kWeek, range, now);
+  REQUIRE(weekly.size() == 2);
+  CHECK(booking::FormatDate(weekly[0].bucket) == "2026-03-02");
+  CHECK(Iso(weekly[0].start) == "2026-03-02T05:00:00Z");
+  CHECK(Iso(weekly[1].start) == "2026-03-09T04:00:00Z");
+  CHECK(weekly[0].count == 2);
+  CHECK(weekly[0].value == (60 * 60 + 15 * 60) / 2.0);
+  CHECK(weekly[1].count == 1);
+  CHECK(weekly[1].value == 45 * 60);
+  const auto clock = analytics::Trend(db.pool(), shop.id, "first_response_time", analytics::Bucket::kWeek, range, now);
+  CHECK(clock[0].value == (64 * 3600 + (9 * 3600 + 45 * 60)) / 2.0);
+
+  // Resolved Monday 10:00: 30 minutes on Friday and 60 on Monday.
+  const auto resolution =
+      analytics::Trend(db.pool(), shop.id, "resolution_business_time", analytics::Bucket::kWeek, range, now);
+  REQUIRE(resolution.size() == 2);
+  CHECK(resolution[0].value == 90 * 60);
+  CHECK(resolution[0].count == 1);
+  CHECK(resolution[1].count == 0);
+}
+
 TEST_CASE("AI resolution counts resolved or idle conversations without a human, and the period before", "[analytics]") {
   test::TestDatabase db;
   Shop shop(db, "ai-shop", kNewYork);
