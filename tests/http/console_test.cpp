@@ -867,6 +867,14 @@ TEST_CASE("console knowledge: add a document, list, search what the assistant wo
   CHECK(updated.status == 200);
   CheckError(Send(port, "POST", "/v1/console/knowledge", {{"title", "x"}, {"text", "y"}, {"format", "pdf"}}, admin), 400,
              "invalid_input");
+  // The title the operator typed names the document, not the text's own heading.
+  const auto titled = Send(port, "POST", "/v1/console/knowledge",
+                           {{"title", "Getting here"}, {"text", "# Directions\n\nTake the 12 bus to Elm Street."},
+                            {"external_id", "directions"}},
+                           admin);
+  CHECK(titled.Json()["title"] == "Getting here");
+  CHECK(HttpRequest(port, "DELETE", "/v1/console/knowledge/" + titled.Json()["id"].get<std::string>(), "", admin).status ==
+        204);
 
   const auto listed = HttpRequest(port, "GET", "/v1/console/knowledge?limit=2", "", admin);
   REQUIRE(listed.status == 200);
