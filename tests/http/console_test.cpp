@@ -994,7 +994,11 @@ TEST_CASE("console usage and billing show the owner the plan and its limits", "[
   const auto billing = HttpRequest(port, "GET", "/v1/console/billing", "", owner);
   REQUIRE(billing.status == 200);
   CHECK(billing.Json()["linked"] == false);
-  CheckError(HttpRequest(port, "POST", "/v1/console/billing/portal", "", owner), 503, "unavailable");
+  const auto portal = HttpRequest(port, "POST", "/v1/console/billing/portal", "", owner);
+  CheckError(portal, 503, "unavailable");
+  // The owner learns why there is no portal, so the console can say so.
+  CHECK(portal.Json()["error"]["message"] == "billing is not set up on this server");
+  CHECK(portal.Json()["error"]["hint"].get<std::string>().find("stripe.api_key") != std::string::npos);
 }
 
 TEST_CASE("console billing portal opens Stripe's portal for the caller's business's own customer only", "[console]") {
