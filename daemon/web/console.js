@@ -227,6 +227,46 @@
     (business.value ? email : business).focus();
   }
 
+  // --- choosing a password (the one-time link of an invitation) ----------
+
+  // The token travels in the link's fragment, so it never reaches a server
+  // log or a Referer; it is spent by POST /v1/console/password.
+  function showSetPassword() {
+    var token = new URLSearchParams(location.hash.slice(1)).get('token') || '';
+    var business = new URLSearchParams(location.search).get('business') || '';
+    var password = h('input', { id: 'new-password', type: 'password', autocomplete: 'new-password', required: true,
+      minlength: '10' });
+    var again = h('input', { id: 'new-password-again', type: 'password', autocomplete: 'new-password', required: true,
+      minlength: '10' });
+    var error = h('p', { class: 'error', role: 'alert', text: token ? '' : 'This link has no token: open it again from the message you were sent.' });
+    var submit = h('button', { class: 'primary', type: 'submit', text: 'Set password', disabled: !token });
+    var form = h('form', { class: 'login', 'aria-labelledby': 'set-title' },
+      h('h1', { id: 'set-title', text: 'Choose your password' }),
+      h('label', { for: 'new-password', text: 'New password (at least 10 characters)' }), password,
+      h('label', { for: 'new-password-again', text: 'The same again' }), again, error, submit);
+    form.addEventListener('submit', function (event) {
+      event.preventDefault();
+      if (password.value !== again.value) {
+        error.textContent = 'The two passwords differ.';
+        again.select();
+        return;
+      }
+      submit.disabled = true;
+      api('POST', '/v1/console/password', { token: token, password: password.value }).then(function (data) {
+        history.replaceState(null, '', '/console' + (business ? '?business=' + encodeURIComponent(business) : ''));
+        showLogin('Password set for ' + data.email + '. Sign in.');
+        document.getElementById('email').value = data.email;
+        document.getElementById('password').focus();
+      }, function (e) {
+        error.textContent = e.message;
+        submit.disabled = false;
+      });
+    });
+    document.title = 'Choose a password · omni';
+    app.replaceChildren(h('main', { id: 'main' }, form));
+    password.focus();
+  }
+
   // --- frame ---------------------------------------------------------------
 
   function frame() {
@@ -745,8 +785,11 @@
       api('POST', '/v1/console/team', { email: email.value.trim(), name: name.value.trim() || undefined,
         role: inviteRole.value }).then(function (data) {
         inviteForm.reset();
-        inviteResult.replaceChildren(data.set_password_url
-          ? secretBox('invite-link', 'Set-password link for ' + data.user.email, data.set_password_url,
+        // The business goes into the link, so its sign-in form comes filled in.
+        var link = data.set_password_url &&
+          data.set_password_url.replace('#', '?business=' + encodeURIComponent(state.me.business.slug) + '#');
+        inviteResult.replaceChildren(link
+          ? secretBox('invite-link', 'Set-password link for ' + data.user.email, link,
             'Send it to them yourself: it works once, until ' + when(data.set_password_expires_at) +
             ', and is not shown again.')
           : h('p', { text: data.user.email + ' was added.' }));
@@ -896,6 +939,10 @@
   document.addEventListener('visibilitychange', function () {
     if (!document.hidden && !state.currentId) { state.unseenHandoffs = 0; updateTitle(); }
   });
+  if (location.pathname === '/console/set-password') {
+    showSetPassword();
+    return;
+  }
   fetch('/v1/console/me', { credentials: 'same-origin' }).then(function (response) {
     if (response.status !== 200) return showLogin('');
     return response.json().then(start);

@@ -12,7 +12,8 @@
 // dashboard shows its cards and draws its charts; the owner adds a
 // knowledge document, finds it by search and removes it, while the agent
 // sees it with no add or remove and no team or billing page; the owner
-// invites a user (one-time link), changes their role and removes them,
+// invites a user (one-time link, which the invitee opens to choose a
+// password and sign in), changes their role and removes them,
 // creates a key (shown once, then only its prefix) and revokes it; the
 // billing page shows the plan and usage bars, and says why there is no
 // Stripe portal rather than offering a broken button. Every page runs under
@@ -283,11 +284,32 @@ async function main() {
     await owner.locator('#invite-email').press('Enter');
     await owner.locator('#invite-link').waitFor();
     const link = await owner.locator('#invite-link').inputValue();
-    check(/\/console\/set-password#token=.{20,}/.test(link), 'an invitation shows its one-time set-password link');
+    check(new RegExp(`/console/set-password\\?business=${SLUG}#token=.{20,}`).test(link),
+      'an invitation shows its one-time set-password link, naming the business');
     const leeRow = owner.locator('#team-table tbody tr[data-email="lee@bella.example"]');
     await leeRow.waitFor();
     check((await leeRow.textContent()).includes('invited'), 'the invitee is listed as invited');
     await shot(owner, '10-team-invite');
+    // The invitee opens the link (on this omnid: the test's public URL names port 0) and chooses a password.
+    const inviteeContext = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const inviteeForeign = await guard(inviteeContext);
+    const invitee = await inviteeContext.newPage();
+    invitee.setDefaultTimeout(STEP_TIMEOUT_MS);
+    await invitee.goto(OMNI_URL + link.slice(link.indexOf('/console/set-password')));
+    await invitee.locator('#new-password').fill(PASSWORD);
+    await invitee.locator('#new-password-again').fill(PASSWORD);
+    await invitee.locator('#new-password-again').press('Enter');
+    await invitee.locator('.login .error', { hasText: 'Password set for lee@bella.example' }).waitFor();
+    check(await invitee.locator('#business').inputValue() === SLUG && !invitee.url().includes('token'),
+      'the set-password page leads to a sign-in filled in for the business, the token gone from the address');
+    await invitee.locator('#password').fill(PASSWORD);
+    await invitee.locator('#password').press('Enter');
+    await invitee.waitForFunction(() => document.body.getAttribute('data-live') === 'ready');
+    check((await invitee.locator('.top .who').textContent()).includes('agent'), 'the invitee signs in with the role given');
+    await shot(invitee, '10-invitee-signed-in');
+    check(await invitee.evaluate(() => window.__csp.length) === 0 && inviteeForeign.length === 0,
+      'the set-password page keeps to the policy and to omnid');
+    await inviteeContext.close();
     await leeRow.locator('select').selectOption('ADMIN');
     await owner.locator('#toast', { hasText: 'is now admin' }).waitFor();
     const team = await (await owner.request.get(`${OMNI_URL}/v1/console/team`)).json();
