@@ -12,7 +12,7 @@
 //   "past_due_since","cancel_at_period_end"}.
 // POST /v1/console/billing/portal {"return_url"?}: a Stripe customer-portal
 //   session: 200 {"url"}. 409 when the business has no Stripe customer yet,
-//   503 when omnid has no stripe.api_key.
+//   503 when omnid has no stripe.api_key (its message says so).
 #include <nlohmann/json.hpp>
 
 #include "core/billing/entitlement.hpp"
@@ -25,6 +25,7 @@
 #include "daemon/blocking.hpp"
 #include "daemon/console.hpp"
 #include "daemon/console_handlers.hpp"
+#include "daemon/http_errors.hpp"
 
 namespace omni::omnid {
 namespace {
@@ -101,8 +102,11 @@ asio::awaitable<Response> Portal(Exchange& exchange, ConsoleCall& call) {
     throw InvalidInput("return_url: expected an http or https URL");
   }
   const billing::StripeClient* stripe = app.stripe();
+  // Said in full, unlike an Unavailable thrown from below (which may be about
+  // infrastructure): it names only a setting, and the console shows it to the owner.
   if (stripe == nullptr) {
-    throw Unavailable("billing is not set up on this server", "Its administrator sets stripe.api_key in omni.yaml.");
+    co_return ErrorResponse(503, "unavailable", "billing is not set up on this server",
+                            "Its administrator sets stripe.api_key in omni.yaml.");
   }
   auto& pool = app.pool();
   const std::string url = co_await RunBlocking(app.blocking(), [&] {

@@ -7,6 +7,7 @@
 // POST /v1/console/knowledge {"title","text","format"? ("markdown" |
 //   "text", default markdown),"type"? (FAQ | SERVICE | POLICY | WEBSITE |
 //   DOCUMENT),"tags"?,"external_id"?} (knowledge:write)
+//   The title names the document even when the text opens with a heading.
 //   Ingests the text as one document, chunked and embedded as `omni
 //   ingest` does, within the plan's document limit (402 past it). Without
 //   an external_id each call adds a new document; with one, the same id
@@ -84,6 +85,7 @@ asio::awaitable<Response> Add(Exchange& exchange, ConsoleCall& call) {
   kb::IngestOptions options;
   options.inputs = {"-"};
   options.title = RequiredString(body, "title", 500);
+  options.title_wins = true;
   const std::string text = RequiredString(body, "text", app.config().kb.max_document_bytes);
   const std::string format = OptionalString(body, "format", 20).value_or("markdown");
   if (format != "markdown" && format != "text") throw InvalidInput("format: expected markdown or text, got \"" + format + "\"");

@@ -5,7 +5,10 @@
 // omnid's own script, stylesheet, images and connections: no inline
 // script or style.
 //
-//   GET /console              the page (sign-in, inbox, conversation, dashboard)
+//   GET /console              the page (sign-in, inbox, conversation, dashboard, knowledge,
+//                             team and keys, billing)
+//   GET /console/set-password  the same page, where an invitee chooses a
+//                             password (the link of omni users add)
 //   GET /console/console.js   its script;  GET /console/console.css  its styles
 //   GET /admin, /dashboard    302 to /console
 #pragma once

@@ -112,6 +112,7 @@ Router MakeRouter() {
   router.Add({"POST", "/v1/console/billing/portal", HandleConsoleBillingPortal, 4096});
   // The operator console's front end (daemon/console_page_handlers.hpp).
   router.Add({"GET", "/console", HandleConsolePage});
+  router.Add({"GET", "/console/set-password", HandleConsolePage});
   router.Add({"GET", "/console/console.js", HandleConsoleScript});
   router.Add({"GET", "/console/console.css", HandleConsoleStyle});
   router.Add({"GET", "/admin", HandleConsoleRedirect});

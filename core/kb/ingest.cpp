@@ -370,7 +370,9 @@ class Run {
     if (!seen_.insert(pending.external_id).second) return;  // the same input named twice
     pending.source = pending.external_id;
     pending.title = document.title;
-    if (pending.title.empty() && single) pending.title = options_.title;
+    if (single && !options_.title.empty() && (pending.title.empty() || options_.title_wins)) {
+      pending.title = options_.title;
+    }
     if (pending.title.empty()) {
       const std::string base = source.kind == SourceKind::kFile
                                    ? fs::path(source.location).filename().string()

@@ -56,6 +56,9 @@ struct IngestOptions {
   std::vector<std::string> tags;
   // Title for a single-document input without one of its own (stdin).
   std::string title;
+  // The title above replaces the single document's own (a Markdown heading,
+  // an HTML <title>): the console's form has the operator name it.
+  bool title_wins = false;
   // The external id of the "-" input: adding text under the same id again
   // updates that document (the operator API names each one it adds).
   std::string stdin_id = "stdin";

@@ -1,6 +1,7 @@
 // The operator console (served at /console/console.js by omnid): sign-in,
-// the live inbox, a conversation with its customer panel, and the
-// dashboard. It talks only to omnid's operator API (/v1/console/...), builds
+// the live inbox, a conversation with its customer panel, the dashboard,
+// knowledge, team and keys, and billing; each page and control shown only
+// to the roles whose permissions (GET /v1/console/me) allow it. It talks only to omnid's operator API (/v1/console/...), builds
 // every node with textContent (never HTML from data), and follows the inbox
 // live through GET /v1/console/events (EventSource), re-reading what it
 // shows when an event names it and everything on `ready`.
@@ -40,10 +41,11 @@
     return node;
   }
 
-  function ApiError(status, code, message) {
+  function ApiError(status, code, message, hint) {
     this.status = status;
     this.code = code;
     this.message = message;
+    this.hint = hint || '';
   }
 
   function api(method, path, body) {
@@ -59,7 +61,7 @@
         if (response.ok) return data;
         var error = (data && data.error) || {};
         if (response.status === 401 && path !== '/v1/console/login') showLogin('Your session ended. Sign in again.');
-        throw new ApiError(response.status, error.code || 'error', error.message || response.statusText);
+        throw new ApiError(response.status, error.code || 'error', error.message || response.statusText, error.hint);
       });
     });
   }
@@ -119,7 +121,8 @@
   // --- title badge and sound ----------------------------------------------
 
   function updateTitle() {
-    var base = state.currentId ? 'Conversation' : (location.hash === '#/dashboard' ? 'Dashboard' : 'Inbox');
+    var page = PAGES[location.hash];
+    var base = state.currentId ? 'Conversation' : (page && can(page.permission) ? page.title : 'Inbox');
     document.title = (state.unseenHandoffs > 0 ? '(' + state.unseenHandoffs + ') ' : '') + base + ' · omni';
     var badge = document.getElementById('badge');
     if (badge) {
@@ -224,6 +227,46 @@
     (business.value ? email : business).focus();
   }
 
+  // --- choosing a password (the one-time link of an invitation) ----------
+
+  // The token travels in the link's fragment, so it never reaches a server
+  // log or a Referer; it is spent by POST /v1/console/password.
+  function showSetPassword() {
+    var token = new URLSearchParams(location.hash.slice(1)).get('token') || '';
+    var business = new URLSearchParams(location.search).get('business') || '';
+    var password = h('input', { id: 'new-password', type: 'password', autocomplete: 'new-password', required: true,
+      minlength: '10' });
+    var again = h('input', { id: 'new-password-again', type: 'password', autocomplete: 'new-password', required: true,
+      minlength: '10' });
+    var error = h('p', { class: 'error', role: 'alert', text: token ? '' : 'This link has no token: open it again from the message you were sent.' });
+    var submit = h('button', { class: 'primary', type: 'submit', text: 'Set password', disabled: !token });
+    var form = h('form', { class: 'login', 'aria-labelledby': 'set-title' },
+      h('h1', { id: 'set-title', text: 'Choose your password' }),
+      h('label', { for: 'new-password', text: 'New password (at least 10 characters)' }), password,
+      h('label', { for: 'new-password-again', text: 'The same again' }), again, error, submit);
+    form.addEventListener('submit', function (event) {
+      event.preventDefault();
+      if (password.value !== again.value) {
+        error.textContent = 'The two passwords differ.';
+        again.select();
+        return;
+      }
+      submit.disabled = true;
+      api('POST', '/v1/console/password', { token: token, password: password.value }).then(function (data) {
+        history.replaceState(null, '', '/console' + (business ? '?business=' + encodeURIComponent(business) : ''));
+        showLogin('Password set for ' + data.email + '. Sign in.');
+        document.getElementById('email').value = data.email;
+        document.getElementById('password').focus();
+      }, function (e) {
+        error.textContent = e.message;
+        submit.disabled = false;
+      });
+    });
+    document.title = 'Choose a password · omni';
+    app.replaceChildren(h('main', { id: 'main' }, form));
+    password.focus();
+  }
+
   // --- frame ---------------------------------------------------------------
 
   function frame() {
@@ -246,7 +289,10 @@
       h('a', { class: 'brand', href: '#/inbox', text: 'omni' }),
       h('nav', { 'aria-label': 'Console' },
         h('a', { href: '#/inbox', id: 'nav-inbox' }, 'Inbox ', h('span', { id: 'badge', class: 'badge', hidden: true })),
-        can('analytics:read') ? h('a', { href: '#/dashboard', id: 'nav-dashboard', text: 'Dashboard' }) : null),
+        ...Object.keys(PAGES).map(function (hash) {
+          var page = PAGES[hash];
+          return can(page.permission) ? h('a', { href: hash, id: 'nav-' + hash.slice(2), text: page.title }) : null;
+        })),
       h('span', { class: 'spacer' }),
       h('span', { class: 'who', text: who + ' · ' + state.me.business.slug + ' · ' + state.me.role.toLowerCase() }),
       soundButton, signOut);
@@ -270,9 +316,10 @@
         a.removeAttribute('aria-current');
       }
     });
-    if (hash === '#/dashboard' && can('analytics:read')) {
+    var page = PAGES[hash];
+    if (page && can(page.permission)) {
       state.currentId = '';
-      showDashboard();
+      page.show();
     } else {
       state.currentId = hash.indexOf('#/c/') === 0 ? decodeURIComponent(hash.slice(4)) : '';
       // Looking at the inbox is seeing what it holds.
@@ -573,12 +620,329 @@
     load();
   }
 
+  // --- shared page parts ---------------------------------------------------
+
+  var ROLES = [['AGENT', 'Agent'], ['ADMIN', 'Admin'], ['OWNER', 'Owner']];
+
+  function roleSelect(id, value, label) {
+    return h('select', { id: id, 'aria-label': label },
+      ...ROLES.map(function (r) { return h('option', { value: r[0], selected: r[0] === value, text: r[1] }); }));
+  }
+
+  function field(id, label, input) {
+    return h('div', { class: 'field' }, h('label', { for: id, text: label }), input);
+  }
+
+  // A destructive action asks in place: the button gives way to a question
+  // with its own confirm and cancel buttons, so the keyboard never leaves the row.
+  function confirmButton(label, question, className, action) {
+    var cell = h('span', { class: 'confirm' });
+    var button = h('button', { type: 'button', class: className, text: label });
+    var ask = function () {
+      var yes = h('button', { type: 'button', class: 'danger ' + className + '-yes', text: label });
+      var no = h('button', { type: 'button', text: 'Cancel' });
+      no.addEventListener('click', function () { cell.replaceChildren(button); button.focus(); });
+      yes.addEventListener('click', function () {
+        yes.disabled = true;
+        action().catch(function (e) { failed(e); yes.disabled = false; });
+      });
+      cell.replaceChildren(h('span', { text: question + ' ' }), yes, no);
+      no.focus();
+    };
+    button.addEventListener('click', ask);
+    cell.appendChild(button);
+    return cell;
+  }
+
+  // A secret shown this once, with a copy button; nothing keeps it afterwards.
+  function secretBox(id, title, value, note) {
+    var input = h('input', { id: id, readonly: true, value: value, 'aria-label': title, spellcheck: 'false' });
+    var copy = h('button', { type: 'button', class: 'copy', text: 'Copy' });
+    copy.addEventListener('click', function () {
+      var done = function () { toast('Copied.'); };
+      input.select();
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(value).then(done, function () { document.execCommand('copy'); done(); });
+      } else {
+        document.execCommand('copy');
+        done();
+      }
+    });
+    var box = h('div', { class: 'secret', role: 'status' },
+      h('strong', { text: title }), h('div', { class: 'secret-row' }, input, copy), h('p', { class: 'meta', text: note }));
+    return box;
+  }
+
+  function table(id, headings, rows, empty) {
+    if (!rows.length) return h('p', { class: 'empty', id: id, text: empty });
+    return h('div', { class: 'table-wrap' }, h('table', { id: id },
+      h('thead', null, h('tr', null, ...headings.map(function (t) { return h('th', { scope: 'col', text: t }); }))),
+      h('tbody', null, ...rows)));
+  }
+
+  function page(title, id) {
+    var main = document.getElementById('main');
+    var body = h('div', { class: 'page', id: id }, h('header', null, h('h1', { text: title })));
+    main.replaceChildren(body);
+    return body;
+  }
+
+  // --- knowledge -----------------------------------------------------------
+
+  function showKnowledge() {
+    var body = page('Knowledge', 'knowledge');
+    var writable = can('knowledge:write');
+    var question = h('input', { id: 'kb-q', type: 'search', required: true, maxlength: '2000',
+      placeholder: 'e.g. do you open on Sundays?' });
+    var hits = h('ol', { id: 'kb-hits', class: 'hits', 'aria-live': 'polite' });
+    var searchForm = h('form', { class: 'inline-form', id: 'kb-search', role: 'search' },
+      field('kb-q', 'What would the assistant retrieve for a question?', question),
+      h('button', { type: 'submit', class: 'primary', text: 'Search' }));
+    searchForm.addEventListener('submit', function (event) {
+      event.preventDefault();
+      api('GET', '/v1/console/knowledge/search?q=' + encodeURIComponent(question.value)).then(function (data) {
+        if (!data.hits.length) {
+          hits.replaceChildren(h('li', { class: 'empty', text: 'Nothing in the knowledge base matches; the assistant would answer without it.' }));
+          return;
+        }
+        hits.replaceChildren(...data.hits.map(function (hit) {
+          return h('li', { class: 'hit', 'data-document': hit.document_id },
+            h('div', { class: 'row' }, h('strong', { class: 'title', text: hit.title || hit.source }),
+              h('span', { class: 'score', title: 'retrieval score', text: 'score ' + hit.score.toFixed(3) })),
+            h('p', { class: 'snippet', text: hit.snippet }),
+            h('span', { class: 'meta', text: hit.type.toLowerCase() + (hit.source ? ' · ' + hit.source : '') }));
+        }));
+      }, failed);
+    });
+    body.appendChild(h('section', { 'aria-labelledby': 'kb-search-title' },
+      h('h2', { id: 'kb-search-title', text: 'Search' }), searchForm, hits));
+
+    if (writable) {
+      var title = h('input', { id: 'kb-title', required: true, maxlength: '500' });
+      var text = h('textarea', { id: 'kb-text', required: true, rows: '8' });
+      var format = h('select', { id: 'kb-format' },
+        h('option', { value: 'markdown', text: 'Markdown' }), h('option', { value: 'text', text: 'Plain text' }));
+      var add = h('button', { type: 'submit', class: 'primary', id: 'kb-add', text: 'Add document' });
+      var addForm = h('form', { id: 'kb-add-form', class: 'stack' },
+        field('kb-title', 'Title', title), field('kb-text', 'Text', text), field('kb-format', 'Format', format), add);
+      addForm.addEventListener('submit', function (event) {
+        event.preventDefault();
+        add.disabled = true;
+        api('POST', '/v1/console/knowledge', { title: title.value.trim(), text: text.value, format: format.value })
+          .then(function (doc) {
+            toast('Added “' + doc.title + '”.');
+            addForm.reset();
+            loadDocuments();
+          }, failed).then(function () { add.disabled = false; });
+      });
+      body.appendChild(h('section', { 'aria-labelledby': 'kb-add-title' },
+        h('h2', { id: 'kb-add-title', text: 'Add a document' }), addForm));
+    }
+
+    var list = h('div', { id: 'kb-list' });
+    body.appendChild(h('section', { 'aria-labelledby': 'kb-docs-title' },
+      h('h2', { id: 'kb-docs-title', text: 'Documents' }), list));
+
+    function loadDocuments() {
+      api('GET', '/v1/console/knowledge?limit=200').then(function (data) {
+        var rows = data.documents.map(function (doc) {
+          return h('tr', { 'data-id': doc.id },
+            h('td', { class: 'title', text: doc.title }), h('td', { text: doc.type.toLowerCase() }),
+            h('td', { text: String(doc.chunks) }), h('td', { text: when(doc.updated_at) }),
+            writable ? h('td', null, confirmButton('Remove', 'Remove “' + doc.title + '”?', 'kb-remove', function () {
+              return api('DELETE', '/v1/console/knowledge/' + encodeURIComponent(doc.id)).then(function () {
+                toast('Removed “' + doc.title + '”.');
+                loadDocuments();
+              });
+            })) : null);
+        });
+        var headings = ['Title', 'Type', 'Chunks', 'Updated'];
+        if (writable) headings.push('');
+        list.replaceChildren(table('kb-docs', headings, rows,
+          writable ? 'No documents yet. Add one above, or use omni ingest for files and websites.' : 'No documents yet.'));
+      }, failed);
+    }
+    loadDocuments();
+  }
+
+  // --- team and keys -------------------------------------------------------
+
+  function showTeam() {
+    var body = page('Team and API keys', 'team');
+    var myId = state.me.user ? state.me.user.id : '';
+
+    var email = h('input', { id: 'invite-email', type: 'email', required: true, maxlength: '254' });
+    var name = h('input', { id: 'invite-name', maxlength: '200' });
+    var inviteRole = roleSelect('invite-role', 'AGENT', 'Role');
+    var invite = h('button', { type: 'submit', class: 'primary', text: 'Invite' });
+    var inviteResult = h('div', { id: 'invite-result' });
+    var inviteForm = h('form', { id: 'invite-form', class: 'inline-form' },
+      field('invite-email', 'Email', email), field('invite-name', 'Name', name),
+      h('div', { class: 'field' }, h('label', { for: 'invite-role', text: 'Role' }), inviteRole), invite);
+    inviteForm.addEventListener('submit', function (event) {
+      event.preventDefault();
+      invite.disabled = true;
+      api('POST', '/v1/console/team', { email: email.value.trim(), name: name.value.trim() || undefined,
+        role: inviteRole.value }).then(function (data) {
+        inviteForm.reset();
+        // The business goes into the link, so its sign-in form comes filled in.
+        var link = data.set_password_url &&
+          data.set_password_url.replace('#', '?business=' + encodeURIComponent(state.me.business.slug) + '#');
+        inviteResult.replaceChildren(link
+          ? secretBox('invite-link', 'Set-password link for ' + data.user.email, link,
+            'Send it to them yourself: it works once, until ' + when(data.set_password_expires_at) +
+            ', and is not shown again.')
+          : h('p', { text: data.user.email + ' was added.' }));
+        loadUsers();
+      }, failed).then(function () { invite.disabled = false; });
+    });
+    var users = h('div', { id: 'team-list' });
+    body.appendChild(h('section', { 'aria-labelledby': 'team-title' },
+      h('h2', { id: 'team-title', text: 'Team' }), users,
+      h('h3', { text: 'Invite someone' }), inviteForm, inviteResult));
+
+    var keyName = h('input', { id: 'key-name', required: true, maxlength: '100' });
+    var keyRole = roleSelect('key-role', 'AGENT', 'Role');
+    var create = h('button', { type: 'submit', class: 'primary', text: 'Create key' });
+    var keyResult = h('div', { id: 'key-result' });
+    var keyForm = h('form', { id: 'key-form', class: 'inline-form' },
+      field('key-name', 'Name (what uses it)', keyName),
+      h('div', { class: 'field' }, h('label', { for: 'key-role', text: 'Role' }), keyRole), create);
+    keyForm.addEventListener('submit', function (event) {
+      event.preventDefault();
+      create.disabled = true;
+      api('POST', '/v1/console/keys', { name: keyName.value.trim(), role: keyRole.value }).then(function (key) {
+        keyForm.reset();
+        keyResult.replaceChildren(secretBox('key-secret', 'API key “' + key.name + '”', key.secret,
+          'Copy it now: omni keeps only its hash, so it is never shown again. Send it as "Authorization: Bearer <key>".'));
+        loadKeys();
+      }, failed).then(function () { create.disabled = false; });
+    });
+    var keys = h('div', { id: 'key-list' });
+    body.appendChild(h('section', { 'aria-labelledby': 'keys-title' },
+      h('h2', { id: 'keys-title', text: 'API keys' }), keys, h('h3', { text: 'Create a key' }), keyForm, keyResult));
+
+    function loadUsers() {
+      api('GET', '/v1/console/team').then(function (data) {
+        users.replaceChildren(table('team-table', ['Email', 'Name', 'Role', 'Status', 'Last sign-in', ''],
+          data.users.map(function (u) {
+            var select = roleSelect('role-' + u.id, u.role, 'Role of ' + u.email);
+            select.addEventListener('change', function () {
+              api('PATCH', '/v1/console/team/' + encodeURIComponent(u.id), { role: select.value }).then(function (changed) {
+                toast(changed.email + ' is now ' + changed.role.toLowerCase() + '.');
+                u.role = changed.role;
+              }, function (e) { select.value = u.role; failed(e); });
+            });
+            return h('tr', { 'data-id': u.id, 'data-email': u.email },
+              h('td', { text: u.email }), h('td', { text: u.name || '' }), h('td', null, select),
+              h('td', { text: u.status }), h('td', { text: u.last_login_at ? when(u.last_login_at) : 'never' }),
+              h('td', null, u.id === myId ? h('span', { class: 'meta', text: 'you' })
+                : confirmButton('Remove', 'Remove ' + u.email + '?', 'user-remove', function () {
+                  return api('DELETE', '/v1/console/team/' + encodeURIComponent(u.id)).then(function () {
+                    toast('Removed ' + u.email + '.');
+                    loadUsers();
+                  });
+                })));
+          }), 'No team members yet.'));
+      }, failed);
+    }
+
+    function loadKeys() {
+      api('GET', '/v1/console/keys').then(function (data) {
+        keys.replaceChildren(table('key-table', ['Name', 'Role', 'Key', 'Created', 'Last used', ''],
+          data.keys.map(function (k) {
+            return h('tr', { 'data-id': k.id },
+              h('td', { text: k.name }), h('td', { text: k.role.toLowerCase() }),
+              h('td', null, h('code', { class: 'prefix', text: k.prefix + '…' })),
+              h('td', { text: when(k.created_at) }), h('td', { text: k.last_used_at ? when(k.last_used_at) : 'never' }),
+              h('td', null, confirmButton('Revoke', 'Revoke “' + k.name + '”?', 'key-revoke', function () {
+                return api('DELETE', '/v1/console/keys/' + encodeURIComponent(k.id)).then(function () {
+                  toast('Revoked “' + k.name + '”.');
+                  loadKeys();
+                });
+              })));
+          }), 'No API keys.'));
+      }, failed);
+    }
+    loadUsers();
+    loadKeys();
+  }
+
+  // --- billing -------------------------------------------------------------
+
+  var METRICS = {
+    interactions: 'AI interactions', conversations: 'Conversations', documents: 'Knowledge documents',
+    services: 'Services', operators: 'Team members',
+  };
+
+  function showBilling() {
+    var body = page('Billing', 'billing');
+    var plan = h('dl', { id: 'plan', class: 'facts' });
+    var usage = h('div', { id: 'usage', class: 'usage' });
+    var manage = h('button', { type: 'button', class: 'primary', id: 'manage-billing', text: 'Manage billing' });
+    var portal = h('div', { id: 'portal' }, manage);
+    manage.addEventListener('click', function () {
+      manage.disabled = true;
+      api('POST', '/v1/console/billing/portal', { return_url: location.origin + '/console#/billing' })
+        .then(function (data) { location.assign(data.url); }, function (e) {
+          // The server says why there is no portal (no Stripe key, no customer
+          // yet): that sentence replaces the button rather than a dead end.
+          portal.replaceChildren(h('p', { class: 'notice', id: 'portal-message', role: 'alert' },
+            h('strong', { text: e.message.charAt(0).toUpperCase() + e.message.slice(1) + '.' }),
+            e.hint ? ' ' + e.hint : ''));
+        });
+    });
+    body.appendChild(h('section', { 'aria-labelledby': 'plan-title' }, h('h2', { id: 'plan-title', text: 'Plan' }), plan, portal));
+    body.appendChild(h('section', { 'aria-labelledby': 'usage-title' },
+      h('h2', { id: 'usage-title', text: 'Usage this period' }), usage));
+
+    Promise.all([api('GET', '/v1/console/usage'), api('GET', '/v1/console/billing')]).then(function (results) {
+      var u = results[0], b = results[1];
+      var day = function (iso) { return new Date(iso).toLocaleDateString(); };
+      var status = String(u.subscription_status || b.status || 'none').toLowerCase().replace(/_/g, ' ');
+      var facts = [['Plan', u.plan.charAt(0) + u.plan.slice(1).toLowerCase()], ['Status', status],
+        ['Period', day(u.period.start) + ' – ' + day(u.period.end)]];
+      if (u.trial_ends_at) facts.push(['Trial ends', when(u.trial_ends_at)]);
+      if (u.grace_ends_at) facts.push(['Grace ends', when(u.grace_ends_at)]);
+      if (b.cancel_at_period_end) facts.push(['Renewal', 'cancels at the end of the period']);
+      if (u.overage && u.overage.interactions > 0) {
+        facts.push(['Overage', u.overage.interactions + ' interactions, $' + (u.overage.cents / 100).toFixed(2)]);
+      }
+      plan.replaceChildren(...facts.reduce(function (nodes, f) {
+        nodes.push(h('dt', { text: f[0] }), h('dd', { 'data-fact': f[0].toLowerCase(), text: String(f[1]) }));
+        return nodes;
+      }, []));
+      usage.replaceChildren(...u.limits.map(function (l) {
+        var label = METRICS[l.metric] || l.metric.replace(/_/g, ' ');
+        var id = 'usage-' + l.metric;
+        var figure = l.limit === null ? l.used + ' (no limit)' : l.used + ' of ' + l.limit;
+        return h('div', { class: 'usage-row', 'data-metric': l.metric },
+          h('label', { for: id }, h('span', { text: label }), h('span', { class: 'meta', text: figure })),
+          l.limit === null ? h('meter', { id: id, min: '0', max: '1', value: '0' })
+            : h('meter', { id: id, min: '0', max: String(Math.max(l.limit, 1)), value: String(Math.min(l.used, l.limit)),
+              low: String(l.limit * 0.8), high: String(l.limit * 0.95), optimum: '0' }));
+      }));
+    }, failed);
+  }
+
+  // The pages beyond the inbox, in navigation order, with what a role needs to see one.
+  var PAGES = {
+    '#/dashboard': { title: 'Dashboard', permission: 'analytics:read', show: showDashboard },
+    '#/knowledge': { title: 'Knowledge', permission: 'knowledge:read', show: showKnowledge },
+    '#/team': { title: 'Team', permission: 'team', show: showTeam },
+    '#/billing': { title: 'Billing', permission: 'billing', show: showBilling },
+  };
+
   // --- start ---------------------------------------------------------------
 
   window.addEventListener('hashchange', route);
   document.addEventListener('visibilitychange', function () {
     if (!document.hidden && !state.currentId) { state.unseenHandoffs = 0; updateTitle(); }
   });
+  if (location.pathname === '/console/set-password') {
+    showSetPassword();
+    return;
+  }
   fetch('/v1/console/me', { credentials: 'same-origin' }).then(function (response) {
     if (response.status !== 200) return showLogin('');
     return response.json().then(start);

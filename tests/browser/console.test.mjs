@@ -9,7 +9,14 @@
 // visitor sees the reply live; the visitor writes again and the AI stays
 // silent (browser_tests also checks the model was never asked); the agent
 // adds a private note and resolves; a phone-sized layout; the owner's
-// dashboard shows its cards and draws its charts. Every page runs under
+// dashboard shows its cards and draws its charts; the owner adds a
+// knowledge document, finds it by search and removes it, while the agent
+// sees it with no add or remove and no team or billing page; the owner
+// invites a user (one-time link, which the invitee opens to choose a
+// password and sign in), changes their role and removes them,
+// creates a key (shown once, then only its prefix) and revokes it; the
+// billing page shows the plan and usage bars, and says why there is no
+// Stripe portal rather than offering a broken button. Every page runs under
 // the console's Content-Security-Policy without a violation, and nothing
 // is loaded from anywhere but omnid. Exits non-zero on the first failed check.
 import fs from 'node:fs';
@@ -218,9 +225,164 @@ async function main() {
     check(true, 'every trend chart is drawn');
     await shot(owner, '6-dashboard');
     check(await owner.evaluate(() => window.__csp.length) === 0, 'no Content-Security-Policy violation on the dashboard');
+
+    // 7. Knowledge: the owner adds a document and finds it the way the assistant would.
+    await owner.locator('#nav-knowledge').click();
+    await owner.locator('#kb-list').waitFor();
+    const docTitle = 'Parking at Bella';
+    await owner.locator('#kb-title').fill(docTitle);
+    await owner.locator('#kb-text').fill('# Parking\n\nFree parking behind the salon on Elm Street: two hours with a ticket from reception.');
+    await owner.locator('#kb-add').click();
+    const docRow = owner.locator('#kb-docs tbody tr', { hasText: docTitle });
+    await docRow.waitFor();
+    await owner.locator('#kb-q').fill('is there parking near the salon?');
+    await owner.locator('#kb-q').press('Enter');
+    const hit = owner.locator('#kb-hits .hit', { hasText: docTitle });
+    await hit.waitFor();
+    check(/^score \d+\.\d{3}$/.test(await hit.locator('.score').textContent()) &&
+      (await hit.locator('.snippet').textContent()).includes('Elm Street'),
+      'a search shows what the assistant would retrieve, with its score and snippet');
+    await shot(owner, '7-knowledge');
+
+    // 8. An agent reads and searches knowledge, with no way to change it and no team or billing pages.
+    await agent.setViewportSize({ width: 1280, height: 800 });
+    check(await agent.locator('#nav-team').count() === 0 && await agent.locator('#nav-billing').count() === 0,
+      'an agent has no team or billing link');
+    await agent.locator('#nav-knowledge').click();
+    await agent.locator('#kb-docs tbody tr', { hasText: docTitle }).waitFor();
+    check(await agent.locator('#kb-add-form').count() === 0 && await agent.locator('#kb-docs .kb-remove').count() === 0,
+      'an agent sees no way to add or remove documents');
+    await agent.locator('#kb-q').fill('parking');
+    await agent.locator('#kb-q').press('Enter');
+    await agent.locator('#kb-hits .hit', { hasText: docTitle }).waitFor();
+    check(true, 'an agent can search the knowledge');
+    await agent.goto(`${OMNI_URL}/console#/team`);
+    await agent.locator('#list').waitFor();
+    check(await agent.locator('#team').count() === 0, "an agent who types the team page's address gets the inbox");
+    await shot(agent, '8-agent-knowledge');
+    check(await agent.evaluate(() => window.__csp.length) === 0, 'no Content-Security-Policy violation for the agent');
+
+    // 9. The owner removes the document, after confirming.
+    await docRow.locator('button.kb-remove').click();
+    check(await docRow.count() === 1, 'remove asks before it removes');
+    await docRow.locator('button.kb-remove-yes').click();
+    await owner.waitForFunction((title) => ![...document.querySelectorAll('#kb-docs tbody tr, #kb-list .empty')]
+      .some((n) => n.textContent.includes(title)) && !!document.querySelector('#kb-list table, #kb-list .empty'), docTitle);
+    await owner.locator('#kb-q').press('Enter');
+    await owner.waitForFunction((title) => {
+      const hits = document.getElementById('kb-hits');
+      return hits.children.length > 0 && !hits.textContent.includes(title);
+    }, docTitle);
+    check(true, 'a removed document is no longer listed or retrieved');
+
+    // 10. Team: the owner invites a user and sees the one-time link, changes their role, removes them.
+    await owner.locator('#nav-team').click();
+    await owner.locator('#team-table').waitFor();
+    await owner.locator('#invite-email').fill('lee@bella.example');
+    await owner.locator('#invite-name').fill('Lee');
+    await owner.locator('#invite-role').selectOption('AGENT');
+    await owner.locator('#invite-email').press('Enter');
+    await owner.locator('#invite-link').waitFor();
+    const link = await owner.locator('#invite-link').inputValue();
+    check(new RegExp(`/console/set-password\\?business=${SLUG}#token=.{20,}`).test(link),
+      'an invitation shows its one-time set-password link, naming the business');
+    const leeRow = owner.locator('#team-table tbody tr[data-email="lee@bella.example"]');
+    await leeRow.waitFor();
+    check((await leeRow.textContent()).includes('invited'), 'the invitee is listed as invited');
+    await shot(owner, '10-team-invite');
+    // The invitee opens the link (on this omnid: the test's public URL names port 0) and chooses a password.
+    const inviteeContext = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const inviteeForeign = await guard(inviteeContext);
+    const invitee = await inviteeContext.newPage();
+    invitee.setDefaultTimeout(STEP_TIMEOUT_MS);
+    await invitee.goto(OMNI_URL + link.slice(link.indexOf('/console/set-password')));
+    await invitee.locator('#new-password').fill(PASSWORD);
+    await invitee.locator('#new-password-again').fill(PASSWORD);
+    await invitee.locator('#new-password-again').press('Enter');
+    await invitee.locator('.login .error', { hasText: 'Password set for lee@bella.example' }).waitFor();
+    check(await invitee.locator('#business').inputValue() === SLUG && !invitee.url().includes('token'),
+      'the set-password page leads to a sign-in filled in for the business, the token gone from the address');
+    await invitee.locator('#password').fill(PASSWORD);
+    await invitee.locator('#password').press('Enter');
+    await invitee.waitForFunction(() => document.body.getAttribute('data-live') === 'ready');
+    check((await invitee.locator('.top .who').textContent()).includes('agent'), 'the invitee signs in with the role given');
+    await shot(invitee, '10-invitee-signed-in');
+    check(await invitee.evaluate(() => window.__csp.length) === 0 && inviteeForeign.length === 0,
+      'the set-password page keeps to the policy and to omnid');
+    await inviteeContext.close();
+    await leeRow.locator('select').selectOption('ADMIN');
+    await owner.locator('#toast', { hasText: 'is now admin' }).waitFor();
+    const team = await (await owner.request.get(`${OMNI_URL}/v1/console/team`)).json();
+    check(team.users.find((u) => u.email === 'lee@bella.example')?.role === 'ADMIN', 'a role changed in the console is stored');
+    await leeRow.locator('button.user-remove').click();
+    await leeRow.locator('button.user-remove-yes').click();
+    await leeRow.waitFor({ state: 'detached' });
+    check(true, 'a removed team member leaves the list');
+
+    // 11. Keys: created and shown once with a copy button, then only by prefix; revoked.
+    await owner.locator('#key-name').fill('Booking sync');
+    await owner.locator('#key-name').press('Enter');
+    await owner.locator('#key-secret').waitFor();
+    const secret = await owner.locator('#key-secret').inputValue();
+    check(await owner.locator('#key-result button.copy').isVisible(), 'the new key has a copy button');
+    const keyRow = owner.locator('#key-table tbody tr', { hasText: 'Booking sync' });
+    await keyRow.waitFor();
+    const prefix = (await keyRow.locator('code.prefix').textContent()).replace('…', '');
+    check(prefix.length >= 8 && secret.startsWith(prefix) && secret.length > prefix.length + 10,
+      'the key list shows only the prefix of the key shown once');
+    const asKey = await owner.request.get(`${OMNI_URL}/v1/console/me`, { headers: { Authorization: `Bearer ${secret}` } });
+    check(asKey.status() === 200 && (await asKey.json()).role === 'AGENT', 'the key shown works as an agent\'s key');
+    await shot(owner, '11-key-created');
+    await owner.reload();
+    await keyRow.waitFor();
+    check(await owner.locator('#key-secret').count() === 0 &&
+      !(await owner.evaluate(() => document.body.innerText + [...document.querySelectorAll('input')].map((i) => i.value).join(' '))).includes(secret),
+      'once the page is left the key is never shown again');
+    await keyRow.locator('button.key-revoke').click();
+    await keyRow.locator('button.key-revoke-yes').click();
+    await keyRow.waitFor({ state: 'detached' });
+    const revoked = await owner.request.get(`${OMNI_URL}/v1/console/me`, { headers: { Authorization: `Bearer ${secret}` } });
+    check(revoked.status() === 401, 'a revoked key stops working');
+
+    // 12. Billing: plan, usage bars against limits, and the portal's refusal said plainly (no Stripe key here).
+    await owner.locator('#nav-billing').click();
+    await owner.locator('#usage meter').first().waitFor();
+    check((await owner.locator('#plan dd[data-fact=plan]').textContent()).trim().length > 0, 'the billing page names the plan');
+    const bars = await owner.evaluate(() => [...document.querySelectorAll('#usage .usage-row')].map((row) => ({
+      metric: row.dataset.metric, max: Number(row.querySelector('meter').max), text: row.textContent })));
+    const docsBar = bars.find((b) => b.metric === 'documents');
+    check(bars.length >= 3 && !!docsBar && /\d+ of \d+|no limit/.test(docsBar.text),
+      `usage is drawn as bars against the plan's limits (${bars.map((b) => b.metric).join(', ')})`);
+    await owner.locator('#manage-billing').click();
+    await owner.locator('#portal-message').waitFor();
+    check((await owner.locator('#portal-message').textContent()).includes('Billing is not set up on this server') &&
+      await owner.locator('#manage-billing').count() === 0,
+      "without a Stripe key the page says so instead of keeping a broken button");
+    await shot(owner, '12-billing');
+    await owner.setViewportSize({ width: 390, height: 844 });
+    check(await owner.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
+      'the billing page fits a phone without sideways scrolling');
+    await shot(owner, '12-billing-phone');
+    await owner.locator('#nav-team').click();
+    await owner.locator('#key-form').waitFor();
+    await owner.locator('#team-table').waitFor();
+    check(await owner.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
+      'the team page fits a phone, its tables scrolling within themselves');
+    await shot(owner, '12-team-phone');
+    check(await owner.evaluate(() => window.__csp.length) === 0, "no Content-Security-Policy violation on the owner's pages");
     check(foreign.length === 0 && ownerForeign.length === 0,
       `nothing is loaded from outside omnid (${[...foreign, ...ownerForeign].join(', ')})`);
     console.log('console browser test passed');
+  } catch (error) {
+    // What each page showed when the check failed, with its last message.
+    for (const [index, context] of browser.contexts().entries()) {
+      for (const open of context.pages()) {
+        const toastText = await open.locator('#toast').textContent().catch(() => '');
+        if (toastText) console.log(`context ${index} toast: ${toastText}`);
+        await shot(open, `failure-${index}`).catch(() => {});
+      }
+    }
+    throw error;
   } finally {
     await browser.close();
   }

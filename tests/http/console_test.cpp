@@ -867,6 +867,14 @@ TEST_CASE("console knowledge: add a document, list, search what the assistant wo
   CHECK(updated.status == 200);
   CheckError(Send(port, "POST", "/v1/console/knowledge", {{"title", "x"}, {"text", "y"}, {"format", "pdf"}}, admin), 400,
              "invalid_input");
+  // The title the operator typed names the document, not the text's own heading.
+  const auto titled = Send(port, "POST", "/v1/console/knowledge",
+                           {{"title", "Getting here"}, {"text", "# Directions\n\nTake the 12 bus to Elm Street."},
+                            {"external_id", "directions"}},
+                           admin);
+  CHECK(titled.Json()["title"] == "Getting here");
+  CHECK(HttpRequest(port, "DELETE", "/v1/console/knowledge/" + titled.Json()["id"].get<std::string>(), "", admin).status ==
+        204);
 
   const auto listed = HttpRequest(port, "GET", "/v1/console/knowledge?limit=2", "", admin);
   REQUIRE(listed.status == 200);
@@ -986,7 +994,11 @@ TEST_CASE("console usage and billing show the owner the plan and its limits", "[
   const auto billing = HttpRequest(port, "GET", "/v1/console/billing", "", owner);
   REQUIRE(billing.status == 200);
   CHECK(billing.Json()["linked"] == false);
-  CheckError(HttpRequest(port, "POST", "/v1/console/billing/portal", "", owner), 503, "unavailable");
+  const auto portal = HttpRequest(port, "POST", "/v1/console/billing/portal", "", owner);
+  CheckError(portal, 503, "unavailable");
+  // The owner learns why there is no portal, so the console can say so.
+  CHECK(portal.Json()["error"]["message"] == "billing is not set up on this server");
+  CHECK(portal.Json()["error"]["hint"].get<std::string>().find("stripe.api_key") != std::string::npos);
 }
 
 TEST_CASE("console billing portal opens Stripe's portal for the caller's business's own customer only", "[console]") {
