@@ -557,7 +557,7 @@ Schedule LoadSchedule(pqxx::dbtransaction& tx, const std::string& business_id) {
 NotifyProfile LoadNotifyProfile(pqxx::dbtransaction& tx, const std::string& business_id) {
   const auto rows = tx.exec_params(
       "SELECT name, coalesce(email, ''), timezone, coalesce(widget->'colors'->>'primary', ''), notifications::text,"
-      " slug FROM businesses WHERE id = $1::uuid",
+      " slug, phone_region FROM businesses WHERE id = $1::uuid",
       business_id);
   if (rows.empty()) throw NotFound("business " + business_id + " not found");
   NotifyProfile profile;
@@ -567,6 +567,7 @@ NotifyProfile LoadNotifyProfile(pqxx::dbtransaction& tx, const std::string& busi
   profile.primary_color = rows[0][3].as<std::string>();
   profile.settings = NotificationsFromJson(rows[0][4].as<std::string>());
   profile.slug = rows[0][5].as<std::string>();
+  profile.phone_region = rows[0][6].as<std::string>();
   return profile;
 }
 
