@@ -9,6 +9,7 @@
 #include "core/chat/conversations.hpp"
 #include "core/common/clock.hpp"
 #include "core/common/error.hpp"
+#include "core/common/phone.hpp"
 #include "core/common/text.hpp"
 #include "core/operators/keys.hpp"
 #include "core/operators/secrets.hpp"
@@ -167,7 +168,11 @@ std::string IsoUtc(TimePoint time) {
   return date::format("%FT%TZ", std::chrono::floor<std::chrono::seconds>(time));
 }
 
-nlohmann::json ConversationJson(const chat::Conversation& c) {
+nlohmann::json PhoneDisplay(const std::string& stored, const std::string& region) {
+  return stored.empty() ? nlohmann::json(nullptr) : nlohmann::json(phone::Format(stored, region));
+}
+
+nlohmann::json ConversationJson(const chat::Conversation& c, const std::string& region) {
   using nlohmann::json;
   const auto time = [](const std::optional<TimePoint>& t) { return t ? json(IsoUtc(*t)) : json(nullptr); };
   const auto text = [](const std::string& value) { return value.empty() ? json(nullptr) : json(value); };
@@ -176,7 +181,8 @@ nlohmann::json ConversationJson(const chat::Conversation& c) {
     customer = {{"id", c.customer_id},
                 {"name", c.customer_name},
                 {"email", text(c.customer_email)},
-                {"phone", text(c.customer_phone)}};
+                {"phone", text(c.customer_phone)},
+                {"phone_display", PhoneDisplay(c.customer_phone, region)}};
   }
   return {{"id", c.id},
           {"status", chat::StatusName(c.status)},

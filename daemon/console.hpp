@@ -86,11 +86,17 @@ std::optional<std::string> OptionalString(const nlohmann::json& body, const char
 // naming the field for anything but an array of strings.
 std::vector<std::string> StringList(const nlohmann::json& body, const char* key);
 
+// A stored phone as the business's team reads it (phone::Format in the
+// business's phone region `region`), for the "phone_display" next to a
+// "phone" that keeps E.164 for machines; null for "".
+nlohmann::json PhoneDisplay(const std::string& stored, const std::string& region);
+
 // A conversation as the operator API shows it: {"id","status","channel",
-// "customer":{"id","name","email","phone"} or null,"assigned_to",
-// "escalation_reason","escalated_at","resolved_at","last_message_at",
-// "created_at","message_count"}; times ISO 8601 UTC, absent ones null.
-nlohmann::json ConversationJson(const chat::Conversation& conversation);
+// "customer":{"id","name","email","phone","phone_display"} or null,
+// "assigned_to","escalation_reason","escalated_at","resolved_at",
+// "last_message_at","created_at","message_count"}; times ISO 8601 UTC,
+// absent ones null. `region` as for PhoneDisplay.
+nlohmann::json ConversationJson(const chat::Conversation& conversation, const std::string& region);
 
 // Who is calling, as login and GET /v1/console/me answer it:
 // {"business":{"id","slug"},"role","permissions":[...],"user":{"id",

@@ -42,14 +42,18 @@ constexpr int kMaxPage = 200;
 constexpr int kMaxSlotDays = 14;
 constexpr std::size_t kMaxNotes = 4096;
 
-json AppointmentJson(const booking::Appointment& a) {
+json AppointmentJson(const booking::Appointment& a, const std::string& region) {
   const auto text = [](const std::string& value) { return value.empty() ? json(nullptr) : json(value); };
   return {{"id", a.id},
           {"status", booking::StatusName(a.status)},
           {"service", a.service_name},
           {"service_id", a.service_id},
-          {"customer", {{"id", a.customer_id}, {"name", a.customer_name}, {"email", text(a.customer_email)},
-                        {"phone", text(a.customer_phone)}}},
+          {"customer",
+           {{"id", a.customer_id},
+            {"name", a.customer_name},
+            {"email", text(a.customer_email)},
+            {"phone", text(a.customer_phone)},
+            {"phone_display", PhoneDisplay(a.customer_phone, region)}}},
           {"resource", text(a.resource_name)},
           {"conversation_id", text(a.conversation_id)},
           {"start", IsoUtc(a.start)},
@@ -63,8 +67,10 @@ json AppointmentJson(const booking::Appointment& a) {
 }
 
 // The answer to a create or a move: the appointment, or 409 slot_taken.
-Response Outcome(const booking::BookingResult& result, int booked_status) {
-  if (result.outcome == booking::BookingResult::kBooked) return Response::Json(booked_status, AppointmentJson(*result.appointment));
+Response Outcome(const booking::BookingResult& result, int booked_status, const std::string& region) {
+  if (result.outcome == booking::BookingResult::kBooked) {
+    return Response::Json(booked_status, AppointmentJson(*result.appointment, region));
+  }
   auto response = ErrorResponse(409, "slot_taken", "that start is no longer free",
                                 "Pick one of the alternatives, or ask GET /v1/console/slots again.");
   json body = json::parse(response.body);
@@ -100,7 +106,7 @@ asio::awaitable<Response> List(Exchange& exchange, ConsoleCall& call) {
     next = booking::NextCursor(list.back());
   }
   json out = json::array();
-  for (const auto& a : list) out.push_back(AppointmentJson(a));
+  for (const auto& a : list) out.push_back(AppointmentJson(a, call.principal.business_phone_region));
   co_return Response::Json(200, {{"appointments", std::move(out)}, {"next_cursor", next}});
 }
 
@@ -156,7 +162,7 @@ asio::awaitable<Response> Create(Exchange& exchange, ConsoleCall& call) {
     create.start = booking::ParseStartTime(start, service.TimeZone(business_id));
     return service.Create(business_id, create);
   });
-  co_return Outcome(result, 201);
+  co_return Outcome(result, 201, call.principal.business_phone_region);
 }
 
 asio::awaitable<Response> Reschedule(Exchange& exchange, ConsoleCall& call) {
@@ -174,7 +180,7 @@ asio::awaitable<Response> Reschedule(Exchange& exchange, ConsoleCall& call) {
     service.Get(business_id, id);
     return service.Reschedule(business_id, id, booking::ParseStartTime(start, service.TimeZone(business_id)), resource);
   });
-  co_return Outcome(result, 200);
+  co_return Outcome(result, 200, call.principal.business_phone_region);
 }
 
 asio::awaitable<Response> Cancel(Exchange& exchange, ConsoleCall& call) {
@@ -190,7 +196,7 @@ asio::awaitable<Response> Cancel(Exchange& exchange, ConsoleCall& call) {
   const auto appointment = co_await RunBlocking(exchange.app().blocking(), [&] {
     return booking::BookingService(pool, DefaultClock()).Cancel(business_id, id, reason);
   });
-  co_return Response::Json(200, AppointmentJson(appointment));
+  co_return Response::Json(200, AppointmentJson(appointment, call.principal.business_phone_region));
 }
 
 }  // namespace

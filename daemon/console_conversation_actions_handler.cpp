@@ -48,7 +48,8 @@ asio::awaitable<Response> Reply(Exchange& exchange, ConsoleCall& call) {
   const nlohmann::json out = co_await RunBlocking(exchange.app().blocking(), [&] {
     const auto message = chat::HumanReply(pool, principal.business_id, id, text, principal.display_name, DefaultClock().Now());
     return nlohmann::json{{"message_id", message.id},
-                          {"conversation", ConversationJson(chat::Get(pool, principal.business_id, id))}};
+                          {"conversation", ConversationJson(chat::Get(pool, principal.business_id, id),
+                                                            principal.business_phone_region)}};
   });
   co_return Response::Json(200, out);
 }
@@ -59,7 +60,8 @@ asio::awaitable<Response> Resolve(Exchange& exchange, ConsoleCall& call) {
   const std::string& business_id = call.principal.business_id;
   const auto conversation =
       co_await RunBlocking(exchange.app().blocking(), [&] { return chat::Resolve(pool, business_id, id); });
-  co_return Response::Json(200, {{"conversation", ConversationJson(conversation)}});
+  co_return Response::Json(200,
+                           {{"conversation", ConversationJson(conversation, call.principal.business_phone_region)}});
 }
 
 asio::awaitable<Response> Escalate(Exchange& exchange, ConsoleCall& call) {
@@ -76,7 +78,8 @@ asio::awaitable<Response> Escalate(Exchange& exchange, ConsoleCall& call) {
   const std::string& business_id = call.principal.business_id;
   const auto conversation =
       co_await RunBlocking(exchange.app().blocking(), [&] { return chat::Escalate(pool, business_id, id, reason); });
-  co_return Response::Json(200, {{"conversation", ConversationJson(conversation)}});
+  co_return Response::Json(200,
+                           {{"conversation", ConversationJson(conversation, call.principal.business_phone_region)}});
 }
 
 asio::awaitable<Response> Reopen(Exchange& exchange, ConsoleCall& call) {
@@ -85,7 +88,8 @@ asio::awaitable<Response> Reopen(Exchange& exchange, ConsoleCall& call) {
   const std::string& business_id = call.principal.business_id;
   const auto conversation =
       co_await RunBlocking(exchange.app().blocking(), [&] { return chat::Reopen(pool, business_id, id); });
-  co_return Response::Json(200, {{"conversation", ConversationJson(conversation)}});
+  co_return Response::Json(200,
+                           {{"conversation", ConversationJson(conversation, call.principal.business_phone_region)}});
 }
 
 asio::awaitable<Response> Assign(Exchange& exchange, ConsoleCall& call) {
@@ -109,7 +113,8 @@ asio::awaitable<Response> Assign(Exchange& exchange, ConsoleCall& call) {
     chat::Get(pool, business_id, id);  // an unknown conversation is 404 before an unknown user
     return chat::Assign(pool, business_id, id, assignee);
   });
-  co_return Response::Json(200, {{"conversation", ConversationJson(conversation)}});
+  co_return Response::Json(200,
+                           {{"conversation", ConversationJson(conversation, call.principal.business_phone_region)}});
 }
 
 }  // namespace

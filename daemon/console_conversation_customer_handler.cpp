@@ -4,8 +4,9 @@
 // (customers::GetProfile).
 //
 // Response 200: {"customer": null (an anonymous visitor) or {"id","name",
-// "email","phone","claimed_email","claimed_phone" (typed by an unverified
-// visitor),"tags":[...],"notes","visit_count","last_contact_at",
+// "email","phone" (E.164),"phone_display" (as the business reads it),
+// "claimed_email","claimed_phone" (typed by an unverified visitor),
+// "claimed_phone_display","tags":[...],"notes","visit_count","last_contact_at",
 // "created_at"},"conversations":[{"id","status","channel","message_count",
 // "last_message_at","created_at"}] (their latest ten, this one included),
 // "upcoming":[LiveAppointment],"past":[LiveAppointment]}, LiveAppointment
@@ -69,8 +70,10 @@ asio::awaitable<Response> Show(Exchange& exchange, ConsoleCall& call) {
                   {"name", Text(c.name)},
                   {"email", Text(c.email)},
                   {"phone", Text(c.phone)},
+                  {"phone_display", PhoneDisplay(c.phone, call.principal.business_phone_region)},
                   {"claimed_email", Text(c.claimed_email)},
                   {"claimed_phone", Text(c.claimed_phone)},
+                  {"claimed_phone_display", PhoneDisplay(c.claimed_phone, call.principal.business_phone_region)},
                   {"tags", c.tags},
                   {"notes", Text(c.notes)},
                   {"visit_count", c.visit_count},

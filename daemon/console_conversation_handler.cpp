@@ -54,7 +54,8 @@ asio::awaitable<Response> Show(Exchange& exchange, ConsoleCall& call) {
     const auto conversation = chat::Get(pool, business_id, id);
     json messages = json::array();
     for (const auto& m : chat::Messages(pool, business_id, conversation.id)) messages.push_back(MessageJson(m));
-    return json{{"conversation", ConversationJson(conversation)}, {"messages", std::move(messages)}};
+    return json{{"conversation", ConversationJson(conversation, call.principal.business_phone_region)},
+                {"messages", std::move(messages)}};
   });
   co_return Response::Json(200, body);
 }

@@ -49,7 +49,9 @@ asio::awaitable<Response> List(Exchange& exchange, ConsoleCall& call) {
     next = chat::NextCursor(conversations.back());
   }
   nlohmann::json list = nlohmann::json::array();
-  for (const auto& conversation : conversations) list.push_back(ConversationJson(conversation));
+  for (const auto& conversation : conversations) {
+    list.push_back(ConversationJson(conversation, call.principal.business_phone_region));
+  }
   co_return Response::Json(200, {{"conversations", std::move(list)}, {"next_cursor", next}});
 }
 

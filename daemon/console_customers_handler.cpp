@@ -45,14 +45,16 @@ constexpr std::size_t kMaxNotes = 64 * 1024;
 
 json Time(const std::optional<TimePoint>& t) { return t ? json(IsoUtc(*t)) : json(nullptr); }
 
-json CustomerJson(const customers::Customer& c) {
+json CustomerJson(const customers::Customer& c, const std::string& region) {
   return {{"id", c.id},
           {"name", c.name},
           {"email", c.email},
           {"phone", c.phone},
+          {"phone_display", PhoneDisplay(c.phone, region)},
           {"external_id", c.external_id},
           {"claimed_email", c.claimed_email},
           {"claimed_phone", c.claimed_phone},
+          {"claimed_phone_display", PhoneDisplay(c.claimed_phone, region)},
           {"tags", c.tags},
           {"notes", c.notes},
           {"metadata", c.metadata},
@@ -89,7 +91,7 @@ asio::awaitable<Response> List(Exchange& exchange, ConsoleCall& call) {
     return customers::List(pool, call.principal.business_id, filter);
   });
   json list = json::array();
-  for (const auto& c : page.customers) list.push_back(CustomerJson(c));
+  for (const auto& c : page.customers) list.push_back(CustomerJson(c, call.principal.business_phone_region));
   co_return Response::Json(200, {{"customers", std::move(list)},
                                  {"next_cursor", page.next_cursor.empty() ? json(nullptr) : json(page.next_cursor)}});
 }
@@ -100,7 +102,7 @@ asio::awaitable<Response> Show(Exchange& exchange, ConsoleCall& call) {
   const auto profile = co_await RunBlocking(exchange.app().blocking(), [&] {
     return customers::GetProfile(pool, call.principal.business_id, id, DefaultClock().Now(), kProfileItems);
   });
-  json body = CustomerJson(profile.customer);
+  json body = CustomerJson(profile.customer, call.principal.business_phone_region);
   json conversations = json::array();
   for (const auto& c : profile.conversations) {
     conversations.push_back({{"id", c.id},
@@ -137,7 +139,7 @@ asio::awaitable<Response> ApplyUpdate(Exchange& exchange, ConsoleCall& call, con
   const auto customer = co_await RunBlocking(exchange.app().blocking(), [&] {
     return customers::Update(pool, call.principal.business_id, id, update);
   });
-  co_return Response::Json(200, CustomerJson(customer));
+  co_return Response::Json(200, CustomerJson(customer, call.principal.business_phone_region));
 }
 
 asio::awaitable<Response> Patch(Exchange& exchange, ConsoleCall& call) {
@@ -196,7 +198,7 @@ asio::awaitable<Response> MergeCustomers(Exchange& exchange, ConsoleCall& call) 
   for (const auto& c : result.conflicts) {
     conflicts.push_back({{"field", c.field}, {"kept", c.kept}, {"discarded", c.discarded}});
   }
-  co_return Response::Json(200, {{"customer", CustomerJson(result.kept)},
+  co_return Response::Json(200, {{"customer", CustomerJson(result.kept, call.principal.business_phone_region)},
                                  {"removed_id", result.removed_id},
                                  {"merge_id", result.merge_id},
                                  {"conflicts", std::move(conflicts)},

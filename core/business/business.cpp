@@ -17,6 +17,7 @@
 #include "core/common/error.hpp"
 #include "core/common/phone.hpp"
 #include "core/common/text.hpp"
+#include "core/db/phones_tx.hpp"
 #include "core/db/pqxx.hpp"
 
 namespace omni::business {
@@ -379,6 +380,8 @@ std::optional<std::string> OrNull(const std::string& value) {
 // Creates the row (defaults for everything), then writes the profile, so
 // insert and update share one column list.
 void WriteProfile(pqxx::work& tx, const std::string& id, const BusinessSpec& spec) {
+  const auto was = tx.exec_params("SELECT phone_region FROM businesses WHERE id = $1::uuid FOR UPDATE", id);
+  const std::string region = PhoneRegion(spec);
   std::optional<std::string> plan;
   if (spec.plan) plan = billing::PlanTierName(*spec.plan);
   const Json origins = spec.widget.allowed_origins;
@@ -389,7 +392,10 @@ void WriteProfile(pqxx::work& tx, const std::string& id, const BusinessSpec& spe
                  spec.ai.instructions, spec.booking.slot_interval_min, spec.booking.min_notice_min,
                  spec.booking.advance_days, spec.booking.buffer_before_min, spec.booking.buffer_after_min, plan,
                  WidgetJson(spec.widget).dump(), origins.dump(), NotificationsJson(spec.notifications).dump(),
-                 OrNull(spec.country), PhoneRegion(spec));
+                 OrNull(spec.country), region);
+  // Phones that could not be read without a region (migration 28) read now;
+  // a region that only changes leaves alone what the old one could not read.
+  if (!region.empty() && !was.empty() && was[0][0].as<std::string>().empty()) db::ConvertKeptPhones(tx, id, region);
 }
 
 void ApplyServices(pqxx::work& tx, const std::string& business_id, const BusinessSpec& spec, bool write,
@@ -557,7 +563,7 @@ Schedule LoadSchedule(pqxx::dbtransaction& tx, const std::string& business_id) {
 NotifyProfile LoadNotifyProfile(pqxx::dbtransaction& tx, const std::string& business_id) {
   const auto rows = tx.exec_params(
       "SELECT name, coalesce(email, ''), timezone, coalesce(widget->'colors'->>'primary', ''), notifications::text,"
-      " slug FROM businesses WHERE id = $1::uuid",
+      " slug, phone_region FROM businesses WHERE id = $1::uuid",
       business_id);
   if (rows.empty()) throw NotFound("business " + business_id + " not found");
   NotifyProfile profile;
@@ -567,6 +573,7 @@ NotifyProfile LoadNotifyProfile(pqxx::dbtransaction& tx, const std::string& busi
   profile.primary_color = rows[0][3].as<std::string>();
   profile.settings = NotificationsFromJson(rows[0][4].as<std::string>());
   profile.slug = rows[0][5].as<std::string>();
+  profile.phone_region = rows[0][6].as<std::string>();
   return profile;
 }
 

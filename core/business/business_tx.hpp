@@ -38,6 +38,7 @@ struct NotifyProfile {
   std::string email;          // contact.email; "" when none
   std::string timezone;
   std::string primary_color;  // widget.colors.primary; "" when none
+  std::string phone_region;   // PhoneRegion at `business apply`; "" when none
   NotificationSettings settings;
 };
 

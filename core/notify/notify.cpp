@@ -18,6 +18,7 @@
 #include "core/booking/booking_tx.hpp"
 #include "core/business/business_tx.hpp"
 #include "core/common/error.hpp"
+#include "core/common/phone.hpp"
 #include "core/common/text.hpp"
 #include "core/jobs/jobs.hpp"
 #include "core/jobs/jobs_tx.hpp"
@@ -183,8 +184,9 @@ Outcome PrepareHandoffMail(pqxx::work& tx, const jobs::Job& job, const Mailbox& 
       job.business_id, outcome.conversation_id);
   if (customer.empty()) return Skip(outcome, "the conversation no longer exists");
   std::string contacts;
-  for (int i = 1; i < 3; ++i) {
-    const std::string contact = customer[0][i].as<std::string>();
+  const std::string email = customer[0][1].as<std::string>();
+  const std::string readable_phone = phone::Format(customer[0][2].as<std::string>(), profile.phone_region);
+  for (const std::string& contact : {email, readable_phone}) {
     if (!contact.empty()) contacts += (contacts.empty() ? "" : ", ") + contact;
   }
   const std::string name = customer[0][0].as<std::string>();

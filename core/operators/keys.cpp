@@ -101,7 +101,7 @@ std::optional<Principal> AuthenticateKey(db::Pool& pool, const std::string& secr
   const std::string presented_hash = SecretHash(secret);
   return db::WithTransaction(pool, [&](pqxx::work& tx) -> std::optional<Principal> {
     const auto rows = tx.exec_params(
-        "SELECT k.id::text, k.key_hash, k.role, k.name, b.id::text, b.slug FROM api_keys k"
+        "SELECT k.id::text, k.key_hash, k.role, k.name, b.id::text, b.slug, b.phone_region FROM api_keys k"
         " JOIN businesses b ON b.id = k.business_id WHERE k.prefix = $1 AND k.revoked_at IS NULL",
         prefix);
     if (rows.empty() || !ConstantTimeEquals(rows[0][1].as<std::string>(), presented_hash)) return std::nullopt;
@@ -112,6 +112,7 @@ std::optional<Principal> AuthenticateKey(db::Pool& pool, const std::string& secr
     principal.display_name = "key:" + rows[0][3].as<std::string>();
     principal.business_id = rows[0][4].as<std::string>();
     principal.business_slug = rows[0][5].as<std::string>();
+    principal.business_phone_region = rows[0][6].as<std::string>();
     tx.exec_params("UPDATE api_keys SET last_used_at = " + detail::Timestamp("$2") +
                        " WHERE id = $1::uuid AND (last_used_at IS NULL OR last_used_at < " + detail::Timestamp("$2") +
                        " - interval '1 minute')",

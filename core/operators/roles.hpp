@@ -55,6 +55,9 @@ struct Principal {
   Kind kind = Kind::kSession;
   std::string business_id;
   std::string business_slug;
+  // The business's phone region (business::PhoneRegion), so that a phone
+  // is shown as the business reads it (phone::Format); "" when none.
+  std::string business_phone_region;
   Role role = Role::kAgent;
   std::string user_id;     // kSession: the user; "" for a key
   std::string email;       // kSession: the user's address

@@ -39,6 +39,7 @@ struct Account {
   Role role = Role::kAgent;
   std::string business_id;
   std::string business_slug;
+  std::string business_phone_region;
 };
 
 struct Attempt {
@@ -102,14 +103,15 @@ Attempt BeginAttempt(pqxx::work& tx, const LoginRequest& request, const std::str
   attempt.id = inserted[0][0].as<long long>();
 
   const auto rows = tx.exec_params(
-      "SELECT u.id::text, u.email, u.name, coalesce(u.password_hash, ''), u.role, b.id::text, b.slug"
-      " FROM users u JOIN businesses b ON b.id = u.business_id WHERE b.slug = $1 AND lower(u.email) = $2",
+      "SELECT u.id::text, u.email, u.name, coalesce(u.password_hash, ''), u.role, b.id::text, b.slug,"
+      " b.phone_region FROM users u JOIN businesses b ON b.id = u.business_id"
+      " WHERE b.slug = $1 AND lower(u.email) = $2",
       Normalized(request.business_slug), Normalized(request.email));
   if (!rows.empty()) {
     const auto& row = rows[0];
     attempt.account = Account{row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
                               row[3].as<std::string>(), FindRole(row[4].as<std::string>()).value_or(Role::kAgent),
-                              row[5].as<std::string>(), row[6].as<std::string>()};
+                              row[5].as<std::string>(), row[6].as<std::string>(), row[7].as<std::string>()};
   }
   return attempt;
 }
@@ -119,6 +121,7 @@ Principal SessionPrincipal(const Account& account, std::string session_id) {
   principal.kind = Principal::Kind::kSession;
   principal.business_id = account.business_id;
   principal.business_slug = account.business_slug;
+  principal.business_phone_region = account.business_phone_region;
   principal.role = account.role;
   principal.user_id = account.user_id;
   principal.email = account.email;
@@ -182,7 +185,8 @@ std::optional<Principal> AuthenticateSession(db::Pool& pool, const std::string& 
   const std::string hash = SecretHash(token);
   return db::WithTransaction(pool, [&](pqxx::work& tx) -> std::optional<Principal> {
     const auto rows = tx.exec_params(
-        "SELECT s.id::text, u.id::text, u.email, u.name, u.role, b.id::text, b.slug FROM operator_sessions s"
+        "SELECT s.id::text, u.id::text, u.email, u.name, u.role, b.id::text, b.slug, b.phone_region"
+        " FROM operator_sessions s"
         " JOIN users u ON u.business_id = s.business_id AND u.id = s.user_id"
         " JOIN businesses b ON b.id = s.business_id"
         " WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > " + detail::Timestamp("$2"),
@@ -191,7 +195,7 @@ std::optional<Principal> AuthenticateSession(db::Pool& pool, const std::string& 
     const auto& row = rows[0];
     Account account{row[1].as<std::string>(), row[2].as<std::string>(), row[3].as<std::string>(), "",
                     FindRole(row[4].as<std::string>()).value_or(Role::kAgent), row[5].as<std::string>(),
-                    row[6].as<std::string>()};
+                    row[6].as<std::string>(), row[7].as<std::string>()};
     tx.exec_params("UPDATE operator_sessions SET last_seen_at = " + detail::Timestamp("$2") +
                        " WHERE id = $1::uuid AND last_seen_at < " + detail::Timestamp("$2") + " - interval '1 minute'",
                    row[0].as<std::string>(), detail::ToMicros(now));

@@ -500,7 +500,7 @@
     var details = h('dl', { id: 'customer' });
     var add = function (term, value) { if (value) details.append(h('dt', { text: term }), h('dd', { text: value })); };
     add('Name', c.customer ? c.customer.name : 'Anonymous visitor');
-    if (c.customer) { add('Email', c.customer.email); add('Phone', c.customer.phone); }
+    if (c.customer) { add('Email', c.customer.email); add('Phone', c.customer.phone_display); }
     add('Channel', c.channel.toLowerCase());
     add('Started', when(c.created_at));
     var tags = h('p', { id: 'tags' });
@@ -516,7 +516,7 @@
           return;
         }
         if (!who.email && who.claimed_email) add('Email (unverified)', who.claimed_email);
-        if (!who.phone && who.claimed_phone) add('Phone (unverified)', who.claimed_phone);
+        if (!who.phone && who.claimed_phone) add('Phone (unverified)', who.claimed_phone_display);
         add('Visits', String(who.visit_count));
         who.tags.forEach(function (tag) { tags.append(h('span', { class: 'chip', text: tag }), ' '); });
         if (who.notes) { customerNotes.textContent = who.notes; customerNotes.hidden = false; }

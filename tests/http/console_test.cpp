@@ -778,6 +778,56 @@ TEST_CASE("console customers: search, tag filters, cursor paging, update, tags a
   CHECK(customers::Get(desk.db.pool(), desk.business_ids["rival"], desk.customer["rival"]).id == desk.customer["rival"]);
 }
 
+TEST_CASE("console customers carry phone_display: a home phone in national format, a foreign one international",
+          "[console]") {
+  Desk desk;
+  const std::string& salon = desk.business_ids["salon"];
+  db::WithTransaction(desk.db.pool(), [&](pqxx::work& tx) {
+    tx.exec_params("UPDATE businesses SET phone_region = 'US' WHERE id = $1::uuid", salon);
+  });
+  const auto with_phone = [&](const std::string& phone) {
+    return customers::FindOrCreate(desk.db.pool(), salon, {.name = "caller", .phone = phone}).customer.id;
+  };
+  const std::string home = with_phone("+1 212 555 0123");
+  const std::string abroad = with_phone("+44 20 7946 0018");
+  const std::string& conversation = desk.conversations["salon"][0];
+  db::WithTransaction(desk.db.pool(), [&](pqxx::work& tx) {
+    tx.exec_params("UPDATE conversations SET customer_id = $3::uuid WHERE business_id = $1::uuid AND id = $2::uuid",
+                   salon, conversation, abroad);
+  });
+  Omnid omnid(desk.db.url(), ListenYaml());
+  const auto port = omnid.port();
+  const auto key = KeyHeaders(desk.keys["salon/AGENT"]);
+
+  const auto shown = HttpRequest(port, "GET", "/v1/console/customers/" + home, "", key);
+  REQUIRE(shown.status == 200);
+  CHECK(shown.Json()["phone"] == "+12125550123");
+  CHECK(shown.Json()["phone_display"] == "(212) 555-0123");
+  const auto listed = HttpRequest(port, "GET", "/v1/console/customers?q=caller", "", key);
+  REQUIRE(listed.status == 200);
+  const json listed_body = listed.Json();
+  std::map<std::string, json> displayed;
+  for (const auto& c : listed_body["customers"]) displayed[c["id"].get<std::string>()] = c["phone_display"];
+  CHECK(displayed[home] == "(212) 555-0123");
+  CHECK(displayed[abroad] == "+44 20 7946 0018");
+  const auto no_phone = HttpRequest(port, "GET", "/v1/console/customers/" + desk.customer["salon"], "", key);
+  CHECK(no_phone.Json()["phone_display"].is_null());
+
+  const auto panel = HttpRequest(port, "GET", "/v1/console/conversations/" + conversation + "/customer", "", key);
+  REQUIRE(panel.status == 200);
+  CHECK(panel.Json()["customer"]["phone"] == "+442079460018");
+  CHECK(panel.Json()["customer"]["phone_display"] == "+44 20 7946 0018");
+  const auto listing = HttpRequest(port, "GET", "/v1/console/conversations/" + conversation, "", key);
+  REQUIRE(listing.status == 200);
+  CHECK(listing.Json()["conversation"]["customer"]["phone_display"] == "+44 20 7946 0018");
+
+  // Another business's key reaches neither.
+  const auto rival = KeyHeaders(desk.keys["rival/OWNER"]);
+  CheckError(HttpRequest(port, "GET", "/v1/console/customers/" + home, "", rival), 404, "not_found");
+  CheckError(HttpRequest(port, "GET", "/v1/console/conversations/" + conversation + "/customer", "", rival), 404,
+             "not_found");
+}
+
 TEST_CASE("console appointments: range and cursor, slots, booking, a taken slot's alternatives, reschedule, cancel",
           "[console]") {
   Desk desk;

@@ -287,4 +287,46 @@ TEST_CASE("FindTenant gives the business's id, time zone and phone region, and o
   CHECK(found_other.phone_region == "NZ");
 }
 
+TEST_CASE("a business whose phone region becomes known converts its customers' phones kept from before E.164",
+          "[business]") {
+  TestDatabase db;
+  // A UTC business names no country: migration 28 left its phones as typed.
+  auto spa = Spa();
+  spa.timezone = "UTC";
+  const std::string id = business::Apply(db.pool(), spa).business_id;
+  auto rival = spa;
+  rival.slug = "rival-spa";
+  const std::string rival_id = business::Apply(db.pool(), rival).business_id;
+  const auto insert = [&](const std::string& business, const std::string& phone, const std::string& claimed) {
+    return db::WithTransaction(db.pool(), [&](pqxx::work& tx) {
+      return tx.exec_params1("INSERT INTO customers (business_id, phone, claimed_phone) VALUES ($1::uuid, $2, $3)"
+                             " RETURNING id::text",
+                             business, phone, claimed)[0]
+          .as<std::string>();
+    });
+  };
+  const std::string old = insert(id, "3125550134", "(312) 555-0135");
+  const std::string unreadable = insert(id, "020 7946 0018", "");
+  const std::string other = insert(rival_id, "3125550134", "");
+  const auto phones = [&](const std::string& customer) {
+    return db::WithTransaction(db.pool(), [&](pqxx::work& tx) {
+      return tx.exec_params1("SELECT coalesce(phone, '') || ' ' || coalesce(claimed_phone, '') FROM customers"
+                             " WHERE id = $1::uuid",
+                             customer)[0]
+          .as<std::string>();
+    });
+  };
+
+  spa.country = "US";
+  business::Apply(db.pool(), spa);
+  CHECK(phones(old) == "+13125550134 +13125550135");
+  CHECK(phones(unreadable) == "020 7946 0018 ");
+  CHECK(phones(other) == "3125550134 ");
+  // A region known already is no reason to read the leftovers again, even
+  // in a country they would read in.
+  spa.country = "GB";
+  business::Apply(db.pool(), spa);
+  CHECK(phones(unreadable) == "020 7946 0018 ");
+}
+
 }  // namespace omni

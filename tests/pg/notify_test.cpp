@@ -382,6 +382,35 @@ TEST_CASE("a handoff alerts the business's notify address with the customer, rea
   CHECK(notify::ListNotifications(other.pool, other.id).empty());
 }
 
+TEST_CASE("a handoff alert shows a home phone in the business's national format, a foreign one international",
+          "[notify]") {
+  test::TestDatabase db;
+  Salon salon(db);
+  RecordingSender sender;
+  auto notifier = salon.Notifier(&sender);
+  const auto escalate = [&](const std::string& name, const std::string& phone) {
+    const std::string conversation = WithTransaction(salon.pool, [&](pqxx::work& tx) {
+      tx.exec_params("UPDATE businesses SET phone_region = 'US' WHERE id = $1::uuid", salon.id);
+      const std::string customer = tx.exec_params(
+          "INSERT INTO customers (business_id, name, phone) VALUES ($1::uuid, $2, $3) RETURNING id::text",
+          salon.id, name, phone)[0][0].as<std::string>();
+      return tx.exec_params(
+          "INSERT INTO conversations (business_id, customer_id) VALUES ($1::uuid, $2::uuid) RETURNING id::text",
+          salon.id, customer)[0][0].as<std::string>();
+    });
+    chat::Escalate(salon.pool, salon.id, conversation, "the customer asked for a person");
+    Drain(notifier);
+    for (const auto& notification : notify::ListNotifications(salon.pool, salon.id)) {
+      if (notification.conversation_id == conversation) return notification.subject;
+    }
+    return std::string("no handoff alert");
+  };
+  CHECK(escalate("Ann Lee", "+12125550123") == "Handoff: Ann Lee ((212) 555-0123) needs a person at Café Lumière");
+  CHECK(escalate("Tom Hart", "+442079460018") ==
+        "Handoff: Tom Hart (+44 20 7946 0018) needs a person at Café Lumière");
+  CHECK(sender.Sent().size() == 2);
+}
+
 namespace {
 
 // What Python's email and icalendar packages read from one raw message.
