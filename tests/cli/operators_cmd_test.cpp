@@ -98,7 +98,7 @@ TEST_CASE("omni users add prints a set-password link, or takes the password from
 
   const auto csv = cli.Omni({"users", "list", "-b", "salon", "-o", "csv"});
   REQUIRE(csv.exit_code == 0);
-  CHECK(csv.out.rfind("id,email,name,role,status,last_login_at,created_at\r\n", 0) == 0);
+  CHECK(csv.out.rfind("id,email,name,role,status,handoff_alerts,last_login_at,created_at\r\n", 0) == 0);
   const json listed = Parse(cli.Omni({"users", "list", "-b", "salon", "-o", "json"}));
   REQUIRE(listed.size() == 2);
   CHECK(listed[0]["email"] == "maria@example.com");  // owners first
