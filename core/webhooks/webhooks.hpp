@@ -102,6 +102,16 @@ Endpoint GetEndpoint(db::Pool& pool, const std::string& business_id, const std::
 // its log. Returns the removed endpoint.
 Endpoint RemoveEndpoint(db::Pool& pool, const std::string& business_id, const std::string& id);
 
+// Turns the endpoint (GetEndpoint's id rules) on or off, keeping its id,
+// secret, events and log, and returns it as it now is. Enabling clears the
+// failure streak and the reason, so a receiver gets a full 24 h again
+// before it is disabled anew. Disabling records `reason` ("" for "disabled
+// by an operator") at `now`; while disabled, events are not queued for it
+// and deliveries already queued end unsent (replay them once enabled).
+// Idempotent: enabling an enabled endpoint changes nothing.
+Endpoint SetEnabled(db::Pool& pool, const std::string& business_id, const std::string& id, bool enabled,
+                    TimePoint now, const std::string& reason = "");
+
 struct Delivery {
   std::int64_t id = 0;
   std::string endpoint_id;

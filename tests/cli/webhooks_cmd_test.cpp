@@ -2,7 +2,8 @@
 // on 127.0.0.1 (tests/http/webhook_receiver) that verifies each delivery
 // with the standardwebhooks npm package: add prints the secret once and
 // list only its prefix, a booking's events arrive signed, deliveries and
-// replay, test with webhooks.timeout_ms against a hanging receiver, rm,
+// replay, disable and enable keeping the secret, test with
+// webhooks.timeout_ms against a hanging receiver, rm,
 // private targets refused without webhooks.allow_private_targets, and
 // another business's endpoint and delivery ids refused everywhere.
 #include <catch2/catch.hpp>
@@ -167,6 +168,28 @@ TEST_CASE("omni webhooks: add, list, a booking delivered by omnid and verified, 
   CHECK(cli.Omni("other", {"webhooks", "deliveries", "--endpoint", endpoint}).exit_code == 5);
   CHECK(cli.Omni("acme", {"webhooks", "rm", other_endpoint}).exit_code == 5);
   CHECK(cli.Omni("acme", {"webhooks", "replay", "abc"}).exit_code == 2);
+
+  CHECK(cli.Omni("other", {"webhooks", "disable", endpoint}).exit_code == 5);
+  CHECK(cli.Omni("other", {"webhooks", "enable", endpoint}).exit_code == 5);
+  CHECK(cli.Omni("acme", {"webhooks", "disable", other_endpoint}).exit_code == 5);
+
+  // Disabled for maintenance: listed with the reason, and replay is refused until it is enabled again.
+  json disabled = cli.Json("acme", {"webhooks", "disable", endpoint, "--reason", "moving the CRM"});
+  CHECK(disabled["state"] == "disabled");
+  CHECK(disabled["disabled_reason"] == "moving the CRM");
+  CHECK(cli.Json("acme", {"webhooks", "list"})[0]["state"] == "disabled");
+  CHECK(cli.Json("other", {"webhooks", "list"})[0]["state"] == "enabled");
+  auto refused_replay = cli.Omni("acme", {"webhooks", "replay", delivery});
+  CHECK(refused_replay.exit_code == 6);
+  CHECK(refused_replay.err.find("omni webhooks enable") != std::string::npos);
+  auto enabled = cli.Omni("acme", {"webhooks", "enable", endpoint.substr(0, 8)});
+  INFO(enabled.err);
+  REQUIRE(enabled.exit_code == 0);
+  CHECK(enabled.out.find("enabled") != std::string::npos);
+  json relisted = cli.Json("acme", {"webhooks", "list"});
+  CHECK(relisted[0]["id"] == endpoint);
+  CHECK(relisted[0]["state"] == "enabled");
+  CHECK(relisted[0]["disabled_reason"] == "");
 
   auto replayed = cli.Omni("acme", {"webhooks", "replay", delivery});
   INFO(replayed.err);

@@ -402,6 +402,73 @@ TEST_CASE("an endpoint failing for 24 hours is disabled, its owner told once, an
   CHECK(log[0]["id"] == first.event_id);
 }
 
+TEST_CASE("an endpoint disabled after 24 hours of failures is enabled again with its id, secret and a fresh streak",
+          "[webhooks][enable]") {
+  test::TestDatabase db;
+  const std::string acme = AddBusiness(db.pool(), "acme");
+  const std::string other = AddBusiness(db.pool(), "other");
+  const std::string endpoint = AddEndpoint(db.pool(), acme, "http://127.0.0.1:9/closed", {"customer.created"});
+  test::FixedClock clock(RealNow());
+  webhooks::Deliverer deliverer(db.pool(), clock, Loopback());
+  // Events take the database's time: the clock follows them.
+  NewCustomer(db.pool(), acme, "ann@example.com");
+  clock.Set(RealNow());
+  Drain(deliverer);
+  clock.Set(clock.Now() + hours{25});
+  NewCustomer(db.pool(), acme, "bob@example.com");
+  Drain(deliverer);
+  REQUIRE_FALSE(webhooks::GetEndpoint(db.pool(), acme, endpoint).enabled);
+
+  // Another business's id is not found, and changes nothing.
+  CHECK_THROWS_AS(webhooks::SetEnabled(db.pool(), other, endpoint, true, clock.Now()), NotFound);
+  CHECK_FALSE(webhooks::GetEndpoint(db.pool(), acme, endpoint).enabled);
+
+  const auto enabled = webhooks::SetEnabled(db.pool(), acme, endpoint.substr(0, 8), true, clock.Now());
+  CHECK(enabled.id == endpoint);
+  CHECK(enabled.enabled);
+  CHECK_FALSE(enabled.failing_since);
+  CHECK_FALSE(enabled.disabled_at);
+  CHECK(enabled.disabled_reason.empty());
+  CHECK(Count(db.pool(), "SELECT count(*) FROM webhook_endpoints WHERE secret = '" + kSecret + "'") == 1);
+  // The next failure starts a new streak instead of disabling it again at once.
+  NewCustomer(db.pool(), acme, "cy@example.com");
+  Drain(deliverer);
+  const auto after = webhooks::GetEndpoint(db.pool(), acme, endpoint);
+  CHECK(after.enabled);
+  REQUIRE(after.failing_since);
+  CHECK(*after.failing_since == clock.Now());
+}
+
+TEST_CASE("an endpoint disabled for maintenance gets no events, and once enabled is signed with the same secret",
+          "[webhooks][enable]") {
+  test::TestDatabase db;
+  Receiver receiver;
+  const std::string acme = AddBusiness(db.pool(), "acme");
+  const std::string other = AddBusiness(db.pool(), "other");
+  const std::string endpoint = AddEndpoint(db.pool(), acme, receiver.Url("/ok/"), {"customer.created"});
+  test::FixedClock clock(RealNow());
+  webhooks::Deliverer deliverer(db.pool(), clock, Loopback());
+
+  CHECK_THROWS_AS(webhooks::SetEnabled(db.pool(), other, endpoint, false, clock.Now()), NotFound);
+  CHECK(webhooks::GetEndpoint(db.pool(), acme, endpoint).enabled);
+  const auto disabled = webhooks::SetEnabled(db.pool(), acme, endpoint, false, clock.Now(), "moving servers");
+  CHECK_FALSE(disabled.enabled);
+  CHECK(disabled.disabled_reason == "moving servers");
+  CHECK(disabled.disabled_at == clock.Now());
+  CHECK(webhooks::SetEnabled(db.pool(), acme, endpoint, false, clock.Now()).disabled_reason == "moving servers");
+  NewCustomer(db.pool(), acme, "ann@example.com");
+  CHECK(Count(db.pool(), "SELECT count(*) FROM jobs WHERE queue = 'webhooks.delivery'") == 0);
+
+  webhooks::SetEnabled(db.pool(), acme, endpoint, true, clock.Now());
+  NewCustomer(db.pool(), acme, "bob@example.com");
+  clock.Set(RealNow());
+  Drain(deliverer);
+  const Json log = receiver.Log();
+  REQUIRE(log.size() == 1);
+  CHECK(log[0]["verified"] == true);
+  CHECK(Json::parse(log[0]["body"].get<std::string>())["data"]["email"] == "bob@example.com");
+}
+
 TEST_CASE("appointment events carry the issue's names, cancelled included, in the booking's transaction",
           "[webhooks]") {
   test::TestDatabase db;
