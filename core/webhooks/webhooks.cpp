@@ -504,6 +504,21 @@ Delivery SendTest(db::Pool& pool, const std::string& business_id, const std::str
   });
 }
 
+Pruned Prune(db::Pool& pool, TimePoint before, int batch) {
+  Pruned pruned;
+  if (batch < 1) return pruned;
+  pruned.deliveries = db::WithTransaction(pool, [&](pqxx::work& tx) {
+    const auto rows = tx.exec_params(
+        "DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries"
+        " WHERE created_at < timestamptz 'epoch' + $1::int8 * interval '1 microsecond'"
+        " ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)",
+        Micros(before), batch);
+    return static_cast<int>(rows.affected_rows());
+  });
+  pruned.jobs = jobs::PruneFinished(pool, kDeliveryQueue, before, batch);
+  return pruned;
+}
+
 std::optional<DisabledEndpoint> Deliverer::Deliver(const jobs::Job& job, TimePoint now) {
   const std::string endpoint_id = job.payload.value("endpoint_id", "");
   const auto target =

@@ -143,6 +143,18 @@ std::int64_t Replay(db::Pool& pool, const std::string& business_id, std::int64_t
 Delivery SendTest(db::Pool& pool, const std::string& business_id, const std::string& endpoint_id,
                   const DeliverySettings& settings, TimePoint now);
 
+struct Pruned {
+  int deliveries = 0;
+  int jobs = 0;
+};
+
+// Deletes up to `batch` delivery attempts logged before `before`, of every
+// business, and up to `batch` finished delivery jobs finished before it
+// (jobs::PruneFinished). omnid calls it until a batch comes back short, so
+// that no statement holds locks long. A job finishes after its last
+// attempt, so a delivery that is kept still has its job to replay.
+Pruned Prune(db::Pool& pool, TimePoint before, int batch);
+
 struct DisabledEndpoint {
   std::string business_id;
   std::string endpoint_id;

@@ -136,6 +136,15 @@ TEST_CASE("omni webhooks: add, list, a booking delivered by omnid and verified, 
   CHECK(listed[0]["state"] == "enabled");
   CHECK(listed[0].dump().find(kSecret) == std::string::npos);
 
+  // History past webhooks.delivery_retention_days (30 by default) that omnid prunes when it starts.
+  omni::db::WithTransaction(cli.db.pool(), [&](pqxx::work& tx) {
+    tx.exec_params("INSERT INTO webhook_deliveries (business_id, endpoint_id, event_id, event_type, attempt,"
+                   " duration_ms, created_at) SELECT business_id, id, 'evt_old', 'customer.created', 1, 5,"
+                   " now() - interval '31 days' FROM webhook_endpoints WHERE id = $1::uuid",
+                   endpoint);
+    tx.exec("INSERT INTO jobs (queue, state, run_at, finished_at) VALUES ('webhooks.delivery', 'DONE',"
+            " now() - interval '31 days', now() - interval '31 days')");
+  });
   omni::test::Process omnid(OMNID_PATH, {.args = {"--config", cli.config_path}});
   REQUIRE(omnid.WaitForStdout("omnid listening on", 60s));
   REQUIRE(cli.Omni("acme", {"book", "create", "--service", "Cut", "--start", cli.day + " 10:00", "--name", "Ann Lee",
@@ -154,6 +163,17 @@ TEST_CASE("omni webhooks: add, list, a booking delivered by omnid and verified, 
 
   json deliveries = cli.Json("acme", {"webhooks", "deliveries"});
   REQUIRE(deliveries.size() == 2);
+  for (const auto& d : deliveries) CHECK(d["event_id"] != "evt_old");
+  const auto old_rows = [&] {
+    return omni::db::WithTransaction(cli.db.pool(), [](pqxx::work& tx) {
+      return tx.exec("SELECT (SELECT count(*) FROM jobs WHERE finished_at < now() - interval '30 days')"
+                     " + (SELECT count(*) FROM webhook_deliveries WHERE event_id = 'evt_old')")[0][0]
+          .as<int>();
+    });
+  };
+  const auto prune_deadline = std::chrono::steady_clock::now() + 20s;
+  while (old_rows() > 0 && std::chrono::steady_clock::now() < prune_deadline) std::this_thread::sleep_for(50ms);
+  CHECK(old_rows() == 0);
   CHECK(deliveries[0]["status"] == 204);
   CHECK(deliveries[0]["endpoint_id"] == endpoint);
   CHECK(cli.Json("other", {"webhooks", "deliveries"}).empty());
