@@ -1,5 +1,6 @@
-// `omni webhooks add|list|rm|test|deliveries|replay`: a business's outbound
-// webhook endpoints (core/webhooks), their delivery log and replays.
+// `omni webhooks add|list|rm|enable|disable|test|deliveries|replay`: a
+// business's outbound webhook endpoints (core/webhooks), their delivery log
+// and replays.
 #include <chrono>
 
 #include <date/date.h>
@@ -25,6 +26,11 @@ struct AddOptions {
 
 struct IdOptions {
   std::string id;
+};
+
+struct DisableOptions {
+  std::string id;
+  std::string reason;
 };
 
 struct DeliveriesOptions {
@@ -110,6 +116,21 @@ int RunList(Context& ctx, const IdOptions&) {
 int RunRemove(Context& ctx, const IdOptions& opts) {
   const auto removed = webhooks::RemoveEndpoint(ctx.Database(), BusinessId(ctx), opts.id);
   ctx.out().Status("endpoint " + removed.id + " (" + removed.url + ") removed");
+  return 0;
+}
+
+int RunEnable(Context& ctx, const IdOptions& opts) {
+  const auto endpoint = webhooks::SetEnabled(ctx.Database(), BusinessId(ctx), opts.id, true, DefaultClock().Now());
+  ctx.out().Record(kEndpointColumns, EndpointJson(endpoint, ctx.out().format() == Format::kJson));
+  ctx.out().Status("endpoint " + endpoint.id + " enabled; new events are sent to it again");
+  return 0;
+}
+
+int RunDisable(Context& ctx, const DisableOptions& opts) {
+  const auto endpoint =
+      webhooks::SetEnabled(ctx.Database(), BusinessId(ctx), opts.id, false, DefaultClock().Now(), opts.reason);
+  ctx.out().Record(kEndpointColumns, EndpointJson(endpoint, ctx.out().format() == Format::kJson));
+  ctx.out().Status("endpoint " + endpoint.id + " disabled; omni webhooks enable turns it back on");
   return 0;
 }
 
@@ -204,6 +225,26 @@ Command MakeWebhooksCommand() {
               [](IdOptions& o) { return std::vector<Option>{{"id", "endpoint id (omni webhooks list)", &o.id, true}}; },
               RunRemove),
           MakeCommand<IdOptions>(
+              "enable", "turn an endpoint back on, keeping its id and secret",
+              "Turns on an endpoint that was disabled, by hand or after failing for 24 hours, with the same id, "
+              "secret and events. Its failure streak starts again from nothing. Events that happened while it "
+              "was disabled are not sent; omni webhooks replay sends one from the delivery log.",
+              {"$ omni webhooks enable -b demo-salon 3f2a9c"},
+              [](IdOptions& o) { return std::vector<Option>{{"id", "endpoint id (omni webhooks list)", &o.id, true}}; },
+              RunEnable),
+          MakeCommand<DisableOptions>(
+              "disable", "stop sending to an endpoint for now",
+              "Stops sending to the endpoint, e.g. while its receiver is under maintenance, keeping its id, "
+              "secret and log. New events are not queued for it and deliveries already queued end unsent. "
+              "omni webhooks list shows the reason.",
+              {"$ omni webhooks disable -b demo-salon 3f2a9c --reason \"moving the CRM\""},
+              [](DisableOptions& o) {
+                return std::vector<Option>{{"id", "endpoint id (omni webhooks list)", &o.id, true},
+                                           {"--reason", "shown by omni webhooks list (default: disabled by an "
+                                                        "operator)", &o.reason}};
+              },
+              RunDisable),
+          MakeCommand<IdOptions>(
               "test", "send a webhook.test event now and show the answer",
               "Sends a signed webhook.test event to the endpoint at once, waits for the answer and logs it like "
               "any delivery. Exits 1 when the receiver does not answer 2xx.",
@@ -223,7 +264,8 @@ Command MakeWebhooksCommand() {
           MakeCommand<IdOptions>(
               "replay", "send a delivery's event again",
               "Queues the event of a delivery again for its endpoint, with the same webhook-id; omnid sends it "
-              "and retries it like a new one. A disabled endpoint's deliveries are refused (exit code 6).",
+              "and retries it like a new one. A disabled endpoint's deliveries are refused (exit code 6): enable it "
+              "first.",
               {"$ omni webhooks replay -b demo-salon 42"},
               [](IdOptions& o) {
                 return std::vector<Option>{{"id", "delivery id (omni webhooks deliveries)", &o.id, true}};

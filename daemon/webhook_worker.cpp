@@ -18,6 +18,11 @@ constexpr auto kPollInterval = std::chrono::milliseconds(500);
 // Rounds back to back while deliveries keep coming, but never so many that
 // a stop waits long.
 constexpr int kMaxBatchesPerRound = 50;
+// Small batches keep each DELETE's locks brief; an omnid that has been off
+// for long catches up over a few rounds instead of in one long one.
+constexpr auto kPruneInterval = std::chrono::minutes(5);
+constexpr int kPruneBatch = 500;
+constexpr int kMaxPruneBatches = 20;
 
 }  // namespace
 
@@ -61,6 +66,34 @@ void WebhookWorker::Round() {
     log::Debug("webhooks not delivered this round", {{"error", e.what()}});
   } catch (const std::exception& e) {
     log::Warn("delivering webhooks failed", {{"error", e.what()}});
+  }
+  Prune(*pool);
+}
+
+void WebhookWorker::Prune(db::Pool& pool) {
+  const auto started = std::chrono::steady_clock::now();
+  if (started < next_prune_) return;
+  next_prune_ = started + kPruneInterval;
+  const TimePoint before =
+      DefaultClock().Now() - std::chrono::hours{24} * app_.config().webhooks.delivery_retention_days;
+  webhooks::Pruned total;
+  try {
+    for (int i = 0; i < kMaxPruneBatches; ++i) {
+      const webhooks::Pruned pruned = webhooks::Prune(pool, before, kPruneBatch);
+      total.deliveries += pruned.deliveries;
+      total.jobs += pruned.jobs;
+      if (pruned.deliveries < kPruneBatch && pruned.jobs < kPruneBatch) break;
+      std::lock_guard lock(mutex_);
+      if (stopping_) break;
+    }
+  } catch (const Unavailable& e) {
+    log::Debug("webhook history not pruned this round", {{"error", e.what()}});
+  } catch (const std::exception& e) {
+    log::Warn("pruning webhook history failed", {{"error", e.what()}});
+  }
+  if (total.deliveries > 0 || total.jobs > 0) {
+    log::Info("webhook history pruned", {{"deliveries", total.deliveries},
+                                         {"jobs", total.jobs}});
   }
 }
 

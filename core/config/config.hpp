@@ -171,6 +171,9 @@ struct WebhooksSettings {
   // addresses are refused, when added and on every connection. On only
   // for receivers on the same host or network (and tests).
   bool allow_private_targets = false;
+  // omnid deletes delivery attempts and finished delivery jobs older than
+  // this, in small batches.
+  int delivery_retention_days = 30;
 };
 
 // The `billing` section: a new business's trial and a failed payment's

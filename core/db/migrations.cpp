@@ -28,6 +28,7 @@
   X(18, operator_access) \
   X(19, message_counting) \
   X(21, webhooks) \
+  X(22, webhook_retention) \
   X(25, conversation_notes) \
   X(27, business_country) \
   X(28, phone_e164) \

@@ -318,4 +318,17 @@ Job Cancel(db::Pool& pool, std::int64_t id, const std::string& business_id, Time
   });
 }
 
+int PruneFinished(db::Pool& pool, const std::string& queue, TimePoint before, int max_jobs) {
+  if (max_jobs < 1) return 0;
+  return db::WithTransaction(pool, [&](pqxx::work& tx) {
+    // Rows already locked are another pruner's batch: skipped, not waited for.
+    const auto rows = tx.exec_params(
+        "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE queue = $1 AND finished_at IS NOT NULL"
+        " AND finished_at < timestamptz 'epoch' + $2::int8 * interval '1 microsecond'"
+        " AND state IN ('DONE', 'DEAD', 'CANCELED') ORDER BY finished_at LIMIT $3 FOR UPDATE SKIP LOCKED)",
+        queue, Micros(before), max_jobs);
+    return static_cast<int>(rows.affected_rows());
+  });
+}
+
 }  // namespace omni::jobs

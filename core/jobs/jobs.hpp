@@ -123,4 +123,11 @@ Job Retry(db::Pool& pool, std::int64_t id, const std::string& business_id, TimeP
 // Conflict for a DONE or CANCELED job.
 Job Cancel(db::Pool& pool, std::int64_t id, const std::string& business_id, TimePoint now);
 
+// Deletes up to `max_jobs` of `queue`'s finished jobs (DONE, DEAD or
+// CANCELED) that finished before `before`, oldest first, and returns how
+// many went. A queue's owner calls it with its own retention, in batches
+// small enough not to hold locks long. A pruned job's dedupe key is free
+// again, so a queue that relies on keys for longer must keep its jobs.
+int PruneFinished(db::Pool& pool, const std::string& queue, TimePoint before, int max_jobs);
+
 }  // namespace omni::jobs

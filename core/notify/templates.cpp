@@ -147,7 +147,7 @@ RenderedMail RenderWebhookDisabledMail(const std::string& url, const std::string
   t.heading = "A webhook endpoint was disabled";
   t.paragraphs = {"Deliveries to this endpoint failed for 24 hours, so omni stopped sending to it. Events since "
                   "then were not delivered.",
-                  "Fix the receiver, then remove the endpoint and add it again (omni webhooks rm, omni webhooks add); "
+                  "Fix the receiver, then turn the endpoint back on with omni webhooks enable, which keeps its secret; "
                   "omni webhooks deliveries shows each attempt and omni webhooks replay sends one again."};
   t.facts = {{"Endpoint", endpoint_id}, {"URL", url}, {"Last error", last_error.empty() ? "none" : last_error}};
   RenderedMail out;

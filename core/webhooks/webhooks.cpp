@@ -405,6 +405,31 @@ Endpoint RemoveEndpoint(db::Pool& pool, const std::string& business_id, const st
   });
 }
 
+Endpoint SetEnabled(db::Pool& pool, const std::string& business_id, const std::string& id, bool enabled,
+                    TimePoint now, const std::string& reason) {
+  CheckBusiness(business_id);
+  RejectNul("reason", reason);
+  if (CountChars(reason) > kMaxDescriptionChars) throw InvalidInput("disable reason is too long: at most 200 characters");
+  return db::WithTransaction(pool, [&](pqxx::work& tx) {
+    const Endpoint endpoint = LoadEndpoint(tx, business_id, id);
+    if (endpoint.enabled == enabled) return endpoint;
+    const auto rows =
+        enabled ? tx.exec_params(std::string("UPDATE webhook_endpoints SET enabled = true, failing_since = NULL,"
+                                             " disabled_at = NULL, disabled_reason = ''"
+                                             " WHERE business_id = $1::uuid AND id = $2::uuid RETURNING ") +
+                                     kEndpointColumns,
+                                 business_id, endpoint.id)
+                : tx.exec_params(std::string("UPDATE webhook_endpoints SET enabled = false, disabled_at ="
+                                             " timestamptz 'epoch' + $3::int8 * interval '1 microsecond',"
+                                             " disabled_reason = $4"
+                                             " WHERE business_id = $1::uuid AND id = $2::uuid RETURNING ") +
+                                     kEndpointColumns,
+                                 business_id, endpoint.id, Micros(now),
+                                 reason.empty() ? std::string("disabled by an operator") : Trim(reason));
+    return ReadEndpoint(rows[0]);
+  });
+}
+
 std::vector<Delivery> ListDeliveries(db::Pool& pool, const std::string& business_id, const std::string& endpoint_id,
                                      int limit) {
   CheckBusiness(business_id);
@@ -439,7 +464,7 @@ std::int64_t Replay(db::Pool& pool, const std::string& business_id, std::int64_t
     const std::string endpoint_id = rows[0][1].as<std::string>();
     if (!rows[0][2].as<bool>()) {
       throw Conflict("webhook endpoint " + endpoint_id + " is disabled: its deliveries cannot be replayed",
-                     "Remove it and add it again once the receiver works.");
+                     "Enable it with `omni webhooks enable` once the receiver works.");
     }
     const std::int64_t job_id = rows[0][0].as<std::int64_t>();
     const auto original = job_id == 0 ? std::nullopt : jobs::Find(tx, job_id, business_id);
@@ -477,6 +502,21 @@ Delivery SendTest(db::Pool& pool, const std::string& business_id, const std::str
                                      business_id, event_id);
     return ReadDelivery(rows[0]);
   });
+}
+
+Pruned Prune(db::Pool& pool, TimePoint before, int batch) {
+  Pruned pruned;
+  if (batch < 1) return pruned;
+  pruned.deliveries = db::WithTransaction(pool, [&](pqxx::work& tx) {
+    const auto rows = tx.exec_params(
+        "DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries"
+        " WHERE created_at < timestamptz 'epoch' + $1::int8 * interval '1 microsecond'"
+        " ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)",
+        Micros(before), batch);
+    return static_cast<int>(rows.affected_rows());
+  });
+  pruned.jobs = jobs::PruneFinished(pool, kDeliveryQueue, before, batch);
+  return pruned;
 }
 
 std::optional<DisabledEndpoint> Deliverer::Deliver(const jobs::Job& job, TimePoint now) {

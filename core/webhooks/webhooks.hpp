@@ -102,6 +102,16 @@ Endpoint GetEndpoint(db::Pool& pool, const std::string& business_id, const std::
 // its log. Returns the removed endpoint.
 Endpoint RemoveEndpoint(db::Pool& pool, const std::string& business_id, const std::string& id);
 
+// Turns the endpoint (GetEndpoint's id rules) on or off, keeping its id,
+// secret, events and log, and returns it as it now is. Enabling clears the
+// failure streak and the reason, so a receiver gets a full 24 h again
+// before it is disabled anew. Disabling records `reason` ("" for "disabled
+// by an operator") at `now`; while disabled, events are not queued for it
+// and deliveries already queued end unsent (replay them once enabled).
+// Idempotent: enabling an enabled endpoint changes nothing.
+Endpoint SetEnabled(db::Pool& pool, const std::string& business_id, const std::string& id, bool enabled,
+                    TimePoint now, const std::string& reason = "");
+
 struct Delivery {
   std::int64_t id = 0;
   std::string endpoint_id;
@@ -132,6 +142,18 @@ std::int64_t Replay(db::Pool& pool, const std::string& business_id, std::int64_t
 // logs it like any attempt. Never retried.
 Delivery SendTest(db::Pool& pool, const std::string& business_id, const std::string& endpoint_id,
                   const DeliverySettings& settings, TimePoint now);
+
+struct Pruned {
+  int deliveries = 0;
+  int jobs = 0;
+};
+
+// Deletes up to `batch` delivery attempts logged before `before`, of every
+// business, and up to `batch` finished delivery jobs finished before it
+// (jobs::PruneFinished). omnid calls it until a batch comes back short, so
+// that no statement holds locks long. A job finishes after its last
+// attempt, so a delivery that is kept still has its job to replay.
+Pruned Prune(db::Pool& pool, TimePoint before, int batch);
 
 struct DisabledEndpoint {
   std::string business_id;

@@ -2,7 +2,8 @@
 // on 127.0.0.1 (tests/http/webhook_receiver) that verifies each delivery
 // with the standardwebhooks npm package: add prints the secret once and
 // list only its prefix, a booking's events arrive signed, deliveries and
-// replay, test with webhooks.timeout_ms against a hanging receiver, rm,
+// replay, disable and enable keeping the secret, test with
+// webhooks.timeout_ms against a hanging receiver, rm,
 // private targets refused without webhooks.allow_private_targets, and
 // another business's endpoint and delivery ids refused everywhere.
 #include <catch2/catch.hpp>
@@ -135,6 +136,15 @@ TEST_CASE("omni webhooks: add, list, a booking delivered by omnid and verified, 
   CHECK(listed[0]["state"] == "enabled");
   CHECK(listed[0].dump().find(kSecret) == std::string::npos);
 
+  // History past webhooks.delivery_retention_days (30 by default) that omnid prunes when it starts.
+  omni::db::WithTransaction(cli.db.pool(), [&](pqxx::work& tx) {
+    tx.exec_params("INSERT INTO webhook_deliveries (business_id, endpoint_id, event_id, event_type, attempt,"
+                   " duration_ms, created_at) SELECT business_id, id, 'evt_old', 'customer.created', 1, 5,"
+                   " now() - interval '31 days' FROM webhook_endpoints WHERE id = $1::uuid",
+                   endpoint);
+    tx.exec("INSERT INTO jobs (queue, state, run_at, finished_at) VALUES ('webhooks.delivery', 'DONE',"
+            " now() - interval '31 days', now() - interval '31 days')");
+  });
   omni::test::Process omnid(OMNID_PATH, {.args = {"--config", cli.config_path}});
   REQUIRE(omnid.WaitForStdout("omnid listening on", 60s));
   REQUIRE(cli.Omni("acme", {"book", "create", "--service", "Cut", "--start", cli.day + " 10:00", "--name", "Ann Lee",
@@ -153,6 +163,17 @@ TEST_CASE("omni webhooks: add, list, a booking delivered by omnid and verified, 
 
   json deliveries = cli.Json("acme", {"webhooks", "deliveries"});
   REQUIRE(deliveries.size() == 2);
+  for (const auto& d : deliveries) CHECK(d["event_id"] != "evt_old");
+  const auto old_rows = [&] {
+    return omni::db::WithTransaction(cli.db.pool(), [](pqxx::work& tx) {
+      return tx.exec("SELECT (SELECT count(*) FROM jobs WHERE finished_at < now() - interval '30 days')"
+                     " + (SELECT count(*) FROM webhook_deliveries WHERE event_id = 'evt_old')")[0][0]
+          .as<int>();
+    });
+  };
+  const auto prune_deadline = std::chrono::steady_clock::now() + 20s;
+  while (old_rows() > 0 && std::chrono::steady_clock::now() < prune_deadline) std::this_thread::sleep_for(50ms);
+  CHECK(old_rows() == 0);
   CHECK(deliveries[0]["status"] == 204);
   CHECK(deliveries[0]["endpoint_id"] == endpoint);
   CHECK(cli.Json("other", {"webhooks", "deliveries"}).empty());
@@ -167,6 +188,28 @@ TEST_CASE("omni webhooks: add, list, a booking delivered by omnid and verified, 
   CHECK(cli.Omni("other", {"webhooks", "deliveries", "--endpoint", endpoint}).exit_code == 5);
   CHECK(cli.Omni("acme", {"webhooks", "rm", other_endpoint}).exit_code == 5);
   CHECK(cli.Omni("acme", {"webhooks", "replay", "abc"}).exit_code == 2);
+
+  CHECK(cli.Omni("other", {"webhooks", "disable", endpoint}).exit_code == 5);
+  CHECK(cli.Omni("other", {"webhooks", "enable", endpoint}).exit_code == 5);
+  CHECK(cli.Omni("acme", {"webhooks", "disable", other_endpoint}).exit_code == 5);
+
+  // Disabled for maintenance: listed with the reason, and replay is refused until it is enabled again.
+  json disabled = cli.Json("acme", {"webhooks", "disable", endpoint, "--reason", "moving the CRM"});
+  CHECK(disabled["state"] == "disabled");
+  CHECK(disabled["disabled_reason"] == "moving the CRM");
+  CHECK(cli.Json("acme", {"webhooks", "list"})[0]["state"] == "disabled");
+  CHECK(cli.Json("other", {"webhooks", "list"})[0]["state"] == "enabled");
+  auto refused_replay = cli.Omni("acme", {"webhooks", "replay", delivery});
+  CHECK(refused_replay.exit_code == 6);
+  CHECK(refused_replay.err.find("omni webhooks enable") != std::string::npos);
+  auto enabled = cli.Omni("acme", {"webhooks", "enable", endpoint.substr(0, 8)});
+  INFO(enabled.err);
+  REQUIRE(enabled.exit_code == 0);
+  CHECK(enabled.out.find("enabled") != std::string::npos);
+  json relisted = cli.Json("acme", {"webhooks", "list"});
+  CHECK(relisted[0]["id"] == endpoint);
+  CHECK(relisted[0]["state"] == "enabled");
+  CHECK(relisted[0]["disabled_reason"] == "");
 
   auto replayed = cli.Omni("acme", {"webhooks", "replay", delivery});
   INFO(replayed.err);

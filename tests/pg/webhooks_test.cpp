@@ -402,6 +402,128 @@ TEST_CASE("an endpoint failing for 24 hours is disabled, its owner told once, an
   CHECK(log[0]["id"] == first.event_id);
 }
 
+TEST_CASE("an endpoint disabled after 24 hours of failures is enabled again with its id, secret and a fresh streak",
+          "[webhooks][enable]") {
+  test::TestDatabase db;
+  const std::string acme = AddBusiness(db.pool(), "acme");
+  const std::string other = AddBusiness(db.pool(), "other");
+  const std::string endpoint = AddEndpoint(db.pool(), acme, "http://127.0.0.1:9/closed", {"customer.created"});
+  test::FixedClock clock(RealNow());
+  webhooks::Deliverer deliverer(db.pool(), clock, Loopback());
+  // Events take the database's time: the clock follows them.
+  NewCustomer(db.pool(), acme, "ann@example.com");
+  clock.Set(RealNow());
+  Drain(deliverer);
+  clock.Set(clock.Now() + hours{25});
+  NewCustomer(db.pool(), acme, "bob@example.com");
+  Drain(deliverer);
+  REQUIRE_FALSE(webhooks::GetEndpoint(db.pool(), acme, endpoint).enabled);
+
+  // Another business's id is not found, and changes nothing.
+  CHECK_THROWS_AS(webhooks::SetEnabled(db.pool(), other, endpoint, true, clock.Now()), NotFound);
+  CHECK_FALSE(webhooks::GetEndpoint(db.pool(), acme, endpoint).enabled);
+
+  const auto enabled = webhooks::SetEnabled(db.pool(), acme, endpoint.substr(0, 8), true, clock.Now());
+  CHECK(enabled.id == endpoint);
+  CHECK(enabled.enabled);
+  CHECK_FALSE(enabled.failing_since);
+  CHECK_FALSE(enabled.disabled_at);
+  CHECK(enabled.disabled_reason.empty());
+  CHECK(Count(db.pool(), "SELECT count(*) FROM webhook_endpoints WHERE secret = '" + kSecret + "'") == 1);
+  // The next failure starts a new streak instead of disabling it again at once.
+  NewCustomer(db.pool(), acme, "cy@example.com");
+  Drain(deliverer);
+  const auto after = webhooks::GetEndpoint(db.pool(), acme, endpoint);
+  CHECK(after.enabled);
+  REQUIRE(after.failing_since);
+  CHECK(*after.failing_since == clock.Now());
+}
+
+TEST_CASE("an endpoint disabled for maintenance gets no events, and once enabled is signed with the same secret",
+          "[webhooks][enable]") {
+  test::TestDatabase db;
+  Receiver receiver;
+  const std::string acme = AddBusiness(db.pool(), "acme");
+  const std::string other = AddBusiness(db.pool(), "other");
+  const std::string endpoint = AddEndpoint(db.pool(), acme, receiver.Url("/ok/"), {"customer.created"});
+  test::FixedClock clock(RealNow());
+  webhooks::Deliverer deliverer(db.pool(), clock, Loopback());
+
+  CHECK_THROWS_AS(webhooks::SetEnabled(db.pool(), other, endpoint, false, clock.Now()), NotFound);
+  CHECK(webhooks::GetEndpoint(db.pool(), acme, endpoint).enabled);
+  const auto disabled = webhooks::SetEnabled(db.pool(), acme, endpoint, false, clock.Now(), "moving servers");
+  CHECK_FALSE(disabled.enabled);
+  CHECK(disabled.disabled_reason == "moving servers");
+  CHECK(disabled.disabled_at == clock.Now());
+  CHECK(webhooks::SetEnabled(db.pool(), acme, endpoint, false, clock.Now()).disabled_reason == "moving servers");
+  NewCustomer(db.pool(), acme, "ann@example.com");
+  CHECK(Count(db.pool(), "SELECT count(*) FROM jobs WHERE queue = 'webhooks.delivery'") == 0);
+
+  webhooks::SetEnabled(db.pool(), acme, endpoint, true, clock.Now());
+  NewCustomer(db.pool(), acme, "bob@example.com");
+  clock.Set(RealNow());
+  Drain(deliverer);
+  const Json log = receiver.Log();
+  REQUIRE(log.size() == 1);
+  CHECK(log[0]["verified"] == true);
+  CHECK(Json::parse(log[0]["body"].get<std::string>())["data"]["email"] == "bob@example.com");
+}
+
+TEST_CASE("deliveries and finished delivery jobs past retention are pruned in batches, of every business only them",
+          "[webhooks][retention]") {
+  test::TestDatabase db;
+  Receiver receiver;
+  const std::string acme = AddBusiness(db.pool(), "acme");
+  const std::string other = AddBusiness(db.pool(), "other");
+  AddEndpoint(db.pool(), acme, receiver.Url("/ok/acme"), {"customer.created"});
+  AddEndpoint(db.pool(), other, receiver.Url("/ok/other"), {"customer.created"});
+  NewCustomer(db.pool(), acme, "ann@example.com");
+  NewCustomer(db.pool(), acme, "bob@example.com");
+  NewCustomer(db.pool(), other, "cy@example.com");
+  const TimePoint start = RealNow();
+  test::FixedClock clock(start);
+  webhooks::Deliverer deliverer(db.pool(), clock, Loopback());
+  Drain(deliverer);
+  // A finished job of another queue, and a delivery still waiting, are not the pruner's.
+  const auto meter = jobs::Enqueue(db.pool(), {"stripe.meter_events", acme, Json::object(), start, "", 3}).id;
+  const auto claimed = jobs::Claim(db.pool(), "stripe.meter_events", 1, std::chrono::minutes{1}, start);
+  REQUIRE(claimed.size() == 1);
+  jobs::Complete(db.pool(), claimed[0], start);
+  const auto waiting =
+      jobs::Enqueue(db.pool(), {webhooks::kDeliveryQueue, acme, Json::object(), start + hours{24 * 365}, "", 3}).id;
+
+  clock.Set(start + hours{24 * 20});
+  NewCustomer(db.pool(), acme, "dee@example.com");
+  Drain(deliverer);
+  REQUIRE(webhooks::ListDeliveries(db.pool(), acme).size() == 3);
+  REQUIRE(webhooks::ListDeliveries(db.pool(), other).size() == 1);
+  // The receiver refuses a timestamp 20 days ahead of its own clock, so that delivery ends DEAD: finished too.
+  REQUIRE(Count(db.pool(), "SELECT count(*) FROM jobs WHERE queue = 'webhooks.delivery'"
+                           " AND state IN ('DONE', 'DEAD')") == 4);
+
+  clock.Set(start + hours{24 * 31});
+  const TimePoint before = clock.Now() - hours{24 * 30};
+  const auto first = webhooks::Prune(db.pool(), before, 2);
+  CHECK(first.deliveries == 2);
+  CHECK(first.jobs == 2);
+  const auto second = webhooks::Prune(db.pool(), before, 2);
+  CHECK(second.deliveries == 1);
+  CHECK(second.jobs == 1);
+  const auto third = webhooks::Prune(db.pool(), before, 2);
+  CHECK(third.deliveries == 0);
+  CHECK(third.jobs == 0);
+
+  const auto kept = webhooks::ListDeliveries(db.pool(), acme);
+  REQUIRE(kept.size() == 1);
+  CHECK(kept[0].at == start + hours{24 * 20});
+  CHECK(webhooks::ListDeliveries(db.pool(), other).empty());
+  CHECK(Count(db.pool(), "SELECT count(*) FROM jobs WHERE id = " + std::to_string(meter)) == 1);
+  CHECK(Count(db.pool(), "SELECT count(*) FROM jobs WHERE id = " + std::to_string(waiting)) == 1);
+  CHECK(Count(db.pool(), "SELECT count(*) FROM jobs WHERE queue = 'webhooks.delivery'") == 2);
+  // The delivery that is kept still has its event to replay.
+  CHECK(webhooks::Replay(db.pool(), acme, kept[0].id, clock.Now()) > 0);
+}
+
 TEST_CASE("appointment events carry the issue's names, cancelled included, in the booking's transaction",
           "[webhooks]") {
   test::TestDatabase db;

@@ -570,7 +570,7 @@ TEST_CASE("email: bad URLs, senders and half a login are named", "[config]") {
   CHECK_THAT(MessageOf("email:\n  starttls: maybe\n"), Contains("email.starttls: expected one of required, off"));
 }
 
-TEST_CASE("webhooks: the attempt timeout and private targets, with their defaults", "[config]") {
+TEST_CASE("webhooks: the attempt timeout, private targets and delivery retention, with their defaults", "[config]") {
   CHECK(omni::config::DefaultConfig().webhooks.timeout_ms == 10000);
   CHECK_FALSE(omni::config::DefaultConfig().webhooks.allow_private_targets);
   Config config = Parse("webhooks:\n  timeout_ms: 500\n  allow_private_targets: true\n");
@@ -580,6 +580,9 @@ TEST_CASE("webhooks: the attempt timeout and private targets, with their default
   CHECK_THAT(MessageOf("webhooks:\n  allow_private_targets: sometimes\n"),
              Contains("webhooks.allow_private_targets"));
   CHECK_THAT(MessageOf("webhooks:\n  secret: x\n"), Contains("webhooks.secret"));
+  CHECK(omni::config::DefaultConfig().webhooks.delivery_retention_days == 30);
+  CHECK(Parse("webhooks:\n  delivery_retention_days: 7\n").webhooks.delivery_retention_days == 7);
+  CHECK_THAT(MessageOf("webhooks:\n  delivery_retention_days: 0\n"), Contains("webhooks.delivery_retention_days"));
 }
 
 TEST_CASE("the rendered config redacts every secret", "[config]") {
