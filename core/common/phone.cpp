@@ -1,25 +1,22 @@
 // Phone numbers through libphonenumber; see phone.hpp.
 #include "core/common/phone.hpp"
 
+#include <dlfcn.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstring>
 #include <iterator>
-#include <set>
 #include <string>
 #include <utility>
 
-#include <phonenumbers/phonenumber.pb.h>
-#include <phonenumbers/phonenumberutil.h>
-
+#include "core/common/detail/phone_module.hpp"
 #include "core/common/error.hpp"
 #include "core/common/text.hpp"
 
 namespace omni::phone {
 namespace {
-
-using i18n::phonenumbers::PhoneNumber;
-using i18n::phonenumbers::PhoneNumberUtil;
 
 struct ZoneRegion {
   const char* zone;
@@ -30,14 +27,54 @@ constexpr ZoneRegion kZoneRegions[] = {
 #include "core/common/detail/zone_regions.inc"
 };
 
-const PhoneNumberUtil& Util() { return *PhoneNumberUtil::GetInstance(); }
+struct Module {
+  OmniPhoneParseFn parse = nullptr;
+  OmniPhoneFormatFn format = nullptr;
+  OmniPhoneExampleFn example = nullptr;
+  OmniPhoneKnownRegionFn known_region = nullptr;
+};
+
+// The directory of the running binary, where an installed omni_phone.so is
+// found (OMNI_PHONE_MODULE_FROM_BINDIR: bin/ to lib/omni/).
+std::string BinaryDir() {
+  char path[4096];
+  const ssize_t size = ::readlink("/proc/self/exe", path, sizeof path - 1);
+  if (size <= 0) return {};
+  const std::string binary(path, static_cast<std::size_t>(size));
+  return binary.substr(0, binary.rfind('/'));
+}
+
+// The module's entry points, loaded once: installed next to the binary,
+// else from the build tree (omni run from its build directory, and the
+// tests).
+const Module& Phones() {
+  static const Module module = [] {
+    Module loaded;
+    for (const std::string& path : {BinaryDir() + "/" OMNI_PHONE_MODULE_FROM_BINDIR "/omni_phone.so",
+                                    std::string(OMNI_PHONE_MODULE_BUILD_PATH)}) {
+      if (void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL)) {
+        loaded.parse = reinterpret_cast<OmniPhoneParseFn>(::dlsym(handle, OMNI_PHONE_PARSE_SYMBOL));
+        loaded.format = reinterpret_cast<OmniPhoneFormatFn>(::dlsym(handle, OMNI_PHONE_FORMAT_SYMBOL));
+        loaded.example = reinterpret_cast<OmniPhoneExampleFn>(::dlsym(handle, OMNI_PHONE_EXAMPLE_SYMBOL));
+        loaded.known_region =
+            reinterpret_cast<OmniPhoneKnownRegionFn>(::dlsym(handle, OMNI_PHONE_KNOWN_REGION_SYMBOL));
+        break;
+      }
+    }
+    return loaded;
+  }();
+  if (module.parse == nullptr || module.format == nullptr || module.example == nullptr ||
+      module.known_region == nullptr) {
+    throw Unavailable("cannot read phone numbers: the phone module omni_phone.so is not installed",
+                      "Reinstall omni with its lib/omni/omni_phone.so.");
+  }
+  return module;
+}
 
 // What a number of `region` looks like, for hints: "(201) 555-0123".
 std::string Example(const std::string& region) {
-  PhoneNumber example;
-  if (region.empty() || !Util().GetExampleNumber(region, &example)) return "+1 201-555-0123";
-  std::string national;
-  Util().Format(example, PhoneNumberUtil::NATIONAL, &national);
+  char national[64];
+  if (region.empty() || Phones().example(region.c_str(), national, sizeof national) == 0) return "+1 201-555-0123";
   return national;
 }
 
@@ -47,13 +84,6 @@ InvalidInput Invalid(std::string_view input, const std::string& problem, const s
                      : "A " + region + " number reads like " + Example(region) +
                            "; write another country's with its code, such as +44 20 7946 0018.";
   return InvalidInput("invalid phone number \"" + std::string(input) + "\": " + problem, hint);
-}
-
-// The region that owns a country calling code (+1: "US", +44: "GB").
-std::string MainRegion(int country_code) {
-  std::string region;
-  Util().GetRegionCodeForCountryCode(country_code, &region);
-  return region;
 }
 
 }  // namespace
@@ -67,14 +97,7 @@ std::string RegionForTimeZone(std::string_view zone) {
   return found->region;
 }
 
-bool IsKnownRegion(std::string_view region) {
-  static const std::set<std::string, std::less<>> regions = [] {
-    std::set<std::string> supported;
-    Util().GetSupportedRegions(&supported);
-    return std::set<std::string, std::less<>>(supported.begin(), supported.end());
-  }();
-  return regions.count(region) != 0;
-}
+bool IsKnownRegion(std::string_view region) { return Phones().known_region(std::string(region).c_str()) == 1; }
 
 std::string ToE164(std::string_view input, std::string_view region_view) {
   const std::string region(region_view);
@@ -99,41 +122,39 @@ std::string ToE164(std::string_view input, std::string_view region_view) {
                        "Write it with its country code, such as +1 415 555 0132; a business file's country: "
                        "lets its customers write national numbers.");
   }
-  PhoneNumber number;
-  const auto parsed = Util().Parse(cleaned, international ? "ZZ" : region, &number);
-  switch (parsed) {
-    case PhoneNumberUtil::NO_PARSING_ERROR:
+  OmniPhoneParsed parsed;
+  Phones().parse(cleaned.c_str(), international ? "ZZ" : region.c_str(), &parsed);
+  switch (parsed.error) {
+    case kOmniPhoneParsed:
       break;
-    case PhoneNumberUtil::INVALID_COUNTRY_CODE_ERROR:
+    case kOmniPhoneUnknownCountryCode:
       throw Invalid(input, "unknown country code", "");
-    case PhoneNumberUtil::TOO_LONG_NSN:
+    case kOmniPhoneTooLong:
       throw Invalid(input, "too many digits", region);
     default:
       throw Invalid(input, "too few digits", region);
   }
-  const std::string owner = MainRegion(number.country_code());
+  const std::string owner = parsed.owner;
   const std::string whose = owner.empty() || owner == "001" ? "its country" : "a " + owner + " number";
-  switch (Util().IsPossibleNumberWithReason(number)) {
-    case PhoneNumberUtil::IS_POSSIBLE:
+  switch (parsed.possibility) {
+    case kOmniPhonePossible:
       break;
-    case PhoneNumberUtil::IS_POSSIBLE_LOCAL_ONLY:
+    case kOmniPhoneLocalOnly:
       throw Invalid(input, "too few digits: no area code", owner);
-    case PhoneNumberUtil::INVALID_COUNTRY_CODE:
+    case kOmniPhonePossibleUnknownCountryCode:
       throw Invalid(input, "unknown country code", "");
-    case PhoneNumberUtil::TOO_SHORT:
+    case kOmniPhonePossibleTooShort:
       throw Invalid(input, "too few digits for " + whose, owner);
-    case PhoneNumberUtil::TOO_LONG:
+    case kOmniPhonePossibleTooLong:
       throw Invalid(input, "too many digits for " + whose, owner);
     default:
       throw Invalid(input, "the wrong number of digits for " + whose, owner);
   }
-  if (!Util().IsValidNumber(number)) {
+  if (parsed.valid == 0) {
     throw Invalid(input, owner.empty() || owner == "001" ? "not a valid number" : "not a valid " + owner + " number",
                   owner);
   }
-  std::string e164;
-  Util().Format(number, PhoneNumberUtil::E164, &e164);
-  return e164;
+  return parsed.e164;
 }
 
 bool IsE164(std::string_view stored) {
@@ -143,19 +164,10 @@ bool IsE164(std::string_view stored) {
 
 std::string Format(std::string_view stored, std::string_view region) {
   if (!IsE164(stored)) return std::string(stored);
-  PhoneNumber number;
-  if (Util().Parse(std::string(stored), "ZZ", &number) != PhoneNumberUtil::NO_PARSING_ERROR) {
+  char out[64];
+  if (Phones().format(std::string(stored).c_str(), std::string(region).c_str(), out, sizeof out) == 0) {
     return std::string(stored);
   }
-  // Countries share calling codes (+1: US, CA and the Caribbean): a number
-  // reads as national only when it is the business's own country's, or
-  // when the metadata places it nowhere else.
-  std::string number_region;
-  Util().GetRegionCodeForNumber(number, &number_region);
-  const bool national = !region.empty() && number.country_code() == Util().GetCountryCodeForRegion(std::string(region)) &&
-                        (number_region == region || number_region == "ZZ" || number_region.empty());
-  std::string out;
-  Util().Format(number, national ? PhoneNumberUtil::NATIONAL : PhoneNumberUtil::INTERNATIONAL, &out);
   return out;
 }
 

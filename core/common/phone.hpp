@@ -1,11 +1,12 @@
 // Phone numbers: what people type, turned into E.164 ("+14155550132"), the
 // one form omni stores, and a stored number formatted for reading. Parsing
-// and formatting follow Google's libphonenumber, which stays out of this
-// header. A business's region (ISO 3166 alpha-2, "US") decides how a number
+// and formatting follow Google's libphonenumber, loaded from the module
+// omni_phone.so on the first use (core/common/detail/phone_module.hpp). A business's region (ISO 3166 alpha-2, "US") decides how a number
 // written without its country code is read and which numbers read as
 // national ones.
 // Thread-safe: pure functions (libphonenumber's PhoneNumberUtil is a
-// thread-safe singleton).
+// thread-safe singleton). Every function but RegionForTimeZone and IsE164
+// throws Unavailable when the module is not installed.
 #pragma once
 
 #include <string>
