@@ -10,6 +10,7 @@
 #include "core/business/business.hpp"
 #include "core/common/clock.hpp"
 #include "core/common/error.hpp"
+#include "core/common/text.hpp"
 #include "core/jobs/jobs.hpp"
 
 namespace omni::cli {
@@ -52,18 +53,7 @@ Json JobJson(const jobs::Job& job) {
 }
 
 std::int64_t ParseId(const std::string& text) {
-  std::size_t used = 0;
-  long long id = 0;
-  try {
-    id = std::stoll(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != text.size() || id <= 0) {
-    throw InvalidInput("invalid job id \"" + text + "\": expected a positive number",
-                       "List jobs with `omni jobs list` to see their ids.");
-  }
-  return id;
+  return ParsePositiveId("job id", text, "List jobs with `omni jobs list` to see their ids.");
 }
 
 int RunList(Context& ctx, const ListOptions& opts) {

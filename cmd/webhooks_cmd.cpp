@@ -10,6 +10,7 @@
 #include "core/business/business.hpp"
 #include "core/common/clock.hpp"
 #include "core/common/error.hpp"
+#include "core/common/text.hpp"
 #include "core/webhooks/webhooks.hpp"
 
 namespace omni::cli {
@@ -157,18 +158,7 @@ int RunDeliveries(Context& ctx, const DeliveriesOptions& opts) {
 }
 
 std::int64_t ParseDeliveryId(const std::string& text) {
-  std::size_t used = 0;
-  long long id = 0;
-  try {
-    id = std::stoll(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != text.size() || id <= 0) {
-    throw InvalidInput("invalid delivery id \"" + text + "\": expected a positive number",
-                       "List deliveries with `omni webhooks deliveries` to see their ids.");
-  }
-  return id;
+  return ParsePositiveId("delivery id", text, "List deliveries with `omni webhooks deliveries` to see their ids.");
 }
 
 int RunReplay(Context& ctx, const IdOptions& opts) {

@@ -16,6 +16,20 @@ void RejectNul(std::string_view field, std::string_view text) {
                      "Remove it: text cannot hold a NUL character.");
 }
 
+std::int64_t ParsePositiveId(std::string_view what, const std::string& text, const std::string& hint) {
+  std::size_t used = 0;
+  long long id = 0;
+  try {
+    id = std::stoll(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size() || id <= 0) {
+    throw InvalidInput("invalid " + std::string(what) + " \"" + text + "\": expected a positive number", hint);
+  }
+  return id;
+}
+
 std::string Lower(std::string_view text) {
   std::string lowered(text);
   for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

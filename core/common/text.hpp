@@ -17,6 +17,11 @@ namespace omni {
 void RejectNul(std::string_view field, std::string_view text);
 
 // `text` with ASCII letters lower-cased; other bytes (UTF-8 included) kept.
+// The positive whole number `text` names (a job or delivery id). Throws
+// InvalidInput "invalid WHAT \"TEXT\": expected a positive number", with
+// `hint` saying where the ids are listed.
+std::int64_t ParsePositiveId(std::string_view what, const std::string& text, const std::string& hint);
+
 std::string Lower(std::string_view text);
 
 // `text` without leading and trailing spaces, tabs, CRs and LFs.
