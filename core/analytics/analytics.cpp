@@ -113,23 +113,36 @@ struct Measured {
 void MeasureConversations(pqxx::work& tx, const std::string& business_id, const Instants& at, TimePoint now,
                           const booking::OpenTime& hours, const std::function<void(const Measured&)>& each) {
   const auto seconds = [](std::chrono::microseconds us) { return static_cast<double>(us.count()) / 1e6; };
-  for (const auto& d : db::ExecPrepared(
+  for (const auto& row : db::ExecPrepared(
            tx, "omni_analytics_durations",
            "SELECT " OMNI_EPOCH_US("created_at") ", " OMNI_EPOCH_US("first_message_at") ", " OMNI_EPOCH_US(
-               "first_response_at") ", " OMNI_EPOCH_US("resolved_at") ", th, status = 'RESOLVED' FROM (" +
+               "first_response_at") ", " OMNI_EPOCH_US("CASE WHEN status = 'RESOLVED' THEN resolved_at END") ","
+               " (th * 1000000)::int8 FROM (" +
                kCohort + ") x WHERE first_response_at IS NOT NULL OR status = 'RESOLVED' OR th IS NOT NULL",
            business_id, SqlTime(at.from), SqlTime(at.to), SqlTime(now))) {
+    // One field walks the row: row[i] would copy the result's shared
+    // pointers for every value, which shows over tens of thousands of rows.
+    auto field = row.begin();
+    const auto take = [&field] {
+      std::optional<std::chrono::microseconds> value;
+      if (!field->is_null()) value = std::chrono::microseconds{field->as<long long>()};
+      ++field;
+      return value;
+    };
     Measured m;
-    m.created_at = FromMicros(d[0].as<long long>());
-    if (!d[1].is_null() && !d[2].is_null()) {
-      const auto first = FromMicros(d[1].as<long long>());
-      const auto reply = FromMicros(d[2].as<long long>());
-      m.response = seconds(std::chrono::duration_cast<std::chrono::microseconds>(reply - first));
-      m.response_business = seconds(hours.Between(first, reply));
+    m.created_at = TimePoint{*take()};
+    const auto first = take();
+    const auto reply = take();
+    const auto resolved = take();
+    const auto to_human = take();
+    if (first && reply) {
+      const TimePoint from{*first}, to{*reply};
+      m.response = seconds(*reply - *first);
+      m.response_business = seconds(hours.Between(from, to));
     }
-    if (!d[4].is_null()) m.to_human = d[4].as<double>();
-    if (d[5].as<bool>() && !d[3].is_null()) {
-      const auto end = FromMicros(d[3].as<long long>());
+    if (to_human) m.to_human = seconds(*to_human);
+    if (resolved) {
+      const TimePoint end{*resolved};
       m.resolution = seconds(std::chrono::duration_cast<std::chrono::microseconds>(end - m.created_at));
       m.resolution_business = seconds(hours.Between(m.created_at, end));
     }
@@ -137,11 +150,34 @@ void MeasureConversations(pqxx::work& tx, const std::string& business_id, const 
   }
 }
 
-// The metrics of the previous period ([0]) and the current one ([1]), each
-// query reading both at once: `current_from` splits them.
-std::array<Metrics, 2> MetricsOf(pqxx::work& tx, const std::string& business_id, const Summary& summary,
-                                 const Instants& previous, const Instants& current, TimePoint now,
-                                 const booking::OpenTime& hours) {
+// The per-conversation durations of the previous period ([0]) and the
+// current one ([1]), wall-clock and in business hours: medians and
+// business hours need every one.
+struct Durations {
+  std::vector<double> response, response_business, to_human, resolution, resolution_business;
+};
+
+std::array<Durations, 2> DurationsOf(pqxx::work& tx, const std::string& business_id, const Instants& previous,
+                                     const Instants& current, TimePoint now, const booking::OpenTime& hours) {
+  std::array<Durations, 2> durations;
+  MeasureConversations(tx, business_id, {previous.from, current.to}, now, hours, [&](const Measured& m) {
+    Durations& out = durations.at(m.created_at >= current.from ? 1 : 0);
+    const auto add = [](std::vector<double>& to, const std::optional<double>& value) {
+      if (value) to.push_back(*value);
+    };
+    add(out.response, m.response);
+    add(out.response_business, m.response_business);
+    add(out.to_human, m.to_human);
+    add(out.resolution, m.resolution);
+    add(out.resolution_business, m.resolution_business);
+  });
+  return durations;
+}
+
+// The counts of the previous period ([0]) and the current one ([1]), each
+// query reading both at once: `current.from` splits them.
+std::array<Metrics, 2> CountsOf(pqxx::work& tx, const std::string& business_id, const Summary& summary,
+                                const Instants& previous, const Instants& current, TimePoint now) {
   std::array<Metrics, 2> both;
   std::string sql =
       "SELECT (created_at >= $5::timestamptz)::int, count(*), coalesce(sum(messages_in), 0)::int8,"
@@ -176,24 +212,6 @@ std::array<Metrics, 2> MetricsOf(pqxx::work& tx, const std::string& business_id,
     }
   }
 
-  // The durations, wall-clock and in business hours, one row per
-  // conversation measured: medians and business hours need every one.
-  struct Durations {
-    std::vector<double> response, response_business, to_human, resolution, resolution_business;
-  };
-  std::array<Durations, 2> durations;
-  MeasureConversations(tx, business_id, {previous.from, current.to}, now, hours, [&](const Measured& m) {
-    Durations& out = durations.at(m.created_at >= current.from ? 1 : 0);
-    const auto add = [](std::vector<double>& to, const std::optional<double>& value) {
-      if (value) to.push_back(*value);
-    };
-    add(out.response, m.response);
-    add(out.response_business, m.response_business);
-    add(out.to_human, m.to_human);
-    add(out.resolution, m.resolution);
-    add(out.resolution_business, m.resolution_business);
-  });
-
   for (const auto& b : db::ExecPrepared(
            tx, "omni_analytics_bookings",
            "SELECT (at >= $4::timestamptz)::int, count(*) FILTER (WHERE action = 'BOOKED'),"
@@ -221,22 +239,22 @@ std::array<Metrics, 2> MetricsOf(pqxx::work& tx, const std::string& business_id,
     m.cost_micros += usage.cost_micros;
     m.usage_by_model.push_back(std::move(usage));
   }
-
-  for (std::size_t i = 0; i < 2; ++i) {
-    Metrics& m = both[i];
-    Durations& d = durations[i];
-    for (const char* reason : kHandoffReasons) m.handoffs_by_reason.emplace(reason, 0);
-    m.handoff_rate = Ratio(m.handoffs, m.conversations);
-    m.ai_resolution_rate = Ratio(m.ai_resolved, m.conversations);
-    m.booking_conversion_rate = Ratio(m.converted, m.conversations);
-    m.csat_response_rate = Ratio(m.csat_responses, m.csat_offered);
-    m.first_response = Stats(std::move(d.response));
-    m.first_response_business = Stats(std::move(d.response_business));
-    m.time_to_human = Stats(std::move(d.to_human));
-    m.resolution = Stats(std::move(d.resolution));
-    m.resolution_business = Stats(std::move(d.resolution_business));
-  }
   return both;
+}
+
+// The rates and duration statistics of one period, from its counts and
+// durations.
+void Complete(Metrics& m, Durations& d) {
+  for (const char* reason : kHandoffReasons) m.handoffs_by_reason.emplace(reason, 0);
+  m.handoff_rate = Ratio(m.handoffs, m.conversations);
+  m.ai_resolution_rate = Ratio(m.ai_resolved, m.conversations);
+  m.booking_conversion_rate = Ratio(m.converted, m.conversations);
+  m.csat_response_rate = Ratio(m.csat_responses, m.csat_offered);
+  m.first_response = Stats(std::move(d.response));
+  m.first_response_business = Stats(std::move(d.response_business));
+  m.time_to_human = Stats(std::move(d.to_human));
+  m.resolution = Stats(std::move(d.resolution));
+  m.resolution_business = Stats(std::move(d.resolution_business));
 }
 
 void CheckRange(const DayRange& range) {
@@ -404,23 +422,27 @@ int ParseSince(const std::string& text) {
 
 Summary Summarize(db::Pool& pool, const std::string& business_id, const DayRange& range, TimePoint now) {
   CheckRange(range);
-  return db::WithTransaction(pool, [&](pqxx::work& tx) {
-    Summary summary;
-    const auto hours_rules = HoursOf(tx, business_id);
-    summary.time_zone = hours_rules.time_zone;
-    summary.range = range;
-    const auto length = sys_days{range.last} - sys_days{range.first} + days{1};
-    summary.previous = {year_month_day{sys_days{range.first} - length},
-                        year_month_day{sys_days{range.first} - days{1}}};
-    const auto current_at = InstantsOf(range, summary.time_zone);
-    const auto previous_at = InstantsOf(summary.previous, summary.time_zone);
-    // Resolutions may come after the range, up to now.
-    const booking::OpenTime hours(hours_rules, previous_at.from, std::max(current_at.to, now) + days{1});
-    auto both = MetricsOf(tx, business_id, summary, previous_at, current_at, now, hours);
-    summary.before = std::move(both[0]);
-    summary.current = std::move(both[1]);
-    return summary;
-  });
+  const auto hours_rules = db::WithTransaction(pool, [&](pqxx::work& tx) { return HoursOf(tx, business_id); });
+  Summary summary;
+  summary.time_zone = hours_rules.time_zone;
+  summary.range = range;
+  const auto length = sys_days{range.last} - sys_days{range.first} + days{1};
+  summary.previous = {year_month_day{sys_days{range.first} - length}, year_month_day{sys_days{range.first} - days{1}}};
+  const auto current_at = InstantsOf(range, summary.time_zone);
+  const auto previous_at = InstantsOf(summary.previous, summary.time_zone);
+  // Resolutions may come after the range, up to now.
+  const booking::OpenTime hours(hours_rules, previous_at.from, std::max(current_at.to, now) + days{1});
+  // The durations cost the most: every conversation's row crosses the
+  // wire. The counts are read meanwhile, on a second connection.
+  std::array<Durations, 2> durations;
+  std::array<Metrics, 2> both;
+  db::ReadConcurrently(
+      pool, [&](pqxx::work& tx) { durations = DurationsOf(tx, business_id, previous_at, current_at, now, hours); },
+      [&](pqxx::work& tx) { both = CountsOf(tx, business_id, summary, previous_at, current_at, now); });
+  for (std::size_t i = 0; i < 2; ++i) Complete(both[i], durations[i]);
+  summary.before = std::move(both[0]);
+  summary.current = std::move(both[1]);
+  return summary;
 }
 
 Bucket ParseBucket(const std::string& text) {

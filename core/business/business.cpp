@@ -695,7 +695,8 @@ std::string FindId(db::Pool& pool, const std::string& slug) {
 }
 
 TenantRef FindTenant(db::Pool& pool, const std::string& slug) {
-  return db::WithTransaction(pool, [&](pqxx::work& tx) {
+  // One statement: autocommit spares the BEGIN and COMMIT round trips.
+  return db::WithConnection(pool, [&](pqxx::nontransaction& tx) {
     const auto rows = tx.exec_params("SELECT id::text, timezone, phone_region FROM businesses WHERE slug = $1", slug);
     if (rows.empty()) throw UnknownSlug(slug);
     return TenantRef{rows[0][0].as<std::string>(), rows[0][1].as<std::string>(), rows[0][2].as<std::string>()};

@@ -164,9 +164,15 @@ Pool::Pool(std::string conninfo, const config::DatabaseSettings& settings) : imp
 Pool::~Pool() = default;
 
 Pool::Lease Pool::Acquire() {
-  Impl& impl = *impl_;
   const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(0, impl.settings.acquire_timeout_ms));
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(0, impl_->settings.acquire_timeout_ms));
+  return std::move(*AcquireBefore(deadline));
+}
+
+std::optional<Pool::Lease> Pool::TryAcquire() { return AcquireBefore(std::nullopt); }
+
+std::optional<Pool::Lease> Pool::AcquireBefore(std::optional<std::chrono::steady_clock::time_point> deadline) {
+  Impl& impl = *impl_;
   std::unique_lock lock(impl.mutex);
   for (;;) {
     if (!impl.idle.empty()) {
@@ -205,8 +211,9 @@ Pool::Lease Pool::Acquire() {
       ++impl.acquired_total;
       return Lease(&impl, std::move(connection));
     }
+    if (!deadline) return std::nullopt;
     ++impl.waiting;
-    const bool freed = impl.freed.wait_until(lock, deadline, [&] {
+    const bool freed = impl.freed.wait_until(lock, *deadline, [&] {
       return !impl.idle.empty() || impl.open < impl.settings.pool_size;
     });
     --impl.waiting;
@@ -282,6 +289,65 @@ void RethrowTranslated(const std::exception& error) {
     throw Unavailable("database unavailable: " + message, "Check that PostgreSQL is running, then retry.");
   }
   throw omni::Error("database error: " + message + " (sqlstate " + state + ")", detail);
+}
+
+void ReadConcurrently(Pool& pool, const std::function<void(pqxx::work&)>& first,
+                      const std::function<void(pqxx::work&)>& second) {
+  static const std::string kReadOnly = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+  Pool::Lease lease = pool.Acquire();
+  try {
+    pqxx::work tx(lease.connection());
+    const std::string snapshot = tx.exec(kReadOnly + "; SELECT pg_export_snapshot()")[0][0].as<std::string>();
+    bool second_done = false;
+    std::exception_ptr second_error;
+    std::thread helper([&] {
+      try {
+        auto other = pool.TryAcquire();
+        if (!other) return;
+        try {
+          pqxx::work other_tx(other->connection());
+          other_tx.exec(kReadOnly + "; SET TRANSACTION SNAPSHOT " + other_tx.quote(snapshot));
+          second(other_tx);
+          other_tx.commit();
+          second_done = true;
+        } catch (const pqxx::broken_connection&) {
+          other->MarkBroken();
+          throw;
+        }
+      } catch (const std::exception& e) {
+        // Translated here, so that the first's connection is not taken
+        // for the one that broke.
+        try {
+          RethrowTranslated(e);
+        } catch (...) {
+          second_error = std::current_exception();
+        }
+      } catch (...) {
+        second_error = std::current_exception();
+      }
+    });
+    std::exception_ptr first_error;
+    try {
+      first(tx);
+    } catch (...) {
+      first_error = std::current_exception();
+    }
+    helper.join();
+    if (first_error) std::rethrow_exception(first_error);
+    if (second_error) std::rethrow_exception(second_error);
+    if (!second_done) second(tx);
+    tx.commit();
+  } catch (const omni::Error&) {
+    throw;
+  } catch (const pqxx::broken_connection& e) {
+    lease.MarkBroken();
+    RethrowTranslated(e);
+  } catch (const pqxx::in_doubt_error& e) {
+    lease.MarkBroken();
+    RethrowTranslated(e);
+  } catch (const pqxx::failure& e) {
+    RethrowTranslated(e);
+  }
 }
 
 std::unique_ptr<Pool> Open(const config::Config& config, const OpenOptions& options) {

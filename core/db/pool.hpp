@@ -7,8 +7,10 @@
 // Core modules reach the connection through core/db/pqxx.hpp.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/config/config.hpp"
@@ -40,6 +42,10 @@ class Pool {
   // connection is replaced transparently. Throws Unavailable naming the
   // database when it cannot connect or no connection frees up in time.
   Lease Acquire();
+  // An idle connection, or a new one while fewer than pool_size are open;
+  // nothing, at once, when all are leased. Throws Unavailable as Acquire
+  // when it cannot connect.
+  std::optional<Lease> TryAcquire();
 
   PoolStats Stats() const;
   // The target as RedactConninfo (core/common/conninfo.hpp) shows it, for
@@ -52,6 +58,8 @@ class Pool {
   struct Impl;
 
  private:
+  // Waits for a connection until `deadline`, or not at all without one.
+  std::optional<Lease> AcquireBefore(std::optional<std::chrono::steady_clock::time_point> deadline);
   std::unique_ptr<Impl> impl_;
 };
 

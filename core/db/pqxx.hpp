@@ -6,6 +6,7 @@
 #pragma once
 
 #include <exception>
+#include <functional>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -130,6 +131,17 @@ auto WithTransaction(Pool& pool, Fn&& fn) -> std::invoke_result_t<Fn&, pqxx::wor
     }
   }
 }
+
+// Runs `first` and `second` at the same time, each in a read-only
+// REPEATABLE READ transaction on its own pooled connection, both reading
+// one snapshot: the second imports the first's, as pg_dump's parallel
+// workers do. A report made of independent queries then costs the slower
+// half instead of the sum. When the pool has no second connection free at
+// once, `second` runs after `first`, in the first's transaction. Errors
+// are translated as WithTransaction's; when both fail, the first's is
+// thrown. Neither runs again on a conflict: reading one snapshot has none.
+void ReadConcurrently(Pool& pool, const std::function<void(pqxx::work&)>& first,
+                      const std::function<void(pqxx::work&)>& second);
 
 // Like WithTransaction but without a transaction block: fn(pqxx::nontransaction&)
 // runs each statement in autocommit mode (for LISTEN, VACUUM, CREATE DATABASE).

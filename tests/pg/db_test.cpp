@@ -317,6 +317,71 @@ TEST_CASE("the pool replaces a connection the server closed", "[db]") {
   }
 }
 
+TEST_CASE("two concurrent reads see one snapshot, each on its own connection", "[db]") {
+  TestDatabase db;
+  NewBusiness(db.pool(), "before-snapshot");
+  const auto count_and_backend = [](pqxx::work& tx) {
+    const auto row = tx.exec1("SELECT count(*), pg_backend_pid() FROM businesses");
+    return std::pair{row[0].as<int>(), row[1].as<int>()};
+  };
+  // The second half counts only after the first committed a business
+  // elsewhere: it must still see the first's snapshot.
+  std::promise<void> committed;
+  auto committed_seen = committed.get_future();
+  std::pair<int, int> first{}, second{};
+  db::ReadConcurrently(
+      db.pool(),
+      [&](pqxx::work& tx) {
+        first = count_and_backend(tx);
+        db.ExecAsSuperuser("INSERT INTO businesses (slug, name) VALUES ('after-snapshot', 'After')");
+        committed.set_value();
+      },
+      [&](pqxx::work& tx) {
+        REQUIRE(committed_seen.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+        second = count_and_backend(tx);
+      });
+  CHECK(first.first == 1);
+  CHECK(second.first == 1);
+  CHECK(first.second != second.second);
+  CHECK(db.pool().Stats().in_use == 0);
+  CHECK(WithTransaction(db.pool(), [](pqxx::work& tx) { return tx.exec1("SELECT count(*) FROM businesses")[0].as<int>(); }) == 2);
+}
+
+TEST_CASE("with one connection, concurrent reads run one after the other in one transaction", "[db]") {
+  config::DatabaseSettings settings;
+  settings.pool_size = 1;
+  TestDatabase db(TestDatabaseOptions{.migrated = true, .settings = settings});
+  std::vector<std::string> order;
+  int first_backend = 0, second_backend = 0;
+  db::ReadConcurrently(
+      db.pool(),
+      [&](pqxx::work& tx) {
+        first_backend = tx.exec1("SELECT pg_backend_pid()")[0].as<int>();
+        order.push_back("first");
+      },
+      [&](pqxx::work& tx) {
+        second_backend = tx.exec1("SELECT pg_backend_pid()")[0].as<int>();
+        order.push_back("second");
+      });
+  CHECK(order == std::vector<std::string>{"first", "second"});
+  CHECK(first_backend == second_backend);
+  CHECK(db.pool().Stats().open == 1);
+}
+
+TEST_CASE("concurrent reads refuse writes and report either half's error, translated", "[db]") {
+  TestDatabase db;
+  const auto nothing = [](pqxx::work&) {};
+  const auto write = [](pqxx::work& tx) { tx.exec("INSERT INTO businesses (slug, name) VALUES ('w', 'W')"); };
+  const auto divide_by_zero = [](pqxx::work& tx) { tx.exec("SELECT 1 / 0"); };
+  CHECK_THROWS_WITH(db::ReadConcurrently(db.pool(), write, nothing), Catch::Contains("read-only transaction"));
+  CHECK_THROWS_WITH(db::ReadConcurrently(db.pool(), nothing, write), Catch::Contains("read-only transaction"));
+  CHECK_THROWS_AS(db::ReadConcurrently(db.pool(), nothing, divide_by_zero), InvalidInput);
+  // Both fail: the first's error is the one reported.
+  CHECK_THROWS_WITH(db::ReadConcurrently(db.pool(), divide_by_zero, write), Catch::Contains("division by zero"));
+  CHECK(db.pool().Stats().in_use == 0);
+  CHECK(WithTransaction(db.pool(), [](pqxx::work& tx) { return tx.exec1("SELECT count(*) FROM businesses")[0].as<int>(); }) == 0);
+}
+
 TEST_CASE("an unreachable database is Unavailable and names the target without its password", "[db]") {
   config::DatabaseSettings settings;
   settings.connect_timeout_ms = 2000;
