@@ -144,9 +144,10 @@ struct Summary {
   Metrics before;
 };
 
-// Every metric for `range` and the period before it. NotFound for an
-// unknown business id; InvalidInput for a range that ends before it starts
-// or spans more than 3660 days.
+// Every metric for `range` and the period before it, read in one snapshot
+// (on two pooled connections at once when the pool has a second free).
+// NotFound for an unknown business id; InvalidInput for a range that ends
+// before it starts or spans more than 3660 days.
 Summary Summarize(db::Pool& pool, const std::string& business_id, const DayRange& range, TimePoint now);
 
 enum class Bucket { kDay, kWeek, kMonth };  // weeks start on Monday
