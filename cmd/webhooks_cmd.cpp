@@ -183,7 +183,8 @@ int RunTest(Context& ctx, const IdOptions& opts) {
     throw UpstreamError("test delivery to " + delivery.url + " failed: " + delivery.error,
                         "Check that the receiver is up and answers 2xx; omni webhooks deliveries shows the log.");
   }
-  ctx.out().Status("test delivery answered " + std::to_string(delivery.status.value_or(0)));
+  ctx.out().Status("test delivery answered " + std::to_string(delivery.status.value_or(0)) + " in " +
+                   std::to_string(delivery.duration_ms) + " ms");
   return 0;
 }
 
@@ -304,8 +305,9 @@ Command MakeWebhooksCommand() {
               RunRotate),
           MakeCommand<IdOptions>(
               "test", "send a webhook.test event now and show the answer",
-              "Sends a signed webhook.test event to the endpoint at once, waits for the answer and logs it like "
-              "any delivery. Exits 1 when the receiver does not answer 2xx.",
+              "Sends a signed webhook.test event to the endpoint at once, waits for the answer and shows its HTTP "
+              "status and how long it took (MS), and logs it like any delivery. During a secret rotation's overlap "
+              "it carries both signatures. Exits 1 when the receiver does not answer 2xx.",
               {"$ omni webhooks test -b demo-salon 3f2a9c"},
               [](IdOptions& o) { return std::vector<Option>{{"id", "endpoint id (omni webhooks list)", &o.id, true}}; },
               RunTest),

@@ -227,7 +227,14 @@ TEST_CASE("omni webhooks: add, list, a booking delivered by omnid and verified, 
   json tested = cli.Json("acme", {"webhooks", "test", endpoint.substr(0, 8)});
   CHECK(tested["status"] == 204);
   CHECK(tested["event_type"] == "webhook.test");
+  CHECK(tested["duration_ms"].is_number_integer());
   CHECK(receiver.Log().back()["verified"] == true);
+  auto tested_again = cli.Omni("acme", {"webhooks", "test", endpoint});
+  CHECK(tested_again.exit_code == 0);
+  const json answer = cli.Json("acme", {"webhooks", "deliveries", "--limit", "1"})[0];
+  CHECK(answer["event_type"] == "webhook.test");
+  CHECK(tested_again.err.find("test delivery answered 204 in " + std::to_string(answer["duration_ms"].get<int>()) +
+                              " ms") != std::string::npos);
 
   REQUIRE(cli.Omni("acme", {"webhooks", "rm", endpoint}).exit_code == 0);
   CHECK(cli.Json("acme", {"webhooks", "list"}).empty());
