@@ -1,6 +1,6 @@
-// `omni webhooks add|list|rm|enable|disable|test|deliveries|replay`: a
-// business's outbound webhook endpoints (core/webhooks), their delivery log
-// and replays.
+// `omni webhooks add|list|show|rm|enable|disable|rotate-secret|test|
+// deliveries|replay`: a business's outbound webhook endpoints
+// (core/webhooks), their signing secrets, their delivery log and replays.
 #include <chrono>
 
 #include <date/date.h>
@@ -34,6 +34,12 @@ struct DisableOptions {
   std::string reason;
 };
 
+struct RotateOptions {
+  std::string id;
+  std::string secret;
+  std::string overlap = "24h";
+};
+
 struct DeliveriesOptions {
   std::string endpoint;
   int limit = 50;
@@ -41,9 +47,16 @@ struct DeliveriesOptions {
 
 const std::vector<Column> kEndpointColumns = {{"id", "ID"},          {"url", "URL"},       {"events", "EVENTS"},
                                               {"secret", "SECRET"},  {"state", "STATE"},   {"failing_since", "FAILING SINCE"},
-                                              {"disabled_reason", "WHY DISABLED"}};
+                                              {"disabled_reason", "WHY DISABLED"},
+                                              {"previous_secret", "OLD SECRET"},
+                                              {"previous_secret_expires_at", "OLD SECRET UNTIL"}};
 const std::vector<Column> kAddedColumns = {{"id", "ID"},         {"url", "URL"},       {"events", "EVENTS"},
                                            {"secret", "SECRET"}};
+const std::vector<Column> kRotatedColumns = {{"id", "ID"},
+                                             {"url", "URL"},
+                                             {"secret", "SECRET"},
+                                             {"previous_secret", "OLD SECRET"},
+                                             {"previous_secret_expires_at", "OLD SECRET UNTIL"}};
 const std::vector<Column> kDeliveryColumns = {{"id", "ID"},         {"at", "AT"},          {"event_type", "EVENT"},
                                               {"event_id", "WEBHOOK-ID"}, {"attempt", "TRY"}, {"status", "STATUS"},
                                               {"duration_ms", "MS"}, {"error", "ERROR"},     {"endpoint_id", "ENDPOINT"}};
@@ -67,7 +80,9 @@ Json EndpointJson(const webhooks::Endpoint& e, bool json) {
           {"disabled_at", e.disabled_at ? Utc(*e.disabled_at) : ""},
           {"disabled_reason", e.disabled_reason},
           {"description", e.description},
-          {"created_at", Utc(e.created_at)}};
+          {"created_at", Utc(e.created_at)},
+          {"previous_secret", e.previous_secret_prefix.empty() ? "" : e.previous_secret_prefix + "..."},
+          {"previous_secret_expires_at", e.previous_secret_expires_at ? Utc(*e.previous_secret_expires_at) : ""}};
 }
 
 Json DeliveryJson(const webhooks::Delivery& d) {
@@ -114,6 +129,31 @@ int RunList(Context& ctx, const IdOptions&) {
   return 0;
 }
 
+int RunShow(Context& ctx, const IdOptions& opts) {
+  const auto endpoint = webhooks::GetEndpoint(ctx.Database(), BusinessId(ctx), opts.id);
+  ctx.out().Record(kEndpointColumns, EndpointJson(endpoint, ctx.out().format() == Format::kJson));
+  return 0;
+}
+
+int RunRotate(Context& ctx, const RotateOptions& opts) {
+  const auto overlap = webhooks::ParseOverlap(opts.overlap);
+  const auto rotated =
+      webhooks::RotateSecret(ctx.Database(), BusinessId(ctx), opts.id, opts.secret, overlap, DefaultClock().Now());
+  Json record = EndpointJson(rotated.endpoint, ctx.out().format() == Format::kJson);
+  // The only time the new secret is shown whole: the receiver needs it.
+  record["secret"] = rotated.secret;
+  ctx.out().Record(kRotatedColumns, record);
+  if (rotated.endpoint.previous_secret_expires_at) {
+    ctx.out().Status("endpoint " + rotated.endpoint.id + " signs with the new secret, shown only now, and with " +
+                     rotated.endpoint.previous_secret_prefix + "... until " +
+                     Utc(*rotated.endpoint.previous_secret_expires_at) + "; give the receiver the new one before then");
+  } else {
+    ctx.out().Status("endpoint " + rotated.endpoint.id +
+                     " signs with the new secret only, from now on; give the receiver the new one, shown only now");
+  }
+  return 0;
+}
+
 int RunRemove(Context& ctx, const IdOptions& opts) {
   const auto removed = webhooks::RemoveEndpoint(ctx.Database(), BusinessId(ctx), opts.id);
   ctx.out().Status("endpoint " + removed.id + " (" + removed.url + ") removed");
@@ -143,7 +183,8 @@ int RunTest(Context& ctx, const IdOptions& opts) {
     throw UpstreamError("test delivery to " + delivery.url + " failed: " + delivery.error,
                         "Check that the receiver is up and answers 2xx; omni webhooks deliveries shows the log.");
   }
-  ctx.out().Status("test delivery answered " + std::to_string(delivery.status.value_or(0)));
+  ctx.out().Status("test delivery answered " + std::to_string(delivery.status.value_or(0)) + " in " +
+                   std::to_string(delivery.duration_ms) + " ms");
   return 0;
 }
 
@@ -184,7 +225,8 @@ Command MakeWebhooksCommand() {
       "delivers them: 10 s per attempt (webhooks.timeout_ms), no redirects followed, retries with backoff for "
       "24 h with the same webhook-id so receivers can drop duplicates; an endpoint failing for 24 h is disabled "
       "and the business's notify address is told. Only http(s) URLs on public addresses, unless omni.yaml sets "
-      "webhooks.allow_private_targets.",
+      "webhooks.allow_private_targets. rotate-secret changes a secret with an overlap in which the old and the new "
+      "one both sign, so receivers switch without losing a delivery.",
       {
           MakeCommand<AddOptions>(
               "add", "add an endpoint and print its secret once",
@@ -207,6 +249,14 @@ Command MakeWebhooksCommand() {
               "since when; FAILING SINCE is the first failure since the last success.",
               {"$ omni webhooks list -b demo-salon", "$ omni webhooks list -b demo-salon -o json"},
               [](IdOptions&) { return std::vector<Option>{}; }, RunList),
+          MakeCommand<IdOptions>(
+              "show", "show one endpoint",
+              "Shows the endpoint with its events, secret prefix and state, and, during a secret rotation's "
+              "overlap, the previous secret's prefix and when it stops signing. The id may be a unique prefix of "
+              "at least 6 hex digits.",
+              {"$ omni webhooks show -b demo-salon 3f2a9c", "$ omni webhooks show -b demo-salon 3f2a9c -o json"},
+              [](IdOptions& o) { return std::vector<Option>{{"id", "endpoint id (omni webhooks list)", &o.id, true}}; },
+              RunShow),
           MakeCommand<IdOptions>(
               "rm", "remove an endpoint",
               "Removes the endpoint, its delivery log and its pending deliveries. The id may be a unique prefix "
@@ -234,10 +284,30 @@ Command MakeWebhooksCommand() {
                                                         "operator)", &o.reason}};
               },
               RunDisable),
+          MakeCommand<RotateOptions>(
+              "rotate-secret", "give an endpoint a new secret without breaking its receiver",
+              "Gives the endpoint a new whsec_ secret (generated, or --secret), printed only now. For the "
+              "--overlap (default 24h, at most 30d; units s, m, h, d) the secret it replaces keeps signing too: "
+              "every delivery then carries two signatures, \"v1,<new> v1,<old>\", so the receiver verifies "
+              "whether it has the old secret or already the new one. Retries are signed with the secrets valid "
+              "when they are sent. After the overlap only the new secret signs and omnid erases the old one. "
+              "--overlap 0 stops the old secret at once. Rotating again during an overlap replaces the pending "
+              "old secret with the current one: the one before it stops signing at once.",
+              {"$ omni webhooks rotate-secret -b demo-salon 3f2a9c",
+               "$ omni webhooks rotate-secret -b demo-salon 3f2a9c --overlap 7d -o json",
+               "$ omni webhooks rotate-secret -b demo-salon 3f2a9c --secret whsec_... --overlap 0"},
+              [](RotateOptions& o) {
+                return std::vector<Option>{
+                    {"id", "endpoint id (omni webhooks list)", &o.id, true},
+                    {"--secret", "a whsec_ secret to use instead of a generated one", &o.secret},
+                    {"--overlap", "how long the old secret keeps signing too (default 24h, 0 to 30d)", &o.overlap}};
+              },
+              RunRotate),
           MakeCommand<IdOptions>(
               "test", "send a webhook.test event now and show the answer",
-              "Sends a signed webhook.test event to the endpoint at once, waits for the answer and logs it like "
-              "any delivery. Exits 1 when the receiver does not answer 2xx.",
+              "Sends a signed webhook.test event to the endpoint at once, waits for the answer and shows its HTTP "
+              "status and how long it took (MS), and logs it like any delivery. During a secret rotation's overlap "
+              "it carries both signatures. Exits 1 when the receiver does not answer 2xx.",
               {"$ omni webhooks test -b demo-salon 3f2a9c"},
               [](IdOptions& o) { return std::vector<Option>{{"id", "endpoint id (omni webhooks list)", &o.id, true}}; },
               RunTest),

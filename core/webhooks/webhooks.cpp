@@ -15,6 +15,7 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <cctype>
 #include <date/date.h>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -128,10 +129,15 @@ std::vector<std::string> CheckEvents(const std::vector<std::string>& wanted) {
   return ordered;
 }
 
+// A previous secret whose time is past is not shown even before omnid has
+// erased it.
 constexpr const char* kEndpointColumns =
     "id::text, url, left(secret, 10), events, description, enabled,"
     " (extract(epoch FROM failing_since) * 1000000)::int8, (extract(epoch FROM disabled_at) * 1000000)::int8,"
-    " disabled_reason, (extract(epoch FROM created_at) * 1000000)::int8";
+    " disabled_reason, (extract(epoch FROM created_at) * 1000000)::int8,"
+    " CASE WHEN previous_secret_expires_at > now() THEN left(previous_secret, 10) END,"
+    " CASE WHEN previous_secret_expires_at > now()"
+    " THEN (extract(epoch FROM previous_secret_expires_at) * 1000000)::int8 END";
 
 std::vector<std::string> ParseTextArray(const pqxx::field& field) {
   std::vector<std::string> out;
@@ -154,6 +160,10 @@ Endpoint ReadEndpoint(const pqxx::row& row) {
   if (!row[7].is_null()) e.disabled_at = FromMicros(row[7].as<std::int64_t>());
   e.disabled_reason = row[8].as<std::string>();
   e.created_at = FromMicros(row[9].as<std::int64_t>());
+  if (!row[10].is_null()) {
+    e.previous_secret_prefix = row[10].as<std::string>();
+    e.previous_secret_expires_at = FromMicros(row[11].as<std::int64_t>());
+  }
   return e;
 }
 
@@ -188,16 +198,27 @@ Endpoint LoadEndpoint(pqxx::work& tx, const std::string& business_id, const std:
 struct Target {
   std::string url;
   std::string secret;
+  std::optional<std::string> previous_secret;
+  std::optional<TimePoint> previous_secret_expires_at;
   bool enabled = false;
 };
 
 std::optional<Target> LoadTarget(pqxx::work& tx, const std::string& business_id, const std::string& endpoint_id) {
   if (!IsUuid(endpoint_id)) return std::nullopt;
   const auto rows = tx.exec_params(
-      "SELECT url, secret, enabled FROM webhook_endpoints WHERE business_id = $1::uuid AND id = $2::uuid",
+      "SELECT url, secret, enabled, previous_secret, (extract(epoch FROM previous_secret_expires_at) * 1000000)::int8"
+      " FROM webhook_endpoints WHERE business_id = $1::uuid AND id = $2::uuid",
       business_id, endpoint_id);
   if (rows.empty()) return std::nullopt;
-  return Target{rows[0][0].as<std::string>(), rows[0][1].as<std::string>(), rows[0][2].as<bool>()};
+  Target target;
+  target.url = rows[0][0].as<std::string>();
+  target.secret = rows[0][1].as<std::string>();
+  target.enabled = rows[0][2].as<bool>();
+  if (!rows[0][3].is_null() && !rows[0][4].is_null()) {
+    target.previous_secret = rows[0][3].as<std::string>();
+    target.previous_secret_expires_at = FromMicros(rows[0][4].as<std::int64_t>());
+  }
+  return target;
 }
 
 // The request body: the same bytes on every attempt of an event.
@@ -215,7 +236,9 @@ detail::PostResult Attempt(const Target& target, const std::string& event_id, co
       "Content-Type: application/json",
       "webhook-id: " + event_id,
       "webhook-timestamp: " + std::to_string(timestamp),
-      "webhook-signature: " + Sign(target.secret, event_id, timestamp, body),
+      "webhook-signature: " +
+          SignatureHeader(SigningSecrets(target.secret, target.previous_secret, target.previous_secret_expires_at, now),
+                          event_id, timestamp, body),
   };
   return detail::Post(target.url, headers, body, settings.timeout_ms, settings.allow_private_targets);
 }
@@ -318,6 +341,51 @@ std::string Sign(const std::string& secret, const std::string& id, std::int64_t 
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(content.data()),
        content.size(), mac, &mac_size);
   return "v1," + Base64(mac, mac_size);
+}
+
+std::string SignatureHeader(const std::vector<std::string>& secrets, const std::string& id, std::int64_t timestamp_s,
+                            const std::string& body) {
+  std::string header;
+  for (const std::string& secret : secrets) header += (header.empty() ? "" : " ") + Sign(secret, id, timestamp_s, body);
+  return header;
+}
+
+std::vector<std::string> SigningSecrets(const std::string& secret, const std::optional<std::string>& previous_secret,
+                                        std::optional<TimePoint> previous_expires_at, TimePoint now) {
+  std::vector<std::string> secrets = {secret};
+  if (previous_secret && previous_expires_at && now < *previous_expires_at) secrets.push_back(*previous_secret);
+  return secrets;
+}
+
+std::chrono::seconds ParseOverlap(const std::string& text) {
+  const std::string trimmed = Trim(text);
+  const InvalidInput invalid("invalid overlap \"" + text.substr(0, 40) + "\": expected a duration such as 24h, 90m, 7d or 0",
+                             "Units are s, m, h and d; 0 stops the previous secret at once.");
+  if (trimmed == "0") return std::chrono::seconds{0};
+  if (trimmed.empty()) throw invalid;
+  std::int64_t total_s = 0;
+  std::size_t i = 0;
+  while (i < trimmed.size()) {
+    std::int64_t number = 0;
+    const std::size_t digits_from = i;
+    while (i < trimmed.size() && std::isdigit(static_cast<unsigned char>(trimmed[i]))) {
+      number = number * 10 + (trimmed[i++] - '0');
+      if (number > 100000000) throw invalid;
+    }
+    if (i == digits_from || i == trimmed.size()) throw invalid;
+    switch (trimmed[i++]) {
+      case 's': total_s += number; break;
+      case 'm': total_s += number * 60; break;
+      case 'h': total_s += number * 3600; break;
+      case 'd': total_s += number * 86400; break;
+      default: throw invalid;
+    }
+    if (total_s > std::chrono::duration_cast<std::chrono::seconds>(kMaxSecretOverlap).count()) {
+      throw InvalidInput("overlap \"" + trimmed + "\" is too long: at most 30 days",
+                         "Receivers should switch to the new secret well within a month.");
+    }
+  }
+  return std::chrono::seconds{total_s};
 }
 
 std::string PublishSql(const std::string& type, const std::string& business_sql, const std::string& data_sql,
@@ -427,6 +495,55 @@ Endpoint SetEnabled(db::Pool& pool, const std::string& business_id, const std::s
                                  business_id, endpoint.id, Micros(now),
                                  reason.empty() ? std::string("disabled by an operator") : Trim(reason));
     return ReadEndpoint(rows[0]);
+  });
+}
+
+RotatedSecret RotateSecret(db::Pool& pool, const std::string& business_id, const std::string& id,
+                           const std::string& new_secret, std::chrono::seconds overlap, TimePoint now) {
+  CheckBusiness(business_id);
+  if (overlap < std::chrono::seconds{0} || overlap > kMaxSecretOverlap) {
+    throw InvalidInput("invalid overlap of " + std::to_string(overlap.count()) + " s: expected 0 to 30 days");
+  }
+  const std::string secret = new_secret.empty() ? GenerateSecret() : Trim(new_secret);
+  SecretKey(secret);
+  return db::WithTransaction(pool, [&](pqxx::work& tx) {
+    const Endpoint endpoint = LoadEndpoint(tx, business_id, id);
+    // Locked, so that the secret compared here is the one the UPDATE
+    // moves to previous_secret, also when two rotations race.
+    const auto current = tx.exec_params(
+        "SELECT secret FROM webhook_endpoints WHERE business_id = $1::uuid AND id = $2::uuid FOR UPDATE",
+        business_id, endpoint.id);
+    if (current.empty()) throw EndpointNotFound(id);
+    if (current[0][0].as<std::string>() == secret) {
+      throw InvalidInput("the new webhook secret is the endpoint's current secret",
+                         "Leave --secret out and omni generates a new one.");
+    }
+    const auto rows = tx.exec_params(
+        std::string("UPDATE webhook_endpoints SET secret = $3,"
+                    " previous_secret = CASE WHEN $5::int8 > 0 THEN secret END,"
+                    " previous_secret_expires_at = CASE WHEN $5::int8 > 0"
+                    " THEN timestamptz 'epoch' + ($4::int8 + $5::int8 * 1000000) * interval '1 microsecond' END"
+                    " WHERE business_id = $1::uuid AND id = $2::uuid RETURNING ") +
+            kEndpointColumns,
+        business_id, endpoint.id, secret, Micros(now), static_cast<std::int64_t>(overlap.count()));
+    RotatedSecret rotated{ReadEndpoint(rows[0]), secret};
+    // The RETURNING list judges expiry by the database's clock; the
+    // rotation's own `now` decides what it reports.
+    if (overlap > std::chrono::seconds{0}) {
+      rotated.endpoint.previous_secret_prefix = endpoint.secret_prefix;
+      rotated.endpoint.previous_secret_expires_at = now + overlap;
+    }
+    return rotated;
+  });
+}
+
+int EraseExpiredSecrets(db::Pool& pool, TimePoint now) {
+  return db::WithTransaction(pool, [&](pqxx::work& tx) {
+    const auto rows = tx.exec_params(
+        "UPDATE webhook_endpoints SET previous_secret = NULL, previous_secret_expires_at = NULL"
+        " WHERE previous_secret_expires_at <= timestamptz 'epoch' + $1::int8 * interval '1 microsecond'",
+        Micros(now));
+    return static_cast<int>(rows.affected_rows());
   });
 }
 
@@ -584,6 +701,7 @@ std::optional<DisabledEndpoint> Deliverer::Deliver(const jobs::Job& job, TimePoi
 
 int Deliverer::RunOnce() {
   const TimePoint now = clock_.Now();
+  EraseExpiredSecrets(pool_, now);
   const auto claimed = jobs::Claim(pool_, kDeliveryQueue, settings_.batch, milliseconds{settings_.lease_ms}, now);
   // Each delivery on a thread of its own, so that one slow or hanging
   // receiver (up to timeout_ms) does not hold back the other endpoints',

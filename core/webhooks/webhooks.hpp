@@ -10,13 +10,21 @@
 // base64-decoded bytes. Event names are the issue's: appointment.cancelled
 // is spelled with two l's although an appointment's status is CANCELED.
 //
+// Rotation: RotateSecret gives an endpoint a new secret and keeps the one it
+// replaces signing too for an overlap, so that every attempt in it carries
+// "v1,<new> v1,<old>" and a receiver verifies with either (Standard
+// Webhooks lets a header hold several signatures). Once the overlap ends
+// only the new one signs and the old one is erased.
+//
 // Isolation: an event is only ever fanned out to endpoints of the business
 // that published it, and every lookup here is scoped by business id.
-// Secrets are returned once, when added, and otherwise only by prefix.
+// Secrets are returned once, when added or rotated, and otherwise only by
+// prefix.
 // Thread-safe: free functions over a db::Pool; a Deliverer holds
 // references and settings only, and several may run at once.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -54,6 +62,10 @@ struct Endpoint {
   std::string id;
   std::string url;
   std::string secret_prefix;          // "whsec_" and 4 characters: never the secret
+  // The secret a rotation replaced, by prefix, while it still signs next to
+  // the current one ("" and nullopt otherwise, also once its time is past).
+  std::string previous_secret_prefix;
+  std::optional<TimePoint> previous_secret_expires_at;
   std::vector<std::string> events;
   std::string description;
   bool enabled = true;
@@ -84,6 +96,25 @@ void CheckUrl(const std::string& url, bool allow_private_targets);
 // part of `secret` after "whsec_". Throws InvalidInput for a bad secret. Pure.
 std::string Sign(const std::string& secret, const std::string& id, std::int64_t timestamp_s, const std::string& body);
 
+// The webhook-signature header's value: one "v1,<base64>" per secret, in
+// the given order, separated by spaces. Throws InvalidInput for a bad
+// secret. Pure.
+std::string SignatureHeader(const std::vector<std::string>& secrets, const std::string& id, std::int64_t timestamp_s,
+                            const std::string& body);
+
+// The secrets that sign an attempt made at `now`: `secret`, then
+// `previous_secret` while `now` is before `previous_expires_at`. Pure.
+std::vector<std::string> SigningSecrets(const std::string& secret, const std::optional<std::string>& previous_secret,
+                                        std::optional<TimePoint> previous_expires_at, TimePoint now);
+
+// The longest overlap a rotation accepts.
+inline constexpr std::chrono::hours kMaxSecretOverlap{24 * 30};
+
+// An overlap written as "0" or as whole numbers with units s, m, h, d,
+// e.g. "24h", "90m", "1d12h". Throws InvalidInput for anything else or for
+// more than kMaxSecretOverlap. Pure.
+std::chrono::seconds ParseOverlap(const std::string& text);
+
 // Adds an endpoint for the business. Throws InvalidInput for a bad URL,
 // secret or event name (listing the valid ones), NotFound for an unknown
 // business.
@@ -111,6 +142,27 @@ Endpoint RemoveEndpoint(db::Pool& pool, const std::string& business_id, const st
 // Idempotent: enabling an enabled endpoint changes nothing.
 Endpoint SetEnabled(db::Pool& pool, const std::string& business_id, const std::string& id, bool enabled,
                     TimePoint now, const std::string& reason = "");
+
+struct RotatedSecret {
+  Endpoint endpoint;
+  std::string secret;  // the whole new secret, shown once
+};
+
+// Gives the business's endpoint (GetEndpoint's id rules) `new_secret`
+// ("" generates one; AddEndpoint's rules) from `now` on. For `overlap`
+// after `now` the secret it replaces keeps signing next to it; a zero
+// overlap drops it at once. Rotating again during an overlap replaces the
+// pending previous secret with the current one, which is the one receivers
+// were last given: the older one stops signing at once. Throws
+// InvalidInput for a bad secret, the current secret again, or a negative
+// overlap or one longer than kMaxSecretOverlap; NotFound for an unknown
+// endpoint or one of another business.
+RotatedSecret RotateSecret(db::Pool& pool, const std::string& business_id, const std::string& id,
+                           const std::string& new_secret, std::chrono::seconds overlap, TimePoint now);
+
+// Erases the previous secrets of every business whose overlap has ended at
+// `now`, and returns how many. Deliverer::RunOnce calls it first.
+int EraseExpiredSecrets(db::Pool& pool, TimePoint now);
 
 struct Delivery {
   std::int64_t id = 0;
@@ -170,7 +222,9 @@ class Deliverer {
             std::function<void(const DisabledEndpoint&)> on_disabled = {})
       : pool_(pool), clock_(clock), settings_(settings), on_disabled_(std::move(on_disabled)) {}
 
-  // Claims due deliveries (up to `batch`) and attempts each, all at once: a 2xx answer
+  // Erases expired previous secrets (EraseExpiredSecrets), then claims due
+  // deliveries (up to `batch`) and attempts each, all at once, signed with
+  // the secrets valid at the attempt (SigningSecrets): a 2xx answer
   // completes it; anything else (status, timeout, refused target) is logged
   // and retried with backoff until 24 h after the event. An endpoint that
   // has failed without a success for 24 h is disabled and its deliveries

@@ -4,8 +4,10 @@
 // list only its prefix, a booking's events arrive signed, deliveries and
 // replay, disable and enable keeping the secret, test with
 // webhooks.timeout_ms against a hanging receiver, rm,
-// private targets refused without webhooks.allow_private_targets, and
-// another business's endpoint and delivery ids refused everywhere.
+// private targets refused without webhooks.allow_private_targets,
+// rotate-secret with deliveries verifying under both secrets during the
+// overlap, and another business's endpoint and delivery ids refused
+// everywhere.
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -34,6 +36,7 @@ namespace {
 constexpr const char* kTz = "America/New_York";
 const std::string kReceiverDir = std::string(OMNI_SOURCE_DIR) + "/tests/http/webhook_receiver";
 const std::string kSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw/cPQHQ9ruY8=";
+const std::string kNewSecret = "whsec_3Xk1v5u8yC0o9bHq2m7RZt4aWfLJpNdE6sKiGcVxTQo=";
 
 struct WebhooksCli {
   omni::test::TestDatabase db;
@@ -85,12 +88,14 @@ struct WebhooksCli {
 };
 
 struct Receiver {
-  Receiver() {
+  // `more_secrets`: also verified under these, in each delivery's verified_by.
+  explicit Receiver(const std::string& more_secrets = "") {
     INFO("node or tests/http/webhook_receiver/node_modules is missing: scripts/test.sh installs them with npm ci");
     REQUIRE(std::filesystem::exists(kReceiverDir + "/node_modules/standardwebhooks/package.json"));
     process = std::make_unique<omni::test::Process>(
         "/usr/bin/env", omni::test::ProcessOptions{.args = {"node", "receiver.mjs"},
-                                                   .env = {{"WEBHOOK_SECRET", kSecret}},
+                                                   .env = {{"WEBHOOK_SECRET", kSecret},
+                                                           {"WEBHOOK_MORE_SECRETS", more_secrets}},
                                                    .cwd = kReceiverDir});
     REQUIRE(process->WaitForStdout("}", 20s));
     port = static_cast<std::uint16_t>(json::parse(process->Stdout())["port"].get<int>());
@@ -222,7 +227,14 @@ TEST_CASE("omni webhooks: add, list, a booking delivered by omnid and verified, 
   json tested = cli.Json("acme", {"webhooks", "test", endpoint.substr(0, 8)});
   CHECK(tested["status"] == 204);
   CHECK(tested["event_type"] == "webhook.test");
+  CHECK(tested["duration_ms"].is_number_integer());
   CHECK(receiver.Log().back()["verified"] == true);
+  auto tested_again = cli.Omni("acme", {"webhooks", "test", endpoint});
+  CHECK(tested_again.exit_code == 0);
+  const json answer = cli.Json("acme", {"webhooks", "deliveries", "--limit", "1"})[0];
+  CHECK(answer["event_type"] == "webhook.test");
+  CHECK(tested_again.err.find("test delivery answered 204 in " + std::to_string(answer["duration_ms"].get<int>()) +
+                              " ms") != std::string::npos);
 
   REQUIRE(cli.Omni("acme", {"webhooks", "rm", endpoint}).exit_code == 0);
   CHECK(cli.Json("acme", {"webhooks", "list"}).empty());
@@ -253,4 +265,104 @@ TEST_CASE("omni webhooks test times out a hanging receiver at webhooks.timeout_m
   CHECK(strict_test.err.find("is not public") != std::string::npos);
   CHECK(cli.Omni("acme", {"webhooks", "add", "ftp://example.com/"}).exit_code == 2);
   CHECK(cli.Omni("acme", {"webhooks", "add", "https://example.com/", "--events", "message.deleted"}).exit_code == 2);
+}
+
+TEST_CASE("omni webhooks rotate-secret: omnid's deliveries verify under the old and the new secret during the "
+          "overlap and under the new one after it; show and list name the old one until then",
+          "[cli][webhooks][rotation]") {
+  WebhooksCli cli;
+  Receiver receiver(kNewSecret);
+  const std::string endpoint =
+      cli.Json("acme", {"webhooks", "add", receiver.Url("/ok/acme"), "--secret", kSecret, "--events",
+                        "customer.created"})["id"];
+  const std::string others = cli.Json("other", {"webhooks", "add", receiver.Url("/ok/other")})["id"];
+  std::string cli_output;
+  const auto run = [&](const std::string& business, std::vector<std::string> args) {
+    auto result = cli.Omni(business, std::move(args));
+    cli_output += result.err;
+    return result;
+  };
+
+  // Another business's endpoint is not found; refused inputs change nothing.
+  CHECK(run("other", {"webhooks", "rotate-secret", endpoint}).exit_code == 5);
+  CHECK(run("other", {"webhooks", "show", endpoint}).exit_code == 5);
+  CHECK(run("acme", {"webhooks", "rotate-secret", others.substr(0, 8)}).exit_code == 5);
+  CHECK(run("acme", {"webhooks", "rotate-secret", endpoint, "--overlap", "31d"}).exit_code == 2);
+  CHECK(run("acme", {"webhooks", "rotate-secret", endpoint, "--overlap", "soon"}).exit_code == 2);
+  auto same = run("acme", {"webhooks", "rotate-secret", endpoint, "--secret", kSecret});
+  CHECK(same.exit_code == 2);
+  CHECK(same.err.find("is the endpoint's current secret") != std::string::npos);
+  CHECK(cli.Json("acme", {"webhooks", "show", endpoint})["previous_secret"] == "");
+
+  auto rotated = run("acme", {"webhooks", "rotate-secret", endpoint.substr(0, 8), "--secret", kNewSecret,
+                              "--overlap", "1h", "-o", "json"});
+  INFO(rotated.err);
+  REQUIRE(rotated.exit_code == 0);
+  const json record = json::parse(rotated.out);
+  CHECK(record["id"] == endpoint);
+  CHECK(record["secret"] == kNewSecret);
+  CHECK(record["previous_secret"] == kSecret.substr(0, 10) + "...");
+  const std::string expires = record["previous_secret_expires_at"];
+  CHECK(expires.size() == 20);
+  CHECK(rotated.err.find("until " + expires) != std::string::npos);
+
+  const json shown = cli.Json("acme", {"webhooks", "show", endpoint});
+  CHECK(shown["secret"] == kNewSecret.substr(0, 10) + "...");
+  CHECK(shown["previous_secret"] == kSecret.substr(0, 10) + "...");
+  CHECK(shown["previous_secret_expires_at"] == expires);
+  CHECK(cli.Json("other", {"webhooks", "show", others})["previous_secret"] == "");
+  auto table = run("acme", {"webhooks", "list"});
+  CHECK(table.out.find("\t" + expires) != std::string::npos);
+  auto csv = run("acme", {"webhooks", "list", "-o", "csv"});
+  CHECK(csv.out.find("disabled_reason,previous_secret,previous_secret_expires_at") != std::string::npos);
+  CHECK(table.out.find(kSecret.substr(0, 10) + "...") != std::string::npos);
+  CHECK(table.out.find(kSecret) == std::string::npos);
+  CHECK(table.out.find(kNewSecret) == std::string::npos);
+
+  omni::test::Process omnid(OMNID_PATH, {.args = {"--config", cli.config_path}});
+  REQUIRE(omnid.WaitForStdout("omnid listening on", 60s));
+  const auto book = [&](const std::string& time, const std::string& email) {
+    REQUIRE(run("acme", {"book", "create", "--service", "Cut", "--start", cli.day + " " + time, "--name", "Ann Lee",
+                         "--email", email})
+                .exit_code == 0);
+  };
+  book("10:00", "ann@example.com");
+  json log = receiver.WaitFor(1);
+  REQUIRE(log.size() == 1);
+  CHECK(log[0]["verified_by"] == json::array({true, true}));
+  CHECK(log[0]["signature"].get<std::string>().find(' ') != std::string::npos);
+
+  // Back to the first secret with a short overlap: omnid erases the pending one once it is over.
+  REQUIRE(run("acme", {"webhooks", "rotate-secret", endpoint, "--secret", kSecret, "--overlap", "1s"}).exit_code == 0);
+  const auto pending = [&] {
+    return omni::db::WithTransaction(cli.db.pool(), [](pqxx::work& tx) {
+      return tx.exec("SELECT count(*) FROM webhook_endpoints WHERE previous_secret IS NOT NULL")[0][0].as<int>();
+    });
+  };
+  const auto erase_deadline = std::chrono::steady_clock::now() + 20s;
+  while (pending() > 0 && std::chrono::steady_clock::now() < erase_deadline) std::this_thread::sleep_for(50ms);
+  CHECK(pending() == 0);
+  CHECK(cli.Json("acme", {"webhooks", "show", endpoint})["previous_secret"] == "");
+  book("11:00", "bob@example.com");
+  log = receiver.WaitFor(2);
+  REQUIRE(log.size() == 2);
+  CHECK(log[1]["verified_by"] == json::array({true, false}));
+  CHECK(log[1]["signature"].get<std::string>().find(' ') == std::string::npos);
+
+  // A zero overlap: only the new secret signs from the next delivery on.
+  auto immediate = run("acme", {"webhooks", "rotate-secret", endpoint, "--secret", kNewSecret, "--overlap", "0"});
+  REQUIRE(immediate.exit_code == 0);
+  CHECK(immediate.err.find("new secret only") != std::string::npos);
+  CHECK(cli.Json("acme", {"webhooks", "show", endpoint})["previous_secret"] == "");
+  book("12:00", "cy@example.com");
+  log = receiver.WaitFor(3);
+  REQUIRE(log.size() == 3);
+  CHECK(log[2]["verified_by"] == json::array({false, true}));
+
+  // Neither secret reaches omnid's log or the CLI's status lines.
+  for (const std::string& secret : {kSecret, kNewSecret}) {
+    CHECK(omnid.Stderr().find(secret) == std::string::npos);
+    CHECK(omnid.Stdout().find(secret) == std::string::npos);
+    CHECK(cli_output.find(secret) == std::string::npos);
+  }
 }

@@ -3,8 +3,9 @@
 // with the standardwebhooks npm package: the events a business's changes
 // publish, the signature and headers, a tampered body refused, retries
 // with the same webhook-id, a hanging receiver timed out, no redirect
-// followed, private targets refused, the 24-hour disable, replay, and no
-// event or id of one business ever reaching or naming another's.
+// followed, private targets refused, the 24-hour disable, replay, secret
+// rotation with its overlap of two signatures, and no event or id of one
+// business ever reaching or naming another's.
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -39,17 +40,20 @@ using std::chrono::seconds;
 const std::string kReceiverDir = std::string(OMNI_SOURCE_DIR) + "/tests/http/webhook_receiver";
 // whsec_ and the base64 of 32 bytes.
 const std::string kSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw/cPQHQ9ruY8=";
+const std::string kNewSecret = "whsec_3Xk1v5u8yC0o9bHq2m7RZt4aWfLJpNdE6sKiGcVxTQo=";
 
 TimePoint RealNow() { return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()); }
 
 class Receiver {
  public:
-  Receiver() {
+  // `more_secrets`: also verified under these, in each delivery's verified_by.
+  explicit Receiver(const std::string& more_secrets = "") {
     INFO("node or tests/http/webhook_receiver/node_modules is missing: scripts/test.sh installs them with npm ci");
     REQUIRE(std::filesystem::exists(kReceiverDir + "/node_modules/standardwebhooks/package.json"));
     process_ = std::make_unique<test::Process>(
         "/usr/bin/env", test::ProcessOptions{.args = {"node", "receiver.mjs"},
-                                             .env = {{"WEBHOOK_SECRET", kSecret}},
+                                             .env = {{"WEBHOOK_SECRET", kSecret},
+                                                     {"WEBHOOK_MORE_SECRETS", more_secrets}},
                                              .cwd = kReceiverDir});
     REQUIRE(process_->WaitForStdout("}", std::chrono::seconds(20)));
     port_ = static_cast<std::uint16_t>(Json::parse(process_->Stdout())["port"].get<int>());
@@ -567,6 +571,168 @@ TEST_CASE("appointment events carry the issue's names, cancelled included, in th
   }
   std::sort(types.begin(), types.end());
   CHECK(types == std::vector<std::string>{"appointment.cancelled", "appointment.created", "appointment.rescheduled"});
+}
+
+}  // namespace omni
+
+namespace omni {
+namespace {
+
+std::vector<std::string> Signatures(const Json& entry) {
+  std::vector<std::string> out;
+  std::string text = entry["signature"].get<std::string>();
+  for (std::size_t from = 0; from <= text.size();) {
+    const std::size_t space = std::min(text.find(' ', from), text.size());
+    out.push_back(text.substr(from, space - from));
+    from = space + 1;
+  }
+  return out;
+}
+
+std::string Expected(const std::string& secret, const Json& entry) {
+  return webhooks::Sign(secret, entry["id"], std::stoll(entry["timestamp"].get<std::string>()),
+                        entry["body"].get<std::string>());
+}
+
+long long SecretRows(db::Pool& pool, const std::string& secret) {
+  return WithTransaction(pool, [&](pqxx::work& tx) {
+    return tx.exec_params("SELECT count(*) FROM webhook_endpoints WHERE secret = $1 OR previous_secret = $1",
+                          secret)[0][0]
+        .as<long long>();
+  });
+}
+
+}  // namespace
+
+TEST_CASE("during a rotation's overlap deliveries and retries verify under the old and the new secret, after it "
+          "only under the new one, and the old one is erased",
+          "[webhooks][rotation]") {
+  test::TestDatabase db;
+  Receiver receiver(kNewSecret);
+  const std::string acme = AddBusiness(db.pool(), "acme");
+  const std::string endpoint = AddEndpoint(db.pool(), acme, receiver.Url("/fail-twice/"), {"customer.created"});
+  NewCustomer(db.pool(), acme, "ann@example.com");
+  test::FixedClock clock(RealNow());
+  webhooks::Deliverer deliverer(db.pool(), clock, Loopback());
+  Drain(deliverer);
+  {
+    const Json log = receiver.Log();
+    REQUIRE(log.size() == 1);
+    CHECK(log[0]["verified_by"] == Json::array({true, false}));
+    CHECK(Signatures(log[0]) == std::vector<std::string>{Expected(kSecret, log[0])});
+  }
+
+  const TimePoint rotated_at = clock.Now();
+  const auto rotated = webhooks::RotateSecret(db.pool(), acme, endpoint, kNewSecret, seconds{60}, rotated_at);
+  CHECK(rotated.secret == kNewSecret);
+  CHECK(rotated.endpoint.secret_prefix == kNewSecret.substr(0, 10));
+  CHECK(rotated.endpoint.previous_secret_prefix == kSecret.substr(0, 10));
+  CHECK(rotated.endpoint.previous_secret_expires_at == rotated_at + seconds{60});
+
+  // The event's retries after the rotation are signed with both secrets, the new one first.
+  clock.Set(rotated_at + seconds{5});
+  Drain(deliverer);
+  clock.Set(rotated_at + seconds{25});
+  Drain(deliverer);
+  const auto test_delivery = webhooks::SendTest(db.pool(), acme, endpoint, Loopback(), clock.Now());
+  {
+    const Json log = receiver.Log();
+    REQUIRE(log.size() == 4);
+    for (std::size_t i = 1; i < 4; ++i) {
+      INFO(log[i].dump());
+      CHECK(log[i]["verified_by"] == Json::array({true, true}));
+      CHECK(Signatures(log[i]) == std::vector<std::string>{Expected(kNewSecret, log[i]), Expected(kSecret, log[i])});
+    }
+    CHECK(log[2]["id"] == log[0]["id"]);
+  }
+  CHECK(webhooks::ListDeliveries(db.pool(), acme, endpoint, 10).at(1).status == 204);
+  CHECK(test_delivery.status == 500);  // fail-twice: the test event's first try
+  const auto listed = webhooks::ListEndpoints(db.pool(), acme).at(0);
+  CHECK(listed.previous_secret_prefix == kSecret.substr(0, 10));
+  CHECK(listed.previous_secret_expires_at == rotated_at + seconds{60});
+  CHECK(SecretRows(db.pool(), kSecret) == 1);
+
+  // From the overlap's end on, only the new secret signs, and the old one is gone from the database.
+  clock.Set(rotated_at + seconds{60});
+  NewCustomer(db.pool(), acme, "bob@example.com");
+  Drain(deliverer);
+  CHECK(SecretRows(db.pool(), kSecret) == 0);
+  const Json log = receiver.Log();
+  REQUIRE(log.size() == 5);
+  CHECK(log[4]["verified_by"] == Json::array({false, true}));
+  CHECK(Signatures(log[4]) == std::vector<std::string>{Expected(kNewSecret, log[4])});
+  const auto after = webhooks::GetEndpoint(db.pool(), acme, endpoint);
+  CHECK(after.previous_secret_prefix.empty());
+  CHECK_FALSE(after.previous_secret_expires_at);
+}
+
+TEST_CASE("rotating a secret: generated or given, again during an overlap, at once, refused inputs, another "
+          "business's endpoint not found",
+          "[webhooks][rotation]") {
+  test::TestDatabase db;
+  const std::string acme = AddBusiness(db.pool(), "acme");
+  const std::string other = AddBusiness(db.pool(), "other");
+  const std::string endpoint = AddEndpoint(db.pool(), acme, "http://127.0.0.1:9/", {"customer.created"});
+  const std::string others = AddEndpoint(db.pool(), other, "http://127.0.0.1:9/other", {"customer.created"});
+  const TimePoint now = RealNow();
+
+  // Another business's endpoint, by id or prefix, is not found and keeps its secret.
+  CHECK_THROWS_AS(webhooks::RotateSecret(db.pool(), other, endpoint, "", hours{24}, now), NotFound);
+  CHECK_THROWS_AS(webhooks::RotateSecret(db.pool(), acme, others.substr(0, 8), kNewSecret, hours{24}, now), NotFound);
+  CHECK(SecretRows(db.pool(), kSecret) == 2);
+  CHECK(SecretRows(db.pool(), kNewSecret) == 0);
+
+  // Refused: the same secret, a malformed one, an overlap out of range. Nothing changes.
+  CHECK_THROWS_WITH(webhooks::RotateSecret(db.pool(), acme, endpoint, kSecret, hours{24}, now),
+                    Catch::Contains("is the endpoint's current secret"));
+  CHECK_THROWS_WITH(webhooks::RotateSecret(db.pool(), acme, endpoint, "whsec_short", hours{24}, now),
+                    Catch::Contains("invalid webhook secret"));
+  CHECK_THROWS_AS(webhooks::RotateSecret(db.pool(), acme, endpoint, "", hours{24 * 30 + 1}, now), InvalidInput);
+  CHECK_THROWS_AS(webhooks::RotateSecret(db.pool(), acme, endpoint, "", seconds{-1}, now), InvalidInput);
+  CHECK(webhooks::GetEndpoint(db.pool(), acme, endpoint).previous_secret_prefix.empty());
+  CHECK(SecretRows(db.pool(), kSecret) == 2);
+
+  // Generated, by id prefix: the old one signs for the overlap.
+  const auto first = webhooks::RotateSecret(db.pool(), acme, endpoint.substr(0, 8), "", hours{24}, now);
+  CHECK(first.endpoint.id == endpoint);
+  CHECK(first.secret.rfind("whsec_", 0) == 0);
+  CHECK(first.secret != kSecret);
+  CHECK(first.endpoint.secret_prefix == first.secret.substr(0, 10));
+  CHECK(first.endpoint.previous_secret_prefix == kSecret.substr(0, 10));
+  CHECK(first.endpoint.previous_secret_expires_at == now + hours{24});
+
+  // Again during the overlap: the pending old secret is replaced by the current one.
+  const auto second = webhooks::RotateSecret(db.pool(), acme, endpoint, kNewSecret, hours{2}, now + hours{1});
+  CHECK(second.endpoint.secret_prefix == kNewSecret.substr(0, 10));
+  CHECK(second.endpoint.previous_secret_prefix == first.secret.substr(0, 10));
+  CHECK(second.endpoint.previous_secret_expires_at == now + hours{3});
+  CHECK(SecretRows(db.pool(), kSecret) == 1);  // only the other business's
+  CHECK(SecretRows(db.pool(), first.secret) == 1);
+  const auto shown = webhooks::GetEndpoint(db.pool(), acme, endpoint);
+  CHECK(shown.previous_secret_prefix == first.secret.substr(0, 10));
+  CHECK(shown.previous_secret_expires_at == now + hours{3});
+  CHECK(webhooks::GetEndpoint(db.pool(), other, others).previous_secret_prefix.empty());
+
+  // Erasing at an instant erases only the overlaps over by then, of every business.
+  webhooks::RotateSecret(db.pool(), other, others, "", hours{10}, now);
+  CHECK(webhooks::EraseExpiredSecrets(db.pool(), now + hours{3} - seconds{1}) == 0);
+  CHECK(webhooks::EraseExpiredSecrets(db.pool(), now + hours{3}) == 1);
+  CHECK(SecretRows(db.pool(), first.secret) == 0);
+  CHECK(SecretRows(db.pool(), kSecret) == 1);
+  CHECK(webhooks::EraseExpiredSecrets(db.pool(), now + hours{10}) == 1);
+  CHECK(SecretRows(db.pool(), kSecret) == 0);
+
+  // A zero overlap stops the old secret at once.
+  webhooks::RotateSecret(db.pool(), acme, endpoint, "", hours{24}, now);
+  const auto immediate = webhooks::RotateSecret(db.pool(), acme, endpoint, kSecret, seconds{0}, now);
+  CHECK(immediate.endpoint.previous_secret_prefix.empty());
+  CHECK_FALSE(immediate.endpoint.previous_secret_expires_at);
+  CHECK(SecretRows(db.pool(), kNewSecret) == 0);
+  CHECK(WithTransaction(db.pool(), [&](pqxx::work& tx) {
+          return tx.exec("SELECT count(*) FROM webhook_endpoints WHERE previous_secret IS NOT NULL"
+                         " OR previous_secret_expires_at IS NOT NULL")[0][0]
+              .as<int>();
+        }) == 0);
 }
 
 }  // namespace omni

@@ -1,7 +1,10 @@
 // The pure parts of outbound webhooks: the Standard Webhooks signature
 // (against the specification's published test vector), secret checks, URL
-// checks and the non-public address ranges that SSRF protection refuses.
+// checks, the non-public address ranges that SSRF protection refuses, and
+// a secret rotation's two signatures, their expiry and its overlap.
 #include <catch2/catch.hpp>
+
+#include <chrono>
 
 #include "core/common/error.hpp"
 #include "core/webhooks/detail/post.hpp"
@@ -15,6 +18,46 @@ TEST_CASE("Sign matches the Standard Webhooks test vector", "[webhooks]") {
              R"({"test": 2432232314})") == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
   CHECK(Sign("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265331,
              R"({"test": 2432232314})") != "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+}
+
+TEST_CASE("a header signed with two secrets holds both signatures, the new one first, separated by a space",
+          "[webhooks][rotation]") {
+  const std::string id = "msg_p5jXN8AQM9LWM0D4loKWxJek";
+  const std::string body = R"({"test": 2432232314})";
+  const std::string old_secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+  const std::string new_secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw/cPQHQ9ruY8=";
+  CHECK(SignatureHeader({old_secret}, id, 1614265330, body) == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+  const std::string both = SignatureHeader({new_secret, old_secret}, id, 1614265330, body);
+  CHECK(both == Sign(new_secret, id, 1614265330, body) + " v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+  CHECK(Sign(new_secret, id, 1614265330, body) != Sign(old_secret, id, 1614265330, body));
+  CHECK_THROWS_AS(SignatureHeader({new_secret, "whsec_short"}, id, 1, body), InvalidInput);
+}
+
+TEST_CASE("the previous secret signs until the overlap's end, exclusive, and never without an end",
+          "[webhooks][rotation]") {
+  const TimePoint end = TimePoint{} + std::chrono::hours{1000};
+  const auto just_before = end - std::chrono::microseconds{1};
+  CHECK(SigningSecrets("new", std::string("old"), end, just_before) == std::vector<std::string>{"new", "old"});
+  CHECK(SigningSecrets("new", std::string("old"), end, end) == std::vector<std::string>{"new"});
+  CHECK(SigningSecrets("new", std::string("old"), end, end + std::chrono::hours{1}) == std::vector<std::string>{"new"});
+  CHECK(SigningSecrets("new", std::nullopt, std::nullopt, end) == std::vector<std::string>{"new"});
+  CHECK(SigningSecrets("new", std::string("old"), std::nullopt, end) == std::vector<std::string>{"new"});
+}
+
+TEST_CASE("an overlap is 0 or whole numbers with s, m, h or d, at most 30 days", "[webhooks][rotation]") {
+  using std::chrono::seconds;
+  CHECK(ParseOverlap("0") == seconds{0});
+  CHECK(ParseOverlap("24h") == seconds{86400});
+  CHECK(ParseOverlap(" 90m ") == seconds{5400});
+  CHECK(ParseOverlap("1d12h") == seconds{129600});
+  CHECK(ParseOverlap("45s") == seconds{45});
+  CHECK(ParseOverlap("30d") == seconds{30 * 86400});
+  for (const std::string bad : {"", "h", "24", "-1h", "1.5h", "1w", "24 h", "abc", "99999999999999d"}) {
+    INFO(bad);
+    CHECK_THROWS_WITH(ParseOverlap(bad), Catch::Contains("invalid overlap") && Catch::Contains("24h"));
+  }
+  CHECK_THROWS_WITH(ParseOverlap("31d"), Catch::Contains("too long: at most 30 days"));
+  CHECK_THROWS_WITH(ParseOverlap("30d1s"), Catch::Contains("too long"));
 }
 
 TEST_CASE("a webhook secret is whsec_ and the base64 of 24 to 64 bytes", "[webhooks]") {

@@ -2,7 +2,10 @@
 // delivery with the standardwebhooks package (the specification's own
 // library) and records it. Prints {"port": N} once listening.
 //
-// The secret is $WEBHOOK_SECRET. The first path segment names a behaviour:
+// The secret is $WEBHOOK_SECRET. $WEBHOOK_MORE_SECRETS may name more,
+// separated by commas: each delivery's `verified_by` holds the result under
+// every secret, $WEBHOOK_SECRET's first, as receivers before and after a
+// secret rotation would see it. The first path segment names a behaviour:
 //   /ok/...          204 when verified, 401 when not
 //   /fail-twice/...  500 to the first two deliveries of each webhook-id, then 204
 //   /hang/...        never answers
@@ -13,12 +16,14 @@ import http from 'node:http';
 import { Webhook } from 'standardwebhooks';
 
 const webhook = new Webhook(process.env.WEBHOOK_SECRET);
+const more = (process.env.WEBHOOK_MORE_SECRETS || '').split(',').filter((s) => s !== '');
+const webhooks = [webhook, ...more.map((secret) => new Webhook(secret))];
 const log = [];
 const seen = new Map();
 
-function verify(body, headers) {
+function verify(body, headers, by = webhook) {
   try {
-    webhook.verify(body, headers);
+    by.verify(body, headers);
     return { ok: true, error: '' };
   } catch (e) {
     return { ok: false, error: String(e.message || e) };
@@ -45,6 +50,7 @@ const server = http.createServer((req, res) => {
       signature: req.headers['webhook-signature'] || '',
       verified: result.ok,
       error: result.error,
+      verified_by: webhooks.map((w) => verify(body, req.headers, w).ok),
       body,
     };
     if (behaviour === 'tamper') {
