@@ -4,7 +4,8 @@
 // to the roles whose permissions (GET /v1/console/me) allow it. It talks only to omnid's operator API (/v1/console/...), builds
 // every node with textContent (never HTML from data), and follows the inbox
 // live through GET /v1/console/events (EventSource), re-reading what it
-// shows when an event names it and everything on `ready`.
+// shows when an event names it and everything on `ready`. The lists the API
+// pages (the inbox, knowledge) show a page at a time with "Load more".
 (function () {
   'use strict';
 
@@ -13,6 +14,7 @@
     me: null,
     csrf: '',
     conversations: [],
+    inbox: null,
     currentId: '',
     unseenHandoffs: 0,
     sound: localStorage.getItem('omni.console.sound') === 'on',
@@ -96,6 +98,101 @@
 
   function customerName(c) {
     return c.customer && c.customer.name ? c.customer.name : 'Visitor';
+  }
+
+  // --- paged lists ---------------------------------------------------------
+
+  // The first page a list shows; "Load more" brings the next one.
+  var PAGE_SIZE = 50;
+  var MAX_PAGE = 200;
+
+  // A list the API pages ({<key>: [...], next_cursor}): first() reads the
+  // first page, more() appends the page after the cursor, and reload()
+  // re-reads from the top as many items as are shown, so a live update or a
+  // change reaches every loaded item, not only the first page's. The three
+  // run one after another, never interleaved. `render(items)` draws the list;
+  // `button` (a "Load more" button, shown while another page follows) stays
+  // one node so keyboard focus survives a redraw.
+  function pager(options) {
+    var pg = { path: options.path, items: [], next: null, queue: Promise.resolve() };
+    var button = h('button', { type: 'button', class: 'more', id: options.id, text: 'Load more', hidden: true });
+    pg.button = button;
+
+    function read(cursor, limit) {
+      var separator = pg.path.indexOf('?') >= 0 ? '&' : '?';
+      return api('GET', pg.path + separator + 'limit=' + limit + (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''));
+    }
+
+    function serial(step) {
+      pg.queue = pg.queue.then(step).catch(function (error) {
+        button.removeAttribute('aria-busy');
+        failed(error);
+      });
+      return pg.queue;
+    }
+
+    function show(items, next) {
+      pg.items = items;
+      pg.next = next;
+      button.hidden = !next;
+      button.removeAttribute('aria-busy');
+      options.render(pg.items);
+    }
+
+    // Reads pages from the top until `want` items or the end.
+    function readFrom(want) {
+      var items = [];
+      var seen = {};
+      var step = function (cursor) {
+        return read(cursor, Math.min(MAX_PAGE, Math.max(PAGE_SIZE, want - items.length))).then(function (data) {
+          data[options.key].forEach(function (item) {
+            if (!seen[item.id]) { seen[item.id] = true; items.push(item); }
+          });
+          if (data.next_cursor && items.length < want) return step(data.next_cursor);
+          return { items: items, next: data.next_cursor };
+        });
+      };
+      return step('');
+    }
+
+    pg.first = function (path) {
+      if (path) pg.path = path;
+      return serial(function () {
+        return readFrom(PAGE_SIZE).then(function (page) { show(page.items, page.next); });
+      });
+    };
+
+    pg.reload = function () {
+      return serial(function () {
+        return readFrom(Math.max(PAGE_SIZE, pg.items.length)).then(function (page) { show(page.items, page.next); });
+      });
+    };
+
+    pg.more = function () {
+      return serial(function () {
+        if (!pg.next) return;
+        var before = pg.items.length;
+        return read(pg.next, PAGE_SIZE).then(function (data) {
+          // An item that moved up between two pages (a new message) is
+          // already shown: it is not shown twice.
+          var seen = {};
+          pg.items.forEach(function (item) { seen[item.id] = true; });
+          var items = pg.items.concat(data[options.key].filter(function (item) { return !seen[item.id]; }));
+          var hadFocus = document.activeElement === button;
+          show(items, data.next_cursor);
+          // At the end the button goes; focus moves on to the first item it brought.
+          if (hadFocus && button.hidden && options.focusItem && items.length > before) options.focusItem(items[before]);
+        });
+      });
+    };
+
+    // Busy rather than disabled while a page loads, so keyboard focus stays on it.
+    button.addEventListener('click', function () {
+      if (button.getAttribute('aria-busy') === 'true') return;
+      button.setAttribute('aria-busy', 'true');
+      pg.more();
+    });
+    return pg;
   }
 
   // --- inbox order ---------------------------------------------------------
@@ -335,11 +432,23 @@
     var main = document.getElementById('main');
     var inbox = main.querySelector('.inbox');
     if (!inbox) {
+      var inboxPager = pager({ path: '/v1/console/conversations', key: 'conversations', id: 'inbox-more',
+        render: function (items) {
+          if (state.inbox !== inboxPager) return;  // a page answered after the inbox was left
+          state.conversations = items.slice().sort(byNeed);
+          renderList();
+        },
+        focusItem: function (c) {
+          var link = document.querySelector('#list .item[data-id="' + c.id + '"]');
+          if (link) link.focus();
+        } });
+      state.inbox = inboxPager;
       inbox = h('div', { class: 'inbox' },
-        h('section', { class: 'list', 'aria-label': 'Conversations', id: 'list' }),
+        h('section', { class: 'list', 'aria-label': 'Conversations', id: 'list' },
+          h('div', { id: 'list-items' }), h('div', { class: 'more-row' }, state.inbox.button)),
         h('section', { class: 'pane', id: 'pane', 'aria-label': 'Conversation' }));
       main.replaceChildren(inbox);
-      refreshList();
+      state.inbox.first();
     }
     inbox.classList.toggle('open', !!state.currentId);
     renderList();
@@ -353,14 +462,11 @@
 
   function refreshList() {
     if (!state.me || !document.getElementById('list')) return;
-    api('GET', '/v1/console/conversations?limit=200').then(function (data) {
-      state.conversations = data.conversations.slice().sort(byNeed);
-      renderList();
-    }, failed);
+    state.inbox.reload();
   }
 
   function renderList() {
-    var list = document.getElementById('list');
+    var list = document.getElementById('list-items');
     if (!list) return;
     var groups = [
       { title: 'Needs a person', items: [] }, { title: 'With the team', items: [] },
@@ -740,12 +846,9 @@
     }
 
     var list = h('div', { id: 'kb-list' });
-    body.appendChild(h('section', { 'aria-labelledby': 'kb-docs-title' },
-      h('h2', { id: 'kb-docs-title', text: 'Documents' }), list));
-
-    function loadDocuments() {
-      api('GET', '/v1/console/knowledge?limit=200').then(function (data) {
-        var rows = data.documents.map(function (doc) {
+    var documents = pager({ path: '/v1/console/knowledge', key: 'documents', id: 'kb-more',
+      render: function (docs) {
+        var rows = docs.map(function (doc) {
           return h('tr', { 'data-id': doc.id },
             h('td', { class: 'title', text: doc.title }), h('td', { text: doc.type.toLowerCase() }),
             h('td', { text: String(doc.chunks) }), h('td', { text: when(doc.updated_at) }),
@@ -760,9 +863,16 @@
         if (writable) headings.push('');
         list.replaceChildren(table('kb-docs', headings, rows,
           writable ? 'No documents yet. Add one above, or use omni ingest for files and websites.' : 'No documents yet.'));
-      }, failed);
-    }
-    loadDocuments();
+      },
+      focusItem: function (doc) {
+        var row = list.querySelector('tr[data-id="' + doc.id + '"]');
+        if (row) { row.tabIndex = -1; row.focus(); }
+      } });
+    body.appendChild(h('section', { 'aria-labelledby': 'kb-docs-title' },
+      h('h2', { id: 'kb-docs-title', text: 'Documents' }), list, h('div', { class: 'more-row' }, documents.button)));
+
+    function loadDocuments() { documents.reload(); }
+    documents.first();
   }
 
   // --- team and keys -------------------------------------------------------
