@@ -32,7 +32,8 @@
   X(25, conversation_notes) \
   X(27, business_country) \
   X(28, phone_e164) \
-  X(30, handoff_alerts)
+  X(30, handoff_alerts) \
+  X(31, assigned_user)
 
 // Migrations whose data change needs C++ (phone numbers are read with
 // libphonenumber): X(version, name) refers to

@@ -5,7 +5,9 @@
 // every node with textContent (never HTML from data), and follows the inbox
 // live through GET /v1/console/events (EventSource), re-reading what it
 // shows when an event names it and everything on `ready`. The lists the API
-// pages (the inbox, knowledge) show a page at a time with "Load more".
+// pages (the inbox, knowledge) show a page at a time with "Load more". A
+// conversation is assigned to any teammate (GET /v1/console/teammates), and
+// the inbox shows mine, unassigned or all.
 (function () {
   'use strict';
 
@@ -15,6 +17,8 @@
     csrf: '',
     conversations: [],
     inbox: null,
+    teammates: [],
+    assigned: localStorage.getItem('omni.console.assigned') || 'all',
     currentId: '',
     unseenHandoffs: 0,
     sound: localStorage.getItem('omni.console.sound') === 'on',
@@ -252,9 +256,11 @@
     var source = new EventSource('/v1/console/events');
     state.events = source;
     source.addEventListener('ready', function () {
-      document.body.setAttribute('data-live', 'ready');
       refreshList();
-      if (state.currentId) loadConversation(state.currentId, true);
+      loadTeammates().then(function () {
+        if (state.currentId) loadConversation(state.currentId, true);
+        document.body.setAttribute('data-live', 'ready');
+      }, failed);
     });
     source.addEventListener('conversation', function (event) {
       var data = JSON.parse(event.data);
@@ -432,7 +438,9 @@
     var main = document.getElementById('main');
     var inbox = main.querySelector('.inbox');
     if (!inbox) {
-      var inboxPager = pager({ path: '/v1/console/conversations', key: 'conversations', id: 'inbox-more',
+      // "Mine" needs a signed-in user: an API key is nobody.
+      if (!state.me.user && state.assigned === 'me') state.assigned = 'all';
+      var inboxPager = pager({ path: inboxPath(), key: 'conversations', id: 'inbox-more',
         render: function (items) {
           if (state.inbox !== inboxPager) return;  // a page answered after the inbox was left
           state.conversations = items.slice().sort(byNeed);
@@ -445,7 +453,7 @@
       state.inbox = inboxPager;
       inbox = h('div', { class: 'inbox' },
         h('section', { class: 'list', 'aria-label': 'Conversations', id: 'list' },
-          h('div', { id: 'list-items' }), h('div', { class: 'more-row' }, state.inbox.button)),
+          assignedFilter(), h('div', { id: 'list-items' }), h('div', { class: 'more-row' }, state.inbox.button)),
         h('section', { class: 'pane', id: 'pane', 'aria-label': 'Conversation' }));
       main.replaceChildren(inbox);
       state.inbox.first();
@@ -460,6 +468,34 @@
     }
   }
 
+  function inboxPath() {
+    return '/v1/console/conversations' + (state.assigned === 'all' ? '' : '?assigned=' + state.assigned);
+  }
+
+  // Mine / Unassigned / All: radio buttons, so the arrow keys move between them.
+  function assignedFilter() {
+    var choices = [['me', 'Mine'], ['none', 'Unassigned'], ['all', 'All']].filter(function (c) {
+      return c[0] !== 'me' || state.me.user;
+    });
+    return h('fieldset', { class: 'segmented', id: 'assigned-filter' },
+      h('legend', { class: 'visually-hidden', text: 'Show' }),
+      ...choices.map(function (c) {
+        var input = h('input', { type: 'radio', name: 'assigned', id: 'assigned-' + c[0], value: c[0],
+          checked: state.assigned === c[0] });
+        input.addEventListener('change', function () {
+          if (!input.checked) return;
+          state.assigned = c[0];
+          localStorage.setItem('omni.console.assigned', c[0]);
+          state.inbox.first(inboxPath());
+        });
+        return h('label', { for: 'assigned-' + c[0] }, input, h('span', { text: c[1] }));
+      }));
+  }
+
+  function loadTeammates() {
+    return api('GET', '/v1/console/teammates').then(function (data) { state.teammates = data.users; });
+  }
+
   function refreshList() {
     if (!state.me || !document.getElementById('list')) return;
     state.inbox.reload();
@@ -468,6 +504,7 @@
   function renderList() {
     var list = document.getElementById('list-items');
     if (!list) return;
+    var empty = { me: 'Nothing is assigned to you.', none: 'Every conversation has someone on it.' }[state.assigned];
     var groups = [
       { title: 'Needs a person', items: [] }, { title: 'With the team', items: [] },
       { title: 'Open', items: [] }, { title: 'Resolved', items: [] }];
@@ -487,7 +524,7 @@
             h('span', { class: 'chip ' + c.status, text: c.status.replace('_', ' ').toLowerCase() }))));
       })));
     });
-    if (!nodes.length) nodes.push(h('p', { class: 'empty', text: 'No conversations yet.' }));
+    if (!nodes.length) nodes.push(h('p', { class: 'empty', text: empty || 'No conversations yet.' }));
     list.replaceChildren(...nodes);
   }
 
@@ -557,12 +594,10 @@
         ? h('button', { type: 'button', id: 'resolve', onclick: function () { act('/resolve'); }, text: 'Resolve' }) : null,
       writable && c.status === 'RESOLVED'
         ? h('button', { type: 'button', id: 'reopen', onclick: function () { act('/reopen'); }, text: 'Reopen' }) : null,
-      writable && meId && c.assigned_to !== (state.me.user.name || state.me.user.email)
+      writable && meId && c.assigned_user_id !== meId
         ? h('button', { type: 'button', id: 'assign-me', onclick: function () { act('/assign', { user_id: meId }); },
           text: 'Assign to me' }) : null,
-      writable && c.assigned_to
-        ? h('button', { type: 'button', id: 'unassign', onclick: function () { act('/assign', { user_id: null }); },
-          text: 'Unassign' }) : null);
+      writable ? assigneePicker(c, meId) : null);
     var messages = h('div', { class: 'messages', id: 'messages', 'aria-live': 'polite', 'aria-label': 'Transcript' });
     data.messages.forEach(function (m) {
       var node = messageNode(m);
@@ -600,6 +635,26 @@
     if (noteText) noteText.value = noteDraft;
     if (noteFocus && noteText) noteText.focus();
     else if (hadFocus || (!quiet && writable)) text.focus();
+  }
+
+  // Who owns the conversation: any teammate, or nobody. A name assigned
+  // before users were (a CLI author, an API key) shows until it is changed.
+  function assigneePicker(c, meId) {
+    var select = h('select', { id: 'assignee' },
+      h('option', { value: '', text: 'Unassigned', selected: !c.assigned_to }),
+      c.assigned_to && !c.assigned_user_id ? h('option', { value: 'legacy', text: c.assigned_to, selected: true, disabled: true }) : null,
+      ...state.teammates.map(function (u) {
+        var label = (u.name || u.email) + (u.id === meId ? ' (you)' : u.status === 'invited' ? ' (invited)' : '');
+        return h('option', { value: u.id, text: label, selected: u.id === c.assigned_user_id });
+      }));
+    // Someone added since the list was read shows too, by name, until it is re-read.
+    if (c.assigned_user_id && !state.teammates.some(function (u) { return u.id === c.assigned_user_id; })) {
+      select.appendChild(h('option', { value: c.assigned_user_id, text: c.assigned_to, selected: true }));
+    }
+    select.addEventListener('change', function () {
+      act('/assign', { user_id: select.value || null });
+    });
+    return h('span', { class: 'field assignee' }, h('label', { for: 'assignee', text: 'Assigned to' }), select);
   }
 
   function customerPanel(c, notes, writable) {

@@ -339,7 +339,7 @@ json Ids(omni::test::TestDatabase& db, const std::string& sql, const std::string
 
 }  // namespace
 
-TEST_CASE("the operator console pages the inbox and knowledge: load more to the end, each item once, in order", "[browser]") {
+TEST_CASE("the operator console pages the inbox and knowledge, and assigns conversations to teammates", "[browser]") {
   if (!std::filesystem::exists(kBrowserDir + "/node_modules/playwright-core")) {
     const auto install = omni::test::Run("/bin/sh", {.args = {"-c", "npm ci --no-audit --no-fund"},
                                                      .env = {{"PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"}},
@@ -363,6 +363,10 @@ TEST_CASE("the operator console pages the inbox and knowledge: load more to the 
                            plans, now);
   omni::operators::AddUser(db.pool(), salon,
                            {.email = "agent@bella.example", .name = "Sam", .role = omni::operators::Role::kAgent,
+                            .password = "correct horse battery"},
+                           plans, now);
+  omni::operators::AddUser(db.pool(), rival,
+                           {.email = "rita@rival.example", .name = "Rita", .role = omni::operators::Role::kOwner,
                             .password = "correct horse battery"},
                            plans, now);
   // More than two pages of each in both businesses, seeded in one statement

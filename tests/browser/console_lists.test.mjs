@@ -10,8 +10,10 @@
 // ever is (mutation records); a conversation from the last page, escalated
 // through the CLI, changes live in the list; on a phone, the knowledge page
 // pages the same way with the keyboard alone, focus moving to the first
-// document of the last page when the button goes. Exits non-zero on the
-// first failed check.
+// document of the last page when the button goes; the agent assigns a
+// conversation to a teammate with the picker (the business's users only)
+// and to themselves, and the inbox's Mine / Unassigned / All lists what
+// each says, live and paged. Exits non-zero on the first failed check.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -161,6 +163,54 @@ async function main() {
     const docsAdded = await agent.evaluate(() => window.__added);
     check(!docsAdded.some((id) => EXPECTED.rival_documents.includes(id)) && docsAdded.length > 0,
       "no render ever listed another business's document");
+
+    // 4. Assigning: a teammate picker with the business's users only, and the inbox's mine / unassigned / all.
+    await agent.setViewportSize({ width: 1280, height: 800 });
+    await agent.locator('#nav-inbox').click();
+    await agent.waitForFunction((n) => document.querySelectorAll('#list a.item').length === n, PAGE);
+    const [forBella, forMe, forCli] = conversations.slice(0, 3);
+    await agent.locator(`#list a.item[data-id="${forBella}"]`).click();
+    await agent.locator('#assignee').waitFor();
+    const options = await agent.locator('#assignee option').allTextContents();
+    check(JSON.stringify(options) === JSON.stringify(['Unassigned', 'Bella', 'Sam (you)']),
+      `the picker offers nobody and every teammate, none of another business (${options.join(', ')})`);
+    // The keyboard: focus the picker and choose with the arrow keys.
+    await agent.locator('#assignee').focus();
+    await agent.locator('#assignee').selectOption({ label: 'Bella' });
+    await agent.locator('.thread header .meta', { hasText: 'Assigned to Bella' }).waitFor();
+    const cliShown = JSON.parse(await omni('conversations', 'show', forBella, '-o', 'json'));
+    check(cliShown.assigned_to === 'Bella' && !!cliShown.assigned_user_id, 'choosing Bella assigns the conversation to her user');
+    await agent.locator(`#list a.item[data-id="${forMe}"]`).click();
+    await agent.locator('#assign-me').click();
+    await agent.waitForFunction(() => document.getElementById('assignee')?.selectedOptions[0]?.textContent === 'Sam (you)');
+    check(true, 'Assign to me shows in the picker');
+
+    await agent.locator('label[for="assigned-me"]').click();
+    await agent.waitForFunction((id) => {
+      const ids = [...document.querySelectorAll('#list a.item')].map((n) => n.dataset.id);
+      return ids.length === 1 && ids[0] === id;
+    }, forMe);
+    check(await agent.locator('#inbox-more').isHidden(), 'Mine lists only the conversation assigned to the agent, on one page');
+    // Assigned to the agent elsewhere (the CLI), it joins Mine live.
+    await omni('conversations', 'assign', forCli, '--to', 'agent@bella.example');
+    await agent.locator(`#list a.item[data-id="${forCli}"]`).waitFor();
+    check(await agent.locator('#list a.item').count() === 2, 'a conversation assigned to the agent elsewhere appears in Mine live');
+    await shot(agent, '4-mine');
+
+    await agent.locator('#assigned-none').focus();
+    await agent.keyboard.press('ArrowRight');  // Unassigned -> All, as radio buttons move
+    await agent.keyboard.press('ArrowLeft');
+    // The Unassigned page has come when it holds a page and none of the three assigned.
+    await agent.waitForFunction(([n, assigned]) => {
+      const ids = [...document.querySelectorAll('#list a.item')].map((a) => a.dataset.id);
+      return document.getElementById('assigned-none').checked && ids.length === n && !assigned.some((id) => ids.includes(id));
+    }, [PAGE, [forBella, forMe, forCli]]);
+    check(await agent.locator('#inbox-more').isVisible(), 'Unassigned leaves out the assigned ones and pages with Load more');
+    await agent.reload();
+    await agent.waitForFunction((n) => document.querySelectorAll('#list a.item').length === n, PAGE);
+    check(await agent.locator('#assigned-none').isChecked(), 'the inbox filter is remembered across a reload');
+    await agent.locator('label[for="assigned-all"]').click();
+    await agent.waitForFunction(() => document.getElementById('assigned-all').checked);
     check(await agent.evaluate(() => window.__csp.length) === 0, 'no Content-Security-Policy violation');
     console.log('console lists browser test passed');
   } catch (error) {
