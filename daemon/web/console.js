@@ -257,10 +257,11 @@
     state.events = source;
     source.addEventListener('ready', function () {
       refreshList();
-      loadTeammates().then(function () {
+      // The open conversation is redrawn once the teammates are known, for its picker.
+      loadTeammates().catch(failed).then(function () {
         if (state.currentId) loadConversation(state.currentId, true);
         document.body.setAttribute('data-live', 'ready');
-      }, failed);
+      });
     });
     source.addEventListener('conversation', function (event) {
       var data = JSON.parse(event.data);
