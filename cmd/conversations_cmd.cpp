@@ -14,6 +14,7 @@
 #include "core/common/error.hpp"
 #include "core/common/phone.hpp"
 #include "core/db/ids.hpp"
+#include "core/operators/users.hpp"
 
 namespace omni::cli {
 namespace {
@@ -23,6 +24,7 @@ using nlohmann::json;
 struct ListOptions {
   std::string status;
   std::string customer;
+  std::string assigned;
   int limit = 50;
 };
 struct ShowOptions {
@@ -43,7 +45,7 @@ struct IdOptions {
 };
 struct AssignOptions {
   std::string id;
-  std::string assignee;
+  std::string to;
 };
 
 struct Tenant {
@@ -80,6 +82,7 @@ json ConversationJson(const chat::Conversation& c, const Tenant& tenant) {
           {"customer_id", c.customer_id.empty() ? json(nullptr) : json(c.customer_id)},
           {"messages", c.message_count},
           {"assigned_to", c.assigned_to.empty() ? json(nullptr) : json(c.assigned_to)},
+          {"assigned_user_id", c.assigned_user_id.empty() ? json(nullptr) : json(c.assigned_user_id)},
           {"escalation_reason", c.escalation_reason.empty() ? json(nullptr) : json(c.escalation_reason)},
           {"escalated_at", Time(c.escalated_at, zone)},
           {"resolved_at", Time(c.resolved_at, zone)},
@@ -93,9 +96,29 @@ const std::vector<Column> kConversationFields = {
     {"customer", "CUSTOMER"}, {"messages", "MESSAGES"}, {"assigned_to", "ASSIGNED"},
     {"escalation_reason", "REASON"}, {"last_message_at", "LAST MESSAGE"}, {"time_zone", "TIME ZONE"}};
 
+// The team member named by --to or --assigned: an e-mail or a user id, or
+// "me", the e-mail in $OMNI_USER. Throws NotFound for no such user of the
+// business.
+operators::User TeamMember(Context& ctx, const Tenant& tenant, const std::string& option, const std::string& text) {
+  std::string key = text;
+  if (key == "me") {
+    key = Context::Env()("OMNI_USER").value_or("");
+    if (key.empty()) {
+      throw InvalidInput(option + " me: $OMNI_USER is not set",
+                         "Set OMNI_USER to your e-mail in this business, or pass " + option + " EMAIL.");
+    }
+  }
+  return operators::GetUser(ctx.Database(), tenant.id, key);
+}
+
 int RunList(Context& ctx, const ListOptions& options) {
   const auto tenant = RequireTenant(ctx);
   chat::ListFilter filter;
+  if (options.assigned == "none") {
+    filter.unassigned = true;
+  } else if (!options.assigned.empty() && options.assigned != "all") {
+    filter.assigned_user_id = TeamMember(ctx, tenant, "--assigned", options.assigned).id;
+  }
   if (!options.status.empty()) filter.status = chat::ParseStatus(options.status);
   // An id prefix names the customer; any other text is searched as before.
   filter.customer =
@@ -222,8 +245,13 @@ int RunReopen(Context& ctx, const IdOptions& options) {
 
 int RunAssign(Context& ctx, const AssignOptions& options) {
   const auto tenant = RequireTenant(ctx);
-  return PrintConversation(ctx, tenant, chat::Assign(ctx.Database(), tenant.id, ConversationId(ctx, tenant, options.id), options.assignee),
-                           options.assignee.empty() ? "unassigned" : "assigned to " + options.assignee);
+  const std::string id = ConversationId(ctx, tenant, options.id);
+  if (options.to == "none") {
+    return PrintConversation(ctx, tenant, chat::Assign(ctx.Database(), tenant.id, id, ""), "unassigned");
+  }
+  const auto user = TeamMember(ctx, tenant, "--to", options.to);
+  return PrintConversation(ctx, tenant, chat::Assign(ctx.Database(), tenant.id, id, user.id),
+                           "assigned to " + (user.name.empty() ? user.email : user.name + " <" + user.email + ">"));
 }
 
 std::vector<Option> IdOption(IdOptions& o) { return {{"id", "conversation id, or its first 6 or more characters", &o.id, true}}; }
@@ -243,11 +271,13 @@ Command MakeConversationsCommand() {
               "Lists conversations by their latest message, optionally only those with a status or of a "
               "customer (id, email, phone or part of the name).",
               {"$ omni conversations list -b demo-salon", "$ omni conversations list -b demo-salon --status escalated",
+               "$ omni conversations list -b demo-salon --assigned none",
                "$ omni conversations list -b demo-salon --customer ann@example.com -o json"},
               [](ListOptions& o) {
                 return std::vector<Option>{
                     {"--status", "AI_ACTIVE, ESCALATED, RESOLVED or REOPENED", &o.status},
                     {"--customer", "customer id (or its first 6 or more characters), email, phone or part of the name", &o.customer},
+                    {"--assigned", "all (default), none, me ($OMNI_USER) or a team member's email", &o.assigned},
                     {"--limit", "at most this many, 1 to 1000 (default 50)", &o.limit},
                 };
               },
@@ -298,12 +328,16 @@ Command MakeConversationsCommand() {
                                  IdOption, RunReopen),
           MakeCommand<AssignOptions>(
               "assign", "assign a conversation to a team member",
-              "Sets who on the team owns the conversation; an empty name unassigns it. It does not change the "
-              "handoff status.",
-              {"$ omni conversations assign 4f9c2a1e-8d3b-4c55-9a7e-2b1f0c6d8e90 maria -b demo-salon"},
+              "Sets who on the team owns the conversation: a user of the business (see omni users list), named "
+              "by e-mail, or me for the user whose e-mail is in $OMNI_USER; none unassigns it. Exits 5 for "
+              "someone who is not on the team. It does not change the handoff status. Removing a user "
+              "unassigns their conversations.",
+              {"$ omni conversations assign 4f9c2a1e-8d3b-4c55-9a7e-2b1f0c6d8e90 --to maria@example.com -b demo-salon",
+               "$ OMNI_USER=maria@example.com omni conversations assign 4f9c2a1e --to me -b demo-salon",
+               "$ omni conversations assign 4f9c2a1e --to none -b demo-salon"},
               [](AssignOptions& o) {
                 return std::vector<Option>{{"id", "conversation id, or its first 6 or more characters", &o.id, true},
-                                           {"assignee", "team member name", &o.assignee, true}};
+                                           {"--to", "EMAIL, me ($OMNI_USER) or none", &o.to, true}};
               },
               RunAssign),
       });

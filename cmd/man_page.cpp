@@ -109,7 +109,7 @@ std::string RenderManPage(const std::vector<Command>& commands, const std::strin
          "invalid input.\n.TP\n3\nThe configuration is invalid.\n.TP\n4\nA dependency (database, network service) "
          "is unavailable.\n.TP\n5\nNot found.\n.TP\n6\nConflict with the current state.\n.TP\n7\nA plan limit was "
          "reached.\n.TP\n130\nInterrupted.\n";
-  out << ".SH ENVIRONMENT\n.TP\n.B OMNI_CONFIG\nThe config file, when \\-\\-config is not given.\n.TP\n.B OMNI_BUSINESS\nThe business slug, when \\-b is not given.\n.TP\n.B NO_COLOR\n"
+  out << ".SH ENVIRONMENT\n.TP\n.B OMNI_CONFIG\nThe config file, when \\-\\-config is not given.\n.TP\n.B OMNI_BUSINESS\nThe business slug, when \\-b is not given.\n.TP\n.B OMNI_USER\nYour e-mail as a team member of the business: who me is in omni conversations assign \\-\\-to me and list \\-\\-assigned me.\n.TP\n.B NO_COLOR\n"
          "Disables colour.\n";
   out << ".SH SEE ALSO\n.BR omnid (8),\n.BR omni.yaml (5)\n";
   return out.str();

@@ -214,7 +214,8 @@ Command MakeUsersCommand() {
               [](UserOptions&) { return std::vector<Option>{}; }, RunList),
           MakeCommand<UserOptions>(
               "rm", "remove a user",
-              "Removes the user and ends their console sessions at once. The last owner cannot be removed.",
+              "Removes the user, unassigns their conversations and ends their console sessions at once. The last owner "
+              "cannot be removed.",
               {"$ omni users rm sam@example.com -b demo-salon"},
               [](UserOptions& o) { return std::vector<Option>{{"user", kUserHelp, &o.user, true}}; }, RunRemove),
           MakeCommand<RoleOptions>(

@@ -189,6 +189,7 @@ nlohmann::json ConversationJson(const chat::Conversation& c, const std::string& 
           {"channel", c.channel},
           {"customer", customer},
           {"assigned_to", text(c.assigned_to)},
+          {"assigned_user_id", text(c.assigned_user_id)},
           {"escalation_reason", text(c.escalation_reason)},
           {"escalated_at", time(c.escalated_at)},
           {"resolved_at", time(c.resolved_at)},

@@ -5,7 +5,9 @@
 // POST /v1/console/conversations/{id}/reply  {"text"} (JSON, else 415):
 //   a team member's message, authored by the caller (the user's name or
 //   email, or key:<name>). The conversation becomes ESCALATED, so the AI
-//   stays silent, and the visitor's open widget shows the reply.
+//   stays silent, and the visitor's open widget shows the reply; when
+//   nobody is on it, it is assigned to the signed-in user (a key's reply
+//   assigns the name key:<name>).
 //   200 {"message_id","conversation": ConversationJson}.
 // POST /v1/console/conversations/{id}/resolve (no body):
 //   200 {"conversation": ConversationJson} with status RESOLVED.
@@ -16,9 +18,10 @@
 //   becomes REOPENED, and the AI answers again; 409 conflict for one that
 //   is not resolved. 200 {"conversation"}.
 // POST /v1/console/conversations/{id}/assign  {"user_id": id | null}:
-//   assigns it to a team member of the business (shown by their name, or
-//   email, as a reply assigns its author), or unassigns it with null; 404
-//   for a user of another business. 200 {"conversation"}.
+//   assigns it to a team member of the business (assigned_user_id; shown
+//   by their name, or email), or unassigns it with null; 404 not_found for
+//   a user of another business or one removed (the same answer, so another
+//   business's ids stay unknown). 200 {"conversation"}.
 // 404 for an id that is not a conversation of the caller's business.
 #include <nlohmann/json.hpp>
 
@@ -26,7 +29,6 @@
 #include "core/common/clock.hpp"
 #include "core/common/error.hpp"
 #include "core/common/text.hpp"
-#include "core/operators/users.hpp"
 #include "daemon/app.hpp"
 #include "daemon/blocking.hpp"
 #include "daemon/console.hpp"
@@ -46,7 +48,8 @@ asio::awaitable<Response> Reply(Exchange& exchange, ConsoleCall& call) {
   auto& pool = exchange.app().pool();
   const auto& principal = call.principal;
   const nlohmann::json out = co_await RunBlocking(exchange.app().blocking(), [&] {
-    const auto message = chat::HumanReply(pool, principal.business_id, id, text, principal.display_name, DefaultClock().Now());
+    const auto message = chat::HumanReply(pool, principal.business_id, id, text, principal.display_name,
+                                              DefaultClock().Now(), principal.user_id);
     return nlohmann::json{{"message_id", message.id},
                           {"conversation", ConversationJson(chat::Get(pool, principal.business_id, id),
                                                             principal.business_phone_region)}};
@@ -105,13 +108,8 @@ asio::awaitable<Response> Assign(Exchange& exchange, ConsoleCall& call) {
   auto& pool = exchange.app().pool();
   const std::string& business_id = call.principal.business_id;
   const auto conversation = co_await RunBlocking(exchange.app().blocking(), [&] {
-    std::string assignee;
-    if (!user_id.empty()) {
-      const auto user = operators::GetUser(pool, business_id, user_id);
-      assignee = user.name.empty() ? user.email : user.name;
-    }
     chat::Get(pool, business_id, id);  // an unknown conversation is 404 before an unknown user
-    return chat::Assign(pool, business_id, id, assignee);
+    return chat::Assign(pool, business_id, id, Lower(user_id));
   });
   co_return Response::Json(200,
                            {{"conversation", ConversationJson(conversation, call.principal.business_phone_region)}});

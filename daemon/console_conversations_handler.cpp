@@ -2,7 +2,9 @@
 // most recent message first (conversations:read).
 //
 // Query (all optional): status (AI_ACTIVE | ESCALATED | RESOLVED |
-// REOPENED), customer (id, email, phone or part of the name), limit (1 to
+// REOPENED), customer (id, email, phone or part of the name), assigned
+// (all, the default; none: nobody on it; me: the signed-in user, 400 for a
+// key; or a user id: another business's user matches nothing), limit (1 to
 // 200, default 50), cursor (next_cursor of the previous page).
 // Response 200: {"conversations":[ConversationJson...],"next_cursor": string
 // or null when this is the last page}. 400 for a bad status, limit or cursor.
@@ -10,6 +12,7 @@
 
 #include "core/chat/conversations.hpp"
 #include "core/common/error.hpp"
+#include "core/common/text.hpp"
 #include "daemon/app.hpp"
 #include "daemon/blocking.hpp"
 #include "daemon/console.hpp"
@@ -36,6 +39,20 @@ asio::awaitable<Response> List(Exchange& exchange, ConsoleCall& call) {
   if (const auto status = request.Query("status"); status && !status->empty()) filter.status = chat::ParseStatus(*status);
   filter.customer = request.Query("customer").value_or("");
   filter.cursor = request.Query("cursor").value_or("");
+  const std::string assigned = request.Query("assigned").value_or("all");
+  if (assigned == "none") {
+    filter.unassigned = true;
+  } else if (assigned == "me") {
+    if (call.principal.user_id.empty()) {
+      throw InvalidInput("assigned: \"me\" needs a signed-in user, and an API key is none",
+                         "Pass a user id, as GET /v1/console/teammates lists them.");
+    }
+    filter.assigned_user_id = call.principal.user_id;
+  } else if (IsUuid(assigned)) {
+    filter.assigned_user_id = Lower(assigned);
+  } else if (assigned != "all" && !assigned.empty()) {
+    throw InvalidInput("assigned: expected all, none, me or a user id, got \"" + assigned + "\"");
+  }
   const int page = PageSize(request);
   // One more than the page tells whether another page follows.
   filter.limit = page + 1;

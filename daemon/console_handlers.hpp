@@ -60,6 +60,7 @@ asio::awaitable<Response> HandleConsoleResolve(Exchange& exchange);
 asio::awaitable<Response> HandleConsoleEscalate(Exchange& exchange);
 asio::awaitable<Response> HandleConsoleReopen(Exchange& exchange);
 asio::awaitable<Response> HandleConsoleAssign(Exchange& exchange);
+asio::awaitable<Response> HandleConsoleTeammates(Exchange& exchange);
 asio::awaitable<Response> HandleConsoleConversationCustomer(Exchange& exchange);
 asio::awaitable<Response> HandleConsoleNotes(Exchange& exchange);
 asio::awaitable<Response> HandleConsoleAddNote(Exchange& exchange);

@@ -84,6 +84,7 @@ Router MakeRouter() {
   router.Add({"GET", "/v1/console/analytics/summary", HandleConsoleAnalyticsSummary});
   router.Add({"GET", "/v1/console/analytics/trends", HandleConsoleAnalyticsTrends});
   router.Add({"GET", "/v1/console/analytics/chart", HandleConsoleAnalyticsChart});
+  router.Add({"GET", "/v1/console/teammates", HandleConsoleTeammates});
   router.Add({"GET", "/v1/console/team", HandleConsoleTeam});
   router.Add({"POST", "/v1/console/team", HandleConsoleTeamInvite, 8 * 1024});
   router.Add({"PATCH", "/v1/console/team/{id}", HandleConsoleTeamRole, 1024});

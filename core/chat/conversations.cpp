@@ -50,14 +50,17 @@ MessageRole ParseRole(const std::string& text) {
 
 const std::string kConversationColumns =
     "SELECT c.id::text, c.business_id::text, coalesce(c.customer_id::text, ''), coalesce(cu.name, ''),"
-    " coalesce(cu.email, ''), coalesce(cu.phone, ''), c.channel, c.status, coalesce(c.assigned_to, ''),"
+    " coalesce(cu.email, ''), coalesce(cu.phone, ''), c.channel, c.status,"
+    " coalesce(nullif(au.name, ''), au.email, c.assigned_to, ''),"
     " coalesce(c.escalation_reason, ''), " OMNI_CHAT_EPOCH_US("c.escalated_at") ", " OMNI_CHAT_EPOCH_US(
         "c.resolved_at") ", coalesce(c.visitor_id, ''), " OMNI_CHAT_EPOCH_US("c.last_message_at") ", " OMNI_CHAT_EPOCH_US(
         "c.created_at") ", coalesce(cu.external_id, ''),"
     " (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id AND NOT m.dropped"
-    "   AND (m.role IN ('USER', 'HUMAN') OR (m.role = 'ASSISTANT' AND m.content <> '')))::int"
+    "   AND (m.role IN ('USER', 'HUMAN') OR (m.role = 'ASSISTANT' AND m.content <> '')))::int,"
+    " coalesce(c.assigned_user_id::text, '')"
     " FROM conversations c"
-    " LEFT JOIN customers cu ON cu.business_id = c.business_id AND cu.id = c.customer_id ";
+    " LEFT JOIN customers cu ON cu.business_id = c.business_id AND cu.id = c.customer_id"
+    " LEFT JOIN users au ON au.business_id = c.business_id AND au.id = c.assigned_user_id ";
 
 Conversation ReadConversation(const pqxx::row& row) {
   Conversation c;
@@ -78,6 +81,7 @@ Conversation ReadConversation(const pqxx::row& row) {
   c.created_at = FromMicros(row[14].as<long long>());
   c.customer_external_id = row[15].as<std::string>();
   c.message_count = row[16].as<int>();
+  c.assigned_user_id = row[17].as<std::string>();
   return c;
 }
 
@@ -524,10 +528,14 @@ std::vector<Conversation> List(db::Pool& pool, const std::string& business_id, c
             "      < 'epoch'::timestamptz + $6::int8 * interval '1 microsecond'"
             "      OR (coalesce(c.last_message_at, c.created_at) = 'epoch'::timestamptz + $6::int8 * interval '1 microsecond'"
             "          AND c.id > $7::uuid))"
+            " AND ($10 = 'all' OR ($10 = 'none' AND c.assigned_user_id IS NULL AND c.assigned_to IS NULL)"
+            "      OR ($10 = 'user' AND c.assigned_user_id = $11::uuid))"
             " ORDER BY coalesce(c.last_message_at, c.created_at) DESC, c.id LIMIT $5",
         business_id, filter.status ? std::string(StatusName(*filter.status)) : std::string(), filter.customer,
         pattern, filter.limit, after ? std::optional<long long>(after->first) : std::nullopt,
-        after ? std::optional<std::string>(after->second) : std::nullopt, phone.e164_digits, phone.typed_digits);
+        after ? std::optional<std::string>(after->second) : std::nullopt, phone.e164_digits, phone.typed_digits,
+        std::string(filter.assigned_user_id.empty() ? (filter.unassigned ? "none" : "all") : "user"),
+        filter.assigned_user_id.empty() ? std::nullopt : std::optional<std::string>(filter.assigned_user_id));
     std::vector<Conversation> list;
     for (const auto& row : rows) list.push_back(ReadConversation(row));
     return list;
@@ -744,19 +752,37 @@ Conversation Reopen(db::Pool& pool, const std::string& business_id, const std::s
 }
 
 Conversation Assign(db::Pool& pool, const std::string& business_id, const std::string& conversation_id,
-                    const std::string& assignee) {
+                    const std::string& user_id) {
   RequireId(conversation_id);
+  if (!user_id.empty() && !IsUuid(user_id)) {
+    throw InvalidInput("invalid user id \"" + user_id + "\": expected a UUID", "List the team with `omni users list`.");
+  }
   return db::WithTransaction(pool, [&](pqxx::work& tx) {
     LockStatus(tx, business_id, conversation_id);
-    tx.exec_params("UPDATE conversations SET assigned_to = nullif($3, '') WHERE business_id = $1 AND id = $2",
-                   business_id, conversation_id, assignee);
-    Notify(tx, business_id, conversation_id, {{"assigned_to", assignee}});
-    return Load(tx, business_id, conversation_id);
+    if (!user_id.empty()) {
+      // FOR KEY SHARE holds the user until commit: a removal waits, then
+      // unassigns (ON DELETE SET NULL), so no conversation keeps a gone user.
+      const auto user = tx.exec_params(
+          "SELECT coalesce(nullif(name, ''), email) FROM users WHERE business_id = $1 AND id = $2 FOR KEY SHARE",
+          business_id, user_id);
+      if (user.empty()) {
+        throw NotFound("no team member \"" + user_id + "\" in this business",
+                       "They may have been removed; the team page or `omni users list` shows who is on the team.");
+      }
+    }
+    tx.exec_params(
+        "UPDATE conversations SET assigned_user_id = nullif($3, '')::uuid, assigned_to = NULL"
+        " WHERE business_id = $1 AND id = $2",
+        business_id, conversation_id, user_id);
+    auto conversation = Load(tx, business_id, conversation_id);
+    Notify(tx, business_id, conversation_id, {{"assigned_to", conversation.assigned_to}});
+    return conversation;
   });
 }
 
 StoredMessage HumanReply(db::Pool& pool, const std::string& business_id, const std::string& conversation_id,
-                         const std::string& text, const std::string& author, TimePoint now) {
+                         const std::string& text, const std::string& author, TimePoint now,
+                         const std::string& author_user_id) {
   RequireId(conversation_id);
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) throw InvalidInput("reply: the message is empty");
   return db::WithTransaction(pool, [&](pqxx::work& tx) {
@@ -770,9 +796,15 @@ StoredMessage HumanReply(db::Pool& pool, const std::string& business_id, const s
     in.metadata_json = json{{"author", author}}.dump();
     auto message = InsertMessage(tx, business_id, conversation_id, in);
     SetStatus(tx, business_id, conversation_id, from, NextStatus(from, HandoffEvent::kHumanReply), "");
-    if (!author.empty()) {
+    if (!author_user_id.empty()) {
       tx.exec_params(
-          "UPDATE conversations SET assigned_to = $3 WHERE business_id = $1 AND id = $2 AND assigned_to IS NULL",
+          "UPDATE conversations SET assigned_user_id = $3::uuid WHERE business_id = $1 AND id = $2"
+          " AND assigned_to IS NULL AND assigned_user_id IS NULL",
+          business_id, conversation_id, author_user_id);
+    } else if (!author.empty()) {
+      tx.exec_params(
+          "UPDATE conversations SET assigned_to = $3 WHERE business_id = $1 AND id = $2"
+          " AND assigned_to IS NULL AND assigned_user_id IS NULL",
           business_id, conversation_id, author);
     }
     return message;

@@ -84,7 +84,11 @@ struct Conversation {
   std::string customer_external_id;  // the customer's verified identity; "" when none
   std::string channel;         // ChannelName
   ConversationStatus status = ConversationStatus::kAiActive;
-  std::string assigned_to;     // "" when unassigned
+  // Who owns it, as the team reads it: the assigned user's name (their
+  // e-mail when they have none), or a legacy name from before users were
+  // assigned (a CLI `--as` author, "key:<name>"); "" when unassigned.
+  std::string assigned_to;
+  std::string assigned_user_id;  // the operator user assigned; "" when none (or a legacy name)
   std::string escalation_reason;
   std::optional<TimePoint> escalated_at;
   std::optional<TimePoint> resolved_at;
@@ -160,6 +164,8 @@ struct ListFilter {
   std::string customer;  // customer id, email, phone (claimed ones too), or part of the name
   int limit = 50;        // 1 to 1000
   std::string cursor{};  // from NextCursor: the conversations after that one; "" from the first
+  std::string assigned_user_id{};  // only those assigned to this user (a UUID); "" for any
+  bool unassigned = false;         // only those with nobody on them (ignored with assigned_user_id)
 };
 
 // Conversations, most recent message first (then by id). Throws
@@ -259,13 +265,18 @@ void AttachCustomer(db::Pool& pool, const std::string& business_id, const std::s
 // Operator actions; each returns the conversation after the change and
 // notifies. Escalate and HumanReply make it ESCALATED (a first handoff is
 // recorded with `handoff`, kOperator for a reply); a human reply also
-// assigns it to `author` when unassigned.
+// assigns it when unassigned: to the user `author_user_id`, or when that is
+// "" (the CLI, an API key) to the name `author`.
 Conversation Escalate(db::Pool& pool, const std::string& business_id, const std::string& conversation_id,
                       const std::string& reason, HandoffReason handoff = HandoffReason::kOperator);
 Conversation Resolve(db::Pool& pool, const std::string& business_id, const std::string& conversation_id);
 Conversation Reopen(db::Pool& pool, const std::string& business_id, const std::string& conversation_id);
+// Assigns the conversation to the business's user `user_id`, or unassigns
+// it with "" (a legacy name goes either way). Throws InvalidInput for an id
+// that is not a UUID, NotFound for a conversation or a user not of this
+// business (another business's, or one removed).
 Conversation Assign(db::Pool& pool, const std::string& business_id, const std::string& conversation_id,
-                    const std::string& assignee);
+                    const std::string& user_id);
 // A visitor closes their conversation (VisitorConversation decides whether
 // it is theirs, NotFound otherwise): it becomes RESOLVED, judged AI or
 // human as any resolution, and closed_at is set, which offers the CSAT
@@ -284,8 +295,10 @@ void RateByVisitor(db::Pool& pool, const std::string& business_id, const Visitor
                    const std::string& conversation_id, int score, const std::string& comment);
 
 // Stores a team member's message (role HUMAN, metadata {"author"}) and
-// moves the customer's last contact to `now`.
+// moves the customer's last contact to `now`. `author_user_id` is the
+// operator user writing ("" for the CLI or an API key).
 StoredMessage HumanReply(db::Pool& pool, const std::string& business_id, const std::string& conversation_id,
-                         const std::string& text, const std::string& author, TimePoint now);
+                         const std::string& text, const std::string& author, TimePoint now,
+                         const std::string& author_user_id = "");
 
 }  // namespace omni::chat

@@ -33,6 +33,7 @@
   X(27, business_country) \
   X(28, phone_e164) \
   X(30, handoff_alerts) \
+  X(31, assigned_user) \
   X(32, webhook_secret_rotation)
 
 // Migrations whose data change needs C++ (phone numbers are read with

@@ -76,8 +76,9 @@ std::vector<User> ListUsers(db::Pool& pool, const std::string& business_id);
 // The user with this id or email (case-insensitive). Throws NotFound.
 User GetUser(db::Pool& pool, const std::string& business_id, const std::string& key);
 
-// Removes the user, their sessions and tokens; returns who it was. Throws
-// NotFound, or Conflict for the business's last owner.
+// Removes the user, their sessions and tokens; the conversations assigned
+// to them become unassigned. Returns who it was. Throws NotFound, or
+// Conflict for the business's last owner.
 User RemoveUser(db::Pool& pool, const std::string& business_id, const std::string& key);
 
 // Changes a user's role; it applies to their open sessions at once.

@@ -4,7 +4,10 @@
 // to the roles whose permissions (GET /v1/console/me) allow it. It talks only to omnid's operator API (/v1/console/...), builds
 // every node with textContent (never HTML from data), and follows the inbox
 // live through GET /v1/console/events (EventSource), re-reading what it
-// shows when an event names it and everything on `ready`.
+// shows when an event names it and everything on `ready`. The lists the API
+// pages (the inbox, knowledge) show a page at a time with "Load more". A
+// conversation is assigned to any teammate (GET /v1/console/teammates), and
+// the inbox shows mine, unassigned or all.
 (function () {
   'use strict';
 
@@ -13,6 +16,9 @@
     me: null,
     csrf: '',
     conversations: [],
+    inbox: null,
+    teammates: [],
+    assigned: localStorage.getItem('omni.console.assigned') || 'all',
     currentId: '',
     unseenHandoffs: 0,
     sound: localStorage.getItem('omni.console.sound') === 'on',
@@ -98,6 +104,101 @@
     return c.customer && c.customer.name ? c.customer.name : 'Visitor';
   }
 
+  // --- paged lists ---------------------------------------------------------
+
+  // The first page a list shows; "Load more" brings the next one.
+  var PAGE_SIZE = 50;
+  var MAX_PAGE = 200;
+
+  // A list the API pages ({<key>: [...], next_cursor}): first() reads the
+  // first page, more() appends the page after the cursor, and reload()
+  // re-reads from the top as many items as are shown, so a live update or a
+  // change reaches every loaded item, not only the first page's. The three
+  // run one after another, never interleaved. `render(items)` draws the list;
+  // `button` (a "Load more" button, shown while another page follows) stays
+  // one node so keyboard focus survives a redraw.
+  function pager(options) {
+    var pg = { path: options.path, items: [], next: null, queue: Promise.resolve() };
+    var button = h('button', { type: 'button', class: 'more', id: options.id, text: 'Load more', hidden: true });
+    pg.button = button;
+
+    function read(cursor, limit) {
+      var separator = pg.path.indexOf('?') >= 0 ? '&' : '?';
+      return api('GET', pg.path + separator + 'limit=' + limit + (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''));
+    }
+
+    function serial(step) {
+      pg.queue = pg.queue.then(step).catch(function (error) {
+        button.removeAttribute('aria-busy');
+        failed(error);
+      });
+      return pg.queue;
+    }
+
+    function show(items, next) {
+      pg.items = items;
+      pg.next = next;
+      button.hidden = !next;
+      button.removeAttribute('aria-busy');
+      options.render(pg.items);
+    }
+
+    // Reads pages from the top until `want` items or the end.
+    function readFrom(want) {
+      var items = [];
+      var seen = {};
+      var step = function (cursor) {
+        return read(cursor, Math.min(MAX_PAGE, Math.max(PAGE_SIZE, want - items.length))).then(function (data) {
+          data[options.key].forEach(function (item) {
+            if (!seen[item.id]) { seen[item.id] = true; items.push(item); }
+          });
+          if (data.next_cursor && items.length < want) return step(data.next_cursor);
+          return { items: items, next: data.next_cursor };
+        });
+      };
+      return step('');
+    }
+
+    pg.first = function (path) {
+      if (path) pg.path = path;
+      return serial(function () {
+        return readFrom(PAGE_SIZE).then(function (page) { show(page.items, page.next); });
+      });
+    };
+
+    pg.reload = function () {
+      return serial(function () {
+        return readFrom(Math.max(PAGE_SIZE, pg.items.length)).then(function (page) { show(page.items, page.next); });
+      });
+    };
+
+    pg.more = function () {
+      return serial(function () {
+        if (!pg.next) return;
+        var before = pg.items.length;
+        return read(pg.next, PAGE_SIZE).then(function (data) {
+          // An item that moved up between two pages (a new message) is
+          // already shown: it is not shown twice.
+          var seen = {};
+          pg.items.forEach(function (item) { seen[item.id] = true; });
+          var items = pg.items.concat(data[options.key].filter(function (item) { return !seen[item.id]; }));
+          var hadFocus = document.activeElement === button;
+          show(items, data.next_cursor);
+          // At the end the button goes; focus moves on to the first item it brought.
+          if (hadFocus && button.hidden && options.focusItem && items.length > before) options.focusItem(items[before]);
+        });
+      });
+    };
+
+    // Busy rather than disabled while a page loads, so keyboard focus stays on it.
+    button.addEventListener('click', function () {
+      if (button.getAttribute('aria-busy') === 'true') return;
+      button.setAttribute('aria-busy', 'true');
+      pg.more();
+    });
+    return pg;
+  }
+
   // --- inbox order ---------------------------------------------------------
 
   // Handed off with nobody on it yet: a team member's reply assigns them.
@@ -155,9 +256,12 @@
     var source = new EventSource('/v1/console/events');
     state.events = source;
     source.addEventListener('ready', function () {
-      document.body.setAttribute('data-live', 'ready');
       refreshList();
-      if (state.currentId) loadConversation(state.currentId, true);
+      // The open conversation is redrawn once the teammates are known, for its picker.
+      loadTeammates().catch(failed).then(function () {
+        if (state.currentId) loadConversation(state.currentId, true);
+        document.body.setAttribute('data-live', 'ready');
+      });
     });
     source.addEventListener('conversation', function (event) {
       var data = JSON.parse(event.data);
@@ -335,11 +439,25 @@
     var main = document.getElementById('main');
     var inbox = main.querySelector('.inbox');
     if (!inbox) {
+      // "Mine" needs a signed-in user: an API key is nobody.
+      if (!state.me.user && state.assigned === 'me') state.assigned = 'all';
+      var inboxPager = pager({ path: inboxPath(), key: 'conversations', id: 'inbox-more',
+        render: function (items) {
+          if (state.inbox !== inboxPager) return;  // a page answered after the inbox was left
+          state.conversations = items.slice().sort(byNeed);
+          renderList();
+        },
+        focusItem: function (c) {
+          var link = document.querySelector('#list .item[data-id="' + c.id + '"]');
+          if (link) link.focus();
+        } });
+      state.inbox = inboxPager;
       inbox = h('div', { class: 'inbox' },
-        h('section', { class: 'list', 'aria-label': 'Conversations', id: 'list' }),
+        h('section', { class: 'list', 'aria-label': 'Conversations', id: 'list' },
+          assignedFilter(), h('div', { id: 'list-items' }), h('div', { class: 'more-row' }, state.inbox.button)),
         h('section', { class: 'pane', id: 'pane', 'aria-label': 'Conversation' }));
       main.replaceChildren(inbox);
-      refreshList();
+      state.inbox.first();
     }
     inbox.classList.toggle('open', !!state.currentId);
     renderList();
@@ -351,17 +469,43 @@
     }
   }
 
+  function inboxPath() {
+    return '/v1/console/conversations' + (state.assigned === 'all' ? '' : '?assigned=' + state.assigned);
+  }
+
+  // Mine / Unassigned / All: radio buttons, so the arrow keys move between them.
+  function assignedFilter() {
+    var choices = [['me', 'Mine'], ['none', 'Unassigned'], ['all', 'All']].filter(function (c) {
+      return c[0] !== 'me' || state.me.user;
+    });
+    return h('fieldset', { class: 'segmented', id: 'assigned-filter' },
+      h('legend', { class: 'visually-hidden', text: 'Show' }),
+      ...choices.map(function (c) {
+        var input = h('input', { type: 'radio', name: 'assigned', id: 'assigned-' + c[0], value: c[0],
+          checked: state.assigned === c[0] });
+        input.addEventListener('change', function () {
+          if (!input.checked) return;
+          state.assigned = c[0];
+          localStorage.setItem('omni.console.assigned', c[0]);
+          state.inbox.first(inboxPath());
+        });
+        return h('label', { for: 'assigned-' + c[0] }, input, h('span', { text: c[1] }));
+      }));
+  }
+
+  function loadTeammates() {
+    return api('GET', '/v1/console/teammates').then(function (data) { state.teammates = data.users; });
+  }
+
   function refreshList() {
     if (!state.me || !document.getElementById('list')) return;
-    api('GET', '/v1/console/conversations?limit=200').then(function (data) {
-      state.conversations = data.conversations.slice().sort(byNeed);
-      renderList();
-    }, failed);
+    state.inbox.reload();
   }
 
   function renderList() {
-    var list = document.getElementById('list');
+    var list = document.getElementById('list-items');
     if (!list) return;
+    var empty = { me: 'Nothing is assigned to you.', none: 'Every conversation has someone on it.' }[state.assigned];
     var groups = [
       { title: 'Needs a person', items: [] }, { title: 'With the team', items: [] },
       { title: 'Open', items: [] }, { title: 'Resolved', items: [] }];
@@ -381,7 +525,7 @@
             h('span', { class: 'chip ' + c.status, text: c.status.replace('_', ' ').toLowerCase() }))));
       })));
     });
-    if (!nodes.length) nodes.push(h('p', { class: 'empty', text: 'No conversations yet.' }));
+    if (!nodes.length) nodes.push(h('p', { class: 'empty', text: empty || 'No conversations yet.' }));
     list.replaceChildren(...nodes);
   }
 
@@ -451,12 +595,10 @@
         ? h('button', { type: 'button', id: 'resolve', onclick: function () { act('/resolve'); }, text: 'Resolve' }) : null,
       writable && c.status === 'RESOLVED'
         ? h('button', { type: 'button', id: 'reopen', onclick: function () { act('/reopen'); }, text: 'Reopen' }) : null,
-      writable && meId && c.assigned_to !== (state.me.user.name || state.me.user.email)
+      writable && meId && c.assigned_user_id !== meId
         ? h('button', { type: 'button', id: 'assign-me', onclick: function () { act('/assign', { user_id: meId }); },
           text: 'Assign to me' }) : null,
-      writable && c.assigned_to
-        ? h('button', { type: 'button', id: 'unassign', onclick: function () { act('/assign', { user_id: null }); },
-          text: 'Unassign' }) : null);
+      writable ? assigneePicker(c, meId) : null);
     var messages = h('div', { class: 'messages', id: 'messages', 'aria-live': 'polite', 'aria-label': 'Transcript' });
     data.messages.forEach(function (m) {
       var node = messageNode(m);
@@ -494,6 +636,26 @@
     if (noteText) noteText.value = noteDraft;
     if (noteFocus && noteText) noteText.focus();
     else if (hadFocus || (!quiet && writable)) text.focus();
+  }
+
+  // Who owns the conversation: any teammate, or nobody. A name assigned
+  // before users were (a CLI author, an API key) shows until it is changed.
+  function assigneePicker(c, meId) {
+    var select = h('select', { id: 'assignee' },
+      h('option', { value: '', text: 'Unassigned', selected: !c.assigned_to }),
+      c.assigned_to && !c.assigned_user_id ? h('option', { value: 'legacy', text: c.assigned_to, selected: true, disabled: true }) : null,
+      ...state.teammates.map(function (u) {
+        var label = (u.name || u.email) + (u.id === meId ? ' (you)' : u.status === 'invited' ? ' (invited)' : '');
+        return h('option', { value: u.id, text: label, selected: u.id === c.assigned_user_id });
+      }));
+    // Someone added since the list was read shows too, by name, until it is re-read.
+    if (c.assigned_user_id && !state.teammates.some(function (u) { return u.id === c.assigned_user_id; })) {
+      select.appendChild(h('option', { value: c.assigned_user_id, text: c.assigned_to, selected: true }));
+    }
+    select.addEventListener('change', function () {
+      act('/assign', { user_id: select.value || null });
+    });
+    return h('span', { class: 'field assignee' }, h('label', { for: 'assignee', text: 'Assigned to' }), select);
   }
 
   function customerPanel(c, notes, writable) {
@@ -740,12 +902,9 @@
     }
 
     var list = h('div', { id: 'kb-list' });
-    body.appendChild(h('section', { 'aria-labelledby': 'kb-docs-title' },
-      h('h2', { id: 'kb-docs-title', text: 'Documents' }), list));
-
-    function loadDocuments() {
-      api('GET', '/v1/console/knowledge?limit=200').then(function (data) {
-        var rows = data.documents.map(function (doc) {
+    var documents = pager({ path: '/v1/console/knowledge', key: 'documents', id: 'kb-more',
+      render: function (docs) {
+        var rows = docs.map(function (doc) {
           return h('tr', { 'data-id': doc.id },
             h('td', { class: 'title', text: doc.title }), h('td', { text: doc.type.toLowerCase() }),
             h('td', { text: String(doc.chunks) }), h('td', { text: when(doc.updated_at) }),
@@ -760,9 +919,16 @@
         if (writable) headings.push('');
         list.replaceChildren(table('kb-docs', headings, rows,
           writable ? 'No documents yet. Add one above, or use omni ingest for files and websites.' : 'No documents yet.'));
-      }, failed);
-    }
-    loadDocuments();
+      },
+      focusItem: function (doc) {
+        var row = list.querySelector('tr[data-id="' + doc.id + '"]');
+        if (row) { row.tabIndex = -1; row.focus(); }
+      } });
+    body.appendChild(h('section', { 'aria-labelledby': 'kb-docs-title' },
+      h('h2', { id: 'kb-docs-title', text: 'Documents' }), list, h('div', { class: 'more-row' }, documents.button)));
+
+    function loadDocuments() { documents.reload(); }
+    documents.first();
   }
 
   // --- team and keys -------------------------------------------------------

@@ -21,6 +21,7 @@
 #include "core/business/business_file.hpp"
 #include "core/chat/conversations.hpp"
 #include "core/common/clock.hpp"
+#include "core/db/pqxx.hpp"
 #include "core/operators/users.hpp"
 #include "tests/support/fake_openai.hpp"
 #include "tests/support/pg_harness.hpp"
@@ -323,4 +324,96 @@ TEST_CASE("the operator console: a handoff appears live, the reply reaches the v
     }
   }
   CHECK(asked_after_takeover == 0);
+}
+
+namespace {
+
+// The ids of `business_id`'s rows, as the query orders them.
+json Ids(omni::test::TestDatabase& db, const std::string& sql, const std::string& business_id) {
+  return omni::db::WithConnection(db.pool(), [&](pqxx::nontransaction& tx) {
+    json ids = json::array();
+    for (const auto& row : tx.exec_params(sql, business_id)) ids.push_back(row[0].as<std::string>());
+    return ids;
+  });
+}
+
+}  // namespace
+
+TEST_CASE("the operator console pages the inbox and knowledge, and assigns conversations to teammates", "[browser]") {
+  if (!std::filesystem::exists(kBrowserDir + "/node_modules/playwright-core")) {
+    const auto install = omni::test::Run("/bin/sh", {.args = {"-c", "npm ci --no-audit --no-fund"},
+                                                     .env = {{"PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"}},
+                                                     .cwd = kBrowserDir},
+                                         300s);
+    INFO(install.out << install.err);
+    REQUIRE(install.exit_code == 0);
+  }
+  omni::test::TestDatabase db;
+  const auto salon =
+      omni::business::Apply(db.pool(), omni::business::LoadBusinessFile(OMNI_SOURCE_DIR "/config/demo-salon.yaml"))
+          .business_id;
+  const auto rival = omni::business::Apply(db.pool(), omni::business::ParseBusinessSpec(
+                                                          "slug: rival\nname: Rival\ntimezone: UTC\n", "rival.yaml"))
+                         .business_id;
+  const omni::billing::BillingSettings plans;
+  const auto now = omni::DefaultClock().Now();
+  omni::operators::AddUser(db.pool(), salon,
+                           {.email = "owner@bella.example", .name = "Bella", .role = omni::operators::Role::kOwner,
+                            .password = "correct horse battery"},
+                           plans, now);
+  omni::operators::AddUser(db.pool(), salon,
+                           {.email = "agent@bella.example", .name = "Sam", .role = omni::operators::Role::kAgent,
+                            .password = "correct horse battery"},
+                           plans, now);
+  omni::operators::AddUser(db.pool(), rival,
+                           {.email = "rita@rival.example", .name = "Rita", .role = omni::operators::Role::kOwner,
+                            .password = "correct horse battery"},
+                           plans, now);
+  // More than two pages of each in both businesses, seeded in one statement
+  // each: the rival's rows interleave the salon's in time and in name.
+  for (const auto& [id, count] : {std::pair{salon, 123}, std::pair{rival, 60}}) {
+    db.ExecAsSuperuser("INSERT INTO conversations (business_id, visitor_id, last_message_at, created_at)"
+                       " SELECT '" + id + "', 'page-' || n, now() - n * interval '1 minute' - interval '" +
+                       (id == rival ? "30" : "0") + " seconds', now() - interval '1 day'"
+                       " FROM generate_series(1, " + std::to_string(count) + ") n");
+    db.ExecAsSuperuser("INSERT INTO kb_documents (business_id, external_id, title, content_hash)"
+                       " SELECT '" + id + "', 'page-' || lpad(n::text, 3, '0') || '" + (id == rival ? "r" : "") +
+                       "', '" + (id == rival ? "Rival" : "Salon") + " document ' || n, 'seeded'"
+                       " FROM generate_series(1, " + std::to_string(count) + ") n");
+  }
+  TempDir dir;
+  const std::string expected_path = (dir.path() / "expected.json").string();
+  std::ofstream(expected_path) << json{
+      {"conversations", Ids(db, "SELECT id FROM conversations WHERE business_id = $1"
+                                " ORDER BY last_message_at DESC", salon)},
+      {"documents", Ids(db, "SELECT id FROM kb_documents WHERE business_id = $1 ORDER BY external_id COLLATE \"C\"", salon)},
+      {"rival_conversations", Ids(db, "SELECT id FROM conversations WHERE business_id = $1", rival)},
+      {"rival_documents", Ids(db, "SELECT id FROM kb_documents WHERE business_id = $1", rival)}}.dump();
+
+  const std::string config_path = (dir.path() / "omni.yaml").string();
+  std::ofstream(config_path) << "database:\n  url: \"" << db.url() << "\"\n"
+                             << "server:\n  listen: 127.0.0.1:0\n  sse_keepalive_ms: 2000\n"
+                             << "llm:\n  api_key: \"\"\n"
+                             << "logging:\n  level: warn\n";
+  omni::test::Process omnid(OMNID_PATH, {.args = {"--config", config_path}});
+  REQUIRE(omnid.WaitForStdout("omnid listening on http://127.0.0.1:", 60s));
+  std::smatch match;
+  const std::string banner = omnid.Stdout();
+  REQUIRE(std::regex_search(banner, match, std::regex(R"(http://127\.0\.0\.1:\d+)")));
+
+  const std::string artifacts = OMNI_ARTIFACTS_DIR;
+  std::filesystem::create_directories(artifacts);
+  const auto run = omni::test::Run("/usr/bin/node", {.args = {kBrowserDir + "/console_lists.test.mjs"},
+                                                     .env = {{"OMNI_URL", match[0].str()},
+                                                             {"OMNI_CLI", OMNI_CLI_PATH},
+                                                             {"OMNI_CONFIG", config_path},
+                                                             {"OMNI_EXPECTED", expected_path},
+                                                             {"OMNI_ARTIFACTS_DIR", artifacts},
+                                                             {"NO_COLOR", "1"}},
+                                                     .cwd = kBrowserDir},
+                                   180s);
+  std::cout << run.out << std::flush;
+  INFO("node stdout:\n" << run.out << "\nnode stderr:\n" << run.err << "\nomnid stderr:\n" << omnid.Stderr());
+  CHECK(run.exit_code == 0);
+  CHECK(run.out.find("console lists browser test passed") != std::string::npos);
 }

@@ -6,12 +6,14 @@
 // or the model, and the analytics routes answering what core computes.
 #include <catch2/catch.hpp>
 
+#include <cctype>
 #include <chrono>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <regex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -333,6 +335,85 @@ TEST_CASE("console handoff actions: a reply takes over and the AI stays silent, 
   }
   CHECK(Post(port, path + "/assign", desk.rival_key, {{"user_id", desk.rival_user_id}}).status == 404);
   CHECK(chat::Get(desk.db.pool(), desk.salon, visit.conversation_id).status == chat::ConversationStatus::kEscalated);
+}
+
+// The ids of a page of GET /v1/console/conversations.
+std::vector<std::string> Listed(const HttpResult& response) {
+  INFO(response.body);
+  REQUIRE(response.status == 200);
+  const json body = response.Json();
+  std::vector<std::string> ids;
+  for (const auto& c : body["conversations"]) ids.push_back(c["id"].get<std::string>());
+  return ids;
+}
+
+TEST_CASE("console assignment: any teammate of the business, never another's or one removed, and the inbox filter",
+          "[console][live][assign]") {
+  Desk desk;
+  Omnid omnid(desk.db.url(), desk.fake.base_url());
+  const auto port = omnid.port();
+  std::vector<std::string> salon;
+  for (int i = 0; i < 3; ++i) salon.push_back(chat::Open(desk.db.pool(), desk.salon, {}).id);
+  const std::string theirs = chat::Open(desk.db.pool(), desk.rival, {}).id;
+  const auto path = [](const std::string& id) { return "/v1/console/conversations/" + id + "/assign"; };
+
+  // Every role sees who it can assign to: its own business's users only.
+  const std::string agent_cookie = SessionCookie(port, "demo-salon", "agent@salon.example");
+  const auto teammates = test::HttpGet(port, "/v1/console/teammates", {{"Cookie", agent_cookie}});
+  REQUIRE(teammates.status == 200);
+  const json team = teammates.Json();
+  std::set<std::string> ids;
+  for (const auto& u : team["users"]) ids.insert(u["id"].get<std::string>());
+  CHECK(ids == std::set<std::string>{desk.owner_id, desk.agent_id});
+  CHECK(teammates.body.find("Rita") == std::string::npos);
+  CHECK(teammates.body.find("password") == std::string::npos);
+
+  // The agent's key assigns one to the owner, one to the agent (as upper-case id).
+  const auto to_owner = Post(port, path(salon[0]), desk.salon_key, {{"user_id", desk.owner_id}});
+  REQUIRE(to_owner.status == 200);
+  CHECK(to_owner.Json()["conversation"]["assigned_user_id"] == desk.owner_id);
+  CHECK(to_owner.Json()["conversation"]["assigned_to"] == "Olga");
+  std::string upper = desk.agent_id;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  REQUIRE(Post(port, path(salon[1]), desk.salon_key, {{"user_id", upper}}).status == 200);
+
+  // Another business's user: 404, the same as no user, with nothing of theirs.
+  const auto rival_user = Post(port, path(salon[2]), desk.salon_key, {{"user_id", desk.rival_user_id}});
+  CHECK(rival_user.status == 404);
+  CHECK(rival_user.Json()["error"]["code"] == "not_found");
+  CHECK(rival_user.body.find("Rita") == std::string::npos);
+  // Another business's key on our conversation, even with its own user: 404.
+  CHECK(Post(port, path(salon[2]), desk.rival_key, {{"user_id", desk.rival_user_id}}).status == 404);
+  // Our key on their conversation: 404, and it stays unassigned.
+  CHECK(Post(port, path(theirs), desk.salon_key, {{"user_id", desk.owner_id}}).status == 404);
+  CHECK(chat::Get(desk.db.pool(), desk.rival, theirs).assigned_user_id.empty());
+  CHECK(chat::Get(desk.db.pool(), desk.salon, salon[2]).assigned_user_id.empty());
+
+  // The inbox filter: mine (a session), nobody, a user; never another business's.
+  const auto list = [&](const std::string& query, const HttpHeaders& headers) {
+    return test::HttpGet(port, "/v1/console/conversations" + query, headers);
+  };
+  CHECK(Listed(list("?assigned=me", {{"Cookie", agent_cookie}})) == std::vector<std::string>{salon[1]});
+  CHECK(Listed(list("?assigned=none", Key(desk.salon_key))) == std::vector<std::string>{salon[2]});
+  CHECK(Listed(list("?assigned=" + desk.owner_id, Key(desk.salon_key))) == std::vector<std::string>{salon[0]});
+  CHECK(Listed(list("?assigned=all", Key(desk.salon_key))).size() == 3);
+  CHECK(Listed(list("?assigned=" + desk.rival_user_id, Key(desk.salon_key))).empty());
+  CHECK(Listed(list("?assigned=" + desk.owner_id, Key(desk.rival_key))).empty());
+  const auto key_me = list("?assigned=me", Key(desk.salon_key));
+  CHECK(key_me.status == 400);
+  CHECK(key_me.body.find("needs a signed-in user") != std::string::npos);
+  CHECK(list("?assigned=Olga", Key(desk.salon_key)).status == 400);
+
+  // Removing the agent unassigns their conversation; their id is then refused, saying so.
+  operators::RemoveUser(desk.db.pool(), desk.salon, desk.agent_id);
+  const auto after = test::HttpGet(port, "/v1/console/conversations/" + salon[1], Key(desk.salon_key));
+  REQUIRE(after.status == 200);
+  CHECK(after.Json()["conversation"]["assigned_user_id"].is_null());
+  CHECK(after.Json()["conversation"]["assigned_to"].is_null());
+  const auto removed = Post(port, path(salon[1]), desk.salon_key, {{"user_id", desk.agent_id}});
+  CHECK(removed.status == 404);
+  CHECK(removed.Json()["error"]["message"] == "no team member \"" + desk.agent_id + "\" in this business");
+  CHECK(removed.Json()["error"]["hint"].get<std::string>().find("removed") != std::string::npos);
 }
 
 TEST_CASE("private notes reach the team only: never the visitor's history, stream or the model", "[console][live]") {

@@ -452,6 +452,7 @@ std::vector<MatrixRow> MatrixRows() {
        [=](Desk& d, const std::string& slug) {
          return Target{base + "/conversations/" + d.conversations[slug][1] + "/assign", R"({"user_id":null})"};
        }},
+      {"GET", base + "/teammates", kEveryone, 200, false, false, fixed(base + "/teammates")},
       {"GET", base + "/conversations/{id}/notes", kEveryone, 200, true, false,
        [=](Desk& d, const std::string& slug) {
          return Target{base + "/conversations/" + d.conversations[slug][1] + "/notes", ""};
