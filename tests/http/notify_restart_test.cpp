@@ -155,7 +155,9 @@ services: [{name: Cut, duration_min: 30}]
     // Booked two days ago (by the booking's clock) for starts 30 to 120
     // minutes ahead, so that the confirmation and both reminders are due as
     // omnid starts, and still useful: each appointment is ahead.
-    const auto now = std::chrono::ceil<std::chrono::minutes>(DefaultClock().Now());
+    // Floored: the last 2 h reminder falls on this minute when it is a
+    // half hour, and must already be due, not a few seconds ahead.
+    const auto now = std::chrono::floor<std::chrono::minutes>(DefaultClock().Now());
     const auto slot = now + std::chrono::minutes(60 - std::chrono::duration_cast<std::chrono::minutes>(
                                                          now.time_since_epoch()).count() % 30);
     test::FixedClock booked_at(now - 48h);

@@ -5,6 +5,7 @@
 // unassigned and a user; and migration 31 maps the names assigned before it.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -149,8 +150,9 @@ TEST_CASE("migration 31 maps a name or e-mail that is exactly one user of the bu
           "[chat][assign][db]") {
   TestDatabase db(test::TestDatabaseOptions{.migrated = false});
   auto before = db::AllMigrations();
-  REQUIRE(before.back().version == 31);
-  before.pop_back();
+  before.erase(std::remove_if(before.begin(), before.end(), [](const auto& m) { return m.version >= 31; }),
+               before.end());
+  REQUIRE(before.back().version == 30);
   db::Migrate(db.pool(), before);
   const std::string salon = NewBusiness(db.pool(), "salon");
   const std::string rival = NewBusiness(db.pool(), "rival");
