@@ -393,9 +393,10 @@ void WriteProfile(pqxx::work& tx, const std::string& id, const BusinessSpec& spe
                  spec.booking.advance_days, spec.booking.buffer_before_min, spec.booking.buffer_after_min, plan,
                  WidgetJson(spec.widget).dump(), origins.dump(), NotificationsJson(spec.notifications).dump(),
                  OrNull(spec.country), region);
-  // Phones that could not be read without a region (migration 28) read now;
-  // a region that only changes leaves alone what the old one could not read.
-  if (!region.empty() && !was.empty() && was[0][0].as<std::string>().empty()) db::ConvertKeptPhones(tx, id, region);
+  // Phones kept as typed (migration 28: no region, or not a number there)
+  // get read again in a new region: a business that corrects its country
+  // finds its customers' numbers. What is E.164 already stays.
+  if (!region.empty() && !was.empty() && was[0][0].as<std::string>() != region) db::ConvertKeptPhones(tx, id, region);
 }
 
 void ApplyServices(pqxx::work& tx, const std::string& business_id, const BusinessSpec& spec, bool write,

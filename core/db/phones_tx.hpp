@@ -1,8 +1,8 @@
 // Customers' phones kept as typed from before omni stored E.164, read again
 // once the business has a phone region. Migration 28 runs this for every
 // business whose time zone names its country; `omni business apply` runs it
-// when a business's region becomes known later (its file gains `country:`),
-// so that both convert alike.
+// when a business's region becomes known later or changes (its file gains
+// or corrects `country:`), so that both convert alike.
 #pragma once
 
 #include <string>

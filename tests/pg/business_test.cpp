@@ -287,7 +287,7 @@ TEST_CASE("FindTenant gives the business's id, time zone and phone region, and o
   CHECK(found_other.phone_region == "NZ");
 }
 
-TEST_CASE("a business whose phone region becomes known converts its customers' phones kept from before E.164",
+TEST_CASE("a business whose phone region becomes known or changes converts its customers' phones kept from before E.164",
           "[business]") {
   TestDatabase db;
   // A UTC business names no country: migration 28 left its phones as typed.
@@ -322,11 +322,17 @@ TEST_CASE("a business whose phone region becomes known converts its customers' p
   CHECK(phones(old) == "+13125550134 +13125550135");
   CHECK(phones(unreadable) == "020 7946 0018 ");
   CHECK(phones(other) == "3125550134 ");
-  // A region known already is no reason to read the leftovers again, even
-  // in a country they would read in.
+  // A corrected country reads again what the old one could not; what is
+  // E.164 already stays, and another business is not touched.
   spa.country = "GB";
   business::Apply(db.pool(), spa);
-  CHECK(phones(unreadable) == "020 7946 0018 ");
+  CHECK(phones(unreadable) == "+442079460018 ");
+  CHECK(phones(old) == "+13125550134 +13125550135");
+  CHECK(phones(other) == "3125550134 ");
+  // The same country again reads nothing.
+  const std::string typed_later = insert(id, "020 7946 0019", "");
+  business::Apply(db.pool(), spa);
+  CHECK(phones(typed_later) == "020 7946 0019 ");
 }
 
 }  // namespace omni

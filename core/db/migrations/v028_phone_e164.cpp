@@ -40,7 +40,7 @@ std::string Convert(const std::string& stored, const std::string& region) {
 void ConvertKeptPhones(pqxx::work& tx, const std::string& business_id, const std::string& region) {
   const auto customers = tx.exec_params(
       "SELECT id::text, coalesce(phone, ''), coalesce(claimed_phone, '') FROM customers "
-      "WHERE business_id = $1::uuid AND (phone IS NOT NULL OR claimed_phone IS NOT NULL)",
+      "WHERE business_id = $1::uuid AND (coalesce(phone, '+') !~ '^[+]' OR coalesce(claimed_phone, '+') !~ '^[+]')",
       business_id);
   for (const auto& customer : customers) {
     const std::string customer_id = customer[0].as<std::string>();
