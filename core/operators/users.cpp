@@ -1,6 +1,7 @@
 // Operators of a business on the database; see users.hpp.
 #include "core/operators/users.hpp"
 
+#include "core/chat/conversations_tx.hpp"
 #include "core/common/error.hpp"
 #include "core/customers/customers.hpp"
 #include "core/db/pqxx.hpp"
@@ -129,6 +130,7 @@ User RemoveUser(db::Pool& pool, const std::string& business_id, const std::strin
   return db::WithTransaction(pool, [&](pqxx::work& tx) {
     const User user = LockUser(tx, business_id, key);
     RefuseLastOwner(tx, user, "remove");
+    chat::NotifyTeammateRemoved(tx, business_id, user.id);
     tx.exec_params("DELETE FROM users WHERE business_id = $1::uuid AND id = $2::uuid", business_id, user.id);
     return user;
   });

@@ -77,7 +77,8 @@ std::vector<User> ListUsers(db::Pool& pool, const std::string& business_id);
 User GetUser(db::Pool& pool, const std::string& business_id, const std::string& key);
 
 // Removes the user, their sessions and tokens; the conversations assigned
-// to them become unassigned. Returns who it was. Throws NotFound, or
+// to them become unassigned, announced to live views at commit in one
+// notice naming the user (chat::NotifyTeammateRemoved). Returns who it was. Throws NotFound, or
 // Conflict for the business's last owner.
 User RemoveUser(db::Pool& pool, const std::string& business_id, const std::string& key);
 

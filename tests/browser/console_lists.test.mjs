@@ -13,7 +13,8 @@
 // document of the last page when the button goes; the agent assigns a
 // conversation to a teammate with the picker (the business's users only)
 // and to themselves, and the inbox's Mine / Unassigned / All lists what
-// each says, live and paged. Exits non-zero on the first failed check.
+// each says, live and paged; a teammate removed through the CLI leaves the
+// open conversation, its picker and the inbox live. Exits non-zero on the first failed check.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -172,7 +173,7 @@ async function main() {
     await agent.locator(`#list a.item[data-id="${forBella}"]`).click();
     await agent.locator('#assignee').waitFor();
     const options = await agent.locator('#assignee option').allTextContents();
-    check(JSON.stringify(options) === JSON.stringify(['Unassigned', 'Bella', 'Sam (you)']),
+    check(JSON.stringify(options) === JSON.stringify(['Unassigned', 'Bella', 'Sam (you)', 'Lee']),
       `the picker offers nobody and every teammate, none of another business (${options.join(', ')})`);
     // The keyboard: focus the picker and choose with the arrow keys.
     await agent.locator('#assignee').focus();
@@ -211,6 +212,24 @@ async function main() {
     check(await agent.locator('#assigned-none').isChecked(), 'the inbox filter is remembered across a reload');
     await agent.locator('label[for="assigned-all"]').click();
     await agent.waitForFunction(() => document.getElementById('assigned-all').checked);
+
+    // 5. A teammate removed through the CLI leaves the open conversation and the inbox at once.
+    const forLee = conversations[3];
+    await agent.locator(`#list a.item[data-id="${forLee}"]`).click();
+    await agent.locator('#assignee').waitFor();
+    await omni('conversations', 'assign', forLee, '--to', 'lee@bella.example');
+    await agent.locator('.thread header .meta', { hasText: 'Assigned to Lee' }).waitFor();
+    await agent.locator(`#list a.item[data-id="${forLee}"]`, { hasText: 'with Lee' }).waitFor();
+    await omni('users', 'rm', 'lee@bella.example');
+    await agent.waitForFunction((id) => {
+      const picker = document.getElementById('assignee');
+      const options = picker ? [...picker.options].map((o) => o.textContent) : ['Lee'];
+      return document.querySelector('.thread header .meta')?.textContent.startsWith('Unassigned') &&
+        picker.value === '' && !options.includes('Lee') &&
+        !document.querySelector(`#list a.item[data-id="${id}"]`)?.textContent.includes('Lee');
+    }, forLee);
+    check(true, 'removing a teammate through the CLI shows their conversation unassigned live, in the list and the picker');
+    await shot(agent, '5-teammate-removed');
     check(await agent.evaluate(() => window.__csp.length) === 0, 'no Content-Security-Policy violation');
     console.log('console lists browser test passed');
   } catch (error) {
