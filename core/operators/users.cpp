@@ -126,6 +126,16 @@ User GetUser(db::Pool& pool, const std::string& business_id, const std::string& 
   return db::WithTransaction(pool, [&](pqxx::work& tx) { return LockUser(tx, business_id, key); });
 }
 
+std::optional<User> FindUserByEmail(db::Pool& pool, const std::string& business_id, const std::string& email) {
+  return db::WithTransaction(pool, [&](pqxx::work& tx) -> std::optional<User> {
+    const auto rows = tx.exec_params(std::string("SELECT ") + kUserColumns +
+                                         " FROM users u WHERE u.business_id = $1::uuid AND lower(u.email) = lower($2)",
+                                     business_id, email);
+    if (rows.empty()) return std::nullopt;
+    return ReadUser(rows[0]);
+  });
+}
+
 User RemoveUser(db::Pool& pool, const std::string& business_id, const std::string& key) {
   return db::WithTransaction(pool, [&](pqxx::work& tx) {
     const User user = LockUser(tx, business_id, key);
