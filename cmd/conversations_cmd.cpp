@@ -219,8 +219,16 @@ int RunReply(Context& ctx, const ReplyOptions& options) {
     const char* user = std::getenv("USER");
     author = user != nullptr && *user != '\0' ? user : "operator";
   }
+  // A teammate's e-mail writes as that user, as their console reply would:
+  // their name, and an unassigned conversation becomes theirs.
+  std::string author_user_id;
+  if (const auto user = operators::FindUserByEmail(ctx.Database(), tenant.id, author)) {
+    author = user->name.empty() ? user->email : user->name;
+    author_user_id = user->id;
+  }
   const std::string id = ConversationId(ctx, tenant, options.id);
-  const auto message = chat::HumanReply(ctx.Database(), tenant.id, id, options.text, author, DefaultClock().Now());
+  const auto message =
+      chat::HumanReply(ctx.Database(), tenant.id, id, options.text, author, DefaultClock().Now(), author_user_id);
   const auto conversation = chat::Get(ctx.Database(), tenant.id, id);
   return PrintConversation(ctx, tenant, conversation,
                            "replied as " + author + " (message " + message.id + "); the AI no longer answers");
@@ -298,12 +306,15 @@ Command MakeConversationsCommand() {
           MakeCommand<ReplyOptions>(
               "reply", "reply to the customer as a team member",
               "Sends a team member's message. The conversation becomes ESCALATED, so the AI stops answering, "
-              "and is assigned to the author when unassigned.",
-              {"$ omni conversations reply 4f9c2a1e-8d3b-4c55-9a7e-2b1f0c6d8e90 \"Hi, Maria here!\" -b demo-salon"},
+              "and is assigned to the author when unassigned. With --as a team member's e-mail, the reply is "
+              "theirs, as if written in their console: signed with their name, and the conversation assigned to "
+              "their user; any other --as is a name.",
+              {"$ omni conversations reply 4f9c2a1e-8d3b-4c55-9a7e-2b1f0c6d8e90 \"Hi, Maria here!\" -b demo-salon",
+               "$ omni conversations reply 4f9c2a \"Sam here, on it\" --as sam@example.com -b demo-salon"},
               [](ReplyOptions& o) {
                 return std::vector<Option>{{"id", "conversation id, or its first 6 or more characters", &o.id, true},
                                            {"text", "the message", &o.text, true},
-                                           {"--as", "author name (default: $USER)", &o.author}};
+                                           {"--as", "a team member's e-mail, or an author name (default: $USER)", &o.author}};
               },
               RunReply),
           MakeCommand<EscalateOptions>(

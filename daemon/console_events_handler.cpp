@@ -14,8 +14,13 @@
 //                 ("visitor_message", "ai_message", "human_message",
 //                 "handoff", "resolve", "reopen", "ai_active", "assign",
 //                 "note"); never message text: read the conversation.
-//   signed_out    {}  the session ended or the key was revoked; the stream
-//                 then closes.
+//   teammate_removed {"user_id"}: a team member was removed, and the
+//                 conversations assigned to them are unassigned (one event
+//                 however many): re-read the inbox, the open conversation
+//                 and the teammates.
+//   signed_out    {}  the session ended or the key was revoked, or the
+//                 caller was removed from the team (at once, not at the next
+//                 check); the stream then closes.
 // plus ": keep-alive" comments every server.sse_keepalive_ms, at which the
 // credential is checked again. The stream ends when omnid shuts down.
 #include <chrono>
@@ -60,6 +65,7 @@ asio::awaitable<Response> Events(Exchange& exchange, ConsoleCall& call) {
 
   const auto keepalive = std::chrono::milliseconds(app.config().server.sse_keepalive_ms);
   auto last_write = SteadyClock::now();
+  bool signed_out = false;
   while (!exchange.stopping()) {
     const auto notices = co_await queue->Next(std::min(kStopCheck, keepalive));
     std::string chunk;
@@ -69,10 +75,20 @@ asio::awaitable<Response> Events(Exchange& exchange, ConsoleCall& call) {
       if (notice.business_id != principal.business_id) continue;
       if (notice.kind == webchat::ConversationNotice::Kind::kResync) {
         chunk += http::FormatSseEvent("ready", "{}");
+      } else if (notice.kind == webchat::ConversationNotice::Kind::kTeammateRemoved) {
+        if (!principal.user_id.empty() && notice.user_id == principal.user_id) {
+          signed_out = true;
+          break;
+        }
+        chunk += http::FormatSseEvent("teammate_removed", json{{"user_id", notice.user_id}}.dump());
       } else if (const char* kind = webchat::InboxKind(notice)) {
         chunk += http::FormatSseEvent("conversation",
                                       json{{"conversation_id", notice.conversation_id}, {"kind", kind}}.dump());
       }
+    }
+    if (signed_out) {
+      co_await sse.Send("signed_out", "{}");
+      break;
     }
     if (!chunk.empty()) {
       co_await exchange.WriteChunk(std::move(chunk));

@@ -780,6 +780,11 @@ Conversation Assign(db::Pool& pool, const std::string& business_id, const std::s
   });
 }
 
+void NotifyTeammateRemoved(pqxx::work& tx, const std::string& business_id, const std::string& user_id) {
+  tx.exec_params("SELECT pg_notify($1, $2)", std::string(kNotifyChannel),
+                 json{{"business_id", business_id}, {"removed_user_id", user_id}}.dump());
+}
+
 StoredMessage HumanReply(db::Pool& pool, const std::string& business_id, const std::string& conversation_id,
                          const std::string& text, const std::string& author, TimePoint now,
                          const std::string& author_user_id) {

@@ -34,7 +34,8 @@ class Pool;
 namespace omni::chat {
 
 // LISTEN channel; payload {"business_id", "conversation_id", and either
-// "message_id" + "role" or "status"}.
+// "message_id" + "role" or "status" or "assigned_to"}, or
+// {"business_id", "removed_user_id"} (NotifyTeammateRemoved).
 inline constexpr const char* kNotifyChannel = "omni_conversation";
 
 enum class ConversationStatus { kAiActive, kEscalated, kResolved, kReopened };

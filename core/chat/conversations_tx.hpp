@@ -28,6 +28,12 @@ std::string LatestOpenWebchatConversation(pqxx::work& tx, const std::string& bus
 // transaction: the plan's limit stopped the AI after the message was stored.
 void Escalate(pqxx::work& tx, const std::string& business_id, const std::string& conversation_id,
               const std::string& reason, HandoffReason handoff);
+// Announces on kNotifyChannel, in the caller's transaction (so at its
+// commit), that the team member `user_id` is being removed and the
+// conversations assigned to them become unassigned: one notice naming the
+// user, {"business_id", "removed_user_id"}, however many they had, for
+// live views to re-read what they show.
+void NotifyTeammateRemoved(pqxx::work& tx, const std::string& business_id, const std::string& user_id);
 UserMessageResult AddUserMessage(pqxx::work& tx, const std::string& business_id,
                                  const std::string& conversation_id, const std::string& text, TimePoint now);
 

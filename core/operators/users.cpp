@@ -1,6 +1,7 @@
 // Operators of a business on the database; see users.hpp.
 #include "core/operators/users.hpp"
 
+#include "core/chat/conversations_tx.hpp"
 #include "core/common/error.hpp"
 #include "core/customers/customers.hpp"
 #include "core/db/pqxx.hpp"
@@ -125,10 +126,21 @@ User GetUser(db::Pool& pool, const std::string& business_id, const std::string& 
   return db::WithTransaction(pool, [&](pqxx::work& tx) { return LockUser(tx, business_id, key); });
 }
 
+std::optional<User> FindUserByEmail(db::Pool& pool, const std::string& business_id, const std::string& email) {
+  return db::WithTransaction(pool, [&](pqxx::work& tx) -> std::optional<User> {
+    const auto rows = tx.exec_params(std::string("SELECT ") + kUserColumns +
+                                         " FROM users u WHERE u.business_id = $1::uuid AND lower(u.email) = lower($2)",
+                                     business_id, email);
+    if (rows.empty()) return std::nullopt;
+    return ReadUser(rows[0]);
+  });
+}
+
 User RemoveUser(db::Pool& pool, const std::string& business_id, const std::string& key) {
   return db::WithTransaction(pool, [&](pqxx::work& tx) {
     const User user = LockUser(tx, business_id, key);
     RefuseLastOwner(tx, user, "remove");
+    chat::NotifyTeammateRemoved(tx, business_id, user.id);
     tx.exec_params("DELETE FROM users WHERE business_id = $1::uuid AND id = $2::uuid", business_id, user.id);
     return user;
   });

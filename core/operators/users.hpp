@@ -76,8 +76,13 @@ std::vector<User> ListUsers(db::Pool& pool, const std::string& business_id);
 // The user with this id or email (case-insensitive). Throws NotFound.
 User GetUser(db::Pool& pool, const std::string& business_id, const std::string& key);
 
+// The business's user with this email (case-insensitive, never an id);
+// nullopt when there is none, as for another business's user.
+std::optional<User> FindUserByEmail(db::Pool& pool, const std::string& business_id, const std::string& email);
+
 // Removes the user, their sessions and tokens; the conversations assigned
-// to them become unassigned. Returns who it was. Throws NotFound, or
+// to them become unassigned, announced to live views at commit in one
+// notice naming the user (chat::NotifyTeammateRemoved). Returns who it was. Throws NotFound, or
 // Conflict for the business's last owner.
 User RemoveUser(db::Pool& pool, const std::string& business_id, const std::string& key);
 

@@ -39,7 +39,13 @@ std::optional<ConversationNotice> ParseNotice(const std::string& payload) {
   ConversationNotice notice;
   notice.business_id = text("business_id");
   notice.conversation_id = text("conversation_id");
-  if (notice.business_id.empty() || notice.conversation_id.empty()) return std::nullopt;
+  if (notice.business_id.empty()) return std::nullopt;
+  if (notice.conversation_id.empty()) {
+    notice.user_id = text("removed_user_id");
+    if (notice.user_id.empty()) return std::nullopt;
+    notice.kind = ConversationNotice::Kind::kTeammateRemoved;
+    return notice;
+  }
   notice.message_id = text("message_id");
   notice.role = text("role");
   notice.status = text("status");
@@ -59,7 +65,8 @@ std::optional<ConversationNotice> ParseNotice(const std::string& payload) {
 }
 
 std::optional<VisitorUpdate> UpdateForVisitor(const ConversationNotice& notice) {
-  if (notice.kind == ConversationNotice::Kind::kAssign || notice.kind == ConversationNotice::Kind::kNote) {
+  if (notice.kind == ConversationNotice::Kind::kAssign || notice.kind == ConversationNotice::Kind::kNote ||
+      notice.kind == ConversationNotice::Kind::kTeammateRemoved) {
     return std::nullopt;
   }
   if (notice.kind == ConversationNotice::Kind::kStatus) {
@@ -91,6 +98,7 @@ const char* InboxKind(const ConversationNotice& notice) {
       return "assign";
     case Kind::kNote:
       return "note";
+    case Kind::kTeammateRemoved:
     case Kind::kResync:
       return nullptr;
   }

@@ -24,7 +24,8 @@ class Pool;
 namespace omni::webchat {
 
 struct ConversationNotice {
-  enum class Kind { kMessage, kStatus, kAssign, kNote, kResync };
+  // kTeammateRemoved names no conversation: the user's were unassigned.
+  enum class Kind { kMessage, kStatus, kAssign, kNote, kTeammateRemoved, kResync };
   Kind kind = Kind::kMessage;
   std::string business_id;
   std::string conversation_id;
@@ -32,10 +33,12 @@ struct ConversationNotice {
   std::string role;        // kMessage: "USER", "ASSISTANT", "HUMAN", "TOOL", ...
   std::string status;      // kStatus: "AI_ACTIVE", "ESCALATED", ...
   std::string note_id;     // kNote
+  std::string user_id;     // kTeammateRemoved: the team member removed
 };
 
 // Parses a chat::kNotifyChannel payload: a message, a status change, an
-// assignment ("assigned_to") or a note; nullopt for a malformed one.
+// assignment ("assigned_to"), a note, or a team member's removal
+// ("removed_user_id", no conversation); nullopt for a malformed one.
 std::optional<ConversationNotice> ParseNotice(const std::string& payload);
 
 // What a visitor's open event stream does about a notice.
@@ -50,14 +53,14 @@ struct VisitorUpdate {
 
 // The update a notice makes for a visitor; nullopt for a message the
 // visitor never sees (webchat::VisibleRoleName: a tool step, a system
-// note), an assignment or a private note.
+// note), an assignment, a private note or a team member's removal.
 std::optional<VisitorUpdate> UpdateForVisitor(const ConversationNotice& notice);
 
 // What a notice means to an operator's inbox (GET /v1/console/events):
 // "visitor_message", "ai_message", "human_message" (a team member's reply),
 // "handoff" (now ESCALATED), "resolve", "reopen", "ai_active", "assign",
 // "note"; nullptr for what an inbox never shows (a tool step, a system
-// note) and for kResync. A conversation's first visitor message is
+// note), for kTeammateRemoved (no conversation's event) and for kResync. A conversation's first visitor message is
 // announced in the commit that created it, so "visitor_message" also
 // stands for a new conversation. Pure.
 const char* InboxKind(const ConversationNotice& notice);

@@ -4,7 +4,8 @@
 // to the roles whose permissions (GET /v1/console/me) allow it. It talks only to omnid's operator API (/v1/console/...), builds
 // every node with textContent (never HTML from data), and follows the inbox
 // live through GET /v1/console/events (EventSource), re-reading what it
-// shows when an event names it and everything on `ready`. The lists the API
+// shows when an event names it, the inbox, teammates and open conversation
+// when a teammate is removed, and everything on `ready`. The lists the API
 // pages (the inbox, knowledge) show a page at a time with "Load more". A
 // conversation is assigned to any teammate (GET /v1/console/teammates), and
 // the inbox shows mine, unassigned or all.
@@ -274,6 +275,14 @@
       }
       scheduleRefresh();
       if (data.conversation_id === state.currentId) loadConversation(state.currentId, true);
+    });
+    // Their conversations are unassigned in the same commit: one event however
+    // many there were, so the inbox, the picker and the open conversation re-read.
+    source.addEventListener('teammate_removed', function () {
+      scheduleRefresh();
+      loadTeammates().catch(failed).then(function () {
+        if (state.currentId) loadConversation(state.currentId, true);
+      });
     });
     source.addEventListener('signed_out', function () {
       source.close();

@@ -365,6 +365,10 @@ TEST_CASE("the operator console pages the inbox and knowledge, and assigns conve
                            {.email = "agent@bella.example", .name = "Sam", .role = omni::operators::Role::kAgent,
                             .password = "correct horse battery"},
                            plans, now);
+  omni::operators::AddUser(db.pool(), salon,
+                           {.email = "lee@bella.example", .name = "Lee", .role = omni::operators::Role::kAgent,
+                            .password = "correct horse battery"},
+                           plans, now);
   omni::operators::AddUser(db.pool(), rival,
                            {.email = "rita@rival.example", .name = "Rita", .role = omni::operators::Role::kOwner,
                             .password = "correct horse battery"},

@@ -7,13 +7,15 @@
 // Steps: the agent's inbox shows one page and a "Load more" button, which
 // appends the next page until there is none and then goes; every
 // conversation is listed exactly once, in order, and none of the rival's
-// ever is (mutation records); a conversation from the last page, escalated
-// through the CLI, changes live in the list; on a phone, the knowledge page
-// pages the same way with the keyboard alone, focus moving to the first
-// document of the last page when the button goes; the agent assigns a
-// conversation to a teammate with the picker (the business's users only)
-// and to themselves, and the inbox's Mine / Unassigned / All lists what
-// each says, live and paged. Exits non-zero on the first failed check.
+// ever is (mutation records); on a phone, the inbox pages the same way with
+// the keyboard alone; a conversation from the last page, escalated through
+// the CLI, changes live in the list; on a phone, the knowledge page pages
+// with the keyboard alone too, focus moving to the first item of the last
+// page when the button goes; the agent assigns a conversation to a teammate
+// with the picker (the business's users only) and to themselves, and the
+// inbox's Mine / Unassigned / All lists what each says, live and paged; a
+// teammate removed through the CLI leaves the open conversation, its picker
+// and the inbox live. Exits non-zero on the first failed check.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -84,7 +86,8 @@ async function loadAll(page, button, selector, total, keyboard) {
   let presses = 0;
   while (await page.locator(button).isVisible()) {
     if (keyboard) {
-      await page.locator(button).focus();
+      // Focus stays on the button between pages: it is busy, never disabled.
+      if (!await page.locator(button).evaluate((b) => b === document.activeElement)) await page.locator(button).focus();
       await page.keyboard.press('Enter');
     } else {
       await page.locator(button).click();
@@ -132,6 +135,31 @@ async function main() {
     check(!added.some((id) => EXPECTED.rival_conversations.includes(id)) && added.length > 0,
       "no render ever listed another business's conversation");
 
+    // 1b. On a phone, the inbox pages the same way with the keyboard alone.
+    await agent.setViewportSize({ width: 390, height: 844 });
+    await agent.reload();
+    await agent.waitForFunction((n) => document.querySelectorAll('#list a.item').length === n, PAGE);
+    await record(agent, 'a.item');
+    await agent.locator('#list a.item').last().focus();
+    await agent.keyboard.press('Tab');
+    check(await agent.evaluate(() => document.activeElement?.id === 'inbox-more'),
+      'on a phone, Tab from the last conversation listed reaches Load more');
+    const inboxBox = await agent.locator('#inbox-more').boundingBox();
+    check(inboxBox && inboxBox.width <= 390 && inboxBox.height >= 44,
+      `on a phone the inbox's Load more button fits and is easy to tap (${JSON.stringify(inboxBox)})`);
+    check(await agent.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'the inbox fits a phone');
+    await shot(agent, '1b-inbox-phone');
+    const phonePresses = await loadAll(agent, '#inbox-more', '#list a.item', conversations.length, true);
+    check(phonePresses === presses && JSON.stringify(await shown(agent, '#list a.item')) === JSON.stringify(conversations),
+      'on a phone, Enter on Load more pages to the end, every conversation once, in order');
+    check(await agent.evaluate((id) => document.activeElement?.dataset?.id === id,
+      conversations[Math.floor((conversations.length - 1) / PAGE) * PAGE]),
+      'when the inbox button goes, focus moves to the first conversation the last page brought');
+    const phoneAdded = await agent.evaluate(() => window.__added);
+    check(!phoneAdded.some((id) => EXPECTED.rival_conversations.includes(id)) && phoneAdded.length > 0,
+      "on a phone too, no render ever listed another business's conversation");
+    await agent.setViewportSize({ width: 1280, height: 800 });
+
     // 2. A live update reaches a conversation loaded by the last page.
     const last = conversations[conversations.length - 1];
     await omni('conversations', 'escalate', last, '--reason', 'paged out');
@@ -172,7 +200,7 @@ async function main() {
     await agent.locator(`#list a.item[data-id="${forBella}"]`).click();
     await agent.locator('#assignee').waitFor();
     const options = await agent.locator('#assignee option').allTextContents();
-    check(JSON.stringify(options) === JSON.stringify(['Unassigned', 'Bella', 'Sam (you)']),
+    check(JSON.stringify(options) === JSON.stringify(['Unassigned', 'Bella', 'Sam (you)', 'Lee']),
       `the picker offers nobody and every teammate, none of another business (${options.join(', ')})`);
     // The keyboard: focus the picker and choose with the arrow keys.
     await agent.locator('#assignee').focus();
@@ -211,6 +239,24 @@ async function main() {
     check(await agent.locator('#assigned-none').isChecked(), 'the inbox filter is remembered across a reload');
     await agent.locator('label[for="assigned-all"]').click();
     await agent.waitForFunction(() => document.getElementById('assigned-all').checked);
+
+    // 5. A teammate removed through the CLI leaves the open conversation and the inbox at once.
+    const forLee = conversations[3];
+    await agent.locator(`#list a.item[data-id="${forLee}"]`).click();
+    await agent.locator('#assignee').waitFor();
+    await omni('conversations', 'assign', forLee, '--to', 'lee@bella.example');
+    await agent.locator('.thread header .meta', { hasText: 'Assigned to Lee' }).waitFor();
+    await agent.locator(`#list a.item[data-id="${forLee}"]`, { hasText: 'with Lee' }).waitFor();
+    await omni('users', 'rm', 'lee@bella.example');
+    await agent.waitForFunction((id) => {
+      const picker = document.getElementById('assignee');
+      const options = picker ? [...picker.options].map((o) => o.textContent) : ['Lee'];
+      return document.querySelector('.thread header .meta')?.textContent.startsWith('Unassigned') &&
+        picker.value === '' && !options.includes('Lee') &&
+        !document.querySelector(`#list a.item[data-id="${id}"]`)?.textContent.includes('Lee');
+    }, forLee);
+    check(true, 'removing a teammate through the CLI shows their conversation unassigned live, in the list and the picker');
+    await shot(agent, '5-teammate-removed');
     check(await agent.evaluate(() => window.__csp.length) === 0, 'no Content-Security-Policy violation');
     console.log('console lists browser test passed');
   } catch (error) {

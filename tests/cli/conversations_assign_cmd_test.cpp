@@ -117,3 +117,39 @@ TEST_CASE("omni conversations assign --to takes a team member's e-mail, me or no
   // The old positional name is refused rather than read as a name.
   CHECK(cli.Omni({"conversations", "assign", first, "kim"}).exit_code == 2);
 }
+
+TEST_CASE("omni conversations reply --as a team member's e-mail replies as them and takes an unassigned one; any other is a name",
+          "[cli][assign]") {
+  AssignCli cli;
+  const std::string& unassigned = cli.conversations[0];
+  const std::string& owners = cli.conversations[1];
+  omni::chat::Assign(cli.db.pool(), cli.business_ids["salon"], owners, cli.user_ids["owner@salon.example"]);
+  const auto from = [&](const std::string& id) {
+    const json shown = json::parse(cli.Omni({"conversations", "show", id}).out);
+    return shown["messages"].back()["from"].get<std::string>();
+  };
+
+  const auto as_ana = cli.Omni({"conversations", "reply", unassigned, "Ana here", "--as", "ANA@Salon.example"});
+  INFO(as_ana.err);
+  REQUIRE(as_ana.exit_code == 0);
+  CHECK(json::parse(as_ana.out)["assigned_user_id"] == cli.user_ids["ana@salon.example"]);
+  CHECK(json::parse(as_ana.out)["assigned_to"] == "Ana");
+  CHECK(from(unassigned) == "team:Ana");
+  CHECK(cli.Assigned(unassigned) == cli.user_ids["ana@salon.example"]);
+
+  // Someone else's already: Ana writes, the owner keeps it.
+  REQUIRE(cli.Omni({"conversations", "reply", owners, "Ana too", "--as", "ana@salon.example"}).exit_code == 0);
+  CHECK(from(owners) == "team:Ana");
+  CHECK(cli.Assigned(owners) == cli.user_ids["owner@salon.example"]);
+
+  // Another business's user's e-mail, or a user id, is only a name.
+  for (const std::string& other : {std::string("rita@rival.example"), cli.user_ids["ana@salon.example"]}) {
+    const std::string id = omni::chat::Open(cli.db.pool(), cli.business_ids["salon"], {}).id;
+    const auto reply = cli.Omni({"conversations", "reply", id, "hello", "--as", other});
+    REQUIRE(reply.exit_code == 0);
+    CHECK(json::parse(reply.out)["assigned_to"] == other);
+    CHECK(json::parse(reply.out)["assigned_user_id"].is_null());
+    CHECK(from(id) == "team:" + other);
+    CHECK(cli.Assigned(id).empty());
+  }
+}

@@ -49,11 +49,11 @@ constexpr const char* kPassword = "correct horse battery";
 
 class Omnid {
  public:
-  Omnid(const std::string& database_url, const std::string& model_url) {
+  Omnid(const std::string& database_url, const std::string& model_url, int sse_keepalive_ms = 300) {
     config_path_ = (dir_.path() / "omni.yaml").string();
     std::ofstream out(config_path_);
     out << "database:\n  url: \"" << database_url << "\"\n"
-        << "server:\n  listen: 127.0.0.1:0\n  sse_keepalive_ms: 300\n"
+        << "server:\n  listen: 127.0.0.1:0\n  sse_keepalive_ms: " << sse_keepalive_ms << "\n"
         << "llm:\n  base_url: " << model_url << "\n  api_key: test-key\n  models: [fake-model]\n  max_retries: 0\n"
         << "console:\n  login_max_failures: 50\n"
         << "logging:\n  level: warn\n";
@@ -414,6 +414,39 @@ TEST_CASE("console assignment: any teammate of the business, never another's or 
   CHECK(removed.status == 404);
   CHECK(removed.Json()["error"]["message"] == "no team member \"" + desk.agent_id + "\" in this business");
   CHECK(removed.Json()["error"]["hint"].get<std::string>().find("removed") != std::string::npos);
+}
+
+TEST_CASE("removing a teammate tells open inboxes at once in one event, and signs their own console out",
+          "[console][live][assign]") {
+  Desk desk;
+  // Keep-alive checks an hour apart: a sign-out seen now is the removal's.
+  Omnid omnid(desk.db.url(), desk.fake.base_url(), 3600000);
+  const auto port = omnid.port();
+  std::vector<std::string> theirs;
+  for (int i = 0; i < 5; ++i) {
+    theirs.push_back(chat::Open(desk.db.pool(), desk.salon, {}).id);
+    chat::Assign(desk.db.pool(), desk.salon, theirs.back(), desk.agent_id);
+  }
+  InboxStream owner_inbox(port, "Cookie: " + SessionCookie(port, "demo-salon", "owner@salon.example"));
+  InboxStream agent_inbox(port, "Cookie: " + SessionCookie(port, "demo-salon", "agent@salon.example"));
+  InboxStream rival_inbox(port, "Authorization: Bearer " + desk.rival_key);
+
+  operators::RemoveUser(desk.db.pool(), desk.salon, "Agent@Salon.example");
+
+  const std::string removed_event = json{{"user_id", desk.agent_id}}.dump();
+  const std::string seen = owner_inbox.WaitFor(removed_event, 5s);
+  CHECK(seen.find("event: teammate_removed\ndata: " + removed_event) != std::string::npos);
+  // One event for the user however many conversations were theirs, and ids only.
+  CHECK(InboxStream::Count(owner_inbox.WaitFor("never sent", 300ms), "event: teammate_removed") == 1);
+  for (const auto& id : theirs) CHECK(seen.find(id) == std::string::npos);
+  CHECK(seen.find("agent@salon.example") == std::string::npos);
+  for (const auto& id : theirs) CHECK(chat::Get(desk.db.pool(), desk.salon, id).assigned_user_id.empty());
+
+  const std::string own = agent_inbox.WaitFor("\r\n0\r\n\r\n", 5s);
+  CHECK(own.find("event: signed_out") != std::string::npos);
+  CHECK(own.find("\r\n0\r\n\r\n") != std::string::npos);
+
+  CHECK(rival_inbox.WaitFor("teammate_removed", 300ms).find("teammate_removed") == std::string::npos);
 }
 
 TEST_CASE("private notes reach the team only: never the visitor's history, stream or the model", "[console][live]") {

@@ -72,9 +72,11 @@ class Omnid {
   Process& process() { return *process_; }
 
   // The JSON log lines written so far.
+  // Complete lines only: the last may still be being written.
   std::vector<nlohmann::json> LogLines() const {
     std::vector<nlohmann::json> lines;
-    std::istringstream in(process_->Stderr());
+    const std::string text = process_->Stderr();
+    std::istringstream in(text.substr(0, text.rfind('\n') + 1));
     for (std::string line; std::getline(in, line);) {
       if (!line.empty()) lines.push_back(nlohmann::json::parse(line));
     }

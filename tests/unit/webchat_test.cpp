@@ -237,6 +237,15 @@ TEST_CASE("LISTEN payloads become notices", "[webchat]") {
   REQUIRE(notice);
   CHECK(notice->kind == webchat::ConversationNotice::Kind::kNote);
   CHECK(notice->note_id == "n");
+  notice = webchat::ParseNotice(R"({"business_id":"b","removed_user_id":"u"})");
+  REQUIRE(notice);
+  CHECK(notice->kind == webchat::ConversationNotice::Kind::kTeammateRemoved);
+  CHECK(notice->user_id == "u");
+  CHECK(notice->conversation_id.empty());
+  CHECK(webchat::InboxKind(*notice) == nullptr);
+  CHECK_FALSE(webchat::UpdateForVisitor(*notice));
+  CHECK_FALSE(webchat::ParseNotice(R"({"business_id":"b"})"));
+  CHECK_FALSE(webchat::ParseNotice(R"({"removed_user_id":"u"})"));
   CHECK_FALSE(webchat::ParseNotice(R"({"business_id":"b","conversation_id":"c"})"));
   CHECK_FALSE(webchat::ParseNotice("not json"));
   CHECK_FALSE(webchat::ParseNotice(R"({"status":"ESCALATED"})"));
