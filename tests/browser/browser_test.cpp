@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
@@ -39,6 +40,72 @@ using omni::test::FakeToolCall;
 using omni::test::RecordedRequest;
 
 const std::string kBrowserDir = std::string(OMNI_SOURCE_DIR) + "/tests/browser";
+
+// playwright-core from tests/browser's lock file, when a fresh checkout
+// lacks it; the browser is Debian's chromium, never a download.
+void InstallPlaywright() {
+  if (std::filesystem::exists(kBrowserDir + "/node_modules/playwright-core")) return;
+  const auto install = omni::test::Run("/bin/sh", {.args = {"-c", "npm ci --no-audit --no-fund"},
+                                                   .env = {{"PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"}},
+                                                   .cwd = kBrowserDir},
+                                       300s);
+  INFO(install.out << install.err);
+  REQUIRE(install.exit_code == 0);
+}
+
+std::string WriteConfig(const TempDir& dir, const omni::test::TestDatabase& db, const std::string& llm) {
+  const std::string path = (dir.path() / "omni.yaml").string();
+  std::ofstream(path) << "database:\n  url: \"" << db.url() << "\"\n"
+                      << "server:\n  listen: 127.0.0.1:0\n  sse_keepalive_ms: 2000\n"
+                      << llm << "logging:\n  level: warn\n";
+  return path;
+}
+
+// omnid on a port of its own over the test database, with `llm` (the YAML
+// of the llm section, and any other) in its config.
+class Omnid {
+ public:
+  Omnid(const omni::test::TestDatabase& db, const std::string& llm)
+      : config_path_(WriteConfig(dir_, db, llm)), process_(OMNID_PATH, {.args = {"--config", config_path_}}) {
+    REQUIRE(process_.WaitForStdout("omnid listening on http://127.0.0.1:", 60s));
+    std::smatch match;
+    const std::string banner = process_.Stdout();
+    REQUIRE(std::regex_search(banner, match, std::regex(R"(http://127\.0\.0\.1:\d+)")));
+    url_ = match[0].str();
+  }
+
+  const std::string& config_path() const { return config_path_; }
+  const std::string& url() const { return url_; }
+  std::string Stderr() const { return process_.Stderr(); }
+
+ private:
+  TempDir dir_;
+  std::string config_path_;
+  omni::test::Process process_;
+  std::string url_;
+};
+
+// Runs tests/browser/`script` against `omnid`, with the environment every
+// script reads and `more`, and echoes what it printed.
+omni::test::RunResult RunScript(const std::string& script, const Omnid& omnid,
+                                std::map<std::string, std::string> more, std::chrono::seconds timeout) {
+  const std::string artifacts = OMNI_ARTIFACTS_DIR;
+  std::filesystem::create_directories(artifacts);
+  more.insert({{"OMNI_URL", omnid.url()},
+               {"OMNI_CLI", OMNI_CLI_PATH},
+               {"OMNI_CONFIG", omnid.config_path()},
+               {"OMNI_SOURCE_DIR", OMNI_SOURCE_DIR},
+               {"OMNI_ARTIFACTS_DIR", artifacts},
+               {"NO_COLOR", "1"}});
+  auto run = omni::test::Run("/usr/bin/node", {.args = {kBrowserDir + "/" + script}, .env = std::move(more), .cwd = kBrowserDir},
+                             timeout);
+  std::cout << run.out << std::flush;
+  return run;
+}
+
+std::string Transcript(const omni::test::RunResult& run, const Omnid& omnid) {
+  return "node stdout:\n" + run.out + "\nnode stderr:\n" + run.err + "\nomnid stderr:\n" + omnid.Stderr();
+}
 
 // A day the demo salon is open, a week or more ahead (past the booking
 // notice, clear of the holiday overrides in config/demo-salon.yaml).
@@ -132,49 +199,19 @@ FakeReply Respond(const RecordedRequest& request, const std::string& day) {
 }  // namespace
 
 TEST_CASE("the widget chats, books, shows a team reply live and resumes after a reload", "[browser]") {
-  if (!std::filesystem::exists(kBrowserDir + "/node_modules/playwright-core")) {
-    const auto install = omni::test::Run("/bin/sh", {.args = {"-c", "npm ci --no-audit --no-fund"},
-                                                     .env = {{"PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"}},
-                                                     .cwd = kBrowserDir},
-                                         300s);
-    INFO(install.out << install.err);
-    REQUIRE(install.exit_code == 0);
-  }
+  InstallPlaywright();
 
   omni::test::TestDatabase db;
   const std::string day = OpenDayAhead();
   omni::test::FakeOpenAi fake;
   fake.SetFallback([day](const RecordedRequest& request) { return Respond(request, day); });
 
-  TempDir dir;
-  const std::string config_path = (dir.path() / "omni.yaml").string();
-  std::ofstream(config_path) << "database:\n  url: \"" << db.url() << "\"\n"
-                             << "server:\n  listen: 127.0.0.1:0\n  sse_keepalive_ms: 2000\n"
-                             << "llm:\n  base_url: " << fake.base_url()
-                             << "\n  api_key: test-key\n  models: [fake-model]\n  max_retries: 0\n"
-                             << "plans:\n  professional:\n    interactions_per_month: 1\n"
-                             << "    overage_cents_per_interaction: 0\n"
-                             << "logging:\n  level: warn\n";
-  omni::test::Process omnid(OMNID_PATH, {.args = {"--config", config_path}});
-  REQUIRE(omnid.WaitForStdout("omnid listening on http://127.0.0.1:", 60s));
-  std::smatch match;
-  const std::string banner = omnid.Stdout();
-  REQUIRE(std::regex_search(banner, match, std::regex(R"(http://127\.0\.0\.1:\d+)")));
-
-  const std::string artifacts = OMNI_ARTIFACTS_DIR;
-  std::filesystem::create_directories(artifacts);
-  const auto run = omni::test::Run("/usr/bin/node", {.args = {kBrowserDir + "/widget.test.mjs"},
-                                                     .env = {{"OMNI_URL", match[0].str()},
-                                                             {"OMNI_CLI", OMNI_CLI_PATH},
-                                                             {"OMNI_CONFIG", config_path},
-                                                             {"OMNI_SOURCE_DIR", OMNI_SOURCE_DIR},
-                                                             {"OMNI_ARTIFACTS_DIR", artifacts},
-                                                             {"BOOK_DATE", day},
-                                                             {"NO_COLOR", "1"}},
-                                                     .cwd = kBrowserDir},
-                                   240s);
-  std::cout << run.out << std::flush;
-  INFO("node stdout:\n" << run.out << "\nnode stderr:\n" << run.err << "\nomnid stderr:\n" << omnid.Stderr());
+  const Omnid omnid(db, "llm:\n  base_url: " + fake.base_url() +
+                            "\n  api_key: test-key\n  models: [fake-model]\n  max_retries: 0\n"
+                            "plans:\n  professional:\n    interactions_per_month: 1\n"
+                            "    overage_cents_per_interaction: 0\n");
+  const auto run = RunScript("widget.test.mjs", omnid, {{"BOOK_DATE", day}}, 240s);
+  INFO(Transcript(run, omnid));
   CHECK(run.exit_code == 0);
 
   // The model saw both tool results: the widget's booking went through the tools.
@@ -186,42 +223,12 @@ TEST_CASE("the widget chats, books, shows a team reply live and resumes after a 
 }
 
 TEST_CASE("with no model key, the widget books, moves and cancels through the offline dialogue", "[browser]") {
-  if (!std::filesystem::exists(kBrowserDir + "/node_modules/playwright-core")) {
-    const auto install = omni::test::Run("/bin/sh", {.args = {"-c", "npm ci --no-audit --no-fund"},
-                                                     .env = {{"PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"}},
-                                                     .cwd = kBrowserDir},
-                                         300s);
-    INFO(install.out << install.err);
-    REQUIRE(install.exit_code == 0);
-  }
+  InstallPlaywright();
   omni::test::TestDatabase db;
-  TempDir dir;
-  const std::string config_path = (dir.path() / "omni.yaml").string();
   // No API key: no model, so the offline responder and its booking dialogue answer.
-  std::ofstream(config_path) << "database:\n  url: \"" << db.url() << "\"\n"
-                             << "server:\n  listen: 127.0.0.1:0\n  sse_keepalive_ms: 2000\n"
-                             << "llm:\n  api_key: \"\"\n"
-                             << "logging:\n  level: warn\n";
-  omni::test::Process omnid(OMNID_PATH, {.args = {"--config", config_path}});
-  REQUIRE(omnid.WaitForStdout("omnid listening on http://127.0.0.1:", 60s));
-  std::smatch match;
-  const std::string banner = omnid.Stdout();
-  REQUIRE(std::regex_search(banner, match, std::regex(R"(http://127\.0\.0\.1:\d+)")));
-
-  const std::string artifacts = OMNI_ARTIFACTS_DIR;
-  std::filesystem::create_directories(artifacts);
-  const auto run = omni::test::Run("/usr/bin/node", {.args = {kBrowserDir + "/offline_booking.test.mjs"},
-                                                     .env = {{"OMNI_URL", match[0].str()},
-                                                             {"OMNI_CLI", OMNI_CLI_PATH},
-                                                             {"OMNI_CONFIG", config_path},
-                                                             {"OMNI_SOURCE_DIR", OMNI_SOURCE_DIR},
-                                                             {"OMNI_ARTIFACTS_DIR", artifacts},
-                                                             {"BOOK_DATE", OpenDayAhead()},
-                                                             {"NO_COLOR", "1"}},
-                                                     .cwd = kBrowserDir},
-                                   180s);
-  std::cout << run.out << std::flush;
-  INFO("node stdout:\n" << run.out << "\nnode stderr:\n" << run.err << "\nomnid stderr:\n" << omnid.Stderr());
+  const Omnid omnid(db, "llm:\n  api_key: \"\"\n");
+  const auto run = RunScript("offline_booking.test.mjs", omnid, {{"BOOK_DATE", OpenDayAhead()}}, 180s);
+  INFO(Transcript(run, omnid));
   CHECK(run.exit_code == 0);
   CHECK(run.out.find("offline booking browser test passed") != std::string::npos);
 }
@@ -246,14 +253,7 @@ FakeReply ConsoleRespond(const RecordedRequest& request) {
 }  // namespace
 
 TEST_CASE("the operator console: a handoff appears live, the reply reaches the visitor, the dashboard draws", "[browser]") {
-  if (!std::filesystem::exists(kBrowserDir + "/node_modules/playwright-core")) {
-    const auto install = omni::test::Run("/bin/sh", {.args = {"-c", "npm ci --no-audit --no-fund"},
-                                                     .env = {{"PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"}},
-                                                     .cwd = kBrowserDir},
-                                         300s);
-    INFO(install.out << install.err);
-    REQUIRE(install.exit_code == 0);
-  }
+  InstallPlaywright();
   omni::test::TestDatabase db;
   omni::test::FakeOpenAi fake;
   fake.SetFallback(ConsoleRespond);
@@ -287,29 +287,10 @@ TEST_CASE("the operator console: a handoff appears live, the reply reaches the v
                        " days' WHERE id = '" + id + "'");
   }
 
-  TempDir dir;
-  const std::string config_path = (dir.path() / "omni.yaml").string();
-  std::ofstream(config_path) << "database:\n  url: \"" << db.url() << "\"\n"
-                             << "server:\n  listen: 127.0.0.1:0\n  sse_keepalive_ms: 2000\n"
-                             << "llm:\n  base_url: " << fake.base_url()
-                             << "\n  api_key: test-key\n  models: [fake-model]\n  max_retries: 0\n"
-                             << "logging:\n  level: warn\n";
-  omni::test::Process omnid(OMNID_PATH, {.args = {"--config", config_path}});
-  REQUIRE(omnid.WaitForStdout("omnid listening on http://127.0.0.1:", 60s));
-  std::smatch match;
-  const std::string banner = omnid.Stdout();
-  REQUIRE(std::regex_search(banner, match, std::regex(R"(http://127\.0\.0\.1:\d+)")));
-
-  const std::string artifacts = OMNI_ARTIFACTS_DIR;
-  std::filesystem::create_directories(artifacts);
-  const auto run = omni::test::Run("/usr/bin/node", {.args = {kBrowserDir + "/console.test.mjs"},
-                                                     .env = {{"OMNI_URL", match[0].str()},
-                                                             {"OMNI_ARTIFACTS_DIR", artifacts},
-                                                             {"NO_COLOR", "1"}},
-                                                     .cwd = kBrowserDir},
-                                   180s);
-  std::cout << run.out << std::flush;
-  INFO("node stdout:\n" << run.out << "\nnode stderr:\n" << run.err << "\nomnid stderr:\n" << omnid.Stderr());
+  const Omnid omnid(db, "llm:\n  base_url: " + fake.base_url() +
+                            "\n  api_key: test-key\n  models: [fake-model]\n  max_retries: 0\n");
+  const auto run = RunScript("console.test.mjs", omnid, {}, 180s);
+  INFO(Transcript(run, omnid));
   CHECK(run.exit_code == 0);
   CHECK(run.out.find("console browser test passed") != std::string::npos);
 
@@ -340,14 +321,7 @@ json Ids(omni::test::TestDatabase& db, const std::string& sql, const std::string
 }  // namespace
 
 TEST_CASE("the operator console pages the inbox and knowledge, and assigns conversations to teammates", "[browser]") {
-  if (!std::filesystem::exists(kBrowserDir + "/node_modules/playwright-core")) {
-    const auto install = omni::test::Run("/bin/sh", {.args = {"-c", "npm ci --no-audit --no-fund"},
-                                                     .env = {{"PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"}},
-                                                     .cwd = kBrowserDir},
-                                         300s);
-    INFO(install.out << install.err);
-    REQUIRE(install.exit_code == 0);
-  }
+  InstallPlaywright();
   omni::test::TestDatabase db;
   const auto salon =
       omni::business::Apply(db.pool(), omni::business::LoadBusinessFile(OMNI_SOURCE_DIR "/config/demo-salon.yaml"))
@@ -394,30 +368,9 @@ TEST_CASE("the operator console pages the inbox and knowledge, and assigns conve
       {"rival_conversations", Ids(db, "SELECT id FROM conversations WHERE business_id = $1", rival)},
       {"rival_documents", Ids(db, "SELECT id FROM kb_documents WHERE business_id = $1", rival)}}.dump();
 
-  const std::string config_path = (dir.path() / "omni.yaml").string();
-  std::ofstream(config_path) << "database:\n  url: \"" << db.url() << "\"\n"
-                             << "server:\n  listen: 127.0.0.1:0\n  sse_keepalive_ms: 2000\n"
-                             << "llm:\n  api_key: \"\"\n"
-                             << "logging:\n  level: warn\n";
-  omni::test::Process omnid(OMNID_PATH, {.args = {"--config", config_path}});
-  REQUIRE(omnid.WaitForStdout("omnid listening on http://127.0.0.1:", 60s));
-  std::smatch match;
-  const std::string banner = omnid.Stdout();
-  REQUIRE(std::regex_search(banner, match, std::regex(R"(http://127\.0\.0\.1:\d+)")));
-
-  const std::string artifacts = OMNI_ARTIFACTS_DIR;
-  std::filesystem::create_directories(artifacts);
-  const auto run = omni::test::Run("/usr/bin/node", {.args = {kBrowserDir + "/console_lists.test.mjs"},
-                                                     .env = {{"OMNI_URL", match[0].str()},
-                                                             {"OMNI_CLI", OMNI_CLI_PATH},
-                                                             {"OMNI_CONFIG", config_path},
-                                                             {"OMNI_EXPECTED", expected_path},
-                                                             {"OMNI_ARTIFACTS_DIR", artifacts},
-                                                             {"NO_COLOR", "1"}},
-                                                     .cwd = kBrowserDir},
-                                   180s);
-  std::cout << run.out << std::flush;
-  INFO("node stdout:\n" << run.out << "\nnode stderr:\n" << run.err << "\nomnid stderr:\n" << omnid.Stderr());
+  const Omnid omnid(db, "llm:\n  api_key: \"\"\n");
+  const auto run = RunScript("console_lists.test.mjs", omnid, {{"OMNI_EXPECTED", expected_path}}, 180s);
+  INFO(Transcript(run, omnid));
   CHECK(run.exit_code == 0);
   CHECK(run.out.find("console lists browser test passed") != std::string::npos);
 }

@@ -19,31 +19,15 @@
 // Stripe portal rather than offering a broken button. Every page runs under
 // the console's Content-Security-Policy without a violation, and nothing
 // is loaded from anywhere but omnid. Exits non-zero on the first failed check.
-import fs from 'node:fs';
-import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { check, env, recordFailure, screenshots } from './support.mjs';
 
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set (run through browser_tests)`);
-  return value;
-};
 const OMNI_URL = env('OMNI_URL');
-const ARTIFACTS = env('OMNI_ARTIFACTS_DIR');
 const SLUG = 'demo-salon';
 const PASSWORD = 'correct horse battery';
 const STEP_TIMEOUT_MS = 20000;
 
-function check(condition, message) {
-  if (!condition) throw new Error(`check failed: ${message}`);
-  console.log(`ok - ${message}`);
-}
-
-async function shot(page, name) {
-  const file = path.join(ARTIFACTS, `console-${name}.png`);
-  await page.screenshot({ path: file });
-  console.log(`screenshot ${file}`);
-}
+const shot = screenshots('console');
 
 // Records CSP violations and every request that leaves omnid.
 async function guard(context) {
@@ -90,7 +74,6 @@ async function visitorSends(page, text) {
 }
 
 async function main() {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     headless: true,
@@ -374,14 +357,7 @@ async function main() {
       `nothing is loaded from outside omnid (${[...foreign, ...ownerForeign].join(', ')})`);
     console.log('console browser test passed');
   } catch (error) {
-    // What each page showed when the check failed, with its last message.
-    for (const [index, context] of browser.contexts().entries()) {
-      for (const open of context.pages()) {
-        const toastText = await open.locator('#toast').textContent().catch(() => '');
-        if (toastText) console.log(`context ${index} toast: ${toastText}`);
-        await shot(open, `failure-${index}`).catch(() => {});
-      }
-    }
+    await recordFailure(browser, shot);
     throw error;
   } finally {
     await browser.close();

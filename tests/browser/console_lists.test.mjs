@@ -18,34 +18,19 @@
 // and the inbox live. Exits non-zero on the first failed check.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
+import { check, env, recordFailure, screenshots } from './support.mjs';
 
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set (run through browser_tests)`);
-  return value;
-};
 const OMNI_URL = env('OMNI_URL');
 const OMNI_CLI = env('OMNI_CLI');
-const ARTIFACTS = env('OMNI_ARTIFACTS_DIR');
 const EXPECTED = JSON.parse(fs.readFileSync(env('OMNI_EXPECTED'), 'utf8'));
 const SLUG = 'demo-salon';
 const PASSWORD = 'correct horse battery';
 const PAGE = 50;
 const STEP_TIMEOUT_MS = 20000;
 
-function check(condition, message) {
-  if (!condition) throw new Error(`check failed: ${message}`);
-  console.log(`ok - ${message}`);
-}
-
-async function shot(page, name) {
-  const file = path.join(ARTIFACTS, `console-lists-${name}.png`);
-  await page.screenshot({ path: file });
-  console.log(`screenshot ${file}`);
-}
+const shot = screenshots('console-lists');
 
 async function omni(...args) {
   const { stdout } = await promisify(execFile)(OMNI_CLI, ['--config', env('OMNI_CONFIG'), '-b', SLUG, ...args],
@@ -102,7 +87,6 @@ async function loadAll(page, button, selector, total, keyboard) {
 }
 
 async function main() {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     headless: true,
@@ -260,13 +244,7 @@ async function main() {
     check(await agent.evaluate(() => window.__csp.length) === 0, 'no Content-Security-Policy violation');
     console.log('console lists browser test passed');
   } catch (error) {
-    for (const [index, context] of browser.contexts().entries()) {
-      for (const open of context.pages()) {
-        const toastText = await open.locator('#toast').textContent().catch(() => '');
-        if (toastText) console.log(`context ${index} toast: ${toastText}`);
-        await shot(open, `failure-${index}`).catch(() => {});
-      }
-    }
+    await recordFailure(browser, shot);
     throw error;
   } finally {
     await browser.close();

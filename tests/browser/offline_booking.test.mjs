@@ -14,23 +14,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
+import { check, env, screenshots } from './support.mjs';
 
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set (run through browser_tests)`);
-  return value;
-};
 const OMNI_URL = env('OMNI_URL');
 const OMNI_CLI = env('OMNI_CLI');
-const ARTIFACTS = env('OMNI_ARTIFACTS_DIR');
 const BOOK_DATE = env('BOOK_DATE');
 const SLUG = 'demo-salon';
 const STEP_TIMEOUT_MS = 20000;
-
-function check(condition, message) {
-  if (!condition) throw new Error(`check failed: ${message}`);
-  console.log(`ok - ${message}`);
-}
 
 async function omni(...args) {
   const { stdout } = await promisify(execFile)(OMNI_CLI, args, { env: process.env, encoding: 'utf8', timeout: 60000 });
@@ -106,9 +96,7 @@ async function appointments() {
   return JSON.parse(await omni('book', 'list', '-b', SLUG, '-o', 'json', '--from', BOOK_DATE));
 }
 
-async function shot(page, name) {
-  await page.screenshot({ path: path.join(ARTIFACTS, `offline-booking-${name}.png`) });
-}
+const shot = screenshots('offline-booking');
 
 async function main() {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'omni-offline-'));

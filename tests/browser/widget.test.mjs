@@ -23,15 +23,10 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
+import { check, env, screenshots } from './support.mjs';
 
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set (run through browser_tests)`);
-  return value;
-};
 const OMNI_URL = env('OMNI_URL');
 const OMNI_CLI = env('OMNI_CLI');
-const ARTIFACTS = env('OMNI_ARTIFACTS_DIR');
 const BOOK_DATE = env('BOOK_DATE');
 const SLUG = 'demo-salon';
 const QUIET_SLUG = 'quiet-studio';  // AI off, never open
@@ -39,11 +34,6 @@ const BUSY_SLUG = 'busy-salon';  // PROFESSIONAL, which browser_tests limits to 
 const MEMBER = 'member-4711@bellahairstudio.example';
 let addMemberPage = null;  // set by startSite: (widget secret) => serves /member
 const STEP_TIMEOUT_MS = 20000;
-
-function check(condition, message) {
-  if (!condition) throw new Error(`check failed: ${message}`);
-  console.log(`ok - ${message}`);
-}
 
 // Runs the omni CLI without blocking this process (the test site must keep
 // answering, e.g. while omni ingests one of its pages); resolves to stdout.
@@ -131,10 +121,7 @@ async function waitForText(page, selector, text) {
   );
 }
 
-async function shot(page, name) {
-  await page.screenshot({ path: path.join(ARTIFACTS, `widget-${name}.png`) });
-  console.log(`screenshot ${path.join(ARTIFACTS, `widget-${name}.png`)}`);
-}
+const shot = screenshots('widget');
 
 // Sends like a visitor once the previous turn has finished (the widget
 // keeps typed text but sends one turn at a time).
@@ -342,7 +329,6 @@ async function main() {
     const box = await panel.boundingBox();
     check(box.x === 0 && box.y === 0 && box.width === 390 && box.height === 844, 'on a phone the panel is full-screen');
     await shot(page, '7-phone');
-
 
     // The direct link: a full-page chat with frame-ancestors from the business file.
     const direct = await page.goto(`${OMNI_URL}/chat/${SLUG}`);
