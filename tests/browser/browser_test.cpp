@@ -13,7 +13,6 @@
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <set>
 #include <string>
 
@@ -25,6 +24,7 @@
 #include "core/db/pqxx.hpp"
 #include "core/operators/users.hpp"
 #include "tests/support/fake_openai.hpp"
+#include "tests/support/omnid_runner.hpp"
 #include "tests/support/pg_harness.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -53,41 +53,13 @@ void InstallPlaywright() {
   REQUIRE(install.exit_code == 0);
 }
 
-std::string WriteConfig(const TempDir& dir, const omni::test::TestDatabase& db, const std::string& llm) {
-  const std::string path = (dir.path() / "omni.yaml").string();
-  std::ofstream(path) << "database:\n  url: \"" << db.url() << "\"\n"
-                      << "server:\n  listen: 127.0.0.1:0\n  sse_keepalive_ms: 2000\n"
-                      << llm << "logging:\n  level: warn\n";
-  return path;
-}
-
-// omnid on a port of its own over the test database, with `llm` (the YAML
-// of the llm section, and any other) in its config.
-class Omnid {
- public:
-  Omnid(const omni::test::TestDatabase& db, const std::string& llm)
-      : config_path_(WriteConfig(dir_, db, llm)), process_(OMNID_PATH, {.args = {"--config", config_path_}}) {
-    REQUIRE(process_.WaitForStdout("omnid listening on http://127.0.0.1:", 60s));
-    std::smatch match;
-    const std::string banner = process_.Stdout();
-    REQUIRE(std::regex_search(banner, match, std::regex(R"(http://127\.0\.0\.1:\d+)")));
-    url_ = match[0].str();
-  }
-
-  const std::string& config_path() const { return config_path_; }
-  const std::string& url() const { return url_; }
-  std::string Stderr() const { return process_.Stderr(); }
-
- private:
-  TempDir dir_;
-  std::string config_path_;
-  omni::test::Process process_;
-  std::string url_;
-};
+// Streams check their session and their client every 2 s, not every 10 s,
+// so what a script waits for after a sign-out or a reload comes soon.
+const std::string kFastKeepalive = "  sse_keepalive_ms: 2000\n";
 
 // Runs tests/browser/`script` against `omnid`, with the environment every
 // script reads and `more`, and echoes what it printed.
-omni::test::RunResult RunScript(const std::string& script, const Omnid& omnid,
+omni::test::RunResult RunScript(const std::string& script, const omni::test::OmnidRunner& omnid,
                                 std::map<std::string, std::string> more, std::chrono::seconds timeout) {
   const std::string artifacts = OMNI_ARTIFACTS_DIR;
   std::filesystem::create_directories(artifacts);
@@ -103,8 +75,8 @@ omni::test::RunResult RunScript(const std::string& script, const Omnid& omnid,
   return run;
 }
 
-std::string Transcript(const omni::test::RunResult& run, const Omnid& omnid) {
-  return "node stdout:\n" + run.out + "\nnode stderr:\n" + run.err + "\nomnid stderr:\n" + omnid.Stderr();
+std::string Transcript(const omni::test::RunResult& run, omni::test::OmnidRunner& omnid) {
+  return "node stdout:\n" + run.out + "\nnode stderr:\n" + run.err + "\nomnid stderr:\n" + omnid.process().Stderr();
 }
 
 // A day the demo salon is open, a week or more ahead (past the booking
@@ -206,10 +178,12 @@ TEST_CASE("the widget chats, books, shows a team reply live and resumes after a 
   omni::test::FakeOpenAi fake;
   fake.SetFallback([day](const RecordedRequest& request) { return Respond(request, day); });
 
-  const Omnid omnid(db, "llm:\n  base_url: " + fake.base_url() +
-                            "\n  api_key: test-key\n  models: [fake-model]\n  max_retries: 0\n"
-                            "plans:\n  professional:\n    interactions_per_month: 1\n"
-                            "    overage_cents_per_interaction: 0\n");
+  omni::test::OmnidRunner omnid(db.url(),
+                                "llm:\n  base_url: " + fake.base_url() +
+                                    "\n  api_key: test-key\n  models: [fake-model]\n  max_retries: 0\n"
+                                    "plans:\n  professional:\n    interactions_per_month: 1\n"
+                                    "    overage_cents_per_interaction: 0\n",
+                                kFastKeepalive);
   const auto run = RunScript("widget.test.mjs", omnid, {{"BOOK_DATE", day}}, 240s);
   INFO(Transcript(run, omnid));
   CHECK(run.exit_code == 0);
@@ -226,7 +200,7 @@ TEST_CASE("with no model key, the widget books, moves and cancels through the of
   InstallPlaywright();
   omni::test::TestDatabase db;
   // No API key: no model, so the offline responder and its booking dialogue answer.
-  const Omnid omnid(db, "llm:\n  api_key: \"\"\n");
+  omni::test::OmnidRunner omnid(db.url(), "llm:\n  api_key: \"\"\n", kFastKeepalive);
   const auto run = RunScript("offline_booking.test.mjs", omnid, {{"BOOK_DATE", OpenDayAhead()}}, 180s);
   INFO(Transcript(run, omnid));
   CHECK(run.exit_code == 0);
@@ -287,8 +261,9 @@ TEST_CASE("the operator console: a handoff appears live, the reply reaches the v
                        " days' WHERE id = '" + id + "'");
   }
 
-  const Omnid omnid(db, "llm:\n  base_url: " + fake.base_url() +
-                            "\n  api_key: test-key\n  models: [fake-model]\n  max_retries: 0\n");
+  omni::test::OmnidRunner omnid(
+      db.url(), "llm:\n  base_url: " + fake.base_url() + "\n  api_key: test-key\n  models: [fake-model]\n  max_retries: 0\n",
+      kFastKeepalive);
   const auto run = RunScript("console.test.mjs", omnid, {}, 180s);
   INFO(Transcript(run, omnid));
   CHECK(run.exit_code == 0);
@@ -368,7 +343,7 @@ TEST_CASE("the operator console pages the inbox and knowledge, and assigns conve
       {"rival_conversations", Ids(db, "SELECT id FROM conversations WHERE business_id = $1", rival)},
       {"rival_documents", Ids(db, "SELECT id FROM kb_documents WHERE business_id = $1", rival)}}.dump();
 
-  const Omnid omnid(db, "llm:\n  api_key: \"\"\n");
+  omni::test::OmnidRunner omnid(db.url(), "llm:\n  api_key: \"\"\n", kFastKeepalive);
   const auto run = RunScript("console_lists.test.mjs", omnid, {{"OMNI_EXPECTED", expected_path}}, 180s);
   INFO(Transcript(run, omnid));
   CHECK(run.exit_code == 0);

@@ -10,11 +10,11 @@
 
 namespace omni::test {
 
-OmnidRunner::OmnidRunner(const std::string& database_url, const std::string& extra_yaml) {
-  const std::string config_path = dir_.Write("omni.yaml", "database:\n  url: \"" + database_url +
-                                                              "\"\nserver:\n  listen: 127.0.0.1:0\n" + extra_yaml +
-                                                              "logging:\n  level: info\n  format: json\n");
-  process_ = std::make_unique<Process>(OMNID_PATH, ProcessOptions{.args = {"--config", config_path}});
+OmnidRunner::OmnidRunner(const std::string& database_url, const std::string& extra_yaml,
+                         const std::string& server_yaml) {
+  config_path_ = dir_.Write("omni.yaml", "database:\n  url: \"" + database_url + "\"\nserver:\n  listen: 127.0.0.1:0\n" +
+                                             server_yaml + extra_yaml + "logging:\n  level: info\n  format: json\n");
+  process_ = std::make_unique<Process>(OMNID_PATH, ProcessOptions{.args = {"--config", config_path_}});
   const bool started = process_->WaitForStdout("omnid listening on http://127.0.0.1:", std::chrono::seconds(60));
   INFO("stdout: " << process_->Stdout() << "\nstderr: " << process_->Stderr());
   REQUIRE(started);
