@@ -8,11 +8,8 @@
 
 #include <cctype>
 #include <chrono>
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <optional>
-#include <regex>
 #include <set>
 #include <string>
 #include <vector>
@@ -31,9 +28,8 @@
 #include "core/operators/users.hpp"
 #include "tests/support/fake_openai.hpp"
 #include "tests/support/http_test_client.hpp"
+#include "tests/support/omnid_runner.hpp"
 #include "tests/support/pg_harness.hpp"
-#include "tests/support/process.hpp"
-#include "tests/support/temp_dir.hpp"
 
 namespace omni {
 namespace {
@@ -46,35 +42,6 @@ using test::HttpRequest;
 using test::HttpResult;
 
 constexpr const char* kPassword = "correct horse battery";
-
-class Omnid {
- public:
-  Omnid(const std::string& database_url, const std::string& model_url, int sse_keepalive_ms = 300) {
-    config_path_ = (dir_.path() / "omni.yaml").string();
-    std::ofstream out(config_path_);
-    out << "database:\n  url: \"" << database_url << "\"\n"
-        << "server:\n  listen: 127.0.0.1:0\n  sse_keepalive_ms: " << sse_keepalive_ms << "\n"
-        << "llm:\n  base_url: " << model_url << "\n  api_key: test-key\n  models: [fake-model]\n  max_retries: 0\n"
-        << "console:\n  login_max_failures: 50\n"
-        << "logging:\n  level: warn\n";
-    out.close();
-    process_.emplace(OMNID_PATH, test::ProcessOptions{.args = {"--config", config_path_}});
-    const bool started = process_->WaitForStdout("omnid listening on http://127.0.0.1:", 60s);
-    INFO("stderr: " << process_->Stderr());
-    REQUIRE(started);
-    std::smatch match;
-    const std::string text = process_->Stdout();
-    REQUIRE(std::regex_search(text, match, std::regex(R"(http://127\.0\.0\.1:(\d+))")));
-    port_ = static_cast<std::uint16_t>(std::stoi(match[1]));
-  }
-  std::uint16_t port() const { return port_; }
-
- private:
-  test::TempDir dir_;
-  std::string config_path_;
-  std::optional<test::Process> process_;
-  std::uint16_t port_ = 0;
-};
 
 // The demo salon with an owner and an agent, a rival business with an
 // owner, a key for each business, and the fake model.
@@ -110,6 +77,17 @@ struct Desk {
   test::FakeOpenAi fake;
   std::string salon, rival, owner_id, agent_id, rival_user_id, salon_key, rival_key;
 };
+
+// omnid on the desk's database and fake model, logins throttled only far
+// beyond what a case tries, and an idle event stream kept alive every
+// `sse_keepalive_ms`.
+test::OmnidRunner StartOmnid(const Desk& desk, int sse_keepalive_ms = 300) {
+  return test::OmnidRunner(desk.db.url(),
+                           "llm:\n  base_url: " + desk.fake.base_url() +
+                               "\n  api_key: test-key\n  models: [fake-model]\n  max_retries: 0\n"
+                               "console:\n  login_max_failures: 50\n",
+                           "  sse_keepalive_ms: " + std::to_string(sse_keepalive_ms) + "\n");
+}
 
 HttpHeaders Key(const std::string& key) { return {{"Authorization", "Bearer " + key}}; }
 
@@ -197,8 +175,8 @@ std::string EventOf(const std::string& conversation_id, const std::string& kind)
 TEST_CASE("an inbox on one omnid sees a handoff made through another within a second, and no other business's",
           "[console][live]") {
   Desk desk;
-  Omnid a(desk.db.url(), desk.fake.base_url());
-  Omnid b(desk.db.url(), desk.fake.base_url());
+  auto a = StartOmnid(desk);
+  auto b = StartOmnid(desk);
   InboxStream inbox(b.port(), "Cookie: " + SessionCookie(b.port(), "demo-salon", "owner@salon.example"));
   InboxStream rival_inbox(b.port(), "Authorization: Bearer " + desk.rival_key);
 
@@ -246,7 +224,7 @@ TEST_CASE("an inbox on one omnid sees a handoff made through another within a se
 
 TEST_CASE("the inbox stream refuses a missing or forged credential and a role without conversations", "[console][live]") {
   Desk desk;
-  Omnid omnid(desk.db.url(), desk.fake.base_url());
+  auto omnid = StartOmnid(desk);
   for (const HttpHeaders& headers :
        {HttpHeaders{}, HttpHeaders{{"Cookie", "omni_session=oms_forged"}}, Key("omk_forged"), Key("nonsense")}) {
     const auto response = test::HttpGet(omnid.port(), "/v1/console/events", headers);
@@ -258,7 +236,7 @@ TEST_CASE("the inbox stream refuses a missing or forged credential and a role wi
 TEST_CASE("the inbox stream says ready again when its listening connection comes back, and ends at logout",
           "[console][live]") {
   Desk desk;
-  Omnid omnid(desk.db.url(), desk.fake.base_url());
+  auto omnid = StartOmnid(desk);
   const std::string cookie = SessionCookie(omnid.port(), "demo-salon", "agent@salon.example");
   InboxStream inbox(omnid.port(), "Cookie: " + cookie);
 
@@ -285,7 +263,7 @@ TEST_CASE("the inbox stream says ready again when its listening connection comes
 
 TEST_CASE("console handoff actions: a reply takes over and the AI stays silent, reopen, assign", "[console][live]") {
   Desk desk;
-  Omnid omnid(desk.db.url(), desk.fake.base_url());
+  auto omnid = StartOmnid(desk);
   const auto port = omnid.port();
   const Visit visit = VisitorWrites(port, "Do you do balayage?");
   const std::string path = "/v1/console/conversations/" + visit.conversation_id;
@@ -350,7 +328,7 @@ std::vector<std::string> Listed(const HttpResult& response) {
 TEST_CASE("console assignment: any teammate of the business, never another's or one removed, and the inbox filter",
           "[console][live][assign]") {
   Desk desk;
-  Omnid omnid(desk.db.url(), desk.fake.base_url());
+  auto omnid = StartOmnid(desk);
   const auto port = omnid.port();
   std::vector<std::string> salon;
   for (int i = 0; i < 3; ++i) salon.push_back(chat::Open(desk.db.pool(), desk.salon, {}).id);
@@ -420,7 +398,7 @@ TEST_CASE("removing a teammate tells open inboxes at once in one event, and sign
           "[console][live][assign]") {
   Desk desk;
   // Keep-alive checks an hour apart: a sign-out seen now is the removal's.
-  Omnid omnid(desk.db.url(), desk.fake.base_url(), 3600000);
+  auto omnid = StartOmnid(desk, 3600000);
   const auto port = omnid.port();
   std::vector<std::string> theirs;
   for (int i = 0; i < 5; ++i) {
@@ -451,7 +429,7 @@ TEST_CASE("removing a teammate tells open inboxes at once in one event, and sign
 
 TEST_CASE("private notes reach the team only: never the visitor's history, stream or the model", "[console][live]") {
   Desk desk;
-  Omnid omnid(desk.db.url(), desk.fake.base_url());
+  auto omnid = StartOmnid(desk);
   const auto port = omnid.port();
   const Visit visit = VisitorWrites(port, "Can I bring my dog?");
   const std::string path = "/v1/console/conversations/" + visit.conversation_id + "/notes";
@@ -490,7 +468,7 @@ TEST_CASE("private notes reach the team only: never the visitor's history, strea
 
 TEST_CASE("console analytics answer what omni analytics computes, for the caller's business only", "[console][live]") {
   Desk desk;
-  Omnid omnid(desk.db.url(), desk.fake.base_url());
+  auto omnid = StartOmnid(desk);
   const auto port = omnid.port();
   VisitorWrites(port, "one");
   VisitorWrites(port, "two");
@@ -547,7 +525,7 @@ namespace omni {
 TEST_CASE("omnid serves the console from its binary under a strict policy, and its front page leads to it",
           "[console][live]") {
   Desk desk;
-  Omnid omnid(desk.db.url(), desk.fake.base_url());
+  auto omnid = StartOmnid(desk);
   const auto port = omnid.port();
 
   const auto index = test::HttpGet(port, "/");
@@ -603,7 +581,7 @@ namespace omni {
 TEST_CASE("the customer panel shows a conversation's customer: tags, notes, appointments, past conversations",
           "[console][live]") {
   Desk desk;
-  Omnid omnid(desk.db.url(), desk.fake.base_url());
+  auto omnid = StartOmnid(desk);
   const auto port = omnid.port();
   auto& pool = desk.db.pool();
   booking::BookingService booking(pool, DefaultClock());

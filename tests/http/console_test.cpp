@@ -24,8 +24,6 @@
 #include <sstream>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <optional>
-#include <regex>
 #include <set>
 #include <string>
 #include <thread>
@@ -52,7 +50,6 @@
 #include "tests/support/omnid_runner.hpp"
 #include "tests/support/pg_harness.hpp"
 #include "tests/support/process.hpp"
-#include "tests/support/temp_dir.hpp"
 
 namespace omni {
 namespace {
@@ -66,36 +63,9 @@ using test::HttpResult;
 
 constexpr const char* kPassword = "correct horse battery";
 
-class Omnid {
- public:
-  Omnid(const std::string& database_url, const std::string& sections_yaml) {
-    config_path_ = (dir_.path() / "omni.yaml").string();
-    std::ofstream out(config_path_);
-    out << "database:\n  url: \"" << database_url << "\"\n"
-        << "logging:\n  level: warn\n" << sections_yaml;
-    out.close();
-    process_.emplace(OMNID_PATH, test::ProcessOptions{.args = {"--config", config_path_}});
-    const bool started = process_->WaitForStdout("omnid listening on http://127.0.0.1:", 60s);
-    INFO("stderr: " << process_->Stderr());
-    REQUIRE(started);
-    std::smatch match;
-    const std::string text = process_->Stdout();
-    REQUIRE(std::regex_search(text, match, std::regex(R"(http://127\.0\.0\.1:(\d+))")));
-    port_ = static_cast<std::uint16_t>(std::stoi(match[1]));
-  }
-  std::uint16_t port() const { return port_; }
-
- private:
-  test::TempDir dir_;
-  std::string config_path_;
-  std::optional<test::Process> process_;
-  std::uint16_t port_ = 0;
-};
-
-std::string ListenYaml(const std::string& extra_server = "", const std::string& console = "") {
-  return "server:\n  listen: 127.0.0.1:0\n" + extra_server + "console:\n" +
-         (console.empty() ? "  login_max_failures: 3\n" : console);
-}
+// The console section every case runs with: login throttled after 3
+// failures unless `console` says otherwise.
+std::string ConsoleYaml(const std::string& console = "  login_max_failures: 3\n") { return "console:\n" + console; }
 
 // A business open every hour of every day (UTC), so any future hour is a
 // bookable start, with one 30-minute service.
@@ -253,7 +223,7 @@ void CheckError(const HttpResult& response, int status, const std::string& code)
 
 TEST_CASE("console login sets a strict session cookie and answers one error for every wrong part", "[console]") {
   Desk desk;
-  Omnid omnid(desk.db.url(), ListenYaml());
+  test::OmnidRunner omnid(desk.db.url(), ConsoleYaml());
   const auto port = omnid.port();
   const auto ok = Login(port, "salon", "admin@SALON.example", kPassword);
   REQUIRE(ok.status == 200);
@@ -290,7 +260,7 @@ TEST_CASE("console login sets a strict session cookie and answers one error for 
 
 TEST_CASE("console login is throttled per account after repeated failures, right password or not", "[console]") {
   Desk desk;
-  Omnid omnid(desk.db.url(), ListenYaml());
+  test::OmnidRunner omnid(desk.db.url(), ConsoleYaml());
   const auto port = omnid.port();
   for (int i = 0; i < 3; ++i) CheckError(Login(port, "salon", "agent@salon.example", "guess " + std::to_string(i)), 401, "invalid_credentials");
   const auto throttled = Login(port, "salon", "agent@salon.example", kPassword);
@@ -307,7 +277,8 @@ TEST_CASE("console login is throttled per account after repeated failures, right
 
 TEST_CASE("console sessions expire, end at logout, and are Secure behind https", "[console]") {
   Desk desk;
-  Omnid omnid(desk.db.url(), ListenYaml("  public_url: https://desk.example.com\n", "  session_ttl_s: 2\n"));
+  test::OmnidRunner omnid(desk.db.url(), ConsoleYaml("  session_ttl_s: 2\n"),
+                          "  public_url: https://desk.example.com\n");
   const auto port = omnid.port();
   const SignedIn first = SignIn(port, "salon", "agent@salon.example");
   CHECK(first.set_cookie.find("; Secure") != std::string::npos);
@@ -336,7 +307,7 @@ TEST_CASE("the set-password link's endpoint sets a password once", "[console]") 
                                           {.email = "new@rival.example", .name = "", .role = Role::kAgent},
                                           billing::BillingSettings{}, DefaultClock().Now());
   REQUIRE(invited.set_password);
-  Omnid omnid(desk.db.url(), ListenYaml());
+  test::OmnidRunner omnid(desk.db.url(), ConsoleYaml());
   const auto port = omnid.port();
   CheckError(Login(port, "rival", "new@rival.example", "a long new password"), 401, "invalid_credentials");
   const json body = {{"token", invited.set_password->token}, {"password", "a long new password"}};
@@ -354,7 +325,7 @@ TEST_CASE("the set-password link's endpoint sets a password once", "[console]") 
 
 TEST_CASE("console conversations page by cursor without repeats and show the transcript", "[console]") {
   Desk desk;
-  Omnid omnid(desk.db.url(), ListenYaml());
+  test::OmnidRunner omnid(desk.db.url(), ConsoleYaml());
   const auto port = omnid.port();
   const auto headers = KeyHeaders(desk.keys["salon/AGENT"]);
   std::vector<std::string> seen;
@@ -558,7 +529,7 @@ TEST_CASE("the authorization matrix has a row for every /v1/console route omnid 
 
 TEST_CASE("authorization matrix: every operator endpoint by credential, business, role and CSRF", "[console]") {
   Desk desk;
-  Omnid omnid(desk.db.url(), ListenYaml("", "  login_max_failures: 50\n"));
+  test::OmnidRunner omnid(desk.db.url(), ConsoleYaml("  login_max_failures: 50\n"));
   const auto port = omnid.port();
   std::vector<MatrixRow> rows = MatrixRows();
   std::erase_if(rows, [](const MatrixRow& row) { return row.roles.empty() || row.streams; });
@@ -719,7 +690,7 @@ TEST_CASE("console customers: search, tag filters, cursor paging, update, tags a
   const std::string regular = desk.NewCustomer("salon");
   customers::Update(desk.db.pool(), salon, vip, {.add_tags = {"vip", "color"}});
   customers::Update(desk.db.pool(), salon, regular, {.add_tags = {"color"}});
-  Omnid omnid(desk.db.url(), ListenYaml());
+  test::OmnidRunner omnid(desk.db.url(), ConsoleYaml());
   const auto port = omnid.port();
   const auto key = KeyHeaders(desk.keys["salon/AGENT"]);
 
@@ -796,7 +767,7 @@ TEST_CASE("console customers carry phone_display: a home phone in national forma
     tx.exec_params("UPDATE conversations SET customer_id = $3::uuid WHERE business_id = $1::uuid AND id = $2::uuid",
                    salon, conversation, abroad);
   });
-  Omnid omnid(desk.db.url(), ListenYaml());
+  test::OmnidRunner omnid(desk.db.url(), ConsoleYaml());
   const auto port = omnid.port();
   const auto key = KeyHeaders(desk.keys["salon/AGENT"]);
 
@@ -834,7 +805,7 @@ TEST_CASE("console appointments: range and cursor, slots, booking, a taken slot'
   Desk desk;
   std::vector<std::string> booked = {desk.appointment["salon"]};
   for (int i = 0; i < 3; ++i) booked.push_back(desk.NewAppointment("salon"));
-  Omnid omnid(desk.db.url(), ListenYaml());
+  test::OmnidRunner omnid(desk.db.url(), ConsoleYaml());
   const auto port = omnid.port();
   const auto key = KeyHeaders(desk.keys["salon/AGENT"]);
 
@@ -895,7 +866,7 @@ TEST_CASE("console appointments: range and cursor, slots, booking, a taken slot'
 
 TEST_CASE("console knowledge: add a document, list, search what the assistant would retrieve, remove", "[console]") {
   Desk desk;
-  Omnid omnid(desk.db.url(), ListenYaml());
+  test::OmnidRunner omnid(desk.db.url(), ConsoleYaml());
   const auto port = omnid.port();
   const auto admin = KeyHeaders(desk.keys["salon/ADMIN"]);
   const auto added = Send(port, "POST", "/v1/console/knowledge",
@@ -952,7 +923,7 @@ TEST_CASE("console knowledge: add a document, list, search what the assistant wo
 
 TEST_CASE("console analytics export streams every conversation of the range as csv or json", "[console]") {
   Desk desk;
-  Omnid omnid(desk.db.url(), ListenYaml());
+  test::OmnidRunner omnid(desk.db.url(), ConsoleYaml());
   const auto port = omnid.port();
   const auto key = KeyHeaders(desk.keys["salon/ADMIN"]);
   const auto as_json = HttpRequest(port, "GET", "/v1/console/analytics/conversations", "", key);
@@ -987,7 +958,7 @@ TEST_CASE("console analytics export streams every conversation of the range as c
 TEST_CASE("console team and keys: invite with a set-password link, change a role, remove; keys made, listed and revoked",
           "[console]") {
   Desk desk;
-  Omnid omnid(desk.db.url(), ListenYaml("  public_url: https://desk.example.com\n"));
+  test::OmnidRunner omnid(desk.db.url(), ConsoleYaml(), "  public_url: https://desk.example.com\n");
   const auto port = omnid.port();
   const auto owner = KeyHeaders(desk.keys["salon/OWNER"]);
   const auto invited = Send(port, "POST", "/v1/console/team", {{"email", "nina@salon.example"}, {"role", "admin"}}, owner);
@@ -1029,7 +1000,7 @@ TEST_CASE("console team and keys: invite with a set-password link, change a role
 
 TEST_CASE("console usage and billing show the owner the plan and its limits", "[console]") {
   Desk desk;
-  Omnid omnid(desk.db.url(), ListenYaml());
+  test::OmnidRunner omnid(desk.db.url(), ConsoleYaml());
   const auto port = omnid.port();
   const auto owner = KeyHeaders(desk.keys["salon/OWNER"]);
   const auto usage = HttpRequest(port, "GET", "/v1/console/usage", "", owner);
@@ -1058,8 +1029,9 @@ TEST_CASE("console billing portal opens Stripe's portal for the caller's busines
   db::WithTransaction(desk.db.pool(), [&](pqxx::work& tx) {
     tx.exec_params("UPDATE businesses SET stripe_customer_id = 'cus_salon' WHERE id = $1", desk.business_ids["salon"]);
   });
-  Omnid omnid(desk.db.url(), ListenYaml("  public_url: https://desk.example.com\n") + "stripe:\n  api_key: sk_test_console\n" +
-                                 "  api_base: " + stripe.base_url() + "\n");
+  test::OmnidRunner omnid(
+      desk.db.url(), ConsoleYaml() + "stripe:\n  api_key: sk_test_console\n  api_base: " + stripe.base_url() + "\n",
+      "  public_url: https://desk.example.com\n");
   const auto port = omnid.port();
   const auto portal = HttpRequest(port, "POST", "/v1/console/billing/portal", "", KeyHeaders(desk.keys["salon/OWNER"]));
   INFO(portal.body);
@@ -1097,7 +1069,7 @@ TEST_CASE("console analytics export holds little memory while its client stalls,
                    " SELECT $1, 'WEBCHAT', now() - make_interval(secs => g) FROM generate_series(1, $2) AS g",
                    desk.business_ids["salon"], kConversations);
   });
-  test::OmnidRunner omnid(desk.db.url(), "console:\n  login_max_failures: 3\n");
+  test::OmnidRunner omnid(desk.db.url(), ConsoleYaml());
   const auto port = omnid.port();
   const std::string key = desk.keys["salon/ADMIN"];
   // Warm up every code path with a small export, then measure.

@@ -25,6 +25,7 @@
 #include "core/db/migrations.hpp"
 #include "core/db/pqxx.hpp"
 #include "tests/support/http_test_client.hpp"
+#include "tests/support/omnid_runner.hpp"
 #include "tests/support/pg_harness.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -36,71 +37,23 @@ using omni::test::TempDir;
 using namespace std::chrono_literals;
 using omni::test::HttpGet;
 using omni::test::HttpPost;
-using omni::test::Process;
+using omni::test::OmnidRunner;
 using omni::test::RawConnection;
 
 // A database URL nobody listens on: the socket directory does not exist.
 constexpr const char* kUnreachableDatabase = "postgresql:///omni?host=/nonexistent-omni-test-sockets";
 
-struct OmnidOptions {
-  std::string database_url{};
-  std::string extra_server_yaml{};  // indented lines under `server:`
-  std::string log_format = "json";
-};
-
-// A running omnid with its own config file; killed if the test leaves it.
-class Omnid {
- public:
-  explicit Omnid(const OmnidOptions& options) {
-    config_path_ = (dir_.path() / "omni.yaml").string();
-    std::ofstream out(config_path_);
-    out << "database:\n  url: \"" << options.database_url << "\"\n"
-        << "server:\n  listen: 127.0.0.1:0\n"
-        << options.extra_server_yaml << "logging:\n  level: info\n  format: " << options.log_format << "\n";
-    out.close();
-    process_.emplace(OMNID_PATH, omni::test::ProcessOptions{.args = {"--config", config_path_}});
-    const bool started = process_->WaitForStdout("omnid listening on http://127.0.0.1:", 60s);
-    INFO("stdout: " << process_->Stdout() << "\nstderr: " << process_->Stderr());
-    REQUIRE(started);
-    std::smatch match;
-    const std::string out_text = process_->Stdout();
-    REQUIRE(std::regex_search(out_text, match, std::regex(R"(http://127\.0\.0\.1:(\d+))")));
-    port_ = static_cast<std::uint16_t>(std::stoi(match[1]));
-  }
-
-  std::uint16_t port() const { return port_; }
-  Process& process() { return *process_; }
-
-  // The JSON log lines written so far.
-  // Complete lines only: the last may still be being written.
-  std::vector<nlohmann::json> LogLines() const {
-    std::vector<nlohmann::json> lines;
-    const std::string text = process_->Stderr();
-    std::istringstream in(text.substr(0, text.rfind('\n') + 1));
-    for (std::string line; std::getline(in, line);) {
-      if (!line.empty()) lines.push_back(nlohmann::json::parse(line));
+// The first request log line with this request id, waiting for it a little
+// (the line is written just after the response).
+std::optional<nlohmann::json> RequestLog(const OmnidRunner& omnid, const std::string& request_id) {
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    for (const auto& line : omnid.LogLines()) {
+      if (line.value("msg", "") == "request" && line.value("request_id", "") == request_id) return line;
     }
-    return lines;
+    std::this_thread::sleep_for(20ms);
   }
-
-  // The first request log line with this request id, waiting for it a little
-  // (the line is written just after the response).
-  std::optional<nlohmann::json> RequestLog(const std::string& request_id) const {
-    for (int attempt = 0; attempt < 100; ++attempt) {
-      for (const auto& line : LogLines()) {
-        if (line.value("msg", "") == "request" && line.value("request_id", "") == request_id) return line;
-      }
-      std::this_thread::sleep_for(20ms);
-    }
-    return std::nullopt;
-  }
-
- private:
-  TempDir dir_;
-  std::string config_path_;
-  std::optional<Process> process_;
-  std::uint16_t port_ = 0;
-};
+  return std::nullopt;
+}
 
 std::string MetricsText(std::uint16_t port) {
   const auto response = HttpGet(port, "/metrics");
@@ -148,7 +101,7 @@ double SecondsSince(std::chrono::steady_clock::time_point start) {
 
 TEST_CASE("omnid serves healthz, readyz and metrics with a database", "[http]") {
   omni::test::TestDatabase db;
-  Omnid omnid({.database_url = db.url()});
+  OmnidRunner omnid(db.url(), "");
 
   const auto health = HttpGet(omnid.port(), "/healthz");
   CHECK(health.status == 200);
@@ -187,7 +140,7 @@ TEST_CASE("omnid serves healthz, readyz and metrics with a database", "[http]") 
 
 TEST_CASE("omnid answers concurrent clients on several threads", "[http]") {
   omni::test::TestDatabase db;
-  Omnid omnid({.database_url = db.url(), .extra_server_yaml = "  io_threads: 2\n  db_threads: 2\n"});
+  OmnidRunner omnid(db.url(), "", "  io_threads: 2\n  db_threads: 2\n");
   constexpr int kClients = 8;
   constexpr int kRequestsEach = 10;
   std::atomic<int> ready{0};
@@ -213,7 +166,7 @@ TEST_CASE("omnid answers concurrent clients on several threads", "[http]") {
 
 TEST_CASE("omnid applies pending migrations at start", "[http]") {
   omni::test::TestDatabase db({.migrated = false});
-  Omnid omnid({.database_url = db.url()});
+  OmnidRunner omnid(db.url(), "");
   const auto ready = HttpGet(omnid.port(), "/readyz");
   CHECK(ready.status == 200);
   CHECK(ready.Json()["schema_version"] == omni::db::AllMigrations().back().version);
@@ -221,7 +174,7 @@ TEST_CASE("omnid applies pending migrations at start", "[http]") {
 
 TEST_CASE("readyz is 503 while a migration is missing", "[http]") {
   omni::test::TestDatabase db;
-  Omnid omnid({.database_url = db.url()});
+  OmnidRunner omnid(db.url(), "");
   REQUIRE(HttpGet(omnid.port(), "/readyz").status == 200);
   const int latest = omni::db::AllMigrations().back().version;
   db.ExecAsSuperuser("DELETE FROM schema_migrations WHERE version = " + std::to_string(latest));
@@ -233,7 +186,7 @@ TEST_CASE("readyz is 503 while a migration is missing", "[http]") {
 }
 
 TEST_CASE("omnid starts without its database and reports it in readyz", "[http]") {
-  Omnid omnid({.database_url = kUnreachableDatabase});
+  OmnidRunner omnid(kUnreachableDatabase, "");
   CHECK(HttpGet(omnid.port(), "/healthz").status == 200);
   const auto ready = HttpGet(omnid.port(), "/readyz");
   CHECK(ready.status == 503);
@@ -267,7 +220,7 @@ struct Infrastructure {
 
 // Every public endpoint of daemon/router.cpp, once each, while the database
 // is down; `token` is a visitor token when one could be had before.
-void SweepPublicEndpoints(Omnid& omnid, const Infrastructure& infra, const std::string& token) {
+void SweepPublicEndpoints(OmnidRunner& omnid, const Infrastructure& infra, const std::string& token) {
   const std::string chat = "/v1/chat/demo-salon";
   const std::string conversation = chat + "/conversations/6f1c1f9e-4b7a-4d55-9a51-0c0fd8a0e1d2";
   const omni::test::HttpHeaders bearer = {{"Authorization", "Bearer " + token}};
@@ -353,7 +306,7 @@ TEST_CASE("a database outage shows the public no database details and the log no
       tx.exec("CREATE ROLE " + infra.user + " LOGIN SUPERUSER");
       tx.exec("CREATE DATABASE " + infra.dbname + " OWNER " + infra.user);
     }
-    Omnid omnid({.database_url = infra.Url()});
+    OmnidRunner omnid(infra.Url(), "");
     {
       omni::db::Pool pool(infra.Url(), omni::config::DatabaseSettings{});
       omni::business::Apply(pool, omni::business::LoadBusinessFile(OMNI_SOURCE_DIR "/config/demo-salon.yaml"));
@@ -367,13 +320,13 @@ TEST_CASE("a database outage shows the public no database details and the log no
   SECTION("the database was never reachable") {
     Infrastructure infra;
     infra.socket_dir = "/nonexistent-omni-sweep-sockets";
-    Omnid omnid({.database_url = infra.Url()});
+    OmnidRunner omnid(infra.Url(), "");
     SweepPublicEndpoints(omnid, infra, "v1.e30.AAAA");
   }
 }
 
 TEST_CASE("omnid answers unknown paths and methods with JSON errors", "[http]") {
-  Omnid omnid({.database_url = kUnreachableDatabase});
+  OmnidRunner omnid(kUnreachableDatabase, "");
 
   const auto missing = HttpGet(omnid.port(), "/v1/nothing-here");
   CHECK(missing.status == 404);
@@ -396,7 +349,7 @@ TEST_CASE("omnid answers unknown paths and methods with JSON errors", "[http]") 
 
 TEST_CASE("omnid gives every request an id and logs one line for it", "[http]") {
   SECTION("json logs") {
-    Omnid omnid({.database_url = kUnreachableDatabase});
+    OmnidRunner omnid(kUnreachableDatabase, "");
     const auto generated = HttpGet(omnid.port(), "/healthz?probe=1");
     const auto id = generated.Header("X-Request-Id");
     REQUIRE(id);
@@ -410,7 +363,7 @@ TEST_CASE("omnid gives every request an id and logs one line for it", "[http]") 
     CHECK(replaced.Header("X-Request-Id") != "a b\"c");
     CHECK(std::regex_match(replaced.Header("X-Request-Id").value_or(""), std::regex("[0-9a-f]{32}")));
 
-    const auto line = omnid.RequestLog(*id);
+    const auto line = RequestLog(omnid, *id);
     REQUIRE(line);
     CHECK((*line)["level"] == "info");
     CHECK((*line)["method"] == "GET");
@@ -422,10 +375,10 @@ TEST_CASE("omnid gives every request an id and logs one line for it", "[http]") 
     CHECK((*line)["duration_ms"].is_number());
     CHECK(std::regex_match((*line)["ts"].get<std::string>(),
                            std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)")));
-    CHECK(omnid.RequestLog("lb-7f3a:42"));
+    CHECK(RequestLog(omnid, "lb-7f3a:42"));
   }
   SECTION("text logs") {
-    Omnid omnid({.database_url = kUnreachableDatabase, .log_format = "text"});
+    OmnidRunner omnid(kUnreachableDatabase, "", "", {.format = "text"});
     HttpGet(omnid.port(), "/healthz", {{"X-Request-Id", "text-id-1"}});
     bool found = false;
     for (int attempt = 0; attempt < 100 && !found; ++attempt) {
@@ -440,8 +393,7 @@ TEST_CASE("omnid gives every request an id and logs one line for it", "[http]") 
 }
 
 TEST_CASE("omnid limits request sizes", "[http]") {
-  Omnid omnid({.database_url = kUnreachableDatabase,
-               .extra_server_yaml = "  max_body_bytes: 1024\n  max_header_bytes: 2048\n"});
+  OmnidRunner omnid(kUnreachableDatabase, "", "  max_body_bytes: 1024\n  max_header_bytes: 2048\n");
 
   SECTION("a declared body over the limit gets 413 without being read") {
     const auto response = omni::test::HttpRequest(omnid.port(), "GET", "/healthz", std::string(5000, 'x'));
@@ -470,7 +422,7 @@ TEST_CASE("omnid limits request sizes", "[http]") {
 }
 
 TEST_CASE("omnid keeps connections alive and answers pipelined requests", "[http]") {
-  Omnid omnid({.database_url = kUnreachableDatabase});
+  OmnidRunner omnid(kUnreachableDatabase, "");
   RawConnection raw(omnid.port());
   raw.Send("GET /healthz HTTP/1.1\r\nHost: t\r\nX-Request-Id: one\r\n\r\n"
            "GET /healthz HTTP/1.1\r\nHost: t\r\nX-Request-Id: two\r\n\r\n");
@@ -485,7 +437,7 @@ TEST_CASE("omnid keeps connections alive and answers pipelined requests", "[http
 }
 
 TEST_CASE("omnid answers HEAD like GET without the body", "[http]") {
-  Omnid omnid({.database_url = kUnreachableDatabase});
+  OmnidRunner omnid(kUnreachableDatabase, "");
   RawConnection raw(omnid.port());
   raw.Send("HEAD /healthz HTTP/1.1\r\nHost: t\r\nX-Request-Id: head\r\n\r\n"
            "GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\nX-Request-Id: get\r\n\r\n");
@@ -500,8 +452,7 @@ TEST_CASE("omnid answers HEAD like GET without the body", "[http]") {
 }
 
 TEST_CASE("omnid times out slow clients", "[http]") {
-  Omnid omnid({.database_url = kUnreachableDatabase,
-               .extra_server_yaml = "  read_timeout_ms: 1000\n  idle_timeout_ms: 1500\n"});
+  OmnidRunner omnid(kUnreachableDatabase, "", "  read_timeout_ms: 1000\n  idle_timeout_ms: 1500\n");
 
   SECTION("a client that sends nothing") {
     RawConnection raw(omnid.port());
@@ -543,7 +494,7 @@ TEST_CASE("omnid times out slow clients", "[http]") {
 
 TEST_CASE("SIGTERM lets the request in flight finish, then omnid exits 0", "[http]") {
   omni::test::TestDatabase db;
-  Omnid omnid({.database_url = db.url(), .extra_server_yaml = "  read_timeout_ms: 20000\n"});
+  OmnidRunner omnid(db.url(), "", "  read_timeout_ms: 20000\n");
 
   // A request whose head has only partly arrived is in flight; a connection
   // with nothing sent is idle.
@@ -570,11 +521,11 @@ TEST_CASE("SIGTERM lets the request in flight finish, then omnid exits 0", "[htt
   CHECK(reply.find("Connection: close") != std::string::npos);
   CHECK(reply.find("\"status\":\"ready\"") != std::string::npos);
   CHECK(omnid.process().Wait(15s) == 0);
-  CHECK(omnid.RequestLog("drained"));
+  CHECK(RequestLog(omnid, "drained"));
 }
 
 TEST_CASE("SIGTERM stops an omnid with no open connection at once", "[http]") {
-  Omnid omnid({.database_url = kUnreachableDatabase});
+  OmnidRunner omnid(kUnreachableDatabase, "");
   REQUIRE(HttpGet(omnid.port(), "/healthz").status == 200);
   std::this_thread::sleep_for(100ms);  // the server notices the closed connection
   const auto start = std::chrono::steady_clock::now();
@@ -585,7 +536,7 @@ TEST_CASE("SIGTERM stops an omnid with no open connection at once", "[http]") {
 }
 
 TEST_CASE("SIGINT drains like SIGTERM", "[http]") {
-  Omnid omnid({.database_url = kUnreachableDatabase});
+  OmnidRunner omnid(kUnreachableDatabase, "");
   RawConnection in_flight(omnid.port());
   in_flight.Send("GET /healthz HTTP/1.1\r\n");
   std::this_thread::sleep_for(300ms);
@@ -597,8 +548,7 @@ TEST_CASE("SIGINT drains like SIGTERM", "[http]") {
 }
 
 TEST_CASE("SIGTERM force-closes what is still open after the grace period", "[http]") {
-  Omnid omnid({.database_url = kUnreachableDatabase,
-               .extra_server_yaml = "  read_timeout_ms: 60000\n  shutdown_grace_ms: 500\n"});
+  OmnidRunner omnid(kUnreachableDatabase, "", "  read_timeout_ms: 60000\n  shutdown_grace_ms: 500\n");
   RawConnection stuck(omnid.port());
   stuck.Send("GET /healthz HTTP/1.1\r\n");
   std::this_thread::sleep_for(300ms);
@@ -646,7 +596,7 @@ TEST_CASE("omnid's command line", "[http]") {
     CHECK(result.err.find(path + ":4:3: plans.gold: unknown key") != std::string::npos);
   }
   SECTION("a taken listen address exits 4") {
-    Omnid first({.database_url = kUnreachableDatabase});
+    OmnidRunner first(kUnreachableDatabase, "");
     TempDir dir;
     const auto path = (dir.path() / "omni.yaml").string();
     std::ofstream(path) << "database:\n  url: \"" << kUnreachableDatabase << "\"\n";

@@ -13,10 +13,8 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -37,6 +35,7 @@
 #include "tests/support/fake_embeddings.hpp"
 #include "tests/support/fake_openai.hpp"
 #include "tests/support/http_test_client.hpp"
+#include "tests/support/omnid_runner.hpp"
 #include "tests/support/pg_harness.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -52,44 +51,20 @@ using test::HttpGet;
 using test::HttpHeaders;
 using test::HttpPost;
 using test::HttpRequest;
-using test::Process;
 using test::RawConnection;
 
 constexpr const char* kOrigin = "https://bellahairstudio.example";
 
-// omnid on the test database and the fake model; `server_yaml` adds
-// indented lines under `server:`, `sections_yaml` whole sections.
-class Omnid {
- public:
-  Omnid(const std::string& database_url, const std::string& model_url, const std::string& server_yaml = "",
-        const std::string& sections_yaml = "") {
-    config_path_ = (dir_.path() / "omni.yaml").string();
-    std::ofstream out(config_path_);
-    out << "database:\n  url: \"" << database_url << "\"\n"
-        << "server:\n  listen: 127.0.0.1:0\n  sse_keepalive_ms: 300\n" << server_yaml
-        << "llm:\n  base_url: " << model_url << "\n  api_key: test-key\n  models: [fake-model]\n"
-        << "  max_retries: 0\n"
-        << "logging:\n  level: warn\n" << sections_yaml;
-    out.close();
-    process_.emplace(OMNID_PATH, test::ProcessOptions{.args = {"--config", config_path_}});
-    const bool started = process_->WaitForStdout("omnid listening on http://127.0.0.1:", 60s);
-    INFO("stderr: " << process_->Stderr());
-    REQUIRE(started);
-    std::smatch match;
-    const std::string text = process_->Stdout();
-    REQUIRE(std::regex_search(text, match, std::regex(R"(http://127\.0\.0\.1:(\d+))")));
-    port_ = static_cast<std::uint16_t>(std::stoi(match[1]));
-  }
-  std::uint16_t port() const { return port_; }
-  const std::string& config_path() const { return config_path_; }
-  std::string Log() const { return process_->Stderr(); }
-
- private:
-  TempDir dir_;
-  std::string config_path_;
-  std::optional<Process> process_;
-  std::uint16_t port_ = 0;
-};
+// omnid on the test database and the fake model, logging warnings and
+// errors as an operator reads them; `server_yaml` adds indented lines under
+// `server:`, `sections_yaml` whole sections.
+test::OmnidRunner StartOmnid(const std::string& database_url, const std::string& model_url,
+                             const std::string& server_yaml = "", const std::string& sections_yaml = "") {
+  return test::OmnidRunner(database_url,
+                           "llm:\n  base_url: " + model_url +
+                               "\n  api_key: test-key\n  models: [fake-model]\n  max_retries: 0\n" + sections_yaml,
+                           "  sse_keepalive_ms: 300\n" + server_yaml, {.level = "warn", .format = "text"});
+}
 
 // The demo salon and a second business on one database, and the fake model.
 struct Desk {
@@ -198,7 +173,7 @@ int RunCli(const std::string& config_path, const std::vector<std::string>& args)
 
 TEST_CASE("a session returns a token, the widget settings and whether the business is open", "[webchat]") {
   Desk desk;
-  Omnid omnid(desk.db.url(), desk.fake.base_url());
+  auto omnid = StartOmnid(desk.db.url(), desk.fake.base_url());
 
   const json session = StartSession(omnid.port());
   CHECK(session["token"].get<std::string>().starts_with("v1."));
@@ -297,7 +272,7 @@ struct Victims {
 TEST_CASE("a verified identity with someone else's email takes over neither their record nor their chats",
           "[webchat][security]") {
   Desk desk;
-  Omnid omnid(desk.db.url(), desk.fake.base_url());
+  auto omnid = StartOmnid(desk.db.url(), desk.fake.base_url());
   Victims victims(desk, omnid.port());
 
   for (const std::string email : {"victim@example.com", "verified-victim@example.com"}) {
@@ -347,7 +322,7 @@ TEST_CASE("a verified identity with someone else's email takes over neither thei
 TEST_CASE("an unverified pre-chat email binds the visitor to no one: no private data, no changing their bookings",
           "[webchat][security]") {
   Desk desk;
-  Omnid omnid(desk.db.url(), desk.fake.base_url());
+  auto omnid = StartOmnid(desk.db.url(), desk.fake.base_url());
   Victims victims(desk, omnid.port());
 
   const json session = StartSession(omnid.port(), {{"name", "Mallory"}, {"email", "VICTIM@example.com"}});
@@ -380,7 +355,7 @@ TEST_CASE("an unverified pre-chat email binds the visitor to no one: no private 
 
 TEST_CASE("a message streams typed events, and the history resumes the conversation", "[webchat]") {
   Desk desk;
-  Omnid omnid(desk.db.url(), desk.fake.base_url());
+  auto omnid = StartOmnid(desk.db.url(), desk.fake.base_url());
   const json session = StartSession(omnid.port());
   const std::string token = session["token"];
 
@@ -444,9 +419,9 @@ TEST_CASE("with embeddings configured, a visitor's question finds the knowledge 
   REQUIRE(kb::Ingest(desk.db.pool(), business::Get(desk.db.pool(), "demo-salon").id, config::KbSettings{}, ingest,
                      environment)
               .added == 3);
-  Omnid omnid(desk.db.url(), desk.fake.base_url(), "",
-              "embeddings:\n  base_url: " + embeddings.Settings().base_url +
-                  "\n  api_key: test-key\n  model: fake/concepts-5\n");
+  auto omnid = StartOmnid(desk.db.url(), desk.fake.base_url(), "",
+                          "embeddings:\n  base_url: " + embeddings.Settings().base_url +
+                              "\n  api_key: test-key\n  model: fake/concepts-5\n");
 
   const std::string question = "Where do I leave my car?";
   const auto events = SendMessage(omnid.port(), StartSession(omnid.port())["token"], {{"message", question}});
@@ -471,7 +446,7 @@ TEST_CASE("with embeddings configured, a visitor's question finds the knowledge 
 
 TEST_CASE("an escalation tells the visitor a team member follows up, never the team's reason", "[webchat]") {
   Desk desk;
-  Omnid omnid(desk.db.url(), desk.fake.base_url());
+  auto omnid = StartOmnid(desk.db.url(), desk.fake.base_url());
   const std::string token = StartSession(omnid.port())["token"];
   const std::string reason = "angry about a refund; flagged as a chargeback risk";
   desk.fake.Enqueue(test::ToolCallReply({{"c1", "escalate_to_human", {json{{"reason", reason}}.dump()}}}));
@@ -498,7 +473,8 @@ TEST_CASE("at a plan limit the visitor reads the business's message, never the l
   spec.widget.limit_message = "Our chat is resting today. Leave your email and we'll write back.";
   business::Apply(desk.db.pool(), spec);
   // Both businesses are in their trial: STARTER, here one interaction a month.
-  Omnid omnid(desk.db.url(), desk.fake.base_url(), "", "plans:\n  starter:\n    interactions_per_month: 1\n");
+  auto omnid =
+      StartOmnid(desk.db.url(), desk.fake.base_url(), "", "plans:\n  starter:\n    interactions_per_month: 1\n");
   const std::string token = StartSession(omnid.port())["token"];
   std::string conversation_id;
   SendMessage(omnid.port(), token, {{"message", "Where can I park?"}}, &conversation_id);
@@ -534,7 +510,7 @@ TEST_CASE("at a plan limit the visitor reads the business's message, never the l
   const auto conversation = chat::Get(desk.db.pool(), business::Get(desk.db.pool(), "demo-salon").id, conversation_id);
   CHECK(conversation.status == chat::ConversationStatus::kEscalated);
   CHECK_THAT(conversation.escalation_reason, Catch::StartsWith("plan limit: plan STARTER allows 1 interaction a month"));
-  CHECK_THAT(omnid.Log(), Catch::Contains("plan limit reached") && Catch::Contains("business=demo-salon"));
+  CHECK_THAT(omnid.process().Stderr(), Catch::Contains("plan limit reached") && Catch::Contains("business=demo-salon"));
 
   // Another business's limit is its own: its first message is answered.
   const std::string other_token = StartSession(omnid.port(), json::object(), "other-salon")["token"];
@@ -550,7 +526,7 @@ TEST_CASE("a citation of a file reaches the visitor with its title but not its p
   kb::IngestOptions ingest;
   ingest.inputs = {OMNI_SOURCE_DIR "/config/demo-kb/location-and-parking.md"};
   kb::Ingest(desk.db.pool(), business_id, config::KbSettings{}, ingest);
-  Omnid omnid(desk.db.url(), desk.fake.base_url());
+  auto omnid = StartOmnid(desk.db.url(), desk.fake.base_url());
   const std::string token = StartSession(omnid.port())["token"];
   desk.fake.Enqueue(test::TextReply({"Street parking is on Court Street [1]."}));
   std::string conversation_id;
@@ -572,7 +548,7 @@ TEST_CASE("a citation of a file reaches the visitor with its title but not its p
 
 TEST_CASE("forged, expired and cross-business tokens get 401", "[webchat]") {
   Desk desk;
-  Omnid omnid(desk.db.url(), desk.fake.base_url(), "  token_ttl_s: 2\n");
+  auto omnid = StartOmnid(desk.db.url(), desk.fake.base_url(), "  token_ttl_s: 2\n");
   const std::string token = StartSession(omnid.port())["token"];
   const json message = {{"message", "hello"}};
 
@@ -606,9 +582,9 @@ TEST_CASE("forged, expired and cross-business tokens get 401", "[webchat]") {
 
 TEST_CASE("rate limits answer 429 with Retry-After, and long messages 413", "[webchat]") {
   Desk desk;
-  Omnid omnid(desk.db.url(), desk.fake.base_url(),
-              "  visitor_rate_per_min: 1\n  visitor_burst: 3\n  ip_rate_per_min: 1\n  ip_burst: 8\n"
-              "  max_message_chars: 20\n");
+  auto omnid = StartOmnid(desk.db.url(), desk.fake.base_url(),
+                          "  visitor_rate_per_min: 1\n  visitor_burst: 3\n  ip_rate_per_min: 1\n  ip_burst: 8\n"
+                          "  max_message_chars: 20\n");
   const std::string token = StartSession(omnid.port())["token"];  // IP token 1
 
   // An oversize message still counts against both buckets.
@@ -639,7 +615,7 @@ TEST_CASE("rate limits answer 429 with Retry-After, and long messages 413", "[we
 TEST_CASE("an origin not allowed gets a readable 403 with CORS headers, and the log names origin and business",
           "[webchat]") {
   Desk desk;
-  Omnid omnid(desk.db.url(), desk.fake.base_url());
+  auto omnid = StartOmnid(desk.db.url(), desk.fake.base_url());
 
   const auto preflight = HttpRequest(omnid.port(), "OPTIONS", "/v1/chat/demo-salon/messages", "",
                                      {{"Origin", kOrigin}, {"Access-Control-Request-Method", "POST"}});
@@ -665,7 +641,7 @@ TEST_CASE("an origin not allowed gets a readable 403 with CORS headers, and the 
   CHECK(error["code"] == "origin_not_allowed");
   CHECK(error["message"] == "origin https://evil.example may not use the chat of demo-salon");
   CHECK(error["hint"].get<std::string>().find("widget.allowed_origins") != std::string::npos);
-  const std::string log = omnid.Log();
+  const std::string log = omnid.process().Stderr();
   const auto line_start = log.find("origin not allowed");
   REQUIRE(line_start != std::string::npos);
   const std::string line = log.substr(line_start, log.find('\n', line_start) - line_start);
@@ -694,7 +670,7 @@ TEST_CASE("an origin not allowed gets a readable 403 with CORS headers, and the 
 
 TEST_CASE("a slow reader still gets every event of a long answer", "[webchat]") {
   Desk desk;
-  Omnid omnid(desk.db.url(), desk.fake.base_url());
+  auto omnid = StartOmnid(desk.db.url(), desk.fake.base_url());
   const std::string token = StartSession(omnid.port())["token"];
   constexpr int kPieces = 4000;
   std::vector<std::string> pieces;
@@ -740,8 +716,8 @@ TEST_CASE("a slow reader still gets every event of a long answer", "[webchat]") 
 TEST_CASE("a human reply from the CLI reaches the visitor through another omnid, and the AI stays silent",
           "[webchat]") {
   Desk desk;
-  Omnid a(desk.db.url(), desk.fake.base_url());
-  Omnid b(desk.db.url(), desk.fake.base_url());
+  auto a = StartOmnid(desk.db.url(), desk.fake.base_url());
+  auto b = StartOmnid(desk.db.url(), desk.fake.base_url());
   const std::string token = StartSession(a.port())["token"];
   std::string conversation_id;
   SendMessage(a.port(), token, {{"message", "I want to speak to someone"}}, &conversation_id);
@@ -787,7 +763,7 @@ TEST_CASE("a human reply from the CLI reaches the visitor through another omnid,
 
 TEST_CASE("a number out of range in a JSON body is a 400 and the log never holds it whole", "[webchat]") {
   Desk desk;
-  Omnid omnid(desk.db.url(), desk.fake.base_url());
+  auto omnid = StartOmnid(desk.db.url(), desk.fake.base_url());
   const std::string token = StartSession(omnid.port())["token"];
   const std::string digits(5000, '7');
   for (const std::string& number : {std::string("1e999999"), std::string("-1e999999"), digits, "-" + digits}) {
@@ -805,13 +781,13 @@ TEST_CASE("a number out of range in a JSON body is a 400 and the log never holds
       CHECK(message.Json()["error"]["message"] == "request body: a number is out of range");
     }
   }
-  CHECK(omnid.Log().find(digits.substr(0, 100)) == std::string::npos);
+  CHECK(omnid.process().Stderr().find(digits.substr(0, 100)) == std::string::npos);
 }
 
 TEST_CASE("a pre-chat phone is kept in E.164, and one that is no number is refused with how to write it",
           "[webchat][phone]") {
   Desk desk;
-  Omnid omnid(desk.db.url(), desk.fake.base_url());
+  auto omnid = StartOmnid(desk.db.url(), desk.fake.base_url());
   const auto business_id = business::Get(desk.db.pool(), "demo-salon").id;
   const auto claimed_phones = [&] {
     return db::WithTransaction(desk.db.pool(), [&](pqxx::work& tx) {
@@ -841,7 +817,7 @@ TEST_CASE("a pre-chat phone is kept in E.164, and one that is no number is refus
 
 TEST_CASE("a NUL character is refused with a 400 naming the field and nothing is stored", "[webchat]") {
   Desk desk;
-  Omnid omnid(desk.db.url(), desk.fake.base_url());
+  auto omnid = StartOmnid(desk.db.url(), desk.fake.base_url());
   const auto business_id = business::Get(desk.db.pool(), "demo-salon").id;
   const auto count = [&](const std::string& table) {
     return db::WithTransaction(desk.db.pool(), [&](pqxx::work& tx) {
@@ -923,7 +899,7 @@ TEST_CASE("a turn caught by a database restart is answered and stored once, or w
   });
   // Longer than any turn here takes (the longest, about 7 s, outlasts the
   // engine's retries), so that no turn in progress is marked.
-  Omnid omnid(database.url(), fake.base_url(), "  unanswered_after_s: 9\n");
+  auto omnid = StartOmnid(database.url(), fake.base_url(), "  unanswered_after_s: 9\n");
 
   const auto count = [&](const std::string& sql, const std::string& text) {
     return db::WithTransaction(pool, [&](pqxx::work& tx) {
@@ -1067,7 +1043,7 @@ TEST_CASE("a turn caught by a database restart is answered and stored once, or w
 
 TEST_CASE("a visitor who closes the tab is not a warning in the log", "[webchat]") {
   Desk desk;
-  Omnid omnid(desk.db.url(), desk.fake.base_url());  // logs warnings and errors only
+  auto omnid = StartOmnid(desk.db.url(), desk.fake.base_url());  // logs warnings and errors only
   const json session = StartSession(omnid.port());
   const std::string token = session["token"];
   std::string conversation_id;
@@ -1077,7 +1053,7 @@ TEST_CASE("a visitor who closes the tab is not a warning in the log", "[webchat]
   }  // the tab closes
   // Keep-alive comments go out every 300 ms: the next ones find the socket closed.
   std::this_thread::sleep_for(1500ms);
-  const std::string log = omnid.Log();
+  const std::string log = omnid.process().Stderr();
   INFO(log);
   CHECK(log.find("client connection closed") == std::string::npos);
   CHECK(log.find("stream failed") == std::string::npos);
@@ -1088,7 +1064,7 @@ TEST_CASE("a visitor who closes the tab is not a warning in the log", "[webchat]
 
 TEST_CASE("a visitor ends their conversation and rates it, and no one else can", "[webchat][analytics]") {
   Desk desk;
-  Omnid omnid(desk.db.url(), desk.fake.base_url());
+  auto omnid = StartOmnid(desk.db.url(), desk.fake.base_url());
   const std::string token = StartSession(omnid.port())["token"];
   const auto turn = HttpPost(omnid.port(), "/v1/chat/demo-salon/messages?stream=false",
                              json{{"message", "Do you do balayage?"}}.dump(), Bearer(token));

@@ -2,57 +2,26 @@
 // compiled-in script, ETag revalidation) and GET /chat/{business_slug} (the
 // full-page chat, its Content-Security-Policy and HTML escaping). What the
 // widget does in a browser is tested in tests/browser.
-#include <stdlib.h>
-
 #include <catch2/catch.hpp>
-#include <chrono>
-#include <filesystem>
 #include <fstream>
-#include <optional>
-#include <regex>
 #include <string>
 
 #include "core/business/business.hpp"
 #include "core/business/business_file.hpp"
 #include "tests/support/http_test_client.hpp"
+#include "tests/support/omnid_runner.hpp"
 #include "tests/support/pg_harness.hpp"
-#include "tests/support/process.hpp"
 
 namespace {
 
-using namespace std::chrono_literals;
 using omni::test::HttpGet;
-
-struct WidgetOmnid {
-  explicit WidgetOmnid(const std::string& database_url) {
-    std::string pattern = (std::filesystem::temp_directory_path() / "omni-widget-XXXXXX").string();
-    REQUIRE(mkdtemp(pattern.data()) != nullptr);
-    dir = pattern;
-    const auto config_path = (dir / "omni.yaml").string();
-    std::ofstream(config_path) << "database:\n  url: \"" << database_url << "\"\n"
-                               << "server:\n  listen: 127.0.0.1:0\nlogging:\n  level: warn\n";
-    process.emplace(OMNID_PATH, omni::test::ProcessOptions{.args = {"--config", config_path}});
-    REQUIRE(process->WaitForStdout("omnid listening on http://127.0.0.1:", 60s));
-    std::smatch match;
-    const std::string text = process->Stdout();
-    REQUIRE(std::regex_search(text, match, std::regex(R"(http://127\.0\.0\.1:(\d+))")));
-    port = static_cast<std::uint16_t>(std::stoi(match[1]));
-  }
-  ~WidgetOmnid() {
-    process.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-  }
-  std::filesystem::path dir;
-  std::optional<omni::test::Process> process;
-  std::uint16_t port = 0;
-};
+using omni::test::OmnidRunner;
 
 }  // namespace
 
 TEST_CASE("omnid serves the widget script with revalidation", "[http][widget]") {
-  WidgetOmnid omnid("postgresql:///omni?host=/nonexistent-omni-test-sockets");
-  const auto script = HttpGet(omnid.port, "/widget.js");
+  OmnidRunner omnid("postgresql:///omni?host=/nonexistent-omni-test-sockets", "");
+  const auto script = HttpGet(omnid.port(), "/widget.js");
   REQUIRE(script.status == 200);
   CHECK(script.Header("Content-Type").value_or("") == "application/javascript; charset=utf-8");
   CHECK(script.Header("Cache-Control").value_or("") == "public, max-age=300");
@@ -63,10 +32,10 @@ TEST_CASE("omnid serves the widget script with revalidation", "[http][widget]") 
 
   const auto etag = script.Header("ETag");
   REQUIRE(etag);
-  const auto again = HttpGet(omnid.port, "/widget.js", {{"If-None-Match", *etag}});
+  const auto again = HttpGet(omnid.port(), "/widget.js", {{"If-None-Match", *etag}});
   CHECK(again.status == 304);
   CHECK(again.body.empty());
-  CHECK(HttpGet(omnid.port, "/widget.js", {{"If-None-Match", "\"stale\""}}).status == 200);
+  CHECK(HttpGet(omnid.port(), "/widget.js", {{"If-None-Match", "\"stale\""}}).status == 200);
 }
 
 TEST_CASE("omnid serves the full-page chat framed only by the allowed origins", "[http][widget]") {
@@ -74,9 +43,9 @@ TEST_CASE("omnid serves the full-page chat framed only by the allowed origins", 
   auto spec = omni::business::LoadBusinessFile(OMNI_SOURCE_DIR "/config/demo-salon.yaml");
   spec.widget.title = "Bella <Hair> & \"Co\"";
   omni::business::Apply(db.pool(), spec);
-  WidgetOmnid omnid(db.url());
+  OmnidRunner omnid(db.url(), "");
 
-  const auto page = HttpGet(omnid.port, "/chat/demo-salon");
+  const auto page = HttpGet(omnid.port(), "/chat/demo-salon");
   REQUIRE(page.status == 200);
   CHECK(page.Header("Content-Type").value_or("") == "text/html; charset=utf-8");
   const std::string csp = page.Header("Content-Security-Policy").value_or("");
@@ -89,7 +58,7 @@ TEST_CASE("omnid serves the full-page chat framed only by the allowed origins", 
   CHECK(page.body.find("<title>Bella &lt;Hair&gt; &amp; &quot;Co&quot;</title>") != std::string::npos);
   CHECK(page.body.find("<Hair>") == std::string::npos);
 
-  const auto missing = HttpGet(omnid.port, "/chat/no-such-business");
+  const auto missing = HttpGet(omnid.port(), "/chat/no-such-business");
   CHECK(missing.status == 404);
   CHECK(missing.Header("Content-Type").value_or("") == "text/html; charset=utf-8");
   CHECK(missing.Header("Content-Security-Policy").value_or("").find("frame-ancestors 'none'") != std::string::npos);
@@ -105,24 +74,24 @@ TEST_CASE("omnid's own address lists each chat link, serves its icon, and prints
   spec.widget.title = "Open Studio";
   spec.widget.allowed_origins = {};
   omni::business::Apply(db.pool(), spec);
-  WidgetOmnid omnid(db.url());
+  OmnidRunner omnid(db.url(), "");
 
-  const auto index = HttpGet(omnid.port, "/");
+  const auto index = HttpGet(omnid.port(), "/");
   REQUIRE(index.status == 200);
   CHECK(index.Header("Content-Type").value_or("") == "text/html; charset=utf-8");
   CHECK(index.body.find("<a href=\"/chat/demo-salon\">Bella &lt;Hair&gt;</a>") != std::string::npos);
   CHECK(index.body.find("<a href=\"/chat/open-studio\">Open Studio</a>") != std::string::npos);
   CHECK(index.Header("Content-Security-Policy").value_or("").find("frame-ancestors 'none'") != std::string::npos);
 
-  const auto icon = HttpGet(omnid.port, "/favicon.ico");
+  const auto icon = HttpGet(omnid.port(), "/favicon.ico");
   REQUIRE(icon.status == 200);
   CHECK(icon.Header("Content-Type").value_or("") == "image/x-icon");
   REQUIRE(icon.body.size() > 22);
   CHECK(icon.body.substr(0, 4) == std::string("\0\0\1\0", 4));
   CHECK(icon.body.substr(22, 4) == "\x89PNG");
 
-  const std::string out = omnid.process->Stdout();
-  const std::string base = "http://127.0.0.1:" + std::to_string(omnid.port);
+  const std::string out = omnid.process().Stdout();
+  const std::string base = "http://127.0.0.1:" + std::to_string(omnid.port());
   CHECK(out.find("chat of demo-salon: " + base +
                  "/chat/demo-salon (widget allowed on https://bellahairstudio.example, http://127.0.0.1:8080, "
                  "http://localhost:8080)\n") != std::string::npos);
@@ -132,9 +101,9 @@ TEST_CASE("omnid's own address lists each chat link, serves its icon, and prints
 
 TEST_CASE("omnid's index says how to add a business when there is none", "[http][widget]") {
   omni::test::TestDatabase db;
-  WidgetOmnid omnid(db.url());
-  const auto index = HttpGet(omnid.port, "/");
+  OmnidRunner omnid(db.url(), "");
+  const auto index = HttpGet(omnid.port(), "/");
   CHECK(index.status == 200);
   CHECK(index.body.find("omni business apply") != std::string::npos);
-  CHECK(omnid.process->Stdout().find("no business yet") != std::string::npos);
+  CHECK(omnid.process().Stdout().find("no business yet") != std::string::npos);
 }

@@ -10,10 +10,11 @@
 
 namespace omni::test {
 
-OmnidRunner::OmnidRunner(const std::string& database_url, const std::string& extra_yaml,
-                         const std::string& server_yaml) {
-  config_path_ = dir_.Write("omni.yaml", "database:\n  url: \"" + database_url + "\"\nserver:\n  listen: 127.0.0.1:0\n" +
-                                             server_yaml + extra_yaml + "logging:\n  level: info\n  format: json\n");
+OmnidRunner::OmnidRunner(const std::string& database_url, const std::string& extra_yaml, const std::string& server_yaml,
+                         const OmnidLogging& logging) {
+  config_path_ = dir_.Write(
+      "omni.yaml", "database:\n  url: \"" + database_url + "\"\nserver:\n  listen: 127.0.0.1:0\n" + server_yaml +
+                       extra_yaml + "logging:\n  level: " + logging.level + "\n  format: " + logging.format + "\n");
   process_ = std::make_unique<Process>(OMNID_PATH, ProcessOptions{.args = {"--config", config_path_}});
   const bool started = process_->WaitForStdout("omnid listening on http://127.0.0.1:", std::chrono::seconds(60));
   INFO("stdout: " << process_->Stdout() << "\nstderr: " << process_->Stderr());
@@ -26,9 +27,10 @@ OmnidRunner::OmnidRunner(const std::string& database_url, const std::string& ext
 
 std::vector<nlohmann::json> OmnidRunner::LogLines() const {
   std::vector<nlohmann::json> lines;
-  std::istringstream in(process_->Stderr());
+  const std::string text = process_->Stderr();
+  std::istringstream in(text.substr(0, text.rfind('\n') + 1));
   for (std::string line; std::getline(in, line);) {
-    if (!line.empty() && line.front() == '{') lines.push_back(nlohmann::json::parse(line));
+    if (!line.empty()) lines.push_back(nlohmann::json::parse(line));
   }
   return lines;
 }

@@ -16,19 +16,28 @@
 
 namespace omni::test {
 
+// omnid's logging section: JSON at info unless a case reads the text an
+// operator sees, or wants only warnings.
+struct OmnidLogging {
+  std::string level = "info";
+  std::string format = "json";
+};
+
 class OmnidRunner {
  public:
   // `extra_yaml`: whole top-level sections, e.g. "stripe:\n  api_key: x\n";
   // `server_yaml`: more lines of the server section, indented, e.g.
   // "  sse_keepalive_ms: 2000\n". REQUIREs that omnid starts listening
   // within 60 s.
-  OmnidRunner(const std::string& database_url, const std::string& extra_yaml, const std::string& server_yaml = "");
+  OmnidRunner(const std::string& database_url, const std::string& extra_yaml, const std::string& server_yaml = "",
+              const OmnidLogging& logging = {});
   std::uint16_t port() const { return port_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   // The omni.yaml it runs on, for the omni CLI to share.
   const std::string& config_path() const { return config_path_; }
   Process& process() { return *process_; }
-  // The JSON log lines written so far.
+  // The log lines written so far, each parsed as JSON (so a line that is not
+  // throws): complete lines only, as the last may still be being written.
   std::vector<nlohmann::json> LogLines() const;
 
  private:
