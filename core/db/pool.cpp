@@ -337,7 +337,13 @@ void ReadConcurrently(Pool& pool, const std::function<void(pqxx::work&)>& first,
     if (second_error) std::rethrow_exception(second_error);
     if (!second_done) second(tx);
     tx.commit();
-  } catch (const omni::Error&) {
+  } catch (const pqxx::failure&) {
+    RethrowForLease(lease);
+  }
+}
+
+void RethrowForLease(Pool::Lease& lease) {
+  try {
     throw;
   } catch (const pqxx::broken_connection& e) {
     lease.MarkBroken();
@@ -345,7 +351,7 @@ void ReadConcurrently(Pool& pool, const std::function<void(pqxx::work&)>& first,
   } catch (const pqxx::in_doubt_error& e) {
     lease.MarkBroken();
     RethrowTranslated(e);
-  } catch (const pqxx::failure& e) {
+  } catch (const std::exception& e) {
     RethrowTranslated(e);
   }
 }

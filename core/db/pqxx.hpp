@@ -67,6 +67,12 @@ std::string ConstraintName(const std::exception& error);
 // Call it only inside a catch handler for `error` (it may rethrow it as is).
 [[noreturn]] void RethrowTranslated(const std::exception& error);
 
+// Rethrows the exception being handled as an omni error, as every pooled
+// call reports it: a broken or in-doubt connection also marks `lease`, so
+// it is discarded instead of going back to the pool. Call it only inside a
+// catch handler.
+[[noreturn]] void RethrowForLease(Pool::Lease& lease);
+
 // True for 40P01 (deadlock) and 40001 (serialization failure): the
 // transaction lost a race and may succeed when run again.
 bool IsTransientConflict(const std::exception& error);
@@ -114,20 +120,12 @@ auto WithTransaction(Pool& pool, Fn&& fn) -> std::invoke_result_t<Fn&, pqxx::wor
         tx.commit();
         return result;
       }
-    } catch (const omni::Error&) {
-      throw;
-    } catch (const pqxx::broken_connection& e) {
-      lease.MarkBroken();
-      RethrowTranslated(e);
-    } catch (const pqxx::in_doubt_error& e) {
-      lease.MarkBroken();
-      RethrowTranslated(e);
     } catch (const pqxx::failure& e) {
       if (attempt < kMaxAttempts && IsTransientConflict(e)) {
         BackOffBeforeRetry(attempt);
         continue;
       }
-      RethrowTranslated(e);
+      RethrowForLease(lease);
     }
   }
 }
@@ -151,13 +149,8 @@ auto WithConnection(Pool& pool, Fn&& fn) -> std::invoke_result_t<Fn&, pqxx::nont
   try {
     pqxx::nontransaction tx(lease.connection());
     return fn(tx);
-  } catch (const omni::Error&) {
-    throw;
-  } catch (const pqxx::broken_connection& e) {
-    lease.MarkBroken();
-    RethrowTranslated(e);
-  } catch (const pqxx::failure& e) {
-    RethrowTranslated(e);
+  } catch (const pqxx::failure&) {
+    RethrowForLease(lease);
   }
 }
 

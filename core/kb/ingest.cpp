@@ -153,13 +153,8 @@ class Run {
       }
       Flush();
       if (options_.sync && !report_.interrupted) RemoveUnseen();
-    } catch (const omni::Error&) {
-      throw;
-    } catch (const pqxx::broken_connection& e) {
-      lease.MarkBroken();
-      db::RethrowTranslated(e);
-    } catch (const pqxx::failure& e) {
-      db::RethrowTranslated(e);
+    } catch (const pqxx::failure&) {
+      db::RethrowForLease(lease);
     }
     report_.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

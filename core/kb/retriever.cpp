@@ -127,13 +127,8 @@ std::shared_ptr<const Snapshot> LoadSnapshot(db::Pool& pool, const std::string& 
     }
     snapshot->vectors.resize(snapshot->chunks.size() * snapshot->dimensions);
     snapshot->index = std::move(builder).Build(params);
-  } catch (const omni::Error&) {
-    throw;
-  } catch (const pqxx::broken_connection& e) {
-    lease.MarkBroken();
-    db::RethrowTranslated(e);
-  } catch (const pqxx::failure& e) {
-    db::RethrowTranslated(e);
+  } catch (const pqxx::failure&) {
+    db::RethrowForLease(lease);
   }
   return snapshot;
 }
